@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "koho",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "koho", targets: ["koho"]),
+        .library(name: "KohoCore", targets: ["KohoCore"]),
+        .library(name: "KohoPlatforms", targets: ["KohoPlatforms"]),
+        .library(name: "KohoServer", targets: ["KohoServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.100.0"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.6.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.8.0"),
+        .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+    ],
+    targets: [
+        .target(
+            name: "KohoCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            resources: []
+        ),
+        .target(
+            name: "KohoPlatforms",
+            dependencies: [
+                "KohoCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "KohoServer",
+            dependencies: [
+                "KohoCore",
+                "KohoPlatforms",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "Plot", package: "Plot"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "koho",
+            dependencies: [
+                "KohoCore",
+                "KohoServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "KohoCoreTests", dependencies: ["KohoCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KohoPlatformsTests", dependencies: ["KohoPlatforms"]),
+        .testTarget(name: "KohoServerTests", dependencies: ["KohoServer", .product(name: "XCTVapor", package: "vapor")]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,127 @@
+import Foundation
+
+/// Something staff mean to do on an account: a post, a reply or a quote.
+public struct PlannedAction: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable, CaseIterable { case post, reply, quote }
+
+    public var account: String
+    public var kind: Kind
+    public var category: String?
+    public var text: String
+    /// A YouTube video's title.
+    public var title: String?
+    public var links: [String]
+    public var sourceURL: String?
+    /// Nil means now.
+    public var scheduledAt: Date?
+    public var emergency: Bool
+    public var emergencyReason: String?
+    /// `correction` for a correction or clarification (4(7), 5(7)); anything else is another purpose.
+    public var replyPurpose: String?
+    public var quotedAccount: String?
+    /// Where a Facebook article comes from (4(5)): a code of the policy's article origins.
+    public var articleOrigin: String?
+
+    public init(account: String, kind: Kind = .post, category: String? = nil, text: String = "", title: String? = nil,
+                links: [String] = [], sourceURL: String? = nil, scheduledAt: Date? = nil, emergency: Bool = false,
+                emergencyReason: String? = nil, replyPurpose: String? = nil, quotedAccount: String? = nil,
+                articleOrigin: String? = nil) {
+        self.account = account
+        self.kind = kind
+        self.category = category
+        self.text = text
+        self.title = title
+        self.links = links
+        self.sourceURL = sourceURL
+        self.scheduledAt = scheduledAt
+        self.emergency = emergency
+        self.emergencyReason = emergencyReason
+        self.replyPurpose = replyPurpose
+        self.quotedAccount = quotedAccount
+        self.articleOrigin = articleOrigin
+    }
+
+    public static let correctionPurpose = "correction"
+
+    /// The JSON fields other tools send (`koho check`, `POST /api/v1/posts`).
+    public static let fieldNames: Set<String> = [
+        "account", "kind", "category", "text", "title", "links", "sourceURL", "scheduledAt", "emergency",
+        "emergencyReason", "replyPurpose", "quotedAccount", "articleOrigin",
+    ]
+}
+
+/// Input that is not a well-formed action: a field unknown, missing or of the wrong type.
+public struct ActionInputError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let field: String?
+    public let message: String
+    public var description: String { field.map { "\($0): \(message)" } ?? message }
+}
+
+extension PlannedAction {
+    /// Reads an action from JSON strictly: unknown fields and wrong types are errors, not ignored.
+    public static func decode(json data: Data, timeZone: TimeZone = JapaneseTime.tokyo) throws -> PlannedAction {
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: data)
+        } catch {
+            throw ActionInputError(field: nil, message: "JSONとして読めません")
+        }
+        guard case .object(let dict) = value else {
+            throw ActionInputError(field: nil, message: "JSONオブジェクト（{…}）が必要です")
+        }
+        return try decode(fields: dict, timeZone: timeZone)
+    }
+
+    public static func decode(fields dict: [String: JSONValue], timeZone: TimeZone = JapaneseTime.tokyo) throws -> PlannedAction {
+        if let unknown = dict.keys.sorted().first(where: { !fieldNames.contains($0) }) {
+            throw ActionInputError(field: unknown, message: "不明な項目です（使える項目: \(fieldNames.sorted().joined(separator: ", "))）")
+        }
+        func string(_ key: String) throws -> String? {
+            switch dict[key] {
+            case nil, .null?: return nil
+            case .string(let s)?: return s
+            default: throw ActionInputError(field: key, message: "文字列が必要です")
+            }
+        }
+        func bool(_ key: String) throws -> Bool? {
+            switch dict[key] {
+            case nil, .null?: return nil
+            case .bool(let b)?: return b
+            default: throw ActionInputError(field: key, message: "true または false が必要です")
+            }
+        }
+        guard let account = try string("account"), !account.isEmpty else {
+            throw ActionInputError(field: "account", message: "必須の項目です")
+        }
+        var kind = Kind.post
+        if let k = try string("kind") {
+            guard let parsed = Kind(rawValue: k) else {
+                throw ActionInputError(field: "kind", message: "post, reply, quote のいずれかが必要です")
+            }
+            kind = parsed
+        }
+        var links: [String] = []
+        switch dict["links"] {
+        case nil, .null?: break
+        case .array(let items)?:
+            links = try items.map {
+                guard case .string(let s) = $0 else { throw ActionInputError(field: "links", message: "文字列のリストが必要です") }
+                return s
+            }
+        default: throw ActionInputError(field: "links", message: "文字列のリストが必要です")
+        }
+        var scheduledAt: Date?
+        if let s = try string("scheduledAt") {
+            guard let d = JapaneseTime.parseISO8601(s, defaultZone: timeZone) else {
+                throw ActionInputError(field: "scheduledAt", message: "ISO 8601 の日時が必要です（例: 2026-11-26T09:00:00+09:00）")
+            }
+            scheduledAt = d
+        }
+        return PlannedAction(
+            account: account, kind: kind, category: try string("category"), text: try string("text") ?? "",
+            title: try string("title"), links: links, sourceURL: try string("sourceURL"), scheduledAt: scheduledAt,
+            emergency: try bool("emergency") ?? false, emergencyReason: try string("emergencyReason"),
+            replyPurpose: try string("replyPurpose"), quotedAccount: try string("quotedAccount"),
+            articleOrigin: try string("articleOrigin"))
+    }
+}

@@ -1,0 +1,2 @@
+import KohoCore
+print("koho")
