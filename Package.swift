@@ -47,15 +47,12 @@ let package = Package(
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "Plot", package: "Plot"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "koho",
-            dependencies: [
-                "KohoCore",
-                "KohoServer",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: ["KohoServer"]
         ),
         .testTarget(name: "KohoCoreTests", dependencies: ["KohoCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "KohoPlatformsTests", dependencies: ["KohoPlatforms"]),

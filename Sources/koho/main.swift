@@ -1,2 +1,3 @@
-import KohoCore
-print("koho")
+import KohoServer
+
+await KohoCommand.runAndExit()
