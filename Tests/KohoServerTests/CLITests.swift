@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+
+/// Runs the built `koho` executable as other tools do: arguments, stdin, stdout, stderr and exit code.
+struct KohoProcess {
+    static var executable: URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+        ]
+        for dir in candidates {
+            let url = dir.appendingPathComponent("koho")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug/koho")
+    }
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+        var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
+        }
+    }
+
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+func temporaryDirectory() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("koho-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+@Suite struct CLITests {
+    @Test func everyCommandHasHelp() throws {
+        for args in [["--help"], ["holidays", "--help"], ["holidays", "import", "--help"], ["hours", "--help"],
+                     ["check", "--help"], ["policy", "validate", "--help"], ["policy", "show", "--help"], ["bench", "--help"]] {
+            let r = try KohoProcess.run(args)
+            #expect(r.status == 0, "\(args)")
+            #expect(r.stdout.contains("USAGE"), "\(args)")
+        }
+        #expect(try KohoProcess.run(["check", "--help"]).stdout.contains("emergencyReason"))
+    }
+
+    @Test func holidaysListsOneLinePerHolidayInOrder() throws {
+        let r = try KohoProcess.run(["holidays", "2026"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.first == "2026-01-01\t元日")
+        #expect(lines.contains("2026-05-06\t休日"))
+        #expect(lines.contains("2026-09-22\t休日"))
+        #expect(lines.last == "2026-11-23\t勤労感謝の日")
+        #expect(lines == lines.sorted())
+        let range = try KohoProcess.run(["holidays", "2019", "2021"])
+        #expect(range.stdout.contains("2019-05-01\t休日（祝日扱い）\n"))
+        #expect(range.stdout.contains("2021-07-23\tスポーツの日\n"))
+        let bad = try KohoProcess.run(["holidays", "1900"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("1955"))
+        #expect(try KohoProcess.run(["holidays", "2027", "2026"]).status == 2)
+        #expect(try KohoProcess.run(["holidays", "twenty"]).status == 2)
+    }
+
+    @Test func holidaysImportWinsOverComputedDates() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // A gazette for 2030 that (hypothetically) moves the autumn equinox.
+        let csv = "国民の祝日・休日月日,国民の祝日・休日名称\r\n2030/1/1,元日\r\n2030/9/24,秋分の日\r\n"
+        let file = dir.appendingPathComponent("new.csv")
+        try Data(csv.utf8).write(to: file)
+        let data = dir.appendingPathComponent("data").path
+        let before = try KohoProcess.run(["holidays", "2030", "--data-dir", data])
+        #expect(before.stdout.contains("2030-09-23\t秋分の日"))
+        let imported = try KohoProcess.run(["holidays", "import", file.path, "--data-dir", data])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let after = try KohoProcess.run(["holidays", "2030", "--data-dir", data])
+        #expect(after.stdout.contains("2030-09-24\t秋分の日"))
+        #expect(!after.stdout.contains("2030-09-23"))
+        // A broken file is refused, names its line, and leaves the earlier import in place.
+        try Data("国民の祝日・休日月日,国民の祝日・休日名称\n2031/2/30,建国記念の日\n".utf8).write(to: file)
+        let refused = try KohoProcess.run(["holidays", "import", file.path, "--data-dir", data])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("2行目"))
+        #expect(try KohoProcess.run(["holidays", "2030", "--data-dir", data]).stdout.contains("2030-09-24\t秋分の日"))
+        #expect(try KohoProcess.run(["holidays", "import", "/nonexistent.csv", "--data-dir", data]).status == 2)
+    }
+
+    @Test func hoursAnswersInTokyoTimeWhateverTheServerZone() throws {
+        for zone in ["Asia/Tokyo", "America/New_York", "UTC"] {
+            let r = try KohoProcess.run(["hours", "--at", "2026-11-20T17:15:00+09:00", "--json"], environment: ["TZ": zone])
+            #expect(r.status == 0)
+            #expect(r.json?["open"] as? Bool == false, "\(zone)")
+            #expect(r.json?["nextOpening"] as? String == "2026-11-24T08:30:00+09:00", "\(zone)")
+            let open = try KohoProcess.run(["hours", "--at", "2026-11-24T08:30:00+09:00", "--json"], environment: ["TZ": zone])
+            #expect(open.json?["open"] as? Bool == true, "\(zone)")
+        }
+        let text = try KohoProcess.run(["hours", "--at", "2026-12-28T18:00:00+09:00"])
+        #expect(text.stdout.contains("運用時間外"))
+        #expect(text.stdout.contains("次の運用開始: 2027年1月4日(月) 08:30"))
+        let bad = try KohoProcess.run(["hours", "--at", "yesterday"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("--at"))
+    }
+
+    @Test func checkExitCodesAndJSON() throws {
+        let ok = try KohoProcess.run(["check"], stdin: #"{"account":"kodaira_tokyo","category":"ア","text":"避難所を開設しました","sourceURL":"https://www.city.kodaira.tokyo.jp/a.html","scheduledAt":"2026-11-25T10:00:00+09:00"}"#)
+        #expect(ok.status == 0)
+        #expect(ok.json?["ok"] as? Bool == true)
+        #expect(ok.json?["requiresChiefApproval"] as? Bool == false)
+        #expect(ok.json?["weightedLength"] as? Int == 20)
+        let broken = try KohoProcess.run(["check"], stdin: #"{"account":"kodaira_tokyo","kind":"reply","text":"ありがとう","scheduledAt":"2026-11-25T10:00:00+09:00"}"#)
+        #expect(broken.status == 1)
+        let violations = broken.json?["violations"] as? [[String: Any]]
+        #expect(violations?.first?["rule"] as? String == "3(6)")
+        #expect(violations?.first?["code"] as? String == "reply.notAllowed")
+        #expect((violations?.first?["message"] as? String)?.isEmpty == false)
+        let judgement = try KohoProcess.run(["check"], stdin: #"{"account":"koho.kodairacity","category":"③","text":"市民まつり","scheduledAt":"2026-11-25T10:00:00+09:00"}"#)
+        #expect(judgement.json?["requiresChiefApproval"] as? Bool == true)
+        #expect(judgement.json?["weightedLength"] == nil)
+        for bad in [#"{"account":"kodaira_tokyo","unknown":1}"#, #"{"account":"kodaira_tokyo","emergency":"yes"}"#, "not json", ""] {
+            let r = try KohoProcess.run(["check"], stdin: bad)
+            #expect(r.status == 2, "\(bad)")
+            #expect(r.stdout.isEmpty)
+            #expect(!r.stderr.isEmpty)
+        }
+    }
+
+    @Test func checkUsesAnotherCitysPolicyFile() throws {
+        let policy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("KohoCoreTests/Fixtures/midoridai-city.yaml").path
+        let r = try KohoProcess.run(["check", "--policy", policy], stdin: #"{"account":"midoridai_city","kind":"reply","text":"ありがとうございます","scheduledAt":"2026-11-28T17:30:00+09:00"}"#)
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let missing = try KohoProcess.run(["check", "--policy", "/nonexistent.yaml"], stdin: "{}")
+        #expect(missing.status == 2)
+    }
+
+    @Test func policyValidateAndShow() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let good = try KohoProcess.run(["policy", "show"])
+        #expect(good.status == 0)
+        #expect(good.stdout.contains("小平市ソーシャルメディア運用ポリシー"))
+        #expect(good.stdout.contains("3(5)"))
+        #expect(good.stdout.contains("秘書広報課長"))
+        let file = dir.appendingPathComponent("bad.yaml")
+        try Data("format: koho-policy/1\nversion: x\neffectiveDate: 2023-02-30\n".utf8).write(to: file)
+        let bad = try KohoProcess.run(["policy", "validate", file.path])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("\(file.path):3: effectiveDate:"))
+        let kodaira = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("policies/kodaira-r5.yaml").path
+        let valid = try KohoProcess.run(["policy", "validate", kodaira])
+        #expect(valid.status == 0)
+        #expect(valid.stdout.hasPrefix("OK"))
+        #expect(try KohoProcess.run(["policy", "validate"]).status == 2)
+    }
+}
