@@ -34,6 +34,9 @@ let package = Package(
                 "KohoCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                // The local sandbox platform is a real HTTP server.
+                .product(name: "Vapor", package: "vapor"),
             ]
         ),
         .target(
