@@ -93,6 +93,7 @@ public enum PolicyLoader {
                 guard let i = weekdayNames.firstIndex(of: name) else { throw d.error("曜日は sun, mon, …, sat で書いてください") }
                 guard weekdays.insert(i).inserted else { throw d.error("曜日「\(name)」が重複しています") }
             }
+            guard !weekdays.isEmpty else { throw dayField.error("運用する曜日が一つもありません") }
             let opens = try minutes(h.required("opens"))
             let closesField = try h.required("closes")
             let closes = try minutes(closesField)

@@ -110,6 +110,10 @@ import Testing
         #expect(badTime?.field == "operatingHours.standard.opens")
         let badFormat = #expect(throws: PolicyFileError.self) { try loadEdited("format: koho-policy/1", "format: koho-policy/9") }
         #expect(badFormat?.line == lineOf("format: koho-policy/1"))
+        let noDays = #expect(throws: PolicyFileError.self) { try loadEdited("weekdays: [mon, tue, wed, thu, fri]", "weekdays: []") }
+        #expect(noDays?.field == "operatingHours.standard.weekdays")
+        let twice = #expect(throws: PolicyFileError.self) { try loadEdited("weekdays: [mon, tue,", "weekdays: [mon, mon,") }
+        #expect(twice?.message.contains("重複") == true)
         let badRule = #expect(throws: PolicyFileError.self) { try loadEdited("replies: correctionOnly", "replies: sometimes") }
         #expect(badRule?.field == "platforms[1].replies")
         let noSource = #expect(throws: PolicyFileError.self) {
