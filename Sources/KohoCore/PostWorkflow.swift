@@ -1,0 +1,128 @@
+import Foundation
+
+/// Where a post stands in its life under the policy.
+public enum PostState: String, Sendable, Codable, CaseIterable {
+    case draft, submitted, scheduled, rejected, cancelled, expired
+    // The platform issue moves posts through these; nothing here enters them yet.
+    case publishing, published, failed
+
+    public var displayName: String {
+        switch self {
+        case .draft: return "下書き"
+        case .submitted: return "承認待ち"
+        case .scheduled: return "予約済み"
+        case .rejected: return "差戻し"
+        case .cancelled: return "取消し"
+        case .expired: return "期限切れ"
+        case .publishing: return "発信中"
+        case .published: return "発信済み"
+        case .failed: return "発信失敗"
+        }
+    }
+
+    /// States in which the post's content may still change.
+    public var isEditable: Bool { [.draft, .submitted, .scheduled, .rejected, .expired].contains(self) }
+}
+
+/// What someone does to a post.
+public enum PostEvent: String, Sendable, CaseIterable {
+    case submit, approve, reject, cancel, edit, expire
+
+    public var displayName: String {
+        switch self {
+        case .submit: return "提出"
+        case .approve: return "承認"
+        case .reject: return "差戻し"
+        case .cancel: return "取消し"
+        case .edit: return "編集"
+        case .expire: return "期限切れ"
+        }
+    }
+}
+
+public struct PostTransitionError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let state: PostState
+    public let event: PostEvent
+    public var description: String { "「\(state.displayName)」の投稿は\(event.displayName)できません" }
+}
+
+/// The post workflow as pure rules: which event moves which state where.
+public enum PostWorkflow {
+    /// An approved post that has not gone out this long after its time has lost its approval.
+    public static let expiryGrace: TimeInterval = 15 * 60
+
+    /// `needsChief` is whether the post check asks for the chief's approval; without it a submitted
+    /// post needs nobody's judgement and is scheduled at once.
+    public static func next(_ state: PostState, _ event: PostEvent, needsChief: Bool) throws -> PostState {
+        switch (state, event) {
+        case (.draft, .submit): return needsChief ? .submitted : .scheduled
+        case (.submitted, .approve): return .scheduled
+        case (.submitted, .reject): return .rejected
+        case (.draft, .cancel), (.submitted, .cancel), (.scheduled, .cancel): return .cancelled
+        case (.draft, .edit), (.rejected, .edit), (.expired, .edit): return .draft
+        // An edit voids an approval: the post goes back for approval (or straight on when none is needed).
+        case (.submitted, .edit), (.scheduled, .edit): return needsChief ? .submitted : .scheduled
+        case (.scheduled, .expire): return .expired
+        default: throw PostTransitionError(state: state, event: event)
+        }
+    }
+
+    public static func events(from state: PostState) -> [PostEvent] {
+        PostEvent.allCases.filter { (try? next(state, $0, needsChief: true)) != nil }
+    }
+
+    /// When a post goes out: the chosen time, or else now for an emergency and the next operating window otherwise.
+    public static func resolveTime(chosen: Date?, emergency: Bool, calendar: OperatingCalendar?, now: Date) -> Date {
+        if let chosen { return chosen }
+        if emergency { return now }
+        return calendar?.earliestPublishingTime(atOrAfter: now) ?? now
+    }
+
+    public static func isOverdue(scheduledAt: Date?, now: Date) -> Bool {
+        guard let scheduledAt else { return false }
+        return now.timeIntervalSince(scheduledAt) > expiryGrace
+    }
+}
+
+extension PolicyChecker {
+    /// The post check for a step of the workflow: the action at its resolved time, plus what only a
+    /// workflow can know (a time already past).
+    public func checkForWorkflow(_ action: PlannedAction, chosen: Date?, now: Date) -> (CheckResult, Date) {
+        let account = policy.account(action.account)
+        let cal = account.flatMap { calendar(for: $0.platform) }
+        let at = PostWorkflow.resolveTime(chosen: chosen, emergency: action.emergency, calendar: cal, now: now)
+        var a = action
+        a.scheduledAt = at
+        var result = check(a, now: now)
+        if let chosen, now.timeIntervalSince(chosen) > 60 {
+            let clause = account.flatMap { policy.rules(for: $0.platform)?.hoursClause } ?? ""
+            result.violations.append(Violation(rule: clause, code: "schedule.inPast",
+                message: "【\(clause)】予約日時 \(JapaneseTime.display(chosen)) は過ぎています"))
+        }
+        return (result, at)
+    }
+}
+
+extension PlannedAction {
+    /// The action as the JSON fields of `koho check`, so that it can be stored and read back with `decode(fields:)`.
+    public var fields: [String: JSONValue] {
+        var f: [String: JSONValue] = ["account": .string(account), "kind": .string(kind.rawValue), "text": .string(text)]
+        func put(_ k: String, _ v: String?) { if let v { f[k] = .string(v) } }
+        put("category", category)
+        put("title", title)
+        if !links.isEmpty { f["links"] = .array(links.map { .string($0) }) }
+        put("sourceURL", sourceURL)
+        put("scheduledAt", scheduledAt.map { JapaneseTime.iso8601($0) })
+        if emergency { f["emergency"] = .bool(true) }
+        put("emergencyReason", emergencyReason)
+        put("replyPurpose", replyPurpose)
+        put("quotedAccount", quotedAccount)
+        put("articleOrigin", articleOrigin)
+        return f
+    }
+}
+
+extension PolicyLoader {
+    /// The YAML text of the built-in policy, stored as the first policy version.
+    public static var builtInYAML: String { BuiltInPolicy.kodairaR5 }
+}

@@ -1,0 +1,170 @@
+import Fluent
+import Vapor
+import KohoCore
+
+/// `/api/v1`: what the web interface does, for other tools, with bearer tokens.
+enum APIController {
+    struct StepBody: Content {
+        var version: Int?
+        var reason: String?
+    }
+
+    static func create(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let action = try plannedAction(req)
+        let post = try await PostService.create(req, user, action)
+        let res = Response(status: .created)
+        try res.content.encode(PostDTO(post, history: try await PostService.history(req, post.id!)))
+        res.headers.replaceOrAdd(name: .location, value: "/api/v1/posts/\(post.id!.uuidString.lowercased())")
+        return res
+    }
+
+    /// The fields of `koho check`, read strictly: an unknown field is an error.
+    static func plannedAction(_ req: Request) throws -> PlannedAction {
+        guard let buffer = req.body.data else { throw AppError.badRequest("JSONの本文が必要です") }
+        let value: JSONValue
+        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)) } catch {
+            throw AppError.badRequest("JSONとして読めません")
+        }
+        guard case .object(let fields) = value else { throw AppError.badRequest("JSONオブジェクト（{…}）が必要です") }
+        return try PlannedAction.decode(fields: fields, timeZone: req.koho.policy.platforms.first?.operatingHours.timeZone ?? JapaneseTime.tokyo)
+    }
+
+    static func list(_ req: Request) async throws -> [PostDTO] {
+        _ = try req.requireUser()
+        try await PostService.expireOverdue(req)
+        var q = Post.query(on: req.db).sort(\.$createdAt, .descending)
+        if let s = req.query[String.self, at: "state"] {
+            guard let state = PostState(rawValue: s) else { throw AppError.badRequest("state が正しくありません") }
+            q = q.filter(\.$state == state)
+        }
+        if let a = req.query[String.self, at: "account"] { q = q.filter(\.$account == a) }
+        return try await q.limit(500).all().map { try PostDTO($0) }
+    }
+
+    static func postID(_ req: Request) throws -> UUID {
+        guard let s = req.parameters.get("id"), let id = UUID(uuidString: s) else { throw AppError.notFound("投稿が見つかりません") }
+        return id
+    }
+
+    static func show(_ req: Request) async throws -> PostDTO {
+        _ = try req.requireUser()
+        try await PostService.expireOverdue(req)
+        let id = try postID(req)
+        return try PostDTO(try await PostService.find(req, id), history: try await PostService.history(req, id))
+    }
+
+    static func step(_ event: PostEvent) -> @Sendable (Request) async throws -> PostDTO {
+        { req in
+            let user = try req.requireUser()
+            let id = try postID(req)
+            var body = StepBody()
+            if let b = req.body.data, b.readableBytes > 0 { body = try req.content.decode(StepBody.self) }
+            let post = try await PostService.transition(req, user, id, event, expectedVersion: body.version, reason: body.reason ?? "")
+            return try PostDTO(post, history: try await PostService.history(req, id))
+        }
+    }
+
+    /// Replaces the post's fields; `If-Match` must carry the version the editor started from.
+    static func edit(_ req: Request) async throws -> PostDTO {
+        let user = try req.requireUser()
+        let id = try postID(req)
+        guard let tag = req.headers.first(name: .ifMatch), let version = Int(tag.trimmingCharacters(in: CharacterSet(charactersIn: "\"W/ "))) else {
+            throw AppError(status: .preconditionRequired, message: "If-Match に編集を始めたときの version を指定してください")
+        }
+        let action = try plannedAction(req)
+        let post = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
+        return try PostDTO(post, history: try await PostService.history(req, id))
+    }
+
+    struct CalendarDay: Content {
+        let date: String
+        let operating: Bool
+        let closedReason: String?
+        let opens: String?
+        let closes: String?
+    }
+    struct CalendarPost: Content {
+        let id: String
+        let account: String
+        let state: String
+        let scheduledAt: String
+    }
+    struct CalendarMonth: Content {
+        let month: String
+        let days: [CalendarDay]
+        let posts: [CalendarPost]
+    }
+
+    static func calendar(_ req: Request) async throws -> CalendarMonth {
+        _ = try req.requireUser()
+        let month = try MonthParam.parse(req.query[String.self, at: "month"], now: req.koho.now)
+        return try await calendarMonth(req, month)
+    }
+
+    static func calendarMonth(_ req: Request, _ month: MonthParam) async throws -> CalendarMonth {
+        try await PostService.expireOverdue(req)
+        guard let cal = req.koho.cityCalendar else { throw AppError.notFound() }
+        let days = month.days.map { d -> CalendarDay in
+            let w = cal.window(on: d)
+            return CalendarDay(date: d.description, operating: w != nil, closedReason: cal.closedReason(on: d).map(describe),
+                               opens: w.map { JapaneseTime.iso8601($0.start) }, closes: w.map { JapaneseTime.iso8601($0.end) })
+        }
+        let (start, end) = month.range(cal)
+        let posts = try await Post.query(on: req.db).filter(\.$scheduledAt >= start).filter(\.$scheduledAt < end)
+            .filter(\.$state ~~ [.submitted, .scheduled, .publishing, .published]).sort(\.$scheduledAt).all()
+        return CalendarMonth(month: month.description, days: days,
+                             posts: posts.map { CalendarPost(id: $0.id!.uuidString.lowercased(), account: $0.account, state: $0.state.rawValue,
+                                                             scheduledAt: JapaneseTime.iso8601($0.scheduledAt!)) })
+    }
+
+    static func describe(_ r: OperatingCalendar.ClosedReason) -> String {
+        switch r {
+        case .weekday: return "土日"
+        case .nationalHoliday(let n): return n
+        case .closure(let n): return n
+        }
+    }
+
+    static func audit(_ req: Request) async throws -> [AuditLog.JSONEntry] {
+        _ = try req.requireUser()
+        return try await AuditEntry.query(on: req.db).sort(\.$id, .ascending).all().map(AuditLog.JSONEntry.init)
+    }
+
+    static func openAPI(_ req: Request) async throws -> Response {
+        Response(status: .ok, headers: ["Content-Type": "application/yaml; charset=utf-8"], body: .init(string: OpenAPIDocument.yaml))
+    }
+}
+
+/// A month such as `2026-11`.
+struct MonthParam: CustomStringConvertible {
+    let year: Int
+    let month: Int
+
+    static func parse(_ s: String?, now: Date) throws -> MonthParam {
+        guard let s else {
+            let d = JapaneseTime.localDate(now)
+            return MonthParam(year: d.year, month: d.month)
+        }
+        let parts = s.split(separator: "-")
+        guard parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), (1...12).contains(m), (1900...2200).contains(y) else {
+            throw AppError.badRequest("month は YYYY-MM で指定してください")
+        }
+        return MonthParam(year: y, month: m)
+    }
+
+    var description: String { String(format: "%04d-%02d", year, month) }
+    var days: [CivilDate] { (1...CivilDate.daysInMonth(year: year, month: month)).map { CivilDate(year, month, $0) } }
+    var previous: MonthParam { month == 1 ? MonthParam(year: year - 1, month: 12) : MonthParam(year: year, month: month - 1) }
+    var next: MonthParam { month == 12 ? MonthParam(year: year + 1, month: 1) : MonthParam(year: year, month: month + 1) }
+    func range(_ cal: OperatingCalendar) -> (Date, Date) {
+        (cal.instant(CivilDate(year, month, 1), minutes: 0), cal.instant(CivilDate(next.year, next.month, 1), minutes: 0))
+    }
+}
+
+extension JapaneseTime {
+    static func localDate(_ d: Date) -> CivilDate {
+        OperatingCalendar(hours: OperatingHours(timeZone: tokyo, weekdays: [], opens: 0, closes: 0, closedOnNationalHolidays: false, closures: []))
+            .localDate(of: d)
+    }
+}

@@ -1,0 +1,68 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Vapor
+import KohoCore
+
+/// Builds the Koho application: database, migrations, policy in force, sessions and routes.
+/// `koho serve`, the other commands and the tests all go through here.
+public func makeApp(_ config: KohoConfig, migrate: Bool = true) async throws -> Application {
+    let app = try await Application.make(config.environment)
+    do {
+        try await configure(app, config, migrate: migrate)
+    } catch {
+        try? await app.asyncShutdown()
+        throw error
+    }
+    return app
+}
+
+func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async throws {
+    if let url = config.databaseURL {
+        app.databases.use(try .postgres(configuration: SQLPostgresConfiguration(url: url)), as: .psql)
+    } else {
+        try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
+        let file = config.dataDirectory.appendingPathComponent("koho.sqlite").path
+        app.databases.use(.sqlite(.file(file)), as: .sqlite)
+    }
+    addMigrations(app)
+    if migrate { try await app.autoMigrate() }
+
+    let policy: Policy
+    let yaml: String
+    if let path = config.policyPath {
+        policy = try PolicyLoader.load(path: path)
+        yaml = try String(contentsOfFile: path, encoding: .utf8)
+    } else {
+        policy = PolicyLoader.builtIn()
+        yaml = PolicyLoader.builtInYAML
+    }
+    let holidays = try HolidayStore(dataDirectory: config.dataDirectory).calendar()
+    let lock = AsyncLock()
+    let stored = try await PolicyStore.ensureInForce(yaml: yaml, policy: policy, db: app.db, now: config.clock(), lock: lock)
+    app.storage[KohoContextKey.self] = KohoContext(config: config, policy: policy, policyVersionID: try stored.requireID(),
+                                                   policyVersionLabel: stored.label, holidays: holidays, writeLock: lock)
+
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    app.sessions.use(.fluent)
+    app.sessions.configuration.cookieName = "koho_session"
+    app.sessions.configuration.cookieFactory = { id in
+        HTTPCookies.Value(string: id.string, expires: nil, maxAge: nil, path: "/", isSecure: false,
+                          isHTTPOnly: true, sameSite: .lax)
+    }
+    app.http.server.configuration.hostname = config.hostname
+    app.http.server.configuration.port = config.port
+    app.middleware = Middlewares()
+    app.middleware.use(KohoErrorMiddleware())
+    try routes(app)
+}
+
+func addMigrations(_ app: Application) {
+    app.migrations.add(CreatePolicyVersion())
+    app.migrations.add(CreateUser())
+    app.migrations.add(CreateAPIToken())
+    app.migrations.add(CreateSetupToken())
+    app.migrations.add(CreatePost())
+    app.migrations.add(CreateAuditEntry())
+    app.migrations.add(SessionRecord.migration)
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Vapor
+import KohoCore
+
+/// Everything `makeApp` needs; `koho serve`, the other commands and the tests all build the app from one of these.
+public struct KohoConfig: Sendable {
+    public var dataDirectory: URL
+    /// PostgreSQL when set (`DATABASE_URL`), SQLite in the data folder otherwise.
+    public var databaseURL: String?
+    /// A policy file; nil means the built-in Kodaira policy.
+    public var policyPath: String?
+    public var hostname: String
+    public var port: Int
+    /// The clock of the workflow (scheduling, expiry, lockouts); tests pass a fixed one.
+    public var clock: @Sendable () -> Date
+    public var bcryptCost: Int
+    /// How long each earlier failure delays the next login answer.
+    public var loginDelayPerFailure: Duration
+    public var environment: Environment
+
+    public init(dataDirectory: URL = URL(fileURLWithPath: "./data", isDirectory: true),
+                databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"],
+                policyPath: String? = nil, hostname: String = "127.0.0.1", port: Int = 8080,
+                clock: @escaping @Sendable () -> Date = { Date() }, bcryptCost: Int = 12,
+                loginDelayPerFailure: Duration = .milliseconds(300),
+                environment: Environment = Environment(name: "production", arguments: ["koho"])) {
+        self.dataDirectory = dataDirectory
+        self.databaseURL = databaseURL.flatMap { $0.isEmpty ? nil : $0 }
+        self.policyPath = policyPath
+        self.hostname = hostname
+        self.port = port
+        self.clock = clock
+        self.bcryptCost = bcryptCost
+        self.loginDelayPerFailure = loginDelayPerFailure
+        self.environment = environment
+    }
+
+    public var baseURL: String { "http://\(hostname):\(port)" }
+}
+
+/// The policy in force and what is derived from it, fixed when the app starts.
+struct KohoContext: Sendable {
+    let config: KohoConfig
+    let policy: Policy
+    let policyVersionID: UUID
+    let policyVersionLabel: String
+    let holidays: JapaneseHolidayCalendar
+    let writeLock: AsyncLock
+
+    var checker: PolicyChecker { PolicyChecker(policy: policy, holidays: holidays) }
+    var now: Date { config.clock() }
+
+    func calendar(for account: String) -> OperatingCalendar? {
+        policy.account(account).flatMap { checker.calendar(for: $0.platform) }
+    }
+    /// The X calendar stands for the city's operating hours where no account is in view (all platforms share them here).
+    var cityCalendar: OperatingCalendar? {
+        policy.platforms.first.map { OperatingCalendar(hours: $0.operatingHours, holidays: holidays) }
+    }
+}
+
+struct KohoContextKey: StorageKey { typealias Value = KohoContext }
+
+extension Application {
+    var koho: KohoContext {
+        guard let c = storage[KohoContextKey.self] else { fatalError("makeApp did not run") }
+        return c
+    }
+}
+
+extension Request {
+    var koho: KohoContext { application.koho }
+}
+
+/// Serialises the writes that extend a chain (the audit trail, a post's version) within this process.
+actor AsyncLock {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        if !busy { busy = true; return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    private func release() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+    }
+}

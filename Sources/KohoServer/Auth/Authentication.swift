@@ -1,0 +1,67 @@
+import Fluent
+import Vapor
+
+extension Request {
+    var currentUser: User? { auth.get(User.self) }
+
+    func requireUser() throws -> User {
+        guard let u = auth.get(User.self) else { throw AppError.unauthorized() }
+        return u
+    }
+
+    /// The per-session CSRF token put in every form.
+    var csrfToken: String {
+        if let t = session.data["csrf"] { return t }
+        let t = Secrets.randomToken()
+        session.data["csrf"] = t
+        return t
+    }
+}
+
+/// Logs in the user of the session cookie, if any.
+struct SessionUserMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        if let s = req.session.data["uid"], let id = UUID(uuidString: s), let user = try await User.find(id, on: req.db) {
+            req.auth.login(user)
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// Web pages behind login; a user the chief requires to use TOTP is sent to set it up first.
+struct RequireWebUserMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        guard let user = req.currentUser else { return req.redirect(to: SiteURL.login.path) }
+        let allowed = [SiteURL.totp.path, SiteURL.logout.path]
+        if user.totpRequired, !user.totpEnabled, !allowed.contains(req.url.path) {
+            return req.redirect(to: SiteURL.totp.path)
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// Every state-changing form must carry the session's CSRF token.
+struct CSRFMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        if req.method != .GET, req.method != .HEAD {
+            let sent = (try? req.content.get(String.self, at: "csrf")) ?? ""
+            guard let expected = req.session.data["csrf"], !sent.isEmpty, Secrets.constantTimeEqual(sent, expected) else {
+                throw AppError.forbidden("フォームの有効期限が切れたか、不正な送信です（CSRFトークンが一致しません）。ページを開き直してください。")
+            }
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// API requests carry `Authorization: Bearer <token>`; only the token's SHA-256 is looked up.
+struct BearerUserMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        guard let bearer = req.headers.bearerAuthorization,
+              let token = try await APIToken.query(on: req.db).filter(\.$tokenHash == Secrets.sha256Hex(bearer.token)).first(),
+              let user = try await User.find(token.$user.id, on: req.db) else {
+            throw AppError.unauthorized("APIトークンがないか、正しくありません")
+        }
+        req.auth.login(user)
+        return try await next.respond(to: req)
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Fluent
+import Foundation
+import Vapor
+import KohoCore
+
+/// Where the database is: `--data-dir` for SQLite, or `DATABASE_URL` for PostgreSQL.
+struct DatabaseOptions: ParsableArguments {
+    @OptionGroup var data: DataDirOption
+    @ArgumentParser.Option(name: .long, help: "ポリシーファイル（YAML）。省略時は組み込みの小平市ポリシー")
+    var policy: String?
+
+    func config(hostname: String = "127.0.0.1", port: Int = 8080) -> KohoConfig {
+        KohoConfig(dataDirectory: data.url, policyPath: policy, hostname: hostname, port: port)
+    }
+
+    func withApp<T>(_ body: (Application) async throws -> T) async throws -> T {
+        let app = try await makeApp(config())
+        do {
+            let result = try await body(app)
+            try await app.asyncShutdown()
+            return result
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+    }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Koho のサーバーを起動する（初回はデータフォルダとデータベースを作る）")
+
+    @ArgumentParser.Option(name: .long, help: "待ち受けるポート") var port: Int = 8080
+    @ArgumentParser.Option(name: .long, help: "待ち受けるホスト名") var hostname: String = "127.0.0.1"
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        var env = Environment(name: "production", arguments: ["koho", "serve"])
+        try LoggingSystem.bootstrap(from: &env)
+        var config = db.config(hostname: hostname, port: port)
+        config.environment = env
+        let app = try await makeApp(config)
+        do {
+            if let link = try await Setup.issueLinkIfEmpty(app) {
+                print("利用者がまだいません。次のリンクを一度だけ開いて、最初の\(app.koho.policy.ownerRole.title)を登録してください:\n\(link)")
+            }
+            print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
+            fflush(nil)
+            let expiry = app.eventLoopGroup.any().scheduleRepeatedAsyncTask(initialDelay: .seconds(60), delay: .seconds(60)) { _ in
+                app.eventLoopGroup.any().makeFutureWithTask {
+                    try await PostService.expireOverdue(Request(application: app, on: app.eventLoopGroup.any()))
+                }
+            }
+            try await app.execute()
+            expiry.cancel()
+            try await app.asyncShutdown()
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+    }
+}
+
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "データベースの移行を実行する")
+    @OptionGroup var db: DatabaseOptions
+
+    func run() async throws {
+        try await db.withApp { _ in print("移行を終えました") }
+    }
+}
+
+struct UsersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "users", abstract: "利用者の管理", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "add", abstract: "利用者を追加する（パスワードは標準入力から読む）")
+        @ArgumentParser.Argument(help: "名前") var name: String
+        @ArgumentParser.Option(name: .long, help: "chief | staff | viewer") var role: String
+        @ArgumentParser.Option(name: .long, help: "担当アカウント（カンマ区切り、staff のみ）") var accounts: String?
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            guard let role = UserRole(rawValue: role) else { throw CLIInputError("--role は chief, staff, viewer のいずれかです") }
+            let line = readLine(strippingNewline: true) ?? ""
+            let list = (accounts ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            try await db.withApp { app in
+                do {
+                    _ = try await Setup.createUser(on: app.db, app: app, name: name, password: line, role: role, accounts: list,
+                                                   actor: "cli", reason: "koho users add")
+                } catch let e as AppError {
+                    throw CLIInputError(e.message)
+                }
+                print("利用者「\(name)」を追加しました（\(role.rawValue)）")
+            }
+        }
+    }
+}
+
+struct TokensCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tokens", abstract: "APIトークンの管理", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create", abstract: "利用者のAPIトークンを作り、一度だけ表示する")
+        @ArgumentParser.Argument(help: "利用者の名前") var name: String
+        @ArgumentParser.Option(name: .long, help: "トークンの用途") var label: String = "api"
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            try await db.withApp { app in
+                do { print(try await Setup.createToken(app, userName: name, tokenName: label)) } catch let e as AppError {
+                    throw CLIInputError(e.message)
+                }
+            }
+        }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "監査記録", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "ハッシュの連鎖を確かめる（0: 正しい、1: 切れている）")
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            let (count, broken) = try await db.withApp { app in try await AuditLog.verify(on: app.db) }
+            if let broken {
+                print(broken.description)
+                throw ExitCode(1)
+            }
+            print("監査記録 \(count) 件: ハッシュの連鎖は正しくつながっています")
+        }
+    }
+}

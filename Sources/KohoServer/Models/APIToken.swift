@@ -1,0 +1,20 @@
+import Fluent
+import Foundation
+
+/// An API bearer token; only its SHA-256 is kept.
+final class APIToken: Model, @unchecked Sendable {
+    static let schema = "api_tokens"
+    @ID(key: .id) var id: UUID?
+    @Parent(key: "user_id") var user: User
+    @Field(key: "name") var name: String
+    @Field(key: "token_hash") var tokenHash: String
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+    init(userID: UUID, name: String, tokenHash: String, createdAt: Date) {
+        self.$user.id = userID
+        self.name = name
+        self.tokenHash = tokenHash
+        self.createdAt = createdAt
+    }
+}

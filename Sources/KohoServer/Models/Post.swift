@@ -1,0 +1,39 @@
+import Fluent
+import Foundation
+import KohoCore
+
+final class Post: Model, @unchecked Sendable {
+    static let schema = "posts"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "account") var account: String
+    @OptionalField(key: "category") var category: String?
+    /// The planned action as the JSON fields of `koho check`.
+    @Field(key: "fields") var fieldsJSON: String
+    /// The time the author chose; nil means the next operating window (or now, for an emergency).
+    @OptionalField(key: "chosen_at") var chosenAt: Date?
+    @OptionalField(key: "scheduled_at") var scheduledAt: Date?
+    @Field(key: "emergency") var emergency: Bool
+    @Field(key: "state") var state: PostState
+    /// Optimistic lock: every change bumps it, and a change made against an older number is refused.
+    @Field(key: "lock_version") var lockVersion: Int
+    @Parent(key: "policy_version_id") var policyVersion: PolicyVersion
+    @Field(key: "author_name") var authorName: String
+    @Field(key: "requires_chief_approval") var requiresChiefApproval: Bool
+    @Field(key: "approval_reasons") var approvalReasons: String
+    @Field(key: "uses_hours_exception") var usesHoursException: Bool
+    @OptionalField(key: "article_origin") var articleOrigin: String?
+    @Field(key: "created_at") var createdAt: Date
+    @Field(key: "updated_at") var updatedAt: Date
+
+    init() {}
+
+    var action: PlannedAction {
+        get throws {
+            var a = try PlannedAction.decode(json: Data(fieldsJSON.utf8))
+            a.scheduledAt = chosenAt
+            return a
+        }
+    }
+
+    var reasons: [String] { approvalReasons.split(separator: "\n").map(String.init) }
+}

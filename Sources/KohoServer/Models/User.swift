@@ -1,0 +1,55 @@
+import Fluent
+import Vapor
+import KohoCore
+
+enum UserRole: String, Codable, CaseIterable, Sendable {
+    case chief, staff, viewer
+
+    func displayName(_ policy: Policy) -> String {
+        switch self {
+        case .chief: return policy.ownerRole.title
+        case .staff: return "担当者"
+        case .viewer: return "閲覧のみ"
+        }
+    }
+}
+
+final class User: Model, Authenticatable, @unchecked Sendable {
+    static let schema = "users"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "name") var name: String
+    @Field(key: "password_hash") var passwordHash: String
+    @Field(key: "role") var role: UserRole
+    /// Comma-separated account ids a staff member is designated for (3(1), 4(1), 5(1)).
+    @Field(key: "accounts") var accountList: String
+    @OptionalField(key: "totp_secret") var totpSecret: String?
+    @Field(key: "totp_enabled") var totpEnabled: Bool
+    @Field(key: "totp_required") var totpRequired: Bool
+    @OptionalField(key: "totp_last_step") var totpLastStep: Int?
+    @Field(key: "failed_logins") var failedLogins: Int
+    @OptionalField(key: "locked_until") var lockedUntil: Date?
+    @Field(key: "created_at") var createdAt: Date
+
+    init() {}
+    init(name: String, passwordHash: String, role: UserRole, accounts: [String], createdAt: Date) {
+        self.name = name
+        self.passwordHash = passwordHash
+        self.role = role
+        self.accountList = accounts.joined(separator: ",")
+        self.totpEnabled = false
+        self.totpRequired = false
+        self.failedLogins = 0
+        self.createdAt = createdAt
+    }
+
+    var accounts: [String] { accountList.split(separator: ",").map(String.init) }
+
+    /// The chief manages every account; staff only those designated to them; viewers none.
+    func mayAct(on account: String) -> Bool {
+        switch role {
+        case .chief: return true
+        case .staff: return accounts.contains(account)
+        case .viewer: return false
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Fluent
+import SQLKit
+import Vapor
+import KohoCore
+
+/// The post workflow's persistence: every step checks the role, the lock version and the policy, then
+/// saves the post and appends to the audit trail in one transaction.
+enum PostService {
+    static func subject(_ id: UUID) -> String { "post:\(id.uuidString.lowercased())" }
+
+    static func find(_ req: Request, _ id: UUID) async throws -> Post {
+        guard let p = try await Post.find(id, on: req.db) else { throw AppError.notFound("投稿が見つかりません") }
+        return p
+    }
+
+    static func requireMayAct(_ user: User, on account: String, _ ctx: KohoContext) throws {
+        if user.role == .viewer { throw AppError.forbidden("閲覧のみの利用者は投稿を作成・変更できません") }
+        let id = ctx.policy.account(account)?.id ?? account
+        // An unknown account is left to the policy check, which names the accounts of the policy.
+        if ctx.policy.account(account) != nil, !user.mayAct(on: id) {
+            throw AppError.forbidden("アカウント「\(id)」の担当者に指定されていません")
+        }
+    }
+
+    static func create(_ req: Request, _ user: User, _ input: PlannedAction) async throws -> Post {
+        let ctx = req.koho
+        try requireMayAct(user, on: input.account, ctx)
+        var action = input
+        if let account = ctx.policy.account(action.account) { action.account = account.id }
+        let now = ctx.now
+        let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now)
+        guard result.ok else { throw AppError.policy(result.violations) }
+        let post = Post()
+        post.id = UUID()
+        post.state = .draft
+        post.lockVersion = 1
+        post.$policyVersion.id = ctx.policyVersionID
+        post.authorName = user.name
+        post.createdAt = now
+        try apply(action, result: result, at: at, to: post, now: now)
+        let stored = action
+        try await ctx.writeLock.run {
+            try await req.db.transaction { db in
+                try await post.create(on: db)
+                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.create", subject: subject(post.id!),
+                                                detail: "\(PostState.draft.rawValue) \(stored.account) \(stored.category ?? "")", reason: "")
+            }
+        }
+        return post
+    }
+
+    private static func apply(_ action: PlannedAction, result: CheckResult, at: Date, to post: Post, now: Date) throws {
+        var stored = action
+        post.chosenAt = action.scheduledAt
+        stored.scheduledAt = action.scheduledAt
+        post.fieldsJSON = String(decoding: try JSONEncoder().encode(JSONValue.object(stored.fields)), as: UTF8.self)
+        post.account = action.account
+        post.category = action.category
+        post.emergency = action.emergency
+        post.articleOrigin = action.articleOrigin
+        post.scheduledAt = at
+        post.requiresChiefApproval = result.requiresChiefApproval
+        post.approvalReasons = result.approvalReasons.joined(separator: "\n")
+        post.usesHoursException = result.usesHoursException
+        post.updatedAt = now
+    }
+
+    /// Moves a post by `event`. `expectedVersion` is the lock version the actor saw; a newer one means
+    /// someone else changed the post meanwhile, and the step is refused.
+    static func transition(_ req: Request, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
+                           reason: String, edited: PlannedAction? = nil) async throws -> Post {
+        try await expireOverdue(req)
+        let ctx = req.koho
+        let now = ctx.now
+        return try await ctx.writeLock.run {
+            try await req.db.transaction { db in
+                guard let post = try await Post.find(id, on: db) else { throw AppError.notFound("投稿が見つかりません") }
+                if let expectedVersion, expectedVersion != post.lockVersion { throw AppError.staleEdit }
+                switch event {
+                case .approve, .reject:
+                    guard user.role == .chief else { throw AppError.forbidden("承認・差戻しは\(ctx.policy.ownerRole.title)だけが行えます") }
+                case .expire:
+                    break
+                default:
+                    try requireMayAct(user, on: post.account, ctx)
+                }
+                let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+                if event == .reject, trimmedReason.isEmpty { throw AppError.badRequest("差戻しの理由を入力してください") }
+                let from = post.state
+                var needsChief = post.requiresChiefApproval
+                if [.submit, .approve, .edit].contains(event) {
+                    var action = try edited ?? post.action
+                    if let e = edited {
+                        try requireMayAct(user, on: e.account, ctx)
+                        if let account = ctx.policy.account(e.account) { action.account = account.id }
+                    }
+                    let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now)
+                    guard result.ok else { throw AppError.policy(result.violations) }
+                    needsChief = result.requiresChiefApproval
+                    try apply(action, result: result, at: at, to: post, now: now)
+                }
+                post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
+                post.updatedAt = now
+                try await bumpVersion(post, on: db)
+                try await post.update(on: db)
+                var detail = "\(from.rawValue) → \(post.state.rawValue)"
+                if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }
+                if post.usesHoursException, [.submit, .approve].contains(event) { detail += "（運用時間外・緊急）" }
+                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
+                                                subject: subject(id), detail: detail, reason: trimmedReason)
+                return post
+            }
+        }
+    }
+
+    /// Claims the next lock version in the database itself, so that even another process's change is noticed.
+    private static func bumpVersion(_ post: Post, on db: Database) async throws {
+        let old = post.lockVersion
+        if let sql = db as? SQLDatabase {
+            let rows = try await sql.update(Post.schema).set("lock_version", to: old + 1)
+                .where("id", .equal, post.id!).where("lock_version", .equal, old).returning("id").all()
+            if rows.isEmpty { throw AppError.staleEdit }
+        }
+        post.lockVersion = old + 1
+    }
+
+    /// An approval lapses when its time passes and the post has not gone out.
+    static func expireOverdue(_ req: Request) async throws {
+        let limit = req.koho.now.addingTimeInterval(-PostWorkflow.expiryGrace)
+        let overdue = try await Post.query(on: req.db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).all()
+        for p in overdue {
+            let ctx = req.koho
+            try await ctx.writeLock.run {
+                try await req.db.transaction { db in
+                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled else { return }
+                    post.state = try PostWorkflow.next(.scheduled, .expire, needsChief: post.requiresChiefApproval)
+                    post.updatedAt = ctx.now
+                    try await bumpVersion(post, on: db)
+                    try await post.update(on: db)
+                    try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: "post.expire", subject: subject(post.id!),
+                                                    detail: "scheduled → expired",
+                                                    reason: "予約日時（\(post.scheduledAt.map { JapaneseTime.display($0) } ?? "")）を過ぎても発信されなかったため承認が失効しました")
+                }
+            }
+        }
+    }
+
+    static func history(_ req: Request, _ id: UUID) async throws -> [AuditEntry] {
+        try await AuditEntry.query(on: req.db).filter(\.$subject == subject(id)).sort(\.$id, .ascending).all()
+    }
+}
+
+/// A post as the API shows it.
+struct PostDTO: Content {
+    struct HistoryItem: Content {
+        let at: String
+        let actor: String
+        let action: String
+        let detail: String
+        let reason: String
+    }
+    let id: String
+    let state: String
+    let account: String
+    let category: String?
+    let kind: String
+    let text: String
+    let title: String?
+    let links: [String]
+    let sourceURL: String?
+    let scheduledAt: String?
+    let chosenAt: String?
+    let emergency: Bool
+    let emergencyReason: String?
+    let articleOrigin: String?
+    let requiresChiefApproval: Bool
+    let approvalReasons: [String]
+    let usesHoursException: Bool
+    let version: Int
+    let policyVersionID: String
+    let author: String
+    let createdAt: String
+    let updatedAt: String
+    var history: [HistoryItem]?
+
+    init(_ p: Post, history: [AuditEntry]? = nil) throws {
+        let a = try p.action
+        id = p.id!.uuidString.lowercased()
+        state = p.state.rawValue
+        account = p.account
+        category = p.category
+        kind = a.kind.rawValue
+        text = a.text
+        title = a.title
+        links = a.links
+        sourceURL = a.sourceURL
+        scheduledAt = p.scheduledAt.map { JapaneseTime.iso8601($0) }
+        chosenAt = p.chosenAt.map { JapaneseTime.iso8601($0) }
+        emergency = p.emergency
+        emergencyReason = a.emergencyReason
+        articleOrigin = p.articleOrigin
+        requiresChiefApproval = p.requiresChiefApproval
+        approvalReasons = p.reasons
+        usesHoursException = p.usesHoursException
+        version = p.lockVersion
+        policyVersionID = p.$policyVersion.id.uuidString.lowercased()
+        author = p.authorName
+        createdAt = JapaneseTime.iso8601(p.createdAt)
+        updatedAt = JapaneseTime.iso8601(p.updatedAt)
+        self.history = history.map { $0.map { HistoryItem(at: JapaneseTime.iso8601($0.at), actor: $0.actor, action: $0.action, detail: $0.detail, reason: $0.reason) } }
+    }
+}

@@ -1,0 +1,152 @@
+import Fluent
+import Plot
+import Vapor
+import KohoCore
+
+enum AdminController {
+    static func accounts(_ req: Request) async throws -> Response {
+        let f = PageFrame(req, title: "アカウント")
+        let users = try await User.query(on: req.db).sort(\.$name).all()
+        return Layout.response(Layout.page(f, f.policy.accounts.map { a in
+            let staff = users.filter { $0.role == .staff && $0.accounts.contains(a.id) }.map(\.name)
+            return .tag("section", [], [
+                .tag("h2", [], text: "\(a.displayName)（\(a.platform.displayName)）"),
+                .tag("p", [], [.text("\(a.handle)　"), .link(href: a.url, a.url), .text("　［\(a.clause)］")]),
+                .tag("p", [], text: "担当者: " + (staff.isEmpty ? "（なし）" : staff.joined(separator: "、"))),
+                .table(["区分", "名称", "内容", "条項"], a.categories.map { c in
+                    [.text(c.code), .text(c.name + (c.chiefJudgement ? "（\(f.policy.ownerRole.title)の判断）" : "")), .text(c.description), .text(c.clause)]
+                }),
+            ])
+        }))
+    }
+
+    static func requireChief(_ req: Request) throws -> User {
+        let u = try req.requireUser()
+        guard u.role == .chief else { throw AppError.forbidden("利用者の管理は\(req.koho.policy.ownerRole.title)だけが行えます") }
+        return u
+    }
+
+    static func users(_ req: Request) async throws -> Response {
+        let me = try req.requireUser()
+        let users = try await User.query(on: req.db).sort(\.$name).all()
+        return Layout.response(UsersView.page(PageFrame(req, title: "利用者"), users: users, me: me))
+    }
+
+    struct AddUserForm: Content {
+        var name: String
+        var password: String
+        var role: String
+        var accounts: [String]?
+    }
+
+    static func addUser(_ req: Request) async throws -> Response {
+        let chief = try requireChief(req)
+        let form = try req.content.decode(AddUserForm.self)
+        guard let role = UserRole(rawValue: form.role) else { throw AppError.badRequest("役割が正しくありません") }
+        _ = try await Setup.createUser(on: req.db, app: req.application, name: form.name, password: form.password, role: role,
+                                       accounts: form.accounts ?? [], actor: chief.name, reason: "利用者画面から登録")
+        return req.redirect(to: SiteURL.users.path, redirectType: .normal)
+    }
+
+    struct UpdateUserForm: Content {
+        var role: String
+        var accounts: [String]?
+        var totpRequired: String?
+        var reason: String?
+    }
+
+    static func updateUser(_ req: Request) async throws -> Response {
+        let chief = try requireChief(req)
+        guard let s = req.parameters.get("id"), let id = UUID(uuidString: s), let user = try await User.find(id, on: req.db) else {
+            throw AppError.notFound("利用者が見つかりません")
+        }
+        let form = try req.content.decode(UpdateUserForm.self)
+        guard let role = UserRole(rawValue: form.role) else { throw AppError.badRequest("役割が正しくありません") }
+        if user.id == chief.id, role != .chief { throw AppError.badRequest("自分自身の\(req.koho.policy.ownerRole.title)の役割は外せません") }
+        let known = Set(req.koho.policy.accounts.map(\.id))
+        let accounts = role == .staff ? (form.accounts ?? []).filter { known.contains($0) } : []
+        let before = "role=\(user.role.rawValue) accounts=\(user.accountList) totpRequired=\(user.totpRequired)"
+        user.role = role
+        user.accountList = accounts.joined(separator: ",")
+        user.totpRequired = form.totpRequired != nil
+        try await user.save(on: req.db)
+        let after = "role=\(user.role.rawValue) accounts=\(user.accountList) totpRequired=\(user.totpRequired)"
+        try await AuditLog.append(req, actor: chief.name, action: "user.role", subject: "user:\(user.name)",
+                                  detail: "\(before) → \(after)", reason: form.reason ?? "")
+        return req.redirect(to: SiteURL.users.path, redirectType: .normal)
+    }
+
+    static func audit(_ req: Request) async throws -> Response {
+        let entries = try await AuditEntry.query(on: req.db).sort(\.$id, .descending).limit(500).all()
+        let (count, broken) = try await AuditLog.verify(on: req.db)
+        let f = PageFrame(req, title: "監査記録")
+        return Layout.response(Layout.page(f, [
+            broken.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0.description) }
+                ?? .tag("p", [Attr("class", "notice")], text: "ハッシュの連鎖は全\(count)件とも正しくつながっています。"),
+            .tag("p", [], [.link(.auditCSV, "CSVで書き出す"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]),
+            .table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], entries.map { e in
+                [.text(String(e.id ?? 0)), .text(JapaneseTime.display(e.at)), .text(e.actor), .text(e.action), .text(e.subject), .text(e.detail), .text(e.reason)]
+            }, caption: "新しい順（最大500件）"),
+        ]))
+    }
+
+    static func auditCSV(_ req: Request) async throws -> Response {
+        let entries = try await AuditEntry.query(on: req.db).sort(\.$id, .ascending).all()
+        let res = Response(status: .ok, body: .init(string: "\u{FEFF}" + AuditLog.csv(entries)))
+        res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"koho-audit.csv\"")
+        return res
+    }
+
+    static func policy(_ req: Request) async throws -> Response {
+        let versions = try await PolicyVersion.query(on: req.db).sort(\.$number, .descending).all()
+        let f = PageFrame(req, title: "運用ポリシー")
+        return Layout.response(Layout.page(f, [
+            .tag("p", [], text: "適用中: \(req.koho.policyVersionLabel)"),
+            .tag("pre", [], text: PolicySummary.text(f.policy)),
+            .tag("h2", [], text: "版の履歴"),
+            .table(["版", "ポリシーの版", "登録日時", "SHA-256"], versions.map { v in
+                [.text("第\(v.number)版"), .text(v.version), .text(JapaneseTime.display(v.createdAt)), .tag("code", [], text: v.sha256)]
+            }),
+        ]))
+    }
+}
+
+enum UsersView {
+    static func page(_ f: PageFrame, users: [User], me: User) -> HTML {
+        let roles = UserRole.allCases.map { ($0.rawValue, $0.displayName(f.policy)) }
+        var content: [BodyNode] = [
+            .table(["名前", "役割", "担当アカウント", "二段階認証"], users.map { u in
+                [.text(u.name), .text(u.role.displayName(f.policy)), .text(u.accounts.joined(separator: "、")),
+                 .text((u.totpEnabled ? "有効" : "無効") + (u.totpRequired ? "（必須）" : ""))]
+            }),
+        ]
+        guard me.role == .chief else { return Layout.page(f, content) }
+        content.append(.tag("h2", [], text: "利用者の追加"))
+        content.append(.postForm(SiteURL.users.path, csrf: f.csrf, [
+            .field("名前", name: "name", required: true),
+            .field("初期パスワード（10文字以上）", name: "password", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
+            .selectField("役割", name: "role", options: roles, selected: "staff"),
+            .tag("fieldset", [], [.tag("legend", [], text: "担当アカウント（担当者のみ）")] + f.policy.accounts.map {
+                .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: false)
+            }),
+            .button("追加する"),
+        ]))
+        content.append(.tag("h2", [], text: "役割と担当の変更"))
+        for u in users {
+            content.append(.tag("section", [], [
+                .tag("h3", [], text: u.name),
+                .postForm(SiteURL.userRole(u.id!).path, csrf: f.csrf, [
+                    .selectField("役割", name: "role", options: roles, selected: u.role.rawValue),
+                    .tag("fieldset", [], [.tag("legend", [], text: "担当アカウント")] + f.policy.accounts.map {
+                        .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: u.accounts.contains($0.id), idPrefix: "u\(u.id!.uuidString.prefix(8))")
+                    }),
+                    .checkbox("二段階認証を必須にする", name: "totpRequired", checked: u.totpRequired, idPrefix: "u\(u.id!.uuidString.prefix(8))"),
+                    .field("変更の理由", name: "reason"),
+                    .button("変更する"),
+                ]),
+            ]))
+        }
+        return Layout.page(f, content)
+    }
+}

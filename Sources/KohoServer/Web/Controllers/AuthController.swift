@@ -1,0 +1,202 @@
+import Fluent
+import Plot
+import Vapor
+import KohoCore
+
+enum AuthController {
+    static let maxFailures = 5
+    static let lockout: TimeInterval = 15 * 60
+
+    struct LoginForm: Content {
+        var name: String
+        var password: String
+        var totp: String?
+    }
+
+    static func loginPage(_ req: Request) async throws -> Response {
+        LoginPage.render(req, message: nil)
+    }
+
+    static func login(_ req: Request) async throws -> Response {
+        let form = try req.content.decode(LoginForm.self)
+        let ctx = req.koho
+        let now = ctx.now
+        let user = try await User.query(on: req.db).filter(\.$name == form.name).first()
+        func fail(_ message: String, audit: String = "login.failed") async throws -> Response {
+            try await AuditLog.append(req, actor: form.name, action: audit, subject: "user:\(form.name)", detail: message)
+            return LoginPage.render(req, message: "名前・パスワード・確認コードのいずれかが正しくないか、ロックされています。", status: .unauthorized)
+        }
+        guard let user else {
+            // Spend the same time as a real check, so that names cannot be told apart by timing.
+            _ = try? await req.password.async.verify(form.password, created: "$2b$04$abcdefghijklmnopqrstuuOJVJ4ScDfO0NzZ3M9S0y9o1iJ0FWG6")
+            return try await fail("利用者なし")
+        }
+        if let until = user.lockedUntil, until > now {
+            return try await fail("ロック中（\(JapaneseTime.display(until))まで）")
+        }
+        // Each earlier failure makes the next answer slower.
+        if user.failedLogins > 0 {
+            try await Task.sleep(for: ctx.config.loginDelayPerFailure * min(user.failedLogins, 5))
+        }
+        var ok = try await req.password.async.verify(form.password, created: user.passwordHash)
+        var step: Int?
+        if ok, user.totpEnabled, let secret = user.totpSecret {
+            step = TOTP.matchingStep(secret: secret, code: form.totp ?? "", at: now)
+            if step == nil || (user.totpLastStep.map { step! <= $0 } ?? false) { ok = false }
+        }
+        guard ok else {
+            user.failedLogins += 1
+            var locked = false
+            if user.failedLogins >= maxFailures {
+                user.lockedUntil = now.addingTimeInterval(lockout)
+                user.failedLogins = 0
+                locked = true
+            }
+            try await user.save(on: req.db)
+            return try await fail(locked ? "失敗が\(maxFailures)回続いたため15分間ロック" : "失敗\(user.failedLogins)回目",
+                                  audit: locked ? "login.locked" : "login.failed")
+        }
+        user.failedLogins = 0
+        user.lockedUntil = nil
+        if let step { user.totpLastStep = step }
+        try await user.save(on: req.db)
+        // A new session id on login, so that an id planted before login is worth nothing.
+        if let old = req.session.id { try await req.application.sessions.driver.deleteSession(old, for: req).get() }
+        req.session.id = nil
+        req.session.data = SessionData()
+        req.session.data["uid"] = try user.requireID().uuidString
+        req.session.data["csrf"] = Secrets.randomToken()
+        try await AuditLog.append(req, actor: user.name, action: "login", subject: "user:\(user.name)")
+        return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
+    }
+
+    static func logout(_ req: Request) async throws -> Response {
+        if let u = req.currentUser { try await AuditLog.append(req, actor: u.name, action: "logout", subject: "user:\(u.name)") }
+        req.auth.logout(User.self)
+        req.session.destroy()
+        return req.redirect(to: SiteURL.login.path, redirectType: .normal)
+    }
+
+    static func setupToken(_ req: Request) async throws -> SetupToken? {
+        guard let t = req.parameters.get("token") else { return nil }
+        return try await SetupToken.query(on: req.db).filter(\.$tokenHash == Secrets.sha256Hex(t)).filter(\.$usedAt == nil).first()
+    }
+
+    static func setupPage(_ req: Request) async throws -> Response {
+        guard try await setupToken(req) != nil, try await User.query(on: req.db).count() == 0 else {
+            throw AppError.notFound("このリンクは使用済みか、正しくありません")
+        }
+        return SetupPage.render(req, message: nil)
+    }
+
+    struct SetupForm: Content {
+        var name: String
+        var password: String
+        var passwordConfirm: String
+    }
+
+    static func setup(_ req: Request) async throws -> Response {
+        let form = try req.content.decode(SetupForm.self)
+        guard form.password == form.passwordConfirm else { return SetupPage.render(req, message: "確認用のパスワードが一致しません") }
+        let app = req.application
+        let ctx = req.koho
+        // Claim the link first: of two requests with one link only one can pass.
+        let user: User = try await ctx.writeLock.run {
+            guard let token = try await setupToken(req), try await User.query(on: req.db).count() == 0 else {
+                throw AppError.notFound("このリンクは使用済みか、正しくありません")
+            }
+            token.usedAt = ctx.now
+            try await token.save(on: req.db)
+            return try await req.db.transaction { db in
+                try await Setup.createUser(on: db, app: app, name: form.name, password: form.password, role: .chief, accounts: [],
+                                           actor: form.name, reason: "初期設定リンクによる最初の\(ctx.policy.ownerRole.title)の登録")
+            }
+        }
+        req.session.data["uid"] = try user.requireID().uuidString
+        return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
+    }
+
+    static func totpPage(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        if !user.totpEnabled, req.session.data["totpSecret"] == nil { req.session.data["totpSecret"] = TOTP.newSecret() }
+        return TOTPPage.render(req, user: user, secret: req.session.data["totpSecret"], message: nil)
+    }
+
+    struct TOTPForm: Content { var code: String }
+
+    static func enableTOTP(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let form = try req.content.decode(TOTPForm.self)
+        guard !user.totpEnabled, let secret = req.session.data["totpSecret"] else { return req.redirect(to: SiteURL.totp.path, redirectType: .normal) }
+        guard let step = TOTP.matchingStep(secret: secret, code: form.code, at: req.koho.now) else {
+            return TOTPPage.render(req, user: user, secret: secret, message: "確認コードが一致しません。端末の時刻を確かめてください。")
+        }
+        user.totpSecret = secret
+        user.totpEnabled = true
+        user.totpLastStep = step
+        try await user.save(on: req.db)
+        req.session.data["totpSecret"] = nil
+        try await AuditLog.append(req, actor: user.name, action: "user.totp", subject: "user:\(user.name)", detail: "二段階認証を有効化")
+        return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
+    }
+}
+
+enum LoginPage {
+    static func render(_ req: Request, message: String?, status: HTTPResponseStatus = .ok) -> Response {
+        let f = PageFrame(req, title: "ログイン")
+        return Layout.response(Layout.page(f, [
+            message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty,
+            .postForm(SiteURL.login.path, csrf: f.csrf, [
+                .field("名前", name: "name", required: true, extra: [Attr("autocomplete", "username")]),
+                .field("パスワード", name: "password", type: "password", required: true, extra: [Attr("autocomplete", "current-password")]),
+                .field("確認コード（二段階認証を使う場合）", name: "totp", hint: "認証アプリに表示される6桁の数字",
+                       extra: [Attr("inputmode", "numeric"), Attr("autocomplete", "one-time-code")]),
+                .button("ログイン"),
+            ]),
+        ]), status: status)
+    }
+}
+
+enum SetupPage {
+    static func render(_ req: Request, message: String?) -> Response {
+        let f = PageFrame(req, title: "初期設定: \(req.koho.policy.ownerRole.title)の登録")
+        return Layout.response(Layout.page(f, [
+            .tag("p", [], text: "最初の利用者として\(req.koho.policy.ownerRole.title)を登録します。このリンクは一度しか使えません。"),
+            message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty,
+            .postForm(req.url.path, csrf: f.csrf, [
+                .field("名前", name: "name", required: true),
+                .field("パスワード（10文字以上）", name: "password", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
+                .field("パスワード（確認）", name: "passwordConfirm", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
+                .button("登録する"),
+            ]),
+        ]))
+    }
+}
+
+enum TOTPPage {
+    static func render(_ req: Request, user: User, secret: String?, message: String?) -> Response {
+        let f = PageFrame(req, title: "二段階認証")
+        var content: [BodyNode] = []
+        if user.totpEnabled {
+            content.append(.tag("p", [Attr("class", "notice")], text: "二段階認証は有効です。"))
+        } else if let secret {
+            if user.totpRequired {
+                content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "\(f.policy.ownerRole.title)の指示により、二段階認証の設定が必要です。"))
+            }
+            let uri = TOTP.uri(secret: secret, account: user.name, issuer: "Koho \(f.policy.organization.name)")
+            content += [
+                message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty,
+                .tag("p", [], text: "認証アプリに次の鍵（または URI）を登録し、表示された6桁の確認コードを入力してください。"),
+                .tag("dl", [], [
+                    .tag("dt", [], text: "鍵"), .tag("dd", [], [.tag("code", [], text: secret)]),
+                    .tag("dt", [], text: "URI"), .tag("dd", [], [.tag("code", [], text: uri)]),
+                ]),
+                .postForm(SiteURL.totp.path, csrf: f.csrf, [
+                    .field("確認コード", name: "code", required: true, extra: [Attr("inputmode", "numeric"), Attr("autocomplete", "one-time-code")]),
+                    .button("有効にする"),
+                ]),
+            ]
+        }
+        return Layout.response(Layout.page(f, content))
+    }
+}

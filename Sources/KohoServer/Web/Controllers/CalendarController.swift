@@ -1,0 +1,98 @@
+import Fluent
+import Plot
+import Vapor
+import KohoCore
+
+enum CalendarController {
+    static func month(_ req: Request) async throws -> Response {
+        let month = try MonthParam.parse(req.query[String.self, at: "month"], now: req.koho.now)
+        let data = try await APIController.calendarMonth(req, month)
+        let posts = try await Post.query(on: req.db).filter(\.$id ~~ data.posts.compactMap { UUID(uuidString: $0.id) }).all()
+        return Layout.response(CalendarView.page(PageFrame(req, title: "カレンダー \(month.year)年\(month.month)月"), month, data, posts))
+    }
+}
+
+enum CalendarView {
+    static func page(_ f: PageFrame, _ month: MonthParam, _ data: APIController.CalendarMonth, _ posts: [Post]) -> HTML {
+        let byDay = Dictionary(grouping: posts) { JapaneseTime.localDate($0.scheduledAt!).description }
+        let rows: [[BodyNode]] = data.days.map { d in
+            let date = CivilDate(string: d.date)!
+            let status: BodyNode = d.operating
+                ? .text("運用日 8:30〜17:15")
+                : .tag("span", [Attr("class", "holiday")], text: "休み（\(d.closedReason ?? "")）")
+            let items = (byDay[d.date] ?? []).sorted { $0.scheduledAt! < $1.scheduledAt! }
+            let list: BodyNode = items.isEmpty ? .text("") : .tag("ul", [], items.map { p in
+                .tag("li", [], [.link(.post(p.id!), "\(JapaneseTime.display(p.scheduledAt!).suffix(5)) \(f.policy.account(p.account)?.displayName ?? p.account)（\(p.state.displayName)）")])
+            })
+            return [.text(JapaneseTime.displayDate(date)), status, list]
+        }
+        return Layout.page(f, [
+            .tag("p", [], [.link(.calendar(month.previous.description), "前の月"), .text("　"), .link(.calendar(month.next.description), "次の月")]),
+            .table(["日付", "運用", "予約・承認待ちの投稿"], rows, caption: "\(month.year)年\(month.month)月の運用日と投稿"),
+            .tag("h2", [], text: "カレンダーの購読（iCalendar）"),
+            .tag("ul", [], f.policy.accounts.map { a in .tag("li", [], [.link(.ics(a.id), "\(a.displayName)（\(a.platform.displayName)）")]) }),
+        ])
+    }
+}
+
+/// `/calendar/{account}.ics`: the scheduled posts of one account, for the staff's own calendars.
+enum ICSController {
+    static func feed(_ req: Request) async throws -> Response {
+        guard let file = req.parameters.get("file"), file.hasSuffix(".ics") else { throw AppError.notFound() }
+        let accountID = String(file.dropLast(4))
+        var user = req.currentUser
+        if user == nil, let token = req.query[String.self, at: "token"],
+           let t = try await APIToken.query(on: req.db).filter(\.$tokenHash == Secrets.sha256Hex(token)).first() {
+            user = try await User.find(t.$user.id, on: req.db)
+        }
+        guard user != nil else { throw AppError(status: .unauthorized, message: "ログインまたは token が必要です") }
+        guard let account = req.koho.policy.account(accountID) else { throw AppError.notFound("アカウントが見つかりません") }
+        try await PostService.expireOverdue(req)
+        let posts = try await Post.query(on: req.db).filter(\.$account == account.id).filter(\.$state == .scheduled).sort(\.$scheduledAt).all()
+        let res = Response(status: .ok, body: .init(string: ICS.calendar(account: account, posts: posts, now: req.koho.now)))
+        res.headers.contentType = HTTPMediaType(type: "text", subType: "calendar", parameters: ["charset": "utf-8"])
+        return res
+    }
+}
+
+enum ICS {
+    static func stamp(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return f.string(from: d)
+    }
+
+    /// RFC 5545 text: backslash, semicolon, comma and newline escaped.
+    static func text(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
+            .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\r\n", with: "\\n").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    /// Lines longer than 75 octets are folded, never inside a UTF-8 character.
+    static func fold(_ line: String) -> String {
+        var out = "", current = 0
+        for ch in line {
+            let n = String(ch).utf8.count
+            if current + n > 75 { out += "\r\n "; current = 1 }
+            out.append(ch); current += n
+        }
+        return out
+    }
+
+    static func calendar(account: Account, posts: [Post], now: Date) -> String {
+        var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Koho//Koho//JA", "CALSCALE:GREGORIAN",
+                     "X-WR-CALNAME:" + text("\(account.displayName) 予約投稿")]
+        for p in posts {
+            guard let at = p.scheduledAt, let id = p.id else { continue }
+            let body = (try? p.action.text) ?? ""
+            lines += ["BEGIN:VEVENT", "UID:\(id.uuidString.lowercased())@koho", "DTSTAMP:\(stamp(now))", "DTSTART:\(stamp(at))",
+                      "DTEND:\(stamp(at.addingTimeInterval(15 * 60)))",
+                      "SUMMARY:" + text("[\(p.category ?? "")] " + String(body.prefix(40))),
+                      "DESCRIPTION:" + text(body), "END:VEVENT"]
+        }
+        lines.append("END:VCALENDAR")
+        return lines.map(fold).joined(separator: "\r\n") + "\r\n"
+    }
+}

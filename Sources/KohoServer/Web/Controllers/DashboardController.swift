@@ -1,0 +1,64 @@
+import Fluent
+import Plot
+import Vapor
+import KohoCore
+
+enum DashboardController {
+    struct Model {
+        let openWindow: DateInterval?
+        let nextOpening: Date?
+        let today: [Post]
+        let waiting: [Post]
+        let now: Date
+    }
+
+    static func show(_ req: Request) async throws -> Response {
+        try await PostService.expireOverdue(req)
+        let ctx = req.koho
+        let now = ctx.now
+        let cal = ctx.cityCalendar
+        let todayDate = JapaneseTime.localDate(now)
+        let start = cal?.instant(todayDate, minutes: 0) ?? now
+        let end = cal?.instant(todayDate.adding(days: 1), minutes: 0) ?? now
+        let today = try await Post.query(on: req.db).filter(\.$state == .scheduled)
+            .filter(\.$scheduledAt >= start).filter(\.$scheduledAt < end).sort(\.$scheduledAt).all()
+        let waiting = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).all()
+        let model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting, now: now)
+        return Layout.response(DashboardView.page(PageFrame(req, title: "ダッシュボード"), model))
+    }
+}
+
+enum DashboardView {
+    static func page(_ f: PageFrame, _ m: DashboardController.Model) -> HTML {
+        let status: BodyNode = m.openWindow.map { w in
+            .tag("p", [Attr("class", "notice")], text: "現在は運用時間内です（\(JapaneseTime.display(w.end)) まで）。")
+        } ?? .tag("p", [Attr("class", "warn")], text: "現在は運用時間外です。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
+        return Layout.page(f, [
+            .tag("p", [], text: "現在: \(JapaneseTime.display(m.now))"),
+            status,
+            .tag("h2", [], text: "今日の予約（\(m.today.count)件）"),
+            PostListView.table(m.today, policy: f.policy),
+            .tag("h2", [], text: "承認待ち（\(m.waiting.count)件）"),
+            PostListView.table(m.waiting, policy: f.policy),
+        ])
+    }
+}
+
+enum PostListView {
+    static func table(_ posts: [Post], policy: Policy) -> BodyNode {
+        guard !posts.isEmpty else { return .tag("p", [], text: "ありません。") }
+        return .table(["予約日時", "状態", "アカウント", "区分", "本文", "作成者"], posts.map { p in
+            let text = (try? p.action.text) ?? ""
+            var state: [BodyNode] = [.text(p.state.displayName)]
+            if p.usesHoursException { state.append(.tag("strong", [Attr("class", "holiday")], text: "（運用時間外・緊急）")) }
+            return [
+                .link(.post(p.id!), JapaneseTime.show(p.scheduledAt)),
+                .group(state),
+                .text(policy.account(p.account)?.displayName ?? p.account),
+                .text(p.category ?? "—"),
+                .text(text.count > 60 ? String(text.prefix(60)) + "…" : text),
+                .text(p.authorName),
+            ]
+        })
+    }
+}

@@ -1,0 +1,173 @@
+import Fluent
+import Plot
+import Vapor
+import KohoCore
+
+enum PostsController {
+    /// The compose form; the same names as the fields of `koho check`.
+    struct ComposeForm: Content {
+        var account: String?
+        var kind: String?
+        var category: String?
+        var text: String?
+        var title: String?
+        var links: String?
+        var sourceURL: String?
+        var scheduledAt: String?
+        var emergency: String?
+        var emergencyReason: String?
+        var replyPurpose: String?
+        var quotedAccount: String?
+        var articleOrigin: String?
+        var intent: String?
+        var version: Int?
+
+        init(_ a: PlannedAction, chosen: Date?) {
+            account = a.account; kind = a.kind.rawValue; category = a.category; text = a.text; title = a.title
+            links = a.links.joined(separator: "\n"); sourceURL = a.sourceURL
+            scheduledAt = chosen.map { String(JapaneseTime.iso8601($0).prefix(16)) }
+            emergency = a.emergency ? "1" : nil; emergencyReason = a.emergencyReason; replyPurpose = a.replyPurpose
+            quotedAccount = a.quotedAccount; articleOrigin = a.articleOrigin
+        }
+
+        func action() throws -> PlannedAction {
+            var f: [String: JSONValue] = [:]
+            func put(_ k: String, _ v: String?) {
+                if let v = v?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty { f[k] = .string(v) }
+            }
+            put("account", account); put("kind", kind); put("category", category); put("title", title)
+            put("sourceURL", sourceURL); put("emergencyReason", emergencyReason); put("replyPurpose", replyPurpose)
+            put("quotedAccount", quotedAccount); put("articleOrigin", articleOrigin)
+            if let t = text { f["text"] = .string(t.replacingOccurrences(of: "\r\n", with: "\n")) }
+            if var s = scheduledAt?.trimmingCharacters(in: .whitespaces), !s.isEmpty {
+                if s.count == 16 { s += ":00" }
+                f["scheduledAt"] = .string(s)
+            }
+            let l = (links ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if !l.isEmpty { f["links"] = .array(l.map { .string($0) }) }
+            if emergency != nil { f["emergency"] = .bool(true) }
+            return try PlannedAction.decode(fields: f)
+        }
+    }
+
+    static func postID(_ req: Request) throws -> UUID {
+        guard let s = req.parameters.get("id"), let id = UUID(uuidString: s) else { throw AppError.notFound("投稿が見つかりません") }
+        return id
+    }
+
+    static func list(_ req: Request) async throws -> Response {
+        try await PostService.expireOverdue(req)
+        let posts = try await Post.query(on: req.db).sort(\.$createdAt, .descending).limit(200).all()
+        let f = PageFrame(req, title: "投稿一覧")
+        return Layout.response(Layout.page(f, [PostListView.table(posts, policy: f.policy)]))
+    }
+
+    static func approvals(_ req: Request) async throws -> Response {
+        try await PostService.expireOverdue(req)
+        let posts = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).all()
+        let f = PageFrame(req, title: "承認待ち")
+        var content: [BodyNode] = []
+        if posts.contains(where: \.usesHoursException) {
+            content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急で発信する投稿が承認を待っています。"))
+        }
+        content.append(PostListView.table(posts, policy: f.policy))
+        return Layout.response(Layout.page(f, content))
+    }
+
+    static func composePage(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        guard user.role != .viewer else { throw AppError.forbidden("閲覧のみの利用者は投稿を作成できません") }
+        var form = ComposeForm(PlannedAction(account: ""), chosen: nil)
+        form.account = req.query[String.self, at: "account"]
+        return Layout.response(ComposeView.page(PageFrame(req, title: "新しい投稿"), ComposeView.Model(user: user, form: form, editing: nil)))
+    }
+
+    static func compose(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let form = try req.content.decode(ComposeForm.self)
+        let frame = PageFrame(req, title: "新しい投稿")
+        var model = ComposeView.Model(user: user, form: form, editing: nil)
+        let action: PlannedAction
+        do { action = try form.action() } catch let e as ActionInputError {
+            model.inputError = e.description
+            return Layout.response(ComposeView.page(frame, model), status: .badRequest)
+        }
+        if form.intent == "check" {
+            try PostService.requireMayAct(user, on: action.account, req.koho)
+            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now)
+            return Layout.response(ComposeView.page(frame, model))
+        }
+        do {
+            let post = try await PostService.create(req, user, action)
+            if form.intent == "submit" {
+                _ = try await PostService.transition(req, user, post.id!, .submit, expectedVersion: post.lockVersion, reason: "")
+            }
+            return req.redirect(to: SiteURL.post(post.id!).path, redirectType: .normal)
+        } catch let e as AppError where !e.violations.isEmpty {
+            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now)
+            return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
+        }
+    }
+
+    static func show(_ req: Request) async throws -> Response {
+        try await PostService.expireOverdue(req)
+        let id = try postID(req)
+        let post = try await PostService.find(req, id)
+        let history = try await PostService.history(req, id)
+        let version = try await PolicyVersion.find(post.$policyVersion.id, on: req.db)
+        let f = PageFrame(req, title: "投稿の詳細")
+        return Layout.response(PostView.page(f, PostView.Model(post: post, action: try post.action, history: history,
+                                                               policyLabel: version?.label ?? "", user: try req.requireUser())))
+    }
+
+    static func editPage(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let post = try await PostService.find(req, try postID(req))
+        try PostService.requireMayAct(user, on: post.account, req.koho)
+        var form = ComposeForm(try post.action, chosen: post.chosenAt)
+        form.version = post.lockVersion
+        return Layout.response(ComposeView.page(PageFrame(req, title: "投稿の編集"), ComposeView.Model(user: user, form: form, editing: post)))
+    }
+
+    static func edit(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let id = try postID(req)
+        let post = try await PostService.find(req, id)
+        let form = try req.content.decode(ComposeForm.self)
+        let frame = PageFrame(req, title: "投稿の編集")
+        var model = ComposeView.Model(user: user, form: form, editing: post)
+        let action: PlannedAction
+        do { action = try form.action() } catch let e as ActionInputError {
+            model.inputError = e.description
+            return Layout.response(ComposeView.page(frame, model), status: .badRequest)
+        }
+        if form.intent == "check" {
+            try PostService.requireMayAct(user, on: post.account, req.koho)
+            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now)
+            return Layout.response(ComposeView.page(frame, model))
+        }
+        guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
+        do {
+            _ = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
+            return req.redirect(to: SiteURL.post(id).path, redirectType: .normal)
+        } catch let e as AppError where !e.violations.isEmpty {
+            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now)
+            return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
+        }
+    }
+
+    struct StepForm: Content {
+        var version: Int?
+        var reason: String?
+    }
+
+    static func step(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let id = try postID(req)
+        guard let name = req.parameters.get("step"), let step = PostEventName(rawValue: name) else { throw AppError.notFound() }
+        let form = try req.content.decode(StepForm.self)
+        guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
+        _ = try await PostService.transition(req, user, id, step.event, expectedVersion: version, reason: form.reason ?? "")
+        return req.redirect(to: SiteURL.post(id).path, redirectType: .normal)
+    }
+}

@@ -1,0 +1,175 @@
+import Plot
+import KohoCore
+import Foundation
+
+enum ComposeView {
+    struct Model {
+        let user: User
+        var form: PostsController.ComposeForm
+        let editing: Post?
+        var check: (CheckResult, Date)?
+        var inputError: String?
+    }
+
+    static func limitText(_ p: Platform) -> String {
+        switch p {
+        case .x: return "Xの上限: 280（日本語などは1文字を2、URLは23と数えます）"
+        case .facebook: return "フェイスブックの上限: \(PlatformLimits.facebookTextCharacters)文字"
+        case .youtube: return "ユーチューブ: タイトル\(PlatformLimits.youtubeTitleCharacters)文字、説明\(PlatformLimits.youtubeDescriptionBytes)バイトまで。「<」「>」は使えません"
+        }
+    }
+
+    static func page(_ f: PageFrame, _ m: Model) -> HTML {
+        let policy = f.policy
+        let accounts = policy.accounts.filter { m.user.mayAct(on: $0.id) }
+        guard let accountID = m.form.account, let account = policy.account(accountID) else {
+            // Step one: choose the account, so that the form can offer that account's categories without scripts.
+            return Layout.page(f, [
+                accounts.isEmpty ? .tag("p", [Attr("class", "warn")], text: "担当に指定されたアカウントがありません。") : .empty,
+                .tag("form", [Attr("method", "get"), Attr("action", SiteURL.compose.path)], [
+                    .selectField("アカウント", name: "account", options: accounts.map { ($0.id, "\($0.displayName)（\($0.platform.displayName) \($0.handle)）") }, selected: nil),
+                    .button("次へ"),
+                ]),
+            ])
+        }
+        let rules = policy.rules(for: account.platform)
+        let fm = m.form
+        let target = m.editing.map { SiteURL.postEdit($0.id!).path } ?? SiteURL.compose.path
+        var fields: [BodyNode] = [
+            .hidden("account", account.id),
+            .tag("p", [], text: "アカウント: \(account.displayName)（\(account.platform.displayName) \(account.handle)）［\(account.clause)］"),
+            .selectField("種類", name: "kind", options: [("post", "投稿"), ("reply", "返信"), ("quote", "引用")], selected: fm.kind ?? "post"),
+            .selectField("情報発信する内容の区分［\(account.categoriesClause)］", name: "category",
+                         options: [("", "（選んでください）")] + account.categories.map { ($0.code, "\($0.code) \($0.name)" + ($0.chiefJudgement ? "（\(policy.ownerRole.title)の判断）" : "")) },
+                         selected: fm.category),
+        ]
+        if account.platform == .youtube {
+            fields.append(.field("動画のタイトル", name: "title", value: fm.title ?? ""))
+        }
+        fields += [
+            .textArea(account.platform == .youtube ? "動画の説明" : "本文", name: "text", value: fm.text ?? "", hint: limitText(account.platform)),
+            .textArea("リンク（1行に1つ）", name: "links", value: fm.links ?? "", rows: 2),
+            .field("出典記事のURL", name: "sourceURL", value: fm.sourceURL ?? "", type: "url",
+                   hint: "緊急防災情報など、掲載済みの記事が必要な区分では必須です"),
+            .field("予約日時", name: "scheduledAt", value: fm.scheduledAt ?? "", type: "datetime-local",
+                   hint: "空欄なら次の運用時間の始まり（緊急なら直ちに）。運用時間外の指定は緊急の場合に限ります［\(rules?.hoursClause ?? "")］"),
+            .checkbox("緊急として扱う（運用時間外の発信）", name: "emergency", checked: fm.emergency != nil),
+            .field("緊急とする理由", name: "emergencyReason", value: fm.emergencyReason ?? ""),
+        ]
+        if let rules, !rules.articleOrigins.isEmpty {
+            fields.append(.selectField("記事の出所［\(rules.articleOriginsClause ?? "")］", name: "articleOrigin",
+                                       options: [("", "（選んでください）")] + rules.articleOrigins.map { ($0.code, $0.name) }, selected: fm.articleOrigin))
+        }
+        if rules?.replies == .correctionOnly {
+            fields.append(.selectField("返信の目的［\(rules?.repliesClause ?? "")］", name: "replyPurpose",
+                                       options: [("", "（返信でない）"), ("correction", "訂正・釈明")], selected: fm.replyPurpose))
+        }
+        if rules?.quotes != PlatformRules.QuoteRule.none {
+            fields.append(.field("引用するアカウント", name: "quotedAccount", value: fm.quotedAccount ?? ""))
+        }
+        if let v = fm.version { fields.append(.hidden("version", String(v))) }
+        fields.append(.tag("div", [], [
+            .button("確認", name: "intent", value: "check"),
+            .text(" "),
+            .button(m.editing == nil ? "下書きとして保存" : "変更を保存", name: "intent", value: "save"),
+            m.editing == nil ? .group([.text(" "), .button("保存して提出", name: "intent", value: "submit")]) : .empty,
+        ]))
+        var content: [BodyNode] = []
+        if let e = m.inputError { content.append(.tag("p", [Attr("class", "error"), Attr("role", "alert")], text: "入力の誤り: \(e)")) }
+        if let (result, at) = m.check { content.append(checkResult(result, at, account, policy)) }
+        if m.editing?.state == .scheduled {
+            content.append(.tag("p", [Attr("class", "warn")], text: "承認済みの投稿を編集すると、承認待ちに戻ります。"))
+        }
+        content.append(.postForm(target, csrf: f.csrf, fields))
+        return Layout.page(f, content)
+    }
+
+    static func checkResult(_ r: CheckResult, _ at: Date, _ account: Account, _ policy: Policy) -> BodyNode {
+        var items: [BodyNode] = []
+        if r.ok { items.append(.tag("p", [Attr("class", "notice"), Attr("role", "status")], text: "ポリシーに合っています。予約日時: \(JapaneseTime.display(at))")) }
+        items.append(.violations(r.violations))
+        if let w = r.weightedLength { items.append(.tag("p", [], text: "文字数（Xの数え方）: \(w) / 280")) }
+        if r.usesHoursException { items.append(.tag("p", [Attr("class", "warn")], text: "運用時間外の緊急の発信です。\(policy.ownerRole.title)にただちに示されます。")) }
+        if !r.approvalReasons.isEmpty {
+            items.append(.tag("div", [Attr("class", "notice")], [
+                .tag("p", [], text: "\(policy.ownerRole.title)の承認が必要です:"),
+                .tag("ul", [], r.approvalReasons.map { .tag("li", [], text: $0) }),
+            ]))
+        }
+        return .tag("section", [Attr("aria-label", "確認の結果")], [.tag("h2", [], text: "確認の結果")] + items)
+    }
+}
+
+enum PostView {
+    struct Model {
+        let post: Post
+        let action: PlannedAction
+        let history: [AuditEntry]
+        let policyLabel: String
+        let user: User
+    }
+
+    static func page(_ f: PageFrame, _ m: Model) -> HTML {
+        let p = m.post, a = m.action, policy = f.policy
+        let account = policy.account(p.account)
+        var rows: [(String, String)] = [
+            ("状態", p.state.displayName),
+            ("アカウント", account.map { "\($0.displayName)（\($0.platform.displayName) \($0.handle)）" } ?? p.account),
+            ("区分", p.category.flatMap { c in account?.category(c).map { "\($0.code) \($0.name)［\($0.clause)］" } } ?? (p.category ?? "—")),
+            ("種類", a.kind.rawValue),
+            ("予約日時", JapaneseTime.show(p.scheduledAt) + (p.chosenAt == nil ? "（自動: 次の運用時間）" : "")),
+        ]
+        if let t = a.title { rows.append(("タイトル", t)) }
+        if !a.links.isEmpty { rows.append(("リンク", a.links.joined(separator: " "))) }
+        if let s = a.sourceURL { rows.append(("出典記事", s)) }
+        if a.emergency { rows.append(("緊急", "はい（理由: \(a.emergencyReason ?? "")）")) }
+        if let o = p.articleOrigin {
+            let name = account.flatMap { policy.rules(for: $0.platform)?.articleOrigins.first { $0.code == o }?.name } ?? o
+            rows.append(("記事の出所", name))
+        }
+        rows += [("作成者", p.authorName), ("検査したポリシー", m.policyLabel), ("版", String(p.lockVersion))]
+        var content: [BodyNode] = []
+        if p.usesHoursException {
+            content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急として発信する投稿です。"))
+        }
+        content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
+        content.append(.tag("h2", [], text: "本文"))
+        content.append(.tag("pre", [], text: a.text))
+        if !p.reasons.isEmpty {
+            content.append(.tag("h2", [], text: "\(policy.ownerRole.title)の承認が必要な理由"))
+            content.append(.tag("ul", [], p.reasons.map { .tag("li", [], text: $0) }))
+        }
+        content.append(.tag("h2", [], text: "操作"))
+        content.append(actions(f, m))
+        content.append(.tag("h2", [], text: "履歴"))
+        content.append(.table(["日時", "誰が", "何を", "内容", "理由"], m.history.map {
+            [.text(JapaneseTime.display($0.at)), .text($0.actor), .text($0.action), .text($0.detail), .text($0.reason)]
+        }))
+        return Layout.page(f, content)
+    }
+
+    static func actions(_ f: PageFrame, _ m: Model) -> BodyNode {
+        let p = m.post, u = m.user
+        let version = BodyNode.hidden("version", String(p.lockVersion))
+        var forms: [BodyNode] = []
+        for event in PostWorkflow.events(from: p.state) {
+            switch event {
+            case .submit where u.mayAct(on: p.account):
+                forms.append(.postForm(SiteURL.postStep(p.id!, "submit").path, csrf: f.csrf, [version, .button("提出する")]))
+            case .approve where u.role == .chief:
+                forms.append(.postForm(SiteURL.postStep(p.id!, "approve").path, csrf: f.csrf, [version, .button("承認する")]))
+            case .reject where u.role == .chief:
+                forms.append(.postForm(SiteURL.postStep(p.id!, "reject").path, csrf: f.csrf,
+                                       [version, .field("差戻しの理由", name: "reason", required: true), .button("差し戻す")]))
+            case .cancel where u.mayAct(on: p.account):
+                forms.append(.postForm(SiteURL.postStep(p.id!, "cancel").path, csrf: f.csrf,
+                                       [version, .field("取消しの理由", name: "reason"), .button("取り消す")]))
+            case .edit where u.mayAct(on: p.account):
+                forms.append(.tag("p", [], [.link(.postEdit(p.id!), "編集する")]))
+            default:
+                break
+            }
+        }
+        return forms.isEmpty ? .tag("p", [], text: "行える操作はありません。") : .group(forms)
+    }
+}

@@ -1,0 +1,210 @@
+import Plot
+import Vapor
+import KohoCore
+
+typealias BodyNode = Node<HTML.BodyContext>
+
+/// Plot escapes text but not attribute values, so every attribute goes through here.
+func escapeAttribute(_ s: String) -> String {
+    var out = ""
+    out.reserveCapacity(s.count)
+    for c in s {
+        switch c {
+        case "&": out += "&amp;"
+        case "<": out += "&lt;"
+        case ">": out += "&gt;"
+        case "\"": out += "&quot;"
+        case "'": out += "&#39;"
+        default: out.append(c)
+        }
+    }
+    return out
+}
+
+/// An attribute: a value (escaped), or nil for a boolean attribute such as `checked`.
+struct Attr {
+    let name: String
+    let value: String?
+    init(_ name: String, _ value: String?) { self.name = name; self.value = value }
+    var plot: Attribute<HTML.BodyContext> {
+        Attribute(name: name, value: value.map(escapeAttribute), ignoreIfValueIsEmpty: false)
+    }
+}
+
+extension Node where Context == HTML.BodyContext {
+    static func tag(_ name: String, _ attrs: [Attr] = [], _ children: [BodyNode] = []) -> BodyNode {
+        .element(named: name, nodes: attrs.map { .attribute($0.plot) } + children)
+    }
+    static func tag(_ name: String, _ attrs: [Attr] = [], text: String) -> BodyNode {
+        tag(name, attrs, [.text(text)])
+    }
+    static func void(_ name: String, _ attrs: [Attr]) -> BodyNode {
+        .selfClosedElement(named: name, attributes: attrs.map(\.plot))
+    }
+    static func link(_ url: SiteURL, _ text: String) -> BodyNode { tag("a", [Attr("href", url.path)], text: text) }
+    static func link(href: String, _ text: String) -> BodyNode { tag("a", [Attr("href", href)], text: text) }
+
+    static func hidden(_ name: String, _ value: String) -> BodyNode {
+        void("input", [Attr("type", "hidden"), Attr("name", name), Attr("value", value)])
+    }
+    static func csrf(_ token: String) -> BodyNode { hidden("csrf", token) }
+
+    /// A labelled text input; `hint` is tied to it with aria-describedby.
+    static func field(_ label: String, name: String, value: String = "", type: String = "text", required: Bool = false,
+                      hint: String? = nil, extra: [Attr] = []) -> BodyNode {
+        var attrs = [Attr("type", type), Attr("id", "f-\(name)"), Attr("name", name), Attr("value", value)] + extra
+        if required { attrs.append(Attr("required", nil)) }
+        if hint != nil { attrs.append(Attr("aria-describedby", "h-\(name)")) }
+        return tag("div", [Attr("class", "field")], [
+            tag("label", [Attr("for", "f-\(name)")], text: label),
+            void("input", attrs),
+            hint.map { tag("small", [Attr("id", "h-\(name)")], text: $0) } ?? .empty,
+        ])
+    }
+
+    static func textArea(_ label: String, name: String, value: String, rows: Int = 6, hint: String? = nil) -> BodyNode {
+        var attrs = [Attr("id", "f-\(name)"), Attr("name", name), Attr("rows", String(rows))]
+        if hint != nil { attrs.append(Attr("aria-describedby", "h-\(name)")) }
+        return tag("div", [Attr("class", "field")], [
+            tag("label", [Attr("for", "f-\(name)")], text: label),
+            tag("textarea", attrs, text: value),
+            hint.map { tag("small", [Attr("id", "h-\(name)")], text: $0) } ?? .empty,
+        ])
+    }
+
+    static func selectField(_ label: String, name: String, options: [(value: String, label: String)], selected: String?) -> BodyNode {
+        tag("div", [Attr("class", "field")], [
+            tag("label", [Attr("for", "f-\(name)")], text: label),
+            tag("select", [Attr("id", "f-\(name)"), Attr("name", name)], options.map { o in
+                tag("option", [Attr("value", o.value)] + (o.value == selected ? [Attr("selected", nil)] : []), text: o.label)
+            }),
+        ])
+    }
+
+    static func checkbox(_ label: String, name: String, value: String = "1", checked: Bool, idPrefix: String = "f") -> BodyNode {
+        let id = "\(idPrefix)-\(name.filter { $0.isLetter || $0.isNumber })-\(value)"
+        return tag("div", [Attr("class", "field check")], [
+            void("input", [Attr("type", "checkbox"), Attr("id", id), Attr("name", name), Attr("value", value)]
+                 + (checked ? [Attr("checked", nil)] : [])),
+            tag("label", [Attr("for", id)], text: label),
+        ])
+    }
+
+    static func button(_ text: String, name: String? = nil, value: String? = nil) -> BodyNode {
+        var attrs = [Attr("type", "submit")]
+        if let name { attrs.append(Attr("name", name)) }
+        if let value { attrs.append(Attr("value", value)) }
+        return tag("button", attrs, text: text)
+    }
+
+    /// A form that changes state: always POST, always with the CSRF token.
+    static func postForm(_ action: String, csrf: String, _ children: [BodyNode], inline: Bool = false) -> BodyNode {
+        tag("form", [Attr("method", "post"), Attr("action", action)] + (inline ? [Attr("class", "inline")] : []), [.csrf(csrf)] + children)
+    }
+
+    static func table(_ headers: [String], _ rows: [[BodyNode]], caption: String? = nil) -> BodyNode {
+        tag("table", [], [
+            caption.map { tag("caption", [], text: $0) } ?? .empty,
+            tag("thead", [], [tag("tr", [], headers.map { tag("th", [Attr("scope", "col")], text: $0) })]),
+            tag("tbody", [], rows.map { tag("tr", [], $0.map { tag("td", [], [$0]) }) }),
+        ])
+    }
+
+    static func violations(_ v: [Violation]) -> BodyNode {
+        guard !v.isEmpty else { return .empty }
+        return tag("div", [Attr("class", "error"), Attr("role", "alert")], [
+            tag("h2", [], text: "ポリシーに合いません"),
+            tag("ul", [], v.map { tag("li", [], [tag("strong", [], text: $0.rule.isEmpty ? "" : "【\($0.rule)】"), .text(" " + $0.message)]) }),
+        ])
+    }
+}
+
+/// Everything a page's frame needs to know.
+struct PageFrame {
+    let title: String
+    let user: User?
+    let csrf: String
+    let policy: Policy
+
+    init(_ req: Request, title: String) {
+        self.title = title
+        self.user = req.currentUser
+        self.csrf = req.csrfToken
+        self.policy = req.koho.policy
+    }
+}
+
+enum Layout {
+    static let css = """
+    body{font-family:system-ui,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;line-height:1.7;color:#1a1a1a}
+    .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:4px;z-index:9}
+    header{background:#0b4f8a;color:#fff;padding:8px 16px}header a{color:#fff}
+    nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0}
+    main{padding:16px;max-width:1100px}
+    :focus{outline:3px solid #f5a623;outline-offset:2px}
+    .field{margin:8px 0}.field label{display:block;font-weight:bold}.field.check label{display:inline;font-weight:normal}
+    input[type=text],input[type=password],input[type=url],input[type=datetime-local],select,textarea{width:100%;max-width:40em;padding:4px;font-size:1rem}
+    .error{border:2px solid #b00020;padding:8px;background:#fdecee}.notice{border:2px solid #0b4f8a;padding:8px;background:#eef5fc}
+    .warn{border:2px solid #b36b00;padding:8px;background:#fff4e0}
+    table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;vertical-align:top}
+    .closed{background:#eee}.holiday{color:#b00020}form.inline{display:inline}
+    pre{white-space:pre-wrap}
+    """
+
+    static func page(_ f: PageFrame, _ content: [BodyNode]) -> HTML {
+        HTML(
+            .lang(.japanese),
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .title("\(f.title) | Koho（広報）"),
+                .style(css)
+            ),
+            .body(
+                .tag("a", [Attr("class", "skip"), Attr("href", "#main")], text: "本文へ移動"),
+                .header(
+                    .tag("p", [], [.strong(.text("Koho（広報）")), .text(" \(f.policy.organization.name) \(f.policy.title)")]),
+                    f.user.map { nav($0, f) } ?? .empty
+                ),
+                .tag("main", [Attr("id", "main"), Attr("tabindex", "-1")], [.h1(.text(f.title))] + content)
+            )
+        )
+    }
+
+    static func nav(_ u: User, _ f: PageFrame) -> BodyNode {
+        var items: [(SiteURL, String)] = [(.dashboard, "ダッシュボード")]
+        if u.role != .viewer { items.append((.compose, "新しい投稿")) }
+        items += [(.approvals, "承認待ち"), (.posts, "投稿一覧"), (.calendar(nil), "カレンダー"), (.accounts, "アカウント"),
+                  (.users, "利用者"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証")]
+        return .tag("nav", [Attr("aria-label", "メインメニュー")], [
+            .tag("ul", [], items.map { .tag("li", [], [.link($0.0, $0.1)]) } + [
+                .tag("li", [], [.text("\(u.name)（\(u.role.displayName(f.policy))）")]),
+                .tag("li", [], [.postForm(SiteURL.logout.path, csrf: f.csrf, [.button("ログアウト")], inline: true)]),
+            ]),
+        ])
+    }
+
+    static func response(_ html: HTML, status: HTTPResponseStatus = .ok) -> Response {
+        let res = Response(status: status, body: .init(string: html.render()))
+        res.headers.contentType = HTTPMediaType(type: "text", subType: "html", parameters: ["charset": "utf-8"])
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+        res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return res
+    }
+}
+
+enum ErrorPage {
+    static func response(_ req: Request, status: HTTPResponseStatus, message: String, violations: [Violation]) throws -> Response {
+        let f = PageFrame(req, title: status == .notFound ? "見つかりません" : "操作できません")
+        return Layout.response(Layout.page(f, [
+            .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: message),
+            .violations(violations),
+            .tag("p", [], [.link(.dashboard, "ダッシュボードへ戻る")]),
+        ]), status: status)
+    }
+}
+
+extension JapaneseTime {
+    static func show(_ d: Date?) -> String { d.map { display($0) } ?? "—" }
+}
