@@ -1,0 +1,42 @@
+import Foundation
+
+/// Measurements printed by `koho bench`: figures, not pass/fail.
+public enum CoreBenchmarks {
+    static func seconds(_ body: () -> Void) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// X weighted-length counting over mixed Japanese text (kana, kanji, ASCII, URLs, emoji).
+    public static func weightedLength(rounds: Int) -> String {
+        let sample = """
+        【小平市】本日15時、大雨警報が発表されました。🌧️ 避難所の開設状況は市ホームページ https://www.city.kodaira.tokyo.jp/kurashi/123456.html \
+        をご覧ください。Kodaira City: heavy rain warning. 詳細は kodaira.example.jp まで👨‍👩‍👧‍👦 ｶﾀｶﾅも含みます。
+        """
+        let texts = (0..<64).map { "\($0) " + sample }
+        let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+        var total = 0
+        let s = seconds {
+            for _ in 0..<rounds { for t in texts { total &+= XTextCounter.weightedLength(t) } }
+        }
+        let mb = Double(bytes * rounds) / 1_000_000
+        return String(format: "weightedLength: %.1f MB/s（日本語・英語・URL・絵文字の混在文 %d 件 × %d 回 = %.1f MB、%.2f 秒、検算 %d）",
+                      mb / s, texts.count, rounds, mb, s, total)
+    }
+
+    /// Next-opening look-ups over random instants of 1955–2099.
+    public static func nextOpening(lookups: Int) -> String {
+        let calendar = OperatingCalendar(hours: PolicyLoader.builtIn().platforms[0].operatingHours)
+        let low = JapaneseTime.parseISO8601("1955-01-01T00:00:00+09:00")!.timeIntervalSince1970
+        let high = JapaneseTime.parseISO8601("2099-12-01T00:00:00+09:00")!.timeIntervalSince1970
+        var rng = SystemRandomNumberGenerator()
+        let instants = (0..<4096).map { _ in Date(timeIntervalSince1970: Double.random(in: low..<high, using: &rng)) }
+        var found = 0
+        let s = seconds {
+            for i in 0..<lookups where calendar.nextOpening(after: instants[i & 4095]) != nil { found += 1 }
+        }
+        return String(format: "nextOpening: %.0f 回/秒（1955〜2099年の無作為な時点 %d 回、%.2f 秒、見つかった数 %d）",
+                      Double(lookups) / s, lookups, s, found)
+    }
+}
