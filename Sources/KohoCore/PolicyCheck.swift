@@ -54,9 +54,7 @@ public struct PolicyChecker: Sendable {
     public func check(_ action: PlannedAction, now: Date = Date()) -> CheckResult {
         var result = CheckResult(evaluatedAt: action.scheduledAt ?? now)
         guard let account = policy.account(action.account), let rules = policy.rules(for: account.platform) else {
-            let known = policy.accounts.map(\.id).joined(separator: ", ")
-            result.violations.append(Violation(rule: "2", code: "account.unknown",
-                message: "アカウント「\(action.account)」はこのポリシーで運用するアカウントではありません（運用するアカウント: \(known)）"))
+            result.violations.append(unknownAccount(action.account))
             return result
         }
         var v: [Violation] = []

@@ -211,3 +211,27 @@ import Testing
         fails(#"{"account": "#, field: nil)
     }
 }
+
+@Suite struct AccountRulesTests {
+    @Test func commentsAreDeletedOnlyOnTheFiveGrounds() {
+        for ground in ["illegal", "defamation", "privacy", "solicitation", "inappropriate"] {
+            #expect(checker.checkCommentDeletion(account: "koho.kodairacity", ground: ground).isEmpty)
+            #expect(checker.checkCommentDeletion(account: "UCp9YZtjCNcG0q3fQ1ln31Xg", ground: ground).isEmpty)
+        }
+        let fb = checker.checkCommentDeletion(account: "koho.kodairacity", ground: "disagreement")
+        #expect(fb.map(\.code) == ["commentDeletion.unknownGround"])
+        #expect(fb.first?.rule == "4(8)")
+        #expect(checker.checkCommentDeletion(account: "UCp9YZtjCNcG0q3fQ1ln31Xg", ground: "boring").first?.rule == "5(8)")
+        #expect(checker.checkCommentDeletion(account: "kodaira_tokyo", ground: "illegal").map(\.code) == ["commentDeletion.notApplicable"])
+    }
+
+    @Test func suspensionOnlyAfterTheReasonIsOnTheCityWebsite() {
+        #expect(checker.checkSuspension(account: "kodaira_tokyo", publishedReasonURL: "https://www.city.kodaira.tokyo.jp/oshirase/x-teishi.html").isEmpty)
+        let none = checker.checkSuspension(account: "kodaira_tokyo", publishedReasonURL: nil)
+        #expect(none.map(\.code) == ["suspension.reasonNotPublished"])
+        #expect(none.first?.rule == "3(7)")
+        #expect(checker.checkSuspension(account: "koho.kodairacity", publishedReasonURL: "https://note.example.com/x").first?.rule == "4(9)")
+        #expect(checker.checkSuspension(account: "UCp9YZtjCNcG0q3fQ1ln31Xg", publishedReasonURL: "").first?.rule == "5(9)")
+        #expect(checker.checkSuspension(account: "nobody", publishedReasonURL: nil).first?.code == "account.unknown")
+    }
+}
