@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import Foundation
+import KohoCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A bearer token whose descriptions never show it, so that it cannot reach a log by accident.
+public struct AccessToken: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public let value: String
+    public init(_ value: String) { self.value = value }
+    public var description: String { "AccessToken(redacted)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: []) }
+}
+
+struct PlatformResponse: Sendable {
+    var status: Int
+    var headers: HTTPHeaders
+    var body: Data
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        do {
+            return try JSONDecoder().decode(T.self, from: body)
+        } catch {
+            // The call was carried out but its answer is unreadable: treat like a lost answer.
+            throw PlatformError.transient("unreadable \(T.self) answer (HTTP \(status))")
+        }
+    }
+}
+
+enum RequestBody: Sendable {
+    case json(Data)
+    case form([(String, String)])
+    case bytes(Data, contentType: String)
+}
+
+/// The HTTP plumbing the three clients share: one call, its failures mapped to `PlatformError.transient`.
+struct PlatformTransport: Sendable {
+    let http: HTTPClient
+    let baseURL: String
+    let token: AccessToken
+    let timeout: TimeAmount
+    let logger: Logger
+
+    init(http: HTTPClient, baseURL: String, token: AccessToken, timeout: TimeAmount, logger: Logger) {
+        self.http = http
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    func url(_ path: String, _ query: [(String, String)] = []) -> String {
+        baseURL + path + (query.isEmpty ? "" : "?" + formEncode(query))
+    }
+
+    func send(
+        _ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: RequestBody? = nil,
+        headers extra: [(String, String)] = []
+    ) async throws -> PlatformResponse {
+        try await send(method, absoluteURL: url(path, query), body: body, headers: extra)
+    }
+
+    func send(
+        _ method: HTTPMethod, absoluteURL: String, body: RequestBody? = nil, headers extra: [(String, String)] = []
+    ) async throws -> PlatformResponse {
+        var request = HTTPClientRequest(url: absoluteURL)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token.value)")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "Koho")
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
+        switch body {
+        case .json(let data):
+            request.headers.add(name: "Content-Type", value: "application/json; charset=UTF-8")
+            request.body = .bytes(ByteBuffer(bytes: data))
+        case .form(let fields):
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: formEncode(fields)))
+        case .bytes(let data, let contentType):
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: data))
+        case nil:
+            if method == .POST || method == .PUT { request.headers.add(name: "Content-Length", value: "0") }
+        }
+        // Only the method and path are logged: the query may carry ids but the token is only in a header.
+        let pathForLog = absoluteURL.split(separator: "?", maxSplits: 1).first.map(String.init) ?? absoluteURL
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            let buffer = try await response.body.collect(upTo: 64 << 20)
+            let status = Int(response.status.code)
+            logger.debug("platform call", metadata: ["method": "\(method.rawValue)", "url": "\(pathForLog)", "status": "\(status)"])
+            return PlatformResponse(status: status, headers: response.headers, body: Data(buffer.readableBytesView))
+        } catch let error as PlatformError {
+            throw error
+        } catch {
+            logger.debug("platform call failed", metadata: ["method": "\(method.rawValue)", "url": "\(pathForLog)", "error": "\(error)"])
+            throw PlatformError.transient("\(method.rawValue) \(pathForLog): \(error)")
+        }
+    }
+}
+
+private let unreserved: CharacterSet = {
+    var set = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)..<Unicode.Scalar(128)))
+    set.insert(charactersIn: "-._~")
+    return set
+}()
+
+func percentEncode(_ string: String) -> String {
+    string.addingPercentEncoding(withAllowedCharacters: unreserved) ?? string
+}
+
+func formEncode(_ fields: [(String, String)]) -> String {
+    fields.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+}
+
+func jsonData(_ object: [String: Any?]) -> Data {
+    let cleaned = object.compactMapValues { $0 }
+    return (try? JSONSerialization.data(withJSONObject: cleaned, options: [.sortedKeys])) ?? Data("{}".utf8)
+}
+
+extension HTTPHeaders {
+    /// `Retry-After` as seconds or an HTTP date, as a moment.
+    func retryAfter(now: Date = Date()) -> Date? {
+        guard let value = first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
+        if let seconds = Double(value) { return now.addingTimeInterval(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        return formatter.date(from: value)
+    }
+}
