@@ -26,6 +26,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
         app.databases.use(.sqlite(.file(file)), as: .sqlite)
     }
     addMigrations(app)
+    if config.resetDatabase { try await app.autoRevert() }
     if migrate { try await app.autoMigrate() }
 
     let policy: Policy

@@ -17,6 +17,8 @@ public struct KohoConfig: Sendable {
     /// How long each earlier failure delays the next login answer.
     public var loginDelayPerFailure: Duration
     public var environment: Environment
+    /// Reverts every migration before migrating: tests start each case on an empty database.
+    public var resetDatabase = false
 
     public init(dataDirectory: URL = URL(fileURLWithPath: "./data", isDirectory: true),
                 databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"],

@@ -100,17 +100,24 @@ enum AuthController {
         guard form.password == form.passwordConfirm else { return SetupPage.render(req, message: "確認用のパスワードが一致しません") }
         let app = req.application
         let ctx = req.koho
+        guard form.password.count >= 10 else { return SetupPage.render(req, message: "パスワードは10文字以上にしてください") }
         // Claim the link first: of two requests with one link only one can pass.
-        let user: User = try await ctx.writeLock.run {
+        let token: SetupToken = try await ctx.writeLock.run {
             guard let token = try await setupToken(req), try await User.query(on: req.db).count() == 0 else {
                 throw AppError.notFound("このリンクは使用済みか、正しくありません")
             }
             token.usedAt = ctx.now
             try await token.save(on: req.db)
-            return try await req.db.transaction { db in
-                try await Setup.createUser(on: db, app: app, name: form.name, password: form.password, role: .chief, accounts: [],
-                                           actor: form.name, reason: "初期設定リンクによる最初の\(ctx.policy.ownerRole.title)の登録")
-            }
+            return token
+        }
+        let user: User
+        do {
+            user = try await Setup.createUser(on: req.db, app: app, name: form.name, password: form.password, role: .chief, accounts: [],
+                                              actor: form.name, reason: "初期設定リンクによる最初の\(ctx.policy.ownerRole.title)の登録")
+        } catch let e as AppError {
+            token.usedAt = nil
+            try await token.save(on: req.db)
+            return SetupPage.render(req, message: e.message)
         }
         req.session.data["uid"] = try user.requireID().uuidString
         return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)

@@ -1,0 +1,406 @@
+import Foundation
+import XCTVapor
+import XCTest
+import FluentKit
+import SQLKit
+import KohoCore
+@testable import KohoServer
+
+final class SetupAndAuthTests: KohoTestCase {
+    func testSetupLinkCreatesTheFirstChiefOnce() async throws {
+        let link = try await Setup.issueLinkIfEmpty(app)
+        let path = String(try XCTUnwrap(link).dropFirst(app.koho.config.baseURL.count))
+        XCTAssertTrue(path.hasPrefix("/setup/"))
+        let stored = try await SetupToken.query(on: app.db).all()
+        XCTAssertEqual(stored.count, 1)
+        XCTAssertFalse(stored[0].tokenHash.contains(String(path.dropFirst(7))), "only the hash is stored")
+
+        let web = WebClient(app)
+        try await assertEqual(try await web.get(path).status, .ok)
+        try await assertEqual(try await web.post(path, ["name": "kacho", "password": password, "passwordConfirm": password]).status, .seeOther)
+        let users = try await User.query(on: app.db).all()
+        XCTAssertEqual(users.map(\.name), ["kacho"])
+        XCTAssertEqual(users[0].role, .chief)
+
+        let other = WebClient(app)
+        try await assertEqual(try await other.get(path).status, .notFound)
+        try await other.get("/login")
+        try await assertEqual(try await other.post(path, ["name": "intruder", "password": password, "passwordConfirm": password]).status, .notFound)
+        try await assertEqual(try await User.query(on: app.db).count(), 1)
+        let again = try await Setup.issueLinkIfEmpty(app)
+        XCTAssertNil(again)
+    }
+
+    func testLoginLocksAfterRepeatedFailures() async throws {
+        try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
+        let web = WebClient(app)
+        for _ in 0..<5 { try await assertEqual(try await web.login("tanaka", "wrong password!").status, .unauthorized) }
+        try await assertEqual(try await web.login("tanaka", password).status, .unauthorized, "locked even with the right password")
+        clock.advance(16 * 60)
+        try await assertEqual(try await web.login("tanaka", password).status, .seeOther)
+        try await assertEqual(try await web.get("/").status, .ok)
+        let actions = try await AuditEntry.query(on: app.db).all().map(\.action)
+        XCTAssertEqual(actions.filter { $0 == "login.failed" }.count, 5)
+        XCTAssertTrue(actions.contains("login.locked"))
+        XCTAssertTrue(actions.contains("login"))
+    }
+
+    func testSessionCookieIsHttpOnlyAndSameSite() async throws {
+        let web = WebClient(app)
+        try await app.testable().test(.GET, "/login") { res async in
+            let header = res.headers[.setCookie].joined(separator: ";").lowercased()
+            XCTAssertTrue(header.contains("httponly"))
+            XCTAssertTrue(header.contains("samesite=lax"))
+        }
+        _ = web
+    }
+
+    func testTOTPSecondFactor() async throws {
+        // RFC 6238 appendix B, SHA-1, truncated to six digits.
+        XCTAssertEqual(TOTP.code(secret: Base32.encode(Array("12345678901234567890".utf8)), counter: 59 / 30), "287082")
+        let user = try await addUser("kacho", .chief)
+        let secret = TOTP.newSecret()
+        user.totpSecret = secret
+        user.totpEnabled = true
+        try await user.save(on: app.db)
+        let web = WebClient(app)
+        try await assertEqual(try await web.login("kacho", password).status, .unauthorized)
+        let code = try XCTUnwrap(TOTP.code(secret: secret, counter: UInt64(TOTP.counter(at: clock.now))))
+        try await assertEqual(try await web.login("kacho", password, totp: code).status, .seeOther)
+        let replay = WebClient(app)
+        try await assertEqual(try await replay.login("kacho", password, totp: code).status, .unauthorized, "a used code does not work twice")
+    }
+
+    func testRequiredTOTPSendsUserToSetup() async throws {
+        let user = try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
+        user.totpRequired = true
+        try await user.save(on: app.db)
+        let web = WebClient(app)
+        try await web.login("tanaka", password)
+        let res = try await web.get("/")
+        XCTAssertEqual(res.headers.first(name: .location), "/totp")
+        try await assertEqual(try await web.get("/totp").status, .ok)
+        XCTAssertTrue(web.lastBody.contains("otpauth://totp/"))
+    }
+}
+
+final class APITests: KohoTestCase {
+    let eventPost = #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりを開催します"}"#
+
+    func testTokensAndRoles() async throws {
+        let t = try await addStandardUsers()
+        try await assertEqual(try await api(.GET, "/posts", token: nil).status, .unauthorized)
+        try await assertEqual(try await api(.GET, "/posts", token: "koho_not-a-token").status, .unauthorized)
+        try await assertEqual(try await createPost(t.viewer, eventPost).status, .forbidden, "a viewer cannot post")
+        try await assertEqual(try await createPost(t.fbStaff, eventPost).status, .forbidden, "staff of another account")
+        let created = try await createPost(t.staff, eventPost)
+        XCTAssertEqual(created.status, .created, created.body)
+        let id = postID(created)
+        try await assertEqual(try await api(.POST, "/posts/\(id)/submit", token: t.fbStaff).status, .forbidden)
+        try await assertEqual(try await api(.POST, "/posts/\(id)/submit", token: t.viewer).status, .forbidden)
+        try await assertEqual(try await api(.POST, "/posts/\(id)/submit", token: t.staff).json["state"] as? String, "submitted")
+        try await assertEqual(try await api(.POST, "/posts/\(id)/approve", token: t.staff).status, .forbidden, "staff cannot approve")
+        try await assertEqual(try await api(.POST, "/posts/\(id)/reject", token: t.staff, json: #"{"reason":"x"}"#).status, .forbidden)
+        try await assertEqual(try await api(.POST, "/posts/\(id)/cancel", token: t.viewer).status, .forbidden)
+        let approved = try await api(.POST, "/posts/\(id)/approve", token: t.chief)
+        XCTAssertEqual(approved.json["state"] as? String, "scheduled")
+        XCTAssertEqual(approved.json["scheduledAt"] as? String, "2026-11-25T10:00:00+09:00")
+        let shown = try await api(.GET, "/posts/\(id)", token: t.viewer)
+        let history = try XCTUnwrap(shown.json["history"] as? [[String: Any]])
+        XCTAssertEqual(history.compactMap { $0["action"] as? String }, ["post.create", "post.submit", "post.approve"])
+        try await assertEqual(try await api(.POST, "/posts/\(id)/cancel", token: t.staff, json: #"{"reason":"中止"}"#).json["state"] as? String, "cancelled")
+    }
+
+    func testCategoryWithoutChiefJudgementIsScheduledOnSubmit() async throws {
+        let t = try await addStandardUsers()
+        let created = try await createPost(t.staff, #"{"account":"hisyo_kodaira_tokyo","category":"市長","text":"市長メッセージ"}"#)
+        XCTAssertEqual(created.json["requiresChiefApproval"] as? Bool, false)
+        XCTAssertEqual(created.json["state"] as? String, "draft")
+        let submitted = try await api(.POST, "/posts/\(postID(created))/submit", token: t.staff)
+        XCTAssertEqual(submitted.json["state"] as? String, "scheduled")
+    }
+
+    func testABrokenRuleIsRefusedWithItsClause() async throws {
+        let t = try await addStandardUsers()
+        let noSource = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ア","text":"避難所を開設しました"}"#)
+        XCTAssertEqual(noSource.status, .unprocessableEntity)
+        XCTAssertTrue(noSource.rules.first?.hasPrefix("3(4)①") ?? false, "\(noSource.rules)")
+        XCTAssertEqual(noSource.violations.first?["code"] as? String, "source.missing")
+        let reply = try await createPost(t.staff, #"{"account":"kodaira_tokyo","kind":"reply","text":"ありがとうございます"}"#)
+        XCTAssertEqual(reply.rules, ["3(6)"])
+        let unknownField = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"x","colour":"red"}"#)
+        XCTAssertEqual(unknownField.status, .badRequest)
+        XCTAssertTrue(unknownField.body.contains("colour"))
+        let facebook = try await createPost(t.fbStaff, #"{"account":"koho.kodairacity","category":"③","text":"催し","articleOrigin":"shiho"}"#)
+        XCTAssertEqual(facebook.status, .created)
+        XCTAssertEqual(facebook.json["articleOrigin"] as? String, "shiho")
+        try await assertEqual(try await createPost(t.fbStaff, #"{"account":"koho.kodairacity","category":"③","text":"催し","articleOrigin":"blog"}"#).rules, ["4(5)"])
+    }
+
+    func testOpenAPIDocumentListsOnlyRoutedPaths() async throws {
+        var yaml = ""
+        try await app.testable().test(.GET, "/api/v1/openapi.yaml") { res async in
+            XCTAssertEqual(res.status, .ok)
+            yaml = res.body.string
+        }
+        let paths = yaml.split(separator: "\n").filter { $0.hasPrefix("  /") }.map { String($0.dropFirst(2).dropLast()) }
+        XCTAssertGreaterThanOrEqual(paths.count, 8)
+        let routed = Set(app.routes.all.map { "/" + $0.path.map(\.description).joined(separator: "/") })
+        for p in paths {
+            let route = "/api/v1" + p.replacingOccurrences(of: "{id}", with: ":id")
+            XCTAssertTrue(routed.contains(route), "\(route) in openapi.yaml is not routed")
+        }
+        for r in routed where r.hasPrefix("/api/v1/") {
+            let documented = String(r.dropFirst("/api/v1".count)).replacingOccurrences(of: ":id", with: "{id}")
+            XCTAssertTrue(paths.contains(documented), "\(r) is routed but not in openapi.yaml")
+        }
+    }
+
+    func testCalendarAndAuditAPI() async throws {
+        let t = try await addStandardUsers()
+        let cal = try await api(.GET, "/calendar?month=2026-11", token: t.viewer)
+        let days = try XCTUnwrap(cal.json["days"] as? [[String: Any]])
+        XCTAssertEqual(days.count, 30)
+        XCTAssertEqual(days[22]["closedReason"] as? String, "勤労感謝の日")
+        XCTAssertEqual(days[24]["operating"] as? Bool, true)
+        try await assertEqual(try await api(.GET, "/calendar?month=2026-13", token: t.viewer).status, .badRequest)
+        let audit = try await api(.GET, "/audit", token: t.viewer)
+        XCTAssertEqual(audit.status, .ok)
+        XCTAssertTrue(audit.body.contains("policy.change"))
+    }
+}
+
+final class SchedulingTests: KohoTestCase {
+    func scheduled(at now: Date, _ fields: String) async throws -> APIResult {
+        clock.now = now
+        let t = try await token("tanaka")
+        let r = try await createPost(t, fields)
+        XCTAssertEqual(r.status, .created, r.body)
+        return try await api(.POST, "/posts/\(postID(r))/submit", token: t)
+    }
+
+    override func setUp() async throws {
+        try await super.setUp()
+        try await addUser("tanaka", .staff, accounts: ["hisyo_kodaira_tokyo", "kodaira_tokyo"])
+    }
+
+    let mayor = #"{"account":"hisyo_kodaira_tokyo","category":"市長","text":"市長メッセージ"}"#
+
+    func testAfterFridayCloseAcrossTheWeekendAndAHoliday() async throws {
+        // Friday evening; Monday 11/23 is 勤労感謝の日, so the next window opens on Tuesday.
+        let r = try await scheduled(at: jst("2026-11-20T18:00"), mayor)
+        XCTAssertEqual(r.json["scheduledAt"] as? String, "2026-11-24T08:30:00+09:00")
+    }
+
+    func testAcrossTheYearEnd() async throws {
+        let r = try await scheduled(at: jst("2026-12-28T17:30"), mayor)
+        XCTAssertEqual(r.json["scheduledAt"] as? String, "2027-01-04T08:30:00+09:00")
+    }
+
+    func testInsideAWindowItGoesAtOnce() async throws {
+        let r = try await scheduled(at: jst("2026-11-25T09:15"), mayor)
+        XCTAssertEqual(r.json["scheduledAt"] as? String, "2026-11-25T09:15:00+09:00")
+    }
+
+    func testAChosenTimeOutsideTheWindowsNeedsAnEmergency() async throws {
+        let t = try await token("tanaka")
+        let saturday = try await createPost(t, #"{"account":"hisyo_kodaira_tokyo","category":"市長","text":"x","scheduledAt":"2026-11-28T10:00:00+09:00"}"#)
+        XCTAssertEqual(saturday.status, .unprocessableEntity)
+        XCTAssertEqual(saturday.rules, ["3(5)"])
+        let emergency = try await createPost(t, #"{"account":"kodaira_tokyo","category":"ア","text":"避難指示","sourceURL":"https://www.city.kodaira.tokyo.jp/bousai/1.html","emergency":true,"emergencyReason":"大雨による避難指示","scheduledAt":"2026-11-28T10:00:00+09:00"}"#)
+        XCTAssertEqual(emergency.status, .created, emergency.body)
+        XCTAssertEqual(emergency.json["usesHoursException"] as? Bool, true)
+        let past = try await createPost(t, #"{"account":"hisyo_kodaira_tokyo","category":"市長","text":"x","scheduledAt":"2026-11-24T10:00:00+09:00"}"#)
+        XCTAssertEqual(past.violations.first?["code"] as? String, "schedule.inPast")
+    }
+
+    func testAnEmergencyWithoutATimeGoesNow() async throws {
+        let r = try await scheduled(at: jst("2026-11-28T22:10"), #"{"account":"kodaira_tokyo","category":"ア","text":"避難指示","sourceURL":"https://www.city.kodaira.tokyo.jp/bousai/1.html","emergency":true,"emergencyReason":"大雨"}"#)
+        XCTAssertEqual(r.json["state"] as? String, "scheduled")
+        XCTAssertEqual(r.json["scheduledAt"] as? String, "2026-11-28T22:10:00+09:00")
+    }
+
+    func testAnApprovalExpiresWhenItsTimePassesUnused() async throws {
+        let r = try await scheduled(at: jst("2026-11-25T10:00"), mayor)
+        XCTAssertEqual(r.json["state"] as? String, "scheduled")
+        let t = try await token("tanaka")
+        clock.advance(10 * 60)
+        try await assertEqual(try await api(.GET, "/posts/\(postID(r))", token: t).json["state"] as? String, "scheduled")
+        clock.advance(6 * 60)
+        let shown = try await api(.GET, "/posts/\(postID(r))", token: t)
+        XCTAssertEqual(shown.json["state"] as? String, "expired")
+        XCTAssertEqual((shown.json["history"] as? [[String: Any]])?.last?["actor"] as? String, "system")
+        try await assertEqual(try await api(.POST, "/posts/\(postID(r))/cancel", token: t).status, .conflict)
+    }
+}
+
+final class ConcurrencyTests: KohoTestCase {
+    func testAStaleEditIsRefusedAndAnEditSendsAnApprovedPostBack() async throws {
+        let t = try await addStandardUsers()
+        let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"第一版"}"#)
+        let id = postID(created)
+        try await api(.POST, "/posts/\(id)/submit", token: t.staff)
+        let approved = try await api(.POST, "/posts/\(id)/approve", token: t.chief)
+        XCTAssertEqual(approved.json["state"] as? String, "scheduled")
+        let seen = approved.json["version"] as! Int
+        let first = try await api(.PUT, "/posts/\(id)", token: t.staff, json: #"{"account":"kodaira_tokyo","category":"ウ","text":"田中の版"}"#,
+                                  headers: ["If-Match": "\"\(seen)\""])
+        XCTAssertEqual(first.status, .ok, first.body)
+        XCTAssertEqual(first.json["state"] as? String, "submitted", "an edit voids the approval")
+        let second = try await api(.PUT, "/posts/\(id)", token: t.chief, json: #"{"account":"kodaira_tokyo","category":"ウ","text":"課長の版"}"#,
+                                   headers: ["If-Match": "\"\(seen)\""])
+        XCTAssertEqual(second.status, .conflict)
+        XCTAssertTrue((second.json["error"] as? String ?? "").contains("他の人が変更しました"))
+        try await assertEqual(try await api(.GET, "/posts/\(id)", token: t.chief).json["text"] as? String, "田中の版")
+        try await assertEqual(try await api(.POST, "/posts/\(id)/approve", token: t.chief, json: #"{"version":\#(seen)}"#).status, .conflict)
+    }
+}
+
+final class WebTests: KohoTestCase {
+    func testFormsNeedTheCSRFTokenAndTheRightRole() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await assertEqual(try await staff.login("tanaka", password).status, .seeOther)
+        try await staff.get("/posts/new?account=kodaira_tokyo")
+        let form = ["account": "kodaira_tokyo", "category": "ウ", "text": "市民まつり", "intent": "save"]
+        try await assertEqual(try await staff.post("/posts/new", form, withCSRF: false).status, .forbidden)
+        let saved = try await staff.post("/posts/new", form)
+        XCTAssertEqual(saved.status, .seeOther)
+        let path = try XCTUnwrap(saved.headers.first(name: .location))
+        let id = try XCTUnwrap(UUID(uuidString: String(path.dropFirst("/posts/".count))))
+        try await staff.get(path)
+        try await assertEqual(try await staff.post(path + "/submit", ["version": "1"], withCSRF: false).status, .forbidden)
+        try await assertEqual(try await staff.post(path + "/submit", ["version": "1"]).status, .seeOther)
+        try await assertEqual(try await staff.post(path + "/approve", ["version": "2"]).status, .forbidden, "staff cannot approve")
+        try await assertEqual(try await staff.post("/users", ["name": "x", "password": "0123456789", "role": "chief"]).status, .forbidden)
+        try await assertEqual(try await staff.post("/posts/new", ["account": "koho.kodairacity", "category": "③", "text": "x", "intent": "save"]).status, .forbidden,
+                       "staff of another account")
+
+        let viewer = WebClient(app)
+        try await viewer.login("kansa", password)
+        try await assertEqual(try await viewer.get("/posts/new").status, .forbidden)
+        try await viewer.get("/")
+        try await assertEqual(try await viewer.post("/posts/new", form).status, .forbidden)
+        try await assertEqual(try await viewer.post(path + "/cancel", ["version": "2"]).status, .forbidden)
+
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get(path)
+        try await assertEqual(try await chief.post(path + "/approve", ["version": "2"], withCSRF: false).status, .forbidden)
+        try await assertEqual(try await chief.post(path + "/approve", ["version": "2"]).status, .seeOther)
+        try await assertEqual(try await Post.find(id, on: app.db)?.state, .scheduled)
+        try await assertEqual(try await chief.post(path + "/cancel", ["version": "1"]).status, .conflict, "stale version")
+        try await assertEqual(try await chief.post("/logout", [:], withCSRF: false).status, .forbidden)
+        try await assertEqual(try await chief.post("/login", ["name": "kacho", "password": password], withCSRF: false).status, .forbidden)
+    }
+
+    func testComposeShowsTheCheckWithTheClause() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/posts/new?account=kodaira_tokyo")
+        XCTAssertTrue(staff.lastBody.contains("ア 緊急防災情報"))
+        let res = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ア", "text": "避難所", "intent": "check"])
+        XCTAssertEqual(res.status, .ok)
+        XCTAssertTrue(staff.lastBody.contains("【3(4)①"))
+        let refused = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ア", "text": "避難所", "intent": "save"])
+        XCTAssertEqual(refused.status, .unprocessableEntity)
+        try await assertEqual(try await Post.query(on: app.db).count(), 0)
+    }
+
+    func testUserTextIsEscapedOnEveryPage() async throws {
+        let t = try await addStandardUsers()
+        try await addUser("<script>alert(1)</script>\"名前'", .viewer)
+        let evil = #"<script>alert("x")</script> \"quoted\" 'single' & <b>bold</b>"#
+        let fields: [String: Any] = ["account": "kodaira_tokyo", "category": "ウ", "text": evil, "emergencyReason": "\"><script>alert(2)</script>"]
+        let body = String(decoding: try JSONSerialization.data(withJSONObject: fields), as: UTF8.self)
+        let created = try await createPost(t.staff, body)
+        XCTAssertEqual(created.status, .created, created.body)
+        let id = postID(created)
+        try await api(.POST, "/posts/\(id)/submit", token: t.staff)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        for path in ["/", "/posts", "/approvals", "/posts/\(id)", "/posts/\(id)/edit", "/calendar?month=2026-11", "/users", "/audit", "/accounts", "/policy"] {
+            let res = try await chief.get(path)
+            XCTAssertEqual(res.status, .ok, path)
+            let html = chief.lastBody
+            XCTAssertFalse(html.contains("<script>"), "unescaped script on \(path)")
+            XCTAssertFalse(html.contains("<b>bold"), "unescaped tag on \(path)")
+            XCTAssertFalse(html.contains("\"><script"), "attribute broken out of on \(path)")
+            XCTAssertTrue(html.contains("lang=\"ja\""))
+            XCTAssertTrue(html.contains("href=\"#main\""), "skip link on \(path)")
+        }
+        try await chief.get("/posts/\(id)")
+        XCTAssertTrue(chief.lastBody.contains("&lt;script&gt;alert(\"x\")&lt;/script&gt;"))
+        try await chief.get("/posts/\(id)/edit")
+        XCTAssertTrue(chief.lastBody.contains("value=\"&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;\""))
+    }
+
+    func testICalendarFeed() async throws {
+        let t = try await addStandardUsers()
+        let created = try await createPost(t.staff, #"{"account":"hisyo_kodaira_tokyo","category":"市長","text":"市長メッセージ; 第1回, 2026"}"#)
+        try await api(.POST, "/posts/\(postID(created))/submit", token: t.staff)
+        try await app.testable().test(.GET, "/calendar/hisyo_kodaira_tokyo.ics") { res async in
+            XCTAssertEqual(res.status, .seeOther, "no token, no session: sent to log in")
+        }
+        try await app.testable().test(.GET, "/calendar/hisyo_kodaira_tokyo.ics?token=\(t.staff)") { res async in
+            XCTAssertEqual(res.status, .ok)
+            XCTAssertEqual(res.headers.contentType?.subType, "calendar")
+            let body = res.body.string
+            XCTAssertTrue(body.contains("BEGIN:VEVENT"))
+            XCTAssertTrue(body.contains("DTSTART:20261125T010000Z"))
+            XCTAssertTrue(body.contains("第1回\\, 2026"))
+        }
+    }
+}
+
+final class AuditTests: KohoTestCase {
+    func testTheChainVerifiesAndATamperedRowIsFound() async throws {
+        let t = try await addStandardUsers()
+        let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり"}"#)
+        try await api(.POST, "/posts/\(postID(created))/submit", token: t.staff)
+        try await api(.POST, "/posts/\(postID(created))/reject", token: t.chief, json: #"{"reason":"日付を確認してください"}"#)
+        let (count, broken) = try await AuditLog.verify(on: app.db)
+        XCTAssertNil(broken)
+        XCTAssertGreaterThan(count, 8)
+        let entries = try await AuditEntry.query(on: app.db).sort(\.$id).all()
+        let reject = try XCTUnwrap(entries.first { $0.action == "post.reject" })
+        XCTAssertEqual(reject.actor, "kacho")
+        XCTAssertEqual(reject.reason, "日付を確認してください")
+
+        let web = WebClient(app)
+        try await web.login("kansa", password)
+        try await assertEqual(try await web.get("/audit.csv").status, .ok)
+        XCTAssertTrue(web.lastBody.contains("id,at,actor,action,subject,detail,reason,prev_hash,hash"))
+        XCTAssertTrue(web.lastBody.contains("日付を確認してください"))
+
+        let target = entries[3]
+        try await (app.db as! SQLDatabase).raw("UPDATE audit_entries SET detail = 'changed' WHERE id = \(bind: target.id!)").run()
+        let (_, tampered) = try await AuditLog.verify(on: app.db)
+        XCTAssertEqual(tampered?.id, target.id)
+
+        try await (app.db as! SQLDatabase).raw("UPDATE audit_entries SET detail = \(bind: target.detail) WHERE id = \(bind: target.id!)").run()
+        try await assertNil(try await AuditLog.verify(on: app.db).broken)
+        try await (app.db as! SQLDatabase).raw("DELETE FROM audit_entries WHERE id = \(bind: entries[5].id!)").run()
+        try await assertEqual(try await AuditLog.verify(on: app.db).broken?.id, entries[6].id, "a removed entry breaks the next one")
+    }
+
+    func testThePolicyIsStoredAsVersionsAndPostsKeepTheirs() async throws {
+        let versions = try await PolicyVersion.query(on: app.db).all()
+        XCTAssertEqual(versions.count, 1)
+        XCTAssertEqual(versions[0].sha256, Secrets.sha256Hex(PolicyLoader.builtInYAML))
+        let t = try await addStandardUsers()
+        let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"x"}"#)
+        XCTAssertEqual(created.json["policyVersionID"] as? String, versions[0].id!.uuidString.lowercased())
+
+        // A changed policy file is stored beside the old version on the next start.
+        let file = dir.appendingPathComponent("policy.yaml")
+        try PolicyLoader.builtInYAML.replacingOccurrences(of: "version: \"R5-2023-10-31\"", with: "version: \"R5-test\"")
+            .write(to: file, atomically: true, encoding: .utf8)
+        let stored = try await PolicyStore.ensureInForce(yaml: try String(contentsOf: file, encoding: .utf8),
+                                                         policy: try PolicyLoader.load(path: file.path), db: app.db, now: clock.now, lock: app.koho.writeLock)
+        XCTAssertEqual(stored.number, 2)
+        try await assertEqual(try await PolicyVersion.query(on: app.db).count(), 2)
+        try await assertNil(try await AuditLog.verify(on: app.db).broken)
+    }
+}

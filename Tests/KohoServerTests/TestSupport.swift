@@ -1,0 +1,160 @@
+import Foundation
+import NIOConcurrencyHelpers
+import XCTVapor
+import XCTest
+import KohoCore
+@testable import KohoServer
+
+final class TestClock: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var value: Date
+    init(_ d: Date) { value = d }
+    var now: Date {
+        get { lock.withLock { value } }
+        set { lock.withLock { value = newValue } }
+    }
+    func advance(_ t: TimeInterval) { now = now.addingTimeInterval(t) }
+}
+
+func jst(_ s: String) -> Date { JapaneseTime.parseISO8601(s + ":00+09:00")! }
+
+/// Each test gets the real configuration on a fresh database: SQLite in a temporary folder, or the
+/// PostgreSQL of `DATABASE_URL` with every migration reverted first.
+class KohoTestCase: XCTestCase {
+    var app: Application!
+    var clock: TestClock!
+    var dir: URL!
+    let password = "correct horse battery"
+
+    var startTime: Date { jst("2026-11-25T10:00") }
+
+    override func setUp() async throws {
+        clock = TestClock(startTime)
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-test-\(UUID().uuidString)")
+        let c = clock!
+        var config = KohoConfig(dataDirectory: dir, clock: { c.now }, bcryptCost: 4, loginDelayPerFailure: .zero,
+                                environment: .testing)
+        config.resetDatabase = config.databaseURL != nil
+        app = try await makeApp(config)
+    }
+
+    override func tearDown() async throws {
+        try await app?.asyncShutdown()
+        app = nil
+        try? FileManager.default.removeItem(at: dir)
+    }
+
+    @discardableResult
+    func addUser(_ name: String, _ role: UserRole, accounts: [String] = []) async throws -> User {
+        try await Setup.createUser(on: app.db, app: app, name: name, password: password, role: role, accounts: accounts, actor: "test", reason: "")
+    }
+
+    func token(_ name: String) async throws -> String { try await Setup.createToken(app, userName: name, tokenName: "test") }
+
+    /// Chief `kacho`, staff `tanaka` for the city X account, staff `sato` for Facebook, viewer `kansa`.
+    func addStandardUsers() async throws -> (chief: String, staff: String, fbStaff: String, viewer: String) {
+        try await addUser("kacho", .chief)
+        try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo", "hisyo_kodaira_tokyo"])
+        try await addUser("sato", .staff, accounts: ["koho.kodairacity"])
+        try await addUser("kansa", .viewer)
+        return (try await token("kacho"), try await token("tanaka"), try await token("sato"), try await token("kansa"))
+    }
+
+    struct APIResult {
+        let status: HTTPStatus
+        let json: [String: Any]
+        let body: String
+        var violations: [[String: Any]] { json["violations"] as? [[String: Any]] ?? [] }
+        var rules: [String] { violations.compactMap { $0["rule"] as? String } }
+    }
+
+    @discardableResult
+    func api(_ method: HTTPMethod, _ path: String, token: String?, json: String? = nil, headers extra: HTTPHeaders = [:]) async throws -> APIResult {
+        let res = try await app.testable().sendRequest(method, "/api/v1" + path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+            if let token { req.headers.bearerAuthorization = BearerAuthorization(token: token) }
+            for (k, v) in extra { req.headers.replaceOrAdd(name: k, value: v) }
+            if let json {
+                req.headers.contentType = .json
+                req.body = ByteBuffer(string: json)
+            }
+        })
+        let body = res.body.string
+        let obj = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        return APIResult(status: res.status, json: obj, body: body)
+    }
+
+    func createPost(_ token: String, _ fields: String) async throws -> APIResult {
+        try await api(.POST, "/posts", token: token, json: fields)
+    }
+
+    func postID(_ r: APIResult) -> String { r.json["id"] as? String ?? "" }
+}
+
+/// A browser: keeps the session cookie and reads the CSRF token from the last page.
+final class WebClient {
+    let app: Application
+    var cookie: String?
+    var csrf: String?
+    var lastBody = ""
+
+    init(_ app: Application) { self.app = app }
+
+    @discardableResult
+    func get(_ path: String) async throws -> XCTHTTPResponse {
+        let cookie = self.cookie
+        let res = try await app.testable().sendRequest(.GET, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+            if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
+        })
+        take(res)
+        return res
+    }
+
+    @discardableResult
+    func post(_ path: String, _ form: [String: String], withCSRF: Bool = true) async throws -> XCTHTTPResponse {
+        var fields = form
+        if withCSRF, let csrf { fields["csrf"] = csrf }
+        let body = fields.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
+        let cookie = self.cookie
+        let res = try await app.testable().sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+            if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
+            req.headers.contentType = .urlEncodedForm
+            req.body = ByteBuffer(string: body)
+        })
+        take(res)
+        return res
+    }
+
+    private func take(_ res: XCTHTTPResponse) {
+        if let c = res.headers.setCookie?["koho_session"] { cookie = c.string }
+        let body = res.body.string
+        lastBody = body
+        if let r = body.range(of: #"name="csrf" value="([^"]+)""#, options: .regularExpression) {
+            let m = String(body[r])
+            csrf = String(m.dropFirst(#"name="csrf" value=""#.count).dropLast())
+        }
+    }
+
+    static func encode(_ s: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._*")
+        return s.addingPercentEncoding(withAllowedCharacters: allowed)!
+    }
+
+    @discardableResult
+    func login(_ name: String, _ password: String, totp: String = "") async throws -> XCTHTTPResponse {
+        try await get("/login")
+        return try await post("/login", ["name": name, "password": password, "totp": totp])
+    }
+}
+
+/// XCTest's assertions take synchronous autoclosures; these take the awaited value.
+func assertEqual<T: Equatable>(_ a: @autoclosure () async throws -> T, _ b: @autoclosure () throws -> T, _ message: String = "",
+                               file: StaticString = #filePath, line: UInt = #line) async throws {
+    let x = try await a()
+    XCTAssertEqual(x, try b(), message, file: file, line: line)
+}
+
+func assertNil<T>(_ a: @autoclosure () async throws -> T?, _ message: String = "", file: StaticString = #filePath, line: UInt = #line) async throws {
+    let x = try await a()
+    XCTAssertNil(x, message, file: file, line: line)
+}
