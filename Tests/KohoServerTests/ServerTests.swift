@@ -394,6 +394,7 @@ final class AuditTests: KohoTestCase {
         XCTAssertEqual(created.json["policyVersionID"] as? String, versions[0].id!.uuidString.lowercased())
 
         // A changed policy file is stored beside the old version on the next start.
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("policy.yaml")
         try PolicyLoader.builtInYAML.replacingOccurrences(of: "version: \"R5-2023-10-31\"", with: "version: \"R5-test\"")
             .write(to: file, atomically: true, encoding: .utf8)
