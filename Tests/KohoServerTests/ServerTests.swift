@@ -405,3 +405,55 @@ final class AuditTests: KohoTestCase {
         try await assertNil(try await AuditLog.verify(on: app.db).broken)
     }
 }
+
+/// The server commands as an operator runs them: the built `koho` with arguments and stdin.
+final class ServerCommandTests: XCTestCase {
+    struct Run { let status: Int32; let out: String; let err: String }
+
+    func koho(_ args: [String], stdin: String = "") throws -> Run {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let p = Process()
+        p.executableURL = root.appendingPathComponent(".build/debug/koho")
+        p.arguments = args
+        var env = ProcessInfo.processInfo.environment
+        env["DATABASE_URL"] = nil
+        p.environment = env
+        let input = Pipe(), out = Pipe(), err = Pipe()
+        p.standardInput = input
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+    }
+
+    func testMigrateUsersTokensAndAuditVerify() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let d = ["--data-dir", dir.path]
+        XCTAssertEqual(try koho(["migrate"] + d).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir.appendingPathComponent("koho.sqlite").path))
+        let add = try koho(["users", "add", "tanaka", "--role", "staff", "--accounts", "kodaira_tokyo"] + d, stdin: "a long enough password\n")
+        XCTAssertEqual(add.status, 0, add.err)
+        XCTAssertEqual(try koho(["users", "add", "x", "--role", "staff"] + d, stdin: "short\n").status, 2)
+        XCTAssertEqual(try koho(["users", "add", "y", "--role", "boss"] + d, stdin: "a long enough password\n").status, 2)
+        let token = try koho(["tokens", "create", "tanaka"] + d)
+        XCTAssertEqual(token.status, 0)
+        XCTAssertTrue(token.out.hasPrefix("koho_"))
+        let whole = try koho(["audit", "verify"] + d)
+        XCTAssertEqual(whole.status, 0, whole.err)
+
+        let app = try await makeApp(KohoConfig(dataDirectory: dir, databaseURL: nil, environment: .testing))
+        let hash = Secrets.sha256Hex(token.out.trimmingCharacters(in: .whitespacesAndNewlines))
+        let stored = try await APIToken.query(on: app.db).all().map(\.tokenHash)
+        XCTAssertEqual(stored, [hash], "only the token's SHA-256 is kept")
+        try await (app.db as! SQLDatabase).raw("UPDATE audit_entries SET actor = 'someone else' WHERE id = 2").run()
+        try await app.asyncShutdown()
+        let broken = try koho(["audit", "verify"] + d)
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertTrue(broken.out.contains("#2"), broken.out)
+    }
+}

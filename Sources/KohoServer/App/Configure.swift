@@ -8,6 +8,7 @@ import KohoCore
 /// `koho serve`, the other commands and the tests all go through here.
 public func makeApp(_ config: KohoConfig, migrate: Bool = true) async throws -> Application {
     let app = try await Application.make(config.environment)
+    app.logger.logLevel = config.logLevel
     do {
         try await configure(app, config, migrate: migrate)
     } catch {

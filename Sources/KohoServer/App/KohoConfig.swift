@@ -19,6 +19,8 @@ public struct KohoConfig: Sendable {
     public var environment: Environment
     /// Reverts every migration before migrating: tests start each case on an empty database.
     public var resetDatabase = false
+    /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
+    public var logLevel: Logger.Level = .warning
 
     public init(dataDirectory: URL = URL(fileURLWithPath: "./data", isDirectory: true),
                 databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"],

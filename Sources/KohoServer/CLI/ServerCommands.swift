@@ -39,6 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         try LoggingSystem.bootstrap(from: &env)
         var config = db.config(hostname: hostname, port: port)
         config.environment = env
+        config.logLevel = .info
         let app = try await makeApp(config)
         do {
             if let link = try await Setup.issueLinkIfEmpty(app) {
@@ -46,9 +47,14 @@ struct ServeCommand: AsyncParsableCommand {
             }
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
             fflush(nil)
+            // Approvals lapse on the clock too, not only when someone opens a page.
             let expiry = app.eventLoopGroup.any().scheduleRepeatedAsyncTask(initialDelay: .seconds(60), delay: .seconds(60)) { _ in
                 app.eventLoopGroup.any().makeFutureWithTask {
-                    try await PostService.expireOverdue(Request(application: app, on: app.eventLoopGroup.any()))
+                    do {
+                        try await PostService.expireOverdue(Request(application: app, on: app.eventLoopGroup.any()))
+                    } catch {
+                        app.logger.error("承認の期限切れ処理に失敗しました: \(String(describing: error))")
+                    }
                 }
             }
             try await app.execute()
