@@ -137,6 +137,7 @@ actor SandboxState {
     func revoke(token: String) { revokedTokens.insert(token) }
     func revokeAll() { revokedTokens.formUnion(accounts.map(\.accessToken)) }
     func restoreTokens() { revokedTokens = [] }
+    func restore(token: String) { revokedTokens.remove(token) }
 
     func decide(for platform: Platform, now: Date = Date()) -> FaultDecision {
         let roll = Double.random(in: 0..<1)
