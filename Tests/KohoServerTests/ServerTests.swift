@@ -73,8 +73,17 @@ final class SetupAndAuthTests: KohoTestCase {
 
     func testRequiredTOTPSendsUserToSetup() async throws {
         let user = try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
-        user.totpRequired = true
-        try await user.save(on: app.db)
+        try await addUser("kacho", .chief)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/users")
+        try await assertEqual(try await chief.post("/users/\(user.id!.uuidString)",
+                                                   ["role": "staff", "accounts[]": "kodaira_tokyo", "totpRequired": "1", "reason": "全員に必須"]).status, .seeOther)
+        let changed = try await User.find(user.id, on: app.db)
+        XCTAssertEqual(changed?.totpRequired, true)
+        XCTAssertEqual(changed?.accounts, ["kodaira_tokyo"])
+        let roleChange = try await AuditEntry.query(on: app.db).filter(\.$action == "user.role").first()
+        XCTAssertEqual(roleChange?.reason, "全員に必須")
         let web = WebClient(app)
         try await web.login("tanaka", password)
         let res = try await web.get("/")
@@ -218,6 +227,11 @@ final class SchedulingTests: KohoTestCase {
         let r = try await scheduled(at: jst("2026-11-28T22:10"), #"{"account":"kodaira_tokyo","category":"ア","text":"避難指示","sourceURL":"https://www.city.kodaira.tokyo.jp/bousai/1.html","emergency":true,"emergencyReason":"大雨"}"#)
         XCTAssertEqual(r.json["state"] as? String, "scheduled")
         XCTAssertEqual(r.json["scheduledAt"] as? String, "2026-11-28T22:10:00+09:00")
+        try await addUser("kacho", .chief)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/")
+        XCTAssertTrue(chief.lastBody.contains("運用時間外の緊急の投稿（1件）"), "the chief is shown an out-of-hours emergency at once")
     }
 
     func testAnApprovalExpiresWhenItsTimePassesUnused() async throws {

@@ -13,12 +13,15 @@ enum CalendarController {
 }
 
 enum CalendarView {
+    /// `09:00` out of an ISO 8601 time with its offset.
+    static func clock(_ iso: String) -> String { String(iso.dropFirst(11).prefix(5)) }
+
     static func page(_ f: PageFrame, _ month: MonthParam, _ data: APIController.CalendarMonth, _ posts: [Post]) -> HTML {
         let byDay = Dictionary(grouping: posts) { JapaneseTime.localDate($0.scheduledAt!).description }
         let rows: [[BodyNode]] = data.days.map { d in
             let date = CivilDate(string: d.date)!
             let status: BodyNode = d.operating
-                ? .text("運用日 8:30〜17:15")
+                ? .text("運用日 \(d.opens.map(clock) ?? "")〜\(d.closes.map(clock) ?? "")")
                 : .tag("span", [Attr("class", "holiday")], text: "休み（\(d.closedReason ?? "")）")
             let items = (byDay[d.date] ?? []).sorted { $0.scheduledAt! < $1.scheduledAt! }
             let list: BodyNode = items.isEmpty ? .text("") : .tag("ul", [], items.map { p in

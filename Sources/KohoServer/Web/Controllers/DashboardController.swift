@@ -9,6 +9,8 @@ enum DashboardController {
         let nextOpening: Date?
         let today: [Post]
         let waiting: [Post]
+        /// Emergencies outside the operating hours, shown to the chief at once whether or not they wait for approval.
+        let emergencies: [Post]
         let now: Date
     }
 
@@ -23,7 +25,10 @@ enum DashboardController {
         let today = try await Post.query(on: req.db).filter(\.$state == .scheduled)
             .filter(\.$scheduledAt >= start).filter(\.$scheduledAt < end).sort(\.$scheduledAt).all()
         let waiting = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).all()
-        let model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting, now: now)
+        let emergencies = try await Post.query(on: req.db).filter(\.$usesHoursException == true)
+            .filter(\.$state ~~ [.submitted, .scheduled]).sort(\.$scheduledAt).all()
+        let model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting,
+                          emergencies: emergencies, now: now)
         return Layout.response(DashboardView.page(PageFrame(req, title: "ダッシュボード"), model))
     }
 }
@@ -36,6 +41,10 @@ enum DashboardView {
         return Layout.page(f, [
             .tag("p", [], text: "現在: \(JapaneseTime.display(m.now))"),
             status,
+            m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
+                .tag("h2", [], text: "運用時間外の緊急の投稿（\(m.emergencies.count)件）"),
+                PostListView.table(m.emergencies, policy: f.policy),
+            ]),
             .tag("h2", [], text: "今日の予約（\(m.today.count)件）"),
             PostListView.table(m.today, policy: f.policy),
             .tag("h2", [], text: "承認待ち（\(m.waiting.count)件）"),

@@ -160,10 +160,10 @@ enum PostView {
                 forms.append(.postForm(SiteURL.postStep(p.id!, "approve").path, csrf: f.csrf, [version, .button("承認する")]))
             case .reject where u.role == .chief:
                 forms.append(.postForm(SiteURL.postStep(p.id!, "reject").path, csrf: f.csrf,
-                                       [version, .field("差戻しの理由", name: "reason", required: true), .button("差し戻す")]))
+                                       [version, .field("差戻しの理由", name: "reason", required: true, id: "f-reject-reason"), .button("差し戻す")]))
             case .cancel where u.mayAct(on: p.account):
                 forms.append(.postForm(SiteURL.postStep(p.id!, "cancel").path, csrf: f.csrf,
-                                       [version, .field("取消しの理由", name: "reason"), .button("取り消す")]))
+                                       [version, .field("取消しの理由", name: "reason", id: "f-cancel-reason"), .button("取り消す")]))
             case .edit where u.mayAct(on: p.account):
                 forms.append(.tag("p", [], [.link(.postEdit(p.id!), "編集する")]))
             default:

@@ -50,15 +50,17 @@ extension Node where Context == HTML.BodyContext {
     static func csrf(_ token: String) -> BodyNode { hidden("csrf", token) }
 
     /// A labelled text input; `hint` is tied to it with aria-describedby.
+    /// A labelled text input; `hint` is tied to it with aria-describedby. `id` tells apart two fields of one name on a page.
     static func field(_ label: String, name: String, value: String = "", type: String = "text", required: Bool = false,
-                      hint: String? = nil, extra: [Attr] = []) -> BodyNode {
-        var attrs = [Attr("type", type), Attr("id", "f-\(name)"), Attr("name", name), Attr("value", value)] + extra
+                      hint: String? = nil, id: String? = nil, extra: [Attr] = []) -> BodyNode {
+        let id = id ?? "f-\(name)"
+        var attrs = [Attr("type", type), Attr("id", id), Attr("name", name), Attr("value", value)] + extra
         if required { attrs.append(Attr("required", nil)) }
-        if hint != nil { attrs.append(Attr("aria-describedby", "h-\(name)")) }
+        if hint != nil { attrs.append(Attr("aria-describedby", "h-\(id)")) }
         return tag("div", [Attr("class", "field")], [
-            tag("label", [Attr("for", "f-\(name)")], text: label),
+            tag("label", [Attr("for", id)], text: label),
             void("input", attrs),
-            hint.map { tag("small", [Attr("id", "h-\(name)")], text: $0) } ?? .empty,
+            hint.map { tag("small", [Attr("id", "h-\(id)")], text: $0) } ?? .empty,
         ])
     }
 
