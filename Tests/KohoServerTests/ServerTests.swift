@@ -146,6 +146,13 @@ final class APITests: KohoTestCase {
         try await assertEqual(try await createPost(t.fbStaff, #"{"account":"koho.kodairacity","category":"③","text":"催し","articleOrigin":"blog"}"#).rules, ["4(5)"])
     }
 
+    func testALongFacebookPostFitsTheBodyLimit() async throws {
+        let t = try await addStandardUsers()
+        let text = String(repeating: "小平市の催し。", count: 5_000)
+        let r = try await createPost(t.fbStaff, #"{"account":"koho.kodairacity","category":"③","text":"\#(text)"}"#)
+        XCTAssertEqual(r.status, .created)
+    }
+
     func testOpenAPIDocumentListsOnlyRoutedPaths() async throws {
         var yaml = ""
         try await app.testable().test(.GET, "/api/v1/openapi.yaml") { res async in

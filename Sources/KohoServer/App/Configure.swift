@@ -43,9 +43,12 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     let lock = AsyncLock()
     let stored = try await PolicyStore.ensureInForce(yaml: yaml, policy: policy, db: app.db, now: config.clock(), lock: lock)
     app.storage[KohoContextKey.self] = KohoContext(config: config, policy: policy, policyVersionID: try stored.requireID(),
-                                                   policyVersionLabel: stored.label, holidays: holidays, writeLock: lock)
+                                                   policyVersionLabel: stored.label, holidays: holidays, writeLock: lock,
+                                                   dummyPasswordHash: try Bcrypt.hash(Secrets.randomToken(), cost: config.bcryptCost))
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
+    // A Facebook post may be 63,206 characters; Vapor's default body limit (16 kB) would refuse it.
+    app.routes.defaultMaxBodySize = "1mb"
     app.sessions.use(.fluent)
     app.sessions.configuration.cookieName = "koho_session"
     app.sessions.configuration.cookieFactory = { id in

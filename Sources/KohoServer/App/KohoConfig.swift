@@ -50,6 +50,8 @@ struct KohoContext: Sendable {
     let policyVersionLabel: String
     let holidays: JapaneseHolidayCalendar
     let writeLock: AsyncLock
+    /// Checked against when a login names nobody, so that the answer takes as long as for a real user.
+    let dummyPasswordHash: String
 
     var checker: PolicyChecker { PolicyChecker(policy: policy, holidays: holidays) }
     var now: Date { config.clock() }
