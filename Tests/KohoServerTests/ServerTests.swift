@@ -31,6 +31,20 @@ final class SetupAndAuthTests: KohoTestCase {
         XCTAssertNil(again)
     }
 
+    func testASetupLinkExpiresAfterADay() async throws {
+        let issued = try await Setup.issueLinkIfEmpty(app)
+        let link = try XCTUnwrap(issued)
+        clock.advance(25 * 3600)
+        try await assertEqual(try await WebClient(app).get(String(link.dropFirst(app.koho.config.baseURL.count))).status, .notFound)
+    }
+
+    func testAnUnknownPathIsAPlainNotFound() async throws {
+        let res = try await WebClient(app).get("/no/such/page")
+        XCTAssertEqual(res.status, .notFound)
+        XCTAssertTrue(res.body.string.contains("見つかりません"))
+        try await assertEqual(try await api(.GET, "/nothing", token: nil).status, .notFound)
+    }
+
     func testLoginLocksAfterRepeatedFailures() async throws {
         try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
         let web = WebClient(app)
@@ -47,6 +61,8 @@ final class SetupAndAuthTests: KohoTestCase {
 
     func testSessionCookieIsHttpOnlyAndSameSite() async throws {
         let web = WebClient(app)
+        try await web.get("/login")
+        XCTAssertNotNil(web.csrf, "a first visit gets a CSRF token in the form")
         try await app.testable().test(.GET, "/login") { res async in
             let header = res.headers[.setCookie].joined(separator: ";").lowercased()
             XCTAssertTrue(header.contains("httponly"))

@@ -18,9 +18,13 @@ extension Request {
     }
 }
 
+/// Set on requests that went through the sessions middleware; only those may touch `req.session`.
+struct InSessionRoutes: StorageKey { typealias Value = Bool }
+
 /// Logs in the user of the session cookie, if any.
 struct SessionUserMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        req.storage[InSessionRoutes.self] = true
         if let s = req.session.data["uid"], let id = UUID(uuidString: s), let user = try await User.find(id, on: req.db) {
             req.auth.login(user)
         }

@@ -81,7 +81,10 @@ enum AuthController {
 
     static func setupToken(_ req: Request) async throws -> SetupToken? {
         guard let t = req.parameters.get("token") else { return nil }
-        return try await SetupToken.query(on: req.db).filter(\.$tokenHash == Secrets.sha256Hex(t)).filter(\.$usedAt == nil).first()
+        // A link left lying about stops working after a day; `koho serve` prints a new one while nobody can log in.
+        let oldest = req.koho.now.addingTimeInterval(-24 * 3600)
+        return try await SetupToken.query(on: req.db).filter(\.$tokenHash == Secrets.sha256Hex(t)).filter(\.$usedAt == nil)
+            .filter(\.$createdAt > oldest).first()
     }
 
     static func setupPage(_ req: Request) async throws -> Response {

@@ -131,7 +131,8 @@ struct PageFrame {
     init(_ req: Request, title: String) {
         self.title = title
         self.user = req.currentUser
-        self.csrf = req.csrfToken
+        // Pages outside the session routes (an unknown path's 404) have no session to keep a token in.
+        self.csrf = req.storage[InSessionRoutes.self] == true ? req.csrfToken : ""
         self.policy = req.koho.policy
     }
 }
