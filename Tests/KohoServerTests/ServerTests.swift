@@ -430,15 +430,23 @@ final class AuditTests: KohoTestCase {
         let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"x"}"#)
         XCTAssertEqual(created.json["policyVersionID"] as? String, versions[0].id!.uuidString.lowercased())
 
-        // A changed policy file is stored beside the old version on the next start.
+        // A changed policy file is stored beside the old version on the next start, and a post
+        // checked again at its next step keeps the version it was checked under then.
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("policy.yaml")
         try PolicyLoader.builtInYAML.replacingOccurrences(of: "version: \"R5-2023-10-31\"", with: "version: \"R5-test\"")
             .write(to: file, atomically: true, encoding: .utf8)
-        let stored = try await PolicyStore.ensureInForce(yaml: try String(contentsOf: file, encoding: .utf8),
-                                                         policy: try PolicyLoader.load(path: file.path), db: app.db, now: clock.now, lock: app.koho.writeLock)
-        XCTAssertEqual(stored.number, 2)
-        try await assertEqual(try await PolicyVersion.query(on: app.db).count(), 2)
+        try await app.asyncShutdown()
+        let c = clock!
+        app = try await makeApp(KohoConfig(dataDirectory: dir, policyPath: file.path, clock: { c.now }, bcryptCost: 4,
+                                           loginDelayPerFailure: .zero, environment: .testing))
+        let all = try await PolicyVersion.query(on: app.db).sort(\.$number).all()
+        XCTAssertEqual(all.map(\.number), [1, 2])
+        XCTAssertEqual(all.map(\.version), ["R5-2023-10-31", "R5-test"])
+        XCTAssertEqual(app.koho.policyVersionID, all[1].id)
+        let submitted = try await api(.POST, "/posts/\(postID(created))/submit", token: t.staff)
+        XCTAssertEqual(submitted.json["policyVersionID"] as? String, all[1].id!.uuidString.lowercased())
+        try await assertEqual(try await AuditEntry.query(on: app.db).filter(\.$action == "policy.change").count(), 2)
         try await assertNil(try await AuditLog.verify(on: app.db).broken)
     }
 }

@@ -34,10 +34,9 @@ enum PostService {
         post.id = UUID()
         post.state = .draft
         post.lockVersion = 1
-        post.$policyVersion.id = ctx.policyVersionID
         post.authorName = user.name
         post.createdAt = now
-        try apply(action, result: result, at: at, to: post, now: now)
+        try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
         let stored = action
         try await ctx.writeLock.run {
             try await req.db.transaction { db in
@@ -49,7 +48,9 @@ enum PostService {
         return post
     }
 
-    private static func apply(_ action: PlannedAction, result: CheckResult, at: Date, to post: Post, now: Date) throws {
+    /// Writes a checked action into the post, with the policy version it was checked under.
+    private static func apply(_ action: PlannedAction, result: CheckResult, at: Date, to post: Post, now: Date, policyVersion: UUID) throws {
+        post.$policyVersion.id = policyVersion
         var stored = action
         post.chosenAt = action.scheduledAt
         stored.scheduledAt = action.scheduledAt
@@ -97,7 +98,7 @@ enum PostService {
                     let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now)
                     guard result.ok else { throw AppError.policy(result.violations) }
                     needsChief = result.requiresChiefApproval
-                    try apply(action, result: result, at: at, to: post, now: now)
+                    try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
                 }
                 post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
                 post.updatedAt = now

@@ -7,7 +7,8 @@ enum CalendarController {
     static func month(_ req: Request) async throws -> Response {
         let month = try MonthParam.parse(req.query[String.self, at: "month"], now: req.koho.now)
         let data = try await APIController.calendarMonth(req, month)
-        let posts = try await Post.query(on: req.db).filter(\.$id ~~ data.posts.compactMap { UUID(uuidString: $0.id) }).all()
+        let ids = data.posts.compactMap { UUID(uuidString: $0.id) }
+        let posts = ids.isEmpty ? [] : try await Post.query(on: req.db).filter(\.$id ~~ ids).all()
         return Layout.response(CalendarView.page(PageFrame(req, title: "カレンダー \(month.year)年\(month.month)月"), month, data, posts))
     }
 }
