@@ -327,6 +327,8 @@ final class WebTests: KohoTestCase {
         try await assertEqual(try await chief.post(path + "/approve", ["version": "2"]).status, .seeOther)
         try await assertEqual(try await Post.find(id, on: app.db)?.state, .scheduled)
         try await assertEqual(try await chief.post(path + "/cancel", ["version": "1"]).status, .conflict, "stale version")
+        XCTAssertTrue(chief.lastBody.contains("他の人が変更しました"))
+        XCTAssertTrue(chief.lastBody.contains("href=\"\(path)\""), "offers to open the post again")
         try await assertEqual(try await chief.post("/logout", [:], withCSRF: false).status, .forbidden)
         try await assertEqual(try await chief.post("/login", ["name": "kacho", "password": password], withCSRF: false).status, .forbidden)
     }

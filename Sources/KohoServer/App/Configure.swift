@@ -51,8 +51,9 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.routes.defaultMaxBodySize = "1mb"
     app.sessions.use(.fluent)
     app.sessions.configuration.cookieName = "koho_session"
+    let secure = config.secureCookies
     app.sessions.configuration.cookieFactory = { id in
-        HTTPCookies.Value(string: id.string, expires: nil, maxAge: nil, path: "/", isSecure: false,
+        HTTPCookies.Value(string: id.string, expires: nil, maxAge: nil, path: "/", isSecure: secure,
                           isHTTPOnly: true, sameSite: .lax)
     }
     app.http.server.configuration.hostname = config.hostname

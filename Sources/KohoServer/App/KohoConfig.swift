@@ -19,6 +19,8 @@ public struct KohoConfig: Sendable {
     public var environment: Environment
     /// Reverts every migration before migrating: tests start each case on an empty database.
     public var resetDatabase = false
+    /// Marks the session cookie Secure, for a server reached over HTTPS (behind a TLS proxy).
+    public var secureCookies = false
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
     public var logLevel: Logger.Level = .warning
 

@@ -32,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @ArgumentParser.Option(name: .long, help: "待ち受けるポート") var port: Int = 8080
     @ArgumentParser.Option(name: .long, help: "待ち受けるホスト名") var hostname: String = "127.0.0.1"
+    @ArgumentParser.Flag(name: .long, help: "セッションの cookie に Secure を付ける（HTTPS で公開するとき）") var secureCookies = false
     @OptionGroup var db: DatabaseOptions
 
     func run() async throws {
@@ -40,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
         var config = db.config(hostname: hostname, port: port)
         config.environment = env
         config.logLevel = .info
+        config.secureCookies = secureCookies
         let app = try await makeApp(config)
         do {
             if let link = try await Setup.issueLinkIfEmpty(app) {

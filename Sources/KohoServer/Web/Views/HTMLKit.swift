@@ -200,9 +200,13 @@ enum Layout {
 enum ErrorPage {
     static func response(_ req: Request, status: HTTPResponseStatus, message: String, violations: [Violation]) throws -> Response {
         let f = PageFrame(req, title: status == .notFound ? "見つかりません" : "操作できません")
+        // After a refused step on a post, the way on is to open the post again as it now stands.
+        let parts = req.url.path.split(separator: "/")
+        let post = parts.count >= 2 && parts[0] == "posts" ? UUID(uuidString: String(parts[1])) : nil
         return Layout.response(Layout.page(f, [
             .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: message),
             .violations(violations),
+            post.map { .tag("p", [], [.link(.post($0), "投稿を開き直す")]) } ?? .empty,
             .tag("p", [], [.link(.dashboard, "ダッシュボードへ戻る")]),
         ]), status: status)
     }
