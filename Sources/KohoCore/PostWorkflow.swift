@@ -86,8 +86,9 @@ public enum PostWorkflow {
 
 extension PolicyChecker {
     /// The post check for a step of the workflow: the action at its resolved time, plus what only a
-    /// workflow can know (a time already past).
-    public func checkForWorkflow(_ action: PlannedAction, chosen: Date?, now: Date) -> (CheckResult, Date) {
+    /// workflow can know (a time already past). `submitting` is set for the steps that send a post
+    /// towards publication; a draft may still leave out where its article comes from.
+    public func checkForWorkflow(_ action: PlannedAction, chosen: Date?, now: Date, submitting: Bool = false) -> (CheckResult, Date) {
         let account = policy.account(action.account)
         let cal = account.flatMap { calendar(for: $0.platform) }
         let at = PostWorkflow.resolveTime(chosen: chosen, emergency: action.emergency, calendar: cal, now: now)
@@ -98,6 +99,12 @@ extension PolicyChecker {
             let clause = account.flatMap { policy.rules(for: $0.platform)?.hoursClause } ?? ""
             result.violations.append(Violation(rule: clause, code: "schedule.inPast",
                 message: "【\(clause)】予約日時 \(JapaneseTime.display(chosen)) は過ぎています"))
+        }
+        if submitting, action.kind == .post, let rules = account.flatMap({ policy.rules(for: $0.platform) }), !rules.articleOrigins.isEmpty,
+           (action.articleOrigin ?? "").isEmpty, !result.codes.contains("articleOrigin.missing") {
+            let clause = rules.articleOriginsClause ?? ""
+            result.violations.append(Violation(rule: clause, code: "articleOrigin.missing",
+                message: "【\(clause)】記事の出所（\(rules.articleOrigins.map(\.name).joined(separator: "、"))）を選んでください"))
         }
         return (result, at)
     }

@@ -159,6 +159,12 @@ final class APITests: KohoTestCase {
         let facebook = try await createPost(t.fbStaff, #"{"account":"koho.kodairacity","category":"③","text":"催し","articleOrigin":"shiho"}"#)
         XCTAssertEqual(facebook.status, .created)
         XCTAssertEqual(facebook.json["articleOrigin"] as? String, "shiho")
+        let noOrigin = try await createPost(t.fbStaff, #"{"account":"koho.kodairacity","category":"③","text":"催し"}"#)
+        XCTAssertEqual(noOrigin.status, .created, "a draft may leave the origin out")
+        let refused = try await api(.POST, "/posts/\(postID(noOrigin))/submit", token: t.fbStaff)
+        XCTAssertEqual(refused.status, .unprocessableEntity)
+        XCTAssertEqual(refused.violations.first?["code"] as? String, "articleOrigin.missing")
+        XCTAssertEqual(refused.rules, ["4(5)"])
         try await assertEqual(try await createPost(t.fbStaff, #"{"account":"koho.kodairacity","category":"③","text":"催し","articleOrigin":"blog"}"#).rules, ["4(5)"])
     }
 

@@ -95,7 +95,8 @@ enum PostService {
                         try requireMayAct(user, on: e.account, ctx)
                         if let account = ctx.policy.account(e.account) { action.account = account.id }
                     }
-                    let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now)
+                    let submitting = event != .edit || from == .submitted || from == .scheduled
+                    let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting)
                     guard result.ok else { throw AppError.policy(result.violations) }
                     needsChief = result.requiresChiefApproval
                     try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)

@@ -94,7 +94,7 @@ enum PostsController {
         }
         if form.intent == "check" {
             try PostService.requireMayAct(user, on: action.account, req.koho)
-            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now)
+            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now, submitting: true)
             return Layout.response(ComposeView.page(frame, model))
         }
         do {
@@ -104,7 +104,7 @@ enum PostsController {
             }
             return req.redirect(to: SiteURL.post(post.id!).path, redirectType: .normal)
         } catch let e as AppError where !e.violations.isEmpty {
-            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now)
+            model.refused = e.violations
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
         }
     }
@@ -143,7 +143,7 @@ enum PostsController {
         }
         if form.intent == "check" {
             try PostService.requireMayAct(user, on: post.account, req.koho)
-            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now)
+            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now, submitting: true)
             return Layout.response(ComposeView.page(frame, model))
         }
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
@@ -151,7 +151,7 @@ enum PostsController {
             _ = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
             return req.redirect(to: SiteURL.post(id).path, redirectType: .normal)
         } catch let e as AppError where !e.violations.isEmpty {
-            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now)
+            model.refused = e.violations
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
         }
     }

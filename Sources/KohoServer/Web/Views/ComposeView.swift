@@ -8,6 +8,8 @@ enum ComposeView {
         var form: PostsController.ComposeForm
         let editing: Post?
         var check: (CheckResult, Date)?
+        /// What the policy refused when saving or submitting.
+        var refused: [Violation] = []
         var inputError: String?
     }
 
@@ -77,6 +79,7 @@ enum ComposeView {
         var content: [BodyNode] = []
         if let e = m.inputError { content.append(.tag("p", [Attr("class", "error"), Attr("role", "alert")], text: "入力の誤り: \(e)")) }
         if let (result, at) = m.check { content.append(checkResult(result, at, account, policy)) }
+        if !m.refused.isEmpty { content.append(.violations(m.refused)) }
         if m.editing?.state == .scheduled {
             content.append(.tag("p", [Attr("class", "warn")], text: "承認済みの投稿を編集すると、承認待ちに戻ります。"))
         }
