@@ -1,0 +1,152 @@
+"""Koho as a person uses it: headless Chromium logs in, composes, submits; the chief approves.
+
+Run after `swift build`: `python3 -m pytest Tests/browser`. Screenshots land in ./screenshots.
+"""
+import os
+import pathlib
+import re
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+KOHO = os.environ.get("KOHO_BIN", str(ROOT / ".build" / "debug" / "koho"))
+SHOTS = ROOT / "screenshots"
+CHIEF_PASSWORD = "kacho-password-2026"
+STAFF_PASSWORD = "tanto-password-2026"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    data = tempfile.mkdtemp(prefix="koho-browser-")
+    port = free_port()
+    env = dict(os.environ, TZ="America/New_York")  # the pages must still speak Tokyo time
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([KOHO, "serve", "--port", str(port), "--data-dir", data],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    setup = None
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        m = re.search(r"(/setup/[A-Za-z0-9_\-]+)", line)
+        if m:
+            setup = m.group(1)
+        if "待ち受けます" in line:
+            break
+    assert setup, "koho serve printed no setup link on an empty database"
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield {"base": base, "setup": setup, "data": data}
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,1400", "--lang=ja-JP"]:
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+    driver.set_page_load_timeout(60)
+    SHOTS.mkdir(exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def fill(driver, name, value):
+    field = driver.find_element(By.NAME, name)
+    field.clear()
+    field.send_keys(value)
+
+
+def press(driver, label):
+    driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
+
+
+def login(driver, base, name, password):
+    driver.get(base + "/login")
+    fill(driver, "name", name)
+    fill(driver, "password", password)
+    press(driver, "ログイン")
+    assert "/login" not in driver.current_url, driver.find_element(By.TAG_NAME, "body").text
+
+
+def logout(driver):
+    press(driver, "ログアウト")
+
+
+def test_compose_submit_and_approve(server, browser):
+    base = server["base"]
+    # The one-time setup link creates the first chief, and works once.
+    browser.get(base + server["setup"])
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja"
+    fill(browser, "name", "kacho")
+    fill(browser, "password", CHIEF_PASSWORD)
+    fill(browser, "passwordConfirm", CHIEF_PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit], form button").click()
+    logout(browser)
+    browser.get(base + server["setup"])
+    assert "passwordConfirm" not in browser.page_source
+
+    # A staff member designated for the city's X account.
+    added = subprocess.run([KOHO, "users", "add", "tanaka", "--role", "staff", "--accounts", "kodaira_tokyo",
+                            "--data-dir", server["data"]], input=STAFF_PASSWORD + "\n", text=True, capture_output=True)
+    assert added.returncode == 0, added.stderr
+
+    login(browser, base, "tanaka", STAFF_PASSWORD)
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "運用" in body
+    browser.save_screenshot(str(SHOTS / "dashboard.png"))
+
+    browser.get(base + "/posts/new")
+    Select(browser.find_element(By.NAME, "account")).select_by_value("kodaira_tokyo")
+    press(browser, "次へ")
+    Select(browser.find_element(By.NAME, "category")).select_by_value("ウ")
+    fill(browser, "text", "市民まつりを11月29日に開催します。<script>alert(1)</script>")
+    press(browser, "確認")
+    assert "確認の結果" in browser.page_source
+    browser.save_screenshot(str(SHOTS / "compose.png"))
+    press(browser, "保存して提出")
+    assert "承認待ち" in browser.find_element(By.TAG_NAME, "body").text
+    # Text from a user is shown, never run.
+    assert "<script>alert(1)</script>" in browser.find_element(By.TAG_NAME, "body").text
+    post_url = browser.current_url
+    # Staff cannot approve: there is no approve button for them.
+    assert not browser.find_elements(By.XPATH, "//button[normalize-space()='承認する']")
+    logout(browser)
+
+    login(browser, base, "kacho", CHIEF_PASSWORD)
+    browser.get(base + "/approvals")
+    assert "市民まつり" in browser.find_element(By.TAG_NAME, "body").text
+    browser.get(post_url)
+    press(browser, "承認する")
+    assert "予約済み" in browser.find_element(By.TAG_NAME, "body").text
+    history = browser.find_element(By.TAG_NAME, "body").text
+    assert "tanaka" in history and "kacho" in history
+
+    browser.get(base + "/calendar")
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "祝日" in body or "勤労感謝の日" in body or "元日" in body or "天皇誕生日" in body
+    browser.save_screenshot(str(SHOTS / "calendar.png"))
