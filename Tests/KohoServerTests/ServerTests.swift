@@ -339,6 +339,18 @@ final class WebTests: KohoTestCase {
         try await assertEqual(try await chief.post("/login", ["name": "kacho", "password": password], withCSRF: false).status, .forbidden)
     }
 
+    func testEverySiteURLIsRouted() {
+        let routed = Set(app.routes.all.map { $0.path.map(\.description).joined(separator: "/") })
+        let id = UUID()
+        let urls: [SiteURL] = [.dashboard, .login, .logout, .setup("t"), .totp, .compose, .approvals, .posts, .post(id), .postStep(id, "submit"),
+                               .postEdit(id), .calendar("2026-11"), .ics("kodaira_tokyo"), .accounts, .users, .userRole(id), .audit, .auditCSV, .policy]
+        for url in urls {
+            XCTAssertTrue(routed.contains(url.route.map(\.description).joined(separator: "/")), url.path)
+            let segments = url.path.split(separator: "?")[0].split(separator: "/")
+            XCTAssertEqual(segments.count, url.route.count, "\(url.path) fits its route pattern")
+        }
+    }
+
     func testComposeShowsTheCheckWithTheClause() async throws {
         _ = try await addStandardUsers()
         let staff = WebClient(app)

@@ -1,4 +1,5 @@
 import Foundation
+import Vapor
 
 /// Every page and form target of the web interface, so that links and routes cannot drift apart.
 enum SiteURL {
@@ -29,4 +30,23 @@ enum SiteURL {
         case .policy: return "/policy"
         }
     }
+
+    /// The route pattern the page is registered under; parameters are named, their values ignored.
+    var route: [PathComponent] {
+        switch self {
+        case .setup: return ["setup", ":token"]
+        case .post: return ["posts", ":id"]
+        case .postStep: return ["posts", ":id", ":step"]
+        case .postEdit: return ["posts", ":id", "edit"]
+        case .calendar: return ["calendar"]
+        case .ics: return ["calendar", ":file"]
+        case .userRole: return ["users", ":id"]
+        default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
+        }
+    }
+}
+
+extension UUID {
+    /// Stands for any id where a route pattern is meant (`SiteURL.post(.any).route`).
+    static let any = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 }

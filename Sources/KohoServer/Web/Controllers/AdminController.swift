@@ -5,19 +5,8 @@ import KohoCore
 
 enum AdminController {
     static func accounts(_ req: Request) async throws -> Response {
-        let f = PageFrame(req, title: "アカウント")
-        let users = try await User.query(on: req.db).sort(\.$name).all()
-        return Layout.response(Layout.page(f, f.policy.accounts.map { a in
-            let staff = users.filter { $0.role == .staff && $0.accounts.contains(a.id) }.map(\.name)
-            return .tag("section", [], [
-                .tag("h2", [], text: "\(a.displayName)（\(a.platform.displayName)）"),
-                .tag("p", [], [.text("\(a.handle)　"), .link(href: a.url, a.url), .text("　［\(a.clause)］")]),
-                .tag("p", [], text: "担当者: " + (staff.isEmpty ? "（なし）" : staff.joined(separator: "、"))),
-                .table(["区分", "名称", "内容", "条項"], a.categories.map { c in
-                    [.text(c.code), .text(c.name + (c.chiefJudgement ? "（\(f.policy.ownerRole.title)の判断）" : "")), .text(c.description), .text(c.clause)]
-                }),
-            ])
-        }))
+        let users = try await User.query(on: req.db).filter(\.$role == .staff).sort(\.$name).all()
+        return Layout.response(AccountsView.page(PageFrame(req, title: "アカウント"), AccountsView.Model(staff: users)))
     }
 
     static func requireChief(_ req: Request) throws -> User {
@@ -79,15 +68,7 @@ enum AdminController {
     static func audit(_ req: Request) async throws -> Response {
         let entries = try await AuditEntry.query(on: req.db).sort(\.$id, .descending).limit(500).all()
         let (count, broken) = try await AuditLog.verify(on: req.db)
-        let f = PageFrame(req, title: "監査記録")
-        return Layout.response(Layout.page(f, [
-            broken.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0.description) }
-                ?? .tag("p", [Attr("class", "notice")], text: "ハッシュの連鎖は全\(count)件とも正しくつながっています。"),
-            .tag("p", [], [.link(.auditCSV, "CSVで書き出す"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]),
-            .table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], entries.map { e in
-                [.text(String(e.id ?? 0)), .text(JapaneseTime.display(e.at)), .text(e.actor), .text(e.action), .text(e.subject), .text(e.detail), .text(e.reason)]
-            }, caption: "新しい順（最大500件）"),
-        ]))
+        return Layout.response(AuditView.page(PageFrame(req, title: "監査記録"), AuditView.Model(entries: entries, count: count, broken: broken)))
     }
 
     static func auditCSV(_ req: Request) async throws -> Response {
@@ -100,15 +81,7 @@ enum AdminController {
 
     static func policy(_ req: Request) async throws -> Response {
         let versions = try await PolicyVersion.query(on: req.db).sort(\.$number, .descending).all()
-        let f = PageFrame(req, title: "運用ポリシー")
-        return Layout.response(Layout.page(f, [
-            .tag("p", [], text: "適用中: \(req.koho.policyVersionLabel)"),
-            .tag("pre", [], text: PolicySummary.text(f.policy)),
-            .tag("h2", [], text: "版の履歴"),
-            .table(["版", "ポリシーの版", "登録日時", "SHA-256"], versions.map { v in
-                [.text("第\(v.number)版"), .text(v.version), .text(JapaneseTime.display(v.createdAt)), .tag("code", [], text: v.sha256)]
-            }),
-        ]))
+        return Layout.response(PolicyView.page(PageFrame(req, title: "運用ポリシー"), PolicyView.Model(inForce: req.koho.policyVersionLabel, versions: versions)))
     }
 }
 
