@@ -87,6 +87,17 @@ final class SetupAndAuthTests: KohoTestCase {
         try await assertEqual(try await replay.login("kacho", password, totp: code).status, .unauthorized, "a used code does not work twice")
     }
 
+    func testAUserChangesTheirPassword() async throws {
+        try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
+        let web = WebClient(app)
+        try await web.login("tanaka", password)
+        try await web.get("/password")
+        try await assertEqual(try await web.post("/password", ["current": "wrong one!!", "new": "a brand new secret", "confirm": "a brand new secret"]).status, .unauthorized)
+        try await assertEqual(try await web.post("/password", ["current": password, "new": "a brand new secret", "confirm": "a brand new secret"]).status, .seeOther)
+        try await assertEqual(try await WebClient(app).login("tanaka", password).status, .unauthorized)
+        try await assertEqual(try await WebClient(app).login("tanaka", "a brand new secret").status, .seeOther)
+    }
+
     func testRequiredTOTPSendsUserToSetup() async throws {
         let user = try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
         try await addUser("kacho", .chief)
@@ -342,7 +353,7 @@ final class WebTests: KohoTestCase {
     func testEverySiteURLIsRouted() {
         let routed = Set(app.routes.all.map { $0.path.map(\.description).joined(separator: "/") })
         let id = UUID()
-        let urls: [SiteURL] = [.dashboard, .login, .logout, .setup("t"), .totp, .compose, .approvals, .posts, .post(id), .postStep(id, "submit"),
+        let urls: [SiteURL] = [.dashboard, .login, .logout, .setup("t"), .totp, .password, .compose, .approvals, .posts, .post(id), .postStep(id, "submit"),
                                .postEdit(id), .calendar("2026-11"), .ics("kodaira_tokyo"), .accounts, .users, .userRole(id), .audit, .auditCSV, .policy]
         for url in urls {
             XCTAssertTrue(routed.contains(url.route.map(\.description).joined(separator: "/")), url.path)

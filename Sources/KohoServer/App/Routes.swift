@@ -28,6 +28,8 @@ func routes(_ app: Application) throws {
     site.post(SiteURL.logout.route, use: AuthController.logout)
     site.get(SiteURL.totp.route, use: AuthController.totpPage)
     site.post(SiteURL.totp.route, use: AuthController.enableTOTP)
+    site.get(SiteURL.password.route, use: AuthController.passwordPage)
+    site.post(SiteURL.password.route, use: AuthController.changePassword)
     site.get(SiteURL.dashboard.route, use: DashboardController.show)
     site.get(SiteURL.posts.route, use: PostsController.list)
     site.get(SiteURL.compose.route, use: PostsController.composePage)

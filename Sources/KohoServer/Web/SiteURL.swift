@@ -3,7 +3,7 @@ import Vapor
 
 /// Every page and form target of the web interface, so that links and routes cannot drift apart.
 enum SiteURL {
-    case dashboard, login, logout, setup(String), totp, compose, approvals, posts
+    case dashboard, login, logout, setup(String), totp, password, compose, approvals, posts
     case post(UUID), postStep(UUID, String), postEdit(UUID)
     case calendar(String?), ics(String), accounts, users, userRole(UUID), audit, auditCSV, policy
 
@@ -14,6 +14,7 @@ enum SiteURL {
         case .logout: return "/logout"
         case .setup(let t): return "/setup/\(t)"
         case .totp: return "/totp"
+        case .password: return "/password"
         case .compose: return "/posts/new"
         case .approvals: return "/approvals"
         case .posts: return "/posts"

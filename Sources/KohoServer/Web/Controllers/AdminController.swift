@@ -41,6 +41,7 @@ enum AdminController {
         var role: String
         var accounts: [String]?
         var totpRequired: String?
+        var totpReset: String?
         var reason: String?
     }
 
@@ -58,8 +59,13 @@ enum AdminController {
         user.role = role
         user.accountList = accounts.joined(separator: ",")
         user.totpRequired = form.totpRequired != nil
+        // For a lost device: the user sets up a new one at next login (at once, if it is required).
+        if form.totpReset != nil {
+            user.totpEnabled = false
+            user.totpSecret = nil
+        }
         try await user.save(on: req.db)
-        let after = "role=\(user.role.rawValue) accounts=\(user.accountList) totpRequired=\(user.totpRequired)"
+        let after = "role=\(user.role.rawValue) accounts=\(user.accountList) totpRequired=\(user.totpRequired)" + (form.totpReset != nil ? " totp=reset" : "")
         try await AuditLog.append(req, actor: chief.name, action: "user.role", subject: "user:\(user.name)",
                                   detail: "\(before) → \(after)", reason: form.reason ?? "")
         return req.redirect(to: SiteURL.users.path, redirectType: .normal)
@@ -115,6 +121,7 @@ enum UsersView {
                         .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: u.accounts.contains($0.id), idPrefix: "u\(u.id!.uuidString.prefix(8))")
                     }),
                     .checkbox("二段階認証を必須にする", name: "totpRequired", checked: u.totpRequired, idPrefix: "u\(u.id!.uuidString.prefix(8))"),
+                    .checkbox("二段階認証をリセットする（端末を失くしたとき）", name: "totpReset", checked: false, idPrefix: "u\(u.id!.uuidString.prefix(8))"),
                     .field("変更の理由", name: "reason"),
                     .button("変更する"),
                 ]),

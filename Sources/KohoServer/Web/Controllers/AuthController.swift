@@ -153,6 +153,48 @@ enum AuthController {
     }
 }
 
+extension AuthController {
+    struct PasswordForm: Content {
+        var current: String
+        var new: String
+        var confirm: String
+    }
+
+    static func passwordPage(_ req: Request) async throws -> Response {
+        PasswordPage.render(req, message: nil)
+    }
+
+    static func changePassword(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let form = try req.content.decode(PasswordForm.self)
+        guard try await req.password.async.verify(form.current, created: user.passwordHash) else {
+            try await AuditLog.append(req, actor: user.name, action: "user.password.failed", subject: "user:\(user.name)")
+            return PasswordPage.render(req, message: "現在のパスワードが正しくありません", status: .unauthorized)
+        }
+        guard form.new == form.confirm else { return PasswordPage.render(req, message: "確認用のパスワードが一致しません") }
+        guard form.new.count >= 10 else { return PasswordPage.render(req, message: "パスワードは10文字以上にしてください") }
+        user.passwordHash = try await req.password.async.hash(form.new)
+        try await user.save(on: req.db)
+        try await AuditLog.append(req, actor: user.name, action: "user.password", subject: "user:\(user.name)", detail: "パスワードを変更")
+        return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
+    }
+}
+
+enum PasswordPage {
+    static func render(_ req: Request, message: String?, status: HTTPResponseStatus = .ok) -> Response {
+        let f = PageFrame(req, title: "パスワード変更")
+        return Layout.response(Layout.page(f, [
+            message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty,
+            .postForm(SiteURL.password.path, csrf: f.csrf, [
+                .field("現在のパスワード", name: "current", type: "password", required: true, extra: [Attr("autocomplete", "current-password")]),
+                .field("新しいパスワード（10文字以上）", name: "new", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
+                .field("新しいパスワード（確認）", name: "confirm", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
+                .button("変更する"),
+            ]),
+        ]), status: status)
+    }
+}
+
 enum LoginPage {
     static func render(_ req: Request, message: String?, status: HTTPResponseStatus = .ok) -> Response {
         let f = PageFrame(req, title: "ログイン")
