@@ -1,4 +1,5 @@
 import Vapor
+import KohoCore
 
 func routes(_ app: Application) throws {
     let api = app.grouped("api", "v1")
@@ -52,7 +53,7 @@ func routes(_ app: Application) throws {
 /// The workflow steps that have their own route.
 enum PostEventName: String, CaseIterable {
     case submit, approve, reject, cancel
-    var event: KohoCoreEvent {
+    var event: PostEvent {
         switch self {
         case .submit: return .submit
         case .approve: return .approve
@@ -62,5 +63,3 @@ enum PostEventName: String, CaseIterable {
     }
 }
 
-import KohoCore
-typealias KohoCoreEvent = PostEvent

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Vapor
+import KohoCore
 
 /// The hash-chained audit trail: who, when, what and why.
 enum AuditLog {
@@ -62,7 +63,7 @@ enum AuditLog {
         }
         var out = "id,at,actor,action,subject,detail,reason,prev_hash,hash\r\n"
         for e in entries {
-            out += [String(e.id ?? 0), JapaneseTimeISO(e.at), e.actor, e.action, e.subject, e.detail, e.reason, e.prevHash, e.hash]
+            out += [String(e.id ?? 0), JapaneseTime.iso8601(e.at), e.actor, e.action, e.subject, e.detail, e.reason, e.prevHash, e.hash]
                 .map(q).joined(separator: ",") + "\r\n"
         }
         return out
@@ -73,11 +74,9 @@ enum AuditLog {
         let at: String
         let actor, action, subject, detail, reason, prevHash, hash: String
         init(_ e: AuditEntry) {
-            id = e.id ?? 0; at = JapaneseTimeISO(e.at); actor = e.actor; action = e.action; subject = e.subject
+            id = e.id ?? 0; at = JapaneseTime.iso8601(e.at); actor = e.actor; action = e.action; subject = e.subject
             detail = e.detail; reason = e.reason; prevHash = e.prevHash; hash = e.hash
         }
     }
 }
 
-import KohoCore
-func JapaneseTimeISO(_ d: Date) -> String { JapaneseTime.iso8601(d) }

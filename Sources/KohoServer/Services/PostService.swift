@@ -88,6 +88,8 @@ enum PostService {
                 let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
                 if event == .reject, trimmedReason.isEmpty { throw AppError.badRequest("差戻しの理由を入力してください") }
                 let from = post.state
+                // A step the state does not allow is refused as such, before any policy check.
+                _ = try PostWorkflow.next(from, event, needsChief: true)
                 var needsChief = post.requiresChiefApproval
                 if [.submit, .approve, .edit].contains(event) {
                     var action = try edited ?? post.action
