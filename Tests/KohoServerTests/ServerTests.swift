@@ -362,6 +362,24 @@ final class WebTests: KohoTestCase {
         }
     }
 
+    func testEditingAnApprovedPostInTheFormSendsItBack() async throws {
+        let t = try await addStandardUsers()
+        let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"第一版"}"#)
+        let id = postID(created)
+        try await api(.POST, "/posts/\(id)/submit", token: t.staff)
+        try await api(.POST, "/posts/\(id)/approve", token: t.chief)
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/posts/\(id)/edit")
+        XCTAssertTrue(staff.lastBody.contains("承認待ちに戻ります"))
+        let form = ["account": "kodaira_tokyo", "kind": "post", "category": "ウ", "text": "第二版", "intent": "save"]
+        try await assertEqual(try await staff.post("/posts/\(id)/edit", form.merging(["version": "2"]) { $1 }).status, .conflict)
+        try await assertEqual(try await staff.post("/posts/\(id)/edit", form.merging(["version": "3"]) { $1 }).status, .seeOther)
+        let post = try await Post.find(UUID(uuidString: id), on: app.db)
+        XCTAssertEqual(post?.state, .submitted)
+        XCTAssertEqual(try post?.action.text, "第二版")
+    }
+
     func testComposeShowsTheCheckWithTheClause() async throws {
         _ = try await addStandardUsers()
         let staff = WebClient(app)
