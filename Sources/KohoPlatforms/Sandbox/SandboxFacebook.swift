@@ -43,6 +43,17 @@ extension PlatformSandbox {
             SandboxReply.graphError(.forbidden, code: 200, message: "(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts as an admin with sufficient administrative permission")
         }
 
+        /// The page named in the path, when the token acts for that very page.
+        @Sendable func authorizeOwnPage(_ req: Request) async -> SandboxAuth {
+            let account: SandboxAccount
+            switch await authorize(req) { case .success(let a): account = a; case .failure(let r): return .failure(r) }
+            guard let target = page(req.parameters.get("node")) else {
+                return .failure(SandboxReply.graphNoSuchObject(req.parameters.get("node") ?? "", method: "post"))
+            }
+            guard target.account == account.account else { return .failure(permissionDenied()) }
+            return .success(target)
+        }
+
         @Sendable func paged(_ data: [[String: Any]]) -> Response {
             var body: [String: Any] = ["data": data]
             if let first = data.first?["id"] as? String, let last = data.last?["id"] as? String {
@@ -54,12 +65,8 @@ extension PlatformSandbox {
         }
 
         routes.post(":version", ":node", "feed") { req async throws -> Response in
-            let account: SandboxAccount
-            switch await authorize(req) { case .success(let a): account = a; case .failure(let r): return r }
-            guard let target = page(req.parameters.get("node")) else {
-                return SandboxReply.graphNoSuchObject(req.parameters.get("node") ?? "", method: "post")
-            }
-            guard target.account == account.account else { return permissionDenied() }
+            let target: SandboxAccount
+            switch await authorizeOwnPage(req) { case .success(let a): target = a; case .failure(let r): return r }
             let p = params(req)
             let message = p["message"] ?? ""
             if message.isEmpty && (p["link"] ?? "").isEmpty {
@@ -75,12 +82,8 @@ extension PlatformSandbox {
         }
 
         routes.post(":version", ":node", "photos") { req async throws -> Response in
-            let account: SandboxAccount
-            switch await authorize(req) { case .success(let a): account = a; case .failure(let r): return r }
-            guard let target = page(req.parameters.get("node")) else {
-                return SandboxReply.graphNoSuchObject(req.parameters.get("node") ?? "", method: "post")
-            }
-            guard target.account == account.account else { return permissionDenied() }
+            let target: SandboxAccount
+            switch await authorizeOwnPage(req) { case .success(let a): target = a; case .failure(let r): return r }
             let p = params(req)
             guard let url = p["url"], URL(string: url)?.scheme?.hasPrefix("http") == true else {
                 return SandboxReply.graphError(.badRequest, code: 324, message: "(#324) Requires upload file")

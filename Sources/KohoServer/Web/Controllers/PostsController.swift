@@ -88,14 +88,9 @@ enum PostsController {
         let frame = PageFrame(req, title: "新しい投稿")
         var model = ComposeView.Model(user: user, form: form, editing: nil)
         let action: PlannedAction
-        do { action = try form.action() } catch let e as ActionInputError {
-            model.inputError = e.description
-            return Layout.response(ComposeView.page(frame, model), status: .badRequest)
-        }
-        if form.intent == "check" {
-            try PostService.requireMayAct(user, on: action.account, req.koho)
-            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now, submitting: true)
-            return Layout.response(ComposeView.page(frame, model))
+        switch try readForm(req, user, form, account: nil, frame, &model) {
+        case .answered(let response): return response
+        case .action(let a): action = a
         }
         do {
             let post = try await PostService.create(req, user, action)
@@ -107,6 +102,25 @@ enum PostsController {
             model.refused = e.violations
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
         }
+    }
+
+    enum FormReading {
+        case answered(Response)
+        case action(PlannedAction)
+    }
+
+    /// Reads the compose form. Bad input, and a press of 確認, are answered at once with the form again.
+    static func readForm(_ req: Request, _ user: User, _ form: ComposeForm, account: String?, _ frame: PageFrame,
+                         _ model: inout ComposeView.Model) throws -> FormReading {
+        let action: PlannedAction
+        do { action = try form.action() } catch let e as ActionInputError {
+            model.inputError = e.description
+            return .answered(Layout.response(ComposeView.page(frame, model), status: .badRequest))
+        }
+        guard form.intent == "check" else { return .action(action) }
+        try PostService.requireMayAct(user, on: account ?? action.account, req.koho)
+        model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now, submitting: true)
+        return .answered(Layout.response(ComposeView.page(frame, model)))
     }
 
     static func show(_ req: Request) async throws -> Response {
@@ -137,14 +151,9 @@ enum PostsController {
         let frame = PageFrame(req, title: "投稿の編集")
         var model = ComposeView.Model(user: user, form: form, editing: post)
         let action: PlannedAction
-        do { action = try form.action() } catch let e as ActionInputError {
-            model.inputError = e.description
-            return Layout.response(ComposeView.page(frame, model), status: .badRequest)
-        }
-        if form.intent == "check" {
-            try PostService.requireMayAct(user, on: post.account, req.koho)
-            model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now, submitting: true)
-            return Layout.response(ComposeView.page(frame, model))
+        switch try readForm(req, user, form, account: post.account, frame, &model) {
+        case .answered(let response): return response
+        case .action(let a): action = a
         }
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
         do {
