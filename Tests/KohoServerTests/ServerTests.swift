@@ -274,6 +274,17 @@ final class SchedulingTests: KohoTestCase {
         XCTAssertTrue(chief.lastBody.contains("運用時間外の緊急の投稿（1件）"), "the chief is shown an out-of-hours emergency at once")
     }
 
+    func testTheDashboardShowsWhetherOpenAndTheNextWindow() async throws {
+        try await addUser("kacho", .chief)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/")
+        XCTAssertTrue(chief.lastBody.contains("現在は運用時間内です（2026年11月25日(水) 17:15 まで）。次の運用開始: 2026年11月26日(木) 08:30"), chief.lastBody)
+        clock.advance(3 * 86400) // Saturday 2026-11-28 10:00
+        try await chief.get("/")
+        XCTAssertTrue(chief.lastBody.contains("現在は運用時間外です。次の運用開始: 2026年11月30日(月) 08:30"), chief.lastBody)
+    }
+
     func testAnApprovalExpiresWhenItsTimePassesUnused() async throws {
         let r = try await scheduled(at: jst("2026-11-25T10:00"), mayor)
         XCTAssertEqual(r.json["state"] as? String, "scheduled")

@@ -36,7 +36,7 @@ enum DashboardController {
 enum DashboardView {
     static func page(_ f: PageFrame, _ m: DashboardController.Model) -> HTML {
         let status: BodyNode = m.openWindow.map { w in
-            .tag("p", [Attr("class", "notice")], text: "現在は運用時間内です（\(JapaneseTime.display(w.end)) まで）。")
+            .tag("p", [Attr("class", "notice")], text: "現在は運用時間内です（\(JapaneseTime.display(w.end)) まで）。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
         } ?? .tag("p", [Attr("class", "warn")], text: "現在は運用時間外です。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
         return Layout.page(f, [
             .tag("p", [], text: "現在: \(JapaneseTime.display(m.now))"),
