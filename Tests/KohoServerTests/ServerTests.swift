@@ -364,13 +364,39 @@ final class WebTests: KohoTestCase {
     func testEverySiteURLIsRouted() {
         let routed = Set(app.routes.all.map { $0.path.map(\.description).joined(separator: "/") })
         let id = UUID()
-        let urls: [SiteURL] = [.dashboard, .login, .logout, .setup("t"), .totp, .password, .compose, .approvals, .posts, .post(id), .postStep(id, "submit"),
+        let urls: [SiteURL] = [.dashboard, .login, .logout, .setup("t"), .totp, .password, .compose, .composeCheck, .composeScript, .approvals, .posts, .post(id), .postStep(id, "submit"),
                                .postEdit(id), .calendar("2026-11"), .ics("kodaira_tokyo"), .accounts, .users, .userRole(id), .audit, .auditCSV, .policy]
         for url in urls {
             XCTAssertTrue(routed.contains(url.route.map(\.description).joined(separator: "/")), url.path)
             let segments = url.path.split(separator: "?")[0].split(separator: "/")
             XCTAssertEqual(segments.count, url.route.count, "\(url.path) fits its route pattern")
         }
+    }
+
+    func testThePolicyCheckAnswersAsStaffWrite() async throws {
+        _ = try await addStandardUsers()
+        let web = WebClient(app)
+        try await web.login("tanaka", password)
+        try await web.get("/posts/new?account=kodaira_tokyo")
+        XCTAssertTrue(web.lastBody.contains(#"<script src="/static/compose.js" defer="defer"></script>"#))
+        XCTAssertTrue(web.lastBody.contains(#"id="live-check" aria-live="polite""#))
+        let text = String(repeating: "市", count: 141)
+        let over = try await web.post("/posts/check", ["account": "kodaira_tokyo", "category": "ウ", "text": text, "intent": "check"])
+        XCTAssertEqual(over.status, .ok)
+        let answer = try JSONSerialization.jsonObject(with: Data(over.body.readableBytesView)) as? [String: Any]
+        XCTAssertEqual(answer?["weightedLength"] as? Int, 282)
+        XCTAssertEqual(answer?["ok"] as? Bool, false)
+        XCTAssertEqual((answer?["violations"] as? [[String: Any]])?.first?["code"] as? String, "x.textTooLong")
+        let fine = try await web.post("/posts/check", ["account": "kodaira_tokyo", "category": "ウ", "text": "市民まつり", "intent": "check"])
+        let ok = try JSONSerialization.jsonObject(with: Data(fine.body.readableBytesView)) as? [String: Any]
+        XCTAssertEqual(ok?["ok"] as? Bool, true)
+        XCTAssertEqual(ok?["scheduledAt"] as? String, "2026年11月25日(水) 10:00")
+        // The same rules as every form: CSRF, and only the staff's own accounts.
+        try await assertEqual(try await web.post("/posts/check", ["account": "kodaira_tokyo", "text": "x"], withCSRF: false).status, .forbidden)
+        try await assertEqual(try await web.post("/posts/check", ["account": "koho.kodairacity", "category": "③", "text": "x"]).status, .forbidden)
+        let script = try await web.get("/static/compose.js")
+        XCTAssertEqual(script.headers.contentType?.subType, "javascript")
+        XCTAssertTrue(script.body.string.contains("textContent"))
     }
 
     func testEditingAnApprovedPostInTheFormSendsItBack() async throws {

@@ -14,7 +14,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 KOHO = os.environ.get("KOHO_BIN", str(ROOT / ".build" / "debug" / "koho"))
@@ -125,6 +125,10 @@ def test_compose_submit_and_approve(server, browser):
     press(browser, "次へ")
     Select(browser.find_element(By.NAME, "category")).select_by_value("ウ")
     fill(browser, "text", "市民まつりを11月29日に開催します。<script>alert(1)</script>")
+    # The check is shown as one writes (the page's script asks the server), before any button is pressed.
+    WebDriverWait(browser, 10).until(
+        lambda d: "文字数（Xの数え方）: 59 / 280" in d.find_element(By.ID, "live-check").text)
+    assert browser.find_elements(By.XPATH, "//div[@id='live-check']/p[contains(., 'ポリシーに合っています')]")
     press(browser, "確認")
     assert "確認の結果" in browser.page_source
     browser.save_screenshot(str(SHOTS / "compose.png"))

@@ -15,6 +15,8 @@ func routes(_ app: Application) throws {
     tokenAuthed.get("calendar", use: APIController.calendar)
     tokenAuthed.get("audit", use: APIController.audit)
 
+    app.get(SiteURL.composeScript.route, use: LiveCheckController.script)
+
     let web = app.grouped(app.sessions.middleware, SessionUserMiddleware())
     // The feed is fetched by calendar programs, which send no forms; it takes a token in the query instead.
     web.get(SiteURL.ics("").route, use: ICSController.feed)
@@ -35,6 +37,7 @@ func routes(_ app: Application) throws {
     site.get(SiteURL.posts.route, use: PostsController.list)
     site.get(SiteURL.compose.route, use: PostsController.composePage)
     site.post(SiteURL.compose.route, use: PostsController.compose)
+    site.post(SiteURL.composeCheck.route, use: LiveCheckController.check)
     site.get(SiteURL.post(.any).route, use: PostsController.show)
     site.get(SiteURL.postEdit(.any).route, use: PostsController.editPage)
     site.post(SiteURL.postEdit(.any).route, use: PostsController.edit)

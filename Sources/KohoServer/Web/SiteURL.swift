@@ -3,7 +3,7 @@ import Vapor
 
 /// Every page and form target of the web interface, so that links and routes cannot drift apart.
 enum SiteURL {
-    case dashboard, login, logout, setup(String), totp, password, compose, approvals, posts
+    case dashboard, login, logout, setup(String), totp, password, compose, composeCheck, composeScript, approvals, posts
     case post(UUID), postStep(UUID, String), postEdit(UUID)
     case calendar(String?), ics(String), accounts, users, userRole(UUID), audit, auditCSV, policy
 
@@ -16,6 +16,8 @@ enum SiteURL {
         case .totp: return "/totp"
         case .password: return "/password"
         case .compose: return "/posts/new"
+        case .composeCheck: return "/posts/check"
+        case .composeScript: return "/static/compose.js"
         case .approvals: return "/approvals"
         case .posts: return "/posts"
         case .post(let id): return "/posts/\(id.uuidString.lowercased())"

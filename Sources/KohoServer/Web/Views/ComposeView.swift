@@ -83,7 +83,10 @@ enum ComposeView {
         if m.editing?.state == .scheduled {
             content.append(.tag("p", [Attr("class", "warn")], text: "承認済みの投稿を編集すると、承認待ちに戻ります。"))
         }
+        // Filled by /static/compose.js as staff write; the 確認 button gives the same answer without scripts.
+        content.append(.tag("div", [Attr("id", "live-check"), Attr("aria-live", "polite"), Attr("data-check-url", SiteURL.composeCheck.path)]))
         content.append(.postForm(target, csrf: f.csrf, fields))
+        content.append(.tag("script", [Attr("src", SiteURL.composeScript.path), Attr("defer", "defer")]))
         return Layout.page(f, content)
     }
 
