@@ -18,23 +18,66 @@ public enum JapaneseTime {
 
     /// ISO 8601 with the zone's offset, e.g. `2026-11-26T08:30:00+09:00`.
     public static func iso8601(_ instant: Date, in zone: TimeZone = tokyo) -> String {
-        let f = ISO8601DateFormatter()
-        f.timeZone = zone
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: instant)
+        // Written by hand: a formatter per call costs more than the rest of an API answer.
+        let offset = zone.secondsFromGMT(for: instant)
+        let secs = Int((instant.timeIntervalSince1970 + Double(offset)).rounded(.down))
+        let day = Int((Double(secs) / 86400).rounded(.down))
+        let d = CivilDate(dayNumber: day)
+        let t = secs - day * 86400
+        let zoneText = offset == 0 ? "Z" : String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", abs(offset) / 3600, abs(offset) % 3600 / 60)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", d.year, d.month, d.day, t / 3600, t % 3600 / 60, t % 60) + zoneText
     }
 
-    /// Accepts ISO 8601 with an offset or `Z`, with or without fractional seconds. A time without
+    /// Accepts `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by an offset, `Z`, or nothing: a time without
     /// an offset is read in `zone`, since staff write local times.
     public static func parseISO8601(_ s: String, defaultZone zone: TimeZone = tokyo) -> Date? {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        if let d = f.date(from: s) { return d }
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let d = f.date(from: s) { return d }
-        f.timeZone = zone
-        f.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withDashSeparatorInDate]
-        return f.date(from: s)
+        let c = Array(s.utf8)
+        var i = 0
+        func number(_ digits: Int) -> Int? {
+            guard i + digits <= c.count else { return nil }
+            var n = 0
+            for k in i..<(i + digits) {
+                guard c[k] >= 48, c[k] <= 57 else { return nil }
+                n = n * 10 + Int(c[k] - 48)
+            }
+            i += digits
+            return n
+        }
+        func expect(_ ch: Character) -> Bool {
+            guard i < c.count, c[i] == ch.asciiValue! else { return false }
+            i += 1
+            return true
+        }
+        guard let y = number(4), expect("-"), let mo = number(2), expect("-"), let d = number(2),
+              i < c.count, c[i] == UInt8(ascii: "T") || c[i] == UInt8(ascii: "t") || c[i] == UInt8(ascii: " ") else { return nil }
+        i += 1
+        guard let h = number(2), expect(":"), let mi = number(2) else { return nil }
+        var sec = 0.0
+        if expect(":") {
+            guard let whole = number(2) else { return nil }
+            sec = Double(whole)
+            if expect(".") {
+                let startFraction = i
+                while i < c.count, c[i] >= 48, c[i] <= 57 { i += 1 }
+                guard i > startFraction, let f = Double("0." + String(decoding: c[startFraction..<i], as: UTF8.self)) else { return nil }
+                sec += f
+            }
+        }
+        guard (1...12).contains(mo), d >= 1, d <= CivilDate.daysInMonth(year: y, month: mo), h <= 23, mi <= 59, sec < 61 else { return nil }
+        let date = CivilDate(y, mo, d)
+        let wall = Double(date.dayNumber * 86400 + h * 3600 + mi * 60) + sec
+        if i == c.count {
+            // A wall-clock time in `zone`: settle the zone's offset at that moment, twice for days it changes.
+            var offset = Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall)))
+            offset = Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall - offset)))
+            return Date(timeIntervalSince1970: wall - offset)
+        }
+        if expect("Z") || expect("z") { return i == c.count ? Date(timeIntervalSince1970: wall) : nil }
+        guard i < c.count, c[i] == UInt8(ascii: "+") || c[i] == UInt8(ascii: "-") else { return nil }
+        let sign = c[i] == UInt8(ascii: "-") ? -1.0 : 1.0
+        i += 1
+        guard let oh = number(2), expect(":"), let om = number(2), i == c.count, oh <= 23, om <= 59 else { return nil }
+        return Date(timeIntervalSince1970: wall - sign * Double(oh * 3600 + om * 60))
     }
 
     static func local(_ instant: Date, _ zone: TimeZone) -> (CivilDate, Int) {

@@ -69,6 +69,20 @@ import Testing
         #expect(calendar.localDate(of: tokyo("2026-11-24T23:59:59")) == CivilDate(2026, 11, 24))
     }
 
+    @Test func iso8601AgreesWithFoundationsFormatter() {
+        var rng = SystemRandomNumberGenerator()
+        for zone in ["Asia/Tokyo", "UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"] {
+            let tz = TimeZone(identifier: zone)!
+            let f = ISO8601DateFormatter()
+            f.timeZone = tz
+            f.formatOptions = [.withInternetDateTime]
+            for _ in 0..<500 {
+                let instant = Date(timeIntervalSince1970: Double(Int.random(in: -500_000_000...4_100_000_000, using: &rng)) + 0.75)
+                #expect(JapaneseTime.iso8601(instant, in: tz) == f.string(from: instant), "\(zone) \(instant)")
+            }
+        }
+    }
+
     @Test func parsingTimes() {
         #expect(JapaneseTime.parseISO8601("2026-11-25T00:30:00Z") == tokyo("2026-11-25T09:30:00"))
         #expect(JapaneseTime.parseISO8601("2026-11-25T09:30:00.250+09:00")?.timeIntervalSince(tokyo("2026-11-25T09:30:00")) == 0.25)
@@ -76,5 +90,19 @@ import Testing
         #expect(JapaneseTime.parseISO8601("2026-11-25T09:30:00") == tokyo("2026-11-25T09:30:00"))
         #expect(JapaneseTime.parseISO8601("2026-13-45T09:30:00+09:00") == nil)
         #expect(JapaneseTime.parseISO8601("soon") == nil)
+        #expect(JapaneseTime.parseISO8601("2026-02-29T09:00:00+09:00") == nil)
+        #expect(JapaneseTime.parseISO8601("2026-11-25T24:00:00+09:00") == nil)
+        #expect(JapaneseTime.parseISO8601("2026-11-25T09:00:00+09:00x") == nil)
+        #expect(JapaneseTime.parseISO8601("2026-11-25T09:00+09:00") == tokyo("2026-11-25T09:00:00"))
+        #expect(JapaneseTime.parseISO8601("2026-11-25T09:00:00-05:00") == tokyo("2026-11-25T23:00:00"))
+        // What a browser's datetime-local field sends.
+        #expect(JapaneseTime.parseISO8601("2026-11-25T09:00") == tokyo("2026-11-25T09:00:00"))
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let instant = Date(timeIntervalSince1970: Double(Int.random(in: -500_000_000...4_100_000_000, using: &rng)))
+            for zone in [JapaneseTime.tokyo, TimeZone(identifier: "America/New_York")!] {
+                #expect(JapaneseTime.parseISO8601(JapaneseTime.iso8601(instant, in: zone)) == instant)
+            }
+        }
     }
 }
