@@ -116,8 +116,13 @@ enum ConnectionService {
             let tokens = OAuthTokens(accessToken: AccessToken(seeded.accessToken),
                                      refreshToken: account.platform == .facebook ? nil : AccessToken(PlatformSandbox.refreshToken(for: account.id)),
                                      expiresAt: nil, scope: nil)
-            try await connect(app: app, account: account, userID: seeded.platformId, username: seeded.username, tokens: tokens,
-                              actor: "system", reason: "サンドボックスに自動で接続しました")
+            do {
+                try await connect(app: app, account: account, userID: seeded.platformId, username: seeded.username, tokens: tokens,
+                                  actor: "system", reason: "サンドボックスに自動で接続しました")
+            } catch {
+                // Another server starting on the same database connected it first.
+                guard try await find(account.id, on: app.db) != nil else { throw error }
+            }
         }
     }
 }
