@@ -157,6 +157,13 @@ final class PublisherProcessTests: XCTestCase {
         try await printAttempts()
     }
 
+    func printLogs() {
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [] where file.hasSuffix(".log") {
+            let text = (try? String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)) ?? ""
+            print("--- \(file)\n" + text.split(separator: "\n").suffix(15).joined(separator: "\n"))
+        }
+    }
+
     func printAttempts() async throws {
         var config = KohoConfig(dataDirectory: dir, bcryptCost: 4, environment: .testing)
         config.resetDatabase = false
@@ -183,6 +190,7 @@ final class PublisherProcessTests: XCTestCase {
         try await Task.sleep(for: .seconds(3))
         a.stop()
         b.stop()
+        if await sandbox.allPosts().count != count { printLogs() }
         try await assertExactlyOnce(try await finalStates(), count: count)
     }
 }
