@@ -31,6 +31,12 @@ public struct XUser: Sendable, Equatable {
     public var id: String
     public var username: String
     public var name: String
+
+    public init(id: String, username: String, name: String) {
+        self.id = id
+        self.username = username
+        self.name = name
+    }
 }
 
 public struct XMediaUpload: Sendable, Equatable {

@@ -31,6 +31,13 @@ public struct OAuthTokens: Sendable, Equatable, CustomStringConvertible {
     public let expiresAt: Date?
     public let scope: String?
 
+    public init(accessToken: AccessToken, refreshToken: AccessToken?, expiresAt: Date?, scope: String?) {
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.expiresAt = expiresAt
+        self.scope = scope
+    }
+
     public var description: String { "OAuthTokens(expiresAt: \(expiresAt.map { "\($0)" } ?? "-"), refresh: \(refreshToken == nil ? "no" : "yes"))" }
 }
 

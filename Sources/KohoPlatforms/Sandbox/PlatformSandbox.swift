@@ -22,6 +22,7 @@ public final class PlatformSandbox: Sendable {
         app.middleware.use(ErrorMiddleware.default(environment: app.environment))
         registerControlRoutes()
         registerOAuthRoutes()
+        registerConsentRoutes()
         registerXRoutes(app.grouped(SandboxFaultMiddleware(platform: .x, state: state)))
         registerFacebookRoutes(app.grouped(SandboxFaultMiddleware(platform: .facebook, state: state)))
         registerYouTubeRoutes(app.grouped(SandboxFaultMiddleware(platform: .youtube, state: state)))

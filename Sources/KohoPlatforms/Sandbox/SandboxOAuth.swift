@@ -54,3 +54,41 @@ extension PlatformSandbox {
         app.post("token", use: handler)
     }
 }
+
+/// The consent screens: X's and Google's authorize pages, reduced to one link per account of the platform.
+/// Each link returns to `redirect_uri` with that account's code and the `state` that was sent.
+extension PlatformSandbox {
+    public static let xAuthorizePath = "/i/oauth2/authorize"
+    public static let googleAuthorizePath = "/o/oauth2/v2/auth"
+
+    func registerConsentRoutes() {
+        let accounts = state.accounts
+        @Sendable func page(_ req: Request, platform: Platform) throws -> Response {
+            guard let redirect = req.query[String.self, at: "redirect_uri"], let returnState = req.query[String.self, at: "state"],
+                  req.query[String.self, at: "code_challenge"] != nil else {
+                throw Abort(.badRequest, reason: "redirect_uri, state and code_challenge are required")
+            }
+            func esc(_ s: String) -> String {
+                s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                    .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            }
+            let separator = redirect.contains("?") ? "&" : "?"
+            let links = accounts.filter { $0.platform == platform }.map { account in
+                let target = redirect + separator + "code=" + percentEncode(Self.authorizationCode(for: account.account))
+                    + "&state=" + percentEncode(returnState)
+                return "<li><a href=\"\(esc(target))\">\(esc(account.name))（\(esc(account.username))）として許可する</a></li>"
+            }.joined()
+            let html = "<!doctype html><html lang=\"ja\"><meta charset=\"utf-8\"><title>サンドボックス: アクセスの許可</title>"
+                + "<h1>サンドボックス（\(platform.rawValue)）: Koho にアカウントへのアクセスを許可しますか</h1><ul>\(links)</ul></html>"
+            return Response(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: .init(string: html))
+        }
+        app.get(PathComponent.constants(Self.xAuthorizePath)) { req in try page(req, platform: .x) }
+        app.get(PathComponent.constants(Self.googleAuthorizePath)) { req in try page(req, platform: .youtube) }
+    }
+}
+
+extension PathComponent {
+    static func constants(_ path: String) -> [PathComponent] {
+        path.split(separator: "/").map { .constant(String($0)) }
+    }
+}

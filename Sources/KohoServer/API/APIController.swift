@@ -51,7 +51,8 @@ enum APIController {
         _ = try req.requireUser()
         try await PostService.expireOverdue(req)
         let id = try postID(req)
-        return try PostDTO(try await PostService.find(req, id), history: try await PostService.history(req, id))
+        return try PostDTO(try await PostService.find(req, id), history: try await PostService.history(req, id),
+                           attempts: try await PostService.attempts(req, id))
     }
 
     static func step(_ event: PostEvent) -> @Sendable (Request) async throws -> PostDTO {

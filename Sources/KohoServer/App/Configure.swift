@@ -1,6 +1,7 @@
 import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
+import SQLKit
 import Vapor
 import KohoCore
 
@@ -25,6 +26,10 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
         try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
         let file = config.dataDirectory.appendingPathComponent("koho.sqlite").path
         app.databases.use(.sqlite(.file(file)), as: .sqlite)
+    }
+    if config.databaseURL == nil, let sql = app.db as? SQLDatabase {
+        // WAL: the publisher's polling reads must not make a concurrent write fail with "database is locked".
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
     }
     addMigrations(app)
     if config.resetDatabase { try await app.autoRevert() }
@@ -61,6 +66,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.middleware = Middlewares()
     app.middleware.use(KohoErrorMiddleware())
     try routes(app)
+    if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
 }
 
 func addMigrations(_ app: Application) {
@@ -71,4 +77,7 @@ func addMigrations(_ app: Application) {
     app.migrations.add(CreatePost())
     app.migrations.add(CreateAuditEntry())
     app.migrations.add(SessionRecord.migration)
+    app.migrations.add(AddPublishingToPost())
+    app.migrations.add(CreateAccountConnection())
+    app.migrations.add(CreatePublishAttempt())
 }

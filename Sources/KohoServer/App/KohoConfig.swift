@@ -21,6 +21,9 @@ public struct KohoConfig: Sendable {
     public var resetDatabase = false
     /// Marks the session cookie Secure, for a server reached over HTTPS (behind a TLS proxy).
     public var secureCookies = false
+    /// The platforms to publish to; nil (the other commands, most tests) means no platforms and no publisher.
+    public var platforms: PlatformMode?
+    public var publisher = PublisherSettings()
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
     public var logLevel: Logger.Level = .warning
 

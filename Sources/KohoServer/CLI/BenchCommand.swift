@@ -1,19 +1,42 @@
 import ArgumentParser
+import Foundation
 import KohoCore
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "性能を測って数値を出力する（release ビルドで: swift run -c release koho bench）")
+        abstract: "性能を測って数値を出力する（release ビルドで: swift run -c release koho bench）",
+        subcommands: [Core.self, Publisher.self], defaultSubcommand: Core.self)
 
-    @Option(help: "weightedLength の繰り返し回数（64件の文を1回とする）") var rounds: Int = 2_000
-    @Option(help: "nextOpening を引く回数") var lookups: Int = 500_000
+    struct Core: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "core", abstract: "文字数の数え方と運用時間の計算")
+        @Option(help: "weightedLength の繰り返し回数（64件の文を1回とする）") var rounds: Int = 2_000
+        @Option(help: "nextOpening を引く回数") var lookups: Int = 500_000
 
-    func run() throws {
-        #if DEBUG
-        print("注意: debug ビルドです。数値は `swift run -c release koho bench` で測ってください。")
-        #endif
-        print(CoreBenchmarks.weightedLength(rounds: rounds))
-        print(CoreBenchmarks.nextOpening(lookups: lookups))
+        func run() throws {
+            #if DEBUG
+            print("注意: debug ビルドです。数値は `swift run -c release koho bench` で測ってください。")
+            #endif
+            print(CoreBenchmarks.weightedLength(rounds: rounds))
+            print(CoreBenchmarks.nextOpening(lookups: lookups))
+        }
+    }
+
+    struct Publisher: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "publisher",
+            abstract: "緊急の投稿が承認からサンドボックスに現れるまでの時間と、発信の処理量（一時フォルダの SQLite とループバックのサンドボックス）")
+        @Option(help: "承認から発信までを測る緊急の投稿の数") var emergencies: Int = 50
+        @Option(help: "処理量を測る投稿の数") var batch: Int = 300
+
+        func run() async throws {
+            #if DEBUG
+            print("注意: debug ビルドです。数値は `swift run -c release koho bench publisher` で測ってください。")
+            #endif
+            let r = try await PublisherBenchmark.run(emergencies: emergencies, batch: batch)
+            print(String(format: "緊急の投稿: 承認からサンドボックスに現れるまで 中央値 %.1f ms、p95 %.1f ms（%d件）",
+                         r.percentile(0.5) * 1000, r.percentile(0.95) * 1000, r.latencies.count))
+            print(String(format: "処理量: %d件を %.2f 秒で発信（%.1f 件/秒、サンドボックスへ、障害なし）",
+                         r.throughputPosts, r.throughputSeconds, Double(r.throughputPosts) / r.throughputSeconds))
+        }
     }
 }

@@ -3,6 +3,7 @@ import Fluent
 import Foundation
 import Vapor
 import KohoCore
+import KohoPlatforms
 
 /// Where the database is: `--data-dir` for SQLite, or `DATABASE_URL` for PostgreSQL.
 struct DatabaseOptions: ParsableArguments {
@@ -33,6 +34,13 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "待ち受けるポート") var port: Int = 8080
     @ArgumentParser.Option(name: .long, help: "待ち受けるホスト名") var hostname: String = "127.0.0.1"
     @ArgumentParser.Flag(name: .long, help: "セッションの cookie に Secure を付ける（HTTPS で公開するとき）") var secureCookies = false
+    @ArgumentParser.Option(name: .long, help: "別に起動したサンドボックス（koho sandbox）のURL。省略時、実プラットフォームの資格情報がなければ内蔵のサンドボックスを起動する")
+    var sandboxURL: String?
+    @ArgumentParser.Flag(name: .long, help: "試験運転: プラットフォームへの発信だけを行わない") var dryRun = false
+    @ArgumentParser.Option(name: .long, help: "予約投稿を探す間隔（ミリ秒）") var pollIntervalMs: Int = 1000
+    @ArgumentParser.Option(name: .long, help: "投稿を確保する期間（秒）。1回の呼び出しの制限時間より長くする") var leaseSeconds: Double = 60
+    @ArgumentParser.Option(name: .long, help: "プラットフォーム呼び出し1回の制限時間（秒）") var callTimeoutSeconds: Double = 20
+    @ArgumentParser.Option(name: .long, help: "一時的な障害の後、再試行までの最初の待ち時間（秒）") var retryBaseSeconds: Double = 2
     @OptionGroup var db: DatabaseOptions
 
     func run() async throws {
@@ -42,12 +50,33 @@ struct ServeCommand: AsyncParsableCommand {
         config.environment = env
         config.logLevel = .info
         config.secureCookies = secureCookies
+        if let sandboxURL {
+            config.platforms = .sandbox(url: sandboxURL)
+        } else {
+            config.platforms = PlatformEndpoints.credentialsConfigured() ? .live(.live()) : .embeddedSandbox
+        }
+        guard leaseSeconds >= callTimeoutSeconds + 1 else {
+            throw CLIInputError("--lease-seconds は --call-timeout-seconds より長くしてください（呼び出しの途中で他のサーバーが同じ投稿を取らないように）")
+        }
+        config.publisher.dryRun = dryRun
+        config.publisher.pollInterval = .milliseconds(max(10, pollIntervalMs))
+        config.publisher.leaseSeconds = leaseSeconds
+        config.publisher.callTimeoutSeconds = callTimeoutSeconds
+        config.publisher.retryBaseSeconds = retryBaseSeconds
         let app = try await makeApp(config)
         do {
             if let link = try await Setup.issueLinkIfEmpty(app) {
                 print("利用者がまだいません。次のリンクを一度だけ開いて、最初の\(app.koho.policy.ownerRole.title)を登録してください:\n\(link)")
             }
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
+            if let p = app.publishing {
+                switch p.mode {
+                case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.gateway.endpoints.xAPI)/_sandbox （実際には発信されません）")
+                case .sandbox(let url): print("プラットフォーム: サンドボックス \(url)")
+                case .live: print("プラットフォーム: 実際の X・フェイスブック・ユーチューブ")
+                }
+                if dryRun { print("試験運転（--dry-run）: プラットフォームへの発信は行いません") }
+            }
             fflush(nil)
             // Approvals lapse on the clock too, not only when someone opens a page.
             let expiry = app.eventLoopGroup.any().scheduleRepeatedAsyncTask(initialDelay: .seconds(60), delay: .seconds(60)) { _ in
@@ -140,4 +169,36 @@ struct AuditCommand: AsyncParsableCommand {
             print("監査記録 \(count) 件: ハッシュの連鎖は正しくつながっています")
         }
     }
+}
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "sandbox",
+        abstract: "X・フェイスブック・ユーチューブのローカルの代役だけを起動する（止めるまで動く）")
+
+    @ArgumentParser.Option(name: .long, help: "待ち受けるポート（0: 空いているもの）") var port: Int = 8090
+    @ArgumentParser.Option(name: .long, help: "待ち受けるホスト名") var hostname: String = "127.0.0.1"
+
+    func run() async throws {
+        let sandbox = try await PlatformSandbox()
+        let bound = try await sandbox.start(host: hostname, port: port)
+        print("サンドボックス: http://\(hostname):\(bound)/_sandbox で待ち受けます（Ctrl-C で終了）")
+        fflush(nil)
+        let signals = AsyncStream<Void> { continuation in
+            for sig in [SIGINT, SIGTERM] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { continuation.yield() }
+                source.resume()
+                SignalSources.keep(source)
+            }
+        }
+        for await _ in signals { break }
+        try await sandbox.shutdown()
+    }
+}
+
+/// Keeps signal sources alive for the life of the process.
+enum SignalSources {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    static func keep(_ s: any DispatchSourceSignal) { sources.append(s) }
 }

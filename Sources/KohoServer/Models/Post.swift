@@ -24,6 +24,14 @@ final class Post: Model, @unchecked Sendable {
     @OptionalField(key: "article_origin") var articleOrigin: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
+    // The publisher's: which worker holds the post until when, when to try again (wall clock), and the result.
+    @OptionalField(key: "lease_owner") var leaseOwner: String?
+    @OptionalField(key: "lease_until") var leaseUntil: Date?
+    @OptionalField(key: "retry_at") var retryAt: Date?
+    @OptionalField(key: "platform_post_id") var platformPostID: String?
+    @OptionalField(key: "platform_url") var platformURL: String?
+    /// Why the post is held or failed, for the staff.
+    @OptionalField(key: "publish_message") var publishMessage: String?
 
     init() {}
 

@@ -73,7 +73,7 @@ enum PostService {
         try await expireOverdue(req)
         let ctx = req.koho
         let now = ctx.now
-        return try await ctx.writeLock.run {
+        let post = try await ctx.writeLock.run {
             try await req.db.transaction { db in
                 guard let post = try await Post.find(id, on: db) else { throw AppError.notFound("投稿が見つかりません") }
                 if let expectedVersion, expectedVersion != post.lockVersion { throw AppError.staleEdit }
@@ -115,6 +115,8 @@ enum PostService {
                 return post
             }
         }
+        if post.state == .scheduled { req.application.publishing?.publisher?.wake() }
+        return post
     }
 
     /// Claims the next lock version in the database itself, so that even another process's change is noticed.
@@ -147,6 +149,10 @@ enum PostService {
                 }
             }
         }
+    }
+
+    static func attempts(_ req: Request, _ id: UUID) async throws -> [PublishAttempt] {
+        try await PublishAttempt.query(on: req.db).filter(\.$postID == id).sort(\.$number).all()
     }
 
     static func history(_ req: Request, _ id: UUID) async throws -> [AuditEntry] {
@@ -186,8 +192,24 @@ struct PostDTO: Content {
     let createdAt: String
     let updatedAt: String
     var history: [HistoryItem]?
+    /// Once published: the platform's id for the post and its public address.
+    let platformPostId: String?
+    let platformURL: String?
+    /// Why the publisher holds or failed the post.
+    let publishMessage: String?
+    var attempts: [AttemptItem]?
 
-    init(_ p: Post, history: [AuditEntry]? = nil) throws {
+    struct AttemptItem: Content {
+        let number: Int
+        let startedAt: String
+        let finishedAt: String?
+        let outcome: String
+        let platformPostId: String?
+        let platformURL: String?
+        let message: String
+    }
+
+    init(_ p: Post, history: [AuditEntry]? = nil, attempts: [PublishAttempt]? = nil) throws {
         let a = try p.action
         id = p.id!.uuidString.lowercased()
         state = p.state.rawValue
@@ -211,6 +233,13 @@ struct PostDTO: Content {
         author = p.authorName
         createdAt = JapaneseTime.iso8601(p.createdAt)
         updatedAt = JapaneseTime.iso8601(p.updatedAt)
+        platformPostId = p.platformPostID
+        platformURL = p.platformURL
+        publishMessage = p.publishMessage
+        self.attempts = attempts.map { $0.map {
+            AttemptItem(number: $0.number, startedAt: JapaneseTime.iso8601($0.startedAt), finishedAt: $0.finishedAt.map { JapaneseTime.iso8601($0) },
+                        outcome: $0.outcome.rawValue, platformPostId: $0.platformPostID, platformURL: $0.platformURL, message: $0.message)
+        } }
         self.history = history.map { $0.map { HistoryItem(at: JapaneseTime.iso8601($0.at), actor: $0.actor, action: $0.action, detail: $0.detail, reason: $0.reason) } }
     }
 }

@@ -6,6 +6,7 @@ enum SiteURL {
     case dashboard, login, logout, setup(String), totp, password, compose, composeCheck, composeScript, approvals, posts
     case post(UUID), postStep(UUID, String), postEdit(UUID)
     case calendar(String?), ics(String), accounts, users, userRole(UUID), audit, auditCSV, policy
+    case connectOAuth(String), connectFacebook(String), oauthCallback
 
     var path: String {
         switch self {
@@ -31,6 +32,9 @@ enum SiteURL {
         case .audit: return "/audit"
         case .auditCSV: return "/audit.csv"
         case .policy: return "/policy"
+        case .connectOAuth(let a): return "/accounts/\(a)/oauth"
+        case .connectFacebook(let a): return "/accounts/\(a)/facebook"
+        case .oauthCallback: return "/accounts/oauth/callback"
         }
     }
 
@@ -44,6 +48,8 @@ enum SiteURL {
         case .calendar: return ["calendar"]
         case .ics: return ["calendar", ":file"]
         case .userRole: return ["users", ":id"]
+        case .connectOAuth: return ["accounts", ":account", "oauth"]
+        case .connectFacebook: return ["accounts", ":account", "facebook"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }

@@ -6,7 +6,11 @@ import KohoCore
 enum AdminController {
     static func accounts(_ req: Request) async throws -> Response {
         let users = try await User.query(on: req.db).filter(\.$role == .staff).sort(\.$name).all()
-        return Layout.response(AccountsView.page(PageFrame(req, title: "アカウント"), AccountsView.Model(staff: users)))
+        let publishing = req.application.publishing
+        let connections = publishing == nil ? [] : try await AccountConnection.query(on: req.db).all()
+        return Layout.response(AccountsView.page(PageFrame(req, title: "アカウント"), AccountsView.Model(
+            staff: users, connections: publishing == nil ? nil : connections,
+            oauthPlatforms: Set(Platform.allCases.filter { publishing?.gateway.oauth($0) != nil }))))
     }
 
     static func requireChief(_ req: Request) throws -> User {

@@ -29,17 +29,20 @@ enum DashboardController {
             .filter(\.$state ~~ [.submitted, .scheduled]).sort(\.$scheduledAt).all()
         let model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting,
                           emergencies: emergencies, now: now)
-        return Layout.response(DashboardView.page(PageFrame(req, title: "ダッシュボード"), model))
+        let frame = PageFrame(req, title: "ダッシュボード")
+        let stopped = frame.user?.role == .chief ? try await ConnectionViews.stopped(req) : []
+        return Layout.response(DashboardView.page(frame, model, notice: ConnectionViews.notice(stopped, policy: frame.policy)))
     }
 }
 
 enum DashboardView {
-    static func page(_ f: PageFrame, _ m: DashboardController.Model) -> HTML {
+    static func page(_ f: PageFrame, _ m: DashboardController.Model, notice: BodyNode = .empty) -> HTML {
         let status: BodyNode = m.openWindow.map { w in
             .tag("p", [Attr("class", "notice")], text: "現在は運用時間内です（\(JapaneseTime.display(w.end)) まで）。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
         } ?? .tag("p", [Attr("class", "warn")], text: "現在は運用時間外です。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
         return Layout.page(f, [
             .tag("p", [], text: "現在: \(JapaneseTime.display(m.now))"),
+            notice,
             status,
             m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
                 .tag("h2", [], text: "運用時間外の緊急の投稿（\(m.emergencies.count)件）"),

@@ -131,7 +131,8 @@ enum PostsController {
         let version = try await PolicyVersion.find(post.$policyVersion.id, on: req.db)
         let f = PageFrame(req, title: "投稿の詳細")
         return Layout.response(PostView.page(f, PostView.Model(post: post, action: try post.action, history: history,
-                                                               policyLabel: version?.label ?? "", user: try req.requireUser())))
+                                                               policyLabel: version?.label ?? "", user: try req.requireUser(),
+                                                               attempts: try await PostService.attempts(req, id))))
     }
 
     static func editPage(_ req: Request) async throws -> Response {

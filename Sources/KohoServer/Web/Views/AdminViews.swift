@@ -4,6 +4,9 @@ import KohoCore
 enum AccountsView {
     struct Model {
         let staff: [User]
+        /// Nil when the server has no platforms configured.
+        var connections: [AccountConnection]? = nil
+        var oauthPlatforms: Set<Platform> = []
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
@@ -11,6 +14,8 @@ enum AccountsView {
             let staff = m.staff.filter { $0.accounts.contains(a.id) }.map(\.name)
             return .tag("section", [], [
                 .tag("h2", [], text: "\(a.displayName)（\(a.platform.displayName)）"),
+                m.connections.map { ConnectionViews.section(a, $0.first { $0.account == a.id }, f: f, oauthAvailable: m.oauthPlatforms.contains(a.platform)) }
+                    ?? .empty,
                 .tag("p", [], [.text("\(a.handle)　"), .link(href: a.url, a.url), .text("　［\(a.clause)］")]),
                 .tag("p", [], text: "担当者: " + (staff.isEmpty ? "（なし）" : staff.joined(separator: "、"))),
                 .table(["区分", "名称", "内容", "条項"], a.categories.map { c in

@@ -113,6 +113,7 @@ enum PostView {
         let history: [AuditEntry]
         let policyLabel: String
         let user: User
+        var attempts: [PublishAttempt] = []
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
@@ -145,6 +146,7 @@ enum PostView {
             content.append(.tag("h2", [], text: "\(policy.ownerRole.title)の承認が必要な理由"))
             content.append(.tag("ul", [], p.reasons.map { .tag("li", [], text: $0) }))
         }
+        content.append(ConnectionViews.publishing(p, attempts: m.attempts))
         content.append(.tag("h2", [], text: "操作"))
         content.append(actions(f, m))
         content.append(.tag("h2", [], text: "履歴"))

@@ -1,0 +1,133 @@
+import Fluent
+import Foundation
+import KohoCore
+import KohoPlatforms
+import Vapor
+
+/// Account connections: sealing tokens, opening them for a call, and marking an account that needs reconnecting.
+enum ConnectionService {
+    static func subject(_ account: String) -> String { "account:\(account)" }
+
+    static func find(_ account: String, on db: Database) async throws -> AccountConnection? {
+        try await AccountConnection.query(on: db).filter(\.$account == account).first()
+    }
+
+    /// Stores a working connection (new or replacing the old) and audits it; the tokens only ever sealed.
+    static func connect(app: Application, account: KohoCore.Account, userID: String, username: String, tokens: OAuthTokens,
+                        actor: String, reason: String) async throws {
+        guard let p = app.publishing else { throw AppError.notFound("プラットフォームが設定されていません") }
+        let ctx = app.koho, now = ctx.now
+        let access = try p.vault.seal(tokens.accessToken.value, context: account.id)
+        let refresh = try tokens.refreshToken.map { try p.vault.seal($0.value, context: account.id + "#refresh") }
+        try await ctx.writeLock.run {
+            try await app.db.transaction { db in
+                let c = try await find(account.id, on: db) ?? AccountConnection()
+                c.account = account.id
+                c.platform = account.platform.rawValue
+                c.platformUserID = userID
+                c.platformUsername = username
+                c.sealedAccessToken = access
+                c.sealedRefreshToken = refresh
+                c.expiresAt = tokens.expiresAt
+                c.status = .connected
+                c.statusReason = ""
+                c.environment = p.environment
+                c.updatedAt = now
+                c.updatedBy = actor
+                try await c.save(on: db)
+                try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "account.connect", subject: subject(account.id),
+                                                detail: "\(account.platform.rawValue) \(username)（\(p.environment)）", reason: reason)
+                // Posts held for this account go on at once.
+                try await Post.query(on: db).filter(\.$account == account.id).filter(\.$state == .publishing)
+                    .set(\.$retryAt, to: nil).update()
+            }
+        }
+        p.publisher?.wake()
+    }
+
+    /// The tokens of a usable connection, or why there is none (in Japanese, for the post's page).
+    static func credentials(_ c: AccountConnection?, account: String, platform: Platform, _ p: Publishing) -> Result<Credentials, HoldReason> {
+        guard let c, c.status != .notConnected, let sealed = c.sealedAccessToken else {
+            return .failure(HoldReason("アカウント「\(account)」はプラットフォームに接続されていません。\(p.ownerTitle)が「アカウント」画面で接続してください。"))
+        }
+        guard c.environment == p.environment else {
+            return .failure(HoldReason("アカウント「\(account)」の接続は\(c.environment == "sandbox" ? "サンドボックス" : "実際のプラットフォーム")のものです。接続し直してください。"))
+        }
+        guard c.status == .connected else {
+            return .failure(HoldReason("アカウント「\(account)」は要再接続です（\(c.statusReason)）。\(p.ownerTitle)が「アカウント」画面で接続し直すまで発信を止めています。"))
+        }
+        do {
+            let access = try p.vault.unseal(sealed, context: account)
+            let refresh = try c.sealedRefreshToken.map { try p.vault.unseal($0, context: account + "#refresh") }
+            return .success(Credentials(account: account, platform: platform, userID: c.platformUserID, username: c.platformUsername,
+                                        accessToken: AccessToken(access), refreshToken: refresh.map(AccessToken.init), expiresAt: c.expiresAt))
+        } catch {
+            return .failure(HoldReason("アカウント「\(account)」のトークンを復号できません（秘密鍵が変わった可能性があります）。接続し直してください。"))
+        }
+    }
+
+    /// The platform said the token is expired or revoked and no refresh helped: stop publishing for the account.
+    static func markNeedsReconnecting(app: Application, account: String, reason: String) async throws {
+        let ctx = app.koho, now = ctx.now
+        try await ctx.writeLock.run {
+            try await app.db.transaction { db in
+                guard let c = try await find(account, on: db), c.status == .connected else { return }
+                c.status = .needsReconnecting
+                c.statusReason = reason
+                c.updatedAt = now
+                c.updatedBy = "publisher"
+                try await c.save(on: db)
+                try await AuditLog.appendLocked(on: db, at: now, actor: "publisher", action: "account.needsReconnecting",
+                                                subject: subject(account), detail: "connected → needsReconnecting", reason: reason)
+            }
+        }
+    }
+
+    /// Keeps refreshed tokens; the refresh itself is audited, the tokens are not.
+    static func storeRefreshed(app: Application, account: String, tokens: OAuthTokens) async throws {
+        guard let p = app.publishing else { return }
+        let ctx = app.koho, now = ctx.now
+        let access = try p.vault.seal(tokens.accessToken.value, context: account)
+        let refresh = try tokens.refreshToken.map { try p.vault.seal($0.value, context: account + "#refresh") }
+        try await ctx.writeLock.run {
+            try await app.db.transaction { db in
+                guard let c = try await find(account, on: db) else { return }
+                c.sealedAccessToken = access
+                if let refresh { c.sealedRefreshToken = refresh }
+                c.expiresAt = tokens.expiresAt
+                c.updatedAt = now
+                c.updatedBy = "publisher"
+                try await c.save(on: db)
+                try await AuditLog.appendLocked(on: db, at: now, actor: "publisher", action: "account.refresh",
+                                                subject: subject(account), detail: "アクセストークンを更新しました", reason: "")
+            }
+        }
+    }
+
+    /// Sandbox mode: each policy account that has no connection is connected with the sandbox's own token,
+    /// so that a fresh machine shows the whole flow. One that needs reconnecting is left for the chief.
+    static func connectSandboxAccounts(app: Application) async throws {
+        guard let p = app.publishing, p.mode.isSandbox else { return }
+        for account in app.koho.policy.accounts {
+            let existing = try await find(account.id, on: app.db)
+            if let existing, existing.status != .notConnected, existing.environment == "sandbox" { continue }
+            if let existing, existing.environment == "live", existing.status != .notConnected { continue }
+            guard let seeded = SandboxAccounts.account(account.id) else { continue }
+            let tokens = OAuthTokens(accessToken: AccessToken(seeded.accessToken),
+                                     refreshToken: account.platform == .facebook ? nil : AccessToken(PlatformSandbox.refreshToken(for: account.id)),
+                                     expiresAt: nil, scope: nil)
+            do {
+                try await connect(app: app, account: account, userID: seeded.platformId, username: seeded.username, tokens: tokens,
+                                  actor: "system", reason: "サンドボックスに自動で接続しました")
+            } catch {
+                // Another server starting on the same database connected it first.
+                guard try await find(account.id, on: app.db) != nil else { throw error }
+            }
+        }
+    }
+}
+
+struct HoldReason: Error, Sendable {
+    let message: String
+    init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import KohoCore
+import KohoPlatforms
+import Vapor
+
+/// `koho bench publisher`: the whole path (workflow, database, publisher, HTTP to a sandbox on loopback) on a
+/// fresh SQLite database in a temporary folder.
+enum PublisherBenchmark {
+    struct Result {
+        var latencies: [Double]
+        var throughputPosts: Int
+        var throughputSeconds: Double
+
+        func percentile(_ p: Double) -> Double {
+            let sorted = latencies.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+        }
+    }
+
+    static func run(emergencies: Int, batch: Int) async throws -> Result {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sandbox = try await PlatformSandbox()
+        _ = try await sandbox.start(host: "127.0.0.1", port: 0)
+        var config = KohoConfig(dataDirectory: dir, databaseURL: nil, bcryptCost: 4, environment: Environment(name: "bench", arguments: ["koho"]))
+        config.platforms = .sandbox(url: sandbox.baseURL)
+        config.publisher.enabled = false
+        config.logLevel = .error
+        let app = try await makeApp(config)
+        do {
+            let result = try await measure(app, sandbox, emergencies: emergencies, batch: batch)
+            try await app.asyncShutdown()
+            try await sandbox.shutdown()
+            return result
+        } catch {
+            try? await app.asyncShutdown()
+            try? await sandbox.shutdown()
+            throw error
+        }
+    }
+
+    private static func measure(_ app: Application, _ sandbox: PlatformSandbox, emergencies: Int, batch: Int) async throws -> Result {
+        let chief = try await Setup.createUser(on: app.db, app: app, name: "bench", password: "benchmark password", role: .chief,
+                                               accounts: [], actor: "bench", reason: "")
+        let req = Request(application: app, on: app.eventLoopGroup.any())
+        guard let publisher = app.publishing?.publisher else { throw CLIInputError("publisher not configured") }
+        publisher.start()
+
+        // Approval to appearance: each emergency post alone, the publisher idle and woken by the approval.
+        var latencies: [Double] = []
+        for i in 0..<emergencies {
+            let text = "【緊急】避難所を開設しました（ベンチマーク \(i)）"
+            let action = PlannedAction(account: "kodaira_tokyo", category: "ア", text: text,
+                                       sourceURL: "https://www.city.kodaira.tokyo.jp/bousai/\(i).html", emergency: true, emergencyReason: "訓練")
+            let post = try await PostService.create(req, chief, action)
+            var p = try await PostService.transition(req, chief, post.id!, .submit, expectedVersion: nil, reason: "")
+            let start = ContinuousClock.now
+            if p.state == .submitted { p = try await PostService.transition(req, chief, post.id!, .approve, expectedVersion: nil, reason: "") }
+            while await !sandbox.allPosts().contains(where: { $0.text == text }) {
+                try await Task.sleep(for: .milliseconds(1))
+                if ContinuousClock.now - start > .seconds(30) { throw CLIInputError("post \(i) did not appear") }
+            }
+            let d = ContinuousClock.now - start
+            latencies.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+        }
+
+        // Throughput: a queue of due posts across the four accounts, published from a standing start.
+        await publisher.stop()
+        let before = await sandbox.allPosts().count
+        for i in 0..<batch {
+            let action: PlannedAction
+            switch i % 3 {
+            case 0: action = PlannedAction(account: "hisyo_kodaira_tokyo", category: "市長", text: "市長メッセージ（ベンチマーク \(i)）")
+            case 1: action = PlannedAction(account: "kodaira_tokyo", category: "イ", text: "お知らせ（ベンチマーク \(i)）",
+                                           sourceURL: "https://www.city.kodaira.tokyo.jp/kurashi/\(i).html", emergency: true, emergencyReason: "訓練")
+            default: action = PlannedAction(account: "koho.kodairacity", category: "①", text: "緊急防災情報（ベンチマーク \(i)）",
+                                            sourceURL: "https://www.city.kodaira.tokyo.jp/bousai/\(i).html", emergency: true,
+                                            emergencyReason: "訓練", articleOrigin: "shiho")
+            }
+            let post = try await PostService.create(req, chief, action)
+            let p = try await PostService.transition(req, chief, post.id!, .submit, expectedVersion: nil, reason: "")
+            if p.state == .submitted { _ = try await PostService.transition(req, chief, post.id!, .approve, expectedVersion: nil, reason: "") }
+        }
+        let start = ContinuousClock.now
+        publisher.start()
+        while await sandbox.allPosts().count < before + batch {
+            try await Task.sleep(for: .milliseconds(5))
+            if ContinuousClock.now - start > .seconds(300) { throw CLIInputError("the queue was not published in time") }
+        }
+        let d = ContinuousClock.now - start
+        await publisher.stop()
+        return Result(latencies: latencies, throughputPosts: batch,
+                      throughputSeconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+}

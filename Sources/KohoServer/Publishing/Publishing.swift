@@ -1,0 +1,98 @@
+import AsyncHTTPClient
+import Foundation
+import KohoCore
+import KohoPlatforms
+import NIOConcurrencyHelpers
+import Vapor
+
+/// The server's side of the platforms: where they are, the token vault, and the publisher.
+final class Publishing: Sendable {
+    let mode: PlatformMode
+    let gateway: PlatformGateway
+    let vault: TokenVault
+    let settings: PublisherSettings
+    /// The sandbox this server started itself, if any.
+    let sandbox: PlatformSandbox?
+    let dataDirectory: URL
+    let ownerTitle: String
+    private let publisherBox = NIOLockedValueBox<Publisher?>(nil)
+
+    init(mode: PlatformMode, gateway: PlatformGateway, vault: TokenVault, settings: PublisherSettings, sandbox: PlatformSandbox?,
+         dataDirectory: URL, ownerTitle: String) {
+        self.mode = mode
+        self.gateway = gateway
+        self.vault = vault
+        self.settings = settings
+        self.sandbox = sandbox
+        self.dataDirectory = dataDirectory
+        self.ownerTitle = ownerTitle
+    }
+
+    var environment: String { mode.isSandbox ? "sandbox" : "live" }
+    var publisher: Publisher? { publisherBox.withLockedValue { $0 } }
+    func setPublisher(_ p: Publisher) { publisherBox.withLockedValue { $0 = p } }
+}
+
+struct PublishingKey: StorageKey { typealias Value = Publishing }
+
+extension Application {
+    var publishing: Publishing? { storage[PublishingKey.self] }
+}
+
+/// Called by `configure` when the config names platforms: starts a sandbox if asked, opens the vault,
+/// connects sandbox accounts, and ties the publisher to the app's boot and shutdown.
+func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: PlatformMode) async throws {
+    let vault = try TokenVault.load(keyFile: config.dataDirectory.appendingPathComponent("secret.key"))
+    var sandbox: PlatformSandbox?
+    let endpoints: PlatformEndpoints
+    switch mode {
+    case .embeddedSandbox:
+        let s = try await PlatformSandbox()
+        _ = try await s.start(host: "127.0.0.1", port: 0)
+        sandbox = s
+        endpoints = .sandbox(s.baseURL)
+    case .sandbox(let url):
+        endpoints = .sandbox(url)
+    case .live(let e):
+        endpoints = e
+    }
+    let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+    var logger = app.logger
+    logger[metadataKey: "component"] = "platforms"
+    let gateway = PlatformGateway(http: http, endpoints: endpoints, timeout: .milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000)),
+                                  logger: logger)
+    let publishing = Publishing(mode: mode, gateway: gateway, vault: vault, settings: config.publisher, sandbox: sandbox,
+                                dataDirectory: config.dataDirectory, ownerTitle: app.koho.policy.ownerRole.title)
+    app.storage[PublishingKey.self] = publishing
+    publishing.setPublisher(Publisher(app: app, publishing: publishing))
+    app.lifecycle.use(PublishingLifecycle(publishing: publishing, http: http))
+    do {
+        try await ConnectionService.connectSandboxAccounts(app: app)
+    } catch {
+        try? await http.shutdown()
+        try? await sandbox?.shutdown()
+        throw error
+    }
+}
+
+struct PublishingLifecycle: LifecycleHandler {
+    let publishing: Publishing
+    let http: HTTPClient
+
+    // Sync, so that both boots start it: `koho serve` boots async, the tests' `testable()` sync.
+    func didBoot(_ application: Application) throws {
+        if publishing.settings.enabled { publishing.publisher?.start() }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        await publishing.publisher?.stop()
+        try? await http.shutdown()
+        try? await publishing.sandbox?.shutdown()
+    }
+
+    // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
+    func shutdown(_ application: Application) {
+        publishing.publisher?.cancel()
+        try? http.syncShutdown()
+    }
+}
