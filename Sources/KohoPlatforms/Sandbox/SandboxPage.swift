@@ -3,21 +3,7 @@ import KohoCore
 
 /// The plain page at `/_sandbox`: each account's timeline with its comments.
 enum SandboxPage {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLEscaping.escape(text) }
 
     static func render(state: SandboxState) async -> String {
         let posts = await state.posts

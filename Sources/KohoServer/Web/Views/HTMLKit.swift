@@ -5,21 +5,7 @@ import KohoCore
 typealias BodyNode = Node<HTML.BodyContext>
 
 /// Plot escapes text but not attribute values, so every attribute goes through here.
-func escapeAttribute(_ s: String) -> String {
-    var out = ""
-    out.reserveCapacity(s.count)
-    for c in s {
-        switch c {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "\"": out += "&quot;"
-        case "'": out += "&#39;"
-        default: out.append(c)
-        }
-    }
-    return out
-}
+func escapeAttribute(_ s: String) -> String { HTMLEscaping.escape(s) }
 
 /// An attribute: a value (escaped), or nil for a boolean attribute such as `checked`.
 struct Attr {
