@@ -116,8 +116,14 @@ final class PublisherFaultTests: PublisherTestCase {
         let started = Date()
         var ids: [String] = []
         for i in 0..<200 { ids.append(try await schedule(PostFactory.fields(i, account: i))) }
-        try await waitUntilSettled(seconds: 100)
+        try await waitUntilSettled(seconds: 150)
         await sandbox.setFaults(SandboxFaults())
+        for p in try await Post.query(on: app.db).filter(\.$state != .published).all() {
+            // Shown only when something is left: what the publisher did with it.
+            for a in try await PublishAttempt.query(on: app.db).filter(\.$postID == p.id!).sort(\.$number).all() {
+                print("left: \(p.id!) \(p.state) lease=\(p.leaseUntil.map { "\($0)" } ?? "-") retry=\(p.retryAt.map { "\($0)" } ?? "-") attempt \(a.number) \(a.outcome) \(a.message)")
+            }
+        }
         print("fault test: 200 posts settled in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
 
         let posts = try await Post.query(on: app.db).all()
