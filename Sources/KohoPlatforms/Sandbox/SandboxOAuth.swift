@@ -68,10 +68,7 @@ extension PlatformSandbox {
                   req.query[String.self, at: "code_challenge"] != nil else {
                 throw Abort(.badRequest, reason: "redirect_uri, state and code_challenge are required")
             }
-            func esc(_ s: String) -> String {
-                s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-                    .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-            }
+            func esc(_ s: String) -> String { HTMLEscaping.escape(s) }
             let separator = redirect.contains("?") ? "&" : "?"
             let links = accounts.filter { $0.platform == platform }.map { account in
                 let target = redirect + separator + "code=" + percentEncode(Self.authorizationCode(for: account.account))
