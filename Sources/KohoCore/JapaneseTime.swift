@@ -66,18 +66,24 @@ public enum JapaneseTime {
         guard (1...12).contains(mo), d >= 1, d <= CivilDate.daysInMonth(year: y, month: mo), h <= 23, mi <= 59, sec < 61 else { return nil }
         let date = CivilDate(y, mo, d)
         let wall = Double(date.dayNumber * 86400 + h * 3600 + mi * 60) + sec
-        if i == c.count {
-            // A wall-clock time in `zone`: settle the zone's offset at that moment, twice for days it changes.
-            var offset = Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall)))
-            offset = Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall - offset)))
-            return Date(timeIntervalSince1970: wall - offset)
-        }
+        if i == c.count { return instant(wallClock: wall, in: zone) }
         if expect("Z") || expect("z") { return i == c.count ? Date(timeIntervalSince1970: wall) : nil }
         guard i < c.count, c[i] == UInt8(ascii: "+") || c[i] == UInt8(ascii: "-") else { return nil }
         let sign = c[i] == UInt8(ascii: "-") ? -1.0 : 1.0
         i += 1
         guard let oh = number(2), expect(":"), let om = number(2), i == c.count, oh <= 23, om <= 59 else { return nil }
         return Date(timeIntervalSince1970: wall - sign * Double(oh * 3600 + om * 60))
+    }
+
+    /// The calendar day of `instant` in `zone` (Tokyo unless a policy says otherwise).
+    public static func localDate(_ instant: Date, in zone: TimeZone = tokyo) -> CivilDate { local(instant, zone).0 }
+
+    /// The instant at which a wall clock in `zone` shows `seconds` since 1970-01-01 00:00 local time.
+    static func instant(wallClock seconds: Double, in zone: TimeZone) -> Date {
+        var offset = Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: seconds)))
+        // A second pass settles days on which the zone's offset changes.
+        offset = Double(zone.secondsFromGMT(for: Date(timeIntervalSince1970: seconds - offset)))
+        return Date(timeIntervalSince1970: seconds - offset)
     }
 
     static func local(_ instant: Date, _ zone: TimeZone) -> (CivilDate, Int) {

@@ -27,15 +27,11 @@ public struct OperatingCalendar: Sendable {
 
     public func isOperatingDay(_ date: CivilDate) -> Bool { closedReason(on: date) == nil }
 
-    public func localDate(of instant: Date) -> CivilDate { JapaneseTime.local(instant, hours.timeZone).0 }
+    public func localDate(of instant: Date) -> CivilDate { JapaneseTime.localDate(instant, in: hours.timeZone) }
 
     /// The instant at which `minutes` after local midnight of `date` falls.
     public func instant(_ date: CivilDate, minutes: Int) -> Date {
-        let naive = Double(date.dayNumber * 86400 + minutes * 60)
-        var offset = Double(hours.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: naive)))
-        // A second pass settles days on which the zone's offset changes.
-        offset = Double(hours.timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: naive - offset)))
-        return Date(timeIntervalSince1970: naive - offset)
+        JapaneseTime.instant(wallClock: Double(date.dayNumber * 86400 + minutes * 60), in: hours.timeZone)
     }
 
     public func window(on date: CivilDate) -> DateInterval? {

@@ -162,10 +162,3 @@ struct MonthParam: CustomStringConvertible {
         (cal.instant(CivilDate(year, month, 1), minutes: 0), cal.instant(CivilDate(next.year, next.month, 1), minutes: 0))
     }
 }
-
-extension JapaneseTime {
-    static func localDate(_ d: Date) -> CivilDate {
-        OperatingCalendar(hours: OperatingHours(timeZone: tokyo, weekdays: [], opens: 0, closes: 0, closedOnNationalHolidays: false, closures: []))
-            .localDate(of: d)
-    }
-}
