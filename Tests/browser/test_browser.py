@@ -14,7 +14,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -82,11 +82,28 @@ def fill(driver, name, value):
     field.send_keys(value)
 
 
+def after_new_page(driver, action):
+    """Runs `action` and waits until a new document has replaced the current one and finished loading.
+
+    A mark is left on the old page's window; the new page has none. Staleness of an element is not used,
+    because newer chromedriver reports the replaced node as an "unhandled inspector error" instead.
+    """
+    driver.execute_script("window.__kohoOldPage = true")
+    action()
+
+    def replaced(d):
+        try:
+            return d.execute_script("return document.readyState === 'complete' && !window.__kohoOldPage")
+        except WebDriverException:
+            return False  # the page is between documents
+
+    WebDriverWait(driver, 20).until(replaced)
+
+
 def press(driver, label):
     """Clicks a button and waits until the page it submits to has replaced the current one."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']").click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old))
+    button = driver.find_element(By.XPATH, f"//button[normalize-space()='{label}']")
+    after_new_page(driver, button.click)
 
 
 def login(driver, base, name, password):
@@ -109,9 +126,7 @@ def test_compose_submit_and_approve(server, browser):
     fill(browser, "name", "kacho")
     fill(browser, "password", CHIEF_PASSWORD)
     fill(browser, "passwordConfirm", CHIEF_PASSWORD)
-    old = browser.find_element(By.TAG_NAME, "html")
-    browser.find_element(By.CSS_SELECTOR, "form button[type=submit], form button").click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old))
+    after_new_page(browser, browser.find_element(By.CSS_SELECTOR, "form button[type=submit], form button").click)
     logout(browser)
     browser.get(base + server["setup"])
     assert "passwordConfirm" not in browser.page_source
