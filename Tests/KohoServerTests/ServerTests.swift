@@ -588,3 +588,37 @@ final class ServerCommandTests: XCTestCase {
         XCTAssertTrue(broken.out.contains("#2"), broken.out)
     }
 }
+
+final class AuditChainAcrossServersTests: KohoTestCase {
+    /// Two servers on one PostgreSQL append to the audit trail at once: every entry lands, and the chain stays whole.
+    /// Runs only where `DATABASE_URL` is set (SQLite serialises writers itself).
+    func testTwoServersAppendingAtOnceKeepOneChain() async throws {
+        guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+            throw XCTSkip("DATABASE_URL is not set: two servers on one database need PostgreSQL")
+        }
+        let c = clock!
+        let other = try await makeApp(KohoConfig(dataDirectory: dir, clock: { c.now }, bcryptCost: 4, environment: .testing))
+        let before = try await AuditLog.verify(on: app.db).count
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (server, name) in [(app!, "one"), (other, "two")] {
+                    for i in 0..<25 {
+                        group.addTask {
+                            try await server.koho.writeLock.run {
+                                try await AuditLog.appendLocked(on: server.db, at: c.now, actor: name, action: "test", subject: "\(i)", detail: "", reason: "")
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        } catch {
+            try await other.asyncShutdown()
+            throw error
+        }
+        try await other.asyncShutdown()
+        let (count, broken) = try await AuditLog.verify(on: app.db)
+        XCTAssertNil(broken)
+        XCTAssertEqual(count, before + 50)
+    }
+}

@@ -54,7 +54,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     // A Facebook post may be 63,206 characters; Vapor's default body limit (16 kB) would refuse it.
     app.routes.defaultMaxBodySize = "1mb"
-    app.sessions.use(.fluent)
+    app.sessions.use { ChangedOnlySessionDriver(stored: $0.fluent.sessions.driver()) }
     app.sessions.configuration.cookieName = "koho_session"
     let secure = config.secureCookies
     app.sessions.configuration.cookieFactory = { id in

@@ -69,3 +69,31 @@ struct BearerUserMiddleware: AsyncMiddleware {
         return try await next.respond(to: req)
     }
 }
+
+/// Sessions kept by Fluent, written back only when a request changed them: Vapor's sessions middleware
+/// updates the stored session on every request, which made each page view a database write.
+struct ChangedOnlySessionDriver: SessionDriver {
+    let stored: any SessionDriver
+
+    private struct AsRead: StorageKey { typealias Value = SessionData }
+
+    func createSession(_ data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
+        stored.createSession(data, for: request)
+    }
+
+    func readSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<SessionData?> {
+        stored.readSession(sessionID, for: request).map { data in
+            request.storage[AsRead.self] = data
+            return data
+        }
+    }
+
+    func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
+        if request.storage[AsRead.self] == data { return request.eventLoop.makeSucceededFuture(sessionID) }
+        return stored.updateSession(sessionID, to: data, for: request)
+    }
+
+    func deleteSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<Void> {
+        stored.deleteSession(sessionID, for: request)
+    }
+}

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import Vapor
 import KohoCore
@@ -16,6 +17,10 @@ enum AuditLog {
 
     /// Appends with the write lock already held by the caller.
     static func appendLocked(on db: Database, at: Date, actor: String, action: String, subject: String, detail: String, reason: String) async throws {
+        guard db.inTransaction else {
+            return try await db.transaction { try await appendLocked(on: $0, at: at, actor: actor, action: action, subject: subject, detail: detail, reason: reason) }
+        }
+        try await lockChainAcrossProcesses(db)
         let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()
         let e = AuditEntry()
         e.at = Date(timeIntervalSince1970: at.timeIntervalSince1970.rounded(.down))
@@ -28,6 +33,17 @@ enum AuditLog {
         e.hash = hash(of: e)
         try await e.create(on: db)
     }
+
+    /// The in-process write lock does not reach another server on the same PostgreSQL; without this, two
+    /// servers appending at once read the same last entry and one of them fails on the unique `prev_hash`.
+    /// Held until the caller's transaction ends. SQLite serialises writers itself.
+    private static func lockChainAcrossProcesses(_ db: Database) async throws {
+        guard let sql = db as? SQLDatabase, sql.dialect.name == "postgresql" else { return }
+        try await sql.raw("SELECT pg_advisory_xact_lock(\(literal: chainLockKey))").run()
+    }
+
+    /// An arbitrary constant naming the audit chain's advisory lock ("koho" in ASCII).
+    static let chainLockKey = 0x6B6F686F
 
     static func hash(of e: AuditEntry) -> String {
         let fields = [e.prevHash, String(Int(e.at.timeIntervalSince1970)), e.actor, e.action, e.subject, e.detail, e.reason]
