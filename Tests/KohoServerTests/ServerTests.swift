@@ -622,3 +622,14 @@ final class AuditChainAcrossServersTests: KohoTestCase {
         XCTAssertEqual(count, before + 50)
     }
 }
+
+final class IndexTests: KohoTestCase {
+    /// The indexes behind the dashboard, the publisher and a post's history exist on either database.
+    func testQueryIndexesExist() async throws {
+        let sql = try XCTUnwrap(app.db as? SQLDatabase)
+        let query: SQLQueryString = sql.dialect.name == "postgresql"
+            ? "SELECT indexname AS name FROM pg_indexes" : "SELECT name FROM sqlite_master WHERE type = 'index'"
+        let names = Set(try await sql.raw(query).all().map { try $0.decode(column: "name", as: String.self) })
+        for index in AddQueryIndexes.indexes { XCTAssertTrue(names.contains(index.name), index.name) }
+    }
+}

@@ -80,4 +80,5 @@ func addMigrations(_ app: Application) {
     app.migrations.add(AddPublishingToPost())
     app.migrations.add(CreateAccountConnection())
     app.migrations.add(CreatePublishAttempt())
+    app.migrations.add(AddQueryIndexes())
 }
