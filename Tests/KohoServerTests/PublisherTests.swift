@@ -84,6 +84,10 @@ class PublisherTestCase: KohoTestCase {
         let created = try await createPost(chiefToken, fields)
         XCTAssertEqual(created.status, .created, created.body)
         let id = postID(created)
+        if created.json["account"] as? String == "UCp9YZtjCNcG0q3fQ1ln31Xg" {
+            let attached = try await attachVideo(chiefToken, id, version: created.json["version"] as? Int)
+            XCTAssertEqual(attached.status, .ok, attached.body)
+        }
         var r = try await api(.POST, "/posts/\(id)/submit", token: chiefToken)
         if r.json["state"] as? String == "submitted" { r = try await api(.POST, "/posts/\(id)/approve", token: chiefToken) }
         XCTAssertEqual(r.json["state"] as? String, "scheduled", r.body)
@@ -300,5 +304,87 @@ final class PublisherDryRunTests: PublisherTestCase {
             XCTAssertEqual(attempts.compactMap { $0["outcome"] as? String }, ["dryRun"])
         }
         try await assertEqual(try await AuditEntry.query(on: app.db).filter(\.$action == "post.publish.dryRun").count(), 4)
+    }
+}
+
+final class YouTubeVideoTests: PublisherTestCase {
+    let youtube = #"{"account":"UCp9YZtjCNcG0q3fQ1ln31Xg","category":"①","title":"小平の紅葉","text":"市内の紅葉を紹介します"}"#
+
+    /// A YouTube post is submitted, approved and uploaded only with its video; bad files and wrong people are refused
+    /// and change nothing; a new video on an approved post sends it back to the chief.
+    func testYouTubePostGoesOutOnlyWithTheVideoTheChiefApproved() async throws {
+        try await addUser("yamada", .staff, accounts: ["UCp9YZtjCNcG0q3fQ1ln31Xg"])
+        try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
+        let staff = try await token("yamada"), other = try await token("tanaka")
+        // Tomorrow 10:00, so that the approved post waits.
+        let fields = youtube.dropLast() + #","scheduledAt":"2026-11-26T10:00:00+09:00"}"#
+        let created = try await createPost(staff, String(fields))
+        XCTAssertEqual(created.status, .created, created.body)
+        let id = postID(created)
+        var version = try XCTUnwrap(created.json["version"] as? Int)
+
+        let bare = try await api(.POST, "/posts/\(id)/submit", token: staff)
+        XCTAssertEqual(bare.status, .unprocessableEntity, bare.body)
+        XCTAssertEqual(bare.violations.first?["code"] as? String, "youtube.videoMissing")
+
+        let notVideo = try await attachVideo(staff, id, version: version, data: Data("これは動画ではありません".utf8))
+        XCTAssertEqual(notVideo.status, .unprocessableEntity)
+        XCTAssertTrue(notVideo.body.contains("動画ファイルとして読めません"), notVideo.body)
+        try await assertEqual(try await attachVideo(staff, id, version: version, data: Data()).status, .badRequest)
+        try await assertEqual(try await attachVideo(other, id, version: version).status, .forbidden)
+        try await assertEqual(try await attachVideo(staff, id, version: version + 5).status, .conflict)
+        try await assertEqual(try await attachVideo(staff, id, version: nil).status, .preconditionRequired)
+        let xPost = try await createPost(other, #"{"account":"kodaira_tokyo","category":"ウ","text":"お知らせ"}"#)
+        try await assertEqual(try await attachVideo(other, postID(xPost), version: 1).status, .unprocessableEntity)
+        var shown = try await api(.GET, "/posts/\(id)", token: staff)
+        XCTAssertEqual(shown.json["version"] as? Int, version, "a refused upload changes nothing")
+        XCTAssertNil(shown.json["videoSHA256"] as? String)
+
+        let attached = try await attachVideo(staff, id, version: version)
+        XCTAssertEqual(attached.status, .ok, attached.body)
+        XCTAssertEqual(attached.json["videoSHA256"] as? String, Secrets.sha256Hex(Self.sampleVideo))
+        XCTAssertEqual(attached.json["videoBytes"] as? Int, Self.sampleVideo.count)
+        XCTAssertTrue(attached.body.contains("動画を添付"), "the upload is on the post's history")
+        var r = try await api(.POST, "/posts/\(id)/submit", token: staff)
+        XCTAssertEqual(r.json["state"] as? String, "submitted", r.body)
+        r = try await api(.POST, "/posts/\(id)/approve", token: chiefToken)
+        XCTAssertEqual(r.json["state"] as? String, "scheduled", r.body)
+        version = try XCTUnwrap(r.json["version"] as? Int)
+
+        // Another video voids the approval.
+        var second = Self.sampleVideo
+        second.append(contentsOf: [1, 2, 3])
+        r = try await attachVideo(staff, id, version: version, data: second)
+        XCTAssertEqual(r.json["state"] as? String, "submitted", r.body)
+        r = try await api(.POST, "/posts/\(id)/approve", token: chiefToken)
+        XCTAssertEqual(r.json["state"] as? String, "scheduled", r.body)
+
+        clock.now = jst("2026-11-26T10:01")
+        app.publishing?.publisher?.wake()
+        try await waitUntilSettled(seconds: 20)
+        shown = try await api(.GET, "/posts/\(id)", token: staff)
+        XCTAssertEqual(shown.json["state"] as? String, "published", shown.body)
+        let uploaded = await sandboxPosts(sandbox).filter { $0.platform == .youtube }
+        XCTAssertEqual(uploaded.count, 1)
+        XCTAssertEqual(uploaded.first?.videoBytes, second.count, "the video last approved went out")
+    }
+
+    /// The post's page offers the upload form to the designated staff; the form needs its CSRF token.
+    func testUploadFromThePostPage() async throws {
+        try await addUser("yamada", .staff, accounts: ["UCp9YZtjCNcG0q3fQ1ln31Xg"])
+        let created = try await createPost(try await token("yamada"), youtube)
+        let id = postID(created)
+        let web = WebClient(app)
+        try await web.login("yamada", password)
+        try await web.get("/posts/\(id)")
+        XCTAssertTrue(web.lastBody.contains("動画ファイルが添付されていません"))
+        XCTAssertTrue(web.lastBody.contains(#"enctype="multipart/form-data""#))
+        let file = (name: "video", filename: "kouyou.mp4", data: Self.sampleVideo)
+        try await assertEqual(try await web.postFile("/posts/\(id)/video", ["version": "1"], file: file, withCSRF: false).status, .forbidden)
+        try await web.get("/posts/\(id)")
+        let sent = try await web.postFile("/posts/\(id)/video", ["version": "1"], file: file)
+        XCTAssertEqual(sent.status, .seeOther, sent.body.string)
+        try await web.get("/posts/\(id)")
+        XCTAssertTrue(web.lastBody.contains("添付済み: \(Self.sampleVideo.count) バイト"), web.lastBody)
     }
 }

@@ -431,6 +431,41 @@ final class WebTests: KohoTestCase {
         try await assertEqual(try await Post.query(on: app.db).count(), 0)
     }
 
+    /// 保存して提出 that saves but cannot submit leaves one draft, and the form that comes back edits that draft.
+    func testSaveAndSubmitThatCannotSubmitKeepsOneDraft() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("sato", password)
+        try await staff.get("/posts/new?account=koho.kodairacity")
+        // A Facebook post may be drafted without saying where its article comes from, but not submitted (4(5)).
+        let form = ["account": "koho.kodairacity", "category": "③", "text": "催しのお知らせ", "intent": "submit"]
+        let res = try await staff.post("/posts/new", form)
+        XCTAssertEqual(res.status, .unprocessableEntity)
+        XCTAssertTrue(staff.lastBody.contains("下書きとして保存しましたが、提出できませんでした"), staff.lastBody)
+        XCTAssertTrue(staff.lastBody.contains("4(5)"))
+        let posts = try await Post.query(on: app.db).all()
+        XCTAssertEqual(posts.count, 1)
+        XCTAssertEqual(posts.first?.state, .draft)
+        guard posts.count == 1 else { return }
+        XCTAssertTrue(staff.lastBody.contains("action=\"/posts/\(posts[0].id!.uuidString.lowercased())/edit\""))
+        var again = form
+        again["articleOrigin"] = "shiho"
+        again["version"] = String(posts[0].lockVersion)
+        again["intent"] = "save"
+        try await assertEqual(try await staff.post("/posts/\(posts[0].id!.uuidString.lowercased())/edit", again).status, .seeOther)
+        try await assertEqual(try await Post.query(on: app.db).count(), 1)
+    }
+
+    /// A YouTube post is saved first; its video is attached on its page, so the compose form offers no 保存して提出.
+    func testYouTubeComposeSavesADraftForTheVideo() async throws {
+        try await addUser("yamada", .staff, accounts: ["UCp9YZtjCNcG0q3fQ1ln31Xg"])
+        let staff = WebClient(app)
+        try await staff.login("yamada", password)
+        try await staff.get("/posts/new?account=UCp9YZtjCNcG0q3fQ1ln31Xg")
+        XCTAssertTrue(staff.lastBody.contains("投稿のページで動画ファイルを添付してから提出します"))
+        XCTAssertFalse(staff.lastBody.contains("保存して提出"))
+    }
+
     func testUserTextIsEscapedOnEveryPage() async throws {
         let t = try await addStandardUsers()
         try await addUser("<script>alert(1)</script>\"名前'", .viewer)

@@ -83,6 +83,23 @@ class KohoTestCase: XCTestCase {
         return APIResult(status: res.status, json: obj, body: body)
     }
 
+    /// The first bytes of an MP4 file, and some more.
+    static let sampleVideo = Data([0, 0, 0, 0x18]) + Data("ftypmp42".utf8) + Data(repeating: 7, count: 4096)
+
+    /// `PUT /api/v1/posts/{id}/video` with the file as the body.
+    @discardableResult
+    func attachVideo(_ token: String, _ id: String, version: Int?, data: Data = sampleVideo) async throws -> APIResult {
+        let res = try await app.testable().sendRequest(.PUT, "/api/v1/posts/\(id)/video", beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+            req.headers.bearerAuthorization = BearerAuthorization(token: token)
+            if let version { req.headers.replaceOrAdd(name: .ifMatch, value: "\"\(version)\"") }
+            req.headers.contentType = HTTPMediaType(type: "video", subType: "mp4")
+            req.body = ByteBuffer(data: data)
+        })
+        let body = res.body.string
+        let obj = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any] ?? [:]
+        return APIResult(status: res.status, json: obj, body: body)
+    }
+
     func createPost(_ token: String, _ fields: String) async throws -> APIResult {
         try await api(.POST, "/posts", token: token, json: fields)
     }
@@ -119,6 +136,28 @@ final class WebClient {
             if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
             req.headers.contentType = .urlEncodedForm
             req.body = ByteBuffer(string: body)
+        })
+        take(res)
+        return res
+    }
+
+    /// A `multipart/form-data` form, as a browser sends a file input.
+    @discardableResult
+    func postFile(_ path: String, _ form: [String: String], file: (name: String, filename: String, data: Data), withCSRF: Bool = true) async throws -> XCTHTTPResponse {
+        var fields = form
+        if withCSRF, let csrf { fields["csrf"] = csrf }
+        let boundary = "----koho-test-\(UUID().uuidString)"
+        var body = Data()
+        for (k, v) in fields {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(k)\"\r\n\r\n\(v)\r\n".utf8)
+        }
+        body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
+        body += file.data + Data("\r\n--\(boundary)--\r\n".utf8)
+        let cookie = self.cookie
+        let res = try await app.testable().sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+            if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
+            req.headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
+            req.body = ByteBuffer(data: body)
         })
         take(res)
         return res

@@ -166,6 +166,8 @@ public struct SandboxPostRecord: Sendable, Equatable, Codable {
     public var replySettings: String?
     public var mediaIds: [String]?
     public var privacyStatus: String?
+    /// The size of an uploaded YouTube video.
+    public var videoBytes: Int?
     public var publishAt: Date?
 
     init(_ post: SandboxPost) {
@@ -185,6 +187,7 @@ public struct SandboxPostRecord: Sendable, Equatable, Codable {
         replySettings = post.replySettings
         mediaIds = post.mediaIds.isEmpty ? nil : post.mediaIds
         privacyStatus = post.privacyStatus
+        videoBytes = post.videoBytes
         publishAt = post.publishAt
     }
 }

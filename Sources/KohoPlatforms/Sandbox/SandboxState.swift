@@ -46,6 +46,7 @@ struct SandboxPost: Sendable {
     var quoteTweetId: String?
     var mediaIds: [String] = []
     var privacyStatus: String?
+    var videoBytes: Int?
     var publishAt: Date?
     var tags: [String] = []
     var categoryId: String?

@@ -146,6 +146,7 @@ extension PlatformSandbox {
             var post = updated.post
             post.id = SandboxIds.videoId()
             post.createdAt = Date()
+            post.videoBytes = updated.receivedBytes
             await state.add(post)
             _ = await state.updateUpload(id: uploadId) { $0.videoId = post.id }
             return SandboxReply.json(.ok, videoResource(post))

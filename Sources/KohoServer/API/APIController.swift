@@ -70,12 +70,27 @@ enum APIController {
     static func edit(_ req: Request) async throws -> PostDTO {
         let user = try req.requireUser()
         let id = try postID(req)
-        guard let tag = req.headers.first(name: .ifMatch), let version = Int(tag.trimmingCharacters(in: CharacterSet(charactersIn: "\"W/ "))) else {
-            throw AppError(status: .preconditionRequired, message: "If-Match に編集を始めたときの version を指定してください")
-        }
+        let version = try ifMatchVersion(req)
         let action = try plannedAction(req)
         let post = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
         return try PostDTO(post, history: try await PostService.history(req, id))
+    }
+
+    /// `PUT /api/v1/posts/{id}/video`: the video file as the body; `If-Match` carries the version.
+    static func attachVideo(_ req: Request) async throws -> PostDTO {
+        let user = try req.requireUser()
+        let id = try postID(req)
+        let version = try ifMatchVersion(req)
+        let data = req.body.data.map { Data(buffer: $0) } ?? Data()
+        let post = try await PostVideo.attach(req, user, id, data, expectedVersion: version)
+        return try PostDTO(post, history: try await PostService.history(req, id))
+    }
+
+    static func ifMatchVersion(_ req: Request) throws -> Int {
+        guard let tag = req.headers.first(name: .ifMatch), let version = Int(tag.trimmingCharacters(in: CharacterSet(charactersIn: "\"W/ "))) else {
+            throw AppError(status: .preconditionRequired, message: "If-Match に編集を始めたときの version を指定してください")
+        }
+        return version
     }
 
     struct CalendarDay: Content {

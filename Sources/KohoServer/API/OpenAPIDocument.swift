@@ -82,7 +82,24 @@ components:
         author: { type: string }
         createdAt: { type: string, format: date-time }
         updatedAt: { type: string, format: date-time }
+        platformPostId: { type: string, nullable: true, description: 発信後、プラットフォームが付けた投稿のID }
+        platformURL: { type: string, nullable: true, description: 発信後、投稿の公開URL }
+        publishMessage: { type: string, nullable: true, description: 発信を保留・失敗した理由（担当者向け） }
+        videoSHA256: { type: string, nullable: true, description: YouTube の投稿に添付した動画の SHA-256 }
+        videoBytes: { type: integer, nullable: true, description: 添付した動画の大きさ（バイト） }
         history: { type: array, items: { $ref: '#/components/schemas/HistoryItem' } }
+        attempts: { type: array, items: { $ref: '#/components/schemas/PublishAttempt' } }
+    PublishAttempt:
+      type: object
+      required: [number, startedAt, outcome, message]
+      properties:
+        number: { type: integer }
+        startedAt: { type: string, format: date-time }
+        finishedAt: { type: string, format: date-time, nullable: true }
+        outcome: { type: string, enum: [pending, published, unknown, found, absent, notDone, refused, dryRun] }
+        platformPostId: { type: string, nullable: true }
+        platformURL: { type: string, nullable: true }
+        message: { type: string }
     StepBody:
       type: object
       properties:
@@ -146,6 +163,25 @@ paths:
         "403": { $ref: '#/components/responses/Forbidden' }
         "409": { $ref: '#/components/responses/Conflict' }
         "422": { $ref: '#/components/responses/Violations' }
+        "428": { description: If-Match がない }
+  /posts/{id}/video:
+    parameters: [{ $ref: '#/components/parameters/PostID' }]
+    put:
+      summary: YouTube の投稿に動画を添付（承認済みなら承認待ちに戻る）。動画のない YouTube の投稿は提出できない
+      parameters: [{ name: If-Match, in: header, required: true, schema: { type: string }, description: 添付を始めたときの version }]
+      requestBody:
+        required: true
+        description: 動画ファイルそのもの（MP4・MOV・WebM・AVI・MPEG、512MB まで）
+        content: { video/*: { schema: { type: string, format: binary } }, application/octet-stream: { schema: { type: string, format: binary } } }
+      responses:
+        "200": { $ref: '#/components/responses/PostWithHistory' }
+        "400": { description: 本文が空 }
+        "401": { $ref: '#/components/responses/Unauthorized' }
+        "403": { $ref: '#/components/responses/Forbidden' }
+        "404": { $ref: '#/components/responses/NotFound' }
+        "409": { $ref: '#/components/responses/Conflict' }
+        "413": { description: 512MB を超える }
+        "422": { description: 動画として読めない、または YouTube の投稿ではない }
         "428": { description: If-Match がない }
   /posts/{id}/submit:
     parameters: [{ $ref: '#/components/parameters/PostID' }]

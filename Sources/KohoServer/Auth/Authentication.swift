@@ -57,6 +57,15 @@ struct CSRFMiddleware: AsyncMiddleware {
     }
 }
 
+/// Reads the whole body before the middleware after it: Vapor collects a route's body only when its handler runs.
+struct CollectBodyMiddleware: AsyncMiddleware {
+    let maxBytes: Int
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        if req.body.data == nil { _ = try await req.body.collect(max: maxBytes).get() }
+        return try await next.respond(to: req)
+    }
+}
+
 /// API requests carry `Authorization: Bearer <token>`; only the token's SHA-256 is looked up.
 struct BearerUserMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {

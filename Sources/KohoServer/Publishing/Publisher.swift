@@ -508,12 +508,20 @@ final class Publisher: Sendable {
         }
     }
 
-    /// The video of a YouTube post: `<data-dir>/videos/<post-id>.mp4`; against a sandbox, a stand-in when there is none.
+    /// The video attached to a YouTube post, as the chief approved it.
     private func video(for post: Post) throws -> Data {
-        let file = publishing.dataDirectory.appendingPathComponent("videos").appendingPathComponent("\(post.id!.uuidString.lowercased()).mp4")
-        if let data = FileManager.default.contents(atPath: file.path), !data.isEmpty { return data }
-        if publishing.mode.isSandbox { return Data("koho sandbox video \(post.id!.uuidString)".utf8) }
-        throw HoldReason("動画ファイルがありません。\(file.path) に置いてから、もう一度予約してください。")
+        guard let file = post.videoFile else {
+            throw HoldReason("動画ファイルが添付されていません。投稿のページから動画を添付し、もう一度提出してください。")
+        }
+        let url = PostVideo.url(publishing.dataDirectory, file: file)
+        guard let data = FileManager.default.contents(atPath: url.path), !data.isEmpty else {
+            throw HoldReason("添付された動画ファイル（\(file)）がサーバーにありません。動画を添付し直してください。")
+        }
+        // The name is the content's SHA-256: a file changed on disk is not the video the chief approved.
+        guard file.hasPrefix(Secrets.sha256Hex(data)) else {
+            throw HoldReason("動画ファイル（\(file)）の内容が添付したときと違います。動画を添付し直してください。")
+        }
+        return data
     }
 
     /// The post id of an X status URL.

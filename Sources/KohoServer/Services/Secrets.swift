@@ -2,8 +2,10 @@ import Crypto
 import Foundation
 
 enum Secrets {
-    static func sha256Hex(_ s: String) -> String {
-        SHA256.hash(data: Data(s.utf8)).map { String(format: "%02x", $0) }.joined()
+    static func sha256Hex(_ s: String) -> String { sha256Hex(Data(s.utf8)) }
+
+    static func sha256Hex(_ data: Data) -> String {
+        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
     /// A random token for links and API use: 32 bytes, base64url without padding.

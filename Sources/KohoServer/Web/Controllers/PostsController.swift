@@ -92,16 +92,25 @@ enum PostsController {
         case .answered(let response): return response
         case .action(let a): action = a
         }
+        let post: Post
         do {
-            let post = try await PostService.create(req, user, action)
-            if form.intent == "submit" {
-                _ = try await PostService.transition(req, user, post.id!, .submit, expectedVersion: post.lockVersion, reason: "")
-            }
-            return req.redirect(to: SiteURL.post(post.id!).path, redirectType: .normal)
+            post = try await PostService.create(req, user, action)
         } catch let e as AppError where !e.violations.isEmpty {
             model.refused = e.violations
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
         }
+        if form.intent == "submit" {
+            do {
+                _ = try await PostService.transition(req, user, post.id!, .submit, expectedVersion: post.lockVersion, reason: "")
+            } catch let e as AppError where !e.violations.isEmpty {
+                // The draft is saved; the form now edits it, so that sending it again makes no second post.
+                model.editing = post
+                model.form.version = post.lockVersion
+                model.refused = e.violations
+                return Layout.response(ComposeView.page(PageFrame(req, title: "投稿の編集"), model), status: .unprocessableEntity)
+            }
+        }
+        return req.redirect(to: SiteURL.post(post.id!).path, redirectType: .normal)
     }
 
     enum FormReading {
@@ -164,6 +173,21 @@ enum PostsController {
             model.refused = e.violations
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
         }
+    }
+
+    struct VideoForm: Content {
+        var version: Int?
+        var video: File?
+    }
+
+    static func attachVideo(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let id = try postID(req)
+        let form = try req.content.decode(VideoForm.self)
+        guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
+        guard let file = form.video else { throw AppError.badRequest("動画ファイルを選んでください") }
+        _ = try await PostVideo.attach(req, user, id, Data(buffer: file.data), expectedVersion: version)
+        return req.redirect(to: SiteURL.post(id).path, redirectType: .normal)
     }
 
     struct StepForm: Content {

@@ -6,7 +6,7 @@ enum ComposeView {
     struct Model {
         let user: User
         var form: PostsController.ComposeForm
-        let editing: Post?
+        var editing: Post?
         var check: (CheckResult, Date)?
         /// What the policy refused when saving or submitting.
         var refused: [Violation] = []
@@ -74,12 +74,18 @@ enum ComposeView {
             .button("確認", name: "intent", value: "check"),
             .text(" "),
             .button(m.editing == nil ? "下書きとして保存" : "変更を保存", name: "intent", value: "save"),
-            m.editing == nil ? .group([.text(" "), .button("保存して提出", name: "intent", value: "submit")]) : .empty,
+            m.editing == nil && account.platform != .youtube ? .group([.text(" "), .button("保存して提出", name: "intent", value: "submit")]) : .empty,
         ]))
+        if account.platform == .youtube, m.editing == nil {
+            fields.append(.tag("p", [], text: "YouTubeの投稿は、下書きを保存した後、投稿のページで動画ファイルを添付してから提出します。"))
+        }
         var content: [BodyNode] = []
         if let e = m.inputError { content.append(.tag("p", [Attr("class", "error"), Attr("role", "alert")], text: "入力の誤り: \(e)")) }
         if let (result, at) = m.check { content.append(checkResult(result, at, account, policy)) }
-        if !m.refused.isEmpty { content.append(.violations(m.refused)) }
+        if !m.refused.isEmpty {
+            if m.editing?.state == .draft { content.append(.tag("p", [Attr("role", "status")], text: "下書きとして保存しましたが、提出できませんでした。")) }
+            content.append(.violations(m.refused))
+        }
         if m.editing?.state == .scheduled {
             content.append(.tag("p", [Attr("class", "warn")], text: "承認済みの投稿を編集すると、承認待ちに戻ります。"))
         }
@@ -146,6 +152,7 @@ enum PostView {
             content.append(.tag("h2", [], text: "\(policy.ownerRole.title)の承認が必要な理由"))
             content.append(.tag("ul", [], p.reasons.map { .tag("li", [], text: $0) }))
         }
+        if account?.platform == .youtube { content.append(video(f, m)) }
         content.append(ConnectionViews.publishing(p, attempts: m.attempts))
         content.append(.tag("h2", [], text: "操作"))
         content.append(actions(f, m))
@@ -154,6 +161,27 @@ enum PostView {
             [.text(JapaneseTime.display($0.at)), .text($0.actor), .text($0.action), .text($0.detail), .text($0.reason)]
         }))
         return Layout.page(f, content)
+    }
+
+    /// A YouTube post's video: what is attached, and a form to attach one while the post may change.
+    static func video(_ f: PageFrame, _ m: Model) -> BodyNode {
+        let p = m.post
+        var items: [BodyNode] = [.tag("h2", [], text: "動画")]
+        if let file = p.videoFile {
+            items.append(.tag("p", [], text: "添付済み: \(p.videoBytes ?? 0) バイト（SHA-256 \(file.prefix { $0 != "." })）"))
+        } else {
+            items.append(.tag("p", [Attr("class", "warn")], text: "動画ファイルが添付されていません。提出する前に添付してください。"))
+        }
+        if p.state.isEditable, m.user.mayAct(on: p.account) {
+            let note = p.state == .scheduled || p.state == .submitted ? "添付し直すと、\(f.policy.ownerRole.title)の承認をもう一度受けます。" : nil
+            items.append(.tag("form", [Attr("method", "post"), Attr("action", SiteURL.postVideo(p.id!).path), Attr("enctype", "multipart/form-data")], [
+                .csrf(f.csrf), .hidden("version", String(p.lockVersion)),
+                .field("動画ファイル（MP4・MOV・WebM・AVI・MPEG、\(PostVideo.maxBytes / 1024 / 1024)MBまで）", name: "video", type: "file",
+                       required: true, hint: note, extra: [Attr("accept", "video/*")]),
+                .button(p.videoFile == nil ? "動画を添付する" : "動画を差し替える"),
+            ]))
+        }
+        return .tag("section", [Attr("aria-label", "動画")], items)
     }
 
     static func actions(_ f: PageFrame, _ m: Model) -> BodyNode {
