@@ -161,6 +161,23 @@ final class PublisherFaultTests: PublisherTestCase {
 }
 
 final class PublisherBehaviourTests: PublisherTestCase {
+    /// An X token that is about to lapse is renewed before the call, not after the platform refuses it.
+    func testATokenNearItsExpiryIsRefreshedFirst() async throws {
+        await sandbox.setFaults(SandboxFaults())
+        let found = try await ConnectionService.find("kodaira_tokyo", on: app.db)
+        let c = try XCTUnwrap(found)
+        c.expiresAt = Date().addingTimeInterval(60)
+        try await c.save(on: app.db)
+        let id = try await schedule(PostFactory.fields(3, account: 0))
+        try await waitFor { try await Post.find(UUID(uuidString: id)!, on: self.app.db)?.state == .published }
+        let refreshed = try await AuditEntry.query(on: app.db).filter(\.$action == "account.refresh").all()
+        XCTAssertEqual(refreshed.map(\.subject), ["account:kodaira_tokyo"])
+        let renewed = try await ConnectionService.find("kodaira_tokyo", on: app.db)?.expiresAt
+        XCTAssertGreaterThan(try XCTUnwrap(renewed), Date().addingTimeInterval(3600))
+        let attempts = try await PublishAttempt.query(on: app.db).filter(\.$postID == UUID(uuidString: id)!).all()
+        XCTAssertEqual(attempts.map(\.outcome), [.published], "one call, not a refused one first")
+    }
+
     func testRevokedTokenMarksTheAccountNeedsReconnecting() async throws {
         // Facebook has no refresh token: the revoke stops the account at once; X refreshes once, and the
         // refresh is refused too, so it stops as well.

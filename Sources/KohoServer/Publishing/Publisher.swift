@@ -174,6 +174,11 @@ final class Publisher: Sendable {
             case .success(let c):
                 creds = c
             }
+            // A token about to lapse is renewed before the call rather than after the platform refuses it.
+            if !refreshed, creds.refreshToken != nil, let expires = creds.expiresAt, expires <= wallNow.addingTimeInterval(Self.refreshMargin) {
+                refreshed = true
+                if try await refresh(creds) { continue }
+            }
             do {
                 switch try await publishOnce(post, action, account, payload, creds) {
                 case .done: return
@@ -342,6 +347,9 @@ final class Publisher: Sendable {
         let raw = settings.retryBaseSeconds * pow(2, Double(min(n, 20) - 1))
         return min(raw, settings.retryMaxSeconds) * Double.random(in: 0.5...1.0)
     }
+
+    /// How long before its expiry an access token is renewed.
+    static let refreshMargin: TimeInterval = 5 * 60
 
     private func refresh(_ c: Credentials) async throws -> Bool {
         guard let refresh = c.refreshToken, let oauth = publishing.gateway.oauth(c.platform) else { return false }
