@@ -42,10 +42,7 @@ enum APIController {
         return try await q.limit(500).all().map { try PostDTO($0) }
     }
 
-    static func postID(_ req: Request) throws -> UUID {
-        guard let s = req.parameters.get("id"), let id = UUID(uuidString: s) else { throw AppError.notFound("投稿が見つかりません") }
-        return id
-    }
+    static func postID(_ req: Request) throws -> UUID { try PostsController.postID(req) }
 
     static func show(_ req: Request) async throws -> PostDTO {
         _ = try req.requireUser()
