@@ -26,7 +26,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// ISO form, `2026-11-25`.
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        JapaneseTime.pad(year, 4) + "-" + JapaneseTime.pad(month) + "-" + JapaneseTime.pad(day)
     }
 
     public static func isLeapYear(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }

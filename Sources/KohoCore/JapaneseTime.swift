@@ -8,7 +8,7 @@ public enum JapaneseTime {
     /// `2026年11月25日(水) 09:00`, in the given zone (Tokyo unless a policy says otherwise).
     public static func display(_ instant: Date, in zone: TimeZone = tokyo) -> String {
         let (d, minutes) = local(instant, zone)
-        return "\(d.year)年\(d.month)月\(d.day)日(\(weekdayKanji[d.weekday])) " + String(format: "%02d:%02d", minutes / 60, minutes % 60)
+        return "\(d.year)年\(d.month)月\(d.day)日(\(weekdayKanji[d.weekday])) " + pad(minutes / 60) + ":" + pad(minutes % 60)
     }
 
     /// `2026年11月25日(水)`.
@@ -17,6 +17,12 @@ public enum JapaneseTime {
     }
 
     /// ISO 8601 with the zone's offset, e.g. `2026-11-26T08:30:00+09:00`.
+    /// A non-negative number in at least `width` digits, with leading zeros (String(format:) is slow on Linux).
+    static func pad(_ n: Int, _ width: Int = 2) -> String {
+        let digits = String(n)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+    }
+
     public static func iso8601(_ instant: Date, in zone: TimeZone = tokyo) -> String {
         // Written by hand: a formatter per call costs more than the rest of an API answer.
         let offset = zone.secondsFromGMT(for: instant)
@@ -24,8 +30,8 @@ public enum JapaneseTime {
         let day = Int((Double(secs) / 86400).rounded(.down))
         let d = CivilDate(dayNumber: day)
         let t = secs - day * 86400
-        let zoneText = offset == 0 ? "Z" : String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", abs(offset) / 3600, abs(offset) % 3600 / 60)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", d.year, d.month, d.day, t / 3600, t % 3600 / 60, t % 60) + zoneText
+        let zoneText = offset == 0 ? "Z" : (offset < 0 ? "-" : "+") + pad(abs(offset) / 3600) + ":" + pad(abs(offset) % 3600 / 60)
+        return pad(d.year, 4) + "-" + pad(d.month) + "-" + pad(d.day) + "T" + pad(t / 3600) + ":" + pad(t % 3600 / 60) + ":" + pad(t % 60) + zoneText
     }
 
     /// Accepts `YYYY-MM-DDTHH:MM[:SS[.fff]]` followed by an offset, `Z`, or nothing: a time without
