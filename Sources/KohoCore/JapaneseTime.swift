@@ -3,7 +3,7 @@ import Foundation
 /// How Koho writes instants for its users and for other tools.
 public enum JapaneseTime {
     public static let tokyo = TimeZone(identifier: "Asia/Tokyo")!
-    static let weekdayKanji = ["日", "月", "火", "水", "木", "金", "土"]
+    public static let weekdayKanji = ["日", "月", "火", "水", "木", "金", "土"]
 
     /// `2026年11月25日(水) 09:00`, in the given zone (Tokyo unless a policy says otherwise).
     public static func display(_ instant: Date, in zone: TimeZone = tokyo) -> String {

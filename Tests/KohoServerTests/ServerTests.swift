@@ -431,6 +431,28 @@ final class WebTests: KohoTestCase {
         try await assertEqual(try await Post.query(on: app.db).count(), 0)
     }
 
+    /// The month calendar is a grid of weeks from Sunday: operating hours, why a day is closed, and the posts of the day.
+    func testTheMonthCalendarShowsWeeksHolidaysAndPosts() async throws {
+        let t = try await addStandardUsers()
+        let r = try await createPost(t.staff, #"{"account":"hisyo_kodaira_tokyo","category":"市長","text":"市長メッセージ","scheduledAt":"2026-11-27T09:30:00+09:00"}"#)
+        try await api(.POST, "/posts/\(postID(r))/submit", token: t.staff)
+        let web = WebClient(app)
+        try await web.login("kansa", password)
+        try await web.get("/calendar?month=2026-11")
+        let body = web.lastBody
+        XCTAssertTrue(body.contains("<th scope=\"col\">日</th><th scope=\"col\">月</th>"))
+        // 2026-11-01 is a Sunday: five weeks, no blank lead.
+        XCTAssertEqual(body.components(separatedBy: "<tbody>")[1].components(separatedBy: "<tr>").count - 1, 5)
+        XCTAssertTrue(body.contains("休み（勤労感謝の日）"))
+        XCTAssertTrue(body.contains("休み（日曜日）") && body.contains("休み（土曜日）"))
+        XCTAssertTrue(body.contains("運用 08:30〜17:15"))
+        XCTAssertTrue(body.contains(#"<td aria-current="date"><p class="day"><strong>25日（今日）</strong>"#))
+        let day27 = try XCTUnwrap(body.range(of: "<strong>27日</strong>"))
+        let day28 = try XCTUnwrap(body.range(of: "<strong>28日</strong>"))
+        let cell = body[day27.upperBound..<day28.lowerBound]
+        XCTAssertTrue(cell.contains("09:30 東京都小平市市長室（予約済み）"), String(cell))
+    }
+
     /// 保存して提出 that saves but cannot submit leaves one draft, and the form that comes back edits that draft.
     func testSaveAndSubmitThatCannotSubmitKeepsOneDraft() async throws {
         _ = try await addStandardUsers()

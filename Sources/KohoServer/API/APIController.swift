@@ -120,7 +120,7 @@ enum APIController {
         guard let cal = req.koho.cityCalendar else { throw AppError.notFound() }
         let days = month.days.map { d -> CalendarDay in
             let w = cal.window(on: d)
-            return CalendarDay(date: d.description, operating: w != nil, closedReason: cal.closedReason(on: d).map(describe),
+            return CalendarDay(date: d.description, operating: w != nil, closedReason: cal.closedReason(on: d).map { describe($0, on: d) },
                                opens: w.map { JapaneseTime.iso8601($0.start) }, closes: w.map { JapaneseTime.iso8601($0.end) })
         }
         let (start, end) = month.range(cal)
@@ -131,9 +131,9 @@ enum APIController {
                                                              scheduledAt: JapaneseTime.iso8601($0.scheduledAt!)) })
     }
 
-    static func describe(_ r: OperatingCalendar.ClosedReason) -> String {
+    static func describe(_ r: OperatingCalendar.ClosedReason, on date: CivilDate) -> String {
         switch r {
-        case .weekday: return "土日"
+        case .weekday: return "\(JapaneseTime.weekdayKanji[date.weekday])曜日"
         case .nationalHoliday(let n): return n
         case .closure(let n): return n
         }

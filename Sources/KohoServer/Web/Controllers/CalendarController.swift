@@ -9,7 +9,8 @@ enum CalendarController {
         let data = try await APIController.calendarMonth(req, month)
         let ids = data.posts.compactMap { UUID(uuidString: $0.id) }
         let posts = ids.isEmpty ? [] : try await Post.query(on: req.db).filter(\.$id ~~ ids).all()
-        return Layout.response(CalendarView.page(PageFrame(req, title: "カレンダー \(month.year)年\(month.month)月"), month, data, posts))
+        return Layout.response(CalendarView.page(PageFrame(req, title: "カレンダー \(month.year)年\(month.month)月"), month, data, posts,
+                                                     today: JapaneseTime.localDate(req.koho.now)))
     }
 }
 
@@ -17,22 +18,36 @@ enum CalendarView {
     /// `09:00` out of an ISO 8601 time with its offset.
     static func clock(_ iso: String) -> String { String(iso.dropFirst(11).prefix(5)) }
 
-    static func page(_ f: PageFrame, _ month: MonthParam, _ data: APIController.CalendarMonth, _ posts: [Post]) -> HTML {
+    /// The month as a wall calendar: a row per week from Sunday, each day with its hours (or why it is closed)
+    /// and the posts due that day.
+    static func page(_ f: PageFrame, _ month: MonthParam, _ data: APIController.CalendarMonth, _ posts: [Post], today: CivilDate) -> HTML {
         let byDay = Dictionary(grouping: posts) { JapaneseTime.localDate($0.scheduledAt!).description }
-        let rows: [[BodyNode]] = data.days.map { d in
+        let cells: [BodyNode] = data.days.map { d in
             let date = CivilDate(string: d.date)!
             let status: BodyNode = d.operating
-                ? .text("運用日 \(d.opens.map(clock) ?? "")〜\(d.closes.map(clock) ?? "")")
-                : .tag("span", [Attr("class", "holiday")], text: "休み（\(d.closedReason ?? "")）")
+                ? .tag("p", [], text: "運用 \(d.opens.map(clock) ?? "")〜\(d.closes.map(clock) ?? "")")
+                : .tag("p", [Attr("class", "holiday")], text: "休み（\(d.closedReason ?? "")）")
             let items = (byDay[d.date] ?? []).sorted { $0.scheduledAt! < $1.scheduledAt! }
-            let list: BodyNode = items.isEmpty ? .text("") : .tag("ul", [], items.map { p in
+            let list: BodyNode = items.isEmpty ? .empty : .tag("ul", [], items.map { p in
                 .tag("li", [], [.link(.post(p.id!), "\(JapaneseTime.display(p.scheduledAt!).suffix(5)) \(f.policy.account(p.account)?.displayName ?? p.account)（\(p.state.displayName)）")])
             })
-            return [.text(JapaneseTime.displayDate(date)), status, list]
+            var attrs = d.operating ? [] : [Attr("class", "closed")]
+            if date == today { attrs.append(Attr("aria-current", "date")) }
+            return .tag("td", attrs, [
+                .tag("p", [Attr("class", "day")], [.tag("strong", [], text: "\(date.day)日" + (date == today ? "（今日）" : ""))]), status, list,
+            ])
         }
+        let lead = CivilDate(string: data.days[0].date)!.weekday
+        var slots = Array(repeating: BodyNode.tag("td", [], []), count: lead) + cells
+        slots += Array(repeating: BodyNode.tag("td", [], []), count: (7 - slots.count % 7) % 7)
+        let weeks = stride(from: 0, to: slots.count, by: 7).map { BodyNode.tag("tr", [], Array(slots[$0..<$0 + 7])) }
         return Layout.page(f, [
             .tag("p", [], [.link(.calendar(month.previous.description), "前の月"), .text("　"), .link(.calendar(month.next.description), "次の月")]),
-            .table(["日付", "運用", "予約・承認待ちの投稿"], rows, caption: "\(month.year)年\(month.month)月の運用日と投稿"),
+            .tag("table", [Attr("class", "month")], [
+                .tag("caption", [], text: "\(month.year)年\(month.month)月の運用日と予約・承認待ちの投稿"),
+                .tag("thead", [], [.tag("tr", [], JapaneseTime.weekdayKanji.map { .tag("th", [Attr("scope", "col")], text: $0) })]),
+                .tag("tbody", [], weeks),
+            ]),
             .tag("h2", [], text: "カレンダーの購読（iCalendar）"),
             .tag("ul", [], f.policy.accounts.map { a in .tag("li", [], [.link(.ics(a.id), "\(a.displayName)（\(a.platform.displayName)）")]) }),
         ])
