@@ -213,6 +213,7 @@ final class PublisherBehaviourTests: PublisherTestCase {
         try await web.login("kacho", password)
         try await web.get("/")
         XCTAssertTrue(web.lastBody.contains("要再接続"), "the dashboard tells the chief")
+        XCTAssertTrue(web.lastBody.contains("発信に対応が必要な投稿（2件）"), "and lists the posts it holds")
         try await web.get("/accounts")
         XCTAssertTrue(web.lastBody.contains("要再接続"))
         XCTAssertFalse(web.lastBody.contains("sandbox-token"), "no token on a page")

@@ -11,6 +11,8 @@ enum DashboardController {
         let waiting: [Post]
         /// Emergencies outside the operating hours, shown to the chief at once whether or not they wait for approval.
         let emergencies: [Post]
+        /// Posts the publisher failed or holds (with its message), for the staff to act on.
+        let needingAction: [Post]
         let now: Date
     }
 
@@ -27,8 +29,12 @@ enum DashboardController {
         let waiting = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).all()
         let emergencies = try await Post.query(on: req.db).filter(\.$usesHoursException == true)
             .filter(\.$state ~~ [.submitted, .scheduled]).sort(\.$scheduledAt).all()
+        let needingAction = try await Post.query(on: req.db).group(.or) { any in
+            any.filter(\.$state == .failed)
+            any.group(.and) { $0.filter(\.$state == .publishing).filter(\.$publishMessage != nil) }
+        }.sort(\.$updatedAt, .descending).limit(50).all()
         let model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting,
-                          emergencies: emergencies, now: now)
+                          emergencies: emergencies, needingAction: needingAction, now: now)
         let frame = PageFrame(req, title: "ダッシュボード")
         let stopped = frame.user?.role == .chief ? try await ConnectionViews.stopped(req) : []
         return Layout.response(DashboardView.page(frame, model, notice: ConnectionViews.notice(stopped, policy: frame.policy)))
@@ -47,6 +53,15 @@ enum DashboardView {
             m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
                 .tag("h2", [], text: "運用時間外の緊急の投稿（\(m.emergencies.count)件）"),
                 PostListView.table(m.emergencies, policy: f.policy),
+            ]),
+            m.needingAction.isEmpty ? .empty : .tag("section", [Attr("class", "warn")], [
+                .tag("h2", [], text: "発信に対応が必要な投稿（\(m.needingAction.count)件）"),
+                .tag("ul", [], m.needingAction.map { p in
+                    .tag("li", [], [
+                        .link(.post(p.id!), "\(f.policy.account(p.account)?.displayName ?? p.account)（\(p.state.displayName)）"),
+                        .text(": \(p.publishMessage ?? "")"),
+                    ])
+                }),
             ]),
             .tag("h2", [], text: "今日の予約（\(m.today.count)件）"),
             PostListView.table(m.today, policy: f.policy),
