@@ -71,6 +71,26 @@ final class SetupAndAuthTests: KohoTestCase {
         _ = web
     }
 
+    /// A session left unused for two hours is logged out and the login page says why; using it keeps it alive.
+    func testAnIdleSessionIsLoggedOut() async throws {
+        try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
+        let web = WebClient(app)
+        try await web.login("tanaka", password)
+        for _ in 0..<3 {
+            clock.advance(119 * 60)
+            try await assertEqual(try await web.get("/").status, .ok, "in use, the session stays")
+        }
+        clock.advance(121 * 60)
+        let res = try await web.get("/")
+        XCTAssertEqual(res.status, .seeOther)
+        XCTAssertEqual(res.headers.first(name: .location), "/login?expired=1")
+        try await web.get("/login?expired=1")
+        XCTAssertTrue(web.lastBody.contains("操作のないまま2時間が過ぎたため、ログアウトしました"))
+        try await assertEqual(try await web.get("/").status, .seeOther, "the old session is gone")
+        try await web.login("tanaka", password)
+        try await assertEqual(try await web.get("/").status, .ok)
+    }
+
     func testTOTPSecondFactor() async throws {
         // RFC 6238 appendix B, SHA-1, truncated to six digits.
         XCTAssertEqual(TOTP.code(secret: Base32.encode(Array("12345678901234567890".utf8)), counter: 59 / 30), "287082")
@@ -281,6 +301,7 @@ final class SchedulingTests: KohoTestCase {
         try await chief.get("/")
         XCTAssertTrue(chief.lastBody.contains("現在は運用時間内です（2026年11月25日(水) 17:15 まで）。次の運用開始: 2026年11月26日(木) 08:30"), chief.lastBody)
         clock.advance(3 * 86400) // Saturday 2026-11-28 10:00
+        try await chief.login("kacho", password) // days later: the idle session has ended
         try await chief.get("/")
         XCTAssertTrue(chief.lastBody.contains("現在は運用時間外です。次の運用開始: 2026年11月30日(月) 08:30"), chief.lastBody)
     }
@@ -643,6 +664,16 @@ final class ServerCommandTests: XCTestCase {
         let broken = try koho(["audit", "verify"] + d)
         XCTAssertEqual(broken.status, 1)
         XCTAssertTrue(broken.out.contains("#2"), broken.out)
+    }
+
+    func testServeRefusesBadSettingsBeforeStarting() throws {
+        let d = ["--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("koho-cli-\(UUID().uuidString)").path]
+        let idle = try koho(["serve", "--session-idle-minutes", "0"] + d)
+        XCTAssertEqual(idle.status, 2)
+        XCTAssertTrue(idle.err.contains("--session-idle-minutes"), idle.err)
+        let lease = try koho(["serve", "--lease-seconds", "5", "--call-timeout-seconds", "20"] + d)
+        XCTAssertEqual(lease.status, 2)
+        XCTAssertTrue(lease.err.contains("--lease-seconds"), lease.err)
     }
 }
 

@@ -19,6 +19,8 @@ public struct KohoConfig: Sendable {
     public var environment: Environment
     /// Reverts every migration before migrating: tests start each case on an empty database.
     public var resetDatabase = false
+    /// A web session left unused this long is logged out (an office PC left signed in).
+    public var sessionIdleLimit: TimeInterval = 2 * 3600
     /// Marks the session cookie Secure, for a server reached over HTTPS (behind a TLS proxy).
     public var secureCookies = false
     /// The platforms to publish to; nil (the other commands, most tests) means no platforms and no publisher.

@@ -21,21 +21,44 @@ extension Request {
 /// Set on requests that went through the sessions middleware; only those may touch `req.session`.
 struct InSessionRoutes: StorageKey { typealias Value = Bool }
 
-/// Logs in the user of the session cookie, if any.
+/// Set when a request came with a session that had been idle too long, so the login page can say why.
+struct SessionExpired: StorageKey { typealias Value = Bool }
+
+/// Logs in the user of the session cookie, if any, unless the session has been idle past the limit.
 struct SessionUserMiddleware: AsyncMiddleware {
+    /// The last-used time is written back at most this often, so that browsing is not a stream of writes.
+    static let seenResolution: TimeInterval = 60
+
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
         req.storage[InSessionRoutes.self] = true
-        if let s = req.session.data["uid"], let id = UUID(uuidString: s), let user = try await User.find(id, on: req.db) {
-            req.auth.login(user)
+        if let s = req.session.data["uid"], let id = UUID(uuidString: s) {
+            let now = req.koho.now.timeIntervalSince1970
+            let seen = req.session.data["seen"].flatMap(Double.init)
+            if let seen, now - seen > req.koho.config.sessionIdleLimit {
+                // A fresh, empty session in its place: the page answered may still need one (the login form's CSRF token).
+                if let old = req.session.id { try await req.application.sessions.driver.deleteSession(old, for: req).get() }
+                req.session.id = nil
+                req.session.data = SessionData()
+                req.storage[SessionExpired.self] = true
+            } else if let user = try await User.find(id, on: req.db) {
+                req.auth.login(user)
+                if seen.map({ now - $0 >= Self.seenResolution }) ?? true { SessionUserMiddleware.markSeen(req) }
+            }
         }
         return try await next.respond(to: req)
+    }
+
+    static func markSeen(_ req: Request) {
+        req.session.data["seen"] = String(Int(req.koho.now.timeIntervalSince1970))
     }
 }
 
 /// Web pages behind login; a user the chief requires to use TOTP is sent to set it up first.
 struct RequireWebUserMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        guard let user = req.currentUser else { return req.redirect(to: SiteURL.login.path) }
+        guard let user = req.currentUser else {
+            return req.redirect(to: SiteURL.login.path + (req.storage[SessionExpired.self] == true ? "?expired=1" : ""))
+        }
         let allowed = [SiteURL.totp.path, SiteURL.logout.path]
         if user.totpRequired, !user.totpEnabled, !allowed.contains(req.url.path) {
             return req.redirect(to: SiteURL.totp.path)

@@ -34,6 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "待ち受けるポート") var port: Int = 8080
     @ArgumentParser.Option(name: .long, help: "待ち受けるホスト名") var hostname: String = "127.0.0.1"
     @ArgumentParser.Flag(name: .long, help: "セッションの cookie に Secure を付ける（HTTPS で公開するとき）") var secureCookies = false
+    @ArgumentParser.Option(name: .long, help: "操作のないままこの分数が過ぎたログインを終える") var sessionIdleMinutes: Int = 120
     @ArgumentParser.Option(name: .long, help: "別に起動したサンドボックス（koho sandbox）のURL。省略時、実プラットフォームの資格情報がなければ内蔵のサンドボックスを起動する")
     var sandboxURL: String?
     @ArgumentParser.Flag(name: .long, help: "試験運転: プラットフォームへの発信だけを行わない") var dryRun = false
@@ -50,6 +51,8 @@ struct ServeCommand: AsyncParsableCommand {
         config.environment = env
         config.logLevel = .info
         config.secureCookies = secureCookies
+        guard sessionIdleMinutes >= 1 else { throw CLIInputError("--session-idle-minutes は1以上にしてください") }
+        config.sessionIdleLimit = TimeInterval(sessionIdleMinutes * 60)
         if let sandboxURL {
             config.platforms = .sandbox(url: sandboxURL)
         } else {

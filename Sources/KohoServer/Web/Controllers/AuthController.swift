@@ -14,7 +14,10 @@ enum AuthController {
     }
 
     static func loginPage(_ req: Request) async throws -> Response {
-        LoginPage.render(req, message: nil)
+        guard req.query[String.self, at: "expired"] != nil else { return LoginPage.render(req, message: nil) }
+        let hours = Int(req.koho.config.sessionIdleLimit / 3600), minutes = Int(req.koho.config.sessionIdleLimit) % 3600 / 60
+        let limit = hours > 0 ? "\(hours)時間" + (minutes > 0 ? "\(minutes)分" : "") : "\(minutes)分"
+        return LoginPage.render(req, message: "操作のないまま\(limit)が過ぎたため、ログアウトしました。もう一度ログインしてください。")
     }
 
     static func login(_ req: Request) async throws -> Response {
@@ -68,6 +71,7 @@ enum AuthController {
         req.session.data = SessionData()
         req.session.data["uid"] = try user.requireID().uuidString
         req.session.data["csrf"] = Secrets.randomToken()
+        SessionUserMiddleware.markSeen(req)
         try await AuditLog.append(req, actor: user.name, action: "login", subject: "user:\(user.name)")
         return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
     }
@@ -125,6 +129,7 @@ enum AuthController {
             return SetupPage.render(req, message: e.message)
         }
         req.session.data["uid"] = try user.requireID().uuidString
+        SessionUserMiddleware.markSeen(req)
         return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
     }
 
