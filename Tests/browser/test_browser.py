@@ -177,3 +177,29 @@ def test_compose_submit_and_approve(server, browser):
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "祝日" in body or "勤労感謝の日" in body or "元日" in body or "天皇誕生日" in body
     browser.save_screenshot(str(SHOTS / "calendar.png"))
+
+
+def test_youtube_video_is_attached_through_the_browser(server, browser, tmp_path):
+    base = server["base"]
+    added = subprocess.run([KOHO, "users", "add", "yamada", "--role", "staff", "--accounts", "UCp9YZtjCNcG0q3fQ1ln31Xg",
+                            "--data-dir", server["data"]], input=STAFF_PASSWORD + "\n", text=True, capture_output=True)
+    assert added.returncode == 0, added.stderr
+    login(browser, base, "yamada", STAFF_PASSWORD)
+    browser.get(base + "/posts/new")
+    Select(browser.find_element(By.NAME, "account")).select_by_value("UCp9YZtjCNcG0q3fQ1ln31Xg")
+    press(browser, "次へ")
+    Select(browser.find_element(By.NAME, "category")).select_by_value("①")
+    fill(browser, "title", "小平の紅葉")
+    fill(browser, "text", "市内の紅葉を紹介します。")
+    press(browser, "下書きとして保存")
+    assert "動画ファイルが添付されていません" in browser.find_element(By.TAG_NAME, "body").text
+
+    video = tmp_path / "kouyou.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64)
+    browser.find_element(By.NAME, "video").send_keys(str(video))
+    press(browser, "動画を添付する")
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert f"添付済み: {video.stat().st_size} バイト" in body, body
+    press(browser, "提出する")
+    assert "承認待ち" in browser.find_element(By.TAG_NAME, "body").text
+    logout(browser)
