@@ -1,50 +1,113 @@
-/// The policy written out for people, clause by clause.
+/// The policy written out for people, clause by clause: as an outline that a page lays out, and as plain text.
 public enum PolicySummary {
-    public static func text(_ p: Policy) -> String {
+    /// One rule of a platform, such as 返信（3(6)）: 行わない.
+    public struct Rule: Sendable {
+        public let label: String
+        public let clause: String?
+        public let value: String
+        /// A condition under the rule, such as the reason an exception needs.
+        public let note: String?
+    }
+
+    public struct CategoryLine: Sendable {
+        public let code: String
+        public let name: String
+        public let clause: String
+        /// What the category needs: a published source article (with its domains), the chief's judgement, the emergency exception.
+        public let conditions: [String]
+    }
+
+    public struct AccountSection: Sendable {
+        public let account: Account
+        public let categories: [CategoryLine]
+    }
+
+    public struct PlatformSection: Sendable {
+        public let platform: Platform
+        public let rules: [Rule]
+        public let accounts: [AccountSection]
+    }
+
+    public struct Outline: Sendable {
+        public let platforms: [PlatformSection]
+        /// Where the deletion grounds apply, as "account clause" pairs, and the grounds.
+        public let commentDeletionScope: String?
+        public let commentDeletionGrounds: [(number: String, description: String)]
+        public let disclaimers: [(clause: String, text: String)]
+    }
+
+    public static func outline(_ p: Policy) -> Outline {
         let checker = PolicyChecker(policy: p)
-        var s = "\(p.title)\n版: \(p.version)　施行: \(JapaneseTime.displayDate(p.effectiveDate))\n"
-        s += "\(p.organization.name) \(p.organization.department)　\(p.organization.website)\n"
-        s += "管理者: \(p.ownerRole.title)（\(p.ownerRole.clause)）\n"
-        for rules in p.platforms {
-            s += "\n■ \(rules.platform.displayName)\n"
-            s += "  担当: \(rules.staffRole.title)（\(rules.staffRole.clause)）\n"
-            s += "  運用時間（\(rules.hoursClause)）: \(checker.describe(rules.operatingHours))　\(rules.operatingHours.timeZone.identifier)\n"
-            if rules.hoursExceptionNeedsReason { s += "    緊急時等の例外は理由の記録が必要\n" }
+        let platforms = p.platforms.map { rules -> PlatformSection in
+            var items = [
+                Rule(label: "担当", clause: rules.staffRole.clause, value: rules.staffRole.title, note: nil),
+                Rule(label: "運用時間", clause: rules.hoursClause,
+                     value: "\(checker.describe(rules.operatingHours))　\(rules.operatingHours.timeZone.identifier)",
+                     note: rules.hoursExceptionNeedsReason ? "緊急時等の例外は理由の記録が必要" : nil),
+            ]
             let replies: String
             switch rules.replies {
             case .none: replies = "行わない"
             case .correctionOnly: replies = "訂正・釈明が必要な場合に限る"
             case .allowed: replies = "行う"
             }
-            s += "  返信（\(rules.repliesClause)）: \(replies)\n"
+            items.append(Rule(label: "返信", clause: rules.repliesClause, value: replies, note: nil))
+            let quotes: String
             switch rules.quotes {
-            case .none: s += "  引用（\(rules.quotesClause)）: 行わない\n"
-            case .allowed: s += "  引用（\(rules.quotesClause)）: 行う\n"
-            case .allowListed: s += "  引用（\(rules.quotesClause)）: 公式と確認できる機関のみ: \(rules.quoteAllowList.map { "@" + $0 }.joined(separator: ", "))\n"
+            case .none: quotes = "行わない"
+            case .allowed: quotes = "行う"
+            case .allowListed: quotes = "公式と確認できる機関のみ: \(rules.quoteAllowList.map { "@" + $0 }.joined(separator: ", "))"
             }
+            items.append(Rule(label: "引用", clause: rules.quotesClause, value: quotes, note: nil))
             if !rules.articleOrigins.isEmpty {
-                s += "  記事の出所（\(rules.articleOriginsClause ?? "")）: \(rules.articleOrigins.map(\.name).joined(separator: "、"))\n"
+                items.append(Rule(label: "記事の出所", clause: rules.articleOriginsClause ?? "", value: rules.articleOrigins.map(\.name).joined(separator: "、"), note: nil))
             }
-            s += "  停止・削除（\(rules.suspensionClause)）: " + (rules.suspensionRequiresPublishedReason ? "市ホームページに理由を明示した上で行う\n" : "理由の明示は不要\n")
-            for a in p.accounts where a.platform == rules.platform {
-                s += "  ● \(a.displayName)（\(a.handle)）\(a.url)　\(a.clause)\n"
+            items.append(Rule(label: "停止・削除", clause: rules.suspensionClause,
+                              value: rules.suspensionRequiresPublishedReason ? "市ホームページに理由を明示した上で行う" : "理由の明示は不要", note: nil))
+            let accounts = p.accounts.filter { $0.platform == rules.platform }.map { a in
+                AccountSection(account: a, categories: a.categories.map { c in
+                    var conditions: [String] = []
+                    if c.sourceArticle == .required { conditions.append("掲載済み記事が必要: \(c.sourceDomains.joined(separator: ", "))") }
+                    if c.chiefJudgement { conditions.append("\(p.ownerRole.title)の判断") }
+                    if c.emergencyEligible { conditions.append("緊急時は時間外可") }
+                    return CategoryLine(code: c.code, name: c.name, clause: c.clause, conditions: conditions)
+                })
+            }
+            return PlatformSection(platform: rules.platform, rules: items, accounts: accounts)
+        }
+        let deletion = p.commentDeletion
+        return Outline(
+            platforms: platforms,
+            commentDeletionScope: deletion.map { d in p.accounts.compactMap { a in d.clause(for: a).map { "\(a.displayName) \($0)" } }.joined(separator: "、") },
+            commentDeletionGrounds: deletion?.grounds.map { ($0.number, $0.description) } ?? [],
+            disclaimers: p.disclaimers.map { ($0.clause, $0.text) })
+    }
+
+    public static func text(_ p: Policy) -> String {
+        let o = outline(p)
+        var s = "\(p.title)\n版: \(p.version)　施行: \(JapaneseTime.displayDate(p.effectiveDate))\n"
+        s += "\(p.organization.name) \(p.organization.department)　\(p.organization.website)\n"
+        s += "管理者: \(p.ownerRole.title)（\(p.ownerRole.clause)）\n"
+        for section in o.platforms {
+            s += "\n■ \(section.platform.displayName)\n"
+            for r in section.rules {
+                s += "  \(r.label)（\(r.clause ?? "")）: \(r.value)\n"
+                if let note = r.note { s += "    \(note)\n" }
+            }
+            for a in section.accounts {
+                s += "  ● \(a.account.displayName)（\(a.account.handle)）\(a.account.url)　\(a.account.clause)\n"
                 for c in a.categories {
-                    var marks: [String] = []
-                    if c.sourceArticle == .required { marks.append("掲載済み記事が必要: \(c.sourceDomains.joined(separator: ", "))") }
-                    if c.chiefJudgement { marks.append("\(p.ownerRole.title)の判断") }
-                    if c.emergencyEligible { marks.append("緊急時は時間外可") }
-                    s += "    \(c.code) \(c.name)［\(c.clause)］" + (marks.isEmpty ? "" : "（\(marks.joined(separator: "／"))）") + "\n"
+                    s += "    \(c.code) \(c.name)［\(c.clause)］" + (c.conditions.isEmpty ? "" : "（\(c.conditions.joined(separator: "／"))）") + "\n"
                 }
             }
         }
-        if let d = p.commentDeletion {
-            let where_ = p.accounts.compactMap { a in d.clause(for: a).map { "\(a.displayName) \($0)" } }.joined(separator: "、")
-            s += "\n■ コメントの削除（\(where_)）\n"
-            for g in d.grounds { s += "  \(g.number) \(g.description)\n" }
+        if let scope = o.commentDeletionScope {
+            s += "\n■ コメントの削除（\(scope)）\n"
+            for g in o.commentDeletionGrounds { s += "  \(g.number) \(g.description)\n" }
         }
-        if !p.disclaimers.isEmpty {
+        if !o.disclaimers.isEmpty {
             s += "\n■ その他・免責\n"
-            for d in p.disclaimers { s += "  \(d.clause) \(d.text)\n" }
+            for d in o.disclaimers { s += "  \(d.clause) \(d.text)\n" }
         }
         return s
     }

@@ -474,6 +474,23 @@ final class WebTests: KohoTestCase {
         XCTAssertTrue(cell.contains("09:30 東京都小平市市長室（予約済み）"), String(cell))
     }
 
+    /// The policy in force is laid out as headings, rules with their clauses, and a table of categories per account.
+    func testThePolicyPageIsReadable() async throws {
+        try await addUser("kansa", .viewer)
+        let web = WebClient(app)
+        try await web.login("kansa", password)
+        try await web.get("/policy")
+        let body = web.lastBody
+        for heading in ["<h2>X</h2>", "<h2>フェイスブック</h2>", "<h2>ユーチューブ</h2>", "<h2>コメントを削除できる場合</h2>", "<h2>その他・免責</h2>"] {
+            XCTAssertTrue(body.contains(heading), heading)
+        }
+        XCTAssertTrue(body.contains("<dt>返信［3(6)］</dt><dd>行わない</dd>"), body)
+        XCTAssertTrue(body.contains("<caption>プチ田舎 東京都小平市で発信する内容の区分</caption>"))
+        XCTAssertTrue(body.contains("<td>ア</td><td>緊急防災情報</td><td>3(4)①ア</td>"))
+        XCTAssertTrue(body.contains("<dt>⑤</dt>"), "the fifth deletion ground")
+        XCTAssertFalse(body.contains("<pre>"), "no longer a text dump")
+    }
+
     /// 保存して提出 that saves but cannot submit leaves one draft, and the form that comes back edits that draft.
     func testSaveAndSubmitThatCannotSubmitKeepsOneDraft() async throws {
         _ = try await addStandardUsers()

@@ -52,9 +52,44 @@ enum PolicyView {
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
-        Layout.page(f, [
+        let p = f.policy, o = PolicySummary.outline(p)
+        var content: [BodyNode] = [
             .tag("p", [], text: "適用中: \(m.inForce)"),
-            .tag("pre", [], text: PolicySummary.text(f.policy)),
+            .tag("dl", [], [
+                .tag("dt", [], text: "名称"), .tag("dd", [], text: p.title),
+                .tag("dt", [], text: "版・施行日"), .tag("dd", [], text: "\(p.version)（\(JapaneseTime.displayDate(p.effectiveDate))施行）"),
+                .tag("dt", [], text: "所管"), .tag("dd", [], text: "\(p.organization.name) \(p.organization.department)"),
+                .tag("dt", [], text: "管理者"), .tag("dd", [], text: "\(p.ownerRole.title)［\(p.ownerRole.clause)］"),
+            ]),
+        ]
+        for section in o.platforms {
+            content.append(.tag("h2", [], text: section.platform.displayName))
+            content.append(.tag("dl", [], section.rules.flatMap { r -> [BodyNode] in
+                [.tag("dt", [], text: r.label + (r.clause.map { "［\($0)］" } ?? "")),
+                 .tag("dd", [], [.text(r.value), r.note.map { .tag("small", [], text: "（\($0)）") } ?? .empty])]
+            }))
+            for a in section.accounts {
+                content.append(.tag("h3", [], text: "\(a.account.displayName)（\(a.account.handle)）［\(a.account.clause)］"))
+                content.append(.tag("p", [], [.tag("a", [Attr("href", a.account.url)], text: a.account.url)]))
+                content.append(.table(["区分", "内容", "項", "条件"], a.categories.map { c in
+                    [.text(c.code), .text(c.name), .text(c.clause), .text(c.conditions.isEmpty ? "—" : c.conditions.joined(separator: "／"))]
+                }, caption: "\(a.account.displayName)で発信する内容の区分"))
+            }
+        }
+        if let scope = o.commentDeletionScope {
+            content.append(.tag("h2", [], text: "コメントを削除できる場合"))
+            content.append(.tag("p", [], text: "適用: \(scope)"))
+            content.append(.tag("dl", [], o.commentDeletionGrounds.flatMap { g -> [BodyNode] in
+                [.tag("dt", [], text: g.number), .tag("dd", [], text: g.description)]
+            }))
+        }
+        if !o.disclaimers.isEmpty {
+            content.append(.tag("h2", [], text: "その他・免責"))
+            content.append(.tag("dl", [], o.disclaimers.flatMap { d -> [BodyNode] in
+                [.tag("dt", [], text: d.clause), .tag("dd", [], text: d.text)]
+            }))
+        }
+        return Layout.page(f, content + [
             .tag("h2", [], text: "版の履歴"),
             .table(["版", "ポリシーの版", "登録日時", "SHA-256"], m.versions.map { v in
                 [.text("第\(v.number)版"), .text(v.version), .text(JapaneseTime.display(v.createdAt)), .tag("code", [], text: v.sha256)]

@@ -138,7 +138,7 @@ enum Layout {
     table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;vertical-align:top}
     .closed{background:#eee}.holiday{color:#b00020}form.inline{display:inline}
     table.month{width:100%;table-layout:fixed}table.month td{height:6em}table.month td[aria-current]{outline:3px solid #0b4f8a;outline-offset:-3px}table.month p{margin:0}table.month ul{margin:0;padding-left:1.2em;font-size:.9rem}
-    pre{white-space:pre-wrap}
+    pre{white-space:pre-wrap}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
     """
 
     static func page(_ f: PageFrame, _ content: [BodyNode]) -> HTML {
