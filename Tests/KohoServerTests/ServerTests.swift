@@ -491,6 +491,32 @@ final class WebTests: KohoTestCase {
         XCTAssertFalse(body.contains("<pre>"), "no longer a text dump")
     }
 
+    /// The post list filters by state and account; the dashboard shows staff their drafts and what the chief sent back.
+    func testListFiltersAndTheDashboardShowsDraftsAndRejections() async throws {
+        let t = try await addStandardUsers()
+        let sent = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"差し戻される投稿"}"#)
+        try await api(.POST, "/posts/\(postID(sent))/submit", token: t.staff)
+        try await api(.POST, "/posts/\(postID(sent))/reject", token: t.chief, json: #"{"reason":"日付を確認してください"}"#)
+        try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"書きかけの投稿"}"#)
+        try await createPost(t.fbStaff, #"{"account":"koho.kodairacity","category":"③","text":"フェイスブックの下書き","articleOrigin":"shiho"}"#)
+
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/")
+        XCTAssertTrue(staff.lastBody.contains("差し戻された投稿（1件）") && staff.lastBody.contains("差し戻される投稿"))
+        XCTAssertTrue(staff.lastBody.contains("自分の下書き（1件）") && staff.lastBody.contains("書きかけの投稿"))
+        XCTAssertFalse(staff.lastBody.contains("フェイスブックの下書き"), "another's draft is not theirs")
+
+        try await staff.get("/posts?state=draft")
+        XCTAssertTrue(staff.lastBody.contains("2件"))
+        XCTAssertTrue(staff.lastBody.contains("書きかけの投稿") && !staff.lastBody.contains("差し戻される投稿"))
+        try await staff.get("/posts?state=draft&account=koho.kodairacity")
+        XCTAssertTrue(staff.lastBody.contains("1件") && staff.lastBody.contains("フェイスブックの下書き"))
+        XCTAssertTrue(staff.lastBody.contains(#"<option value="koho.kodairacity" selected"#), "the form keeps the choice")
+        try await assertEqual(try await staff.get("/posts?state=nonsense").status, .ok)
+        XCTAssertTrue(staff.lastBody.contains("3件"))
+    }
+
     /// 保存して提出 that saves but cannot submit leaves one draft, and the form that comes back edits that draft.
     func testSaveAndSubmitThatCannotSubmitKeepsOneDraft() async throws {
         _ = try await addStandardUsers()

@@ -13,6 +13,9 @@ enum DashboardController {
         let emergencies: [Post]
         /// Posts the publisher failed or holds (with its message), for the staff to act on.
         let needingAction: [Post]
+        /// Posts the chief sent back, on the accounts the user may act on, and the user's own drafts.
+        var rejected: [Post] = []
+        var drafts: [Post] = []
         let now: Date
     }
 
@@ -33,9 +36,15 @@ enum DashboardController {
             any.filter(\.$state == .failed)
             any.group(.and) { $0.filter(\.$state == .publishing).filter(\.$publishMessage != nil) }
         }.sort(\.$updatedAt, .descending).limit(50).all()
-        let model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting,
+        var model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting,
                           emergencies: emergencies, needingAction: needingAction, now: now)
         let frame = PageFrame(req, title: "ダッシュボード")
+        if let user = frame.user, user.role != .viewer {
+            model.rejected = try await Post.query(on: req.db).filter(\.$state == .rejected).sort(\.$updatedAt, .descending).limit(50).all()
+                .filter { user.mayAct(on: $0.account) }
+            model.drafts = try await Post.query(on: req.db).filter(\.$state == .draft).filter(\.$authorName == user.name)
+                .sort(\.$updatedAt, .descending).limit(50).all()
+        }
         let stopped = frame.user?.role == .chief ? try await ConnectionViews.stopped(req) : []
         return Layout.response(DashboardView.page(frame, model, notice: ConnectionViews.notice(stopped, policy: frame.policy)))
     }
@@ -67,6 +76,14 @@ enum DashboardView {
             PostListView.table(m.today, policy: f.policy),
             .tag("h2", [], text: "承認待ち（\(m.waiting.count)件）"),
             PostListView.table(m.waiting, policy: f.policy),
+            m.rejected.isEmpty ? .empty : .group([
+                .tag("h2", [], text: "差し戻された投稿（\(m.rejected.count)件）"),
+                PostListView.table(m.rejected, policy: f.policy),
+            ]),
+            m.drafts.isEmpty ? .empty : .group([
+                .tag("h2", [], text: "自分の下書き（\(m.drafts.count)件）"),
+                PostListView.table(m.drafts, policy: f.policy),
+            ]),
         ])
     }
 }

@@ -57,9 +57,23 @@ enum PostsController {
 
     static func list(_ req: Request) async throws -> Response {
         try await PostService.expireOverdue(req)
-        let posts = try await Post.query(on: req.db).sort(\.$createdAt, .descending).limit(200).all()
         let f = PageFrame(req, title: "投稿一覧")
-        return Layout.response(Layout.page(f, [PostListView.table(posts, policy: f.policy)]))
+        // An unknown value in the filter form is ignored rather than refused: it is a page, not the API.
+        let state = req.query[String.self, at: "state"].flatMap(PostState.init(rawValue:))
+        let account = req.query[String.self, at: "account"].flatMap { f.policy.account($0)?.id }
+        var query = Post.query(on: req.db).sort(\.$createdAt, .descending)
+        if let state { query = query.filter(\.$state == state) }
+        if let account { query = query.filter(\.$account == account) }
+        let posts = try await query.limit(200).all()
+        let filter = BodyNode.tag("form", [Attr("method", "get"), Attr("action", SiteURL.posts.path), Attr("aria-label", "絞り込み")], [
+            .selectField("状態", name: "state", options: [("", "すべて")] + PostState.allCases.map { ($0.rawValue, $0.displayName) },
+                         selected: state?.rawValue ?? ""),
+            .selectField("アカウント", name: "account", options: [("", "すべて")] + f.policy.accounts.map { ($0.id, "\($0.displayName)（\($0.platform.displayName)）") },
+                         selected: account ?? ""),
+            .button("絞り込む"),
+        ])
+        let count = BodyNode.tag("p", [Attr("role", "status")], text: "\(posts.count)件" + (posts.count == 200 ? "（新しいものから200件まで）" : ""))
+        return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy)]))
     }
 
     static func approvals(_ req: Request) async throws -> Response {
