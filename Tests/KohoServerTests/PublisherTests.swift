@@ -85,7 +85,7 @@ class PublisherTestCase: KohoTestCase {
         XCTAssertEqual(created.status, .created, created.body)
         let id = postID(created)
         if created.json["account"] as? String == "UCp9YZtjCNcG0q3fQ1ln31Xg" {
-            let attached = try await attachVideo(chiefToken, id, version: created.json["version"] as? Int)
+            let attached = try await attachMedia(chiefToken, id, version: created.json["version"] as? Int)
             XCTAssertEqual(attached.status, .ok, attached.body)
         }
         var r = try await api(.POST, "/posts/\(id)/submit", token: chiefToken)
@@ -98,6 +98,14 @@ class PublisherTestCase: KohoTestCase {
         var counts: [PostState: Int] = [:]
         for p in try await Post.query(on: app.db).all() { counts[p.state, default: 0] += 1 }
         return counts
+    }
+
+    func waitFor(seconds: Double = 20, _ condition: @escaping () async throws -> Bool) async throws {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if try await condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 
     /// Waits until no post is scheduled or publishing, or the time runs out.
@@ -296,13 +304,6 @@ final class PublisherBehaviourTests: PublisherTestCase {
         try await assertEqual(try await AuditEntry.query(on: app.db).filter(\.$action == "post.reschedule").count(), 1)
     }
 
-    func waitFor(seconds: Double = 20, _ condition: @escaping () async throws -> Bool) async throws {
-        let end = Date().addingTimeInterval(seconds)
-        while Date() < end {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
 }
 
 final class PublisherDryRunTests: PublisherTestCase {
@@ -345,23 +346,23 @@ final class YouTubeVideoTests: PublisherTestCase {
         XCTAssertEqual(bare.status, .unprocessableEntity, bare.body)
         XCTAssertEqual(bare.violations.first?["code"] as? String, "youtube.videoMissing")
 
-        let notVideo = try await attachVideo(staff, id, version: version, data: Data("これは動画ではありません".utf8))
+        let notVideo = try await attachMedia(staff, id, version: version, data: Data("これは動画ではありません".utf8))
         XCTAssertEqual(notVideo.status, .unprocessableEntity)
-        XCTAssertTrue(notVideo.body.contains("動画ファイルとして読めません"), notVideo.body)
-        try await assertEqual(try await attachVideo(staff, id, version: version, data: Data()).status, .badRequest)
-        try await assertEqual(try await attachVideo(other, id, version: version).status, .forbidden)
-        try await assertEqual(try await attachVideo(staff, id, version: version + 5).status, .conflict)
-        try await assertEqual(try await attachVideo(staff, id, version: nil).status, .preconditionRequired)
+        XCTAssertTrue(notVideo.body.contains("このファイルは読めません"), notVideo.body)
+        try await assertEqual(try await attachMedia(staff, id, version: version, data: Data()).status, .badRequest)
+        try await assertEqual(try await attachMedia(other, id, version: version).status, .forbidden)
+        try await assertEqual(try await attachMedia(staff, id, version: version + 5).status, .conflict)
+        try await assertEqual(try await attachMedia(staff, id, version: nil).status, .preconditionRequired)
         let xPost = try await createPost(other, #"{"account":"kodaira_tokyo","category":"ウ","text":"お知らせ"}"#)
-        try await assertEqual(try await attachVideo(other, postID(xPost), version: 1).status, .unprocessableEntity)
+        try await assertEqual(try await attachMedia(other, postID(xPost), version: 1).status, .unprocessableEntity)
         var shown = try await api(.GET, "/posts/\(id)", token: staff)
         XCTAssertEqual(shown.json["version"] as? Int, version, "a refused upload changes nothing")
-        XCTAssertNil(shown.json["videoSHA256"] as? String)
+        XCTAssertNil(shown.json["mediaSHA256"] as? String)
 
-        let attached = try await attachVideo(staff, id, version: version)
+        let attached = try await attachMedia(staff, id, version: version)
         XCTAssertEqual(attached.status, .ok, attached.body)
-        XCTAssertEqual(attached.json["videoSHA256"] as? String, Secrets.sha256Hex(Self.sampleVideo))
-        XCTAssertEqual(attached.json["videoBytes"] as? Int, Self.sampleVideo.count)
+        XCTAssertEqual(attached.json["mediaSHA256"] as? String, Secrets.sha256Hex(Self.sampleVideo))
+        XCTAssertEqual(attached.json["mediaBytes"] as? Int, Self.sampleVideo.count)
         XCTAssertTrue(attached.body.contains("動画を添付"), "the upload is on the post's history")
         var r = try await api(.POST, "/posts/\(id)/submit", token: staff)
         XCTAssertEqual(r.json["state"] as? String, "submitted", r.body)
@@ -372,7 +373,7 @@ final class YouTubeVideoTests: PublisherTestCase {
         // Another video voids the approval.
         var second = Self.sampleVideo
         second.append(contentsOf: [1, 2, 3])
-        r = try await attachVideo(staff, id, version: version, data: second)
+        r = try await attachMedia(staff, id, version: version, data: second)
         XCTAssertEqual(r.json["state"] as? String, "submitted", r.body)
         r = try await api(.POST, "/posts/\(id)/approve", token: chiefToken)
         XCTAssertEqual(r.json["state"] as? String, "scheduled", r.body)
@@ -387,6 +388,34 @@ final class YouTubeVideoTests: PublisherTestCase {
         XCTAssertEqual(uploaded.first?.videoBytes, second.count, "the video last approved went out")
     }
 
+    /// An X post may carry one image: it is uploaded to X and attached to the post; a video, an oversized image,
+    /// and any file on a Facebook post are refused.
+    func testAnXPostGoesOutWithItsImage() async throws {
+        try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo", "koho.kodairacity"])
+        let staff = try await token("tanaka")
+        let created = try await createPost(staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりの会場の様子です"}"#)
+        let id = postID(created)
+        try await assertEqual(try await attachMedia(staff, id, version: 1, data: Self.sampleVideo).status, .unprocessableEntity)
+        var big = Self.sampleImage
+        big.append(Data(repeating: 0, count: 5 * 1024 * 1024))
+        try await assertEqual(try await attachMedia(staff, id, version: 1, data: big).status, .payloadTooLarge)
+        let fb = try await createPost(staff, #"{"account":"koho.kodairacity","category":"③","text":"催し","articleOrigin":"shiho"}"#)
+        try await assertEqual(try await attachMedia(staff, postID(fb), version: 1, data: Self.sampleImage).status, .unprocessableEntity)
+        let yt = try await createPost(chiefToken, youtube)
+        try await assertEqual(try await attachMedia(chiefToken, postID(yt), version: 1, data: Self.sampleImage).status, .unprocessableEntity)
+
+        let attached = try await attachMedia(staff, id, version: 1, data: Self.sampleImage)
+        XCTAssertEqual(attached.status, .ok, attached.body)
+        XCTAssertEqual(attached.json["mediaType"] as? String, "image/png")
+        var r = try await api(.POST, "/posts/\(id)/submit", token: staff)
+        r = try await api(.POST, "/posts/\(id)/approve", token: chiefToken)
+        XCTAssertEqual(r.json["state"] as? String, "scheduled", r.body)
+        try await waitFor { try await Post.find(UUID(uuidString: id)!, on: self.app.db)?.state == .published }
+        let onX = await sandboxPosts(sandbox).filter { $0.account == "kodaira_tokyo" }
+        XCTAssertEqual(onX.count, 1)
+        XCTAssertEqual(onX.first?.mediaIds?.count, 1, "the image went with the post")
+    }
+
     /// The post's page offers the upload form to the designated staff; the form needs its CSRF token.
     func testUploadFromThePostPage() async throws {
         try await addUser("yamada", .staff, accounts: ["UCp9YZtjCNcG0q3fQ1ln31Xg"])
@@ -397,10 +426,10 @@ final class YouTubeVideoTests: PublisherTestCase {
         try await web.get("/posts/\(id)")
         XCTAssertTrue(web.lastBody.contains("動画ファイルが添付されていません"))
         XCTAssertTrue(web.lastBody.contains(#"enctype="multipart/form-data""#))
-        let file = (name: "video", filename: "kouyou.mp4", data: Self.sampleVideo)
-        try await assertEqual(try await web.postFile("/posts/\(id)/video", ["version": "1"], file: file, withCSRF: false).status, .forbidden)
+        let file = (name: "media", filename: "kouyou.mp4", data: Self.sampleVideo)
+        try await assertEqual(try await web.postFile("/posts/\(id)/media", ["version": "1"], file: file, withCSRF: false).status, .forbidden)
         try await web.get("/posts/\(id)")
-        let sent = try await web.postFile("/posts/\(id)/video", ["version": "1"], file: file)
+        let sent = try await web.postFile("/posts/\(id)/media", ["version": "1"], file: file)
         XCTAssertEqual(sent.status, .seeOther, sent.body.string)
         try await web.get("/posts/\(id)")
         XCTAssertTrue(web.lastBody.contains("添付済み: \(Self.sampleVideo.count) バイト"), web.lastBody)

@@ -86,10 +86,13 @@ class KohoTestCase: XCTestCase {
     /// The first bytes of an MP4 file, and some more.
     static let sampleVideo = Data([0, 0, 0, 0x18]) + Data("ftypmp42".utf8) + Data(repeating: 7, count: 4096)
 
-    /// `PUT /api/v1/posts/{id}/video` with the file as the body.
+    /// A PNG's signature, and some more.
+    static let sampleImage = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 3, count: 2048)
+
+    /// `PUT /api/v1/posts/{id}/media` with the file as the body.
     @discardableResult
-    func attachVideo(_ token: String, _ id: String, version: Int?, data: Data = sampleVideo) async throws -> APIResult {
-        let res = try await app.testable().sendRequest(.PUT, "/api/v1/posts/\(id)/video", beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+    func attachMedia(_ token: String, _ id: String, version: Int?, data: Data = sampleVideo) async throws -> APIResult {
+        let res = try await app.testable().sendRequest(.PUT, "/api/v1/posts/\(id)/media", beforeRequest: { (req: inout XCTHTTPRequest) async throws in
             req.headers.bearerAuthorization = BearerAuthorization(token: token)
             if let version { req.headers.replaceOrAdd(name: .ifMatch, value: "\"\(version)\"") }
             req.headers.contentType = HTTPMediaType(type: "video", subType: "mp4")

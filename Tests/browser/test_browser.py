@@ -196,7 +196,7 @@ def test_youtube_video_is_attached_through_the_browser(server, browser, tmp_path
 
     video = tmp_path / "kouyou.mp4"
     video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64)
-    browser.find_element(By.NAME, "video").send_keys(str(video))
+    browser.find_element(By.NAME, "media").send_keys(str(video))
     press(browser, "動画を添付する")
     body = browser.find_element(By.TAG_NAME, "body").text
     assert f"添付済み: {video.stat().st_size} バイト" in body, body

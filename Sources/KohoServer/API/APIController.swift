@@ -73,13 +73,13 @@ enum APIController {
         return try PostDTO(post, history: try await PostService.history(req, id))
     }
 
-    /// `PUT /api/v1/posts/{id}/video`: the video file as the body; `If-Match` carries the version.
-    static func attachVideo(_ req: Request) async throws -> PostDTO {
+    /// `PUT /api/v1/posts/{id}/media`: the file as the body; `If-Match` carries the version.
+    static func attachMedia(_ req: Request) async throws -> PostDTO {
         let user = try req.requireUser()
         let id = try postID(req)
         let version = try ifMatchVersion(req)
         let data = req.body.data.map { Data(buffer: $0) } ?? Data()
-        let post = try await PostVideo.attach(req, user, id, data, expectedVersion: version)
+        let post = try await PostMedia.attach(req, user, id, data, expectedVersion: version)
         return try PostDTO(post, history: try await PostService.history(req, id))
     }
 

@@ -85,8 +85,9 @@ components:
         platformPostId: { type: string, nullable: true, description: 発信後、プラットフォームが付けた投稿のID }
         platformURL: { type: string, nullable: true, description: 発信後、投稿の公開URL }
         publishMessage: { type: string, nullable: true, description: 発信を保留・失敗した理由（担当者向け） }
-        videoSHA256: { type: string, nullable: true, description: YouTube の投稿に添付した動画の SHA-256 }
-        videoBytes: { type: integer, nullable: true, description: 添付した動画の大きさ（バイト） }
+        mediaSHA256: { type: string, nullable: true, description: 添付したファイル（YouTube の動画、X の画像）の SHA-256 }
+        mediaBytes: { type: integer, nullable: true, description: 添付したファイルの大きさ（バイト） }
+        mediaType: { type: string, nullable: true, description: 添付したファイルの MIME タイプ（例 video/mp4、image/png） }
         history: { type: array, items: { $ref: '#/components/schemas/HistoryItem' } }
         attempts: { type: array, items: { $ref: '#/components/schemas/PublishAttempt' } }
     PublishAttempt:
@@ -164,15 +165,15 @@ paths:
         "409": { $ref: '#/components/responses/Conflict' }
         "422": { $ref: '#/components/responses/Violations' }
         "428": { description: If-Match がない }
-  /posts/{id}/video:
+  /posts/{id}/media:
     parameters: [{ $ref: '#/components/parameters/PostID' }]
     put:
-      summary: YouTube の投稿に動画を添付（承認済みなら承認待ちに戻る）。動画のない YouTube の投稿は提出できない
+      summary: ファイルを添付（YouTube は動画で必須、X は画像を1枚まで任意）。承認済みなら承認待ちに戻る
       parameters: [{ name: If-Match, in: header, required: true, schema: { type: string }, description: 添付を始めたときの version }]
       requestBody:
         required: true
-        description: 動画ファイルそのもの（MP4・MOV・WebM・AVI・MPEG、512MB まで）
-        content: { video/*: { schema: { type: string, format: binary } }, application/octet-stream: { schema: { type: string, format: binary } } }
+        description: ファイルそのもの。YouTube は MP4・MOV・WebM・AVI・MPEG（512MB まで）、X は JPEG・PNG・GIF・WebP（5MB まで）。形式は先頭のバイトで判定する
+        content: { application/octet-stream: { schema: { type: string, format: binary } }, video/*: { schema: { type: string, format: binary } }, image/*: { schema: { type: string, format: binary } } }
       responses:
         "200": { $ref: '#/components/responses/PostWithHistory' }
         "400": { description: 本文が空 }
@@ -180,8 +181,8 @@ paths:
         "403": { $ref: '#/components/responses/Forbidden' }
         "404": { $ref: '#/components/responses/NotFound' }
         "409": { $ref: '#/components/responses/Conflict' }
-        "413": { description: 512MB を超える }
-        "422": { description: 動画として読めない、または YouTube の投稿ではない }
+        "413": { description: 大きすぎる }
+        "422": { description: そのアカウントの投稿に添付できる形式ではない（フェイスブックの投稿には添付できない） }
         "428": { description: If-Match がない }
   /posts/{id}/submit:
     parameters: [{ $ref: '#/components/parameters/PostID' }]

@@ -81,5 +81,5 @@ func addMigrations(_ app: Application) {
     app.migrations.add(CreateAccountConnection())
     app.migrations.add(CreatePublishAttempt())
     app.migrations.add(AddQueryIndexes())
-    app.migrations.add(AddVideoToPost())
+    app.migrations.add(AddMediaToPost())
 }

@@ -32,9 +32,9 @@ final class Post: Model, @unchecked Sendable {
     @OptionalField(key: "platform_url") var platformURL: String?
     /// Why the post is held or failed, for the staff.
     @OptionalField(key: "publish_message") var publishMessage: String?
-    /// A YouTube post's video: its file under `<data-dir>/videos/`, named by its SHA-256, and its size.
-    @OptionalField(key: "video_file") var videoFile: String?
-    @OptionalField(key: "video_bytes") var videoBytes: Int?
+    /// The attached file (a YouTube video, an X image): its name under `<data-dir>/media/` (SHA-256 and extension), and its size.
+    @OptionalField(key: "media_file") var mediaFile: String?
+    @OptionalField(key: "media_bytes") var mediaBytes: Int?
 
     init() {}
 

@@ -17,15 +17,21 @@ struct Credentials: Sendable {
 }
 
 /// What one post becomes on its platform.
+/// A post's attached file, read and checked, for the platform call.
+struct MediaFile: Sendable {
+    let data: Data
+    let mimeType: String
+}
+
 enum PublishPayload: Sendable {
-    case x(XNewPost)
+    case x(XNewPost, image: MediaFile?)
     case facebook(message: String, link: String?)
-    case youtube(YouTubeVideoMetadata, video: Data)
+    case youtube(YouTubeVideoMetadata, video: MediaFile)
 
     /// The text an account's recent posts are matched against when an outcome is unknown.
     var matchText: String {
         switch self {
-        case .x(let p): return p.text
+        case .x(let p, _): return p.text
         case .facebook(let message, _): return message
         case .youtube(let m, _): return m.title
         }
@@ -46,9 +52,11 @@ struct PlatformGateway: Sendable {
     func publish(_ payload: PublishPayload, as c: Credentials,
                  uploadSession: String?, keepSession: @Sendable (String) async throws -> Void) async throws -> PublishedPost {
         switch payload {
-        case .x(let post):
-            return try await XClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
-                .createPost(post, as: c.username)
+        case .x(var post, let image):
+            let client = XClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
+            // Uploaded again on each attempt: media nobody posts with lapses on X by itself, a post twice would not.
+            if let image { post.mediaIds = [try await client.uploadMedia(image.data, mediaType: image.mimeType, category: "tweet_image").id] }
+            return try await client.createPost(post, as: c.username)
         case .facebook(let message, let link):
             return try await FacebookClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.facebookGraph,
                                             timeout: timeout, logger: logger)
@@ -57,12 +65,12 @@ struct PlatformGateway: Sendable {
             let client = youtube(c)
             var session = uploadSession
             if session == nil {
-                let started = try await client.startUpload(metadata, contentLength: video.count, contentType: "video/mp4")
+                let started = try await client.startUpload(metadata, contentLength: video.data.count, contentType: video.mimeType)
                 // Kept before the bytes go: whatever happens next, this session tells whether the video exists.
                 try await keepSession(started)
                 session = started
             }
-            return try await client.uploadBytes(session: session!, data: video).published
+            return try await client.uploadBytes(session: session!, data: video.data).published
         }
     }
 

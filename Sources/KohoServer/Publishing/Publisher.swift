@@ -283,7 +283,7 @@ final class Publisher: Sendable {
     private func settle(_ attempt: PublishAttempt, _ post: Post, _ payload: PublishPayload, _ creds: Credentials) async throws -> PublishedPost? {
         if case .youtube(_, let video) = payload, let sealed = attempt.uploadSession,
            let session = try? publishing.vault.unseal(sealed, context: post.id!.uuidString) {
-            switch try await publishing.gateway.uploadProgress(session: session, totalBytes: video.count, creds) {
+            switch try await publishing.gateway.uploadProgress(session: session, totalBytes: video.data.count, creds) {
             case .complete(let v): return v.published
             case .incomplete: return nil
             }
@@ -503,33 +503,29 @@ final class Publisher: Sendable {
             guard let quoted = urls.lazy.compactMap(Self.statusID).first else {
                 throw HoldReason("引用する投稿のURL（https://x.com/…/status/…）がリンクにありません。投稿を編集してください。")
             }
-            return .x(XNewPost(text: action.text, quoteTweetId: quoted))
+            return .x(XNewPost(text: action.text, quoteTweetId: quoted), image: try image(for: post))
         case (.x, .post):
-            return .x(XNewPost(text: action.text))
+            return .x(XNewPost(text: action.text), image: try image(for: post))
         case (.facebook, .post):
             return .facebook(message: action.text, link: action.links.first)
         case (.facebook, .quote), (.youtube, .quote):
             throw HoldReason("\(account.platform.displayName)では引用を発信できません。")
         case (.youtube, .post):
             let title = action.title ?? String(action.text.split(separator: "\n").first ?? "").prefix(100).description
-            return .youtube(YouTubeVideoMetadata(title: title, description: action.text, privacyStatus: .public), video: try video(for: post))
+            guard let file = post.mediaFile else {
+                throw HoldReason("動画ファイルが添付されていません。投稿のページから動画を添付し、もう一度提出してください。")
+            }
+            let video = try PostMedia.read(file, dataDirectory: publishing.dataDirectory)
+            return .youtube(YouTubeVideoMetadata(title: title, description: action.text, privacyStatus: .public),
+                            video: MediaFile(data: video.data, mimeType: video.format.mimeType))
         }
     }
 
-    /// The video attached to a YouTube post, as the chief approved it.
-    private func video(for post: Post) throws -> Data {
-        guard let file = post.videoFile else {
-            throw HoldReason("動画ファイルが添付されていません。投稿のページから動画を添付し、もう一度提出してください。")
-        }
-        let url = PostVideo.url(publishing.dataDirectory, file: file)
-        guard let data = FileManager.default.contents(atPath: url.path), !data.isEmpty else {
-            throw HoldReason("添付された動画ファイル（\(file)）がサーバーにありません。動画を添付し直してください。")
-        }
-        // The name is the content's SHA-256: a file changed on disk is not the video the chief approved.
-        guard file.hasPrefix(Secrets.sha256Hex(data)) else {
-            throw HoldReason("動画ファイル（\(file)）の内容が添付したときと違います。動画を添付し直してください。")
-        }
-        return data
+    /// The image attached to an X post, as the chief approved it.
+    private func image(for post: Post) throws -> MediaFile? {
+        guard let file = post.mediaFile else { return nil }
+        let image = try PostMedia.read(file, dataDirectory: publishing.dataDirectory)
+        return MediaFile(data: image.data, mimeType: image.format.mimeType)
     }
 
     /// The post id of an X status URL.

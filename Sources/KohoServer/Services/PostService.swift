@@ -69,7 +69,7 @@ enum PostService {
     /// Moves a post by `event`. `expectedVersion` is the lock version the actor saw; a newer one means
     /// someone else changed the post meanwhile, and the step is refused.
     static func transition(_ req: Request, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
-                           reason: String, edited: PlannedAction? = nil, video: PostVideo.Stored? = nil) async throws -> Post {
+                           reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil) async throws -> Post {
         try await expireOverdue(req)
         let ctx = req.koho
         let now = ctx.now
@@ -99,12 +99,12 @@ enum PostService {
                     }
                     let submitting = event != .edit || from == .submitted || from == .scheduled
                     let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting)
-                    if let video {
-                        post.videoFile = video.file
-                        post.videoBytes = video.bytes
+                    if let media {
+                        post.mediaFile = media.file
+                        post.mediaBytes = media.bytes
                     }
                     var violations = result.violations
-                    if submitting, let missing = PostVideo.violation(for: post, ctx.policy) { violations.append(missing) }
+                    if submitting, let missing = PostMedia.violation(for: post, ctx.policy) { violations.append(missing) }
                     guard violations.isEmpty else { throw AppError.policy(violations) }
                     needsChief = result.requiresChiefApproval
                     try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
@@ -114,7 +114,7 @@ enum PostService {
                 try await bumpVersion(post, on: db)
                 try await post.update(on: db)
                 var detail = "\(from.rawValue) → \(post.state.rawValue)"
-                if let video { detail += "（動画 \(video.file)）" }
+                if let media { detail += "（添付 \(media.file)）" }
                 if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }
                 if post.usesHoursException, [.submit, .approve].contains(event) { detail += "（運用時間外・緊急）" }
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
@@ -204,9 +204,10 @@ struct PostDTO: Content {
     let platformURL: String?
     /// Why the publisher holds or failed the post.
     let publishMessage: String?
-    /// A YouTube post's video, when one is attached: its SHA-256 and size in bytes.
-    let videoSHA256: String?
-    let videoBytes: Int?
+    /// The attached file (a YouTube video, an X image): its SHA-256, size in bytes and MIME type.
+    let mediaSHA256: String?
+    let mediaBytes: Int?
+    let mediaType: String?
     var attempts: [AttemptItem]?
 
     struct AttemptItem: Content {
@@ -246,8 +247,9 @@ struct PostDTO: Content {
         platformPostId = p.platformPostID
         platformURL = p.platformURL
         publishMessage = p.publishMessage
-        videoSHA256 = p.videoFile.map { String($0.prefix { $0 != "." }) }
-        videoBytes = p.videoBytes
+        mediaSHA256 = p.mediaFile.map { String($0.prefix { $0 != "." }) }
+        mediaBytes = p.mediaBytes
+        mediaType = p.mediaFile.flatMap(PostMedia.format(ofFile:))?.mimeType
         self.attempts = attempts.map { $0.map {
             AttemptItem(number: $0.number, startedAt: JapaneseTime.iso8601($0.startedAt), finishedAt: $0.finishedAt.map { JapaneseTime.iso8601($0) },
                         outcome: $0.outcome.rawValue, platformPostId: $0.platformPostID, platformURL: $0.platformURL, message: $0.message)

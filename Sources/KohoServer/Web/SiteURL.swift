@@ -4,7 +4,7 @@ import Vapor
 /// Every page and form target of the web interface, so that links and routes cannot drift apart.
 enum SiteURL {
     case dashboard, login, logout, setup(String), totp, password, compose, composeCheck, composeScript, approvals, posts
-    case post(UUID), postStep(UUID, String), postEdit(UUID), postVideo(UUID)
+    case post(UUID), postStep(UUID, String), postEdit(UUID), postMedia(UUID)
     case calendar(String?), ics(String), accounts, users, userRole(UUID), audit, auditCSV, policy
     case connectOAuth(String), connectFacebook(String), oauthCallback
 
@@ -24,7 +24,7 @@ enum SiteURL {
         case .post(let id): return "/posts/\(id.uuidString.lowercased())"
         case .postStep(let id, let step): return "/posts/\(id.uuidString.lowercased())/\(step)"
         case .postEdit(let id): return "/posts/\(id.uuidString.lowercased())/edit"
-        case .postVideo(let id): return "/posts/\(id.uuidString.lowercased())/video"
+        case .postMedia(let id): return "/posts/\(id.uuidString.lowercased())/media"
         case .calendar(let m): return "/calendar" + (m.map { "?month=\($0)" } ?? "")
         case .ics(let account): return "/calendar/\(account).ics"
         case .accounts: return "/accounts"
@@ -46,7 +46,7 @@ enum SiteURL {
         case .post: return ["posts", ":id"]
         case .postStep: return ["posts", ":id", ":step"]
         case .postEdit: return ["posts", ":id", "edit"]
-        case .postVideo: return ["posts", ":id", "video"]
+        case .postMedia: return ["posts", ":id", "media"]
         case .calendar: return ["calendar"]
         case .ics: return ["calendar", ":file"]
         case .userRole: return ["users", ":id"]

@@ -189,18 +189,18 @@ enum PostsController {
         }
     }
 
-    struct VideoForm: Content {
+    struct MediaForm: Content {
         var version: Int?
-        var video: File?
+        var media: File?
     }
 
-    static func attachVideo(_ req: Request) async throws -> Response {
+    static func attachMedia(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let id = try postID(req)
-        let form = try req.content.decode(VideoForm.self)
+        let form = try req.content.decode(MediaForm.self)
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
-        guard let file = form.video else { throw AppError.badRequest("動画ファイルを選んでください") }
-        _ = try await PostVideo.attach(req, user, id, Data(buffer: file.data), expectedVersion: version)
+        guard let file = form.media else { throw AppError.badRequest("ファイルを選んでください") }
+        _ = try await PostMedia.attach(req, user, id, Data(buffer: file.data), expectedVersion: version)
         return req.redirect(to: SiteURL.post(id).path, redirectType: .normal)
     }
 

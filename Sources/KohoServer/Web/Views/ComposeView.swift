@@ -78,6 +78,8 @@ enum ComposeView {
         ]))
         if account.platform == .youtube, m.editing == nil {
             fields.append(.tag("p", [], text: "YouTubeの投稿は、下書きを保存した後、投稿のページで動画ファイルを添付してから提出します。"))
+        } else if account.platform == .x, m.editing == nil {
+            fields.append(.tag("p", [], text: "画像を付けるときは、保存した後に投稿のページで添付します（任意）。"))
         }
         var content: [BodyNode] = []
         if let e = m.inputError { content.append(.tag("p", [Attr("class", "error"), Attr("role", "alert")], text: "入力の誤り: \(e)")) }
@@ -152,7 +154,7 @@ enum PostView {
             content.append(.tag("h2", [], text: "\(policy.ownerRole.title)の承認が必要な理由"))
             content.append(.tag("ul", [], p.reasons.map { .tag("li", [], text: $0) }))
         }
-        if account?.platform == .youtube { content.append(video(f, m)) }
+        if let platform = account?.platform, a.kind != .reply { content.append(media(f, m, platform: platform)) }
         content.append(ConnectionViews.publishing(p, attempts: m.attempts))
         content.append(.tag("h2", [], text: "操作"))
         content.append(actions(f, m))
@@ -163,25 +165,29 @@ enum PostView {
         return Layout.page(f, content)
     }
 
-    /// A YouTube post's video: what is attached, and a form to attach one while the post may change.
-    static func video(_ f: PageFrame, _ m: Model) -> BodyNode {
+    /// The post's file (a YouTube video, an X image): what is attached, and a form to attach one while the post may change.
+    static func media(_ f: PageFrame, _ m: Model, platform: Platform) -> BodyNode {
+        guard let accepted = PostMedia.accepted(on: platform) else { return .empty }
         let p = m.post
-        var items: [BodyNode] = [.tag("h2", [], text: "動画")]
-        if let file = p.videoFile {
-            items.append(.tag("p", [], text: "添付済み: \(p.videoBytes ?? 0) バイト（SHA-256 \(file.prefix { $0 != "." })）"))
-        } else {
+        let what = accepted.kind == .video ? "動画" : "画像"
+        var items: [BodyNode] = [.tag("h2", [], text: what)]
+        if let file = p.mediaFile {
+            items.append(.tag("p", [], text: "添付済み: \(p.mediaBytes ?? 0) バイト（SHA-256 \(file.prefix { $0 != "." })）"))
+        } else if accepted.kind == .video {
             items.append(.tag("p", [Attr("class", "warn")], text: "動画ファイルが添付されていません。提出する前に添付してください。"))
+        } else {
+            items.append(.tag("p", [], text: "画像は添付されていません（任意）。"))
         }
         if p.state.isEditable, m.user.mayAct(on: p.account) {
             let note = p.state == .scheduled || p.state == .submitted ? "添付し直すと、\(f.policy.ownerRole.title)の承認をもう一度受けます。" : nil
-            items.append(.tag("form", [Attr("method", "post"), Attr("action", SiteURL.postVideo(p.id!).path), Attr("enctype", "multipart/form-data")], [
+            items.append(.tag("form", [Attr("method", "post"), Attr("action", SiteURL.postMedia(p.id!).path), Attr("enctype", "multipart/form-data")], [
                 .csrf(f.csrf), .hidden("version", String(p.lockVersion)),
-                .field("動画ファイル（MP4・MOV・WebM・AVI・MPEG、\(PostVideo.maxBytes / 1024 / 1024)MBまで）", name: "video", type: "file",
-                       required: true, hint: note, extra: [Attr("accept", "video/*")]),
-                .button(p.videoFile == nil ? "動画を添付する" : "動画を差し替える"),
+                .field("\(what)ファイル（\(accepted.names)）", name: "media", type: "file", required: true, hint: note,
+                       extra: [Attr("accept", accepted.kind == .video ? "video/*" : "image/jpeg,image/png,image/gif,image/webp")]),
+                .button(p.mediaFile == nil ? "\(what)を添付する" : "\(what)を差し替える"),
             ]))
         }
-        return .tag("section", [Attr("aria-label", "動画")], items)
+        return .tag("section", [Attr("aria-label", what)], items)
     }
 
     static func actions(_ f: PageFrame, _ m: Model) -> BodyNode {
