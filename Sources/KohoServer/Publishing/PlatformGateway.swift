@@ -16,13 +16,13 @@ struct Credentials: Sendable {
     let expiresAt: Date?
 }
 
-/// What one post becomes on its platform.
 /// A post's attached file, read and checked, for the platform call.
 struct MediaFile: Sendable {
     let data: Data
     let mimeType: String
 }
 
+/// What one post becomes on its platform.
 enum PublishPayload: Sendable {
     case x(XNewPost, image: MediaFile?)
     case facebook(message: String, link: String?)

@@ -515,17 +515,14 @@ final class Publisher: Sendable {
             guard let file = post.mediaFile else {
                 throw HoldReason("動画ファイルが添付されていません。投稿のページから動画を添付し、もう一度提出してください。")
             }
-            let video = try PostMedia.read(file, dataDirectory: publishing.dataDirectory)
             return .youtube(YouTubeVideoMetadata(title: title, description: action.text, privacyStatus: .public),
-                            video: MediaFile(data: video.data, mimeType: video.format.mimeType))
+                            video: try PostMedia.read(file, dataDirectory: publishing.dataDirectory))
         }
     }
 
     /// The image attached to an X post, as the chief approved it.
     private func image(for post: Post) throws -> MediaFile? {
-        guard let file = post.mediaFile else { return nil }
-        let image = try PostMedia.read(file, dataDirectory: publishing.dataDirectory)
-        return MediaFile(data: image.data, mimeType: image.format.mimeType)
+        try post.mediaFile.map { try PostMedia.read($0, dataDirectory: publishing.dataDirectory) }
     }
 
     /// The post id of an X status URL.

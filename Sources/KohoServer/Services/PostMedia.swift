@@ -13,7 +13,10 @@ enum PostMedia {
     /// X takes images up to 5 MB.
     static let maxImageBytes = 5 * 1024 * 1024
 
-    enum Kind: String { case video, image }
+    enum Kind: String {
+        case video, image
+        var displayName: String { self == .video ? "動画" : "画像" }
+    }
 
     /// A file format Koho recognises by its first bytes: its extension, MIME type and kind.
     struct Format: Equatable {
@@ -104,13 +107,12 @@ enum PostMedia {
         guard let platform = req.koho.policy.account(post.account)?.platform else { throw AppError.notFound("アカウントが見つかりません") }
         try PostService.requireMayAct(user, on: post.account, req.koho)
         let stored = try store(data, for: platform, dataDirectory: req.koho.config.dataDirectory)
-        let what = accepted(on: platform)?.kind == .video ? "動画" : "画像"
-        let reason = "\(what)を添付: \(stored.bytes) バイト, SHA-256 \(stored.sha256)"
+        let reason = "\(accepted(on: platform)?.kind.displayName ?? "")を添付: \(stored.bytes) バイト, SHA-256 \(stored.sha256)"
         return try await PostService.transition(req, user, id, .edit, expectedVersion: expectedVersion, reason: reason, media: stored)
     }
 
     /// Reads a post's file for publishing; a file changed on disk is not the one the chief approved.
-    static func read(_ file: String, dataDirectory: URL) throws -> (data: Data, format: Format) {
+    static func read(_ file: String, dataDirectory: URL) throws -> MediaFile {
         let url = url(dataDirectory, file: file)
         guard let data = FileManager.default.contents(atPath: url.path), !data.isEmpty, let format = format(ofFile: file) else {
             throw HoldReason("添付されたファイル（\(file)）がサーバーにありません。添付し直してください。")
@@ -119,7 +121,7 @@ enum PostMedia {
         guard file.hasPrefix(Secrets.sha256Hex(data)) else {
             throw HoldReason("添付されたファイル（\(file)）の内容が添付したときと違います。添付し直してください。")
         }
-        return (data, format)
+        return MediaFile(data: data, mimeType: format.mimeType)
     }
 
     /// A YouTube post goes to the chief, and out, only with its video.

@@ -169,7 +169,7 @@ enum PostView {
     static func media(_ f: PageFrame, _ m: Model, platform: Platform) -> BodyNode {
         guard let accepted = PostMedia.accepted(on: platform) else { return .empty }
         let p = m.post
-        let what = accepted.kind == .video ? "動画" : "画像"
+        let what = accepted.kind.displayName
         var items: [BodyNode] = [.tag("h2", [], text: what)]
         if let file = p.mediaFile {
             items.append(.tag("p", [], text: "添付済み: \(p.mediaBytes ?? 0) バイト（SHA-256 \(file.prefix { $0 != "." })）"))
