@@ -25,7 +25,7 @@ let package = Package(
     targets: [
         .target(
             name: "KohoCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             resources: []
         ),
         .target(

@@ -406,6 +406,12 @@ final class WebTests: KohoTestCase {
         XCTAssertEqual(over.status, .ok)
         let answer = try JSONSerialization.jsonObject(with: Data(over.body.readableBytesView)) as? [String: Any]
         XCTAssertEqual(answer?["weightedLength"] as? Int, 282)
+        // The preview: where the 280 falls, the account and the platform beside it.
+        let preview = answer?["preview"] as? [String: Any]
+        XCTAssertEqual(preview?["platformName"] as? String, "X")
+        XCTAssertEqual(preview?["handle"] as? String, "@kodaira_tokyo")
+        XCTAssertEqual(preview?["within"] as? String, String(repeating: "市", count: 140))
+        XCTAssertEqual(preview?["over"] as? String, "市")
         XCTAssertEqual(answer?["ok"] as? Bool, false)
         XCTAssertEqual((answer?["violations"] as? [[String: Any]])?.first?["code"] as? String, "x.textTooLong")
         let fine = try await web.post("/posts/check", ["account": "kodaira_tokyo", "category": "ウ", "text": "市民まつり", "intent": "check"])

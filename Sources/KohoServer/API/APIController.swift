@@ -14,7 +14,7 @@ enum APIController {
         let action = try plannedAction(req)
         let post = try await PostService.create(req, user, action)
         let res = Response(status: .created)
-        try res.content.encode(PostDTO(post, history: try await PostService.history(req, post.id!)))
+        try res.content.encode(PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, post.id!)))
         res.headers.replaceOrAdd(name: .location, value: "/api/v1/posts/\(post.id!.uuidString.lowercased())")
         return res
     }
@@ -39,7 +39,7 @@ enum APIController {
             q = q.filter(\.$state == state)
         }
         if let a = req.query[String.self, at: "account"] { q = q.filter(\.$account == a) }
-        return try await q.limit(500).all().map { try PostDTO($0) }
+        return try await q.limit(500).all().map { try PostDTO($0, policy: req.koho.policy) }
     }
 
     static func postID(_ req: Request) throws -> UUID { try PostsController.postID(req) }
@@ -48,7 +48,7 @@ enum APIController {
         _ = try req.requireUser()
         try await PostService.expireOverdue(req)
         let id = try postID(req)
-        return try PostDTO(try await PostService.find(req, id), history: try await PostService.history(req, id),
+        return try PostDTO(try await PostService.find(req, id), policy: req.koho.policy, history: try await PostService.history(req, id),
                            attempts: try await PostService.attempts(req, id))
     }
 
@@ -59,7 +59,7 @@ enum APIController {
             var body = StepBody()
             if let b = req.body.data, b.readableBytes > 0 { body = try req.content.decode(StepBody.self) }
             let post = try await PostService.transition(req, user, id, event, expectedVersion: body.version, reason: body.reason ?? "")
-            return try PostDTO(post, history: try await PostService.history(req, id))
+            return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
         }
     }
 
@@ -70,7 +70,7 @@ enum APIController {
         let version = try ifMatchVersion(req)
         let action = try plannedAction(req)
         let post = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
-        return try PostDTO(post, history: try await PostService.history(req, id))
+        return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
     }
 
     /// `PUT /api/v1/posts/{id}/media`: the file as the body; `If-Match` carries the version.
@@ -80,7 +80,7 @@ enum APIController {
         let version = try ifMatchVersion(req)
         let data = req.body.data.map { Data(buffer: $0) } ?? Data()
         let post = try await PostMedia.attach(req, user, id, data, expectedVersion: version)
-        return try PostDTO(post, history: try await PostService.history(req, id))
+        return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
     }
 
     static func ifMatchVersion(_ req: Request) throws -> Int {

@@ -82,4 +82,5 @@ func addMigrations(_ app: Application) {
     app.migrations.add(CreatePublishAttempt())
     app.migrations.add(AddQueryIndexes())
     app.migrations.add(AddMediaToPost())
+    app.migrations.add(AddApprovedRenderingToPost())
 }

@@ -160,8 +160,17 @@ final class Publisher: Sendable {
         guard let account = ctx.policy.account(post.account) else {
             return try await fail(post, attempt: nil, message: "ポリシーにないアカウント「\(post.account)」です。")
         }
+        let rendering: Rendering
+        switch Rendering.render(action, account: account, mediaSHA256: post.mediaSHA256) {
+        case .success(let r): rendering = r
+        case .failure(let problem): return try await fail(post, attempt: nil, message: problem.message)
+        }
+        // Only what the chief approved goes out: a rendering changed since (a new policy, new code) goes back to the chief.
+        guard let approved = post.approvedRenderingSHA256, approved == rendering.hash else {
+            return try await holdForApproval(post, approved: post.approvedRenderingSHA256, now: rendering.hash)
+        }
         let payload: PublishPayload
-        do { payload = try makePayload(post, action, account) } catch let hold as HoldReason {
+        do { payload = try makePayload(post, rendering, account) } catch let hold as HoldReason {
             return try await fail(post, attempt: nil, message: hold.message)
         }
         var refreshed = false
@@ -449,6 +458,32 @@ final class Publisher: Sendable {
         }
     }
 
+    /// publishing → submitted: nothing is sent, and the chief sees the post in the approval queue again.
+    private func holdForApproval(_ post: Post, approved: String?, now current: String) async throws {
+        let id = post.id!
+        let owner = publishing.ownerTitle
+        let message = "承認された発信内容と、いま発信される内容が異なるため（ポリシーやKohoの更新など）、発信せずに\(owner)の承認に戻しました。内容を確かめて、もう一度承認してください。"
+        try await write { db in
+            guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, .holdForApproval) else { return }
+            fresh.state = next
+            fresh.requiresChiefApproval = true
+            let reason = "【発信時の確認】承認された内容と発信する内容が異なるため、\(owner)の承認がもう一度必要です"
+            if !fresh.reasons.contains(reason) { fresh.approvalReasons = (fresh.reasons + [reason]).joined(separator: "\n") }
+            fresh.approvedRendering = nil
+            fresh.approvedRenderingSHA256 = nil
+            fresh.publishMessage = message
+            fresh.leaseOwner = nil
+            fresh.leaseUntil = nil
+            fresh.retryAt = nil
+            fresh.lockVersion += 1
+            fresh.updatedAt = self.ctx.now
+            try await fresh.update(on: db)
+            try await self.audit(db, "post.publish.heldForApproval", id,
+                                 detail: "publishing → submitted（承認時 SHA-256 \(approved ?? "なし")、発信時 SHA-256 \(current)）",
+                                 reason: message)
+        }
+    }
+
     private func reschedule(_ post: Post, to at: Date) async throws {
         let id = post.id!
         try await write { db in
@@ -494,28 +529,22 @@ final class Publisher: Sendable {
 
     // MARK: Payload
 
-    private func makePayload(_ post: Post, _ action: PlannedAction, _ account: KohoCore.Account) throws -> PublishPayload {
-        switch (account.platform, action.kind) {
-        case (_, .reply):
+    private func makePayload(_ post: Post, _ r: Rendering, _ account: KohoCore.Account) throws -> PublishPayload {
+        switch r.kind {
+        case .reply:
             throw HoldReason("返信は自動では発信しません。\(account.platform.displayName)で返信先を確かめ、手作業で返信してください。")
-        case (.x, .quote):
-            let urls = action.links + [action.sourceURL].compactMap { $0 }
-            guard let quoted = urls.lazy.compactMap(Self.statusID).first else {
-                throw HoldReason("引用する投稿のURL（https://x.com/…/status/…）がリンクにありません。投稿を編集してください。")
-            }
-            return .x(XNewPost(text: action.text, quoteTweetId: quoted), image: try image(for: post))
-        case (.x, .post):
-            return .x(XNewPost(text: action.text), image: try image(for: post))
-        case (.facebook, .post):
-            return .facebook(message: action.text, link: action.links.first)
-        case (.facebook, .quote), (.youtube, .quote):
-            throw HoldReason("\(account.platform.displayName)では引用を発信できません。")
-        case (.youtube, .post):
-            let title = action.title ?? String(action.text.split(separator: "\n").first ?? "").prefix(100).description
+        case .xPost where (try? post.action.kind) == .quote && r.quotedPostID == nil:
+            throw HoldReason("引用する投稿のURL（https://x.com/…/status/…）がリンクにありません。投稿を編集してください。")
+        case .xPost:
+            return .x(XNewPost(text: r.text, quoteTweetId: r.quotedPostID), image: try image(for: post))
+        case .facebookPost:
+            return .facebook(message: r.text, link: r.link)
+        case .youtubeVideo:
             guard let file = post.mediaFile else {
                 throw HoldReason("動画ファイルが添付されていません。投稿のページから動画を添付し、もう一度提出してください。")
             }
-            return .youtube(YouTubeVideoMetadata(title: title, description: action.text, privacyStatus: .public),
+            return .youtube(YouTubeVideoMetadata(title: r.title ?? "", description: r.text,
+                                                 privacyStatus: YouTubePrivacyStatus(rawValue: r.privacyStatus ?? "") ?? .public),
                             video: try PostMedia.read(file, dataDirectory: publishing.dataDirectory))
         }
     }
@@ -523,12 +552,6 @@ final class Publisher: Sendable {
     /// The image attached to an X post, as the chief approved it.
     private func image(for post: Post) throws -> MediaFile? {
         try post.mediaFile.map { try PostMedia.read($0, dataDirectory: publishing.dataDirectory) }
-    }
-
-    /// The post id of an X status URL.
-    static func statusID(_ url: String) -> String? {
-        guard let r = url.range(of: #"/status(es)?/[0-9]+"#, options: .regularExpression) else { return nil }
-        return String(url[r].split(separator: "/").last ?? "")
     }
 }
 

@@ -91,6 +91,7 @@ enum PostService {
                 // A step the state does not allow is refused as such, before any policy check.
                 _ = try PostWorkflow.next(from, event, needsChief: true)
                 var needsChief = post.requiresChiefApproval
+                var rendering: Rendering?
                 if [.submit, .approve, .edit].contains(event) {
                     var action = try edited ?? post.action
                     if let e = edited {
@@ -98,11 +99,13 @@ enum PostService {
                         if let account = ctx.policy.account(e.account) { action.account = account.id }
                     }
                     let submitting = event != .edit || from == .submitted || from == .scheduled
-                    let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting)
                     if let media {
                         post.mediaFile = media.file
                         post.mediaBytes = media.bytes
                     }
+                    let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting,
+                                                                    mediaSHA256: post.mediaSHA256)
+                    rendering = result.rendering
                     var violations = result.violations
                     if submitting, let missing = PostMedia.violation(for: post, ctx.policy) { violations.append(missing) }
                     guard violations.isEmpty else { throw AppError.policy(violations) }
@@ -110,12 +113,21 @@ enum PostService {
                     try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
                 }
                 post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
+                // The approval is recorded as what the platform will receive; the publisher sends only that.
+                if post.state == .scheduled, let rendering {
+                    post.approvedRendering = String(decoding: rendering.canonicalJSON, as: UTF8.self)
+                    post.approvedRenderingSHA256 = rendering.hash
+                } else if post.state != .scheduled {
+                    post.approvedRendering = nil
+                    post.approvedRenderingSHA256 = nil
+                }
                 post.updatedAt = now
                 try await bumpVersion(post, on: db)
                 try await post.update(on: db)
                 var detail = "\(from.rawValue) → \(post.state.rawValue)"
                 if let media { detail += "（添付 \(media.file)）" }
                 if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }
+                if post.state == .scheduled, let sha = post.approvedRenderingSHA256 { detail += "（発信内容 SHA-256 \(sha)）" }
                 if post.usesHoursException, [.submit, .approve].contains(event) { detail += "（運用時間外・緊急）" }
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
                                                 subject: subject(id), detail: detail, reason: trimmedReason)
@@ -209,6 +221,12 @@ struct PostDTO: Content {
     let mediaBytes: Int?
     let mediaType: String?
     var attempts: [AttemptItem]?
+    /// What the platform would receive now (the policy check counts this), its SHA-256, and for X its weighted length.
+    let rendering: Rendering?
+    let renderingSHA256: String?
+    let weightedLength: Int?
+    /// The SHA-256 of what the chief approved, while the post is scheduled; the publisher sends nothing else.
+    let approvedRenderingSHA256: String?
 
     struct AttemptItem: Content {
         let number: Int
@@ -220,8 +238,13 @@ struct PostDTO: Content {
         let message: String
     }
 
-    init(_ p: Post, history: [AuditEntry]? = nil, attempts: [PublishAttempt]? = nil) throws {
+    init(_ p: Post, policy: Policy, history: [AuditEntry]? = nil, attempts: [PublishAttempt]? = nil) throws {
         let a = try p.action
+        let r = policy.account(p.account).flatMap { try? Rendering.render(a, account: $0, mediaSHA256: p.mediaSHA256).get() }
+        rendering = r
+        renderingSHA256 = r?.hash
+        weightedLength = r?.platform == .x ? r.map { XTextCounter.parse($0.text).weightedLength } : nil
+        approvedRenderingSHA256 = p.approvedRenderingSHA256
         id = p.id!.uuidString.lowercased()
         state = p.state.rawValue
         account = p.account
@@ -247,7 +270,7 @@ struct PostDTO: Content {
         platformPostId = p.platformPostID
         platformURL = p.platformURL
         publishMessage = p.publishMessage
-        mediaSHA256 = p.mediaFile.map { String($0.prefix { $0 != "." }) }
+        mediaSHA256 = p.mediaSHA256
         mediaBytes = p.mediaBytes
         mediaType = p.mediaFile.flatMap(PostMedia.format(ofFile:))?.mimeType
         self.attempts = attempts.map { $0.map {

@@ -19,6 +19,7 @@ enum PostsController {
         var replyPurpose: String?
         var quotedAccount: String?
         var articleOrigin: String?
+        var inReplyTo: String?
         var intent: String?
         var version: Int?
 
@@ -27,7 +28,7 @@ enum PostsController {
             links = a.links.joined(separator: "\n"); sourceURL = a.sourceURL
             scheduledAt = chosen.map { String(JapaneseTime.iso8601($0).prefix(16)) }
             emergency = a.emergency ? "1" : nil; emergencyReason = a.emergencyReason; replyPurpose = a.replyPurpose
-            quotedAccount = a.quotedAccount; articleOrigin = a.articleOrigin
+            quotedAccount = a.quotedAccount; articleOrigin = a.articleOrigin; inReplyTo = a.inReplyTo
         }
 
         func action() throws -> PlannedAction {
@@ -37,7 +38,7 @@ enum PostsController {
             }
             put("account", account); put("kind", kind); put("category", category); put("title", title)
             put("sourceURL", sourceURL); put("emergencyReason", emergencyReason); put("replyPurpose", replyPurpose)
-            put("quotedAccount", quotedAccount); put("articleOrigin", articleOrigin)
+            put("quotedAccount", quotedAccount); put("articleOrigin", articleOrigin); put("inReplyTo", inReplyTo)
             if let t = text { f["text"] = .string(t.replacingOccurrences(of: "\r\n", with: "\n")) }
             if var s = scheduledAt?.trimmingCharacters(in: .whitespaces), !s.isEmpty {
                 if s.count == 16 { s += ":00" }
@@ -85,6 +86,14 @@ enum PostsController {
             content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急で発信する投稿が承認を待っています。"))
         }
         content.append(PostListView.table(posts, policy: f.policy))
+        // What each post would put on its platform, as the chief approves it.
+        for p in posts {
+            guard let account = f.policy.account(p.account), case .success(let r)? = try? p.rendering(f.policy) else { continue }
+            content.append(.tag("article", [Attr("class", "queued")], [
+                .tag("p", [], [.link(.post(p.id!), "\(JapaneseTime.show(p.scheduledAt)) \(PlatformLabel.text(account))（\(p.authorName)）を開いて承認・差戻し")]),
+                RenderingPreview.card(r, account: account, caption: "承認すると発信される内容"),
+            ]))
+        }
         return Layout.response(Layout.page(f, content))
     }
 
