@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "koho", targets: ["koho"]),
         .library(name: "KohoCore", targets: ["KohoCore"]),
         .library(name: "KohoPlatforms", targets: ["KohoPlatforms"]),
+        .library(name: "KohoSandbox", targets: ["KohoSandbox"]),
         .library(name: "KohoServer", targets: ["KohoServer"]),
     ],
     dependencies: [
@@ -35,8 +36,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                // The local sandbox platform is a real HTTP server.
+            ]
+        ),
+        // The platforms' local stand-in: a real HTTP server, for `koho serve` without credentials and for the tests.
+        .target(
+            name: "KohoSandbox",
+            dependencies: [
+                "KohoCore",
+                "KohoPlatforms",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -44,6 +53,7 @@ let package = Package(
             dependencies: [
                 "KohoCore",
                 "KohoPlatforms",
+                "KohoSandbox",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -58,7 +68,14 @@ let package = Package(
             dependencies: ["KohoServer"]
         ),
         .testTarget(name: "KohoCoreTests", dependencies: ["KohoCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KohoPlatformsTests", dependencies: ["KohoPlatforms"]),
+        // Helpers shared by the test targets.
+        .target(
+            name: "KohoTestSupport",
+            dependencies: ["KohoCore", "KohoPlatforms", "KohoSandbox", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/KohoTestSupport"
+        ),
+        .testTarget(name: "KohoPlatformsTests", dependencies: ["KohoPlatforms", "KohoSandbox", "KohoTestSupport"]),
+        .testTarget(name: "KohoSandboxTests", dependencies: ["KohoSandbox", "KohoTestSupport"]),
         .testTarget(name: "KohoServerTests", dependencies: ["KohoServer", .product(name: "XCTVapor", package: "vapor")]),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 @testable import KohoServer
 
 /// What the chief approved is exactly what the platform receives: for each platform and kind, the sandbox's record

@@ -4,6 +4,7 @@ import Foundation
 import Vapor
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 
 /// Where the database is: `--data-dir` for SQLite, or `DATABASE_URL` for PostgreSQL.
 struct DatabaseOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import Foundation
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 import Vapor
 
 /// `koho bench publisher`: the whole path (workflow, database, publisher, HTTP to a sandbox on loopback) on a

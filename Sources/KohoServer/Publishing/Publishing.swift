@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 import NIOConcurrencyHelpers
 import Vapor
 
