@@ -129,7 +129,10 @@ func temporaryDirectory() throws -> URL {
         #expect(ok.status == 0)
         #expect(ok.json?["ok"] as? Bool == true)
         #expect(ok.json?["requiresChiefApproval"] as? Bool == false)
-        #expect(ok.json?["weightedLength"] as? Int == 20)
+        // The source article goes out with the text, so it is counted: 20 + a line break + 23 for the link.
+        #expect(ok.json?["weightedLength"] as? Int == 44)
+        let rendering = ok.json?["rendering"] as? [String: Any]
+        #expect(rendering?["text"] as? String == "避難所を開設しました\nhttps://www.city.kodaira.tokyo.jp/a.html")
         let broken = try KohoProcess.run(["check"], stdin: #"{"account":"kodaira_tokyo","kind":"reply","text":"ありがとう","scheduledAt":"2026-11-25T10:00:00+09:00"}"#)
         #expect(broken.status == 1)
         let violations = broken.json?["violations"] as? [[String: Any]]
