@@ -415,35 +415,36 @@ final class Publisher: Sendable {
             attempt.platformURL = published?.url
             if outcome == .found { attempt.message += (attempt.message.isEmpty ? "" : " / ") + "最近の投稿に見つかりました" }
             try await attempt.update(on: db)
-            guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, .succeed) else { return }
-            fresh.state = next
-            fresh.platformPostID = published?.id
-            fresh.platformURL = published?.url
-            fresh.publishMessage = outcome == .dryRun ? attempt.message : nil
-            fresh.leaseOwner = nil
-            fresh.leaseUntil = nil
-            fresh.retryAt = nil
-            fresh.lockVersion += 1
-            fresh.updatedAt = self.ctx.now
-            try await fresh.update(on: db)
+            guard try await self.advance(id, .succeed, on: db, {
+                $0.platformPostID = published?.id
+                $0.platformURL = published?.url
+                $0.publishMessage = outcome == .dryRun ? attempt.message : nil
+            }) else { return }
             let how = outcome == .found ? "（結果不明だった試行\(attempt.number)を確認）" : outcome == .dryRun ? "（試験運転: 発信せず）" : ""
             try await self.audit(db, outcome == .dryRun ? "post.publish.dryRun" : "post.published", id,
                                  detail: "publishing → published \(published?.url ?? "")\(how)", reason: "")
         }
     }
 
+    /// Moves the post by `step` within the caller's transaction: `change` sets what the step sets, the lease is given
+    /// up and the version bumped. False when the post is gone or the step does not apply to its state.
+    private func advance(_ id: UUID, _ step: PublishStep, on db: Database, _ change: (Post) -> Void) async throws -> Bool {
+        guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, step) else { return false }
+        fresh.state = next
+        change(fresh)
+        fresh.leaseOwner = nil
+        fresh.leaseUntil = nil
+        fresh.retryAt = nil
+        fresh.lockVersion += 1
+        fresh.updatedAt = ctx.now
+        try await fresh.update(on: db)
+        return true
+    }
+
     private func fail(_ post: Post, attempt: PublishAttempt?, message: String) async throws {
         let id = post.id!
         try await write { db in
-            guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, .fail) else { return }
-            fresh.state = next
-            fresh.publishMessage = message
-            fresh.leaseOwner = nil
-            fresh.leaseUntil = nil
-            fresh.retryAt = nil
-            fresh.lockVersion += 1
-            fresh.updatedAt = self.ctx.now
-            try await fresh.update(on: db)
+            guard try await self.advance(id, .fail, on: db, { $0.publishMessage = message }) else { return }
             try await self.audit(db, "post.publish.failed", id, detail: "publishing → failed", reason: message)
         }
     }
@@ -464,20 +465,14 @@ final class Publisher: Sendable {
         let owner = publishing.ownerTitle
         let message = "承認された発信内容と、いま発信される内容が異なるため（ポリシーやKohoの更新など）、発信せずに\(owner)の承認に戻しました。内容を確かめて、もう一度承認してください。"
         try await write { db in
-            guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, .holdForApproval) else { return }
-            fresh.state = next
-            fresh.requiresChiefApproval = true
             let reason = "【発信時の確認】承認された内容と発信する内容が異なるため、\(owner)の承認がもう一度必要です"
-            if !fresh.reasons.contains(reason) { fresh.approvalReasons = (fresh.reasons + [reason]).joined(separator: "\n") }
-            fresh.approvedRendering = nil
-            fresh.approvedRenderingSHA256 = nil
-            fresh.publishMessage = message
-            fresh.leaseOwner = nil
-            fresh.leaseUntil = nil
-            fresh.retryAt = nil
-            fresh.lockVersion += 1
-            fresh.updatedAt = self.ctx.now
-            try await fresh.update(on: db)
+            guard try await self.advance(id, .holdForApproval, on: db, { fresh in
+                fresh.requiresChiefApproval = true
+                if !fresh.reasons.contains(reason) { fresh.approvalReasons = (fresh.reasons + [reason]).joined(separator: "\n") }
+                fresh.approvedRendering = nil
+                fresh.approvedRenderingSHA256 = nil
+                fresh.publishMessage = message
+            }) else { return }
             try await self.audit(db, "post.publish.heldForApproval", id,
                                  detail: "publishing → submitted（承認時 SHA-256 \(approved ?? "なし")、発信時 SHA-256 \(current)）",
                                  reason: message)
@@ -487,17 +482,12 @@ final class Publisher: Sendable {
     private func reschedule(_ post: Post, to at: Date) async throws {
         let id = post.id!
         try await write { db in
-            guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, .reschedule) else { return }
-            let before = fresh.scheduledAt
-            fresh.state = next
-            fresh.scheduledAt = at
-            fresh.leaseOwner = nil
-            fresh.leaseUntil = nil
-            fresh.retryAt = nil
-            fresh.publishMessage = "運用時間が終わったため、次の運用時間（\(JapaneseTime.display(at))）に予約し直しました"
-            fresh.lockVersion += 1
-            fresh.updatedAt = self.ctx.now
-            try await fresh.update(on: db)
+            var before: Date?
+            guard try await self.advance(id, .reschedule, on: db, { fresh in
+                before = fresh.scheduledAt
+                fresh.scheduledAt = at
+                fresh.publishMessage = "運用時間が終わったため、次の運用時間（\(JapaneseTime.display(at))）に予約し直しました"
+            }) else { return }
             try await self.audit(db, "post.reschedule", id,
                                  detail: "publishing → scheduled（予約 \(JapaneseTime.iso8601(at))）",
                                  reason: "発信を待つ間に運用時間（\(before.map { JapaneseTime.display($0) } ?? "—") の枠）が終わったため")
