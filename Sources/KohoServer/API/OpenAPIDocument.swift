@@ -150,12 +150,21 @@ components:
 paths:
   /posts:
     get:
-      summary: 投稿の一覧
+      summary: 投稿の一覧（新しい順、ページごと）
       parameters:
         - { name: state, in: query, schema: { type: string } }
         - { name: account, in: query, schema: { type: string } }
+        - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 200, default: 50 } }
+        - { name: cursor, in: query, schema: { type: string }, description: 前のページの X-Next-Cursor }
       responses:
-        "200": { description: 投稿, content: { application/json: { schema: { type: array, items: { $ref: '#/components/schemas/Post' } } } } }
+        "200":
+          description: 投稿
+          headers:
+            X-Total-Count: { schema: { type: integer }, description: 条件に合う投稿の数 }
+            X-Next-Cursor: { schema: { type: string }, description: 次のページがあるとき、その cursor }
+            Link: { schema: { type: string }, description: 次のページ（rel="next"） }
+          content: { application/json: { schema: { type: array, items: { $ref: '#/components/schemas/Post' } } } }
+        "400": { description: limit または cursor が正しくない }
         "401": { $ref: '#/components/responses/Unauthorized' }
     post:
       summary: 投稿を下書きとして作成（ポリシーの検査つき）

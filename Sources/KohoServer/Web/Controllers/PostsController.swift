@@ -62,10 +62,11 @@ enum PostsController {
         // An unknown value in the filter form is ignored rather than refused: it is a page, not the API.
         let state = req.query[String.self, at: "state"].flatMap(PostState.init(rawValue:))
         let account = req.query[String.self, at: "account"].flatMap { f.policy.account($0)?.id }
-        var query = Post.query(on: req.db).sort(\.$createdAt, .descending)
-        if let state { query = query.filter(\.$state == state) }
-        if let account { query = query.filter(\.$account == account) }
-        let posts = try await query.limit(200).all()
+        let query = Post.query(on: req.db)
+        if let state { query.filter(\.$state == state) }
+        if let account { query.filter(\.$account == account) }
+        let cursor = req.query[String.self, at: "cursor"].flatMap(PostCursor.init)
+        let (posts, total, next) = try await PostCursor.page(query, limit: 50, after: cursor)
         let filter = BodyNode.tag("form", [Attr("method", "get"), Attr("action", SiteURL.posts.path), Attr("aria-label", "絞り込み")], [
             .selectField("状態", name: "state", options: [("", "すべて")] + PostState.allCases.map { ($0.rawValue, $0.displayName) },
                          selected: state?.rawValue ?? ""),
@@ -73,8 +74,18 @@ enum PostsController {
                          selected: account ?? ""),
             .button("絞り込む"),
         ])
-        let count = BodyNode.tag("p", [Attr("role", "status")], text: "\(posts.count)件" + (posts.count == 200 ? "（新しいものから200件まで）" : ""))
-        return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy)]))
+        let count = BodyNode.tag("p", [Attr("role", "status")],
+                                 text: "\(total)件" + (total > posts.count ? "（\(cursor == nil ? "新しいものから" : "続きの")\(posts.count)件を表示）" : ""))
+        var more: BodyNode = .empty
+        if let next {
+            var items = [URLQueryItem(name: "cursor", value: next.description)]
+            if let state { items.append(URLQueryItem(name: "state", value: state.rawValue)) }
+            if let account { items.append(URLQueryItem(name: "account", value: account)) }
+            var c = URLComponents()
+            c.queryItems = items
+            more = .tag("p", [], [.link(href: SiteURL.posts.path + "?" + (c.percentEncodedQuery ?? ""), "次の50件")])
+        }
+        return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy), more]))
     }
 
     static func approvals(_ req: Request) async throws -> Response {
