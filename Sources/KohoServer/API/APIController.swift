@@ -34,7 +34,6 @@ enum APIController {
     /// match, and `X-Next-Cursor` (and a `Link` with `rel="next"`) where the next page starts.
     static func list(_ req: Request) async throws -> Response {
         _ = try req.requireUser()
-        try await PostService.expireOverdue(req)
         var filtered = Post.query(on: req.db)
         if let s = req.query[String.self, at: "state"] {
             guard let state = PostState(rawValue: s) else { throw AppError.badRequest("state が正しくありません") }
@@ -70,7 +69,6 @@ enum APIController {
 
     static func show(_ req: Request) async throws -> PostDTO {
         _ = try req.requireUser()
-        try await PostService.expireOverdue(req)
         let id = try postID(req)
         return try PostDTO(try await PostService.find(req, id), policy: req.koho.policy, history: try await PostService.history(req, id),
                            attempts: try await PostService.attempts(req, id))
@@ -140,7 +138,6 @@ enum APIController {
     }
 
     static func calendarMonth(_ req: Request, _ month: MonthParam) async throws -> CalendarMonth {
-        try await PostService.expireOverdue(req)
         guard let cal = req.koho.cityCalendar else { throw AppError.notFound() }
         let days = month.days.map { d -> CalendarDay in
             let w = cal.window(on: d)

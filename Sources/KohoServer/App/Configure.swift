@@ -67,6 +67,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.middleware.use(KohoErrorMiddleware())
     try routes(app)
     if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
+    configureJobs(app, config)
 }
 
 func addMigrations(_ app: Application) {

@@ -82,18 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
                 if dryRun { print("試験運転（--dry-run）: プラットフォームへの発信は行いません") }
             }
             fflush(nil)
-            // Approvals lapse on the clock too, not only when someone opens a page.
-            let expiry = app.eventLoopGroup.any().scheduleRepeatedAsyncTask(initialDelay: .seconds(60), delay: .seconds(60)) { _ in
-                app.eventLoopGroup.any().makeFutureWithTask {
-                    do {
-                        try await PostService.expireOverdue(Request(application: app, on: app.eventLoopGroup.any()))
-                    } catch {
-                        app.logger.error("承認の期限切れ処理に失敗しました: \(String(describing: error))")
-                    }
-                }
-            }
             try await app.execute()
-            expiry.cancel()
             try await app.asyncShutdown()
         } catch {
             try? await app.asyncShutdown()

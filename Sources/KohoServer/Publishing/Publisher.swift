@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import KohoCore
 import KohoPlatforms
-import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -15,8 +14,6 @@ import Vapor
 final class Publisher: Sendable {
     let app: Application
     let publishing: Publishing
-    private let bell = Doorbell()
-    private let loop = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     init(app: Application, publishing: Publishing) {
         self.app = app
@@ -28,37 +25,8 @@ final class Publisher: Sendable {
     private var ctx: KohoContext { app.koho }
     private var wallNow: Date { settings.wallClock() }
 
-    func start() {
-        loop.withLockedValue { task in
-            guard task == nil else { return }
-            task = Task { [self] in await run() }
-        }
-        app.logger.info("publisher started", metadata: ["worker": "\(worker)", "dryRun": "\(settings.dryRun)"])
-    }
-
-    func cancel() { loop.withLockedValue { $0?.cancel() } }
-
-    func stop() async {
-        let task = loop.withLockedValue { t -> Task<Void, Never>? in defer { t = nil }; return t }
-        task?.cancel()
-        await bell.ring()
-        await task?.value
-    }
-
-    /// An approval (or a reconnection) wakes the publisher instead of leaving it to the next poll.
-    func wake() { Task { await bell.ring() } }
-
-    private func run() async {
-        while !Task.isCancelled {
-            do {
-                let busy = try await pass()
-                if busy > 0 { continue }
-            } catch {
-                app.logger.error("publisher pass failed: \(String(describing: error))")
-            }
-            await bell.wait(settings.pollInterval)
-        }
-    }
+    /// An approval (or a reconnection) wakes the publisher's job instead of leaving it to the next poll.
+    func wake() { app.backgroundJobs?.publisher?.wake() }
 
     /// One pass over the due posts; how many it worked on.
     @discardableResult
@@ -542,35 +510,5 @@ final class Publisher: Sendable {
     /// The image attached to an X post, as the chief approved it.
     private func image(for post: Post) throws -> MediaFile? {
         try post.mediaFile.map { try PostMedia.read($0, dataDirectory: publishing.dataDirectory) }
-    }
-}
-
-/// Wakes a sleeping loop early; a ring with nobody waiting is kept for the next wait.
-actor Doorbell {
-    private var rung = false
-    private var waiter: CheckedContinuation<Void, Never>?
-    private var generation = 0
-
-    func ring() {
-        if let w = waiter { waiter = nil; w.resume() } else { rung = true }
-    }
-
-    func wait(_ timeout: Duration) async {
-        if rung { rung = false; return }
-        if Task.isCancelled { return }
-        generation += 1
-        let mine = generation
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.expire(mine)
-        }
-        await withCheckedContinuation { waiter = $0 }
-        timer.cancel()
-    }
-
-    private func expire(_ g: Int) {
-        guard g == generation, let w = waiter else { return }
-        waiter = nil
-        w.resume()
     }
 }

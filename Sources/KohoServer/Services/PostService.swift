@@ -70,7 +70,7 @@ enum PostService {
     /// someone else changed the post meanwhile, and the step is refused.
     static func transition(_ req: Request, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
                            reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil) async throws -> Post {
-        try await expireOverdue(req)
+        try await expireOverdue(req.db, req.koho)
         let ctx = req.koho
         let now = ctx.now
         let post = try await ctx.writeLock.run {
@@ -149,25 +149,32 @@ enum PostService {
         post.lockVersion = old + 1
     }
 
-    /// An approval lapses when its time passes and the post has not gone out.
-    static func expireOverdue(_ req: Request) async throws {
-        let limit = req.koho.now.addingTimeInterval(-PostWorkflow.expiryGrace)
-        let overdue = try await Post.query(on: req.db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).all()
+    /// An approval lapses when its time passes and the post has not gone out; how many lapsed. The approval-expiry
+    /// job runs it, and so does every step before it acts; pages that only show never write.
+    @discardableResult
+    static func expireOverdue(_ db: Database, _ ctx: KohoContext) async throws -> Int {
+        let limit = ctx.now.addingTimeInterval(-PostWorkflow.expiryGrace)
+        let overdue = try await Post.query(on: db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).all()
+        var expired = 0
         for p in overdue {
-            let ctx = req.koho
-            try await ctx.writeLock.run {
-                try await req.db.transaction { db in
-                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled else { return }
+            let done = try await ctx.writeLock.run {
+                try await db.transaction { db -> Bool in
+                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled else { return false }
                     post.state = try PostWorkflow.next(.scheduled, .expire, needsChief: post.requiresChiefApproval)
+                    post.approvedRendering = nil
+                    post.approvedRenderingSHA256 = nil
                     post.updatedAt = ctx.now
                     try await bumpVersion(post, on: db)
                     try await post.update(on: db)
                     try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: "post.expire", subject: subject(post.id!),
                                                     detail: "scheduled → expired",
                                                     reason: "予約日時（\(post.scheduledAt.map { JapaneseTime.display($0) } ?? "")）を過ぎても発信されなかったため承認が失効しました")
+                    return true
                 }
             }
+            if done { expired += 1 }
         }
+        return expired
     }
 
     static func attempts(_ req: Request, _ id: UUID) async throws -> [PublishAttempt] {

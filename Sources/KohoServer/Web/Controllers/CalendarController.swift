@@ -66,7 +66,6 @@ enum ICSController {
         }
         guard user != nil else { throw AppError(status: .unauthorized, message: "ログインまたは token が必要です") }
         guard let account = req.koho.policy.account(accountID) else { throw AppError.notFound("アカウントが見つかりません") }
-        try await PostService.expireOverdue(req)
         let posts = try await Post.query(on: req.db).filter(\.$account == account.id).filter(\.$state == .scheduled).sort(\.$scheduledAt).all()
         let res = Response(status: .ok, body: .init(string: ICS.calendar(account: account, posts: posts, now: req.koho.now)))
         res.headers.contentType = HTTPMediaType(type: "text", subType: "calendar", parameters: ["charset": "utf-8"])

@@ -20,7 +20,6 @@ enum DashboardController {
     }
 
     static func show(_ req: Request) async throws -> Response {
-        try await PostService.expireOverdue(req)
         let ctx = req.koho
         let now = ctx.now
         let cal = ctx.cityCalendar

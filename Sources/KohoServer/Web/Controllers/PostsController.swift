@@ -57,7 +57,6 @@ enum PostsController {
     }
 
     static func list(_ req: Request) async throws -> Response {
-        try await PostService.expireOverdue(req)
         let f = PageFrame(req, title: "投稿一覧")
         // An unknown value in the filter form is ignored rather than refused: it is a page, not the API.
         let state = req.query[String.self, at: "state"].flatMap(PostState.init(rawValue:))
@@ -89,7 +88,6 @@ enum PostsController {
     }
 
     static func approvals(_ req: Request) async throws -> Response {
-        try await PostService.expireOverdue(req)
         let posts = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).all()
         let f = PageFrame(req, title: "承認待ち")
         var content: [BodyNode] = []
@@ -167,7 +165,6 @@ enum PostsController {
     }
 
     static func show(_ req: Request) async throws -> Response {
-        try await PostService.expireOverdue(req)
         let id = try postID(req)
         let post = try await PostService.find(req, id)
         let history = try await PostService.history(req, id)
