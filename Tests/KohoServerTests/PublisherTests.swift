@@ -299,7 +299,8 @@ final class PublisherBehaviourTests: PublisherTestCase {
         // Every call throttled (each for a second), however long the machine takes to get here.
         await sandbox.setFaults(SandboxFaults(throttle: SandboxThrottle(resetSeconds: 1, rate: 1)))
         let id = try await schedule(PostFactory.fields(7, account: 1))
-        try await waitFor { try await PublishAttempt.query(on: self.app.db).count() > 0 }
+        // Waiting: the platform has refused the first call for its rate limit (not merely an attempt begun).
+        try await waitFor { try await PublishAttempt.query(on: self.app.db).filter(\.$outcome == .notDone).count() > 0 }
         clock.now = jst("2026-11-25T17:30")
         await sandbox.setFaults(SandboxFaults())
         try await waitFor { try await Post.find(UUID(uuidString: id)!, on: self.app.db)?.state == .scheduled }
