@@ -14,12 +14,7 @@ enum PostService {
     }
 
     static func requireMayAct(_ user: User, on account: String, _ ctx: KohoContext) throws {
-        if user.role == .viewer { throw AppError.forbidden("閲覧のみの利用者は投稿を作成・変更できません") }
-        let id = ctx.policy.account(account)?.id ?? account
-        // An unknown account is left to the policy check, which names the accounts of the policy.
-        if ctx.policy.account(account) != nil, !user.mayAct(on: id) {
-            throw AppError.forbidden("アカウント「\(id)」の担当者に指定されていません")
-        }
+        if let denied = Permissions.mayChange(user.person, account: account, policy: ctx.policy) { throw AppError.forbidden(denied.message) }
     }
 
     static func create(_ req: Request, _ user: User, _ input: PlannedAction) async throws -> Post {
@@ -77,13 +72,8 @@ enum PostService {
             try await req.db.transaction { db in
                 guard let post = try await Post.find(id, on: db) else { throw AppError.notFound("投稿が見つかりません") }
                 if let expectedVersion, expectedVersion != post.lockVersion { throw AppError.staleEdit }
-                switch event {
-                case .approve, .reject:
-                    guard user.role == .chief else { throw AppError.forbidden("承認・差戻しは\(ctx.policy.ownerRole.title)だけが行えます") }
-                case .expire:
-                    break
-                default:
-                    try requireMayAct(user, on: post.account, ctx)
+                if let denied = Permissions.check(event, by: user.person, on: post.account, policy: ctx.policy) {
+                    throw AppError.forbidden(denied.message)
                 }
                 let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
                 if event == .reject, trimmedReason.isEmpty { throw AppError.badRequest("差戻しの理由を入力してください") }

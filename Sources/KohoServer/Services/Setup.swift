@@ -1,3 +1,4 @@
+import KohoCore
 import Fluent
 import Vapor
 
