@@ -3,13 +3,33 @@ import SQLKit
 import Vapor
 import KohoCore
 
+/// What the post workflow runs on: a database, the policy in force with its clock, and who to wake when a post is
+/// scheduled. Web pages, the API, commands and jobs all make one; nothing in the workflow needs a request.
+struct Workflow: Sendable {
+    let db: any Database
+    let ctx: KohoContext
+    let scheduled: @Sendable () -> Void
+}
+
+extension Application {
+    var workflow: Workflow {
+        Workflow(db: db, ctx: koho, scheduled: { [self] in publishing?.publisher?.wake() })
+    }
+}
+
+extension Request {
+    var workflow: Workflow { Workflow(db: db, ctx: koho, scheduled: application.workflow.scheduled) }
+}
+
 /// The post workflow's persistence: every step checks the role, the lock version and the policy, then
 /// saves the post and appends to the audit trail in one transaction.
 enum PostService {
     static func subject(_ id: UUID) -> String { "post:\(id.uuidString.lowercased())" }
 
-    static func find(_ req: Request, _ id: UUID) async throws -> Post {
-        guard let p = try await Post.find(id, on: req.db) else { throw AppError.notFound("投稿が見つかりません") }
+    static func find(_ req: Request, _ id: UUID) async throws -> Post { try await find(req.workflow, id) }
+
+    static func find(_ w: Workflow, _ id: UUID) async throws -> Post {
+        guard let p = try await Post.find(id, on: w.db) else { throw AppError.notFound("投稿が見つかりません") }
         return p
     }
 
@@ -18,7 +38,11 @@ enum PostService {
     }
 
     static func create(_ req: Request, _ user: User, _ input: PlannedAction) async throws -> Post {
-        let ctx = req.koho
+        try await create(req.workflow, user, input)
+    }
+
+    static func create(_ w: Workflow, _ user: User, _ input: PlannedAction) async throws -> Post {
+        let ctx = w.ctx
         try requireMayAct(user, on: input.account, ctx)
         var action = input
         if let account = ctx.policy.account(action.account) { action.account = account.id }
@@ -34,7 +58,7 @@ enum PostService {
         try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
         let stored = action
         try await ctx.writeLock.run {
-            try await req.db.transaction { db in
+            try await w.db.transaction { db in
                 try await post.create(on: db)
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.create", subject: subject(post.id!),
                                                 detail: "\(PostState.draft.rawValue) \(stored.account) \(stored.category ?? "")", reason: "")
@@ -65,11 +89,16 @@ enum PostService {
     /// someone else changed the post meanwhile, and the step is refused.
     static func transition(_ req: Request, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
                            reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil) async throws -> Post {
-        try await expireOverdue(req.db, req.koho)
-        let ctx = req.koho
+        try await transition(req.workflow, user, id, event, expectedVersion: expectedVersion, reason: reason, edited: edited, media: media)
+    }
+
+    static func transition(_ w: Workflow, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
+                           reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil) async throws -> Post {
+        try await expireOverdue(w.db, w.ctx)
+        let ctx = w.ctx
         let now = ctx.now
         let post = try await ctx.writeLock.run {
-            try await req.db.transaction { db in
+            try await w.db.transaction { db in
                 guard let post = try await Post.find(id, on: db) else { throw AppError.notFound("投稿が見つかりません") }
                 if let expectedVersion, expectedVersion != post.lockVersion { throw AppError.staleEdit }
                 if let denied = Permissions.check(event, by: user.person, on: post.account, policy: ctx.policy) {
@@ -124,7 +153,7 @@ enum PostService {
                 return post
             }
         }
-        if post.state == .scheduled { req.application.publishing?.publisher?.wake() }
+        if post.state == .scheduled { w.scheduled() }
         return post
     }
 
