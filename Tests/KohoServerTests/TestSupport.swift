@@ -113,6 +113,8 @@ class KohoTestCase: XCTestCase {
 /// A browser: keeps the session cookie and reads the CSRF token from the last page.
 final class WebClient {
     let app: Application
+    /// In memory, or over a real HTTP connection to the running app (where a body can arrive after its head).
+    var method: Application.Method = .inMemory
     var cookie: String?
     var csrf: String?
     var lastBody = ""
@@ -122,7 +124,7 @@ final class WebClient {
     @discardableResult
     func get(_ path: String) async throws -> XCTHTTPResponse {
         let cookie = self.cookie
-        let res = try await app.testable().sendRequest(.GET, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+        let res = try await app.testable(method: method).sendRequest(.GET, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
             if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
         })
         take(res)
@@ -135,7 +137,7 @@ final class WebClient {
         if withCSRF, let csrf { fields["csrf"] = csrf }
         let body = fields.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
         let cookie = self.cookie
-        let res = try await app.testable().sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+        let res = try await app.testable(method: method).sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
             if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
             req.headers.contentType = .urlEncodedForm
             req.body = ByteBuffer(string: body)
@@ -157,7 +159,7 @@ final class WebClient {
         body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
         body += file.data + Data("\r\n--\(boundary)--\r\n".utf8)
         let cookie = self.cookie
-        let res = try await app.testable().sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+        let res = try await app.testable(method: method).sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
             if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
             req.headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
             req.body = ByteBuffer(data: body)
