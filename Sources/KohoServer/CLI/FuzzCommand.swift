@@ -172,9 +172,10 @@ struct Fuzzer {
         let runs: Int
         let slowest: Duration
         let slow: [URL]
-        var summary: String {
-            let ms = Double(slowest.components.seconds) * 1000 + Double(slowest.components.attoseconds) / 1e15
-            return "fuzz \(target): \(runs) 入力、最も遅い入力 \(Int(ms.rounded())) ms、遅い入力 \(slow.count) 件"
+        var summary: String { "fuzz \(target): \(runs) 入力、最も遅い入力 \(Self.milliseconds(slowest)) ms、遅い入力 \(slow.count) 件" }
+
+        static func milliseconds(_ d: Duration) -> Int {
+            Int((Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15).rounded())
         }
     }
 
@@ -198,7 +199,7 @@ struct Fuzzer {
                 let file = outDir.appendingPathComponent("slow-\(target)-\(slow.count + 1).bin")
                 try Data(input).write(to: file)
                 slow.append(file)
-                FileHandle.standardError.write(Data("fuzz \(target): \(took) かかった入力を \(file.path) に保存しました\n".utf8))
+                FileHandle.standardError.write(Data("fuzz \(target): \(Report.milliseconds(took)) ms かかった入力を \(file.path) に保存しました\n".utf8))
                 if slow.count >= 5 { break }
             }
         }
@@ -257,7 +258,18 @@ struct Fuzzer {
             nest += Array("1".utf8)
             if rng.chance(80) { for _ in 0..<depth { nest += close } }
             d.insert(contentsOf: nest, at: at)
-        case 7, 8: // an interesting token
+        case 7: // a deep value where a value goes (after a colon, comma or bracket), so that the reader parses it all
+            let spots = d.indices.filter { d[$0] == UInt8(ascii: ":") || d[$0] == UInt8(ascii: ",") || d[$0] == UInt8(ascii: "[") }
+            guard let spot = spots.isEmpty ? nil : spots[rng.below(spots.count)] else { return }
+            let depth = 1 + rng.below(600)
+            let object = rng.chance(30)
+            var nest = [UInt8]()
+            for _ in 0..<depth { nest += object ? Array("{\"a\":".utf8) : [UInt8(ascii: "[")] }
+            nest += Array("1".utf8)
+            for _ in 0..<depth { nest.append(object ? UInt8(ascii: "}") : UInt8(ascii: "]")) }
+            if d[spot] == UInt8(ascii: "[") { nest.append(UInt8(ascii: ",")) }
+            d.insert(contentsOf: nest, at: spot + 1)
+        case 8: // an interesting token
             d.insert(contentsOf: Self.interesting[rng.below(Self.interesting.count)], at: at)
         case 9: // a long run of one character
             let ch: [UInt8] = [Array("あ".utf8), Array("a".utf8), Array("\\".utf8), Array("%".utf8), Array("😀".utf8), [0]][rng.below(6)]
@@ -280,18 +292,21 @@ struct Fuzzer {
 /// The signal handler may only call async-signal-safe functions: open, write, close, signal and raise.
 enum CrashCapture {
     nonisolated(unsafe) private static var path: UnsafeMutablePointer<CChar>?
+    nonisolated(unsafe) private static var note: UnsafeMutablePointer<CChar>?
     nonisolated(unsafe) private static var buffer: UnsafeMutableRawBufferPointer?
     nonisolated(unsafe) private static var length = 0
 
     static func arm(path p: String) {
         try? FileManager.default.createDirectory(atPath: (p as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         path = strdup(p)
+        note = strdup("fuzz: クラッシュしました。読んでいた入力を \(p) に保存しました\n")
         if buffer == nil { buffer = .allocate(byteCount: 1 << 20, alignment: 8) }
         for sig in [SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGABRT, SIGFPE] {
             signal(sig) { sig in
                 if let path = CrashCapture.path, let buffer = CrashCapture.buffer {
                     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
                     if fd >= 0 { _ = write(fd, buffer.baseAddress, CrashCapture.length); close(fd) }
+                    if let note = CrashCapture.note { _ = write(2, note, strlen(note)) }
                 }
                 signal(sig, SIG_DFL)
                 raise(sig)
@@ -309,6 +324,8 @@ enum CrashCapture {
     static func disarm() {
         for sig in [SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGABRT, SIGFPE] { signal(sig, SIG_DFL) }
         free(path)
+        free(note)
         path = nil
+        note = nil
     }
 }

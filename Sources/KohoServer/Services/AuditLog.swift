@@ -84,7 +84,12 @@ enum AuditLog {
         /// The entry where the chain breaks; nil for a break found against a checkpoint.
         let id: Int?
         let problem: String
-        var description: String { id.map { "記録 #\($0) で連鎖が切れています: \(problem)" } ?? problem }
+        /// False for a difference from a checkpoint: the chain itself may be whole.
+        var inChain = true
+        var description: String {
+            guard let id else { return problem }
+            return inChain ? "記録 #\(id) で連鎖が切れています: \(problem)" : "記録 #\(id): \(problem)"
+        }
     }
 
     /// The chain checked entry by entry and against every checkpoint; every break is listed, not only the first.
@@ -119,7 +124,7 @@ enum AuditLog {
                 breaks.append(Break(id: nil, problem: "\(c.label)より記録が少なくなっています（\(c.count)件 → \(entries.count)件。末尾または途中の削除）"))
             } else if c.count > 0, entries[c.count - 1].hash != c.hash {
                 breaks.append(Break(id: entries[c.count - 1].id,
-                                    problem: "\(c.label)の\(c.count)件目のハッシュと一致しません（書き換えまたは削除）"))
+                                    problem: "\(c.label)の\(c.count)件目のハッシュと一致しません（書き換えまたは削除）", inChain: false))
             }
         }
         return Verification(count: entries.count, headHash: entries.last?.hash ?? genesis, headID: entries.last?.id, breaks: breaks)
