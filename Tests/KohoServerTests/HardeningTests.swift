@@ -85,6 +85,24 @@ final class AuditFaithfulnessTests: KohoTestCase {
         XCTAssertTrue(viewer.lastBody.contains("正しくつながっています"), "the audit page shows the chain whole")
     }
 
+    /// A trail written before this fix may already hold a NUL: it verifies on the bytes as stored, and a real
+    /// change to that entry is still found.
+    func testAnOldEntryHoldingANulStillVerifies() async throws {
+        let sql = try XCTUnwrap(app.db as? SQLDatabase)
+        guard sql.dialect.name == "sqlite" else { throw XCTSkip("PostgreSQL never stored a NUL") }
+        let last = try await AuditEntry.query(on: app.db).sort(\.$id, .descending).first()
+        let e = AuditEntry()
+        e.at = Date(timeIntervalSince1970: clock.now.timeIntervalSince1970.rounded(.down))
+        e.actor = "x\u{0}y"; e.action = "login.failed"; e.subject = "user:x\u{0}y"; e.detail = "利用者なし"; e.reason = ""
+        e.prevHash = last?.hash ?? AuditLog.genesis
+        e.hash = AuditLog.hash(of: e)
+        try await e.create(on: app.db)
+        try await assertEqual(try await AuditEntry.find(e.id, on: app.db)?.actor, "x", "SQLite reads text up to the NUL")
+        try await assertNil(try await AuditLog.verify(on: app.db).broken)
+        try await sql.raw("UPDATE audit_entries SET detail = 'changed' WHERE id = \(bind: e.id!)").run()
+        try await assertEqual(try await AuditLog.verify(on: app.db).broken?.id, e.id)
+    }
+
     /// A post's text keeps its control characters byte for byte: it is stored as JSON, where they are escaped.
     func testAPostTextWithControlCharactersReadsBackTheSame() async throws {
         let t = try await addStandardUsers()
