@@ -115,6 +115,13 @@ final class AuditFaithfulnessTests: KohoTestCase {
         try await assertNil(try await AuditLog.verify(on: app.db).broken)
     }
 
+    /// A NUL in a query is refused plainly, not sent to the database (PostgreSQL answers such a query with an error).
+    func testANulInAQueryIsABadRequest() async throws {
+        let t = try await addStandardUsers()
+        try await assertEqual(try await api(.GET, "/posts?account=x%00y", token: t.viewer).status, .badRequest)
+        try await assertEqual(try await api(.GET, "/posts?account=kodaira_tokyo", token: t.viewer).status, .ok)
+    }
+
     /// A user cannot be given a name with a control character: it would be invisible, or cut.
     func testANewUserNameWithAControlCharacterIsRefused() async throws {
         do {

@@ -38,7 +38,10 @@ enum APIController {
             guard let state = PostState(rawValue: s) else { throw AppError.badRequest("state が正しくありません") }
             q = q.filter(\.$state == state)
         }
-        if let a = req.query[String.self, at: "account"] { q = q.filter(\.$account == a) }
+        if let a = req.query[String.self, at: "account"] {
+            guard !a.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { throw AppError.badRequest("account が正しくありません") }
+            q = q.filter(\.$account == a)
+        }
         return try await q.limit(500).all().map { try PostDTO($0) }
     }
 
