@@ -249,13 +249,20 @@ final class AuditCheckpointTests: KohoTestCase {
         XCTAssertTrue(found.contains { $0.contains(":2: チェックポイントの行を読めません") }, found.joined(separator: "\n"))
     }
 
-    /// `koho audit checkpoint` and `koho audit verify` as an operator runs them.
+    /// `koho audit checkpoint` and `koho audit verify` as an operator runs them, on the SQLite of a data folder.
     func testTheCommandsWriteCheckpointsAndVerifyFindsTruncation() async throws {
-        try await fill(4)
-        let b = try await base
-        try await app.asyncShutdown()
-        app = nil
-        let d = ["--data-dir", dir.path]
+        let folder = dir.appendingPathComponent("cli")
+        let c = clock!
+        let config = KohoConfig(dataDirectory: folder, databaseURL: nil, clock: { c.now }, bcryptCost: 4, environment: .testing)
+        let local = try await makeApp(config)
+        for i in 0..<4 {
+            try await local.koho.writeLock.run {
+                try await AuditLog.appendLocked(on: local.db, at: c.now, actor: "test", action: "test", subject: "\(i)", detail: "", reason: "")
+            }
+        }
+        let b = try await AuditEntry.query(on: local.db).count()
+        try await local.asyncShutdown()
+        let d = ["--data-dir", folder.path]
         let env = ["DATABASE_URL": ""]
         let cp = try KohoProcess.run(["audit", "checkpoint"] + d, environment: env)
         XCTAssertEqual(cp.status, 0, cp.stderr)
@@ -265,8 +272,7 @@ final class AuditCheckpointTests: KohoTestCase {
         XCTAssertTrue(ok.stdout.contains("先頭: \(b)件目"), ok.stdout)
         XCTAssertTrue(ok.stdout.contains("チェックポイント: 1件"), ok.stdout)
 
-        let c = clock!
-        let reopened = try await makeApp(KohoConfig(dataDirectory: dir, databaseURL: nil, clock: { c.now }, bcryptCost: 4, environment: .testing))
+        let reopened = try await makeApp(config)
         try await (reopened.db as! SQLDatabase).raw("DELETE FROM audit_entries WHERE id > 2").run()
         try await reopened.asyncShutdown()
         let cut = try KohoProcess.run(["audit", "verify"] + d, environment: env)
