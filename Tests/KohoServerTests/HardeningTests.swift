@@ -195,6 +195,7 @@ final class AuditCheckpointTests: KohoTestCase {
     }
 
     func testDeletingTheLastEntriesIsFound() async throws {
+        try await addUser("kansa", .viewer)
         try await fill(10)
         let b = try await base
         try await checkpoint()
@@ -203,6 +204,12 @@ final class AuditCheckpointTests: KohoTestCase {
         let found = try await verify()
         XCTAssertEqual(found.count, 1, found.joined(separator: "\n"))
         XCTAssertTrue(found.first?.contains("\(b)件 → \(b - 3)件") ?? false, found.joined(separator: "\n"))
+        // The audit page says so too.
+        let viewer = WebClient(app)
+        try await viewer.login("kansa", password)
+        try await viewer.get("/audit")
+        XCTAssertTrue(viewer.lastBody.contains("より記録が少なくなっています"), viewer.lastBody)
+        XCTAssertFalse(viewer.lastBody.contains("正しくつながっています"))
     }
 
     func testDeletingEveryEntryIsFound() async throws {
@@ -417,4 +424,30 @@ func rawExchange(port: Int, _ request: String, timeout: TimeInterval) throws -> 
         received += buffer[0..<n]
     }
     return (String(decoding: received, as: UTF8.self), false)
+}
+
+/// `koho serve` writes a checkpoint when it starts (and daily after), to the file and to its log.
+final class ServeCheckpointTests: XCTestCase {
+    func testServeWritesACheckpointWhenItStarts() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-serve-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var config = KohoConfig(dataDirectory: dir, bcryptCost: 4, environment: .testing)
+        config.resetDatabase = config.databaseURL != nil
+        let app = try await makeApp(config)
+        try await app.asyncShutdown()
+        let server = try ServerProcess(dataDir: dir, sandboxURL: "http://127.0.0.1:9")
+        defer { server.stop() }
+        let file = AuditLog.Checkpoints.url(dir)
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, (try? AuditLog.Checkpoints.read(dir).checkpoints.count) ?? 0 == 0 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let checkpoints = try AuditLog.Checkpoints.read(dir).checkpoints
+        XCTAssertEqual(checkpoints.count, 1)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int, 0o600)
+        server.stop()
+        let log = try String(contentsOf: dir.appendingPathComponent("serve-\(server.port).log"), encoding: .utf8)
+        XCTAssertTrue(log.contains("監査記録のチェックポイント: \(checkpoints[0].count)件"), log)
+    }
 }
