@@ -39,7 +39,10 @@ enum APIController {
             guard let state = PostState(rawValue: s) else { throw AppError.badRequest("state が正しくありません") }
             filtered = filtered.filter(\.$state == state)
         }
-        if let a = req.query[String.self, at: "account"] { filtered = filtered.filter(\.$account == a) }
+        if let a = req.query[String.self, at: "account"] {
+            guard !a.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { throw AppError.badRequest("account が正しくありません") }
+            filtered = filtered.filter(\.$account == a)
+        }
         var limit = 50
         if let raw = req.query[String.self, at: "limit"] {
             guard let n = Int(raw), (1...200).contains(n) else { throw AppError.badRequest("limit は1から200の整数で指定してください") }

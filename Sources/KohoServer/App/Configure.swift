@@ -64,6 +64,8 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.http.server.configuration.hostname = config.hostname
     app.http.server.configuration.port = config.port
     app.middleware = Middlewares()
+    // Outside the error middleware, so that error pages carry the headers too.
+    app.middleware.use(SecurityHeadersMiddleware(secureCookies: config.secureCookies))
     app.middleware.use(KohoErrorMiddleware())
     try routes(app)
     if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
@@ -84,4 +86,5 @@ func addMigrations(_ app: Application) {
     app.migrations.add(AddQueryIndexes())
     app.migrations.add(AddMediaToPost())
     app.migrations.add(AddApprovedRenderingToPost())
+    app.migrations.add(AddLastUsedToAPIToken())
 }

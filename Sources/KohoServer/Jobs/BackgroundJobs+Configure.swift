@@ -21,7 +21,13 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
             try await publisher.pass()
         }
     }
-    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, logger: logger)
+    // The audit chain's head, outside the database: at start and daily, so that a truncation or a rewrite is found later.
+    let dataDirectory = config.dataDirectory, jobLogger = logger
+    let checkpoint = Job(name: "audit-checkpoint", interval: .seconds(24 * 3600), clock: config.jobClock, logger: logger) {
+        try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: Date(), logger: jobLogger, always: false)
+        return 0
+    }
+    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: [checkpoint], logger: logger)
     app.lifecycle.use(BackgroundJobsLifecycle())
 }
 

@@ -91,16 +91,18 @@ actor Doorbell {
 final class BackgroundJobs: Sendable {
     let expiry: Job
     let publisher: Job?
+    let others: [Job]
     private let logger: Logger
     private let running = NIOLockedValueBox<(group: ServiceGroup, task: Task<Void, Never>)?>(nil)
 
-    init(expiry: Job, publisher: Job?, logger: Logger) {
+    init(expiry: Job, publisher: Job?, others: [Job] = [], logger: Logger) {
         self.expiry = expiry
         self.publisher = publisher
+        self.others = others
         self.logger = logger
     }
 
-    var all: [Job] { [expiry] + (publisher.map { [$0] } ?? []) }
+    var all: [Job] { [expiry] + (publisher.map { [$0] } ?? []) + others }
 
     func start() {
         running.withLockedValue { running in

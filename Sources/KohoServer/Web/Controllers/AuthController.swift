@@ -26,7 +26,9 @@ enum AuthController {
         form.name = String(form.name.prefix(100))
         let ctx = req.koho
         let now = ctx.now
-        let user = try await User.query(on: req.db).filter(\.$name == form.name).first()
+        // No user name holds a control character (they are refused when users are added), and PostgreSQL refuses a NUL in a query.
+        let user = form.name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) ? nil
+            : try await User.query(on: req.db).filter(\.$name == form.name).first()
         func fail(_ message: String, audit: String = "login.failed") async throws -> Response {
             try await AuditLog.append(req, actor: form.name, action: audit, subject: "user:\(form.name)", detail: message)
             return LoginPage.render(req, message: "名前・パスワード・確認コードのいずれかが正しくないか、ロックされています。", status: .unauthorized)
