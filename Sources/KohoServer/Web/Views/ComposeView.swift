@@ -105,7 +105,7 @@ enum ComposeView {
         var items: [BodyNode] = []
         if r.ok { items.append(.tag("p", [Attr("class", "notice"), Attr("role", "status")], text: "ポリシーに合っています。予約日時: \(JapaneseTime.display(at))")) }
         items.append(.violations(r.violations))
-        if let rendering = r.rendering { items.append(RenderingPreview.card(rendering, account: account)) }
+        if let rendering = r.rendering { items.append(RenderingPreview.card(rendering, account: account, heading: "h3")) }
         if r.usesHoursException { items.append(.tag("p", [Attr("class", "warn")], text: "運用時間外の緊急の発信です。\(policy.ownerRole.title)にただちに示されます。")) }
         if !r.approvalReasons.isEmpty {
             items.append(.tag("div", [Attr("class", "notice")], [

@@ -41,7 +41,8 @@ enum RenderingPreview {
         return (parsed.weightedLength, String(text[..<cut]), String(text[cut...]))
     }
 
-    static func card(_ r: Rendering, account: Account?, caption: String = "発信される内容（プレビュー）") -> BodyNode {
+    /// `heading` is the card's heading level where it sits (`h3` inside a section headed `h2`).
+    static func card(_ r: Rendering, account: Account?, caption: String = "発信される内容（プレビュー）", heading: String = "h2") -> BodyNode {
         let platformName = account?.platform.displayName ?? r.platform.displayName
         var items: [BodyNode] = [
             .tag("p", [Attr("class", "pv-head")], [PlatformLabel.node(account, fallback: r.handle)]),
@@ -80,7 +81,7 @@ enum RenderingPreview {
             items.append(.tag("p", [Attr("class", "pv-text")], text: r.text))
         }
         return .tag("section", [Attr("class", "preview pv-\(r.platform.rawValue)"), Attr("aria-label", "\(platformName)での見え方")], [
-            .tag("h2", [], text: "\(caption): \(platformName)"),
+            .tag(heading, [], text: "\(caption): \(platformName)"),
         ] + items)
     }
 
@@ -126,7 +127,7 @@ enum RenderingPreview {
 
     static let css = """
     .preview{border:1px solid #999;border-radius:12px;padding:8px 16px;max-width:36em;margin:8px 0;background:#fff}
-    .preview h2{font-size:1rem;margin:0}.pv-head{margin:4px 0;font-weight:bold}
+    .preview h2,.preview h3{font-size:1rem;margin:0}.pv-head{margin:4px 0;font-weight:bold}
     .pv-text{white-space:pre-wrap;font-size:1.05rem;overflow-wrap:anywhere}.pv-title{font-weight:bold;font-size:1.1rem}
     .pv-link{border:1px solid #999;padding:4px 8px;display:flex;flex-direction:column;overflow-wrap:anywhere}.pv-domain{font-size:.85rem;color:#555}
     .pv-count{font-size:.9rem}.pv-quote{border-left:4px solid #999;padding-left:8px}
