@@ -35,8 +35,12 @@ class KohoTestCase: XCTestCase {
         var config = KohoConfig(dataDirectory: dir, clock: { c.now }, bcryptCost: 4, loginDelayPerFailure: .zero,
                                 environment: .testing)
         config.resetDatabase = config.databaseURL != nil
+        adjust(&config)
         app = try await makeApp(config)
     }
+
+    /// A test case's own settings on top of the shared ones.
+    func adjust(_ config: inout KohoConfig) {}
 
     override func tearDown() async throws {
         try await app?.asyncShutdown()
@@ -83,11 +87,25 @@ class KohoTestCase: XCTestCase {
         return APIResult(status: res.status, json: obj, body: body)
     }
 
-    /// The first bytes of an MP4 file, and some more.
-    static let sampleVideo = Data([0, 0, 0, 0x18]) + Data("ftypmp42".utf8) + Data(repeating: 7, count: 4096)
+    static func box(_ type: String, _ body: Data) -> Data {
+        let n = 8 + body.count
+        return Data([UInt8(n >> 24 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]) + Data(type.utf8) + body
+    }
 
-    /// A PNG's signature, and some more.
-    static let sampleImage = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 3, count: 2048)
+    /// A well-formed MP4: `ftyp`, `moov` with its header, and `mdat` of `payload` bytes.
+    static func minimalMP4(payload: Int = 4096, fill: UInt8 = 7) -> Data {
+        box("ftyp", Data("mp42".utf8) + Data(count: 4) + Data("mp42isom".utf8)) + box("moov", box("mvhd", Data(count: 100)))
+            + box("mdat", Data(repeating: fill, count: payload))
+    }
+
+    static let sampleVideo = minimalMP4()
+
+    /// A 1×1 PNG.
+    static let sampleImage = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A,
+                                   0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+                                   0x08, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x7E, 0x9B, 0x55,
+                                   0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01,
+                                   0x48, 0xAF, 0xA4, 0x71, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
 
     /// `PUT /api/v1/posts/{id}/media` with the file as the body.
     @discardableResult
@@ -116,13 +134,19 @@ final class WebClient {
     var cookie: String?
     var csrf: String?
     var lastBody = ""
+    /// Sent with every request (an `X-Forwarded-For` standing for the client's address).
+    var headers = HTTPHeaders()
 
-    init(_ app: Application) { self.app = app }
+    init(_ app: Application, from address: String? = nil) {
+        self.app = app
+        if let address { headers.add(name: .xForwardedFor, value: address) }
+    }
 
     @discardableResult
     func get(_ path: String) async throws -> XCTHTTPResponse {
-        let cookie = self.cookie
+        let cookie = self.cookie, extra = headers
         let res = try await app.testable().sendRequest(.GET, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+            for (k, v) in extra { req.headers.replaceOrAdd(name: k, value: v) }
             if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
         })
         take(res)
@@ -134,8 +158,9 @@ final class WebClient {
         var fields = form
         if withCSRF, let csrf { fields["csrf"] = csrf }
         let body = fields.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
-        let cookie = self.cookie
+        let cookie = self.cookie, extra = headers
         let res = try await app.testable().sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+            for (k, v) in extra { req.headers.replaceOrAdd(name: k, value: v) }
             if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
             req.headers.contentType = .urlEncodedForm
             req.body = ByteBuffer(string: body)
@@ -156,8 +181,9 @@ final class WebClient {
         }
         body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
         body += file.data + Data("\r\n--\(boundary)--\r\n".utf8)
-        let cookie = self.cookie
+        let cookie = self.cookie, extra = headers
         let res = try await app.testable().sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
+            for (k, v) in extra { req.headers.replaceOrAdd(name: k, value: v) }
             if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
             req.headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
             req.body = ByteBuffer(data: body)

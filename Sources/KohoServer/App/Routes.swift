@@ -55,6 +55,7 @@ func routes(_ app: Application) throws {
     site.get(SiteURL.users.route, use: AdminController.users)
     site.post(SiteURL.users.route, use: AdminController.addUser)
     site.post(SiteURL.userRole(.any).route, use: AdminController.updateUser)
+    site.post(SiteURL.userUnlock(.any).route, use: AdminController.unlockUser)
     site.get(SiteURL.audit.route, use: AdminController.audit)
     site.get(SiteURL.auditCSV.route, use: AdminController.auditCSV)
     site.get(SiteURL.policy.route, use: AdminController.policy)

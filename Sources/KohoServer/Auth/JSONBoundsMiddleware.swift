@@ -1,0 +1,24 @@
+import KohoCore
+import Vapor
+
+/// Refuses a JSON body nested too deep or too large before any route, middleware or decoder reads it:
+/// the decoder's cost grows faster than the body, and a form reader decodes JSON too when told it is JSON.
+struct JSONBoundsMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        guard let type = req.headers.contentType, type.subType == "json" || type.subType.hasSuffix("+json") else {
+            return try await next.respond(to: req)
+        }
+        let buffer: ByteBuffer?
+        do {
+            buffer = try await req.body.collect(max: JSONBounds.maxBytes).get()
+        } catch {
+            throw AppError(status: .payloadTooLarge, message: JSONBounds.Problem.tooLarge(limit: JSONBounds.maxBytes).message)
+        }
+        if let buffer {
+            do { try JSONBounds.check(Data(buffer: buffer)) } catch {
+                throw AppError(status: error == .tooLarge(limit: JSONBounds.maxBytes) ? .payloadTooLarge : .badRequest, message: error.message)
+            }
+        }
+        return try await next.respond(to: req)
+    }
+}
