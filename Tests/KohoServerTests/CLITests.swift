@@ -147,6 +147,17 @@ func temporaryDirectory() throws -> URL {
         }
     }
 
+    /// Twenty arrays 300 deep took 9 seconds of decoding; the nesting is now refused before any decoder runs.
+    @Test func deeplyNestedInputIsRefusedQuickly() throws {
+        let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        let input = #"{"account":"kodaira_tokyo","links":["# + Array(repeating: deep, count: 20).joined(separator: ",") + "]}"
+        let started = Date()
+        let r = try KohoProcess.run(["check"], stdin: input)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("入れ子が深すぎます"), "\(r.stderr)")
+        #expect(Date().timeIntervalSince(started) < 3)
+    }
+
     @Test func checkUsesAnotherCitysPolicyFile() throws {
         let policy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("KohoCoreTests/Fixtures/midoridai-city.yaml").path
