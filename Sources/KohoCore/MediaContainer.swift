@@ -26,6 +26,7 @@ public enum MediaContainer {
     /// Why a file is refused, in Japanese, for the person who uploaded it.
     public struct Invalid: Error, Equatable, Sendable, CustomStringConvertible {
         public let message: String
+        public init(message: String) { self.message = message }
         public var description: String { message }
     }
 

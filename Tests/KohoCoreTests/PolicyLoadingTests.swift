@@ -131,7 +131,7 @@ import Testing
     }
 
     /// Every loader error reads `file:line: field: message`, whole-file problems at line 1.
-    static let locatedError = #/^[^:]+:[0-9]+: [^:]+: .+$/#
+    static var locatedError: Regex<Substring> { #/^[^:]+:[0-9]+: [^:]+: .+$/# }
 
     @Test func wholeFileProblemsStillNameFileLineAndField() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-policy-\(UUID().uuidString)")
