@@ -292,7 +292,7 @@ final class UploadCheckTests: KohoTestCase {
         let htmlAfterFtyp = Data([0, 0, 0, 0x18]) + Data("ftypmp42".utf8) + Data(count: 12) + Data("<html><script>alert(1)</script></html>".utf8)
         let r = try await attachMedia(t, video, version: 1, data: htmlAfterFtyp)
         XCTAssertEqual(r.status, .unprocessableEntity)
-        XCTAssertTrue((r.json["error"] as? String ?? "").contains("このファイルは使えません"), r.body)
+        XCTAssertTrue((r.json["error"] as? String ?? "").contains("このファイルは読めません: MP4・MOV のファイルとして読めません"), r.body)
         let barePNG = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 0, count: 8)
         try await assertEqual(try await attachMedia(t, image, version: 1, data: barePNG).status, .unprocessableEntity)
         for id in [video, image] {

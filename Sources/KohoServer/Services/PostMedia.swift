@@ -74,11 +74,11 @@ enum PostMedia {
             throw AppError(status: .payloadTooLarge, message: "添付できるのは\(accepted.names)です（大きすぎます）")
         }
         func refuse(_ why: String) -> AppError {
-            AppError(status: .unprocessableEntity, message: "\(platform.displayName)の投稿に添付できるのは\(accepted.names)です。このファイルは使えません: \(why)")
+            AppError(status: .unprocessableEntity, message: "\(platform.displayName)の投稿に添付できるのは\(accepted.names)です。\(why)")
         }
         let format: Format
-        do { format = try self.format(of: data) } catch { throw refuse(error.message) }
-        guard format.kind == accepted.kind else { throw refuse("\(format.kind.displayName)のファイルです") }
+        do { format = try self.format(of: data) } catch { throw refuse("このファイルは読めません: \(error.message)") }
+        guard format.kind == accepted.kind else { throw refuse("このファイルは\(format.kind.displayName)です。") }
         let sha = Secrets.sha256Hex(data)
         let name = "\(sha).\(format.ext)"
         let dir = directory(dataDirectory)
@@ -91,7 +91,7 @@ enum PostMedia {
             }
             if let why = await FFProbe.problem(with: partial) {
                 try? FileManager.default.removeItem(at: partial)
-                throw refuse(why)
+                throw refuse("このファイルは読めません: \(why)")
             }
             // A rename is atomic: the publisher never reads half a file.
             if rename(partial.path, target.path) != 0 {
