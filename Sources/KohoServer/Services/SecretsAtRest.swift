@@ -32,7 +32,13 @@ struct SealTOTPSecrets: AsyncMigration {
     func revert(on db: Database) async throws {
         for user in try await User.query(on: db).filter(\.$totpSecret != nil).all() {
             guard let sealed = user.totpSecret, sealed.hasPrefix("v1:") else { continue }
-            user.totpSecret = try TOTPSecret.open(sealed, user: user, vault)
+            // Sealed under another key: the user sets TOTP up again rather than keep a secret nobody can open.
+            if let plain = try? TOTPSecret.open(sealed, user: user, vault) {
+                user.totpSecret = plain
+            } else {
+                user.totpSecret = nil
+                user.totpEnabled = false
+            }
             try await user.save(on: db)
         }
     }
