@@ -284,6 +284,26 @@ final class CostlyJSONTests: KohoTestCase {
 
 /// Finding 10: an upload is judged by its container, not by its first bytes.
 final class UploadCheckTests: KohoTestCase {
+    /// Where ffprobe is installed its word counts too; a stand-in script plays it here.
+    func testFFProbeIsAskedWhenInstalled() async throws {
+        let file = dir.appendingPathComponent("v.mp4")
+        try Self.sampleVideo.write(to: file)
+        func fake(_ body: String) throws -> String {
+            let script = dir.appendingPathComponent("ffprobe-\(UUID().uuidString)")
+            try Data("#!/bin/sh\n\(body)\n".utf8).write(to: script)
+            chmod(script.path, 0o700)
+            return script.path
+        }
+        let refused = await FFProbe.problem(with: file, executable: try fake("echo 'Invalid data found' >&2; exit 1"))
+        XCTAssertEqual(refused, "ffprobe が映像・画像を読み取れません")
+        let audioOnly = await FFProbe.problem(with: file, executable: try fake("echo audio"))
+        XCTAssertNotNil(audioOnly)
+        let fine = await FFProbe.problem(with: file, executable: try fake("echo video; echo audio"))
+        XCTAssertNil(fine)
+        let absent = await FFProbe.problem(with: file, executable: nil)
+        XCTAssertNil(absent, "without ffprobe the container check alone decides")
+    }
+
     func testForgedFilesAreRefusedAndThePostIsUnchanged() async throws {
         try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo", "UCp9YZtjCNcG0q3fQ1ln31Xg"])
         let t = try await token("tanaka")

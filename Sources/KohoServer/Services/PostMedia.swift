@@ -141,7 +141,7 @@ enum FFProbe {
     }()
 
     /// Nil when the file is fine or ffprobe is not installed; else why ffprobe could not read it.
-    static func problem(with file: URL, timeout: TimeInterval = 30) async -> String? {
+    static func problem(with file: URL, executable: String? = executable, timeout: TimeInterval = 30) async -> String? {
         guard let executable else { return nil }
         return await withCheckedContinuation { (done: CheckedContinuation<String?, Never>) in
             DispatchQueue.global().async {
