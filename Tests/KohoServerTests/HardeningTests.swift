@@ -279,6 +279,8 @@ final class CostlyJSONTests: KohoTestCase {
         let t = try await addStandardUsers()
         let r = try await createPost(t.viewer, #"{"account":"kodaira_tokyo","colour":"red"}"#)
         XCTAssertEqual(r.status, .forbidden, "refused for the role, not for the body")
+        let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"お知らせ"}"#)
+        try await assertEqual(try await attachMedia(t.viewer, postID(created), version: 1, data: Data("not even a file".utf8)).status, .forbidden)
     }
 }
 

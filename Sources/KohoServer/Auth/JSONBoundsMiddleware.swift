@@ -22,3 +22,11 @@ struct JSONBoundsMiddleware: AsyncMiddleware {
         return try await next.respond(to: req)
     }
 }
+
+/// A viewer may not attach files: refused before a body of up to 512 MB is read.
+struct RefuseViewersMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        if req.currentUser?.role == .viewer { throw AppError.forbidden("閲覧のみの利用者は投稿を作成・変更できません") }
+        return try await next.respond(to: req)
+    }
+}
