@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "koho", targets: ["koho"]),
         .library(name: "KohoCore", targets: ["KohoCore"]),
         .library(name: "KohoPlatforms", targets: ["KohoPlatforms"]),
+        .library(name: "KohoSandbox", targets: ["KohoSandbox"]),
         .library(name: "KohoServer", targets: ["KohoServer"]),
     ],
     dependencies: [
@@ -21,11 +22,12 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.6.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.8.0"),
         .package(url: "https://github.com/JohnSundell/Plot.git", from: "0.14.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         .target(
             name: "KohoCore",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
             resources: []
         ),
         .target(
@@ -35,8 +37,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                // The local sandbox platform is a real HTTP server.
+            ]
+        ),
+        // The platforms' local stand-in: a real HTTP server, for `koho serve` without credentials and for the tests.
+        .target(
+            name: "KohoSandbox",
+            dependencies: [
+                "KohoCore",
+                "KohoPlatforms",
                 .product(name: "Vapor", package: "vapor"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(
@@ -44,6 +54,7 @@ let package = Package(
             dependencies: [
                 "KohoCore",
                 "KohoPlatforms",
+                "KohoSandbox",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -51,6 +62,7 @@ let package = Package(
                 .product(name: "Plot", package: "Plot"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -58,7 +70,14 @@ let package = Package(
             dependencies: ["KohoServer"]
         ),
         .testTarget(name: "KohoCoreTests", dependencies: ["KohoCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "KohoPlatformsTests", dependencies: ["KohoPlatforms"]),
+        // Helpers shared by the test targets.
+        .target(
+            name: "KohoTestSupport",
+            dependencies: ["KohoCore", "KohoPlatforms", "KohoSandbox", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Tests/KohoTestSupport"
+        ),
+        .testTarget(name: "KohoPlatformsTests", dependencies: ["KohoPlatforms", "KohoSandbox", "KohoTestSupport"]),
+        .testTarget(name: "KohoSandboxTests", dependencies: ["KohoSandbox", "KohoTestSupport"]),
         .testTarget(name: "KohoServerTests", dependencies: ["KohoServer", .product(name: "XCTVapor", package: "vapor")]),
     ],
     swiftLanguageModes: [.v6]

@@ -21,11 +21,13 @@ public struct PlannedAction: Sendable, Equatable {
     public var quotedAccount: String?
     /// Where a Facebook article comes from (4(5)): a code of the policy's article origins.
     public var articleOrigin: String?
+    /// What a reply answers: the platform's id or URL of the comment or post.
+    public var inReplyTo: String?
 
     public init(account: String, kind: Kind = .post, category: String? = nil, text: String = "", title: String? = nil,
                 links: [String] = [], sourceURL: String? = nil, scheduledAt: Date? = nil, emergency: Bool = false,
                 emergencyReason: String? = nil, replyPurpose: String? = nil, quotedAccount: String? = nil,
-                articleOrigin: String? = nil) {
+                articleOrigin: String? = nil, inReplyTo: String? = nil) {
         self.account = account
         self.kind = kind
         self.category = category
@@ -39,6 +41,7 @@ public struct PlannedAction: Sendable, Equatable {
         self.replyPurpose = replyPurpose
         self.quotedAccount = quotedAccount
         self.articleOrigin = articleOrigin
+        self.inReplyTo = inReplyTo
     }
 
     public static let correctionPurpose = "correction"
@@ -46,7 +49,7 @@ public struct PlannedAction: Sendable, Equatable {
     /// The JSON fields other tools send (`koho check`, `POST /api/v1/posts`).
     public static let fieldNames: Set<String> = [
         "account", "kind", "category", "text", "title", "links", "sourceURL", "scheduledAt", "emergency",
-        "emergencyReason", "replyPurpose", "quotedAccount", "articleOrigin",
+        "emergencyReason", "replyPurpose", "quotedAccount", "articleOrigin", "inReplyTo",
     ]
 }
 
@@ -123,6 +126,6 @@ extension PlannedAction {
             title: try string("title"), links: links, sourceURL: try string("sourceURL"), scheduledAt: scheduledAt,
             emergency: try bool("emergency") ?? false, emergencyReason: try string("emergencyReason"),
             replyPurpose: try string("replyPurpose"), quotedAccount: try string("quotedAccount"),
-            articleOrigin: try string("articleOrigin"))
+            articleOrigin: try string("articleOrigin"), inReplyTo: try string("inReplyTo"))
     }
 }

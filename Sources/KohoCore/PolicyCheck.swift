@@ -20,6 +20,8 @@ public struct CheckResult: Sendable, Equatable {
     /// Why the chief (the policy's owner role) must approve before it goes out, each with its clause.
     public var approvalReasons: [String] = []
     public var weightedLength: Int?
+    /// What the platform would receive; nil when the action names no account of the policy or cannot be rendered.
+    public var rendering: Rendering?
     /// The instant the hours were checked at: the scheduled time, or now.
     public var evaluatedAt: Date
     /// True when it may go out only under the emergency exception of the hours clause.
@@ -51,7 +53,8 @@ public struct PolicyChecker: Sendable {
         policy.rules(for: platform).map { OperatingCalendar(hours: $0.operatingHours, holidays: holidays) }
     }
 
-    public func check(_ action: PlannedAction, now: Date = Date()) -> CheckResult {
+    /// `mediaSHA256` is the attached file, which is part of what the platform receives.
+    public func check(_ action: PlannedAction, now: Date = Date(), mediaSHA256: String? = nil) -> CheckResult {
         var result = CheckResult(evaluatedAt: action.scheduledAt ?? now)
         guard let account = policy.account(action.account), let rules = policy.rules(for: account.platform) else {
             result.violations.append(unknownAccount(action.account))
@@ -69,7 +72,15 @@ public struct PolicyChecker: Sendable {
         checkKind(action, account, rules, &v, &approvals)
         checkArticleOrigin(action, rules, &v)
         checkHours(action, category, rules, &result, &v, &approvals)
-        checkPlatformLimits(action, account, &v, &result)
+        switch Rendering.render(action, account: account, mediaSHA256: mediaSHA256) {
+        case .success(let r):
+            result.rendering = r
+            checkPlatformLimits(action, r, &v, &result)
+        case .failure(let problem):
+            if !v.contains(where: { $0.code == problem.code }) {
+                v.append(Violation(rule: rules.quotesClause, code: problem.code, message: "【\(rules.quotesClause)】\(problem.message)"))
+            }
+        }
         result.violations = v
         result.approvalReasons = approvals
         return result
@@ -202,35 +213,35 @@ public struct PolicyChecker: Sendable {
         return s
     }
 
-    private func checkPlatformLimits(_ a: PlannedAction, _ account: Account, _ v: inout [Violation], _ result: inout CheckResult) {
-        let text = a.text.trimmingCharacters(in: .whitespacesAndNewlines)
-        switch account.platform {
+    /// The platform's limits, on what the platform receives: the rendering, not the fields it is made from.
+    private func checkPlatformLimits(_ a: PlannedAction, _ r: Rendering, _ v: inout [Violation], _ result: inout CheckResult) {
+        let blank = r.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        switch r.platform {
         case .x:
-            let full = ([a.text] + a.links).filter { !$0.isEmpty }.joined(separator: " ")
-            let parsed = XTextCounter.parse(full)
+            let parsed = XTextCounter.parse(r.text)
             result.weightedLength = parsed.weightedLength
-            if text.isEmpty, a.links.isEmpty {
+            if blank, r.quotedPostID == nil, r.mediaSHA256 == nil {
                 v.append(Violation(rule: "X", code: "text.empty", message: "本文が空です"))
             } else if parsed.weightedLength > XTextConfiguration.v3.maxWeightedLength {
                 v.append(Violation(rule: "X", code: "x.textTooLong",
-                    message: "Xの文字数の上限（280。日本語は1文字2、URLは23と数えます）を超えています: \(parsed.weightedLength)"))
+                    message: "Xの文字数の上限（280。日本語は1文字2、URLは23と数えます）を超えています: \(parsed.weightedLength)（\(parsed.weightedLength - XTextConfiguration.v3.maxWeightedLength)減らしてください）"))
             } else if !parsed.isValid {
                 v.append(Violation(rule: "X", code: "x.invalidCharacters", message: "Xで使えない文字（U+FFFE、U+FEFF、U+FFFF）が含まれています"))
             }
         case .facebook:
-            let count = a.text.unicodeScalars.count
-            if text.isEmpty, a.links.isEmpty {
+            let count = r.text.unicodeScalars.count
+            if blank, r.link == nil {
                 v.append(Violation(rule: "Facebook", code: "text.empty", message: "本文が空です"))
             } else if count > PlatformLimits.facebookTextCharacters {
                 v.append(Violation(rule: "Facebook", code: "facebook.textTooLong",
                     message: "フェイスブックの投稿の上限（\(PlatformLimits.facebookTextCharacters)文字）を超えています: \(count)文字"))
             }
         case .youtube:
-            if a.kind == .reply {
-                if text.isEmpty { v.append(Violation(rule: "YouTube", code: "text.empty", message: "本文が空です")) }
+            if r.kind == .reply {
+                if blank { v.append(Violation(rule: "YouTube", code: "text.empty", message: "本文が空です")) }
                 return
             }
-            let title = a.title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+            let title = r.title?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             if title.isEmpty {
                 v.append(Violation(rule: "YouTube", code: "youtube.titleMissing", message: "動画のタイトルが必要です"))
             } else {
@@ -243,12 +254,12 @@ public struct PolicyChecker: Sendable {
                     v.append(Violation(rule: "YouTube", code: "youtube.titleInvalidCharacters", message: "動画のタイトルに「<」「>」は使えません"))
                 }
             }
-            let bytes = a.text.utf8.count
+            let bytes = r.text.utf8.count
             if bytes > PlatformLimits.youtubeDescriptionBytes {
                 v.append(Violation(rule: "YouTube", code: "youtube.descriptionTooLong",
-                    message: "動画の説明の上限（\(PlatformLimits.youtubeDescriptionBytes)バイト）を超えています: \(bytes)バイト"))
+                    message: "動画の説明（本文・リンク・出典記事）の上限（\(PlatformLimits.youtubeDescriptionBytes)バイト）を超えています: \(bytes)バイト"))
             }
-            if a.text.contains("<") || a.text.contains(">") {
+            if r.text.contains("<") || r.text.contains(">") {
                 v.append(Violation(rule: "YouTube", code: "youtube.descriptionInvalidCharacters", message: "動画の説明に「<」「>」は使えません"))
             }
         }

@@ -88,13 +88,14 @@ extension PolicyChecker {
     /// The post check for a step of the workflow: the action at its resolved time, plus what only a
     /// workflow can know (a time already past). `submitting` is set for the steps that send a post
     /// towards publication; a draft may still leave out where its article comes from.
-    public func checkForWorkflow(_ action: PlannedAction, chosen: Date?, now: Date, submitting: Bool = false) -> (CheckResult, Date) {
+    public func checkForWorkflow(_ action: PlannedAction, chosen: Date?, now: Date, submitting: Bool = false,
+                                 mediaSHA256: String? = nil) -> (CheckResult, Date) {
         let account = policy.account(action.account)
         let cal = account.flatMap { calendar(for: $0.platform) }
         let at = PostWorkflow.resolveTime(chosen: chosen, emergency: action.emergency, calendar: cal, now: now)
         var a = action
         a.scheduledAt = at
-        var result = check(a, now: now)
+        var result = check(a, now: now, mediaSHA256: mediaSHA256)
         if let chosen, now.timeIntervalSince(chosen) > 60 {
             let clause = account.flatMap { policy.rules(for: $0.platform)?.hoursClause } ?? ""
             result.violations.append(Violation(rule: clause, code: "schedule.inPast",
@@ -105,6 +106,16 @@ extension PolicyChecker {
             let clause = rules.articleOriginsClause ?? ""
             result.violations.append(Violation(rule: clause, code: "articleOrigin.missing",
                 message: "【\(clause)】記事の出所（\(rules.articleOrigins.map(\.name).joined(separator: "、"))）を選んでください"))
+        }
+        if submitting, action.kind == .quote, let r = result.rendering, r.platform == .x, r.quotedPostID == nil,
+           let clause = account.flatMap({ policy.rules(for: $0.platform)?.quotesClause }) {
+            result.violations.append(Violation(rule: clause, code: "quote.postMissing",
+                message: "【\(clause)】引用する投稿のURL（https://x.com/…/status/…）をリンクに入れてください"))
+        }
+        if submitting, action.kind == .reply, (action.inReplyTo ?? "").trimmingCharacters(in: .whitespaces).isEmpty,
+           let clause = account.flatMap({ policy.rules(for: $0.platform)?.repliesClause }) {
+            result.violations.append(Violation(rule: clause, code: "reply.targetMissing",
+                message: "【\(clause)】返信先（コメントまたは投稿のIDかURL）を入力してください"))
         }
         return (result, at)
     }
@@ -125,6 +136,7 @@ extension PlannedAction {
         put("replyPurpose", replyPurpose)
         put("quotedAccount", quotedAccount)
         put("articleOrigin", articleOrigin)
+        put("inReplyTo", inReplyTo)
         return f
     }
 }

@@ -10,6 +10,8 @@ public enum PublishStep: String, Sendable, CaseIterable {
     case fail
     /// Its window closed while the publisher waited; back to scheduled at the next window.
     case reschedule
+    /// What it would send is not what the chief approved; back to the chief.
+    case holdForApproval
 }
 
 extension PostWorkflow {
@@ -19,6 +21,7 @@ extension PostWorkflow {
         case (.publishing, .succeed): return .published
         case (.publishing, .fail): return .failed
         case (.publishing, .reschedule): return .scheduled
+        case (.publishing, .holdForApproval): return .submitted
         default: return nil
         }
     }

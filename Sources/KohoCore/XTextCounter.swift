@@ -277,86 +277,119 @@ enum XTextNormalization {
 
 // MARK: - Emoji
 
-/// Emoji sequences, recognised from Unicode properties so that they agree with
-/// twitter-text's emoji regex (TwitterTextEmojiRegex / twemoji-parser): keycaps, flags
-/// (the regex's list of valid pairs), tag sequences (England, Scotland, Wales), modifier
-/// (skin tone) sequences, presentation sequences with U+FE0F, and ZWJ sequences.
-///
-/// The regex is generated from Unicode 12 data and lists the recommended sequences one by
-/// one; here the rules are structural, so sequences newer than Unicode 12 (❤️‍🔥, 🧔‍♂️, 🤝🏻, …)
-/// also count once, any chain of emoji joined by U+200D counts once, and U+FE0F after an
-/// emoji-presentation character is absorbed (the regex counts it as a second emoji).
+/// Emoji sequences exactly as twitter-text's emoji regex finds them (`XTextEmojiPattern`): its
+/// alternatives in its order, the first that matches wins. Sequences newer than the pattern's
+/// Unicode 12 data are not one emoji to it (🧔‍♀️ is 🧔, U+200D, ♀️: 5), and a U+FE0F it cannot
+/// attach to an emoji counts as an emoji of its own; X's composer counts the same way.
 enum XTextEmoji {
     /// UTF-16 length of the emoji sequence starting at `i`, or 0.
     static func sequenceLength(_ u: UnsafeBufferPointer<UInt16>, at i: Int) -> Int {
-        let n = u.count
         let c = u[i]
-        // Fast exits for the bulk of text: ASCII letters, kana, kanji, hangul, fullwidth forms.
-        if c < 0x80 {
-            guard c == 0x23 || c == 0x2A || (c >= 0x30 && c <= 0x39) else { return 0 }
-            // Keycap: [#*0-9] FE0F? 20E3
-            var j = i + 1
-            if j < n, u[j] == 0xFE0F { j += 1 }
-            return j < n && u[j] == 0x20E3 ? j + 1 - i : 0
-        }
-        if c < 0x2000 { return c == 0xA9 || c == 0xAE ? elementEnd(u, at: i).map { $0 - i } ?? 0 : 0 }
+        // Fast exits for the bulk of text: letters, kana, kanji, hangul, fullwidth forms.
+        if c < 0x80, c != 0x23, c != 0x2A, c < 0x30 || c > 0x39 { return 0 }
         switch c {
         case 0x3000...0x302F, 0x3031...0x303C, 0x303E...0x31FF, 0x3400...0x9FFF, 0xAC00...0xD7A3, 0xFF00...0xFFEF:
             return 0
         default:
             break
         }
+        let pattern = XTextEmojiMatcher.shared
+        let (v, _) = XTextEmojiMatcher.scalar(u, at: i)
+        guard pattern.starts.contains(v) else { return 0 }
+        for alternative in pattern.alternatives where alternative.first?.contains(v) ?? true {
+            if let end = XTextEmojiMatcher.match(alternative.node, u, i, { $0 }) { return end - i }
+        }
+        return 0
+    }
+}
 
-        let (first, firstLength) = scalar(u, at: i)
-        // Flags: a valid pair of regional indicators; a lone one is an emoji by itself.
-        if isRegionalIndicator(first) {
-            let (second, _) = i + 2 < n ? scalar(u, at: i + 2) : (0, 0)
-            if isRegionalIndicator(second), isValidFlag(first, second) { return 4 }
-            return 2
-        }
-        // Tag sequences: 🏴 + tag characters + CANCEL TAG.
-        if first == 0x1F3F4 {
-            var j = i + firstLength
-            var tags = 0
-            while j + 1 < n, case let (t, 2) = scalar(u, at: j), t >= 0xE0020, t <= 0xE007E {
-                j += 2
-                tags += 1
+/// A compiled form of the small regular-expression language the emoji pattern uses: alternation,
+/// `(?:…)`, `(?!…)`, classes with ranges, `?`, and `\u{…}`/`\uXXXX` escapes.
+struct XTextEmojiMatcher: Sendable {
+    struct ScalarSet: Sendable {
+        var ranges: [ClosedRange<UInt32>]
+        func contains(_ v: UInt32) -> Bool {
+            var lo = 0, hi = ranges.count - 1
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                if v < ranges[mid].lowerBound { hi = mid - 1 } else if v > ranges[mid].upperBound { lo = mid + 1 } else { return true }
             }
-            if tags > 0, j + 1 < n, scalar(u, at: j).0 == 0xE007F { return j + 2 - i }
+            return false
         }
-        guard var end = elementEnd(u, at: i) else { return 0 }
-        // ZWJ sequences: element (ZWJ element)*
-        while end + 1 < n, u[end] == 0x200D, let next = elementEnd(u, at: end + 1) {
-            end = next
+        static func union(_ sets: [ScalarSet]) -> ScalarSet {
+            var all = sets.flatMap(\.ranges).sorted { $0.lowerBound < $1.lowerBound }
+            var merged: [ClosedRange<UInt32>] = []
+            for r in all {
+                if let last = merged.last, r.lowerBound <= last.upperBound &+ 1 {
+                    merged[merged.count - 1] = last.lowerBound...max(last.upperBound, r.upperBound)
+                } else {
+                    merged.append(r)
+                }
+            }
+            all = merged
+            return ScalarSet(ranges: all)
         }
-        return end - i
     }
 
-    /// End of one emoji element at `i`: an emoji code point with its U+FE0F and skin tone.
-    /// Emoji that default to text presentation need U+FE0F when twitter-text's regex
-    /// requires it (©, ®, ™, ♟) and are never emoji before U+FE0E.
-    private static func elementEnd(_ u: UnsafeBufferPointer<UInt16>, at i: Int) -> Int? {
-        let n = u.count
-        let (v, length) = scalar(u, at: i)
-        guard v >= 0xA9, !isRegionalIndicator(v), let s = Unicode.Scalar(v) else { return nil }
-        let properties = s.properties
-        guard properties.isEmoji else { return nil }
-        var j = i + length
-        if j < n, u[j] == 0xFE0E { return nil }
-        if j < n, u[j] == 0xFE0F {
-            j += 1
-        } else if !properties.isEmojiPresentation, v < 0x2000 || v == 0x2122 || v == 0x265F {
+    indirect enum Node: Sendable {
+        case scalars(ScalarSet)
+        case sequence([Node])
+        case alternation([Node])
+        case optional(Node)
+        case notFollowedBy(Node)
+    }
+
+    struct Alternative: Sendable {
+        let node: Node
+        /// The scalars it can start with; nil when it could start with anything.
+        let first: ScalarSet?
+    }
+
+    let alternatives: [Alternative]
+    /// Every scalar some alternative starts with.
+    let starts: ScalarSet
+
+    static let shared = XTextEmojiMatcher(pattern: XTextEmojiPattern.source)
+
+    init(pattern: String) {
+        var parser = Parser(scalars: Array(pattern.unicodeScalars))
+        let root = parser.alternation()
+        precondition(parser.position == parser.scalars.count, "emoji pattern: unexpected character at \(parser.position)")
+        let top: [Node]
+        if case .alternation(let list) = root { top = list } else { top = [root] }
+        alternatives = top.map { Alternative(node: $0, first: Self.firstSet($0)) }
+        starts = ScalarSet.union(alternatives.compactMap(\.first))
+    }
+
+    private static func firstSet(_ n: Node) -> ScalarSet? {
+        switch n {
+        case .scalars(let s): return s
+        case .alternation(let list):
+            let sets = list.map(firstSet)
+            return sets.contains { $0 == nil } ? nil : ScalarSet.union(sets.compactMap { $0 })
+        case .sequence(let list):
+            var sets: [ScalarSet] = []
+            for item in list {
+                switch item {
+                case .optional(let inner):
+                    guard let s = firstSet(inner) else { return nil }
+                    sets.append(s)
+                case .notFollowedBy:
+                    continue
+                default:
+                    guard let s = firstSet(item) else { return nil }
+                    sets.append(s)
+                    return ScalarSet.union(sets)
+                }
+            }
+            return nil
+        case .optional, .notFollowedBy:
             return nil
         }
-        if properties.isEmojiModifierBase, j + 1 < n, case let (m, 2) = scalar(u, at: j),
-           m >= 0x1F3FB, m <= 0x1F3FF {
-            j += 2
-        }
-        return j
     }
 
     @inline(__always)
-    private static func scalar(_ u: UnsafeBufferPointer<UInt16>, at i: Int) -> (UInt32, Int) {
+    static func scalar(_ u: UnsafeBufferPointer<UInt16>, at i: Int) -> (UInt32, Int) {
         let c = u[i]
         if c >= 0xD800, c <= 0xDBFF, i + 1 < u.count, u[i + 1] >= 0xDC00, u[i + 1] <= 0xDFFF {
             return (0x10000 + ((UInt32(c) - 0xD800) << 10) + (UInt32(u[i + 1]) - 0xDC00), 2)
@@ -364,28 +397,94 @@ enum XTextEmoji {
         return (UInt32(c), 1)
     }
 
-    @inline(__always)
-    private static func isRegionalIndicator(_ v: UInt32) -> Bool { v >= 0x1F1E6 && v <= 0x1F1FF }
-
-    /// The flag pairs of twitter-text's emoji regex (Unicode 12 RGI flags): for each first
-    /// letter A–Z, the second letters that make a flag.
-    private static let flagSeconds: [String] = [
-        "CDEFGILMOQRSTUWXZ", "ABDEFGHIJLMNOQRSTVWYZ", "ACDFGHIKLMNOPRUVWXYZ", "EGJKMOZ",
-        "ACEGHRSTU", "IJKMOR", "ABDEFGHILMNPQRSTUWY", "KMNRTU", "CDELMNOQRST", "EMOP",
-        "EGHIMNPRWYZ", "ABCIKRSTUVY", "ACDEFGHKLMNOPQRSTUVWXYZ", "ACEFGILOPRUZ", "M",
-        "AEFGHKLMNRSTWY", "A", "EOSUW", "ABCDEGHIJKLMNORSTVXYZ", "ACDFGHJKLMNORTVWZ", "AGMNSYZ",
-        "ACEGINU", "FS", "K", "ET", "AMW",
-    ]
-
-    private static let validFlags: Set<UInt16> = {
-        var set = Set<UInt16>()
-        for (i, seconds) in flagSeconds.enumerated() {
-            for s in seconds.utf8 { set.insert(UInt16(i) << 8 | UInt16(s - 0x41)) }
+    /// Backtracking match of `n` at `i`, then of the rest (`next`); the end of the whole match.
+    static func match(_ n: Node, _ u: UnsafeBufferPointer<UInt16>, _ i: Int, _ next: (Int) -> Int?) -> Int? {
+        switch n {
+        case .scalars(let set):
+            guard i < u.count else { return nil }
+            let (v, length) = scalar(u, at: i)
+            return set.contains(v) ? next(i + length) : nil
+        case .sequence(let items):
+            func from(_ k: Int, _ j: Int) -> Int? {
+                k == items.count ? next(j) : match(items[k], u, j) { from(k + 1, $0) }
+            }
+            return from(0, i)
+        case .alternation(let list):
+            for item in list { if let end = match(item, u, i, next) { return end } }
+            return nil
+        case .optional(let inner):
+            return match(inner, u, i, next) ?? next(i)
+        case .notFollowedBy(let inner):
+            return match(inner, u, i, { $0 }) == nil ? next(i) : nil
         }
-        return set
-    }()
+    }
 
-    private static func isValidFlag(_ a: UInt32, _ b: UInt32) -> Bool {
-        validFlags.contains(UInt16(a - 0x1F1E6) << 8 | UInt16(b - 0x1F1E6))
+    private struct Parser {
+        let scalars: [Unicode.Scalar]
+        var position = 0
+
+        private var peek: Unicode.Scalar? { position < scalars.count ? scalars[position] : nil }
+
+        private mutating func take(_ s: String) -> Bool {
+            let wanted = Array(s.unicodeScalars)
+            guard position + wanted.count <= scalars.count, Array(scalars[position..<position + wanted.count]) == wanted else { return false }
+            position += wanted.count
+            return true
+        }
+
+        mutating func alternation() -> Node {
+            var list = [sequence()]
+            while take("|") { list.append(sequence()) }
+            return list.count == 1 ? list[0] : .alternation(list)
+        }
+
+        mutating func sequence() -> Node {
+            var items: [Node] = []
+            while let c = peek, c != "|", c != ")" {
+                var atom: Node
+                if take("(?:") {
+                    atom = alternation()
+                    precondition(take(")"), "emoji pattern: unclosed group")
+                } else if take("(?!") {
+                    atom = .notFollowedBy(alternation())
+                    precondition(take(")"), "emoji pattern: unclosed group")
+                } else if take("[") {
+                    var ranges: [ClosedRange<UInt32>] = []
+                    while !take("]") {
+                        let lo = literal()
+                        if peek == "-", position + 1 < scalars.count, scalars[position + 1] != "]" {
+                            position += 1
+                            ranges.append(lo...literal())
+                        } else {
+                            ranges.append(lo...lo)
+                        }
+                    }
+                    atom = .scalars(ScalarSet.union([ScalarSet(ranges: ranges)]))
+                } else {
+                    let v = literal()
+                    atom = .scalars(ScalarSet(ranges: [v...v]))
+                }
+                if take("?") { atom = .optional(atom) }
+                items.append(atom)
+            }
+            return items.count == 1 ? items[0] : .sequence(items)
+        }
+
+        /// One character: `\u{hex}`, `\uXXXX`, or itself.
+        private mutating func literal() -> UInt32 {
+            if take("\\u{") {
+                var hex = ""
+                while let c = peek, c != "}" { hex.unicodeScalars.append(c); position += 1 }
+                position += 1
+                return UInt32(hex, radix: 16)!
+            }
+            if take("\\u") {
+                let hex = String(String.UnicodeScalarView(scalars[position..<position + 4]))
+                position += 4
+                return UInt32(hex, radix: 16)!
+            }
+            defer { position += 1 }
+            return scalars[position].value
+        }
     }
 }

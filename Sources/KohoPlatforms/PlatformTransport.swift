@@ -107,7 +107,7 @@ private let unreserved: CharacterSet = {
     return set
 }()
 
-func percentEncode(_ string: String) -> String {
+public func percentEncode(_ string: String) -> String {
     string.addingPercentEncoding(withAllowedCharacters: unreserved) ?? string
 }
 

@@ -67,8 +67,9 @@ public struct PlatformComment: Sendable, Equatable {
     }
 }
 
-enum PlatformDates {
-    static func parse(_ string: String?) -> Date? {
+/// Dates as the platforms write them; the sandbox writes them the same way.
+public enum PlatformDates {
+    public static func parse(_ string: String?) -> Date? {
         guard let string else { return nil }
         let fractional = ISO8601DateFormatter()
         fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -82,13 +83,13 @@ enum PlatformDates {
         return graph.date(from: string)
     }
 
-    static func iso(_ date: Date, fractional: Bool = false) -> String {
+    public static func iso(_ date: Date, fractional: Bool = false) -> String {
         let formatter = ISO8601DateFormatter()
         if fractional { formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds] }
         return formatter.string(from: date)
     }
 
-    static func graph(_ date: Date) -> String {
+    public static func graph(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")

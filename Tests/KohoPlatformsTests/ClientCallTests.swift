@@ -2,6 +2,8 @@ import Foundation
 import KohoCore
 import Testing
 @testable import KohoPlatforms
+import KohoSandbox
+import KohoTestSupport
 
 @Suite("Every client call against the sandbox over HTTP")
 struct ClientCallTests {

@@ -2,6 +2,8 @@ import Crypto
 import Foundation
 import Testing
 @testable import KohoPlatforms
+import KohoSandbox
+import KohoTestSupport
 
 @Suite struct TokenVaultTests {
     func temporaryDirectory() throws -> URL {

@@ -3,6 +3,8 @@ import KohoCore
 import NIOHTTP1
 import Testing
 @testable import KohoPlatforms
+import KohoSandbox
+import KohoTestSupport
 
 @Suite("Every error class, per platform, over HTTP")
 struct ErrorClassTests {

@@ -5,6 +5,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 @testable import KohoServer
 
 /// `koho serve` as a child process (the built executable next to the test binary) against a sandbox in the test process.
@@ -124,7 +125,7 @@ final class PublisherProcessTests: XCTestCase {
         XCTAssertEqual(onPlatform.count, count, "nothing twice on the platform")
         let texts = Dictionary(grouping: onPlatform, by: \.text)
         for p in posts {
-            let text = try p.action.text
+            let text = try XCTUnwrap(p.platformText, "the approval is recorded")
             XCTAssertEqual(texts[text]?.count, 1, text)
             XCTAssertEqual(texts[text]?.first?.id, p.platformPostID)
         }

@@ -5,6 +5,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 @testable import KohoServer
 
 /// A sandbox on loopback in the test process, as the platforms' stand-in.
@@ -15,6 +16,13 @@ func startSandbox() async throws -> PlatformSandbox {
 }
 
 func sandboxPosts(_ sandbox: PlatformSandbox) async -> [SandboxPostRecord] { await sandbox.allPosts() }
+
+extension Post {
+    /// What the sandbox lists as the post's text (`SandboxPostRecord.text`): the approved rendering's text, or a video's title.
+    var platformText: String? {
+        approvedRendering.flatMap(Rendering.decode(canonicalJSON:)).map { $0.kind == .youtubeVideo ? ($0.title ?? "") : $0.text }
+    }
+}
 
 /// Posts through the API as the chief would: create, submit, approve when the check asks for it.
 enum PostFactory {
@@ -146,8 +154,7 @@ final class PublisherFaultTests: PublisherTestCase {
         var byText: [String: [SandboxPostRecord]] = [:]
         for r in onPlatform { byText[r.text, default: []].append(r) }
         for p in posts {
-            let a = try p.action
-            let key = a.title ?? a.text
+            let key = try XCTUnwrap(p.platformText)
             XCTAssertEqual(byText[key]?.count, 1, "exactly once: \(key)")
             XCTAssertEqual(byText[key]?.first?.id, p.platformPostID, "the recorded id is the platform's")
         }
@@ -292,7 +299,8 @@ final class PublisherBehaviourTests: PublisherTestCase {
         // Every call throttled (each for a second), however long the machine takes to get here.
         await sandbox.setFaults(SandboxFaults(throttle: SandboxThrottle(resetSeconds: 1, rate: 1)))
         let id = try await schedule(PostFactory.fields(7, account: 1))
-        try await waitFor { try await PublishAttempt.query(on: self.app.db).count() > 0 }
+        // Waiting: the platform has refused the first call for its rate limit (not merely an attempt begun).
+        try await waitFor { try await PublishAttempt.query(on: self.app.db).filter(\.$outcome == .notDone).count() > 0 }
         clock.now = jst("2026-11-25T17:30")
         await sandbox.setFaults(SandboxFaults())
         try await waitFor { try await Post.find(UUID(uuidString: id)!, on: self.app.db)?.state == .scheduled }

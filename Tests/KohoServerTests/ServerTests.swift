@@ -310,9 +310,14 @@ final class SchedulingTests: KohoTestCase {
         let r = try await scheduled(at: jst("2026-11-25T10:00"), mayor)
         XCTAssertEqual(r.json["state"] as? String, "scheduled")
         let t = try await token("tanaka")
+        let expiry = try XCTUnwrap(app.backgroundJobs?.expiry)
         clock.advance(10 * 60)
+        try await expiry.runOnce()
         try await assertEqual(try await api(.GET, "/posts/\(postID(r))", token: t).json["state"] as? String, "scheduled")
         clock.advance(6 * 60)
+        // Pages do not write: the approval-expiry job lapses it.
+        try await assertEqual(try await api(.GET, "/posts/\(postID(r))", token: t).json["state"] as? String, "scheduled")
+        try await assertEqual(try await expiry.runOnce(), 1)
         let shown = try await api(.GET, "/posts/\(postID(r))", token: t)
         XCTAssertEqual(shown.json["state"] as? String, "expired")
         XCTAssertEqual((shown.json["history"] as? [[String: Any]])?.last?["actor"] as? String, "system")
@@ -406,6 +411,12 @@ final class WebTests: KohoTestCase {
         XCTAssertEqual(over.status, .ok)
         let answer = try JSONSerialization.jsonObject(with: Data(over.body.readableBytesView)) as? [String: Any]
         XCTAssertEqual(answer?["weightedLength"] as? Int, 282)
+        // The preview: where the 280 falls, the account and the platform beside it.
+        let preview = answer?["preview"] as? [String: Any]
+        XCTAssertEqual(preview?["platformName"] as? String, "X")
+        XCTAssertEqual(preview?["handle"] as? String, "@kodaira_tokyo")
+        XCTAssertEqual(preview?["within"] as? String, String(repeating: "市", count: 140))
+        XCTAssertEqual(preview?["over"] as? String, "市")
         XCTAssertEqual(answer?["ok"] as? Bool, false)
         XCTAssertEqual((answer?["violations"] as? [[String: Any]])?.first?["code"] as? String, "x.textTooLong")
         let fine = try await web.post("/posts/check", ["account": "kodaira_tokyo", "category": "ウ", "text": "市民まつり", "intent": "check"])
@@ -471,7 +482,7 @@ final class WebTests: KohoTestCase {
         let day27 = try XCTUnwrap(body.range(of: "<strong>27日</strong>"))
         let day28 = try XCTUnwrap(body.range(of: "<strong>28日</strong>"))
         let cell = body[day27.upperBound..<day28.lowerBound]
-        XCTAssertTrue(cell.contains("09:30 東京都小平市市長室（予約済み）"), String(cell))
+        XCTAssertTrue(cell.contains("09:30 X 東京都小平市市長室 @hisyo_kodaira_tokyo（予約済み）"), String(cell))
     }
 
     /// The policy in force is laid out as headings, rules with their clauses, and a table of categories per account.

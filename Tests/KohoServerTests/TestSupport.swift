@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import NIOConcurrencyHelpers
 import XCTVapor
@@ -43,6 +44,7 @@ class KohoTestCase: XCTestCase {
     func adjust(_ config: inout KohoConfig) {}
 
     override func tearDown() async throws {
+        if let app, app.http.server.shared.localAddress != nil { await app.server.shutdown() }
         try await app?.asyncShutdown()
         app = nil
         try? FileManager.default.removeItem(at: dir)
@@ -128,50 +130,86 @@ class KohoTestCase: XCTestCase {
     func postID(_ r: APIResult) -> String { r.json["id"] as? String ?? "" }
 }
 
+/// What a page request answered, in memory or over a real connection.
+struct WebResponse {
+    let status: HTTPStatus
+    let headers: HTTPHeaders
+    let body: ByteBuffer
+}
+
 /// A browser: keeps the session cookie and reads the CSRF token from the last page.
 final class WebClient {
     let app: Application
+    /// Nil: requests go to the app in memory. Set (`startLive`): over a real HTTP connection to the running app,
+    /// where a body larger than the first packet arrives after the head, as from a browser.
+    var liveBaseURL: String?
     var cookie: String?
     var csrf: String?
     var lastBody = ""
+
     /// Sent with every request (an `X-Forwarded-For` standing for the client's address).
-    var headers = HTTPHeaders()
+    var extraHeaders = HTTPHeaders()
 
     init(_ app: Application, from address: String? = nil) {
         self.app = app
-        if let address { headers.add(name: .xForwardedFor, value: address) }
+        if let address { extraHeaders.add(name: .xForwardedFor, value: address) }
     }
 
-    @discardableResult
-    func get(_ path: String) async throws -> XCTHTTPResponse {
-        let cookie = self.cookie, extra = headers
-        let res = try await app.testable().sendRequest(.GET, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
-            for (k, v) in extra { req.headers.replaceOrAdd(name: k, value: v) }
-            if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
-        })
+    /// Starts the app's HTTP server on a free loopback port (once per app; stopped when the app shuts down).
+    static func startLive(_ app: Application) async throws -> String {
+        if let port = app.http.server.shared.localAddress?.port { return "http://127.0.0.1:\(port)" }
+        try await app.asyncBoot()
+        try await app.server.start(address: .hostname("127.0.0.1", port: 0))
+        guard let port = app.http.server.shared.localAddress?.port else { throw SocketError(what: "no port") }
+        return "http://127.0.0.1:\(port)"
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: ByteBuffer? = nil) async throws -> WebResponse {
+        var headers = extraHeaders
+        if let c = cookie { headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
+        if let contentType { headers.replaceOrAdd(name: .contentType, value: contentType) }
+        let res: WebResponse
+        if let base = liveBaseURL {
+            // Redirects are not followed, as in the in-memory tests: the test sees the 303 and its cookie.
+            let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                                    configuration: .init(redirectConfiguration: .disallow))
+            do {
+                var request = HTTPClientRequest(url: base + path)
+                request.method = method
+                request.headers = headers
+                if let body { request.body = .bytes(body) }
+                let answer = try await client.execute(request, timeout: .seconds(30))
+                let bytes = try await answer.body.collect(upTo: 16 * 1024 * 1024)
+                res = WebResponse(status: answer.status, headers: answer.headers, body: bytes)
+            } catch {
+                try? await client.shutdown()
+                throw error
+            }
+            try await client.shutdown()
+        } else {
+            let answer = try await app.testable().sendRequest(method, path, headers: headers, body: body)
+            res = WebResponse(status: answer.status, headers: answer.headers, body: answer.body)
+        }
         take(res)
         return res
     }
 
     @discardableResult
-    func post(_ path: String, _ form: [String: String], withCSRF: Bool = true) async throws -> XCTHTTPResponse {
+    func get(_ path: String) async throws -> WebResponse {
+        try await send(.GET, path)
+    }
+
+    @discardableResult
+    func post(_ path: String, _ form: [String: String], withCSRF: Bool = true) async throws -> WebResponse {
         var fields = form
         if withCSRF, let csrf { fields["csrf"] = csrf }
         let body = fields.map { "\(Self.encode($0.key))=\(Self.encode($0.value))" }.joined(separator: "&")
-        let cookie = self.cookie, extra = headers
-        let res = try await app.testable().sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
-            for (k, v) in extra { req.headers.replaceOrAdd(name: k, value: v) }
-            if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
-            req.headers.contentType = .urlEncodedForm
-            req.body = ByteBuffer(string: body)
-        })
-        take(res)
-        return res
+        return try await send(.POST, path, contentType: "application/x-www-form-urlencoded; charset=utf-8", body: ByteBuffer(string: body))
     }
 
     /// A `multipart/form-data` form, as a browser sends a file input.
     @discardableResult
-    func postFile(_ path: String, _ form: [String: String], file: (name: String, filename: String, data: Data), withCSRF: Bool = true) async throws -> XCTHTTPResponse {
+    func postFile(_ path: String, _ form: [String: String], file: (name: String, filename: String, data: Data), withCSRF: Bool = true) async throws -> WebResponse {
         var fields = form
         if withCSRF, let csrf { fields["csrf"] = csrf }
         let boundary = "----koho-test-\(UUID().uuidString)"
@@ -181,18 +219,10 @@ final class WebClient {
         }
         body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(file.name)\"; filename=\"\(file.filename)\"\r\nContent-Type: application/octet-stream\r\n\r\n".utf8)
         body += file.data + Data("\r\n--\(boundary)--\r\n".utf8)
-        let cookie = self.cookie, extra = headers
-        let res = try await app.testable().sendRequest(.POST, path, beforeRequest: { (req: inout XCTHTTPRequest) async throws in
-            for (k, v) in extra { req.headers.replaceOrAdd(name: k, value: v) }
-            if let c = cookie { req.headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
-            req.headers.replaceOrAdd(name: .contentType, value: "multipart/form-data; boundary=\(boundary)")
-            req.body = ByteBuffer(data: body)
-        })
-        take(res)
-        return res
+        return try await send(.POST, path, contentType: "multipart/form-data; boundary=\(boundary)", body: ByteBuffer(data: body))
     }
 
-    private func take(_ res: XCTHTTPResponse) {
+    private func take(_ res: WebResponse) {
         if let c = res.headers.setCookie?["koho_session"] { cookie = c.string }
         let body = res.body.string
         lastBody = body
@@ -209,7 +239,7 @@ final class WebClient {
     }
 
     @discardableResult
-    func login(_ name: String, _ password: String, totp: String = "") async throws -> XCTHTTPResponse {
+    func login(_ name: String, _ password: String, totp: String = "") async throws -> WebResponse {
         try await get("/login")
         return try await post("/login", ["name": name, "password": password, "totp": totp])
     }

@@ -16,7 +16,7 @@ enum APIController {
         let action = try plannedAction(req)
         let post = try await PostService.create(req, user, action)
         let res = Response(status: .created)
-        try res.content.encode(PostDTO(post, history: try await PostService.history(req, post.id!)))
+        try res.content.encode(PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, post.id!)))
         res.headers.replaceOrAdd(name: .location, value: "/api/v1/posts/\(post.id!.uuidString.lowercased())")
         return res
     }
@@ -34,25 +34,50 @@ enum APIController {
         return try PlannedAction.decode(fields: fields, timeZone: req.koho.policy.platforms.first?.operatingHours.timeZone ?? JapaneseTime.tokyo)
     }
 
-    static func list(_ req: Request) async throws -> [PostDTO] {
+    /// Newest first, `limit` (1–200, default 50) at a time. The body stays an array; `X-Total-Count` carries how many
+    /// match, and `X-Next-Cursor` (and a `Link` with `rel="next"`) where the next page starts.
+    static func list(_ req: Request) async throws -> Response {
         _ = try req.requireUser()
-        try await PostService.expireOverdue(req)
-        var q = Post.query(on: req.db).sort(\.$createdAt, .descending)
+        var filtered = Post.query(on: req.db)
         if let s = req.query[String.self, at: "state"] {
             guard let state = PostState(rawValue: s) else { throw AppError.badRequest("state が正しくありません") }
-            q = q.filter(\.$state == state)
+            filtered = filtered.filter(\.$state == state)
         }
-        if let a = req.query[String.self, at: "account"] { q = q.filter(\.$account == a) }
-        return try await q.limit(500).all().map { try PostDTO($0) }
+        if let a = req.query[String.self, at: "account"] {
+            guard !a.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { throw AppError.badRequest("account が正しくありません") }
+            filtered = filtered.filter(\.$account == a)
+        }
+        var limit = 50
+        if let raw = req.query[String.self, at: "limit"] {
+            guard let n = Int(raw), (1...200).contains(n) else { throw AppError.badRequest("limit は1から200の整数で指定してください") }
+            limit = n
+        }
+        var cursor: PostCursor?
+        if let raw = req.query[String.self, at: "cursor"] {
+            guard let c = PostCursor(raw) else { throw AppError.badRequest("cursor が正しくありません") }
+            cursor = c
+        }
+        let (shown, total, next) = try await PostCursor.page(filtered, limit: limit, after: cursor)
+        let res = Response(status: .ok)
+        try res.content.encode(try shown.map { try PostDTO($0, policy: req.koho.policy) })
+        res.headers.replaceOrAdd(name: "X-Total-Count", value: String(total))
+        if let next = next?.description {
+            res.headers.replaceOrAdd(name: "X-Next-Cursor", value: next)
+            var query = [("limit", String(limit)), ("cursor", next)]
+            if let s = req.query[String.self, at: "state"] { query.append(("state", s)) }
+            if let a = req.query[String.self, at: "account"] { query.append(("account", a)) }
+            let link = "/api/v1/posts?" + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+            res.headers.replaceOrAdd(name: .link, value: "<\(link)>; rel=\"next\"")
+        }
+        return res
     }
 
     static func postID(_ req: Request) throws -> UUID { try PostsController.postID(req) }
 
     static func show(_ req: Request) async throws -> PostDTO {
         _ = try req.requireUser()
-        try await PostService.expireOverdue(req)
         let id = try postID(req)
-        return try PostDTO(try await PostService.find(req, id), history: try await PostService.history(req, id),
+        return try PostDTO(try await PostService.find(req, id), policy: req.koho.policy, history: try await PostService.history(req, id),
                            attempts: try await PostService.attempts(req, id))
     }
 
@@ -63,7 +88,7 @@ enum APIController {
             var body = StepBody()
             if let b = req.body.data, b.readableBytes > 0 { body = try req.content.decode(StepBody.self) }
             let post = try await PostService.transition(req, user, id, event, expectedVersion: body.version, reason: body.reason ?? "")
-            return try PostDTO(post, history: try await PostService.history(req, id))
+            return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
         }
     }
 
@@ -75,7 +100,7 @@ enum APIController {
         try PostService.requireMayAct(user, on: try await PostService.find(req, id).account, req.koho)
         let action = try plannedAction(req)
         let post = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
-        return try PostDTO(post, history: try await PostService.history(req, id))
+        return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
     }
 
     /// `PUT /api/v1/posts/{id}/media`: the file as the body; `If-Match` carries the version.
@@ -85,7 +110,7 @@ enum APIController {
         let version = try ifMatchVersion(req)
         let data = req.body.data.map { Data(buffer: $0) } ?? Data()
         let post = try await PostMedia.attach(req, user, id, data, expectedVersion: version)
-        return try PostDTO(post, history: try await PostService.history(req, id))
+        return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
     }
 
     static func ifMatchVersion(_ req: Request) throws -> Int {
@@ -121,7 +146,6 @@ enum APIController {
     }
 
     static func calendarMonth(_ req: Request, _ month: MonthParam) async throws -> CalendarMonth {
-        try await PostService.expireOverdue(req)
         guard let cal = req.koho.cityCalendar else { throw AppError.notFound() }
         let days = month.days.map { d -> CalendarDay in
             let w = cal.window(on: d)
@@ -177,5 +201,45 @@ struct MonthParam: CustomStringConvertible {
     var next: MonthParam { month == 12 ? MonthParam(year: year + 1, month: 1) : MonthParam(year: year, month: month + 1) }
     func range(_ cal: OperatingCalendar) -> (Date, Date) {
         (cal.instant(CivilDate(year, month, 1), minutes: 0), cal.instant(CivilDate(next.year, next.month, 1), minutes: 0))
+    }
+}
+
+/// Where a page of the post list starts: after the post with this creation time and id (newest first).
+struct PostCursor: CustomStringConvertible {
+    let createdAt: Date
+    let id: UUID
+
+    init(createdAt: Date, id: UUID) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+
+    /// `<the time's bits in hex>_<uuid>`: opaque to clients, and exactly the time the database gave back.
+    init?(_ raw: String) {
+        let parts = raw.split(separator: "_")
+        guard parts.count == 2, parts[0].count <= 16, let bits = UInt64(parts[0], radix: 16),
+              let id = UUID(uuidString: String(parts[1])) else { return nil }
+        let seconds = Double(bitPattern: bits)
+        guard seconds.isFinite else { return nil }
+        createdAt = Date(timeIntervalSince1970: seconds)
+        self.id = id
+    }
+
+    var description: String { String(createdAt.timeIntervalSince1970.bitPattern, radix: 16) + "_" + id.uuidString.lowercased() }
+
+    /// One page of `query`, newest first, after `cursor`: the posts, how many match in all, and where the next page starts.
+    static func page(_ query: QueryBuilder<Post>, limit: Int, after cursor: PostCursor?) async throws -> ([Post], Int, PostCursor?) {
+        let total = try await query.copy().count()
+        let page = query.sort(\.$createdAt, .descending).sort(\.$id, .descending)
+        if let cursor {
+            page.group(.or) { older in
+                older.filter(\.$createdAt < cursor.createdAt)
+                older.group(.and) { $0.filter(\.$createdAt == cursor.createdAt).filter(\.$id < cursor.id) }
+            }
+        }
+        let posts = try await page.limit(limit + 1).all()
+        let shown = Array(posts.prefix(limit))
+        let next = posts.count > limit ? shown.last.flatMap { p in p.id.map { PostCursor(createdAt: p.createdAt, id: $0) } } : nil
+        return (shown, total, next)
     }
 }

@@ -48,6 +48,22 @@ components:
         replyPurpose: { type: string }
         quotedAccount: { type: string }
         articleOrigin: { type: string, description: フェイスブックの記事の出所 4(5)（shiho, website, section） }
+        inReplyTo: { type: string, description: 返信先のコメントまたは投稿（プラットフォームのIDかURL） }
+    Rendering:
+      type: object
+      description: プラットフォームが受け取る内容そのもの。ポリシーの検査はこれを数え、発信はこれだけを送る
+      required: [kind, platform, handle, text]
+      properties:
+        kind: { type: string, enum: [xPost, facebookPost, youtubeVideo, reply] }
+        platform: { type: string, enum: [x, facebook, youtube] }
+        handle: { type: string, description: 発信するアカウント（ユーザー名・ページ・チャンネルID） }
+        text: { type: string, description: X の本文、フェイスブックのメッセージ、ユーチューブの説明、返信の本文（本文・リンク・出典記事を1行ずつ） }
+        title: { type: string, description: ユーチューブの動画タイトル }
+        link: { type: string, description: フェイスブックの投稿のリンク（出典記事、なければ最初のリンク） }
+        quotedPostID: { type: string, description: X で引用する投稿のID }
+        inReplyTo: { type: string, description: 返信先 }
+        privacyStatus: { type: string, description: ユーチューブの公開設定 }
+        mediaSHA256: { type: string, description: 添付するファイルの SHA-256 }
     HistoryItem:
       type: object
       properties:
@@ -88,6 +104,10 @@ components:
         mediaSHA256: { type: string, nullable: true, description: 添付したファイル（YouTube の動画、X の画像）の SHA-256 }
         mediaBytes: { type: integer, nullable: true, description: 添付したファイルの大きさ（バイト） }
         mediaType: { type: string, nullable: true, description: 添付したファイルの MIME タイプ（例 video/mp4、image/png） }
+        rendering: { allOf: [{ $ref: '#/components/schemas/Rendering' }], nullable: true, description: いま発信するとしたらプラットフォームが受け取る内容 }
+        renderingSHA256: { type: string, nullable: true, description: rendering の SHA-256 }
+        weightedLength: { type: integer, nullable: true, description: X の重み付き文字数（rendering.text を twitter-text で数えたもの） }
+        approvedRenderingSHA256: { type: string, nullable: true, description: 予約済みの間、承認された発信内容の SHA-256。発信時にこれと違えば発信せず承認待ちに戻す }
         history: { type: array, items: { $ref: '#/components/schemas/HistoryItem' } }
         attempts: { type: array, items: { $ref: '#/components/schemas/PublishAttempt' } }
     PublishAttempt:
@@ -130,12 +150,21 @@ components:
 paths:
   /posts:
     get:
-      summary: 投稿の一覧
+      summary: 投稿の一覧（新しい順、ページごと）
       parameters:
         - { name: state, in: query, schema: { type: string } }
         - { name: account, in: query, schema: { type: string } }
+        - { name: limit, in: query, schema: { type: integer, minimum: 1, maximum: 200, default: 50 } }
+        - { name: cursor, in: query, schema: { type: string }, description: 前のページの X-Next-Cursor }
       responses:
-        "200": { description: 投稿, content: { application/json: { schema: { type: array, items: { $ref: '#/components/schemas/Post' } } } } }
+        "200":
+          description: 投稿
+          headers:
+            X-Total-Count: { schema: { type: integer }, description: 条件に合う投稿の数 }
+            X-Next-Cursor: { schema: { type: string }, description: 次のページがあるとき、その cursor }
+            Link: { schema: { type: string }, description: 次のページ（rel="next"） }
+          content: { application/json: { schema: { type: array, items: { $ref: '#/components/schemas/Post' } } } }
+        "400": { description: limit または cursor が正しくない }
         "401": { $ref: '#/components/responses/Unauthorized' }
     post:
       summary: 投稿を下書きとして作成（ポリシーの検査つき）

@@ -66,10 +66,13 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.http.server.configuration.hostname = config.hostname
     app.http.server.configuration.port = config.port
     app.middleware = Middlewares()
+    // Outside the error middleware, so that error pages carry the headers too.
+    app.middleware.use(SecurityHeadersMiddleware(secureCookies: config.secureCookies))
     app.middleware.use(KohoErrorMiddleware())
     app.middleware.use(JSONBoundsMiddleware())
     try routes(app)
     if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
+    configureJobs(app, config)
 }
 
 func addMigrations(_ app: Application, vault: TokenVault) {
@@ -85,6 +88,8 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreatePublishAttempt())
     app.migrations.add(AddQueryIndexes())
     app.migrations.add(AddMediaToPost())
+    app.migrations.add(AddApprovedRenderingToPost())
+    app.migrations.add(AddLastUsedToAPIToken())
     app.migrations.add(CreateLoginThrottle())
     app.migrations.add(SealTOTPSecrets(vault: vault))
     app.migrations.add(HashSessionKeys())

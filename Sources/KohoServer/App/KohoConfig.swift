@@ -30,6 +30,10 @@ public struct KohoConfig: Sendable {
     /// The platforms to publish to; nil (the other commands, most tests) means no platforms and no publisher.
     public var platforms: PlatformMode?
     public var publisher = PublisherSettings()
+    /// How often the approval-expiry job looks for approvals whose time has passed unused.
+    public var expiryInterval: Duration = .seconds(30)
+    /// The clock the background jobs wait on between rounds.
+    public var jobClock: any Clock<Duration> = ContinuousClock()
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
     public var logLevel: Logger.Level = .warning
 

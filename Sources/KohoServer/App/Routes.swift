@@ -22,7 +22,9 @@ func routes(_ app: Application) throws {
     // The feed is fetched by calendar programs, which send no forms; it takes a token in the query instead.
     web.get(SiteURL.ics("").route, use: ICSController.feed)
 
-    let forms = web.grouped(CSRFMiddleware())
+    // Vapor streams a body that does not come in the head's packet; the CSRF check reads the form, so the
+    // body is collected first (a form up to the app's body limit), or a long post would fail as a bad token.
+    let forms = web.grouped(CollectBodyMiddleware(), CSRFMiddleware())
     forms.get(SiteURL.login.route, use: AuthController.loginPage)
     forms.post(SiteURL.login.route, use: AuthController.login)
     forms.get(SiteURL.setup("").route, use: AuthController.setupPage)

@@ -82,9 +82,12 @@ struct CSRFMiddleware: AsyncMiddleware {
 
 /// Reads the whole body before the middleware after it: Vapor collects a route's body only when its handler runs.
 struct CollectBodyMiddleware: AsyncMiddleware {
-    let maxBytes: Int
+    /// Nil: the app's limit for a route's body.
+    var maxBytes: Int? = nil
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        if req.body.data == nil { _ = try await req.body.collect(max: maxBytes).get() }
+        if req.body.data == nil {
+            _ = try await req.body.collect(max: maxBytes ?? req.application.routes.defaultMaxBodySize.value).get()
+        }
         return try await next.respond(to: req)
     }
 }
@@ -97,6 +100,7 @@ struct BearerUserMiddleware: AsyncMiddleware {
               let user = try await User.find(token.$user.id, on: req.db) else {
             throw AppError.unauthorized("APIトークンがないか、正しくありません")
         }
+        try await token.markUsed(at: req.koho.now, on: req.db)
         req.auth.login(user)
         return try await next.respond(to: req)
     }

@@ -25,6 +25,8 @@ struct CheckCommand: ParsableCommand {
         let evaluatedAt: String
         let usesHoursException: Bool
         let policyVersion: String
+        /// What the platform would receive: the text that `weightedLength` counts.
+        let rendering: Rendering?
     }
 
     func run() throws {
@@ -44,7 +46,7 @@ struct CheckCommand: ParsableCommand {
         try writeJSON(Output(ok: result.ok, violations: result.violations, requiresChiefApproval: result.requiresChiefApproval,
                              approvalReasons: result.approvalReasons, weightedLength: result.weightedLength,
                              evaluatedAt: JapaneseTime.iso8601(result.evaluatedAt), usesHoursException: result.usesHoursException,
-                             policyVersion: policy.version))
+                             policyVersion: policy.version, rendering: result.rendering))
         if !result.ok { throw ExitCode(1) }
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Vapor
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 
 /// Where the database is: `--data-dir` for SQLite, or `DATABASE_URL` for PostgreSQL.
 struct DatabaseOptions: ParsableArguments {
@@ -84,18 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
                 if dryRun { print("試験運転（--dry-run）: プラットフォームへの発信は行いません") }
             }
             fflush(nil)
-            // Approvals lapse on the clock too, not only when someone opens a page.
-            let expiry = app.eventLoopGroup.any().scheduleRepeatedAsyncTask(initialDelay: .seconds(60), delay: .seconds(60)) { _ in
-                app.eventLoopGroup.any().makeFutureWithTask {
-                    do {
-                        try await PostService.expireOverdue(Request(application: app, on: app.eventLoopGroup.any()))
-                    } catch {
-                        app.logger.error("承認の期限切れ処理に失敗しました: \(String(describing: error))")
-                    }
-                }
-            }
             try await app.execute()
-            expiry.cancel()
             try await app.asyncShutdown()
         } catch {
             try? await app.asyncShutdown()
@@ -163,7 +153,8 @@ extension UsersCommand {
 }
 
 struct TokensCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tokens", abstract: "APIトークンの管理", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(commandName: "tokens", abstract: "APIトークンの管理",
+                                                    subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "利用者のAPIトークンを作り、一度だけ表示する")
@@ -181,20 +172,79 @@ struct TokensCommand: AsyncParsableCommand {
     }
 }
 
-struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "監査記録", subcommands: [Verify.self])
-
-    struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "verify", abstract: "ハッシュの連鎖を確かめる（0: 正しい、1: 切れている）")
+extension TokensCommand {
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list",
+            abstract: "APIトークンを一覧する（ID・名前・利用者・作成・最終使用。トークンそのものは表示できない）")
         @OptionGroup var db: DatabaseOptions
 
         func run() async throws {
-            let (count, broken) = try await db.withApp { app in try await AuditLog.verify(on: app.db) }
-            if let broken {
-                print(broken.description)
+            try await db.withApp { app in
+                let rows = try await Setup.listTokens(app)
+                print(["ID", "名前", "利用者", "作成", "最終使用"].joined(separator: "\t"))
+                for r in rows {
+                    print([r.id, r.name, r.owner, JapaneseTime.iso8601(r.createdAt), r.lastUsedAt.map { JapaneseTime.iso8601($0) } ?? "-"]
+                        .map(Setup.printable).joined(separator: "\t"))
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "revoke",
+            abstract: "APIトークンを取り消す（ID、IDの先頭8文字以上、または一つに決まる名前で指定）")
+        @ArgumentParser.Argument(help: "トークンのID（koho tokens list）または名前") var token: String
+        @ArgumentParser.Option(name: .long, help: "取り消す理由（監査記録に残る）") var reason: String = ""
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            try await db.withApp { app in
+                do {
+                    let r = try await Setup.revokeToken(app, token, reason: reason)
+                    print("トークン「\(Setup.printable(r.name))」（\(r.id)、利用者「\(Setup.printable(r.owner))」）を取り消しました")
+                } catch let e as AppError {
+                    throw CLIInputError(e.message)
+                }
+            }
+        }
+    }
+}
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "監査記録", subcommands: [Verify.self, Checkpoint.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "verify",
+            abstract: "ハッシュの連鎖と、データフォルダのチェックポイントを確かめる（0: 正しい、1: 切れている箇所をすべて表示）")
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            let dir = db.data.url
+            let (checkpoints, unreadable) = try AuditLog.Checkpoints.read(dir)
+            let v = try await db.withApp { app in try await AuditLog.check(on: app.db, checkpoints: checkpoints) }
+            let breaks = unreadable + v.breaks
+            for b in breaks { print(b.description) }
+            print("先頭: \(v.count)件目\(v.headID.map { "（#\($0)）" } ?? "") ハッシュ \(v.headHash)")
+            print("チェックポイント: \(checkpoints.count)件（\(AuditLog.Checkpoints.url(dir).path)）")
+            if !breaks.isEmpty {
+                print("監査記録 \(v.count) 件: 連鎖の切れ目・食い違いが \(breaks.count) 箇所あります")
                 throw ExitCode(1)
             }
-            print("監査記録 \(count) 件: ハッシュの連鎖は正しくつながっています")
+            print("監査記録 \(v.count) 件: ハッシュの連鎖は正しくつながっています")
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "checkpoint",
+            abstract: "連鎖の先頭（件数とハッシュ）をデータフォルダの audit-checkpoints.log に追記する（サーバーは毎日行う）")
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            let dir = db.data.url
+            let written = try await db.withApp { app in
+                try await AuditLog.Checkpoints.write(on: app.db, dataDirectory: dir, at: Date(), logger: app.logger)
+            }
+            if let c = written { print("チェックポイントを書きました: \(c.count)件、先頭のハッシュ \(c.hash)（\(AuditLog.Checkpoints.url(dir).path)）") }
         }
     }
 }

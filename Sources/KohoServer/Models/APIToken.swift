@@ -9,6 +9,7 @@ final class APIToken: Model, @unchecked Sendable {
     @Field(key: "name") var name: String
     @Field(key: "token_hash") var tokenHash: String
     @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "last_used_at") var lastUsedAt: Date?
 
     init() {}
     init(userID: UUID, name: String, tokenHash: String, createdAt: Date) {
@@ -16,5 +17,12 @@ final class APIToken: Model, @unchecked Sendable {
         self.name = name
         self.tokenHash = tokenHash
         self.createdAt = createdAt
+    }
+
+    /// Records a use, at most once a minute, so that API calls are not each a write.
+    func markUsed(at now: Date, on db: Database) async throws {
+        if let last = lastUsedAt, now.timeIntervalSince(last) < 60, now >= last { return }
+        lastUsedAt = now
+        try await save(on: db)
     }
 }

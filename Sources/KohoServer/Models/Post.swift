@@ -35,6 +35,10 @@ final class Post: Model, @unchecked Sendable {
     /// The attached file (a YouTube video, an X image): its name under `<data-dir>/media/` (SHA-256 and extension), and its size.
     @OptionalField(key: "media_file") var mediaFile: String?
     @OptionalField(key: "media_bytes") var mediaBytes: Int?
+    /// What the chief approved (or, for a category that needs nobody's judgement, what was scheduled) as the
+    /// platform receives it: `Rendering.canonicalJSON`, and its SHA-256. Set while the post is scheduled.
+    @OptionalField(key: "approved_rendering") var approvedRendering: String?
+    @OptionalField(key: "approved_rendering_sha256") var approvedRenderingSHA256: String?
 
     init() {}
 
@@ -44,6 +48,15 @@ final class Post: Model, @unchecked Sendable {
             a.scheduledAt = chosenAt
             return a
         }
+    }
+
+    /// The attached file's SHA-256 (its name without the extension).
+    var mediaSHA256: String? { mediaFile.map { String($0.prefix { $0 != "." }) } }
+
+    /// What the platform would receive for the post now, under `policy`.
+    func rendering(_ policy: Policy) throws -> Result<Rendering, RenderingProblem>? {
+        guard let account = policy.account(account) else { return nil }
+        return Rendering.render(try action, account: account, mediaSHA256: mediaSHA256)
     }
 
     var reasons: [String] { approvalReasons.split(separator: "\n").map(String.init) }

@@ -2,18 +2,6 @@ import Fluent
 import Vapor
 import KohoCore
 
-enum UserRole: String, Codable, CaseIterable, Sendable {
-    case chief, staff, viewer
-
-    func displayName(_ policy: Policy) -> String {
-        switch self {
-        case .chief: return policy.ownerRole.title
-        case .staff: return "担当者"
-        case .viewer: return "閲覧のみ"
-        }
-    }
-}
-
 final class User: Model, Authenticatable, @unchecked Sendable {
     static let schema = "users"
     @ID(key: .id) var id: UUID?
@@ -45,12 +33,8 @@ final class User: Model, Authenticatable, @unchecked Sendable {
 
     var accounts: [String] { accountList.split(separator: ",").map(String.init) }
 
+    var person: Person { Person(role: role, accounts: accounts) }
+
     /// The chief manages every account; staff only those designated to them; viewers none.
-    func mayAct(on account: String) -> Bool {
-        switch role {
-        case .chief: return true
-        case .staff: return accounts.contains(account)
-        case .viewer: return false
-        }
-    }
+    func mayAct(on account: String) -> Bool { Permissions.mayAct(person, on: account) }
 }

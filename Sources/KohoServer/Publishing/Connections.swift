@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 import Vapor
 
 /// Account connections: sealing tokens, opening them for a call, and marking an account that needs reconnecting.

@@ -1,5 +1,6 @@
 import Foundation
 import KohoPlatforms
+import KohoSandbox
 
 /// Where the platforms are and how Koho authenticates to them. Every address is configurable so that a
 /// proxy, a test double or the local sandbox can stand in for X, Meta and Google.

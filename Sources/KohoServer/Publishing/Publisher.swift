@@ -2,7 +2,6 @@ import Fluent
 import Foundation
 import KohoCore
 import KohoPlatforms
-import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 
@@ -15,8 +14,6 @@ import Vapor
 final class Publisher: Sendable {
     let app: Application
     let publishing: Publishing
-    private let bell = Doorbell()
-    private let loop = NIOLockedValueBox<Task<Void, Never>?>(nil)
 
     init(app: Application, publishing: Publishing) {
         self.app = app
@@ -28,37 +25,8 @@ final class Publisher: Sendable {
     private var ctx: KohoContext { app.koho }
     private var wallNow: Date { settings.wallClock() }
 
-    func start() {
-        loop.withLockedValue { task in
-            guard task == nil else { return }
-            task = Task { [self] in await run() }
-        }
-        app.logger.info("publisher started", metadata: ["worker": "\(worker)", "dryRun": "\(settings.dryRun)"])
-    }
-
-    func cancel() { loop.withLockedValue { $0?.cancel() } }
-
-    func stop() async {
-        let task = loop.withLockedValue { t -> Task<Void, Never>? in defer { t = nil }; return t }
-        task?.cancel()
-        await bell.ring()
-        await task?.value
-    }
-
-    /// An approval (or a reconnection) wakes the publisher instead of leaving it to the next poll.
-    func wake() { Task { await bell.ring() } }
-
-    private func run() async {
-        while !Task.isCancelled {
-            do {
-                let busy = try await pass()
-                if busy > 0 { continue }
-            } catch {
-                app.logger.error("publisher pass failed: \(String(describing: error))")
-            }
-            await bell.wait(settings.pollInterval)
-        }
-    }
+    /// An approval (or a reconnection) wakes the publisher's job instead of leaving it to the next poll.
+    func wake() { app.backgroundJobs?.publisher?.wake() }
 
     /// One pass over the due posts; how many it worked on.
     @discardableResult
@@ -160,8 +128,17 @@ final class Publisher: Sendable {
         guard let account = ctx.policy.account(post.account) else {
             return try await fail(post, attempt: nil, message: "ポリシーにないアカウント「\(post.account)」です。")
         }
+        let rendering: Rendering
+        switch Rendering.render(action, account: account, mediaSHA256: post.mediaSHA256) {
+        case .success(let r): rendering = r
+        case .failure(let problem): return try await fail(post, attempt: nil, message: problem.message)
+        }
+        // Only what the chief approved goes out: a rendering changed since (a new policy, new code) goes back to the chief.
+        guard let approved = post.approvedRenderingSHA256, approved == rendering.hash else {
+            return try await holdForApproval(post, approved: post.approvedRenderingSHA256, now: rendering.hash)
+        }
         let payload: PublishPayload
-        do { payload = try makePayload(post, action, account) } catch let hold as HoldReason {
+        do { payload = try makePayload(post, rendering, account) } catch let hold as HoldReason {
             return try await fail(post, attempt: nil, message: hold.message)
         }
         var refreshed = false
@@ -406,35 +383,36 @@ final class Publisher: Sendable {
             attempt.platformURL = published?.url
             if outcome == .found { attempt.message += (attempt.message.isEmpty ? "" : " / ") + "最近の投稿に見つかりました" }
             try await attempt.update(on: db)
-            guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, .succeed) else { return }
-            fresh.state = next
-            fresh.platformPostID = published?.id
-            fresh.platformURL = published?.url
-            fresh.publishMessage = outcome == .dryRun ? attempt.message : nil
-            fresh.leaseOwner = nil
-            fresh.leaseUntil = nil
-            fresh.retryAt = nil
-            fresh.lockVersion += 1
-            fresh.updatedAt = self.ctx.now
-            try await fresh.update(on: db)
+            guard try await self.advance(id, .succeed, on: db, {
+                $0.platformPostID = published?.id
+                $0.platformURL = published?.url
+                $0.publishMessage = outcome == .dryRun ? attempt.message : nil
+            }) else { return }
             let how = outcome == .found ? "（結果不明だった試行\(attempt.number)を確認）" : outcome == .dryRun ? "（試験運転: 発信せず）" : ""
             try await self.audit(db, outcome == .dryRun ? "post.publish.dryRun" : "post.published", id,
                                  detail: "publishing → published \(published?.url ?? "")\(how)", reason: "")
         }
     }
 
+    /// Moves the post by `step` within the caller's transaction: `change` sets what the step sets, the lease is given
+    /// up and the version bumped. False when the post is gone or the step does not apply to its state.
+    private func advance(_ id: UUID, _ step: PublishStep, on db: Database, _ change: (Post) -> Void) async throws -> Bool {
+        guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, step) else { return false }
+        fresh.state = next
+        change(fresh)
+        fresh.leaseOwner = nil
+        fresh.leaseUntil = nil
+        fresh.retryAt = nil
+        fresh.lockVersion += 1
+        fresh.updatedAt = ctx.now
+        try await fresh.update(on: db)
+        return true
+    }
+
     private func fail(_ post: Post, attempt: PublishAttempt?, message: String) async throws {
         let id = post.id!
         try await write { db in
-            guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, .fail) else { return }
-            fresh.state = next
-            fresh.publishMessage = message
-            fresh.leaseOwner = nil
-            fresh.leaseUntil = nil
-            fresh.retryAt = nil
-            fresh.lockVersion += 1
-            fresh.updatedAt = self.ctx.now
-            try await fresh.update(on: db)
+            guard try await self.advance(id, .fail, on: db, { $0.publishMessage = message }) else { return }
             try await self.audit(db, "post.publish.failed", id, detail: "publishing → failed", reason: message)
         }
     }
@@ -449,20 +427,35 @@ final class Publisher: Sendable {
         }
     }
 
+    /// publishing → submitted: nothing is sent, and the chief sees the post in the approval queue again.
+    private func holdForApproval(_ post: Post, approved: String?, now current: String) async throws {
+        let id = post.id!
+        let owner = publishing.ownerTitle
+        let message = "承認された発信内容と、いま発信される内容が異なるため（ポリシーやKohoの更新など）、発信せずに\(owner)の承認に戻しました。内容を確かめて、もう一度承認してください。"
+        try await write { db in
+            let reason = "【発信時の確認】承認された内容と発信する内容が異なるため、\(owner)の承認がもう一度必要です"
+            guard try await self.advance(id, .holdForApproval, on: db, { fresh in
+                fresh.requiresChiefApproval = true
+                if !fresh.reasons.contains(reason) { fresh.approvalReasons = (fresh.reasons + [reason]).joined(separator: "\n") }
+                fresh.approvedRendering = nil
+                fresh.approvedRenderingSHA256 = nil
+                fresh.publishMessage = message
+            }) else { return }
+            try await self.audit(db, "post.publish.heldForApproval", id,
+                                 detail: "publishing → submitted（承認時 SHA-256 \(approved ?? "なし")、発信時 SHA-256 \(current)）",
+                                 reason: message)
+        }
+    }
+
     private func reschedule(_ post: Post, to at: Date) async throws {
         let id = post.id!
         try await write { db in
-            guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, .reschedule) else { return }
-            let before = fresh.scheduledAt
-            fresh.state = next
-            fresh.scheduledAt = at
-            fresh.leaseOwner = nil
-            fresh.leaseUntil = nil
-            fresh.retryAt = nil
-            fresh.publishMessage = "運用時間が終わったため、次の運用時間（\(JapaneseTime.display(at))）に予約し直しました"
-            fresh.lockVersion += 1
-            fresh.updatedAt = self.ctx.now
-            try await fresh.update(on: db)
+            var before: Date?
+            guard try await self.advance(id, .reschedule, on: db, { fresh in
+                before = fresh.scheduledAt
+                fresh.scheduledAt = at
+                fresh.publishMessage = "運用時間が終わったため、次の運用時間（\(JapaneseTime.display(at))）に予約し直しました"
+            }) else { return }
             try await self.audit(db, "post.reschedule", id,
                                  detail: "publishing → scheduled（予約 \(JapaneseTime.iso8601(at))）",
                                  reason: "発信を待つ間に運用時間（\(before.map { JapaneseTime.display($0) } ?? "—") の枠）が終わったため")
@@ -494,28 +487,22 @@ final class Publisher: Sendable {
 
     // MARK: Payload
 
-    private func makePayload(_ post: Post, _ action: PlannedAction, _ account: KohoCore.Account) throws -> PublishPayload {
-        switch (account.platform, action.kind) {
-        case (_, .reply):
+    private func makePayload(_ post: Post, _ r: Rendering, _ account: KohoCore.Account) throws -> PublishPayload {
+        switch r.kind {
+        case .reply:
             throw HoldReason("返信は自動では発信しません。\(account.platform.displayName)で返信先を確かめ、手作業で返信してください。")
-        case (.x, .quote):
-            let urls = action.links + [action.sourceURL].compactMap { $0 }
-            guard let quoted = urls.lazy.compactMap(Self.statusID).first else {
-                throw HoldReason("引用する投稿のURL（https://x.com/…/status/…）がリンクにありません。投稿を編集してください。")
-            }
-            return .x(XNewPost(text: action.text, quoteTweetId: quoted), image: try image(for: post))
-        case (.x, .post):
-            return .x(XNewPost(text: action.text), image: try image(for: post))
-        case (.facebook, .post):
-            return .facebook(message: action.text, link: action.links.first)
-        case (.facebook, .quote), (.youtube, .quote):
-            throw HoldReason("\(account.platform.displayName)では引用を発信できません。")
-        case (.youtube, .post):
-            let title = action.title ?? String(action.text.split(separator: "\n").first ?? "").prefix(100).description
+        case .xPost where (try? post.action.kind) == .quote && r.quotedPostID == nil:
+            throw HoldReason("引用する投稿のURL（https://x.com/…/status/…）がリンクにありません。投稿を編集してください。")
+        case .xPost:
+            return .x(XNewPost(text: r.text, quoteTweetId: r.quotedPostID), image: try image(for: post))
+        case .facebookPost:
+            return .facebook(message: r.text, link: r.link)
+        case .youtubeVideo:
             guard let file = post.mediaFile else {
                 throw HoldReason("動画ファイルが添付されていません。投稿のページから動画を添付し、もう一度提出してください。")
             }
-            return .youtube(YouTubeVideoMetadata(title: title, description: action.text, privacyStatus: .public),
+            return .youtube(YouTubeVideoMetadata(title: r.title ?? "", description: r.text,
+                                                 privacyStatus: YouTubePrivacyStatus(rawValue: r.privacyStatus ?? "") ?? .public),
                             video: try PostMedia.read(file, dataDirectory: publishing.dataDirectory))
         }
     }
@@ -523,41 +510,5 @@ final class Publisher: Sendable {
     /// The image attached to an X post, as the chief approved it.
     private func image(for post: Post) throws -> MediaFile? {
         try post.mediaFile.map { try PostMedia.read($0, dataDirectory: publishing.dataDirectory) }
-    }
-
-    /// The post id of an X status URL.
-    static func statusID(_ url: String) -> String? {
-        guard let r = url.range(of: #"/status(es)?/[0-9]+"#, options: .regularExpression) else { return nil }
-        return String(url[r].split(separator: "/").last ?? "")
-    }
-}
-
-/// Wakes a sleeping loop early; a ring with nobody waiting is kept for the next wait.
-actor Doorbell {
-    private var rung = false
-    private var waiter: CheckedContinuation<Void, Never>?
-    private var generation = 0
-
-    func ring() {
-        if let w = waiter { waiter = nil; w.resume() } else { rung = true }
-    }
-
-    func wait(_ timeout: Duration) async {
-        if rung { rung = false; return }
-        if Task.isCancelled { return }
-        generation += 1
-        let mine = generation
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
-            await self?.expire(mine)
-        }
-        await withCheckedContinuation { waiter = $0 }
-        timer.cancel()
-    }
-
-    private func expire(_ g: Int) {
-        guard g == generation, let w = waiter else { return }
-        waiter = nil
-        w.resume()
     }
 }

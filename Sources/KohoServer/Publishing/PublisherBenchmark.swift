@@ -1,6 +1,7 @@
 import Foundation
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 import Vapor
 
 /// `koho bench publisher`: the whole path (workflow, database, publisher, HTTP to a sandbox on loopback) on a
@@ -43,9 +44,9 @@ enum PublisherBenchmark {
     private static func measure(_ app: Application, _ sandbox: PlatformSandbox, emergencies: Int, batch: Int) async throws -> Result {
         let chief = try await Setup.createUser(on: app.db, app: app, name: "bench", password: "benchmark password", role: .chief,
                                                accounts: [], actor: "bench", reason: "")
-        let req = Request(application: app, on: app.eventLoopGroup.any())
-        guard let publisher = app.publishing?.publisher else { throw CLIInputError("publisher not configured") }
-        publisher.start()
+        let req = app.workflow
+        guard let jobs = app.backgroundJobs, jobs.publisher != nil else { throw CLIInputError("publisher not configured") }
+        jobs.start()
 
         // Approval to appearance: each emergency post alone, the publisher idle and woken by the approval.
         var latencies: [Double] = []
@@ -57,7 +58,8 @@ enum PublisherBenchmark {
             var p = try await PostService.transition(req, chief, post.id!, .submit, expectedVersion: nil, reason: "")
             let start = ContinuousClock.now
             if p.state == .submitted { p = try await PostService.transition(req, chief, post.id!, .approve, expectedVersion: nil, reason: "") }
-            while await !sandbox.allPosts().contains(where: { $0.text == text }) {
+            // The tweet carries the source article after the text.
+            while await !sandbox.allPosts().contains(where: { $0.text.hasPrefix(text) }) {
                 try await Task.sleep(for: .milliseconds(1))
                 if ContinuousClock.now - start > .seconds(30) { throw CLIInputError("post \(i) did not appear") }
             }
@@ -66,7 +68,7 @@ enum PublisherBenchmark {
         }
 
         // Throughput: a queue of due posts across the four accounts, published from a standing start.
-        await publisher.stop()
+        await jobs.stop()
         let before = await sandbox.allPosts().count
         for i in 0..<batch {
             let action: PlannedAction
@@ -83,13 +85,13 @@ enum PublisherBenchmark {
             if p.state == .submitted { _ = try await PostService.transition(req, chief, post.id!, .approve, expectedVersion: nil, reason: "") }
         }
         let start = ContinuousClock.now
-        publisher.start()
+        jobs.start()
         while await sandbox.allPosts().count < before + batch {
             try await Task.sleep(for: .milliseconds(5))
             if ContinuousClock.now - start > .seconds(300) { throw CLIInputError("the queue was not published in time") }
         }
         let d = ContinuousClock.now - start
-        await publisher.stop()
+        await jobs.stop()
         return Result(latencies: latencies, throughputPosts: batch,
                       throughputSeconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
     }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 import NIOConcurrencyHelpers
 import Vapor
 
@@ -79,20 +80,13 @@ struct PublishingLifecycle: LifecycleHandler {
     let publishing: Publishing
     let http: HTTPClient
 
-    // Sync, so that both boots start it: `koho serve` boots async, the tests' `testable()` sync.
-    func didBoot(_ application: Application) throws {
-        if publishing.settings.enabled { publishing.publisher?.start() }
-    }
-
     func shutdownAsync(_ application: Application) async {
-        await publishing.publisher?.stop()
         try? await http.shutdown()
         try? await publishing.sandbox?.shutdown()
     }
 
     // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
     func shutdown(_ application: Application) {
-        publishing.publisher?.cancel()
         try? http.syncShutdown()
     }
 }

@@ -3,6 +3,13 @@ import SQLKit
 import Foundation
 import Vapor
 import KohoCore
+#if canImport(Glibc)
+import Glibc
+private let systemWrite = Glibc.write
+#else
+import Darwin
+private let systemWrite = Darwin.write
+#endif
 
 /// The hash-chained audit trail: who, when, what and why.
 enum AuditLog {
@@ -24,11 +31,11 @@ enum AuditLog {
         let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()
         let e = AuditEntry()
         e.at = Date(timeIntervalSince1970: at.timeIntervalSince1970.rounded(.down))
-        e.actor = actor
-        e.action = action
-        e.subject = subject
-        e.detail = detail
-        e.reason = reason
+        e.actor = recordable(actor)
+        e.action = recordable(action)
+        e.subject = recordable(subject)
+        e.detail = recordable(detail)
+        e.reason = recordable(reason)
         e.prevHash = last?.hash ?? genesis
         e.hash = hash(of: e)
         try await e.create(on: db)
@@ -51,30 +58,193 @@ enum AuditLog {
         return Secrets.sha256Hex(fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "|"))
     }
 
-    struct Break: Error, CustomStringConvertible {
-        let id: Int
-        let problem: String
-        var description: String { "記録 #\(id) で連鎖が切れています: \(problem)" }
+    /// Text as it is kept in the trail: control characters other than TAB, LF and CR written visibly as `\u{0}`,
+    /// and a backslash as `\\`, so that the record says exactly what was typed and reads back as stored
+    /// (SQLite returns text only up to a NUL; PostgreSQL refuses NUL outright).
+    static func recordable(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: { $0 == "\\" || needsEscape($0) }) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            if u == "\\" {
+                out += "\\\\"
+            } else if needsEscape(u) {
+                out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
-    /// Nil when the chain is whole; otherwise the first broken entry.
+    private static func needsEscape(_ u: Unicode.Scalar) -> Bool {
+        (u.value < 0x20 && u != "\t" && u != "\n" && u != "\r") || (0x7F...0x9F).contains(u.value)
+    }
+
+    struct Break: Error, CustomStringConvertible {
+        /// The entry where the chain breaks; nil for a break found against a checkpoint.
+        let id: Int?
+        let problem: String
+        /// False for a difference from a checkpoint: the chain itself may be whole.
+        var inChain = true
+        var description: String {
+            guard let id else { return problem }
+            return inChain ? "記録 #\(id) で連鎖が切れています: \(problem)" : "記録 #\(id): \(problem)"
+        }
+    }
+
+    /// The chain checked entry by entry and against every checkpoint; every break is listed, not only the first.
+    struct Verification {
+        let count: Int
+        /// The last entry's hash (the genesis value for an empty trail): the value to compare with a copy kept elsewhere.
+        let headHash: String
+        let headID: Int?
+        let breaks: [Break]
+        var broken: Break? { breaks.first }
+    }
+
+    /// The count and the first break only, for callers that need to know whether the chain is whole.
     static func verify(on db: Database) async throws -> (count: Int, broken: Break?) {
+        let v = try await check(on: db, checkpoints: [])
+        return (v.count, v.broken)
+    }
+
+    static func check(on db: Database, checkpoints: [Checkpoint]) async throws -> Verification {
         let entries = try await AuditEntry.query(on: db).sort(\.$id, .ascending).all()
+        var breaks: [Break] = []
         var prev = genesis
         for e in entries {
             let id = e.id ?? 0
-            if e.prevHash != prev { return (entries.count, Break(id: id, problem: "前の記録のハッシュと一致しません（削除または改ざん）")) }
-            if hash(of: e) != e.hash { return (entries.count, Break(id: id, problem: "内容がハッシュと一致しません（改ざん）")) }
+            if e.prevHash != prev { breaks.append(Break(id: id, problem: "前の記録のハッシュと一致しません（削除または改ざん）")) }
+            if hash(of: e) != e.hash, try await !matchesAsStored(e, on: db) {
+                breaks.append(Break(id: id, problem: "内容がハッシュと一致しません（改ざん）"))
+            }
+            // On from the stored hash, so that one changed entry is one break and later ones are judged on their own.
             prev = e.hash
         }
-        return (entries.count, nil)
+        for c in checkpoints {
+            if entries.count < c.count {
+                breaks.append(Break(id: nil, problem: "\(c.label)より記録が少なくなっています（\(c.count)件 → \(entries.count)件。末尾または途中の削除）"))
+            } else if c.count > 0, entries[c.count - 1].hash != c.hash {
+                breaks.append(Break(id: entries[c.count - 1].id,
+                                    problem: "\(c.label)の\(c.count)件目のハッシュと一致しません（書き換えまたは削除）", inChain: false))
+            }
+        }
+        return Verification(count: entries.count, headHash: entries.last?.hash ?? genesis, headID: entries.last?.id, breaks: breaks)
+    }
+
+    /// Entries written before text was made recordable may hold a NUL, which SQLite returns cut short: their
+    /// hash is checked again on the bytes as stored (SQLite's `hex()` reads past a NUL), so that an old
+    /// login attempt does not show as tampering for good.
+    private static func matchesAsStored(_ e: AuditEntry, on db: Database) async throws -> Bool {
+        guard let sql = db as? SQLDatabase, sql.dialect.name == "sqlite", let id = e.id else { return false }
+        let columns = ["actor", "action", "subject", "detail", "reason"]
+        let select = columns.map { "hex(\($0)) AS \($0)" }.joined(separator: ", ")
+        guard let row = try await sql.raw("SELECT \(unsafeRaw: select) FROM audit_entries WHERE id = \(bind: id)").first() else { return false }
+        var text: [String] = []
+        for c in columns {
+            guard let bytes = fromHex(try row.decode(column: c, as: String.self)) else { return false }
+            text.append(String(decoding: bytes, as: UTF8.self))
+        }
+        let copy = AuditEntry()
+        copy.at = e.at; copy.prevHash = e.prevHash
+        copy.actor = text[0]; copy.action = text[1]; copy.subject = text[2]; copy.detail = text[3]; copy.reason = text[4]
+        return hash(of: copy) == e.hash
+    }
+
+    private static func fromHex(_ s: String) -> [UInt8]? {
+        let digits = Array(s.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(digits.count / 2)
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let b = UInt8(String(decoding: digits[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(b)
+        }
+        return out
+    }
+
+    /// The chain's head at one time, kept outside the database so that truncating or rewriting the chain
+    /// (and recomputing every hash after the change) is found. One line per checkpoint: time, count, head hash.
+    struct Checkpoint: Equatable {
+        let at: Date
+        let count: Int
+        let hash: String
+
+        var line: String { "\(JapaneseTime.iso8601(at))\t\(count)\t\(hash)" }
+        var label: String { "チェックポイント（\(JapaneseTime.display(at))、\(count)件）" }
+
+        init(at: Date, count: Int, hash: String) {
+            self.at = at; self.count = count; self.hash = hash
+        }
+
+        init?(line: Substring) {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count == 3, let at = JapaneseTime.parseISO8601(String(f[0])), let count = Int(f[1]), count >= 0,
+                  f[2].count == 64, f[2].allSatisfy(\.isHexDigit) else { return nil }
+            self.init(at: at, count: count, hash: String(f[2]))
+        }
+    }
+
+    enum Checkpoints {
+        static let fileName = "audit-checkpoints.log"
+
+        static func url(_ dataDirectory: URL) -> URL { dataDirectory.appendingPathComponent(fileName) }
+
+        /// Every checkpoint in the file, and the lines that could not be read (as breaks: someone edited the file).
+        static func read(_ dataDirectory: URL) throws -> (checkpoints: [Checkpoint], unreadable: [Break]) {
+            let file = url(dataDirectory)
+            guard FileManager.default.fileExists(atPath: file.path) else { return ([], []) }
+            let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
+            var found: [Checkpoint] = [], bad: [Break] = []
+            for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+                if let c = Checkpoint(line: line) { found.append(c) } else {
+                    bad.append(Break(id: nil, problem: "\(file.path):\(i + 1): チェックポイントの行を読めません（書き換え）"))
+                }
+            }
+            return (found, bad)
+        }
+
+        /// The head as it stands, read consistently: the last entry, and how many entries there are up to it.
+        static func head(on db: Database, at now: Date) async throws -> Checkpoint {
+            guard let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first(), let id = last.id else {
+                return Checkpoint(at: now, count: 0, hash: genesis)
+            }
+            let count = try await AuditEntry.query(on: db).filter(\.$id <= id).count()
+            return Checkpoint(at: now, count: count, hash: last.hash)
+        }
+
+        /// Appends the head to the file (created 0600, only ever appended to) and to the log.
+        /// Nothing is written when the head is the one the file already ends with, unless `always`.
+        @discardableResult
+        static func write(on db: Database, dataDirectory: URL, at now: Date, logger: Logger, always: Bool = true) async throws -> Checkpoint? {
+            let current = try await head(on: db, at: now)
+            if !always, let last = try read(dataDirectory).checkpoints.last, last.count == current.count, last.hash == current.hash {
+                return nil
+            }
+            try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+            let fd = open(url(dataDirectory).path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw CheckpointError(path: url(dataDirectory).path, errno: errno) }
+            defer { close(fd) }
+            let bytes = Array((current.line + "\n").utf8)
+            let written = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
+            guard written == bytes.count, fsync(fd) == 0 else { throw CheckpointError(path: url(dataDirectory).path, errno: errno) }
+            logger.notice("監査記録のチェックポイント: \(current.count)件、先頭のハッシュ \(current.hash)")
+            return current
+        }
+    }
+
+    struct CheckpointError: Error, CustomStringConvertible {
+        let path: String
+        let errno: Int32
+        var description: String { "チェックポイントを書けません: \(path): \(String(cString: strerror(errno)))" }
     }
 
     static func csv(_ entries: [AuditEntry]) -> String {
         func q(_ s: String) -> String {
-            // A leading =, +, - or @ would run as a formula in a spreadsheet; a quote mark keeps it text.
+            // A leading =, +, - or @ would run as a formula in a spreadsheet, and so would one after a leading
+            // TAB or CR (spreadsheets trim those); a quote mark keeps it text.
             var t = s
-            if let f = t.first, "=+-@".contains(f) { t = "'" + t }
+            if let f = t.unicodeScalars.first, "=+-@\t\r\n".unicodeScalars.contains(f) { t = "'" + t }
             return "\"" + t.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         var out = "id,at,actor,action,subject,detail,reason,prev_hash,hash\r\n"

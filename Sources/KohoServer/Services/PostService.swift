@@ -3,27 +3,46 @@ import SQLKit
 import Vapor
 import KohoCore
 
+/// What the post workflow runs on: a database, the policy in force with its clock, and who to wake when a post is
+/// scheduled. Web pages, the API, commands and jobs all make one; nothing in the workflow needs a request.
+struct Workflow: Sendable {
+    let db: any Database
+    let ctx: KohoContext
+    let scheduled: @Sendable () -> Void
+}
+
+extension Application {
+    var workflow: Workflow {
+        Workflow(db: db, ctx: koho, scheduled: { [self] in publishing?.publisher?.wake() })
+    }
+}
+
+extension Request {
+    var workflow: Workflow { Workflow(db: db, ctx: koho, scheduled: application.workflow.scheduled) }
+}
+
 /// The post workflow's persistence: every step checks the role, the lock version and the policy, then
 /// saves the post and appends to the audit trail in one transaction.
 enum PostService {
     static func subject(_ id: UUID) -> String { "post:\(id.uuidString.lowercased())" }
 
-    static func find(_ req: Request, _ id: UUID) async throws -> Post {
-        guard let p = try await Post.find(id, on: req.db) else { throw AppError.notFound("投稿が見つかりません") }
+    static func find(_ req: Request, _ id: UUID) async throws -> Post { try await find(req.workflow, id) }
+
+    static func find(_ w: Workflow, _ id: UUID) async throws -> Post {
+        guard let p = try await Post.find(id, on: w.db) else { throw AppError.notFound("投稿が見つかりません") }
         return p
     }
 
     static func requireMayAct(_ user: User, on account: String, _ ctx: KohoContext) throws {
-        if user.role == .viewer { throw AppError.forbidden("閲覧のみの利用者は投稿を作成・変更できません") }
-        let id = ctx.policy.account(account)?.id ?? account
-        // An unknown account is left to the policy check, which names the accounts of the policy.
-        if ctx.policy.account(account) != nil, !user.mayAct(on: id) {
-            throw AppError.forbidden("アカウント「\(id)」の担当者に指定されていません")
-        }
+        if let denied = Permissions.mayChange(user.person, account: account, policy: ctx.policy) { throw AppError.forbidden(denied.message) }
     }
 
     static func create(_ req: Request, _ user: User, _ input: PlannedAction) async throws -> Post {
-        let ctx = req.koho
+        try await create(req.workflow, user, input)
+    }
+
+    static func create(_ w: Workflow, _ user: User, _ input: PlannedAction) async throws -> Post {
+        let ctx = w.ctx
         try requireMayAct(user, on: input.account, ctx)
         var action = input
         if let account = ctx.policy.account(action.account) { action.account = account.id }
@@ -39,7 +58,7 @@ enum PostService {
         try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
         let stored = action
         try await ctx.writeLock.run {
-            try await req.db.transaction { db in
+            try await w.db.transaction { db in
                 try await post.create(on: db)
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.create", subject: subject(post.id!),
                                                 detail: "\(PostState.draft.rawValue) \(stored.account) \(stored.category ?? "")", reason: "")
@@ -70,20 +89,20 @@ enum PostService {
     /// someone else changed the post meanwhile, and the step is refused.
     static func transition(_ req: Request, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
                            reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil) async throws -> Post {
-        try await expireOverdue(req)
-        let ctx = req.koho
+        try await transition(req.workflow, user, id, event, expectedVersion: expectedVersion, reason: reason, edited: edited, media: media)
+    }
+
+    static func transition(_ w: Workflow, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
+                           reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil) async throws -> Post {
+        try await expireOverdue(w.db, w.ctx)
+        let ctx = w.ctx
         let now = ctx.now
         let post = try await ctx.writeLock.run {
-            try await req.db.transaction { db in
+            try await w.db.transaction { db in
                 guard let post = try await Post.find(id, on: db) else { throw AppError.notFound("投稿が見つかりません") }
                 if let expectedVersion, expectedVersion != post.lockVersion { throw AppError.staleEdit }
-                switch event {
-                case .approve, .reject:
-                    guard user.role == .chief else { throw AppError.forbidden("承認・差戻しは\(ctx.policy.ownerRole.title)だけが行えます") }
-                case .expire:
-                    break
-                default:
-                    try requireMayAct(user, on: post.account, ctx)
+                if let denied = Permissions.check(event, by: user.person, on: post.account, policy: ctx.policy) {
+                    throw AppError.forbidden(denied.message)
                 }
                 let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
                 if event == .reject, trimmedReason.isEmpty { throw AppError.badRequest("差戻しの理由を入力してください") }
@@ -91,6 +110,7 @@ enum PostService {
                 // A step the state does not allow is refused as such, before any policy check.
                 _ = try PostWorkflow.next(from, event, needsChief: true)
                 var needsChief = post.requiresChiefApproval
+                var rendering: Rendering?
                 if [.submit, .approve, .edit].contains(event) {
                     var action = try edited ?? post.action
                     if let e = edited {
@@ -98,11 +118,13 @@ enum PostService {
                         if let account = ctx.policy.account(e.account) { action.account = account.id }
                     }
                     let submitting = event != .edit || from == .submitted || from == .scheduled
-                    let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting)
                     if let media {
                         post.mediaFile = media.file
                         post.mediaBytes = media.bytes
                     }
+                    let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting,
+                                                                    mediaSHA256: post.mediaSHA256)
+                    rendering = result.rendering
                     var violations = result.violations
                     if submitting, let missing = PostMedia.violation(for: post, ctx.policy) { violations.append(missing) }
                     guard violations.isEmpty else { throw AppError.policy(violations) }
@@ -110,19 +132,28 @@ enum PostService {
                     try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
                 }
                 post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
+                // The approval is recorded as what the platform will receive; the publisher sends only that.
+                if post.state == .scheduled, let rendering {
+                    post.approvedRendering = String(decoding: rendering.canonicalJSON, as: UTF8.self)
+                    post.approvedRenderingSHA256 = rendering.hash
+                } else if post.state != .scheduled {
+                    post.approvedRendering = nil
+                    post.approvedRenderingSHA256 = nil
+                }
                 post.updatedAt = now
                 try await bumpVersion(post, on: db)
                 try await post.update(on: db)
                 var detail = "\(from.rawValue) → \(post.state.rawValue)"
                 if let media { detail += "（添付 \(media.file)）" }
                 if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }
+                if post.state == .scheduled, let sha = post.approvedRenderingSHA256 { detail += "（発信内容 SHA-256 \(sha)）" }
                 if post.usesHoursException, [.submit, .approve].contains(event) { detail += "（運用時間外・緊急）" }
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
                                                 subject: subject(id), detail: detail, reason: trimmedReason)
                 return post
             }
         }
-        if post.state == .scheduled { req.application.publishing?.publisher?.wake() }
+        if post.state == .scheduled { w.scheduled() }
         return post
     }
 
@@ -137,25 +168,32 @@ enum PostService {
         post.lockVersion = old + 1
     }
 
-    /// An approval lapses when its time passes and the post has not gone out.
-    static func expireOverdue(_ req: Request) async throws {
-        let limit = req.koho.now.addingTimeInterval(-PostWorkflow.expiryGrace)
-        let overdue = try await Post.query(on: req.db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).all()
+    /// An approval lapses when its time passes and the post has not gone out; how many lapsed. The approval-expiry
+    /// job runs it, and so does every step before it acts; pages that only show never write.
+    @discardableResult
+    static func expireOverdue(_ db: Database, _ ctx: KohoContext) async throws -> Int {
+        let limit = ctx.now.addingTimeInterval(-PostWorkflow.expiryGrace)
+        let overdue = try await Post.query(on: db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).all()
+        var expired = 0
         for p in overdue {
-            let ctx = req.koho
-            try await ctx.writeLock.run {
-                try await req.db.transaction { db in
-                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled else { return }
+            let done = try await ctx.writeLock.run {
+                try await db.transaction { db -> Bool in
+                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled else { return false }
                     post.state = try PostWorkflow.next(.scheduled, .expire, needsChief: post.requiresChiefApproval)
+                    post.approvedRendering = nil
+                    post.approvedRenderingSHA256 = nil
                     post.updatedAt = ctx.now
                     try await bumpVersion(post, on: db)
                     try await post.update(on: db)
                     try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: "post.expire", subject: subject(post.id!),
                                                     detail: "scheduled → expired",
                                                     reason: "予約日時（\(post.scheduledAt.map { JapaneseTime.display($0) } ?? "")）を過ぎても発信されなかったため承認が失効しました")
+                    return true
                 }
             }
+            if done { expired += 1 }
         }
+        return expired
     }
 
     static func attempts(_ req: Request, _ id: UUID) async throws -> [PublishAttempt] {
@@ -209,6 +247,12 @@ struct PostDTO: Content {
     let mediaBytes: Int?
     let mediaType: String?
     var attempts: [AttemptItem]?
+    /// What the platform would receive now (the policy check counts this), its SHA-256, and for X its weighted length.
+    let rendering: Rendering?
+    let renderingSHA256: String?
+    let weightedLength: Int?
+    /// The SHA-256 of what the chief approved, while the post is scheduled; the publisher sends nothing else.
+    let approvedRenderingSHA256: String?
 
     struct AttemptItem: Content {
         let number: Int
@@ -220,8 +264,13 @@ struct PostDTO: Content {
         let message: String
     }
 
-    init(_ p: Post, history: [AuditEntry]? = nil, attempts: [PublishAttempt]? = nil) throws {
+    init(_ p: Post, policy: Policy, history: [AuditEntry]? = nil, attempts: [PublishAttempt]? = nil) throws {
         let a = try p.action
+        let r = policy.account(p.account).flatMap { try? Rendering.render(a, account: $0, mediaSHA256: p.mediaSHA256).get() }
+        rendering = r
+        renderingSHA256 = r?.hash
+        weightedLength = r?.platform == .x ? r.map { XTextCounter.parse($0.text).weightedLength } : nil
+        approvedRenderingSHA256 = p.approvedRenderingSHA256
         id = p.id!.uuidString.lowercased()
         state = p.state.rawValue
         account = p.account
@@ -247,7 +296,7 @@ struct PostDTO: Content {
         platformPostId = p.platformPostID
         platformURL = p.platformURL
         publishMessage = p.publishMessage
-        mediaSHA256 = p.mediaFile.map { String($0.prefix { $0 != "." }) }
+        mediaSHA256 = p.mediaSHA256
         mediaBytes = p.mediaBytes
         mediaType = p.mediaFile.flatMap(PostMedia.format(ofFile:))?.mimeType
         self.attempts = attempts.map { $0.map {

@@ -94,7 +94,8 @@ struct HashSessionKeys: AsyncMigration {
 
 /// The data folder and what Koho keeps in it are its owner's alone: 0700 for folders, 0600 for files.
 enum DataFolder {
-    static let files = ["koho.sqlite", "koho.sqlite-wal", "koho.sqlite-shm", "koho.sqlite-journal", "secret.key", "holidays.csv"]
+    static let files = ["koho.sqlite", "koho.sqlite-wal", "koho.sqlite-shm", "koho.sqlite-journal", "secret.key", "holidays.csv",
+                        AuditLog.Checkpoints.fileName]
 
     static func prepare(_ dir: URL) throws {
         // Everything this process creates from now on (the database, its journal, media) is the owner's alone.

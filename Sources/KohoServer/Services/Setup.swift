@@ -1,3 +1,4 @@
+import KohoCore
 import Fluent
 import Vapor
 
@@ -17,6 +18,10 @@ public enum Setup {
                            actor: String, reason: String) async throws -> User {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 64 else { throw AppError.badRequest("名前は1〜64文字で入力してください") }
+        // A name is shown and compared everywhere; a control character in it would be invisible or cut (NUL).
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw AppError.badRequest("名前に制御文字は使えません")
+        }
         guard password.count >= 10 else { throw AppError.badRequest("パスワードは10文字以上にしてください") }
         let known = Set(app.koho.policy.accounts.map(\.id))
         if let bad = accounts.first(where: { !known.contains($0) }) { throw AppError.badRequest("アカウント「\(bad)」はポリシーにありません") }
@@ -36,6 +41,9 @@ public enum Setup {
         guard let user = try await User.query(on: app.db).filter(\.$name == userName).first() else {
             throw AppError.notFound("利用者「\(userName)」はいません")
         }
+        guard !tokenName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw AppError.badRequest("トークンの名前に制御文字は使えません")
+        }
         let token = "koho_" + Secrets.randomToken()
         try await APIToken(userID: try user.requireID(), name: tokenName, tokenHash: Secrets.sha256Hex(token), createdAt: app.koho.now).create(on: app.db)
         try await app.koho.writeLock.run {
@@ -44,4 +52,50 @@ public enum Setup {
         }
         return token
     }
+
+    struct TokenRow {
+        let id: String
+        let name: String
+        let owner: String
+        let createdAt: Date
+        let lastUsedAt: Date?
+    }
+
+    /// Every token with its owner; the secret itself is not kept, so it cannot be shown.
+    static func listTokens(_ app: Application) async throws -> [TokenRow] {
+        let tokens = try await APIToken.query(on: app.db).with(\.$user).sort(\.$createdAt).all()
+        let rows = tokens.map { t in
+            TokenRow(id: t.id?.uuidString.lowercased() ?? "", name: t.name, owner: t.user.name, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt)
+        }
+        try await app.koho.writeLock.run {
+            try await AuditLog.appendLocked(on: app.db, at: app.koho.now, actor: "cli", action: "token.list", subject: "",
+                                            detail: "\(rows.count)件", reason: "")
+        }
+        return rows
+    }
+
+    /// Revokes one token, named by its id (or an unambiguous start of it, 8 characters or more) or by its name if only one has it.
+    static func revokeToken(_ app: Application, _ key: String, reason: String) async throws -> TokenRow {
+        let all = try await APIToken.query(on: app.db).with(\.$user).all()
+        let wanted = key.lowercased()
+        var matches = all.filter { $0.id?.uuidString.lowercased() == wanted }
+        if matches.isEmpty, wanted.count >= 8 { matches = all.filter { $0.id?.uuidString.lowercased().hasPrefix(wanted) ?? false } }
+        if matches.isEmpty { matches = all.filter { $0.name == key } }
+        guard !matches.isEmpty else { throw AppError.notFound("トークン「\(printable(key))」はありません（koho tokens list で確かめてください）") }
+        guard matches.count == 1, let t = matches.first, let id = t.id else {
+            throw AppError.conflict("「\(printable(key))」に当たるトークンが\(matches.count)件あります。ID で指定してください")
+        }
+        let row = TokenRow(id: id.uuidString.lowercased(), name: t.name, owner: t.user.name, createdAt: t.createdAt, lastUsedAt: t.lastUsedAt)
+        try await app.koho.writeLock.run {
+            try await app.db.transaction { db in
+                try await t.delete(on: db)
+                try await AuditLog.appendLocked(on: db, at: app.koho.now, actor: "cli", action: "token.revoke", subject: "user:\(row.owner)",
+                                                detail: "name=\(row.name) id=\(row.id)", reason: reason)
+            }
+        }
+        return row
+    }
+
+    /// Text for a terminal: control characters shown, not obeyed.
+    static func printable(_ s: String) -> String { AuditLog.recordable(s) }
 }

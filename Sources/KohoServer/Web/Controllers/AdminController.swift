@@ -93,8 +93,10 @@ enum AdminController {
 
     static func audit(_ req: Request) async throws -> Response {
         let entries = try await AuditEntry.query(on: req.db).sort(\.$id, .descending).limit(500).all()
-        let (count, broken) = try await AuditLog.verify(on: req.db)
-        return Layout.response(AuditView.page(PageFrame(req, title: "監査記録"), AuditView.Model(entries: entries, count: count, broken: broken)))
+        let (checkpoints, unreadable) = try AuditLog.Checkpoints.read(req.koho.config.dataDirectory)
+        let v = try await AuditLog.check(on: req.db, checkpoints: checkpoints)
+        return Layout.response(AuditView.page(PageFrame(req, title: "監査記録"),
+                                              AuditView.Model(entries: entries, verification: v, unreadable: unreadable, checkpoints: checkpoints.count)))
     }
 
     static func auditCSV(_ req: Request) async throws -> Response {

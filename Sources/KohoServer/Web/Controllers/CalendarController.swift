@@ -29,7 +29,7 @@ enum CalendarView {
                 : .tag("p", [Attr("class", "holiday")], text: "休み（\(d.closedReason ?? "")）")
             let items = (byDay[d.date] ?? []).sorted { $0.scheduledAt! < $1.scheduledAt! }
             let list: BodyNode = items.isEmpty ? .empty : .tag("ul", [], items.map { p in
-                .tag("li", [], [.link(.post(p.id!), "\(JapaneseTime.display(p.scheduledAt!).suffix(5)) \(f.policy.account(p.account)?.displayName ?? p.account)（\(p.state.displayName)）")])
+                .tag("li", [], [.link(.post(p.id!), "\(JapaneseTime.display(p.scheduledAt!).suffix(5)) \(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account)（\(p.state.displayName)）")])
             })
             var attrs = d.operating ? [] : [Attr("class", "closed")]
             if date == today { attrs.append(Attr("aria-current", "date")) }
@@ -63,10 +63,10 @@ enum ICSController {
         if user == nil, let token = req.query[String.self, at: "token"],
            let t = try await APIToken.query(on: req.db).filter(\.$tokenHash == Secrets.sha256Hex(token)).first() {
             user = try await User.find(t.$user.id, on: req.db)
+            if user != nil { try await t.markUsed(at: req.koho.now, on: req.db) }
         }
         guard user != nil else { throw AppError(status: .unauthorized, message: "ログインまたは token が必要です") }
         guard let account = req.koho.policy.account(accountID) else { throw AppError.notFound("アカウントが見つかりません") }
-        try await PostService.expireOverdue(req)
         let posts = try await Post.query(on: req.db).filter(\.$account == account.id).filter(\.$state == .scheduled).sort(\.$scheduledAt).all()
         let res = Response(status: .ok, body: .init(string: ICS.calendar(account: account, posts: posts, now: req.koho.now)))
         res.headers.contentType = HTTPMediaType(type: "text", subType: "calendar", parameters: ["charset": "utf-8"])
@@ -83,10 +83,27 @@ enum ICS {
         return f.string(from: d)
     }
 
-    /// RFC 5545 text: backslash, semicolon, comma and newline escaped.
+    /// RFC 5545 text: backslash, semicolon, comma and every line break (CRLF, LF, a lone CR, and the Unicode
+    /// ones) escaped, and other control characters dropped, so that a post's text cannot start a line of its own.
     static func text(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
-            .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\r\n", with: "\\n").replacingOccurrences(of: "\n", with: "\\n")
+        var out = ""
+        out.unicodeScalars.reserveCapacity(s.unicodeScalars.count)
+        var afterCR = false
+        for u in s.unicodeScalars {
+            defer { afterCR = u == "\r" }
+            switch u {
+            case "\\": out += "\\\\"
+            case ";": out += "\\;"
+            case ",": out += "\\,"
+            case "\r", "\u{0B}", "\u{0C}", "\u{85}", "\u{2028}", "\u{2029}": out += "\\n"
+            case "\n": if !afterCR { out += "\\n" }
+            case "\t": out.unicodeScalars.append(u)
+            default:
+                if u.value < 0x20 || u.value == 0x7F { continue }
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
     }
 
     /// Lines longer than 75 octets are folded, never inside a UTF-8 character.

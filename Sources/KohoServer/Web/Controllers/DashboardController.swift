@@ -20,7 +20,6 @@ enum DashboardController {
     }
 
     static func show(_ req: Request) async throws -> Response {
-        try await PostService.expireOverdue(req)
         let ctx = req.koho
         let now = ctx.now
         let cal = ctx.cityCalendar
@@ -67,7 +66,7 @@ enum DashboardView {
                 .tag("h2", [], text: "発信に対応が必要な投稿（\(m.needingAction.count)件）"),
                 .tag("ul", [], m.needingAction.map { p in
                     .tag("li", [], [
-                        .link(.post(p.id!), "\(f.policy.account(p.account)?.displayName ?? p.account)（\(p.state.displayName)）"),
+                        .link(.post(p.id!), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account)（\(p.state.displayName)）"),
                         .text(": \(p.publishMessage ?? "")"),
                     ])
                 }),
@@ -98,7 +97,7 @@ enum PostListView {
             return [
                 .link(.post(p.id!), JapaneseTime.show(p.scheduledAt)),
                 .group(state),
-                .text(policy.account(p.account)?.displayName ?? p.account),
+                PlatformLabel.node(policy.account(p.account), fallback: p.account),
                 .text(p.category ?? "—"),
                 .text(text.count > 60 ? String(text.prefix(60)) + "…" : text),
                 .text(p.authorName),

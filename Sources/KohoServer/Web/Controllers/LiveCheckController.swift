@@ -13,6 +13,8 @@ enum LiveCheckController {
         var scheduledAt: String?
         var violations: [Violation]
         var approvalReasons: [String]
+        /// What the platform would receive, for the preview beside the form.
+        var preview: RenderingPreview.Answer?
     }
 
     static func check(_ req: Request) async throws -> Answer {
@@ -24,10 +26,11 @@ enum LiveCheckController {
         }
         try PostService.requireMayAct(user, on: action.account, req.koho)
         let (result, at) = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now, submitting: true)
-        let platform = req.koho.policy.account(action.account)?.platform
+        let account = req.koho.policy.account(action.account)
         return Answer(ok: result.ok, weightedLength: result.weightedLength,
-                      limit: platform.map(ComposeView.limitText), scheduledAt: JapaneseTime.display(at),
-                      violations: result.violations, approvalReasons: result.approvalReasons)
+                      limit: account.map { ComposeView.limitText($0.platform) }, scheduledAt: JapaneseTime.display(at),
+                      violations: result.violations, approvalReasons: result.approvalReasons,
+                      preview: account.flatMap { a in result.rendering.map { RenderingPreview.Answer($0, account: a) } })
     }
 
     static func script(_ req: Request) -> Response {
@@ -53,13 +56,51 @@ enum LiveCheckController {
         p.textContent = s;
         out.appendChild(p);
       }
+      function el(parent, tag, cls, s) {
+        var e = document.createElement(tag);
+        if (cls) { e.className = cls; }
+        if (s !== undefined && s !== null) { e.textContent = s; }
+        parent.appendChild(e);
+        return e;
+      }
+      function preview(p) {
+        var box = el(out, "section", "preview pv-" + p.platform);
+        box.setAttribute("aria-label", p.platformName + "での見え方");
+        el(box, "h2", "", "発信される内容（プレビュー）: " + p.platformName);
+        var head = el(box, "p", "pv-head");
+        var mark = el(head, "span", "mark mark-" + p.platform, p.mark);
+        mark.setAttribute("aria-hidden", "true");
+        head.appendChild(document.createTextNode(" "));
+        el(head, "span", "pf", p.platformName);
+        head.appendChild(document.createTextNode(" " + p.accountName + " "));
+        el(head, "span", "handle", p.handle);
+        if (p.kind === "reply") { el(box, "p", "pv-quote", "返信先: " + (p.inReplyTo || "（未入力）")); }
+        if (p.kind === "youtubeVideo") { el(box, "p", "pv-title", p.title || ""); }
+        var body = el(box, "p", "pv-text");
+        if (p.kind === "xPost") {
+          body.appendChild(document.createTextNode(p.within || ""));
+          if (p.over) { el(body, "mark", "over", p.over); }
+          if (p.quotedPostID) { el(box, "p", "pv-quote", "引用する投稿: " + p.quotedPostID); }
+          var over = p.weightedLength - 280;
+          el(box, "p", over > 0 ? "pv-count error" : "pv-count", over > 0
+            ? "文字数（Xの数え方）: " + p.weightedLength + " / 280。" + over + "超えています。印を付けた部分から先は発信できません"
+            : "文字数（Xの数え方）: " + p.weightedLength + " / 280（あと" + (-over) + "）");
+        } else {
+          body.textContent = p.text;
+        }
+        if (p.link) {
+          var card = el(box, "div", "pv-link");
+          el(card, "span", "pv-domain", p.linkDomain || "");
+          el(card, "span", "", p.link);
+        }
+      }
       function render(a) {
         while (out.firstChild) { out.removeChild(out.firstChild); }
         if (a.inputError) { line("error", "入力の誤り: " + a.inputError); return; }
-        if (typeof a.weightedLength === "number") { line("", "文字数（Xの数え方）: " + a.weightedLength + " / 280"); }
         if (a.ok) { line("notice", "ポリシーに合っています。予約日時: " + a.scheduledAt); }
         (a.violations || []).forEach(function (v) { line("error", v.message); });
         (a.approvalReasons || []).forEach(function (r) { line("", "承認が必要: " + r); });
+        if (a.preview) { preview(a.preview); }
       }
       function run() {
         var data = new URLSearchParams(new FormData(form));

@@ -19,6 +19,7 @@ enum PostsController {
         var replyPurpose: String?
         var quotedAccount: String?
         var articleOrigin: String?
+        var inReplyTo: String?
         var intent: String?
         var version: Int?
 
@@ -27,7 +28,7 @@ enum PostsController {
             links = a.links.joined(separator: "\n"); sourceURL = a.sourceURL
             scheduledAt = chosen.map { String(JapaneseTime.iso8601($0).prefix(16)) }
             emergency = a.emergency ? "1" : nil; emergencyReason = a.emergencyReason; replyPurpose = a.replyPurpose
-            quotedAccount = a.quotedAccount; articleOrigin = a.articleOrigin
+            quotedAccount = a.quotedAccount; articleOrigin = a.articleOrigin; inReplyTo = a.inReplyTo
         }
 
         func action() throws -> PlannedAction {
@@ -37,7 +38,7 @@ enum PostsController {
             }
             put("account", account); put("kind", kind); put("category", category); put("title", title)
             put("sourceURL", sourceURL); put("emergencyReason", emergencyReason); put("replyPurpose", replyPurpose)
-            put("quotedAccount", quotedAccount); put("articleOrigin", articleOrigin)
+            put("quotedAccount", quotedAccount); put("articleOrigin", articleOrigin); put("inReplyTo", inReplyTo)
             if let t = text { f["text"] = .string(t.replacingOccurrences(of: "\r\n", with: "\n")) }
             if var s = scheduledAt?.trimmingCharacters(in: .whitespaces), !s.isEmpty {
                 if s.count == 16 { s += ":00" }
@@ -56,15 +57,15 @@ enum PostsController {
     }
 
     static func list(_ req: Request) async throws -> Response {
-        try await PostService.expireOverdue(req)
         let f = PageFrame(req, title: "投稿一覧")
         // An unknown value in the filter form is ignored rather than refused: it is a page, not the API.
         let state = req.query[String.self, at: "state"].flatMap(PostState.init(rawValue:))
         let account = req.query[String.self, at: "account"].flatMap { f.policy.account($0)?.id }
-        var query = Post.query(on: req.db).sort(\.$createdAt, .descending)
-        if let state { query = query.filter(\.$state == state) }
-        if let account { query = query.filter(\.$account == account) }
-        let posts = try await query.limit(200).all()
+        let query = Post.query(on: req.db)
+        if let state { query.filter(\.$state == state) }
+        if let account { query.filter(\.$account == account) }
+        let cursor = req.query[String.self, at: "cursor"].flatMap(PostCursor.init)
+        let (posts, total, next) = try await PostCursor.page(query, limit: 50, after: cursor)
         let filter = BodyNode.tag("form", [Attr("method", "get"), Attr("action", SiteURL.posts.path), Attr("aria-label", "絞り込み")], [
             .selectField("状態", name: "state", options: [("", "すべて")] + PostState.allCases.map { ($0.rawValue, $0.displayName) },
                          selected: state?.rawValue ?? ""),
@@ -72,12 +73,21 @@ enum PostsController {
                          selected: account ?? ""),
             .button("絞り込む"),
         ])
-        let count = BodyNode.tag("p", [Attr("role", "status")], text: "\(posts.count)件" + (posts.count == 200 ? "（新しいものから200件まで）" : ""))
-        return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy)]))
+        let count = BodyNode.tag("p", [Attr("role", "status")],
+                                 text: "\(total)件" + (total > posts.count ? "（\(cursor == nil ? "新しいものから" : "続きの")\(posts.count)件を表示）" : ""))
+        var more: BodyNode = .empty
+        if let next {
+            var items = [URLQueryItem(name: "cursor", value: next.description)]
+            if let state { items.append(URLQueryItem(name: "state", value: state.rawValue)) }
+            if let account { items.append(URLQueryItem(name: "account", value: account)) }
+            var c = URLComponents()
+            c.queryItems = items
+            more = .tag("p", [], [.link(href: SiteURL.posts.path + "?" + (c.percentEncodedQuery ?? ""), "次の50件")])
+        }
+        return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy), more]))
     }
 
     static func approvals(_ req: Request) async throws -> Response {
-        try await PostService.expireOverdue(req)
         let posts = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).all()
         let f = PageFrame(req, title: "承認待ち")
         var content: [BodyNode] = []
@@ -85,6 +95,14 @@ enum PostsController {
             content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急で発信する投稿が承認を待っています。"))
         }
         content.append(PostListView.table(posts, policy: f.policy))
+        // What each post would put on its platform, as the chief approves it.
+        for p in posts {
+            guard let account = f.policy.account(p.account), case .success(let r)? = try? p.rendering(f.policy) else { continue }
+            content.append(.tag("article", [Attr("class", "queued")], [
+                .tag("p", [], [.link(.post(p.id!), "\(JapaneseTime.show(p.scheduledAt)) \(PlatformLabel.text(account))（\(p.authorName)）を開いて承認・差戻し")]),
+                RenderingPreview.card(r, account: account, caption: "承認すると発信される内容"),
+            ]))
+        }
         return Layout.response(Layout.page(f, content))
     }
 
@@ -147,7 +165,6 @@ enum PostsController {
     }
 
     static func show(_ req: Request) async throws -> Response {
-        try await PostService.expireOverdue(req)
         let id = try postID(req)
         let post = try await PostService.find(req, id)
         let history = try await PostService.history(req, id)

@@ -29,14 +29,19 @@ enum AccountsView {
 enum AuditView {
     struct Model {
         let entries: [AuditEntry]
-        let count: Int
-        let broken: AuditLog.Break?
+        let verification: AuditLog.Verification
+        let unreadable: [AuditLog.Break]
+        let checkpoints: Int
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
-        Layout.page(f, [
-            m.broken.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0.description) }
-                ?? .tag("p", [Attr("class", "notice")], text: "ハッシュの連鎖は全\(m.count)件とも正しくつながっています。"),
+        let breaks = m.unreadable + m.verification.breaks
+        return Layout.page(f, [
+            breaks.isEmpty
+                ? .tag("p", [Attr("class", "notice")],
+                       text: "ハッシュの連鎖は全\(m.verification.count)件とも正しくつながっています（チェックポイント\(m.checkpoints)件と照合）。")
+                : .tag("div", [Attr("class", "error"), Attr("role", "alert")], breaks.map { .tag("p", [], text: $0.description) }),
+            .tag("p", [], text: "先頭のハッシュ（外部に控えた値と照合できます）: \(m.verification.headHash)"),
             .tag("p", [], [.link(.auditCSV, "CSVで書き出す"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]),
             .table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], m.entries.map { e in
                 [.text(String(e.id ?? 0)), .text(JapaneseTime.display(e.at)), .text(e.actor), .text(e.action), .text(e.subject), .text(e.detail), .text(e.reason)]

@@ -39,7 +39,7 @@ enum ComposeView {
         let target = m.editing.map { SiteURL.postEdit($0.id!).path } ?? SiteURL.compose.path
         var fields: [BodyNode] = [
             .hidden("account", account.id),
-            .tag("p", [], text: "アカウント: \(account.displayName)（\(account.platform.displayName) \(account.handle)）［\(account.clause)］"),
+            .tag("p", [], [.text("アカウント: "), PlatformLabel.node(account, fallback: account.id), .text("［\(account.clause)］")]),
             .selectField("種類", name: "kind", options: [("post", "投稿"), ("reply", "返信"), ("quote", "引用")], selected: fm.kind ?? "post"),
             .selectField("情報発信する内容の区分［\(account.categoriesClause)］", name: "category",
                          options: [("", "（選んでください）")] + account.categories.map { ($0.code, "\($0.code) \($0.name)" + ($0.chiefJudgement ? "（\(policy.ownerRole.title)の判断）" : "")) },
@@ -65,6 +65,9 @@ enum ComposeView {
         if rules?.replies == .correctionOnly {
             fields.append(.selectField("返信の目的［\(rules?.repliesClause ?? "")］", name: "replyPurpose",
                                        options: [("", "（返信でない）"), ("correction", "訂正・釈明")], selected: fm.replyPurpose))
+        }
+        if rules.map({ $0.replies != .none }) ?? false {
+            fields.append(.field("返信先（種類が返信のとき: コメントまたは投稿のIDかURL）", name: "inReplyTo", value: fm.inReplyTo ?? ""))
         }
         if rules?.quotes != PlatformRules.QuoteRule.none {
             fields.append(.field("引用するアカウント", name: "quotedAccount", value: fm.quotedAccount ?? ""))
@@ -102,7 +105,7 @@ enum ComposeView {
         var items: [BodyNode] = []
         if r.ok { items.append(.tag("p", [Attr("class", "notice"), Attr("role", "status")], text: "ポリシーに合っています。予約日時: \(JapaneseTime.display(at))")) }
         items.append(.violations(r.violations))
-        if let w = r.weightedLength { items.append(.tag("p", [], text: "文字数（Xの数え方）: \(w) / 280")) }
+        if let rendering = r.rendering { items.append(RenderingPreview.card(rendering, account: account)) }
         if r.usesHoursException { items.append(.tag("p", [Attr("class", "warn")], text: "運用時間外の緊急の発信です。\(policy.ownerRole.title)にただちに示されます。")) }
         if !r.approvalReasons.isEmpty {
             items.append(.tag("div", [Attr("class", "notice")], [
@@ -129,7 +132,7 @@ enum PostView {
         let account = policy.account(p.account)
         var rows: [(String, String)] = [
             ("状態", p.state.displayName),
-            ("アカウント", account.map { "\($0.displayName)（\($0.platform.displayName) \($0.handle)）" } ?? p.account),
+            ("アカウント", account.map(PlatformLabel.text) ?? p.account),
             ("区分", p.category.flatMap { c in account?.category(c).map { "\($0.code) \($0.name)［\($0.clause)］" } } ?? (p.category ?? "—")),
             ("種類", a.kind.rawValue),
             ("予約日時", JapaneseTime.show(p.scheduledAt) + (p.chosenAt == nil ? "（自動: 次の運用時間）" : "")),
@@ -148,8 +151,13 @@ enum PostView {
             content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急として発信する投稿です。"))
         }
         content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
-        content.append(.tag("h2", [], text: "本文"))
-        content.append(.tag("pre", [], text: a.text))
+        switch try? m.post.rendering(policy)?.get() {
+        case let rendering?:
+            content.append(RenderingPreview.card(rendering, account: account))
+        default:
+            content.append(.tag("h2", [], text: "本文"))
+            content.append(.tag("pre", [], text: a.text))
+        }
         if !p.reasons.isEmpty {
             content.append(.tag("h2", [], text: "\(policy.ownerRole.title)の承認が必要な理由"))
             content.append(.tag("ul", [], p.reasons.map { .tag("li", [], text: $0) }))

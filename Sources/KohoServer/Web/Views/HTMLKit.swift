@@ -148,7 +148,7 @@ enum Layout {
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 .title("\(f.title) | Koho（広報）"),
-                .style(css)
+                .style(css + RenderingPreview.css)
             ),
             .body(
                 .tag("a", [Attr("class", "skip"), Attr("href", "#main")], text: "本文へ移動"),

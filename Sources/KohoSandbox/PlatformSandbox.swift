@@ -1,5 +1,6 @@
 import Foundation
 import KohoCore
+import KohoPlatforms
 import Logging
 import NIOCore
 import Vapor

@@ -1,5 +1,6 @@
 import Foundation
 import KohoCore
+import KohoPlatforms
 
 /// The plain page at `/_sandbox`: each account's timeline with its comments.
 enum SandboxPage {

@@ -1,5 +1,6 @@
 import Foundation
 import KohoCore
+import KohoPlatforms
 
 /// How the sandbox misbehaves, as set through `POST /_sandbox/faults`.
 public struct SandboxFaults: Sendable, Equatable, Codable {

@@ -1,5 +1,6 @@
 import Foundation
 import KohoCore
+import KohoPlatforms
 import Vapor
 
 /// The token endpoints of X (`POST /2/oauth2/token`) and Google (`POST /token`), so that connecting and

@@ -3,15 +3,16 @@ import Foundation
 import KohoCore
 import NIOCore
 import NIOHTTP1
-@testable import KohoPlatforms
+import KohoPlatforms
+import KohoSandbox
 
 /// A sandbox on 127.0.0.1 with a free port, and clients for the four seeded accounts pointed at it.
-struct Harness {
-    let sandbox: PlatformSandbox
-    let http: HTTPClient
-    let base: String
+public struct Harness {
+    public let sandbox: PlatformSandbox
+    public let http: HTTPClient
+    public let base: String
 
-    static func run(_ body: (Harness) async throws -> Void) async throws {
+    public static func run(_ body: (Harness) async throws -> Void) async throws {
         let sandbox = try await PlatformSandbox()
         let port = try await sandbox.start(host: "127.0.0.1", port: 0)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -27,22 +28,22 @@ struct Harness {
         try await sandbox.shutdown()
     }
 
-    func x(_ account: SandboxAccount = SandboxAccounts.xKodaira, token: String? = nil, timeout: TimeAmount = .seconds(10)) -> XClient {
+    public func x(_ account: SandboxAccount = SandboxAccounts.xKodaira, token: String? = nil, timeout: TimeAmount = .seconds(10)) -> XClient {
         XClient(httpClient: http, accessToken: AccessToken(token ?? account.accessToken), baseURL: base, timeout: timeout)
     }
 
-    func facebook(token: String? = nil, timeout: TimeAmount = .seconds(10)) -> FacebookClient {
+    public func facebook(token: String? = nil, timeout: TimeAmount = .seconds(10)) -> FacebookClient {
         FacebookClient(httpClient: http, accessToken: AccessToken(token ?? SandboxAccounts.facebookKoho.accessToken),
                        baseURL: base, timeout: timeout)
     }
 
-    func youtube(token: String? = nil, timeout: TimeAmount = .seconds(10)) -> YouTubeClient {
+    public func youtube(token: String? = nil, timeout: TimeAmount = .seconds(10)) -> YouTubeClient {
         YouTubeClient(httpClient: http, accessToken: AccessToken(token ?? SandboxAccounts.youtubeKodaira.accessToken),
                       baseURL: base, timeout: timeout)
     }
 
     @discardableResult
-    func control(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> (status: Int, body: Data) {
+    public func control(_ method: HTTPMethod, _ path: String, json: String? = nil) async throws -> (status: Int, body: Data) {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         if let json {
@@ -54,19 +55,19 @@ struct Harness {
         return (Int(response.status.code), Data(body.readableBytesView))
     }
 
-    func faults(_ json: String) async throws {
+    public func faults(_ json: String) async throws {
         let answer = try await control(.POST, "/_sandbox/faults", json: json)
         precondition(answer.status == 200, String(decoding: answer.body, as: UTF8.self))
     }
 
     /// What `GET /_sandbox/posts` lists.
-    func listedPosts() async throws -> [[String: Any]] {
+    public func listedPosts() async throws -> [[String: Any]] {
         let answer = try await control(.GET, "/_sandbox/posts")
         return try JSONSerialization.jsonObject(with: answer.body) as? [[String: Any]] ?? []
     }
 
     /// Adds a resident's comment through `POST /_sandbox/comments`; its id.
-    func residentComment(on postId: String, text: String, extra: String = "") async throws -> String {
+    public func residentComment(on postId: String, text: String, extra: String = "") async throws -> String {
         let json = "{\"postId\":\"\(postId)\",\"text\":\"\(text)\",\"author\":\"市民A\"\(extra)}"
         let answer = try await control(.POST, "/_sandbox/comments", json: json)
         precondition(answer.status == 201, String(decoding: answer.body, as: UTF8.self))
@@ -76,7 +77,7 @@ struct Harness {
 }
 
 /// The error a call threw, as a `PlatformError` (nil if it succeeded or threw something else).
-func platformError<T>(_ call: () async throws -> T) async -> PlatformError? {
+public func platformError<T>(_ call: () async throws -> T) async -> PlatformError? {
     do {
         _ = try await call()
         return nil

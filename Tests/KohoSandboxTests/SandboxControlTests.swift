@@ -4,6 +4,8 @@ import NIOCore
 import NIOHTTP1
 import Testing
 @testable import KohoPlatforms
+@testable import KohoSandbox
+import KohoTestSupport
 
 @Suite("The sandbox's own endpoints and the error mapping")
 struct SandboxControlTests {

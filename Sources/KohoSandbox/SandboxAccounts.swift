@@ -1,4 +1,5 @@
 import KohoCore
+import KohoPlatforms
 
 /// An account the sandbox knows, with the access token that acts for it.
 public struct SandboxAccount: Sendable, Equatable {

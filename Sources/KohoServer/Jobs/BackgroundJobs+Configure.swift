@@ -1,0 +1,47 @@
+import Vapor
+
+struct BackgroundJobsKey: StorageKey { typealias Value = BackgroundJobs }
+
+extension Application {
+    var backgroundJobs: BackgroundJobs? { storage[BackgroundJobsKey.self] }
+}
+
+/// The jobs of this server: approval expiry always, the publisher when platforms are configured. They start when the
+/// app boots and stop, before the platform clients close, when it shuts down.
+func configureJobs(_ app: Application, _ config: KohoConfig) {
+    var logger = app.logger
+    logger[metadataKey: "component"] = "jobs"
+    let db = app.db
+    let expiry = Job(name: "approval-expiry", interval: config.expiryInterval, clock: config.jobClock, logger: logger) {
+        try await PostService.expireOverdue(db, app.koho)
+    }
+    var publisherJob: Job?
+    if let publishing = app.publishing, publishing.settings.enabled, let publisher = publishing.publisher {
+        publisherJob = Job(name: "publisher", interval: publishing.settings.pollInterval, clock: config.jobClock, logger: logger) {
+            try await publisher.pass()
+        }
+    }
+    // The audit chain's head, outside the database: at start and daily, so that a truncation or a rewrite is found later.
+    let dataDirectory = config.dataDirectory, jobLogger = logger
+    let checkpoint = Job(name: "audit-checkpoint", interval: .seconds(24 * 3600), clock: config.jobClock, logger: logger) {
+        try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: Date(), logger: jobLogger, always: false)
+        return 0
+    }
+    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: [checkpoint], logger: logger)
+    app.lifecycle.use(BackgroundJobsLifecycle())
+}
+
+struct BackgroundJobsLifecycle: LifecycleHandler {
+    // Sync, so that both boots start them: `koho serve` boots async, the tests' `testable()` sync.
+    func didBoot(_ application: Application) throws {
+        application.backgroundJobs?.start()
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        await application.backgroundJobs?.stop()
+    }
+
+    func shutdown(_ application: Application) {
+        application.backgroundJobs?.cancel()
+    }
+}

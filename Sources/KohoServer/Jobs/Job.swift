@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import ServiceLifecycle
+
+/// A background job under swift-service-lifecycle. `step` does one round of work and says how much it did; the job goes
+/// again at once while there is work, and otherwise waits for `interval` on its clock or for `wake()` (an approval,
+/// a reconnection). On graceful shutdown the round in progress is cancelled and `run` returns.
+final class Job: Service, Sendable {
+    let name: String
+    let interval: Duration
+    private let clock: any Clock<Duration>
+    private let step: @Sendable () async throws -> Int
+    private let bell = Doorbell()
+    private let logger: Logger
+
+    init(name: String, interval: Duration, clock: any Clock<Duration> = ContinuousClock(), logger: Logger,
+         step: @escaping @Sendable () async throws -> Int) {
+        self.name = name
+        self.interval = interval
+        self.clock = clock
+        self.step = step
+        var logger = logger
+        logger[metadataKey: "job"] = "\(name)"
+        self.logger = logger
+    }
+
+    func wake() {
+        let bell = self.bell
+        Task { await bell.ring() }
+    }
+
+    /// One round, outside the loop (for `koho` commands and tests).
+    @discardableResult
+    func runOnce() async throws -> Int { try await step() }
+
+    func run() async throws {
+        logger.debug("started")
+        while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            var worked = 0
+            do {
+                let step = self.step
+                worked = try await cancelWhenGracefulShutdown { try await step() }
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
+                logger.error("round failed: \(String(describing: error))")
+            }
+            if worked > 0 { continue }
+            let bell = self.bell, interval = self.interval, clock = self.clock
+            await withGracefulShutdownHandler {
+                await bell.wait(interval, clock: clock)
+            } onGracefulShutdown: {
+                Task { await bell.ring() }
+            }
+        }
+        logger.debug("stopped")
+    }
+}
+
+/// Wakes a sleeping loop early; a ring with nobody waiting is kept for the next wait.
+actor Doorbell {
+    private var rung = false
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var generation = 0
+
+    func ring() {
+        if let w = waiter { waiter = nil; w.resume() } else { rung = true }
+    }
+
+    func wait(_ timeout: Duration, clock: any Clock<Duration> = ContinuousClock()) async {
+        if rung { rung = false; return }
+        if Task.isCancelled { return }
+        generation += 1
+        let mine = generation
+        let timer = Task { [weak self] in
+            try? await clock.sleep(for: timeout)
+            await self?.expire(mine)
+        }
+        await withCheckedContinuation { waiter = $0 }
+        timer.cancel()
+    }
+
+    private func expire(_ g: Int) {
+        guard g == generation, let w = waiter else { return }
+        waiter = nil
+        w.resume()
+    }
+}
+
+/// The server's background jobs, one service group from boot to shutdown.
+final class BackgroundJobs: Sendable {
+    let expiry: Job
+    let publisher: Job?
+    let others: [Job]
+    private let logger: Logger
+    private let running = NIOLockedValueBox<(group: ServiceGroup, task: Task<Void, Never>)?>(nil)
+
+    init(expiry: Job, publisher: Job?, others: [Job] = [], logger: Logger) {
+        self.expiry = expiry
+        self.publisher = publisher
+        self.others = others
+        self.logger = logger
+    }
+
+    var all: [Job] { [expiry] + (publisher.map { [$0] } ?? []) + others }
+
+    func start() {
+        running.withLockedValue { running in
+            guard running == nil else { return }
+            let group = ServiceGroup(services: all, logger: logger)
+            let logger = self.logger
+            let task = Task {
+                do { try await group.run() } catch { logger.error("background jobs stopped: \(String(describing: error))") }
+            }
+            running = (group, task)
+        }
+    }
+
+    /// Asks every job to stop and waits until they have.
+    func stop() async {
+        guard let (group, task) = running.withLockedValue({ r -> (ServiceGroup, Task<Void, Never>)? in defer { r = nil }; return r }) else { return }
+        await group.triggerGracefulShutdown()
+        await task.value
+    }
+
+    func cancel() {
+        running.withLockedValue { $0?.task.cancel() }
+    }
+}
