@@ -63,6 +63,7 @@ public struct ActionInputError: Error, CustomStringConvertible, Equatable, Senda
 extension PlannedAction {
     /// Reads an action from JSON strictly: unknown fields and wrong types are errors, not ignored.
     public static func decode(json data: Data, timeZone: TimeZone = JapaneseTime.tokyo) throws -> PlannedAction {
+        do { try JSONBounds.check(data) } catch { throw ActionInputError(field: nil, message: error.message) }
         let value: JSONValue
         do {
             value = try JSONDecoder().decode(JSONValue.self, from: data)

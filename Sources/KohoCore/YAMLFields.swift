@@ -92,16 +92,19 @@ struct YAMLFields {
         } catch let e as PolicyFileError {
             throw e
         } catch let e as YamlError {
-            throw PolicyFileError(file: file, line: e.line, field: "", message: "YAMLとして読めません: \(e.problem)")
+            throw PolicyFileError(file: file, line: e.line(in: yaml), field: "", message: "YAMLとして読めません: \(e.problem)")
         } catch {
-            throw PolicyFileError(file: file, line: nil, field: "", message: "YAMLとして読めません: \(error)")
+            throw PolicyFileError(file: file, line: nil, field: "", message: "YAMLとして読めません: \(String(describing: error).prefix(200))")
         }
     }
 }
 
 extension YamlError {
-    var line: Int? {
+    func line(in yaml: String) -> Int? {
         switch self {
+        case .reader(_, let offset?, _, _):
+            // libyaml counts bytes of the UTF-8 text.
+            return yaml.utf8.prefix(offset).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
         case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
         case .duplicatedKeysInMapping(_, let context): return context.mark.line
         default: return nil
@@ -111,6 +114,8 @@ extension YamlError {
     var problem: String {
         switch self {
         case .scanner(_, let p, _, _), .parser(_, let p, _, _), .composer(_, let p, _, _): return p
+        case .reader(let p, _, let value, _):
+            return value >= 0 ? "\(p)（文字 U+\(String(value, radix: 16, uppercase: true))）" : p
         case .duplicatedKeysInMapping(let d, _): return "同じキーが重複しています: \(d.joined(separator: ", "))"
         default: return String(describing: self)
         }

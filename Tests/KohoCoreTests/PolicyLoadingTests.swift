@@ -129,4 +129,39 @@ import Testing
         #expect(empty?.file == "empty.yaml")
         #expect(throws: PolicyFileError.self) { try PolicyLoader.load(yaml: "- just\n- a list\n", file: "list.yaml") }
     }
+
+    /// Every loader error reads `file:line: field: message`, whole-file problems at line 1.
+    static var locatedError: Regex<Substring> { #/^[^:]+:[0-9]+: [^:]+: .+$/# }
+
+    @Test func wholeFileProblemsStillNameFileLineAndField() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-policy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let notUTF8 = dir.appendingPathComponent("sjis.yaml")
+        try Data([0x66, 0x6F, 0x3A, 0x20, 0x82, 0xA0, 0x0A]).write(to: notUTF8)
+        let empty = dir.appendingPathComponent("empty.yaml")
+        try Data().write(to: empty)
+        let errors: [PolicyFileError?] = [
+            #expect(throws: PolicyFileError.self) { try PolicyLoader.load(path: dir.appendingPathComponent("missing.yaml").path) },
+            #expect(throws: PolicyFileError.self) { try PolicyLoader.load(path: notUTF8.path) },
+            #expect(throws: PolicyFileError.self) { try PolicyLoader.load(path: empty.path) },
+            #expect(throws: PolicyFileError.self) { try PolicyLoader.load(yaml: "", file: "empty.yaml") },
+            #expect(throws: PolicyFileError.self) { try PolicyLoader.load(yaml: "# only a comment\n", file: "comment.yaml") },
+            #expect(throws: PolicyFileError.self) { try PolicyLoader.load(yaml: "format: koho-policy/1\nversion: a\u{07}b\n", file: "bell.yaml") },
+            #expect(throws: PolicyFileError.self) { try PolicyLoader.load(yaml: "format: koho-policy/1\n\u{1B}[31mred: 1\n", file: "esc.yaml") },
+        ]
+        for e in errors {
+            let text = try #require(e).description
+            #expect(text.wholeMatch(of: Self.locatedError) != nil, "\(text)")
+            #expect(!text.unicodeScalars.contains { $0.properties.generalCategory == .control }, "\(text)")
+        }
+        #expect(errors[2]?.line == 1)
+        #expect(errors[5]?.line == 2, "the bell is on line 2")
+    }
+
+    @Test func controlCharactersInMessagesAreEscaped() {
+        let e = #expect(throws: PolicyFileError.self) { try loadEdited("timeZone: Asia/Tokyo", #"timeZone: "Asia/\a\e[2J""#) }
+        #expect(e?.description.contains(#"Asia/\u{0007}\u{001B}[2J"#) == true, "\(e?.description ?? "")")
+        #expect(e?.description.hasPrefix("edited.yaml:") == true)
+    }
 }

@@ -152,6 +152,17 @@ func temporaryDirectory() throws -> URL {
         }
     }
 
+    /// Twenty arrays 300 deep took 9 seconds of decoding; the nesting is now refused before any decoder runs.
+    @Test func deeplyNestedInputIsRefusedQuickly() throws {
+        let deep = String(repeating: "[", count: 300) + String(repeating: "]", count: 300)
+        let input = #"{"account":"kodaira_tokyo","links":["# + Array(repeating: deep, count: 20).joined(separator: ",") + "]}"
+        let started = Date()
+        let r = try KohoProcess.run(["check"], stdin: input)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("入れ子が深すぎます"), "\(r.stderr)")
+        #expect(Date().timeIntervalSince(started) < 3)
+    }
+
     @Test func checkUsesAnotherCitysPolicyFile() throws {
         let policy = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("KohoCoreTests/Fixtures/midoridai-city.yaml").path
@@ -180,6 +191,21 @@ func temporaryDirectory() throws -> URL {
         #expect(valid.status == 0)
         #expect(valid.stdout.hasPrefix("OK"))
         #expect(try KohoProcess.run(["policy", "validate"]).status == 2)
+        // Whole-file problems carry a line too, and a control character from the file never reaches the terminal raw.
+        let empty = dir.appendingPathComponent("empty.yaml")
+        try Data().write(to: empty)
+        let bell = dir.appendingPathComponent("bell.yaml")
+        try Data("format: koho-policy/1\n\"\\e]0;owned\\a\": 1\n".utf8).write(to: bell)
+        let raw = dir.appendingPathComponent("raw.yaml")
+        try Data("format: koho-policy/1\nversion: a\u{07}b\n".utf8).write(to: raw)
+        for (f, line) in [(empty, 1), (raw, 2)] {
+            let r = try KohoProcess.run(["policy", "validate", f.path])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains("\(f.path):\(line): "), "\(r.stderr)")
+        }
+        let r = try KohoProcess.run(["policy", "validate", bell.path])
+        #expect(r.status == 2)
+        #expect(!r.stderr.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "\(r.stderr)")
     }
 
     @Test func tokensListAndRevokeAreAudited() async throws {

@@ -379,8 +379,7 @@ final class YouTubeVideoTests: PublisherTestCase {
         version = try XCTUnwrap(r.json["version"] as? Int)
 
         // Another video voids the approval.
-        var second = Self.sampleVideo
-        second.append(contentsOf: [1, 2, 3])
+        let second = Self.minimalMP4(payload: 4099, fill: 8)
         r = try await attachMedia(staff, id, version: version, data: second)
         XCTAssertEqual(r.json["state"] as? String, "submitted", r.body)
         r = try await api(.POST, "/posts/\(id)/approve", token: chiefToken)

@@ -96,7 +96,7 @@ final class SetupAndAuthTests: KohoTestCase {
         XCTAssertEqual(TOTP.code(secret: Base32.encode(Array("12345678901234567890".utf8)), counter: 59 / 30), "287082")
         let user = try await addUser("kacho", .chief)
         let secret = TOTP.newSecret()
-        user.totpSecret = secret
+        user.totpSecret = try TOTPSecret.seal(secret, user: user, app.koho.vault)
         user.totpEnabled = true
         try await user.save(on: app.db)
         let web = WebClient(app)

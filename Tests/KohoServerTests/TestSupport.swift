@@ -36,8 +36,12 @@ class KohoTestCase: XCTestCase {
         var config = KohoConfig(dataDirectory: dir, clock: { c.now }, bcryptCost: 4, loginDelayPerFailure: .zero,
                                 environment: .testing)
         config.resetDatabase = config.databaseURL != nil
+        adjust(&config)
         app = try await makeApp(config)
     }
+
+    /// A test case's own settings on top of the shared ones.
+    func adjust(_ config: inout KohoConfig) {}
 
     override func tearDown() async throws {
         if let app, app.http.server.shared.localAddress != nil { await app.server.shutdown() }
@@ -85,11 +89,25 @@ class KohoTestCase: XCTestCase {
         return APIResult(status: res.status, json: obj, body: body)
     }
 
-    /// The first bytes of an MP4 file, and some more.
-    static let sampleVideo = Data([0, 0, 0, 0x18]) + Data("ftypmp42".utf8) + Data(repeating: 7, count: 4096)
+    static func box(_ type: String, _ body: Data) -> Data {
+        let n = 8 + body.count
+        return Data([UInt8(n >> 24 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)]) + Data(type.utf8) + body
+    }
 
-    /// A PNG's signature, and some more.
-    static let sampleImage = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + Data(repeating: 3, count: 2048)
+    /// A well-formed MP4: `ftyp`, `moov` with its header, and `mdat` of `payload` bytes.
+    static func minimalMP4(payload: Int = 4096, fill: UInt8 = 7) -> Data {
+        box("ftyp", Data("mp42".utf8) + Data(count: 4) + Data("mp42isom".utf8)) + box("moov", box("mvhd", Data(count: 100)))
+            + box("mdat", Data(repeating: fill, count: payload))
+    }
+
+    static let sampleVideo = minimalMP4()
+
+    /// A 1×1 PNG.
+    static let sampleImage = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A,
+                                   0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
+                                   0x08, 0x00, 0x00, 0x00, 0x00, 0x3A, 0x7E, 0x9B, 0x55,
+                                   0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01,
+                                   0x48, 0xAF, 0xA4, 0x71, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82])
 
     /// `PUT /api/v1/posts/{id}/media` with the file as the body.
     @discardableResult
@@ -129,7 +147,13 @@ final class WebClient {
     var csrf: String?
     var lastBody = ""
 
-    init(_ app: Application) { self.app = app }
+    /// Sent with every request (an `X-Forwarded-For` standing for the client's address).
+    var extraHeaders = HTTPHeaders()
+
+    init(_ app: Application, from address: String? = nil) {
+        self.app = app
+        if let address { extraHeaders.add(name: .xForwardedFor, value: address) }
+    }
 
     /// Starts the app's HTTP server on a free loopback port (once per app; stopped when the app shuts down).
     static func startLive(_ app: Application) async throws -> String {
@@ -141,7 +165,7 @@ final class WebClient {
     }
 
     private func send(_ method: HTTPMethod, _ path: String, contentType: String? = nil, body: ByteBuffer? = nil) async throws -> WebResponse {
-        var headers = HTTPHeaders()
+        var headers = extraHeaders
         if let c = cookie { headers.replaceOrAdd(name: .cookie, value: "koho_session=\(c)") }
         if let contentType { headers.replaceOrAdd(name: .contentType, value: contentType) }
         let res: WebResponse

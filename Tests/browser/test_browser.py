@@ -211,7 +211,10 @@ def test_youtube_video_is_attached_through_the_browser(server, browser, tmp_path
     assert "動画ファイルが添付されていません" in browser.find_element(By.TAG_NAME, "body").text
 
     video = tmp_path / "kouyou.mp4"
-    video.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64)
+    def box(kind, body):
+        return (8 + len(body)).to_bytes(4, "big") + kind + body
+    video.write_bytes(box(b"ftyp", b"mp42" + bytes(4) + b"mp42isom") + box(b"moov", box(b"mvhd", bytes(100)))
+                      + box(b"mdat", bytes(range(256)) * 64))
     browser.find_element(By.NAME, "media").send_keys(str(video))
     press(browser, "動画を添付する")
     body = browser.find_element(By.TAG_NAME, "body").text

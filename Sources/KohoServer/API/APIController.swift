@@ -11,6 +11,8 @@ enum APIController {
 
     static func create(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
+        // The role is known before the body is read: a viewer's body is never decoded.
+        if user.role == .viewer { throw AppError.forbidden("閲覧のみの利用者は投稿を作成・変更できません") }
         let action = try plannedAction(req)
         let post = try await PostService.create(req, user, action)
         let res = Response(status: .created)
@@ -22,8 +24,10 @@ enum APIController {
     /// The fields of `koho check`, read strictly: an unknown field is an error.
     static func plannedAction(_ req: Request) throws -> PlannedAction {
         guard let buffer = req.body.data else { throw AppError.badRequest("JSONの本文が必要です") }
+        let data = Data(buffer: buffer)
+        do { try JSONBounds.check(data) } catch { throw AppError.badRequest(error.message) }
         let value: JSONValue
-        do { value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer)) } catch {
+        do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
             throw AppError.badRequest("JSONとして読めません")
         }
         guard case .object(let fields) = value else { throw AppError.badRequest("JSONオブジェクト（{…}）が必要です") }
@@ -93,6 +97,7 @@ enum APIController {
         let user = try req.requireUser()
         let id = try postID(req)
         let version = try ifMatchVersion(req)
+        try PostService.requireMayAct(user, on: try await PostService.find(req, id).account, req.koho)
         let action = try plannedAction(req)
         let post = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
         return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))

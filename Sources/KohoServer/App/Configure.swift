@@ -4,6 +4,7 @@ import FluentSQLiteDriver
 import SQLKit
 import Vapor
 import KohoCore
+import KohoPlatforms
 
 /// Builds the Koho application: database, migrations, policy in force, sessions and routes.
 /// `koho serve`, the other commands and the tests all go through here.
@@ -20,10 +21,11 @@ public func makeApp(_ config: KohoConfig, migrate: Bool = true) async throws -> 
 }
 
 func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async throws {
+    try DataFolder.prepare(config.dataDirectory)
+    let vault = try TokenVault.load(keyFile: config.dataDirectory.appendingPathComponent("secret.key"))
     if let url = config.databaseURL {
         app.databases.use(try .postgres(configuration: SQLPostgresConfiguration(url: url)), as: .psql)
     } else {
-        try FileManager.default.createDirectory(at: config.dataDirectory, withIntermediateDirectories: true)
         let file = config.dataDirectory.appendingPathComponent("koho.sqlite").path
         app.databases.use(.sqlite(.file(file)), as: .sqlite)
     }
@@ -31,7 +33,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
         // WAL: the publisher's polling reads must not make a concurrent write fail with "database is locked".
         try await sql.raw("PRAGMA journal_mode=WAL").run()
     }
-    addMigrations(app)
+    addMigrations(app, vault: vault)
     if config.resetDatabase { try await app.autoRevert() }
     if migrate { try await app.autoMigrate() }
 
@@ -48,13 +50,13 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     let lock = AsyncLock()
     let stored = try await PolicyStore.ensureInForce(yaml: yaml, policy: policy, db: app.db, now: config.clock(), lock: lock)
     app.storage[KohoContextKey.self] = KohoContext(config: config, policy: policy, policyVersionID: try stored.requireID(),
-                                                   policyVersionLabel: stored.label, holidays: holidays, writeLock: lock,
+                                                   policyVersionLabel: stored.label, holidays: holidays, writeLock: lock, vault: vault,
                                                    dummyPasswordHash: try Bcrypt.hash(Secrets.randomToken(), cost: config.bcryptCost))
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     // A Facebook post may be 63,206 characters; Vapor's default body limit (16 kB) would refuse it.
     app.routes.defaultMaxBodySize = "1mb"
-    app.sessions.use { ChangedOnlySessionDriver(stored: $0.fluent.sessions.driver()) }
+    app.sessions.use { _ in ChangedOnlySessionDriver(stored: HashedFluentSessions()) }
     app.sessions.configuration.cookieName = "koho_session"
     let secure = config.secureCookies
     app.sessions.configuration.cookieFactory = { id in
@@ -67,12 +69,13 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     // Outside the error middleware, so that error pages carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware(secureCookies: config.secureCookies))
     app.middleware.use(KohoErrorMiddleware())
+    app.middleware.use(JSONBoundsMiddleware())
     try routes(app)
     if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
     configureJobs(app, config)
 }
 
-func addMigrations(_ app: Application) {
+func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreatePolicyVersion())
     app.migrations.add(CreateUser())
     app.migrations.add(CreateAPIToken())
@@ -87,4 +90,7 @@ func addMigrations(_ app: Application) {
     app.migrations.add(AddMediaToPost())
     app.migrations.add(AddApprovedRenderingToPost())
     app.migrations.add(AddLastUsedToAPIToken())
+    app.migrations.add(CreateLoginThrottle())
+    app.migrations.add(SealTOTPSecrets(vault: vault))
+    app.migrations.add(HashSessionKeys())
 }

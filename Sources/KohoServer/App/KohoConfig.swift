@@ -1,6 +1,7 @@
 import Foundation
 import Vapor
 import KohoCore
+import KohoPlatforms
 
 /// Everything `makeApp` needs; `koho serve`, the other commands and the tests all build the app from one of these.
 public struct KohoConfig: Sendable {
@@ -21,6 +22,9 @@ public struct KohoConfig: Sendable {
     public var resetDatabase = false
     /// A web session left unused this long is logged out (an office PC left signed in).
     public var sessionIdleLimit: TimeInterval = 2 * 3600
+    /// Behind a reverse proxy every request comes from the proxy: take the client's address from the last
+    /// `X-Forwarded-For` entry instead (only then, since a client can send the header itself).
+    public var trustForwardedFor = false
     /// Marks the session cookie Secure, for a server reached over HTTPS (behind a TLS proxy).
     public var secureCookies = false
     /// The platforms to publish to; nil (the other commands, most tests) means no platforms and no publisher.
@@ -61,6 +65,8 @@ struct KohoContext: Sendable {
     let policyVersionLabel: String
     let holidays: JapaneseHolidayCalendar
     let writeLock: AsyncLock
+    /// Seals TOTP secrets and platform tokens.
+    let vault: TokenVault
     /// Checked against when a login names nobody, so that the answer takes as long as for a real user.
     let dummyPasswordHash: String
 

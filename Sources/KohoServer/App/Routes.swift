@@ -12,7 +12,7 @@ func routes(_ app: Application) throws {
     for event in [PostEventName.submit, .approve, .reject, .cancel] {
         tokenAuthed.post("posts", ":id", PathComponent(stringLiteral: event.rawValue), use: APIController.step(event.event))
     }
-    tokenAuthed.on(.PUT, "posts", ":id", "media", body: .collect(maxSize: PostMedia.maxBodySize), use: APIController.attachMedia)
+    tokenAuthed.grouped(RefuseViewersMiddleware()).on(.PUT, "posts", ":id", "media", body: .collect(maxSize: PostMedia.maxBodySize), use: APIController.attachMedia)
     tokenAuthed.get("calendar", use: APIController.calendar)
     tokenAuthed.get("audit", use: APIController.audit)
 
@@ -32,7 +32,7 @@ func routes(_ app: Application) throws {
 
     let site = forms.grouped(RequireWebUserMiddleware())
     // A file is larger than any other form: its body is read only once the sender is known, and before the CSRF check reads it.
-    let uploads = web.grouped(RequireWebUserMiddleware(), CollectBodyMiddleware(maxBytes: PostMedia.maxBytes), CSRFMiddleware())
+    let uploads = web.grouped(RequireWebUserMiddleware(), RefuseViewersMiddleware(), CollectBodyMiddleware(maxBytes: PostMedia.maxBytes), CSRFMiddleware())
     uploads.on(.POST, SiteURL.postMedia(.any).route, body: .collect(maxSize: PostMedia.maxBodySize), use: PostsController.attachMedia)
     site.post(SiteURL.logout.route, use: AuthController.logout)
     site.get(SiteURL.totp.route, use: AuthController.totpPage)
@@ -57,6 +57,7 @@ func routes(_ app: Application) throws {
     site.get(SiteURL.users.route, use: AdminController.users)
     site.post(SiteURL.users.route, use: AdminController.addUser)
     site.post(SiteURL.userRole(.any).route, use: AdminController.updateUser)
+    site.post(SiteURL.userUnlock(.any).route, use: AdminController.unlockUser)
     site.get(SiteURL.audit.route, use: AdminController.audit)
     site.get(SiteURL.auditCSV.route, use: AdminController.auditCSV)
     site.get(SiteURL.policy.route, use: AdminController.policy)

@@ -31,7 +31,11 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let policy = try policyOption.load()
-        let input = FileHandle.standardInput.readDataToEndOfFile()
+        // One byte past the limit is enough to refuse; an endless stdin is not read to its end.
+        var input = Data()
+        while input.count <= JSONBounds.maxBytes, let chunk = try FileHandle.standardInput.read(upToCount: 64 * 1024), !chunk.isEmpty {
+            input += chunk
+        }
         let action: PlannedAction
         do {
             action = try PlannedAction.decode(json: input)

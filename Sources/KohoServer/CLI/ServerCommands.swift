@@ -36,6 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "待ち受けるホスト名") var hostname: String = "127.0.0.1"
     @ArgumentParser.Flag(name: .long, help: "セッションの cookie に Secure を付ける（HTTPS で公開するとき）") var secureCookies = false
     @ArgumentParser.Option(name: .long, help: "操作のないままこの分数が過ぎたログインを終える") var sessionIdleMinutes: Int = 120
+    @ArgumentParser.Flag(name: .long, help: "リバースプロキシの後ろで動かすとき: 接続元のアドレスを X-Forwarded-For の最後の値から取る（ログインの制限に使う）")
+    var trustForwardedFor = false
     @ArgumentParser.Option(name: .long, help: "別に起動したサンドボックス（koho sandbox）のURL。省略時、実プラットフォームの資格情報がなければ内蔵のサンドボックスを起動する")
     var sandboxURL: String?
     @ArgumentParser.Flag(name: .long, help: "試験運転: プラットフォームへの発信だけを行わない") var dryRun = false
@@ -52,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.environment = env
         config.logLevel = .info
         config.secureCookies = secureCookies
+        config.trustForwardedFor = trustForwardedFor
         guard sessionIdleMinutes >= 1 else { throw CLIInputError("--session-idle-minutes は1以上にしてください") }
         config.sessionIdleLimit = TimeInterval(sessionIdleMinutes * 60)
         if let sandboxURL {
@@ -101,7 +104,7 @@ struct MigrateCommand: AsyncParsableCommand {
 }
 
 struct UsersCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "users", abstract: "利用者の管理", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(commandName: "users", abstract: "利用者の管理", subcommands: [Add.self, Unlock.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add", abstract: "利用者を追加する（パスワードは標準入力から読む）")
@@ -122,6 +125,28 @@ struct UsersCommand: AsyncParsableCommand {
                     throw CLIInputError(e.message)
                 }
                 print("利用者「\(name)」を追加しました（\(role.rawValue)）")
+            }
+        }
+    }
+}
+
+extension UsersCommand {
+    struct Unlock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "unlock", abstract: "ログインの失敗によるロックと遅延を解除する")
+        @ArgumentParser.Argument(help: "名前") var name: String
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            try await db.withApp { app in
+                guard try await User.query(on: app.db).filter(\.$name == name).first() != nil else {
+                    throw CLIInputError("利用者「\(PolicyFileError.escaped(name))」はいません")
+                }
+                try await LoginThrottle.unlock(name: name, on: app.db)
+                try await app.koho.writeLock.run {
+                    try await AuditLog.appendLocked(on: app.db, at: app.koho.now, actor: "cli", action: "user.unlock", subject: "user:\(name)",
+                                                    detail: "ログインのロックと遅延を解除（koho users unlock）", reason: "")
+                }
+                print("利用者「\(name)」のロックを解除しました")
             }
         }
     }

@@ -14,6 +14,7 @@ final class User: Model, Authenticatable, @unchecked Sendable {
     @Field(key: "totp_enabled") var totpEnabled: Bool
     @Field(key: "totp_required") var totpRequired: Bool
     @OptionalField(key: "totp_last_step") var totpLastStep: Int?
+    // No longer used (kept by the schema): failed sign-ins are counted in `login_throttles`.
     @Field(key: "failed_logins") var failedLogins: Int
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     @Field(key: "created_at") var createdAt: Date

@@ -43,7 +43,7 @@ extension Application {
 /// Called by `configure` when the config names platforms: starts a sandbox if asked, opens the vault,
 /// connects sandbox accounts, and ties the publisher to the app's boot and shutdown.
 func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: PlatformMode) async throws {
-    let vault = try TokenVault.load(keyFile: config.dataDirectory.appendingPathComponent("secret.key"))
+    let vault = app.koho.vault
     var sandbox: PlatformSandbox?
     let endpoints: PlatformEndpoints
     switch mode {

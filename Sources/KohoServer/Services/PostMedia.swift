@@ -18,7 +18,7 @@ enum PostMedia {
         var displayName: String { self == .video ? "動画" : "画像" }
     }
 
-    /// A file format Koho recognises by its first bytes: its extension, MIME type and kind.
+    /// A file format Koho takes: its extension, MIME type and kind.
     struct Format: Equatable {
         let ext: String
         let mimeType: String
@@ -33,8 +33,9 @@ enum PostMedia {
 
     static let formats: [Format] = [
         Format(ext: "mp4", mimeType: "video/mp4", kind: .video), Format(ext: "mov", mimeType: "video/quicktime", kind: .video),
-        Format(ext: "webm", mimeType: "video/webm", kind: .video), Format(ext: "avi", mimeType: "video/x-msvideo", kind: .video),
-        Format(ext: "mpg", mimeType: "video/mpeg", kind: .video),
+        Format(ext: "webm", mimeType: "video/webm", kind: .video), Format(ext: "mkv", mimeType: "video/x-matroska", kind: .video),
+        Format(ext: "avi", mimeType: "video/x-msvideo", kind: .video), Format(ext: "mpg", mimeType: "video/mpeg", kind: .video),
+        Format(ext: "ts", mimeType: "video/mp2t", kind: .video),
         Format(ext: "jpg", mimeType: "image/jpeg", kind: .image), Format(ext: "png", mimeType: "image/png", kind: .image),
         Format(ext: "gif", mimeType: "image/gif", kind: .image), Format(ext: "webp", mimeType: "image/webp", kind: .image),
     ]
@@ -43,26 +44,17 @@ enum PostMedia {
 
     static func format(ofFile file: String) -> Format? { format(ext: String(file.split(separator: ".").last ?? "")) }
 
-    /// Recognises the formats YouTube and X take by their first bytes; anything else is refused.
-    static func format(of data: Data) -> Format? {
-        let h = [UInt8](data.prefix(16))
-        guard h.count >= 12 else { return nil }
-        func ascii(_ r: ClosedRange<Int>, _ s: String) -> Bool { Array(h[r]) == Array(s.utf8) }
-        if ascii(4...7, "ftyp") { return format(ext: ascii(8...11, "qt  ") ? "mov" : "mp4") }
-        if h[0...3] == [0x1A, 0x45, 0xDF, 0xA3] { return format(ext: "webm") } // EBML: WebM and Matroska
-        if ascii(0...3, "RIFF"), ascii(8...10, "AVI") { return format(ext: "avi") }
-        if ascii(0...3, "RIFF"), ascii(8...11, "WEBP") { return format(ext: "webp") }
-        if h[0...3] == [0x00, 0x00, 0x01, 0xBA] { return format(ext: "mpg") }
-        if h[0...2] == [0xFF, 0xD8, 0xFF] { return format(ext: "jpg") }
-        if h[0...7] == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] { return format(ext: "png") }
-        if ascii(0...5, "GIF87a") || ascii(0...5, "GIF89a") { return format(ext: "gif") }
-        return nil
+    /// Recognises the formats YouTube and X take by parsing the container (see `MediaContainer`).
+    static func format(of data: Data) throws(MediaContainer.Invalid) -> Format {
+        let info = try MediaContainer.identify(data)
+        guard let f = format(ext: info.format.rawValue) else { throw MediaContainer.Invalid(message: "対応していない形式です") }
+        return f
     }
 
     /// What a platform's post may carry, as the post's page and the errors say it.
     static func accepted(on platform: Platform) -> (kind: Kind, maxBytes: Int, names: String)? {
         switch platform {
-        case .youtube: return (.video, maxBytes, "MP4・MOV・WebM・AVI・MPEG の動画、512MBまで")
+        case .youtube: return (.video, maxBytes, "MP4・MOV・WebM・MKV・AVI・MPEG の動画、512MBまで")
         case .x: return (.image, maxImageBytes, "JPEG・PNG・GIF・WebP の画像、5MBまで")
         case .facebook: return nil
         }
@@ -73,7 +65,7 @@ enum PostMedia {
     static func url(_ dataDirectory: URL, file: String) -> URL { directory(dataDirectory).appendingPathComponent(file) }
 
     /// Checks a file against what the platform takes and stores it; the same content is stored once.
-    static func store(_ data: Data, for platform: Platform, dataDirectory: URL) throws -> Stored {
+    static func store(_ data: Data, for platform: Platform, dataDirectory: URL) async throws -> Stored {
         guard let accepted = accepted(on: platform) else {
             throw AppError(status: .unprocessableEntity, message: "\(platform.displayName)の投稿にはファイルを添付できません")
         }
@@ -81,17 +73,26 @@ enum PostMedia {
         guard data.count <= accepted.maxBytes else {
             throw AppError(status: .payloadTooLarge, message: "添付できるのは\(accepted.names)です（大きすぎます）")
         }
-        guard let format = format(of: data), format.kind == accepted.kind else {
-            throw AppError(status: .unprocessableEntity, message: "\(platform.displayName)の投稿に添付できるのは\(accepted.names)です。このファイルは読めません。")
+        func refuse(_ why: String) -> AppError {
+            AppError(status: .unprocessableEntity, message: "\(platform.displayName)の投稿に添付できるのは\(accepted.names)です。\(why)")
         }
+        let format: Format
+        do { format = try self.format(of: data) } catch { throw refuse("このファイルは読めません: \(error.message)") }
+        guard format.kind == accepted.kind else { throw refuse("このファイルは\(format.kind.displayName)です。") }
         let sha = Secrets.sha256Hex(data)
         let name = "\(sha).\(format.ext)"
         let dir = directory(dataDirectory)
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let target = dir.appendingPathComponent(name)
         if !FileManager.default.fileExists(atPath: target.path) {
             let partial = dir.appendingPathComponent(".\(name).\(UUID().uuidString).part")
-            try data.write(to: partial)
+            guard FileManager.default.createFile(atPath: partial.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
+                throw AppError(status: .internalServerError, message: "ファイルを保存できませんでした")
+            }
+            if let why = await FFProbe.problem(with: partial) {
+                try? FileManager.default.removeItem(at: partial)
+                throw refuse("このファイルは読めません: \(why)")
+            }
             // A rename is atomic: the publisher never reads half a file.
             if rename(partial.path, target.path) != 0 {
                 try? FileManager.default.removeItem(at: partial)
@@ -106,7 +107,7 @@ enum PostMedia {
         let post = try await PostService.find(req, id)
         guard let platform = req.koho.policy.account(post.account)?.platform else { throw AppError.notFound("アカウントが見つかりません") }
         try PostService.requireMayAct(user, on: post.account, req.koho)
-        let stored = try store(data, for: platform, dataDirectory: req.koho.config.dataDirectory)
+        let stored = try await store(data, for: platform, dataDirectory: req.koho.config.dataDirectory)
         let reason = "\(accepted(on: platform)?.kind.displayName ?? "")を添付: \(stored.bytes) バイト, SHA-256 \(stored.sha256)"
         return try await PostService.transition(req, user, id, .edit, expectedVersion: expectedVersion, reason: reason, media: stored)
     }
@@ -129,5 +130,36 @@ enum PostMedia {
         guard policy.account(post.account)?.platform == .youtube, post.mediaFile == nil else { return nil }
         return Violation(rule: "YouTube", code: "youtube.videoMissing",
                          message: "動画ファイルが添付されていません。投稿のページから動画を添付してから提出してください。")
+    }
+}
+
+/// A second opinion from ffprobe where it is installed: it reads the streams, which the container check does not.
+enum FFProbe {
+    static let executable: String? = {
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        return dirs.map { "\($0)/ffprobe" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// Nil when the file is fine or ffprobe is not installed; else why ffprobe could not read it.
+    static func problem(with file: URL, executable: String? = executable, timeout: TimeInterval = 30) async -> String? {
+        guard let executable else { return nil }
+        return await withCheckedContinuation { (done: CheckedContinuation<String?, Never>) in
+            DispatchQueue.global().async {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: executable)
+                p.arguments = ["-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", file.path]
+                let out = Pipe()
+                p.standardOutput = out
+                p.standardError = FileHandle.nullDevice
+                do { try p.run() } catch { return done.resume(returning: nil) }
+                let timer = DispatchWorkItem { p.terminate() }
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
+                let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                p.waitUntilExit()
+                timer.cancel()
+                let streams = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+                done.resume(returning: p.terminationStatus == 0 && streams.contains { $0 == "video" } ? nil : "ffprobe が映像・画像を読み取れません")
+            }
+        }
     }
 }

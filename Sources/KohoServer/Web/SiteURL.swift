@@ -5,7 +5,7 @@ import Vapor
 enum SiteURL {
     case dashboard, login, logout, setup(String), totp, password, compose, composeCheck, composeScript, approvals, posts
     case post(UUID), postStep(UUID, String), postEdit(UUID), postMedia(UUID)
-    case calendar(String?), ics(String), accounts, users, userRole(UUID), audit, auditCSV, policy
+    case calendar(String?), ics(String), accounts, users, userRole(UUID), userUnlock(UUID), audit, auditCSV, policy
     case connectOAuth(String), connectFacebook(String), oauthCallback
 
     var path: String {
@@ -30,6 +30,7 @@ enum SiteURL {
         case .accounts: return "/accounts"
         case .users: return "/users"
         case .userRole(let id): return "/users/\(id.uuidString.lowercased())"
+        case .userUnlock(let id): return "/users/\(id.uuidString.lowercased())/unlock"
         case .audit: return "/audit"
         case .auditCSV: return "/audit.csv"
         case .policy: return "/policy"
@@ -50,6 +51,7 @@ enum SiteURL {
         case .calendar: return ["calendar"]
         case .ics: return ["calendar", ":file"]
         case .userRole: return ["users", ":id"]
+        case .userUnlock: return ["users", ":id", "unlock"]
         case .connectOAuth: return ["accounts", ":account", "oauth"]
         case .connectFacebook: return ["accounts", ":account", "facebook"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }

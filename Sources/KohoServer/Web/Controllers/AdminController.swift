@@ -22,7 +22,23 @@ enum AdminController {
     static func users(_ req: Request) async throws -> Response {
         let me = try req.requireUser()
         let users = try await User.query(on: req.db).sort(\.$name).all()
-        return Layout.response(UsersView.page(PageFrame(req, title: "利用者"), users: users, me: me))
+        var throttles: [UUID: (lockedPairs: Int, failures: Int)] = [:]
+        if me.role == .chief {
+            for u in users { throttles[u.id!] = try await LoginThrottle.summary(name: u.name, on: req.db, now: req.koho.now) }
+        }
+        return Layout.response(UsersView.page(PageFrame(req, title: "利用者"), users: users, me: me, throttles: throttles))
+    }
+
+    /// Ends the locks and delays that failed sign-ins put on a user's name.
+    static func unlockUser(_ req: Request) async throws -> Response {
+        let chief = try requireChief(req)
+        guard let s = req.parameters.get("id"), let id = UUID(uuidString: s), let user = try await User.find(id, on: req.db) else {
+            throw AppError.notFound("利用者が見つかりません")
+        }
+        try await LoginThrottle.unlock(name: user.name, on: req.db)
+        try await AuditLog.append(req, actor: chief.name, action: "user.unlock", subject: "user:\(user.name)",
+                                  detail: "ログインのロックと遅延を解除（利用者画面）")
+        return req.redirect(to: SiteURL.users.path, redirectType: .normal)
     }
 
     struct AddUserForm: Content {
@@ -98,7 +114,7 @@ enum AdminController {
 }
 
 enum UsersView {
-    static func page(_ f: PageFrame, users: [User], me: User) -> HTML {
+    static func page(_ f: PageFrame, users: [User], me: User, throttles: [UUID: (lockedPairs: Int, failures: Int)] = [:]) -> HTML {
         let roles = UserRole.allCases.map { ($0.rawValue, $0.displayName(f.policy)) }
         var content: [BodyNode] = [
             .table(["名前", "役割", "担当アカウント", "二段階認証"], users.map { u in
@@ -121,6 +137,7 @@ enum UsersView {
         for u in users {
             content.append(.tag("section", [], [
                 .tag("h3", [], text: u.name),
+                unlockForm(f, u, throttles[u.id!]),
                 .postForm(SiteURL.userRole(u.id!).path, csrf: f.csrf, [
                     .selectField("役割", name: "role", options: roles, selected: u.role.rawValue),
                     .tag("fieldset", [], [.tag("legend", [], text: "担当アカウント")] + f.policy.accounts.map {
@@ -134,5 +151,15 @@ enum UsersView {
             ]))
         }
         return Layout.page(f, content)
+    }
+
+    /// Shown only while failed sign-ins hold the name: how, and a button that ends it.
+    static func unlockForm(_ f: PageFrame, _ u: User, _ t: (lockedPairs: Int, failures: Int)?) -> BodyNode {
+        guard let t, t.lockedPairs > 0 || t.failures > 0 else { return .empty }
+        let state = (t.lockedPairs > 0 ? "\(t.lockedPairs) か所の接続元からロック中。" : "") + "最近1時間のログインの失敗 \(t.failures) 回。"
+        return .postForm(SiteURL.userUnlock(u.id!).path, csrf: f.csrf, [
+            .tag("p", [Attr("class", "warn")], text: state),
+            .button("ロックを解除する"),
+        ])
     }
 }

@@ -4,9 +4,6 @@ import Vapor
 import KohoCore
 
 enum AuthController {
-    static let maxFailures = 5
-    static let lockout: TimeInterval = 15 * 60
-
     struct LoginForm: Content {
         var name: String
         var password: String
@@ -26,56 +23,51 @@ enum AuthController {
         form.name = String(form.name.prefix(100))
         let ctx = req.koho
         let now = ctx.now
-        // No user name holds a control character (they are refused when users are added), and PostgreSQL refuses a NUL in a query.
-        let user = form.name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) ? nil
-            : try await User.query(on: req.db).filter(\.$name == form.name).first()
+        let address = LoginThrottle.clientAddress(req)
         func fail(_ message: String, audit: String = "login.failed") async throws -> Response {
             try await AuditLog.append(req, actor: form.name, action: audit, subject: "user:\(form.name)", detail: message)
             return LoginPage.render(req, message: "名前・パスワード・確認コードのいずれかが正しくないか、ロックされています。", status: .unauthorized)
         }
-        guard let user else {
-            // Spend the same time as a real check, so that names cannot be told apart by timing.
-            _ = try? await req.password.async.verify(form.password, created: ctx.dummyPasswordHash)
-            return try await fail("利用者なし")
-        }
-        if let until = user.lockedUntil, until > now {
-            return try await fail("ロック中（\(JapaneseTime.display(until))まで）")
-        }
-        // Each earlier failure makes the next answer slower.
-        if user.failedLogins > 0 {
-            try await Task.sleep(for: ctx.config.loginDelayPerFailure * min(user.failedLogins, 5))
-        }
-        var ok = try await req.password.async.verify(form.password, created: user.passwordHash)
+        // One path for every answer: the delay, then one bcrypt check (against a dummy hash for an unknown
+        // name), so that neither the time nor the text tells an unknown, a locked and a wrong name apart.
+        let throttle = try await LoginThrottle.state(name: form.name, address: address, on: req.db, now: now)
+        try await LoginThrottle.delay(throttle, ctx)
+        // No user name holds a control character (they are refused when users are added), and PostgreSQL refuses a NUL in a query.
+        let user = form.name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) ? nil
+            : try await User.query(on: req.db).filter(\.$name == form.name).first()
+        var ok = try await req.password.async.verify(form.password, created: user?.passwordHash ?? ctx.dummyPasswordHash)
         var step: Int?
-        if ok, user.totpEnabled, let secret = user.totpSecret {
-            step = TOTP.matchingStep(secret: secret, code: form.totp ?? "", at: now)
+        if ok, let user, user.totpEnabled, let sealed = user.totpSecret {
+            step = TOTP.matchingStep(secret: try TOTPSecret.open(sealed, user: user, ctx.vault), code: form.totp ?? "", at: now)
             if step == nil || (user.totpLastStep.map { step! <= $0 } ?? false) { ok = false }
         }
-        guard ok else {
-            user.failedLogins += 1
-            var locked = false
-            if user.failedLogins >= maxFailures {
-                user.lockedUntil = now.addingTimeInterval(lockout)
-                user.failedLogins = 0
-                locked = true
+        guard let user, ok, !throttle.pairLocked(at: now) else {
+            let locked = try await LoginThrottle.recordFailure(name: form.name, address: address, req.application)
+            if user == nil { return try await fail("利用者なし") }
+            if let until = throttle.pairLockedUntil, until > now {
+                return try await fail("この接続元からはロック中（\(JapaneseTime.display(until))まで）")
             }
-            try await user.save(on: req.db)
-            return try await fail(locked ? "失敗が\(maxFailures)回続いたため15分間ロック" : "失敗\(user.failedLogins)回目",
+            return try await fail(locked ? "この接続元からの失敗が\(LoginThrottle.pairLockAfter)回続いたため15分間ロック" : "パスワードまたは確認コードの誤り",
                                   audit: locked ? "login.locked" : "login.failed")
         }
-        user.failedLogins = 0
-        user.lockedUntil = nil
-        if let step { user.totpLastStep = step }
-        try await user.save(on: req.db)
-        // A new session id on login, so that an id planted before login is worth nothing.
+        try await LoginThrottle.recordSuccess(name: form.name, address: address, on: req.db)
+        if let step {
+            user.totpLastStep = step
+            try await user.save(on: req.db)
+        }
+        try await startSession(req, user)
+        try await AuditLog.append(req, actor: user.name, action: "login", subject: "user:\(user.name)")
+        return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
+    }
+
+    /// A new session id whenever someone signs in, so that an id planted before is worth nothing.
+    static func startSession(_ req: Request, _ user: User) async throws {
         if let old = req.session.id { try await req.application.sessions.driver.deleteSession(old, for: req).get() }
         req.session.id = nil
         req.session.data = SessionData()
         req.session.data["uid"] = try user.requireID().uuidString
         req.session.data["csrf"] = Secrets.randomToken()
         SessionUserMiddleware.markSeen(req)
-        try await AuditLog.append(req, actor: user.name, action: "login", subject: "user:\(user.name)")
-        return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
     }
 
     static func logout(_ req: Request) async throws -> Response {
@@ -130,15 +122,19 @@ enum AuthController {
             try await token.save(on: req.db)
             return SetupPage.render(req, message: e.message)
         }
-        req.session.data["uid"] = try user.requireID().uuidString
-        SessionUserMiddleware.markSeen(req)
+        try await startSession(req, user)
         return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
     }
 
     static func totpPage(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        if !user.totpEnabled, req.session.data["totpSecret"] == nil { req.session.data["totpSecret"] = TOTP.newSecret() }
-        return TOTPPage.render(req, user: user, secret: req.session.data["totpSecret"], message: nil)
+        if !user.totpEnabled, pendingSecret(req, user) == nil { req.session.data["totpSecret"] = try TOTPSecret.seal(TOTP.newSecret(), user: user, req.koho.vault) }
+        return TOTPPage.render(req, user: user, secret: pendingSecret(req, user), message: nil)
+    }
+
+    /// The secret being set up is kept in the session, sealed like the stored one.
+    static func pendingSecret(_ req: Request, _ user: User) -> String? {
+        req.session.data["totpSecret"].flatMap { try? TOTPSecret.open($0, user: user, req.koho.vault) }
     }
 
     struct TOTPForm: Content { var code: String }
@@ -146,11 +142,11 @@ enum AuthController {
     static func enableTOTP(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let form = try req.content.decode(TOTPForm.self)
-        guard !user.totpEnabled, let secret = req.session.data["totpSecret"] else { return req.redirect(to: SiteURL.totp.path, redirectType: .normal) }
+        guard !user.totpEnabled, let secret = pendingSecret(req, user) else { return req.redirect(to: SiteURL.totp.path, redirectType: .normal) }
         guard let step = TOTP.matchingStep(secret: secret, code: form.code, at: req.koho.now) else {
             return TOTPPage.render(req, user: user, secret: secret, message: "確認コードが一致しません。端末の時刻を確かめてください。")
         }
-        user.totpSecret = secret
+        user.totpSecret = try TOTPSecret.seal(secret, user: user, req.koho.vault)
         user.totpEnabled = true
         user.totpLastStep = step
         try await user.save(on: req.db)
@@ -174,15 +170,25 @@ extension AuthController {
     static func changePassword(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let form = try req.content.decode(PasswordForm.self)
-        guard try await req.password.async.verify(form.current, created: user.passwordHash) else {
-            try await AuditLog.append(req, actor: user.name, action: "user.password.failed", subject: "user:\(user.name)")
-            return PasswordPage.render(req, message: "現在のパスワードが正しくありません", status: .unauthorized)
+        // The same throttle as the login: a stolen session must not become a way to guess the password.
+        let ctx = req.koho, address = LoginThrottle.clientAddress(req)
+        let throttle = try await LoginThrottle.state(name: user.name, address: address, on: req.db, now: ctx.now)
+        try await LoginThrottle.delay(throttle, ctx)
+        let ok = try await req.password.async.verify(form.current, created: user.passwordHash)
+        guard ok, !throttle.pairLocked(at: ctx.now) else {
+            try await LoginThrottle.recordFailure(name: user.name, address: address, req.application)
+            try await AuditLog.append(req, actor: user.name, action: "user.password.failed", subject: "user:\(user.name)",
+                                      detail: ok ? "この接続元からはロック中" : "現在のパスワードの誤り")
+            return PasswordPage.render(req, message: "現在のパスワードが正しくないか、失敗が続いたため一時的に受け付けていません", status: .unauthorized)
         }
         guard form.new == form.confirm else { return PasswordPage.render(req, message: "確認用のパスワードが一致しません") }
         guard form.new.count >= 10 else { return PasswordPage.render(req, message: "パスワードは10文字以上にしてください") }
         user.passwordHash = try await req.password.async.hash(form.new)
         try await user.save(on: req.db)
-        try await AuditLog.append(req, actor: user.name, action: "user.password", subject: "user:\(user.name)", detail: "パスワードを変更")
+        // Whoever else holds a session of this user (a stolen cookie, a forgotten PC) is signed out.
+        let ended = try await SessionStore.endSessions(of: user, except: req.session.id, on: req.db)
+        try await AuditLog.append(req, actor: user.name, action: "user.password", subject: "user:\(user.name)",
+                                  detail: "パスワードを変更（ほかのセッション \(ended) 件を終了）")
         return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
     }
 }

@@ -1,0 +1,32 @@
+import KohoCore
+import Vapor
+
+/// Refuses a JSON body nested too deep or too large before any route, middleware or decoder reads it:
+/// the decoder's cost grows faster than the body, and a form reader decodes JSON too when told it is JSON.
+struct JSONBoundsMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        guard let type = req.headers.contentType, type.subType == "json" || type.subType.hasSuffix("+json") else {
+            return try await next.respond(to: req)
+        }
+        let buffer: ByteBuffer?
+        do {
+            buffer = try await req.body.collect(max: JSONBounds.maxBytes).get()
+        } catch {
+            throw AppError(status: .payloadTooLarge, message: JSONBounds.Problem.tooLarge(limit: JSONBounds.maxBytes).message)
+        }
+        if let buffer {
+            do { try JSONBounds.check(Data(buffer: buffer)) } catch {
+                throw AppError(status: error == .tooLarge(limit: JSONBounds.maxBytes) ? .payloadTooLarge : .badRequest, message: error.message)
+            }
+        }
+        return try await next.respond(to: req)
+    }
+}
+
+/// A viewer may not attach files: refused before a body of up to 512 MB is read.
+struct RefuseViewersMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        if req.currentUser?.role == .viewer { throw AppError.forbidden("閲覧のみの利用者は投稿を作成・変更できません") }
+        return try await next.respond(to: req)
+    }
+}

@@ -1,0 +1,118 @@
+import Fluent
+import Foundation
+import KohoPlatforms
+import Vapor
+
+/// TOTP secrets are sealed with the platform tokens' vault, bound to the user's id: a copy of the
+/// database alone gives no second factor, and a sealed secret cannot be moved to another user's row.
+enum TOTPSecret {
+    static func context(_ user: User) throws -> String { "totp:" + (try user.requireID().uuidString) }
+
+    static func seal(_ secret: String, user: User, _ vault: TokenVault) throws -> String {
+        try vault.seal(secret, context: context(user))
+    }
+
+    static func open(_ sealed: String, user: User, _ vault: TokenVault) throws -> String {
+        try vault.unseal(sealed, context: context(user))
+    }
+}
+
+/// Seals the TOTP secrets an older Koho stored as they were.
+struct SealTOTPSecrets: AsyncMigration {
+    let vault: TokenVault
+
+    func prepare(on db: Database) async throws {
+        for user in try await User.query(on: db).filter(\.$totpSecret != nil).all() {
+            guard let plain = user.totpSecret, !plain.hasPrefix("v1:") else { continue }
+            user.totpSecret = try TOTPSecret.seal(plain, user: user, vault)
+            try await user.save(on: db)
+        }
+    }
+
+    func revert(on db: Database) async throws {
+        for user in try await User.query(on: db).filter(\.$totpSecret != nil).all() {
+            guard let sealed = user.totpSecret, sealed.hasPrefix("v1:") else { continue }
+            // Sealed under another key: the user sets TOTP up again rather than keep a secret nobody can open.
+            if let plain = try? TOTPSecret.open(sealed, user: user, vault) {
+                user.totpSecret = plain
+            } else {
+                user.totpSecret = nil
+                user.totpEnabled = false
+            }
+            try await user.save(on: db)
+        }
+    }
+}
+
+/// Web sessions in the database, keyed by the SHA-256 of the cookie: a reader of the table sees no cookie it could send.
+struct HashedFluentSessions: SessionDriver {
+    static func key(_ id: SessionID) -> SessionID { SessionID(string: Secrets.sha256Hex(id.string)) }
+
+    func createSession(_ data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
+        let id = SessionID(string: Secrets.randomToken())
+        return SessionRecord(key: Self.key(id), data: data).create(on: request.db).map { id }
+    }
+
+    func readSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<SessionData?> {
+        SessionRecord.query(on: request.db).filter(\.$key == Self.key(sessionID)).first().map { $0?.data }
+    }
+
+    func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
+        SessionRecord.query(on: request.db).filter(\.$key == Self.key(sessionID)).set(\.$data, to: data).update().map { sessionID }
+    }
+
+    func deleteSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<Void> {
+        SessionRecord.query(on: request.db).filter(\.$key == Self.key(sessionID)).delete()
+    }
+}
+
+enum SessionStore {
+    /// Ends the user's sessions but `keep` (the one asking); returns how many ended.
+    static func endSessions(of user: User, except keep: SessionID?, on db: Database) async throws -> Int {
+        let uid = try user.requireID().uuidString
+        let keepKey = keep.map(HashedFluentSessions.key)
+        let ids = try await SessionRecord.query(on: db).all()
+            .filter { $0.data["uid"] == uid && $0.key != keepKey }.compactMap(\.id)
+        if !ids.isEmpty { try await SessionRecord.query(on: db).filter(\.$id ~~ ids).delete() }
+        return ids.count
+    }
+}
+
+/// Sessions stored by an older Koho under the cookie itself: their keys are hashed in place, so nobody is signed out.
+struct HashSessionKeys: AsyncMigration {
+    func prepare(on db: Database) async throws {
+        for record in try await SessionRecord.query(on: db).all() {
+            record.key = HashedFluentSessions.key(record.key)
+            try await record.save(on: db)
+        }
+    }
+
+    func revert(on db: Database) async throws {
+        try await SessionRecord.query(on: db).delete()
+    }
+}
+
+/// The data folder and what Koho keeps in it are its owner's alone: 0700 for folders, 0600 for files.
+enum DataFolder {
+    static let files = ["koho.sqlite", "koho.sqlite-wal", "koho.sqlite-shm", "koho.sqlite-journal", "secret.key", "holidays.csv",
+                        AuditLog.Checkpoints.fileName]
+
+    static func prepare(_ dir: URL) throws {
+        // Everything this process creates from now on (the database, its journal, media) is the owner's alone.
+        umask(0o077)
+        let fm = FileManager.default
+        try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        // Files of an older Koho were created 0644 in a 0755 folder. Only Koho's own names are touched.
+        chmod(dir.path, 0o700)
+        for name in files where fm.fileExists(atPath: dir.appendingPathComponent(name).path) {
+            chmod(dir.appendingPathComponent(name).path, 0o600)
+        }
+        let media = PostMedia.directory(dir)
+        if fm.fileExists(atPath: media.path) {
+            chmod(media.path, 0o700)
+            for name in (try? fm.contentsOfDirectory(atPath: media.path)) ?? [] {
+                chmod(media.appendingPathComponent(name).path, 0o600)
+            }
+        }
+    }
+}
