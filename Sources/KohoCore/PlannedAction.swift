@@ -58,6 +58,10 @@ public struct ActionInputError: Error, CustomStringConvertible, Equatable, Senda
     public let field: String?
     public let message: String
     public var description: String { field.map { "\($0): \(message)" } ?? message }
+    public init(field: String?, message: String) {
+        self.field = field
+        self.message = message
+    }
 }
 
 extension PlannedAction {
@@ -97,13 +101,7 @@ extension PlannedAction {
         guard let account = try string("account"), !account.isEmpty else {
             throw ActionInputError(field: "account", message: "必須の項目です")
         }
-        var kind = Kind.post
-        if let k = try string("kind") {
-            guard let parsed = Kind(rawValue: k) else {
-                throw ActionInputError(field: "kind", message: "post, reply, quote のいずれかが必要です")
-            }
-            kind = parsed
-        }
+        let kind = try string("kind").map(parseKind) ?? .post
         var links: [String] = []
         switch dict["links"] {
         case nil, .null?: break
@@ -114,18 +112,25 @@ extension PlannedAction {
             }
         default: throw ActionInputError(field: "links", message: "文字列のリストが必要です")
         }
-        var scheduledAt: Date?
-        if let s = try string("scheduledAt") {
-            guard let d = JapaneseTime.parseISO8601(s, defaultZone: timeZone) else {
-                throw ActionInputError(field: "scheduledAt", message: "ISO 8601 の日時が必要です（例: 2026-11-26T09:00:00+09:00）")
-            }
-            scheduledAt = d
-        }
+        let scheduledAt = try string("scheduledAt").map { try parseScheduledAt($0, timeZone: timeZone) }
         return PlannedAction(
             account: account, kind: kind, category: try string("category"), text: try string("text") ?? "",
             title: try string("title"), links: links, sourceURL: try string("sourceURL"), scheduledAt: scheduledAt,
             emergency: try bool("emergency") ?? false, emergencyReason: try string("emergencyReason"),
             replyPurpose: try string("replyPurpose"), quotedAccount: try string("quotedAccount"),
             articleOrigin: try string("articleOrigin"), inReplyTo: try string("inReplyTo"))
+    }
+
+    // Shared with the web form, so that both refuse the same input with the same words.
+    public static func parseKind(_ k: String) throws -> Kind {
+        guard let kind = Kind(rawValue: k) else { throw ActionInputError(field: "kind", message: "post, reply, quote のいずれかが必要です") }
+        return kind
+    }
+
+    public static func parseScheduledAt(_ s: String, timeZone: TimeZone = JapaneseTime.tokyo) throws -> Date {
+        guard let d = JapaneseTime.parseISO8601(s, defaultZone: timeZone) else {
+            throw ActionInputError(field: "scheduledAt", message: "ISO 8601 の日時が必要です（例: 2026-11-26T09:00:00+09:00）")
+        }
+        return d
     }
 }

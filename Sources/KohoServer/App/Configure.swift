@@ -93,4 +93,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateLoginThrottle())
     app.migrations.add(SealTOTPSecrets(vault: vault))
     app.migrations.add(HashSessionKeys())
+    app.migrations.add(StorePostActionInColumns())
 }

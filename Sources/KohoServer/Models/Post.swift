@@ -7,8 +7,17 @@ final class Post: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Field(key: "account") var account: String
     @OptionalField(key: "category") var category: String?
-    /// The planned action as the JSON fields of `koho check`.
-    @Field(key: "fields") var fieldsJSON: String
+    // The planned action, one column per field (with account, category, emergency, article_origin and chosen_at).
+    @Field(key: "kind") var kind: PlannedAction.Kind
+    @Field(key: "text") var text: String
+    @OptionalField(key: "title") var title: String?
+    /// The links as a JSON array of strings.
+    @Field(key: "links") var linksJSON: String
+    @OptionalField(key: "source_url") var sourceURL: String?
+    @OptionalField(key: "emergency_reason") var emergencyReason: String?
+    @OptionalField(key: "reply_purpose") var replyPurpose: String?
+    @OptionalField(key: "quoted_account") var quotedAccount: String?
+    @OptionalField(key: "in_reply_to") var inReplyTo: String?
     /// The time the author chose; nil means the next operating window (or now, for an emergency).
     @OptionalField(key: "chosen_at") var chosenAt: Date?
     @OptionalField(key: "scheduled_at") var scheduledAt: Date?
@@ -44,10 +53,30 @@ final class Post: Model, @unchecked Sendable {
 
     var action: PlannedAction {
         get throws {
-            var a = try PlannedAction.decode(json: Data(fieldsJSON.utf8))
-            a.scheduledAt = chosenAt
-            return a
+            PlannedAction(account: account, kind: kind, category: category, text: text, title: title, links: try links,
+                          sourceURL: sourceURL, scheduledAt: chosenAt, emergency: emergency, emergencyReason: emergencyReason,
+                          replyPurpose: replyPurpose, quotedAccount: quotedAccount, articleOrigin: articleOrigin, inReplyTo: inReplyTo)
         }
+    }
+
+    var links: [String] {
+        get throws { linksJSON == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(linksJSON.utf8)) }
+    }
+
+    /// Stores `a` in the post's columns; its `scheduledAt` is the time the author chose.
+    func store(_ a: PlannedAction) {
+        account = a.account; kind = a.kind; category = a.category; text = a.text; title = a.title
+        linksJSON = Post.linksJSON(a.links); sourceURL = a.sourceURL; chosenAt = a.scheduledAt; emergency = a.emergency
+        emergencyReason = a.emergencyReason; replyPurpose = a.replyPurpose; quotedAccount = a.quotedAccount
+        articleOrigin = a.articleOrigin; inReplyTo = a.inReplyTo
+    }
+
+    static func linksJSON(_ links: [String]) -> String {
+        guard !links.isEmpty else { return "[]" }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .withoutEscapingSlashes
+        // Encoding an array of strings cannot fail.
+        return String(decoding: (try? encoder.encode(links)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
     /// The attached file's SHA-256 (its name without the extension).

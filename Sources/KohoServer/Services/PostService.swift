@@ -70,14 +70,7 @@ enum PostService {
     /// Writes a checked action into the post, with the policy version it was checked under.
     private static func apply(_ action: PlannedAction, result: CheckResult, at: Date, to post: Post, now: Date, policyVersion: UUID) throws {
         post.$policyVersion.id = policyVersion
-        var stored = action
-        post.chosenAt = action.scheduledAt
-        stored.scheduledAt = action.scheduledAt
-        post.fieldsJSON = String(decoding: try JSONEncoder().encode(JSONValue.object(stored.fields)), as: UTF8.self)
-        post.account = action.account
-        post.category = action.category
-        post.emergency = action.emergency
-        post.articleOrigin = action.articleOrigin
+        post.store(action)
         post.scheduledAt = at
         post.requiresChiefApproval = result.requiresChiefApproval
         post.approvalReasons = result.approvalReasons.joined(separator: "\n")

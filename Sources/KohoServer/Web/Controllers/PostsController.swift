@@ -32,22 +32,23 @@ enum PostsController {
         }
 
         func action() throws -> PlannedAction {
-            var f: [String: JSONValue] = [:]
-            func put(_ k: String, _ v: String?) {
-                if let v = v?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty { f[k] = .string(v) }
+            func clean(_ v: String?) -> String? {
+                guard let v = v?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
+                return v
             }
-            put("account", account); put("kind", kind); put("category", category); put("title", title)
-            put("sourceURL", sourceURL); put("emergencyReason", emergencyReason); put("replyPurpose", replyPurpose)
-            put("quotedAccount", quotedAccount); put("articleOrigin", articleOrigin); put("inReplyTo", inReplyTo)
-            if let t = text { f["text"] = .string(t.replacingOccurrences(of: "\r\n", with: "\n")) }
+            guard let account = clean(account) else { throw ActionInputError(field: "account", message: "必須の項目です") }
+            let kind = try clean(kind).map(PlannedAction.parseKind) ?? .post
+            var chosen: Date?
             if var s = scheduledAt?.trimmingCharacters(in: .whitespaces), !s.isEmpty {
                 if s.count == 16 { s += ":00" }
-                f["scheduledAt"] = .string(s)
+                chosen = try PlannedAction.parseScheduledAt(s)
             }
             let l = (links ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            if !l.isEmpty { f["links"] = .array(l.map { .string($0) }) }
-            if emergency != nil { f["emergency"] = .bool(true) }
-            return try PlannedAction.decode(fields: f)
+            return PlannedAction(
+                account: account, kind: kind, category: clean(category), text: (text ?? "").replacingOccurrences(of: "\r\n", with: "\n"),
+                title: clean(title), links: l, sourceURL: clean(sourceURL), scheduledAt: chosen, emergency: emergency != nil,
+                emergencyReason: clean(emergencyReason), replyPurpose: clean(replyPurpose), quotedAccount: clean(quotedAccount),
+                articleOrigin: clean(articleOrigin), inReplyTo: clean(inReplyTo))
         }
     }
 
