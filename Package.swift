@@ -63,7 +63,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            resources: [.embedInCode("Resources/openapi.yaml")]
         ),
         .executableTarget(
             name: "koho",
@@ -78,7 +79,7 @@ let package = Package(
         ),
         .testTarget(name: "KohoPlatformsTests", dependencies: ["KohoPlatforms", "KohoSandbox", "KohoTestSupport"]),
         .testTarget(name: "KohoSandboxTests", dependencies: ["KohoSandbox", "KohoTestSupport"]),
-        .testTarget(name: "KohoServerTests", dependencies: ["KohoServer", .product(name: "XCTVapor", package: "vapor")]),
+        .testTarget(name: "KohoServerTests", dependencies: ["KohoServer", .product(name: "XCTVapor", package: "vapor"), .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )
