@@ -50,11 +50,11 @@ final class StoredFormTests: KohoTestCase {
 
     func testTheStoredFormRoundTripsEveryField() async throws {
         let t = try await addStandardUsers()
-        let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ア","text":"a/b","title":"t","links":["https://example.jp/x"],"sourceURL":"https://www.city.kodaira.tokyo.jp/a.html","replyPurpose":"p","quotedAccount":"q","inReplyTo":"r","emergencyReason":"e"}"#)
+        let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ア","text":"a/b\\0c\u0000d","title":"t","links":["https://example.jp/x"],"sourceURL":"https://www.city.kodaira.tokyo.jp/a.html","replyPurpose":"p","quotedAccount":"q","inReplyTo":"r","emergencyReason":"e"}"#)
         XCTAssertEqual(created.status, .created, created.body)
         let found = try await Post.find(UUID(uuidString: postID(created)), on: app.db)
         let post = try XCTUnwrap(found)
-        XCTAssertEqual(try post.action, PlannedAction(account: "kodaira_tokyo", category: "ア", text: "a/b", title: "t",
+        XCTAssertEqual(try post.action, PlannedAction(account: "kodaira_tokyo", category: "ア", text: "a/b\\0c\u{0}d", title: "t",
             links: ["https://example.jp/x"], sourceURL: "https://www.city.kodaira.tokyo.jp/a.html", emergencyReason: "e",
             replyPurpose: "p", quotedAccount: "q", inReplyTo: "r"))
     }

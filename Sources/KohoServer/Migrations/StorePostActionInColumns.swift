@@ -50,9 +50,10 @@ struct StorePostActionInColumns: AsyncMigration {
             do { a = try PlannedAction.decode(json: Data((row.fields ?? "").utf8)) } catch {
                 throw MigrationFailure(description: "投稿 \(row.id?.uuidString ?? "?") の fields が読めません: \(error)")
             }
-            row.kind = a.kind.rawValue; row.text = a.text; row.title = a.title; row.links = Post.linksJSON(a.links)
-            row.sourceURL = a.sourceURL; row.emergencyReason = a.emergencyReason; row.replyPurpose = a.replyPurpose
-            row.quotedAccount = a.quotedAccount; row.inReplyTo = a.inReplyTo
+            let e = StoredText.encode
+            row.kind = a.kind.rawValue; row.text = e(a.text); row.title = a.title.map(e); row.links = Post.linksJSON(a.links)
+            row.sourceURL = a.sourceURL.map(e); row.emergencyReason = a.emergencyReason.map(e); row.replyPurpose = a.replyPurpose.map(e)
+            row.quotedAccount = a.quotedAccount.map(e); row.inReplyTo = a.inReplyTo.map(e)
             try await row.save(on: db)
         }
         try await db.schema(Post.schema).deleteField("fields").update()
@@ -61,12 +62,13 @@ struct StorePostActionInColumns: AsyncMigration {
     func revert(on db: Database) async throws {
         try await db.schema(Post.schema).field("fields", .string, .required, .sql(.default("{}"))).update()
         for row in try await Row.query(on: db).all() {
+            let d = StoredText.decode
             let a = PlannedAction(account: row.account, kind: PlannedAction.Kind(rawValue: row.kind) ?? .post, category: row.category,
-                                  text: row.text, title: row.title,
+                                  text: d(row.text), title: row.title.map(d),
                                   links: (try? JSONDecoder().decode([String].self, from: Data(row.links.utf8))) ?? [],
-                                  sourceURL: row.sourceURL, scheduledAt: row.chosenAt, emergency: row.emergency,
-                                  emergencyReason: row.emergencyReason, replyPurpose: row.replyPurpose,
-                                  quotedAccount: row.quotedAccount, articleOrigin: row.articleOrigin, inReplyTo: row.inReplyTo)
+                                  sourceURL: row.sourceURL.map(d), scheduledAt: row.chosenAt, emergency: row.emergency,
+                                  emergencyReason: row.emergencyReason.map(d), replyPurpose: row.replyPurpose.map(d),
+                                  quotedAccount: row.quotedAccount.map(d), articleOrigin: row.articleOrigin, inReplyTo: row.inReplyTo.map(d))
             row.fields = String(decoding: try JSONEncoder().encode(JSONValue.object(a.fields)), as: UTF8.self)
             try await row.save(on: db)
         }

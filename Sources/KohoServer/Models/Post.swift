@@ -53,9 +53,11 @@ final class Post: Model, @unchecked Sendable {
 
     var action: PlannedAction {
         get throws {
-            PlannedAction(account: account, kind: kind, category: category, text: text, title: title, links: try links,
-                          sourceURL: sourceURL, scheduledAt: chosenAt, emergency: emergency, emergencyReason: emergencyReason,
-                          replyPurpose: replyPurpose, quotedAccount: quotedAccount, articleOrigin: articleOrigin, inReplyTo: inReplyTo)
+            let d = StoredText.decode
+            return PlannedAction(account: account, kind: kind, category: category, text: d(text), title: title.map(d), links: try links,
+                                 sourceURL: sourceURL.map(d), scheduledAt: chosenAt, emergency: emergency,
+                                 emergencyReason: emergencyReason.map(d), replyPurpose: replyPurpose.map(d),
+                                 quotedAccount: quotedAccount.map(d), articleOrigin: articleOrigin, inReplyTo: inReplyTo.map(d))
         }
     }
 
@@ -65,10 +67,11 @@ final class Post: Model, @unchecked Sendable {
 
     /// Stores `a` in the post's columns; its `scheduledAt` is the time the author chose.
     func store(_ a: PlannedAction) {
-        account = a.account; kind = a.kind; category = a.category; text = a.text; title = a.title
-        linksJSON = Post.linksJSON(a.links); sourceURL = a.sourceURL; chosenAt = a.scheduledAt; emergency = a.emergency
-        emergencyReason = a.emergencyReason; replyPurpose = a.replyPurpose; quotedAccount = a.quotedAccount
-        articleOrigin = a.articleOrigin; inReplyTo = a.inReplyTo
+        let e = StoredText.encode
+        account = a.account; kind = a.kind; category = a.category; text = e(a.text); title = a.title.map(e)
+        linksJSON = Post.linksJSON(a.links); sourceURL = a.sourceURL.map(e); chosenAt = a.scheduledAt; emergency = a.emergency
+        emergencyReason = a.emergencyReason.map(e); replyPurpose = a.replyPurpose.map(e); quotedAccount = a.quotedAccount.map(e)
+        articleOrigin = a.articleOrigin; inReplyTo = a.inReplyTo.map(e)
     }
 
     static func linksJSON(_ links: [String]) -> String {
@@ -89,4 +92,38 @@ final class Post: Model, @unchecked Sendable {
     }
 
     var reasons: [String] { approvalReasons.split(separator: "\n").map(String.init) }
+}
+
+/// Free text in a post's columns keeps a NUL as `\0` (and a backslash as `\\`): SQLite returns text only up to a NUL
+/// and PostgreSQL refuses it, while the JSON blob these columns replace kept every character.
+enum StoredText {
+    static func encode(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == 0 || $0 == 0x5C }) else { return s }
+        var out = ""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\\": out += "\\\\"
+            case "\0": out += "\\0"
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
+
+    static func decode(_ s: String) -> String {
+        guard s.utf8.contains(0x5C) else { return s }
+        var out = ""
+        var escaped = false
+        for u in s.unicodeScalars {
+            if escaped {
+                out.unicodeScalars.append(u == "0" ? "\0" : u)
+                escaped = false
+            } else if u == "\\" {
+                escaped = true
+            } else {
+                out.unicodeScalars.append(u)
+            }
+        }
+        return out
+    }
 }
