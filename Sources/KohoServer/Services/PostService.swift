@@ -200,6 +200,17 @@ enum PostService {
         try await PublishAttempt.query(on: req.db).filter(\.$postID == id).sort(\.$number).all()
     }
 
+    /// Why the chief sent each of these posts back (the latest return of each post that is rejected now).
+    static func returnReasons(_ req: Request, _ posts: [Post]) async throws -> [UUID: AuditEntry] {
+        let rejected = posts.filter { $0.state == .rejected }.compactMap(\.id)
+        guard !rejected.isEmpty else { return [:] }
+        let entries = try await AuditEntry.query(on: req.db).filter(\.$action == "post.reject")
+            .filter(\.$subject ~~ rejected.map(subject)).sort(\.$id, .ascending).all()
+        var out: [UUID: AuditEntry] = [:]
+        for id in rejected { if let e = entries.last(where: { $0.subject == subject(id) }) { out[id] = e } }
+        return out
+    }
+
     static func history(_ req: Request, _ id: UUID) async throws -> [AuditEntry] {
         try await AuditEntry.query(on: req.db).filter(\.$subject == subject(id)).sort(\.$id, .ascending).all()
     }

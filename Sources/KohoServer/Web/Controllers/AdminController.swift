@@ -38,7 +38,7 @@ enum AdminController {
         try await LoginThrottle.unlock(name: user.name, on: req.db)
         try await AuditLog.append(req, actor: chief.name, action: "user.unlock", subject: "user:\(user.name)",
                                   detail: "ログインのロックと遅延を解除（利用者画面）")
-        return req.redirect(to: SiteURL.users.path, redirectType: .normal)
+        return req.redirect(to: SiteURL.users.path, notice: "\(user.name)さんのロックを解除しました。")
     }
 
     struct AddUserForm: Content {
@@ -54,7 +54,7 @@ enum AdminController {
         guard let role = UserRole(rawValue: form.role) else { throw AppError.badRequest("役割が正しくありません") }
         _ = try await Setup.createUser(on: req.db, app: req.application, name: form.name, password: form.password, role: role,
                                        accounts: form.accounts ?? [], actor: chief.name, reason: "利用者画面から登録")
-        return req.redirect(to: SiteURL.users.path, redirectType: .normal)
+        return req.redirect(to: SiteURL.users.path, notice: "利用者を追加しました（\(form.name)）。")
     }
 
     struct UpdateUserForm: Content {
@@ -88,7 +88,7 @@ enum AdminController {
         let after = "role=\(user.role.rawValue) accounts=\(user.accountList) totpRequired=\(user.totpRequired)" + (form.totpReset != nil ? " totp=reset" : "")
         try await AuditLog.append(req, actor: chief.name, action: "user.role", subject: "user:\(user.name)",
                                   detail: "\(before) → \(after)", reason: form.reason ?? "")
-        return req.redirect(to: SiteURL.users.path, redirectType: .normal)
+        return req.redirect(to: SiteURL.users.path, notice: "\(user.name)さんの設定を変更しました。")
     }
 
     static func audit(_ req: Request) async throws -> Response {

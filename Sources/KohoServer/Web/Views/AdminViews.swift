@@ -62,7 +62,7 @@ enum PolicyView {
             .tag("p", [], text: "適用中: \(m.inForce)"),
             .tag("dl", [], [
                 .tag("dt", [], text: "名称"), .tag("dd", [], text: p.title),
-                .tag("dt", [], text: "版・施行日"), .tag("dd", [], text: "\(p.version)（\(JapaneseTime.displayDate(p.effectiveDate))施行）"),
+                .tag("dt", [], text: "版・施行日"), .tag("dd", [], text: "\(p.version)（\(JapaneseTime.wareki(p.effectiveDate))〔\(JapaneseTime.displayDate(p.effectiveDate))〕施行）"),
                 .tag("dt", [], text: "所管"), .tag("dd", [], text: "\(p.organization.name) \(p.organization.department)"),
                 .tag("dt", [], text: "管理者"), .tag("dd", [], text: "\(p.ownerRole.title)［\(p.ownerRole.clause)］"),
             ]),

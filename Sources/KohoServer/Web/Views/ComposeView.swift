@@ -11,6 +11,10 @@ enum ComposeView {
         /// What the policy refused when saving or submitting.
         var refused: [Violation] = []
         var inputError: String?
+        /// Why the save failed (an expired form, a change by someone else); what was typed is in `form`.
+        var failure: String?
+        /// The chief's latest return of the post being edited.
+        var returned: AuditEntry?
     }
 
     static func limitText(_ p: Platform) -> String {
@@ -79,12 +83,22 @@ enum ComposeView {
             .button(m.editing == nil ? "下書きとして保存" : "変更を保存", name: "intent", value: "save"),
             m.editing == nil && account.platform != .youtube ? .group([.text(" "), .button("保存して提出", name: "intent", value: "submit")]) : .empty,
         ]))
+        if m.editing == nil, account.platform != .youtube {
+            // Said before the button, without scripts: an emergency leaves no time to take it back.
+            let chief = policy.ownerRole.title
+            let warn = fm.emergency != nil
+                ? "緊急として提出すると、予約日時が空欄なら、\(PlatformLabel.text(account))に直ちに発信されます（\(chief)の承認が要る区分では承認されたとき）。"
+                : "「緊急として扱う」を選んで提出すると、予約日時が空欄なら\(PlatformLabel.text(account))に直ちに発信されます。"
+            fields.insert(.tag("p", [Attr("class", "warn"), Attr("id", "immediate-warning")], text: warn), at: fields.count - 1)
+        }
         if account.platform == .youtube, m.editing == nil {
             fields.append(.tag("p", [], text: "YouTubeの投稿は、下書きを保存した後、投稿のページで動画ファイルを添付してから提出します。"))
         } else if account.platform == .x, m.editing == nil {
             fields.append(.tag("p", [], text: "画像を付けるときは、保存した後に投稿のページで添付します（任意）。"))
         }
         var content: [BodyNode] = []
+        if let r = m.returned { content.append(PostView.returnedNotice(r, policy: policy)) }
+        if let e = m.failure { content.append(.tag("p", [Attr("class", "error"), Attr("role", "alert")], text: e)) }
         if let e = m.inputError { content.append(.tag("p", [Attr("class", "error"), Attr("role", "alert")], text: "入力の誤り: \(e)")) }
         if let (result, at) = m.check { content.append(checkResult(result, at, account, policy)) }
         if !m.refused.isEmpty {
@@ -125,6 +139,25 @@ enum PostView {
         let policyLabel: String
         let user: User
         var attempts: [PublishAttempt] = []
+        /// Set when submitting or approving publishes at once.
+        var goesOutAt: Immediate?
+    }
+
+    struct Immediate {
+        /// The chief still approves it: then it goes out at the approval.
+        let needsChief: Bool
+    }
+
+    /// Why the chief sent the post back, where staff look first.
+    static func returnedNotice(_ e: AuditEntry, policy: Policy) -> BodyNode {
+        .tag("section", [Attr("class", "warn"), Attr("role", "alert"), Attr("aria-label", "差戻しの理由")], [
+            .tag("p", [], [.strong(.text("\(e.actor)（\(policy.ownerRole.title)）が差し戻しました（\(JapaneseTime.display(e.at))）。")),
+                           .text(" 理由: "), .text(e.reason)]),
+        ])
+    }
+
+    static func immediateWarning(_ text: String) -> BodyNode {
+        .tag("p", [Attr("class", "warn immediate")], [.strong(.text("ご注意: ")), .text(text)])
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
@@ -134,8 +167,8 @@ enum PostView {
             ("状態", p.state.displayName),
             ("アカウント", account.map(PlatformLabel.text) ?? p.account),
             ("区分", p.category.flatMap { c in account?.category(c).map { "\($0.code) \($0.name)［\($0.clause)］" } } ?? (p.category ?? "—")),
-            ("種類", a.kind.rawValue),
-            ("予約日時", JapaneseTime.show(p.scheduledAt) + (p.chosenAt == nil ? "（自動: 次の運用時間）" : "")),
+            ("種類", a.kind.displayName),
+            ("予約日時", (p.scheduledAt.map { JapaneseTime.displayWithEra($0) } ?? "—") + (p.chosenAt == nil ? "（自動: 次の運用時間）" : "")),
         ]
         if let t = a.title { rows.append(("タイトル", t)) }
         if !a.links.isEmpty { rows.append(("リンク", a.links.joined(separator: " "))) }
@@ -147,6 +180,9 @@ enum PostView {
         }
         rows += [("作成者", p.authorName), ("検査したポリシー", m.policyLabel), ("版", String(p.lockVersion))]
         var content: [BodyNode] = []
+        if p.state == .rejected, let r = m.history.last(where: { $0.action == "post.reject" }) {
+            content.append(returnedNotice(r, policy: policy))
+        }
         if p.usesHoursException {
             content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急として発信する投稿です。"))
         }
@@ -156,7 +192,7 @@ enum PostView {
             content.append(RenderingPreview.card(rendering, account: account))
         default:
             content.append(.tag("h2", [], text: "本文"))
-            content.append(.tag("pre", [], text: a.text))
+            content.append(.tag("div", [Attr("class", "post-body")], text: a.text))
         }
         if !p.reasons.isEmpty {
             content.append(.tag("h2", [], text: "\(policy.ownerRole.title)の承認が必要な理由"))
@@ -201,13 +237,24 @@ enum PostView {
     static func actions(_ f: PageFrame, _ m: Model) -> BodyNode {
         let p = m.post, u = m.user
         let version = BodyNode.hidden("version", String(p.lockVersion))
+        let place = f.policy.account(p.account).map(PlatformLabel.text) ?? p.account
         var forms: [BodyNode] = []
         for event in PostWorkflow.events(from: p.state) {
             switch event {
             case .submit where u.mayAct(on: p.account):
-                forms.append(.postForm(SiteURL.postStep(p.id!, "submit").path, csrf: f.csrf, [version, .button("提出する")]))
+                var parts = [version]
+                if let now = m.goesOutAt {
+                    parts.append(immediateWarning(now.needsChief
+                        ? "この投稿は、\(f.policy.ownerRole.title)が承認すると\(place)に直ちに発信されます。"
+                        : "提出すると、承認を待たずに\(place)に直ちに発信されます。取り消す時間はありません。"))
+                }
+                forms.append(.postForm(SiteURL.postStep(p.id!, "submit").path, csrf: f.csrf, parts + [.button("提出する")]))
             case .approve where u.role == .chief:
-                forms.append(.postForm(SiteURL.postStep(p.id!, "approve").path, csrf: f.csrf, [version, .button("承認する")]))
+                var parts = [version]
+                if m.goesOutAt != nil {
+                    parts.append(immediateWarning("承認すると、\(place)に直ちに発信されます。取り消す時間はありません。"))
+                }
+                forms.append(.postForm(SiteURL.postStep(p.id!, "approve").path, csrf: f.csrf, parts + [.button("承認する")]))
             case .reject where u.role == .chief:
                 forms.append(.postForm(SiteURL.postStep(p.id!, "reject").path, csrf: f.csrf,
                                        [version, .field("差戻しの理由", name: "reason", required: true, id: "f-reject-reason"), .button("差し戻す")]))

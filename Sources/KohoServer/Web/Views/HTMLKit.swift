@@ -113,13 +113,43 @@ struct PageFrame {
     let user: User?
     let csrf: String
     let policy: Policy
+    /// The one-time notice left by the POST that redirected here.
+    let flash: String?
+    /// What the chief should see in the menu: emergencies waiting for approval.
+    var waitingEmergencies = 0
 
     init(_ req: Request, title: String) {
         self.title = title
         self.user = req.currentUser
         // Pages outside the session routes (an unknown path's 404) have no session to keep a token in.
-        self.csrf = req.storage[InSessionRoutes.self] == true ? req.csrfToken : ""
+        let inSession = req.storage[InSessionRoutes.self] == true
+        self.csrf = inSession ? req.csrfToken : ""
         self.policy = req.koho.policy
+        self.flash = inSession ? req.takeFlash() : nil
+        self.waitingEmergencies = req.storage[WaitingEmergencies.self] ?? 0
+    }
+}
+
+struct FlashKey: StorageKey { typealias Value = String }
+struct WaitingEmergencies: StorageKey { typealias Value = Int }
+
+extension Request {
+    /// Leaves a notice for the page the redirect leads to (POST/redirect/GET); shown once.
+    func flash(_ message: String) { session.data["flash"] = message }
+
+    /// The notice, taken out of the session once; a second frame for the same request sees it too.
+    func takeFlash() -> String? {
+        if let kept = storage[FlashKey.self] { return kept }
+        guard let message = session.data["flash"] else { return nil }
+        session.data["flash"] = nil
+        storage[FlashKey.self] = message
+        return message
+    }
+
+    /// A 303 to `path` with a notice for it.
+    func redirect(to path: String, notice: String) -> Response {
+        flash(notice)
+        return redirect(to: path, redirectType: .normal)
     }
 }
 
@@ -138,7 +168,7 @@ enum Layout {
     table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;vertical-align:top}
     .closed{background:#eee}.holiday{color:#b00020}form.inline{display:inline}
     table.month{width:100%;table-layout:fixed}table.month td{height:6em}table.month td[aria-current]{outline:3px solid #0b4f8a;outline-offset:-3px}table.month p{margin:0}table.month ul{margin:0;padding-left:1.2em;font-size:.9rem}
-    pre{white-space:pre-wrap}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
+    pre{white-space:pre-wrap}.post-body{white-space:pre-wrap;font-size:1.15rem;line-height:1.8;max-width:40em}.immediate{font-weight:bold}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
     """
 
     static func page(_ f: PageFrame, _ content: [BodyNode]) -> HTML {
@@ -156,7 +186,8 @@ enum Layout {
                     .tag("p", [], [.strong(.text("Koho（広報）")), .text(" \(f.policy.organization.name) \(f.policy.title)")]),
                     f.user.map { nav($0, f) } ?? .empty
                 ),
-                .tag("main", [Attr("id", "main"), Attr("tabindex", "-1")], [.h1(.text(f.title))] + content)
+                .tag("main", [Attr("id", "main"), Attr("tabindex", "-1")], [.h1(.text(f.title)),
+                    f.flash.map { .tag("p", [Attr("class", "notice"), Attr("role", "status")], text: $0) } ?? .empty] + content)
             )
         )
     }
@@ -167,7 +198,11 @@ enum Layout {
         items += [(.approvals, "承認待ち"), (.posts, "投稿一覧"), (.calendar(nil), "カレンダー"), (.accounts, "アカウント"),
                   (.users, "利用者"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
         return .tag("nav", [Attr("aria-label", "メインメニュー")], [
-            .tag("ul", [], items.map { .tag("li", [], [.link($0.0, $0.1)]) } + [
+            .tag("ul", [], items.map { item in
+                var label = item.1
+                if item.0.path == SiteURL.approvals.path, f.waitingEmergencies > 0 { label += "（緊急 \(f.waitingEmergencies)）" }
+                return .tag("li", [], [.link(item.0, label)])
+            } + [
                 .tag("li", [], [.text("\(u.name)（\(u.role.displayName(f.policy))）")]),
                 .tag("li", [], [.postForm(SiteURL.logout.path, csrf: f.csrf, [.button("ログアウト")], inline: true)]),
             ]),
