@@ -177,4 +177,41 @@ final class StaffInterfaceTests: KohoTestCase {
         XCTAssertTrue(staff.lastBody.contains("日本時間"))
         XCTAssertFalse(staff.lastBody.contains("Asia/Tokyo"))
     }
+
+    func testHistoryAndAuditInWordsWithFiltersAndPaging() async throws {
+        let t = try await addStandardUsers()
+        for n in 1...105 {
+            try await assertEqual(try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"お知らせ\#(n)"}"#).status, .created)
+        }
+        let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり"}"#)
+        let id = postID(created)
+        try await api(.POST, "/posts/\(id)/submit", token: t.staff)
+        try await api(.POST, "/posts/\(id)/approve", token: t.chief)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+
+        try await chief.get("/posts/\(id)")
+        var body = chief.lastBody
+        XCTAssertTrue(body.contains(#"<span title="post.submit">提出</span>"#), "the action in words, the code one hover away")
+        XCTAssertTrue(body.contains("下書き → 承認待ち"), "states in words")
+        let hash = try XCTUnwrap(body.range(of: #"title="[0-9a-f]{64}">[0-9a-f]{12}…"#, options: .regularExpression), "a hash cut short")
+        XCTAssertFalse(body.replacingCharacters(in: hash, with: "").contains(#">\#(String(body[hash].dropFirst(7).prefix(64)))<"#))
+
+        try await chief.get("/audit")
+        body = chief.lastBody
+        XCTAssertTrue(body.contains("さらに古い記録"), "no silent cut: the older entries are a page away")
+        XCTAssertTrue(body.contains(#"<a href="/posts/\#(id)">𝕏 プチ田舎 東京都小平市: 市民まつり</a>"#), "the subject as a link")
+        let next = try XCTUnwrap(body.range(of: #"/audit\?[^"]*before=[0-9]+"#, options: .regularExpression)).map { String(body[$0]) }
+        try await chief.get(next.replacingOccurrences(of: "&amp;", with: "&"))
+        XCTAssertTrue(chief.lastBody.contains("お知らせ1<"), "the oldest post on the second page")
+
+        try await chief.get("/audit?action=post.approve")
+        XCTAssertTrue(chief.lastBody.contains(">1件<"), chief.lastBody)
+        try await chief.get("/audit?actor=kacho&action=login")
+        XCTAssertTrue(chief.lastBody.contains(">1件<"))
+        try await chief.get("/audit?from=2026-11-26")
+        XCTAssertTrue(chief.lastBody.contains(">0件<"))
+        try await chief.get("/audit?from=2026-11-25&to=2026-11-25&q=\(WebClient.encode(id))")
+        XCTAssertTrue(chief.lastBody.contains(">4件<"), "create, submit, approve and the approval's record of what goes out")
+    }
 }

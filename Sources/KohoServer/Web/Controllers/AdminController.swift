@@ -91,12 +91,65 @@ enum AdminController {
         return req.redirect(to: SiteURL.users.path, notice: "\(user.name)さんの設定を変更しました。")
     }
 
+    /// What the audit page is narrowed to; every field may be empty.
+    struct AuditFilter: Content {
+        var actor: String?
+        var action: String?
+        var from: String?
+        var to: String?
+        var q: String?
+        /// Paging: only entries older than this id.
+        var before: Int?
+
+        func apply(_ query: QueryBuilder<AuditEntry>, calendar: OperatingCalendar?) {
+            func clean(_ s: String?) -> String? { s.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } }
+            if let actor = clean(actor) { query.filter(\.$actor == actor) }
+            if let action = clean(action) { query.filter(\.$action == action) }
+            // Dates are days in Tokyo: from the start of `from` to the end of `to`.
+            func day(_ s: String?) -> Date? { clean(s).flatMap { JapaneseTime.parseISO8601($0 + "T00:00:00") } }
+            if let start = day(from) { query.filter(\.$at >= start) }
+            if let end = day(to) { query.filter(\.$at < end.addingTimeInterval(86_400)) }
+            if let q = clean(q) {
+                query.group(.or) { any in
+                    any.filter(\.$subject ~~ q)
+                    any.filter(\.$detail ~~ q)
+                    any.filter(\.$reason ~~ q)
+                    any.filter(\.$actor ~~ q)
+                }
+            }
+        }
+
+        func queryString(before id: Int) -> String {
+            var c = URLComponents()
+            c.queryItems = [("actor", actor), ("action", action), ("from", from), ("to", to), ("q", q)].compactMap { k, v in
+                v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) }
+            } + [URLQueryItem(name: "before", value: String(id))]
+            return c.percentEncodedQuery ?? ""
+        }
+    }
+
+    static let auditPageSize = 100
+
     static func audit(_ req: Request) async throws -> Response {
-        let entries = try await AuditEntry.query(on: req.db).sort(\.$id, .descending).limit(500).all()
+        let filter = (try? req.query.decode(AuditFilter.self)) ?? AuditFilter()
+        let counted = AuditEntry.query(on: req.db)
+        filter.apply(counted, calendar: nil)
+        let total = try await counted.count()
+        let query = AuditEntry.query(on: req.db)
+        filter.apply(query, calendar: nil)
+        if let before = filter.before { query.filter(\.$id < before) }
+        let entries = try await query.sort(\.$id, .descending).limit(auditPageSize + 1).all()
+        let shown = Array(entries.prefix(auditPageSize))
+        let postIDs = Set(shown.compactMap { e in e.subject.hasPrefix("post:") ? UUID(uuidString: String(e.subject.dropFirst(5))) : nil })
+        let posts = postIDs.isEmpty ? [] : try await Post.query(on: req.db).filter(\.$id ~~ Array(postIDs)).all()
         let (checkpoints, unreadable) = try AuditLog.Checkpoints.read(req.koho.config.dataDirectory)
         let v = try await AuditLog.check(on: req.db, checkpoints: checkpoints)
-        return Layout.response(AuditView.page(PageFrame(req, title: "監査記録"),
-                                              AuditView.Model(entries: entries, verification: v, unreadable: unreadable, checkpoints: checkpoints.count)))
+        var model = AuditView.Model(entries: shown, verification: v, unreadable: unreadable, checkpoints: checkpoints.count)
+        model.filter = filter
+        model.total = total
+        model.posts = Dictionary(posts.map { (PostService.subject($0.id!), $0) }, uniquingKeysWith: { a, _ in a })
+        if entries.count > auditPageSize, let last = shown.last?.id { model.next = filter.queryString(before: last) }
+        return Layout.response(AuditView.page(PageFrame(req, title: "監査記録"), model))
     }
 
     static func auditCSV(_ req: Request) async throws -> Response {

@@ -32,6 +32,23 @@ enum AuditView {
         let verification: AuditLog.Verification
         let unreadable: [AuditLog.Break]
         let checkpoints: Int
+        var filter = AdminController.AuditFilter()
+        var total = 0
+        var posts: [String: Post] = [:]
+        /// The query of the next (older) page, if any.
+        var next: String?
+    }
+
+    static func filterForm(_ f: AdminController.AuditFilter) -> BodyNode {
+        let actions = AuditWords.actions.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)（\($0.key)）") }
+        return .tag("form", [Attr("method", "get"), Attr("action", SiteURL.audit.path), Attr("aria-label", "監査記録の絞り込み")], [
+            .field("誰が（名前）", name: "actor", value: f.actor ?? ""),
+            .selectField("何を", name: "action", options: [("", "すべて")] + actions, selected: f.action ?? ""),
+            .field("いつから（日付）", name: "from", value: f.from ?? "", type: "date"),
+            .field("いつまで（日付）", name: "to", value: f.to ?? "", type: "date"),
+            .field("言葉で探す（対象・内容・理由）", name: "q", value: f.q ?? "", type: "search"),
+            .button("絞り込む"),
+        ])
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
@@ -41,11 +58,16 @@ enum AuditView {
                 ? .tag("p", [Attr("class", "notice")],
                        text: "ハッシュの連鎖は全\(m.verification.count)件とも正しくつながっています（チェックポイント\(m.checkpoints)件と照合）。")
                 : .tag("div", [Attr("class", "error"), Attr("role", "alert")], breaks.map { .tag("p", [], text: $0.description) }),
-            .tag("p", [], text: "先頭のハッシュ（外部に控えた値と照合できます）: \(m.verification.headHash)"),
-            .tag("p", [], [.link(.auditCSV, "CSVで書き出す"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]),
+            .tag("p", [], [.text("先頭のハッシュ（外部に控えた値と照合できます）: "), .tag("code", [Attr("class", "hash")], text: m.verification.headHash)]),
+            .tag("p", [], [.link(.auditCSV, "CSVで書き出す（すべて）"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]),
+            filterForm(m.filter),
+            .tag("p", [Attr("role", "status")], text: "\(m.total)件" + (m.total > m.entries.count ? "（新しい順に\(m.entries.count)件を表示）" : "")),
+            m.entries.isEmpty ? .tag("p", [], text: "該当する記録はありません。") :
             .table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], m.entries.map { e in
-                [.text(String(e.id ?? 0)), .text(JapaneseTime.display(e.at)), .text(e.actor), .text(e.action), .text(e.subject), .text(e.detail), .text(e.reason)]
-            }, caption: "新しい順（最大500件）"),
+                [.text(String(e.id ?? 0)), .text(JapaneseTime.display(e.at)), .text(e.actor), AuditWords.actionNode(e.action),
+                 AuditWords.subject(e.subject, posts: m.posts, policy: f.policy), AuditWords.detail(e.detail), .text(e.reason)]
+            }, caption: "新しい順"),
+            m.next.map { .tag("p", [], [.link(href: SiteURL.audit.path + "?" + $0, "さらに古い記録")]) } ?? .empty,
         ])
     }
 }

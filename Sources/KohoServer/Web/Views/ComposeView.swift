@@ -204,7 +204,7 @@ enum PostView {
         content.append(actions(f, m))
         content.append(.tag("h2", [], text: "履歴"))
         content.append(.table(["日時", "誰が", "何を", "内容", "理由"], m.history.map {
-            [.text(JapaneseTime.display($0.at)), .text($0.actor), .text($0.action), .text($0.detail), .text($0.reason)]
+            [.text(JapaneseTime.display($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail), .text($0.reason)]
         }))
         return Layout.page(f, content)
     }
