@@ -214,4 +214,65 @@ final class StaffInterfaceTests: KohoTestCase {
         try await chief.get("/audit?from=2026-11-25&to=2026-11-25&q=\(WebClient.encode(id))")
         XCTAssertTrue(chief.lastBody.contains(">4件<"), "create, submit, approve and the approval's record of what goes out")
     }
+
+    func testTheComposeFormOffersOnlyWhatAppliesAndSaysHowMuchToCut() async throws {
+        _ = try await addStandardUsers()
+        let fb = WebClient(app)
+        try await fb.login("sato", password)
+        try await fb.get("/posts/new?account=koho.kodairacity")
+        XCTAssertFalse(fb.lastBody.contains(#"<option value="quote""#), "no 引用 on Facebook")
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        let youtube = try XCTUnwrap(app.koho.policy.accounts.first { $0.platform == .youtube })
+        try await chief.get("/posts/new?account=\(youtube.id)")
+        XCTAssertFalse(chief.lastBody.contains(#"<option value="quote""#), "no 引用 on YouTube")
+        if !youtube.categories.contains(where: \.emergencyEligible) { XCTAssertFalse(chief.lastBody.contains(#"name="emergency""#)) }
+        if !youtube.categories.contains(where: { $0.sourceArticle == .required }) { XCTAssertFalse(chief.lastBody.contains(#"name="sourceURL""#)) }
+
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/posts/new?account=kodaira_tokyo")
+        let text = String(repeating: "あ", count: 152) // 304 by X's count: 24 over, 12 Japanese characters
+        try await staff.post("/posts/check", ["account": "kodaira_tokyo", "category": "ウ", "text": text, "intent": "check"])
+        XCTAssertTrue(staff.lastBody.contains("あと12文字分減らしてください"), "the live check says how much to cut")
+        try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ウ", "text": text, "intent": "check"])
+        XCTAssertTrue(staff.lastBody.contains("あと12文字分減らしてください"), "and so does 確認 without scripts")
+        let textField = try XCTUnwrap(staff.lastBody.range(of: "</textarea>"))
+        let live = try XCTUnwrap(staff.lastBody.range(of: #"id="live-check""#))
+        XCTAssertLessThan(textField.lowerBound, live.lowerBound)
+        XCTAssertLessThan(live.lowerBound, try XCTUnwrap(staff.lastBody.range(of: #"name="links""#)).lowerBound, "right below the text")
+
+        // Saved as a draft though it breaks the policy; its page says why, and offers no submission.
+        let saved = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ウ", "text": text, "intent": "save"])
+        XCTAssertEqual(saved.status, .seeOther)
+        let path = try XCTUnwrap(saved.headers.first(name: .location))
+        try await staff.get(path)
+        XCTAssertTrue(staff.lastBody.contains("この下書きはまだポリシーに合わないため、提出できません"))
+        XCTAssertFalse(staff.lastBody.contains(">提出する</button>"))
+        try await assertEqual(try await staff.post(path + "/submit", ["version": "1"]).status, .unprocessableEntity)
+    }
+
+    func testListSearchUsersIdsAndLoginErrors() async throws {
+        let t = try await addStandardUsers()
+        try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ"}"#)
+        try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"図書館の休館日"}"#)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/posts?q=\(WebClient.encode("図書館"))")
+        XCTAssertTrue(chief.lastBody.contains("図書館の休館日"))
+        XCTAssertFalse(chief.lastBody.contains("市民まつりのお知らせ"))
+        XCTAssertTrue(chief.lastBody.contains(">1件<"))
+        try await chief.get("/posts")
+        for state in ["発信中", "発信済み", "発信失敗"] { XCTAssertTrue(chief.lastBody.contains(">\(state)</option>"), state) }
+
+        try await chief.get("/users")
+        let ids = chief.lastBody.matches(of: /id="([^"]+)"/).map { String($0.output.1) }
+        XCTAssertEqual(ids.count, Set(ids).count, "no id twice: \(Dictionary(grouping: ids) { $0 }.filter { $0.value.count > 1 }.keys)")
+
+        let stranger = WebClient(app)
+        try await stranger.login("kacho", "not the password")
+        XCTAssertTrue(stranger.lastBody.contains(#"aria-invalid="true""#))
+        XCTAssertTrue(stranger.lastBody.contains(#"aria-describedby="login-error""#))
+        XCTAssertTrue(stranger.lastBody.contains(#"id="login-error""#))
+    }
 }

@@ -188,17 +188,19 @@ enum UsersView {
         ]))
         content.append(.tag("h2", [], text: "役割と担当の変更"))
         for u in users {
+            // Each user's form has its own ids, so that every label points at its own user's field.
+            let prefix = "u\(u.id!.uuidString.prefix(8))"
             content.append(.tag("section", [], [
                 .tag("h3", [], text: u.name),
                 unlockForm(f, u, throttles[u.id!]),
                 .postForm(SiteURL.userRole(u.id!).path, csrf: f.csrf, [
-                    .selectField("役割", name: "role", options: roles, selected: u.role.rawValue),
+                    .selectField("役割", name: "role", options: roles, selected: u.role.rawValue, id: "\(prefix)-role"),
                     .tag("fieldset", [], [.tag("legend", [], text: "担当アカウント")] + f.policy.accounts.map {
-                        .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: u.accounts.contains($0.id), idPrefix: "u\(u.id!.uuidString.prefix(8))")
+                        .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: u.accounts.contains($0.id), idPrefix: prefix)
                     }),
-                    .checkbox("二段階認証を必須にする", name: "totpRequired", checked: u.totpRequired, idPrefix: "u\(u.id!.uuidString.prefix(8))"),
-                    .checkbox("二段階認証をリセットする（端末を失くしたとき）", name: "totpReset", checked: false, idPrefix: "u\(u.id!.uuidString.prefix(8))"),
-                    .field("変更の理由", name: "reason"),
+                    .checkbox("二段階認証を必須にする", name: "totpRequired", checked: u.totpRequired, idPrefix: prefix),
+                    .checkbox("二段階認証をリセットする（端末を失くしたとき）", name: "totpReset", checked: false, idPrefix: prefix),
+                    .field("変更の理由", name: "reason", id: "\(prefix)-reason"),
                     .button("変更する"),
                 ]),
             ]))

@@ -13,6 +13,8 @@ enum LiveCheckController {
         var scheduledAt: String?
         var violations: [Violation]
         var approvalReasons: [String]
+        /// How much to cut when over the limit (「あと12文字分減らしてください」).
+        var cut: [String] = []
         /// What the platform would receive, for the preview beside the form.
         var preview: RenderingPreview.Answer?
     }
@@ -30,6 +32,7 @@ enum LiveCheckController {
         return Answer(ok: result.ok, weightedLength: result.weightedLength,
                       limit: account.map { ComposeView.limitText($0.platform) }, scheduledAt: JapaneseTime.display(at),
                       violations: result.violations, approvalReasons: result.approvalReasons,
+                      cut: account.map { ComposeView.howMuchToCut(result, platform: $0.platform) } ?? [],
                       preview: account.flatMap { a in result.rendering.map { RenderingPreview.Answer($0, account: a) } })
     }
 
@@ -97,6 +100,7 @@ enum LiveCheckController {
       function render(a) {
         while (out.firstChild) { out.removeChild(out.firstChild); }
         if (a.inputError) { line("error", "入力の誤り: " + a.inputError); return; }
+        (a.cut || []).forEach(function (c) { line("error cut", c); });
         if (a.ok) { line("notice", "ポリシーに合っています。予約日時: " + a.scheduledAt); }
         (a.violations || []).forEach(function (v) { line("error", v.message); });
         (a.approvalReasons || []).forEach(function (r) { line("", "承認が必要: " + r); });

@@ -61,9 +61,12 @@ enum PostsController {
         // An unknown value in the filter form is ignored rather than refused: it is a page, not the API.
         let state = req.query[String.self, at: "state"].flatMap(PostState.init(rawValue:))
         let account = req.query[String.self, at: "account"].flatMap { f.policy.account($0)?.id }
+        let q = req.query[String.self, at: "q"]?.trimmingCharacters(in: .whitespaces).prefix(200).description ?? ""
         let query = Post.query(on: req.db)
         if let state { query.filter(\.$state == state) }
         if let account { query.filter(\.$account == account) }
+        // The text, title, links and the rest live in the stored fields; the author beside them.
+        if !q.isEmpty { query.group(.or) { $0.filter(\.$fieldsJSON ~~ q).filter(\.$authorName ~~ q) } }
         let cursor = req.query[String.self, at: "cursor"].flatMap(PostCursor.init)
         let (posts, total, next) = try await PostCursor.page(query, limit: 50, after: cursor)
         let filter = BodyNode.tag("form", [Attr("method", "get"), Attr("action", SiteURL.posts.path), Attr("aria-label", "絞り込み")], [
@@ -71,6 +74,7 @@ enum PostsController {
                          selected: state?.rawValue ?? ""),
             .selectField("アカウント", name: "account", options: [("", "すべて")] + f.policy.accounts.map { ($0.id, "\($0.displayName)（\($0.platform.displayName)）") },
                          selected: account ?? ""),
+            .field("言葉で探す（本文・タイトル・作成者）", name: "q", value: q, type: "search"),
             .button("絞り込む"),
         ])
         let count = BodyNode.tag("p", [Attr("role", "status")],
@@ -80,6 +84,7 @@ enum PostsController {
             var items = [URLQueryItem(name: "cursor", value: next.description)]
             if let state { items.append(URLQueryItem(name: "state", value: state.rawValue)) }
             if let account { items.append(URLQueryItem(name: "account", value: account)) }
+            if !q.isEmpty { items.append(URLQueryItem(name: "q", value: q)) }
             var c = URLComponents()
             c.queryItems = items
             more = .tag("p", [], [.link(href: SiteURL.posts.path + "?" + (c.percentEncodedQuery ?? ""), "次の50件")])
@@ -127,7 +132,7 @@ enum PostsController {
         }
         let post: Post
         do {
-            post = try await PostService.create(req, user, action)
+            post = try await PostService.create(req, user, action, asDraftDespiteViolations: form.intent == "save")
         } catch let e as AppError where !e.violations.isEmpty {
             model.refused = e.violations
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
@@ -193,6 +198,11 @@ enum PostsController {
                                    policyLabel: version?.label ?? "", user: try req.requireUser(),
                                    attempts: try await PostService.attempts(req, id))
         model.goesOutAt = whenItGoesOut(req, post)
+        if post.state == .draft, var a = try? post.action {
+            a.scheduledAt = post.chosenAt
+            model.draftViolations = req.koho.checker.checkForWorkflow(a, chosen: post.chosenAt, now: req.koho.now, submitting: true).0.violations
+            if let missing = PostMedia.violation(for: post, req.koho.policy) { model.draftViolations.append(missing) }
+        }
         return Layout.response(PostView.page(f, model))
     }
 
@@ -203,7 +213,7 @@ enum PostsController {
         action.scheduledAt = post.chosenAt
         let now = req.koho.now
         let (result, at) = req.koho.checker.checkForWorkflow(action, chosen: post.chosenAt, now: now, submitting: true)
-        guard at.timeIntervalSince(now) <= 60 else { return nil }
+        guard at.timeIntervalSince(now) <= 60, result.ok else { return nil }
         return PostView.Immediate(needsChief: result.requiresChiefApproval)
     }
 
@@ -232,7 +242,8 @@ enum PostsController {
         }
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
         do {
-            _ = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
+            _ = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action,
+                                                 asDraftDespiteViolations: true)
             return req.redirect(to: SiteURL.post(id).path, notice: "変更を保存しました。")
         } catch let e as AppError where !e.violations.isEmpty {
             model.refused = e.violations

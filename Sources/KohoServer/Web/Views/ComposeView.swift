@@ -25,6 +25,29 @@ enum ComposeView {
         }
     }
 
+    /// How much to cut when the text is over the platform's limit, in the unit staff count in
+    /// (for X, Japanese characters count 2 each, so the excess in Japanese characters is half of it, rounded up).
+    static func howMuchToCut(_ r: CheckResult, platform: Platform) -> [String] {
+        guard let rendering = r.rendering else { return [] }
+        var out: [String] = []
+        switch platform {
+        case .x:
+            if let w = r.weightedLength, w > 280 {
+                let over = w - 280
+                out.append("あと\((over + 1) / 2)文字分減らしてください（Xの数え方で\(over)超えています。日本語は1文字を2、英数字は1と数えます）")
+            }
+        case .facebook:
+            let over = rendering.text.count - PlatformLimits.facebookTextCharacters
+            if over > 0 { out.append("あと\(over)文字分減らしてください") }
+        case .youtube:
+            let over = rendering.text.utf8.count - PlatformLimits.youtubeDescriptionBytes
+            if over > 0 { out.append("説明をあと\(over)バイト分（日本語ならおよそ\((over + 2) / 3)文字分）減らしてください") }
+            let titleOver = (rendering.title ?? "").count - PlatformLimits.youtubeTitleCharacters
+            if titleOver > 0 { out.append("タイトルをあと\(titleOver)文字分減らしてください") }
+        }
+        return out
+    }
+
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
         let policy = f.policy
         let accounts = policy.accounts.filter { m.user.mayAct(on: $0.id) }
@@ -44,7 +67,14 @@ enum ComposeView {
         var fields: [BodyNode] = [
             .hidden("account", account.id),
             .tag("p", [], [.text("アカウント: "), PlatformLabel.node(account, fallback: account.id), .text("［\(account.clause)］")]),
-            .selectField("種類", name: "kind", options: [("post", "投稿"), ("reply", "返信"), ("quote", "引用")], selected: fm.kind ?? "post"),
+            // Only the kinds the platform's rules allow at all (no 引用 where quotes are never made).
+            .selectField("種類", name: "kind", options: PlannedAction.Kind.allCases.filter { kind in
+                switch kind {
+                case .post: return true
+                case .reply: return rules.map { $0.replies != PlatformRules.ReplyRule.none } ?? true
+                case .quote: return rules.map { $0.quotes != PlatformRules.QuoteRule.none } ?? true
+                }
+            }.map { ($0.rawValue, $0.displayName) }, selected: fm.kind ?? "post"),
             .selectField("情報発信する内容の区分［\(account.categoriesClause)］", name: "category",
                          options: [("", "（選んでください）")] + account.categories.map { ($0.code, "\($0.code) \($0.name)" + ($0.chiefJudgement ? "（\(policy.ownerRole.title)の判断）" : "")) },
                          selected: fm.category),
@@ -54,14 +84,26 @@ enum ComposeView {
         }
         fields += [
             .textArea(account.platform == .youtube ? "動画の説明" : "本文", name: "text", value: fm.text ?? "", hint: limitText(account.platform)),
+            // Filled by /static/compose.js as staff write, beside the text; the 確認 button gives the same answer without scripts.
+            .tag("div", [Attr("id", "live-check"), Attr("class", "live-check"), Attr("aria-live", "polite"), Attr("data-check-url", SiteURL.composeCheck.path)]),
             .textArea("リンク（1行に1つ）", name: "links", value: fm.links ?? "", rows: 2),
-            .field("出典記事のURL", name: "sourceURL", value: fm.sourceURL ?? "", type: "url",
-                   hint: "緊急防災情報など、掲載済みの記事が必要な区分では必須です"),
-            .field("予約日時", name: "scheduledAt", value: fm.scheduledAt ?? "", type: "datetime-local",
-                   hint: "空欄なら次の運用時間の始まり（緊急なら直ちに）。運用時間外の指定は緊急の場合に限ります［\(rules?.hoursClause ?? "")］"),
-            .checkbox("緊急として扱う（運用時間外の発信）", name: "emergency", checked: fm.emergency != nil),
-            .field("緊急とする理由", name: "emergencyReason", value: fm.emergencyReason ?? ""),
         ]
+        // Fields no category of the account can use are left out; a value already given stays, so nothing is lost.
+        let needsSource = account.categories.contains { $0.sourceArticle == .required }
+        let mayBeEmergency = account.categories.contains(where: \.emergencyEligible)
+        if needsSource || !(fm.sourceURL ?? "").isEmpty {
+            let names = account.categories.filter { $0.sourceArticle == .required }.map(\.code).joined(separator: "・")
+            fields.append(.field("出典記事のURL", name: "sourceURL", value: fm.sourceURL ?? "", type: "url",
+                                 hint: "区分\(names)では、掲載済みの記事のURLが必要です"))
+        }
+        fields.append(.field("予約日時", name: "scheduledAt", value: fm.scheduledAt ?? "", type: "datetime-local",
+                             hint: "空欄なら次の運用時間の始まり\(mayBeEmergency ? "（緊急なら直ちに）。運用時間外の指定は緊急の場合に限ります" : "")［\(rules?.hoursClause ?? "")］"))
+        if mayBeEmergency || fm.emergency != nil {
+            fields += [
+                .checkbox("緊急として扱う（運用時間外の発信）", name: "emergency", checked: fm.emergency != nil),
+                .field("緊急とする理由", name: "emergencyReason", value: fm.emergencyReason ?? ""),
+            ]
+        }
         if let rules, !rules.articleOrigins.isEmpty {
             fields.append(.selectField("記事の出所［\(rules.articleOriginsClause ?? "")］", name: "articleOrigin",
                                        options: [("", "（選んでください）")] + rules.articleOrigins.map { ($0.code, $0.name) }, selected: fm.articleOrigin))
@@ -83,7 +125,7 @@ enum ComposeView {
             .button(m.editing == nil ? "下書きとして保存" : "変更を保存", name: "intent", value: "save"),
             m.editing == nil && account.platform != .youtube ? .group([.text(" "), .button("保存して提出", name: "intent", value: "submit")]) : .empty,
         ]))
-        if m.editing == nil, account.platform != .youtube {
+        if m.editing == nil, account.platform != .youtube, mayBeEmergency {
             // Said before the button, without scripts: an emergency leaves no time to take it back.
             let chief = policy.ownerRole.title
             let warn = fm.emergency != nil
@@ -108,8 +150,6 @@ enum ComposeView {
         if m.editing?.state == .scheduled {
             content.append(.tag("p", [Attr("class", "warn")], text: "承認済みの投稿を編集すると、承認待ちに戻ります。"))
         }
-        // Filled by /static/compose.js as staff write; the 確認 button gives the same answer without scripts.
-        content.append(.tag("div", [Attr("id", "live-check"), Attr("aria-live", "polite"), Attr("data-check-url", SiteURL.composeCheck.path)]))
         content.append(.postForm(target, csrf: f.csrf, fields))
         content.append(.tag("script", [Attr("src", SiteURL.composeScript.path), Attr("defer", "defer")]))
         return Layout.page(f, content)
@@ -118,6 +158,7 @@ enum ComposeView {
     static func checkResult(_ r: CheckResult, _ at: Date, _ account: Account, _ policy: Policy) -> BodyNode {
         var items: [BodyNode] = []
         if r.ok { items.append(.tag("p", [Attr("class", "notice"), Attr("role", "status")], text: "ポリシーに合っています。予約日時: \(JapaneseTime.display(at))")) }
+        for cut in howMuchToCut(r, platform: account.platform) { items.append(.tag("p", [Attr("class", "error")], [.strong(.text(cut))])) }
         items.append(.violations(r.violations))
         if let rendering = r.rendering { items.append(RenderingPreview.card(rendering, account: account, heading: "h3")) }
         if r.usesHoursException { items.append(.tag("p", [Attr("class", "warn")], text: "運用時間外の緊急の発信です。\(policy.ownerRole.title)にただちに示されます。")) }
@@ -141,6 +182,8 @@ enum PostView {
         var attempts: [PublishAttempt] = []
         /// Set when submitting or approving publishes at once.
         var goesOutAt: Immediate?
+        /// What keeps a draft from being submitted, as the policy says it.
+        var draftViolations: [Violation] = []
     }
 
     struct Immediate {
@@ -185,6 +228,10 @@ enum PostView {
         }
         if p.usesHoursException {
             content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急として発信する投稿です。"))
+        }
+        if !m.draftViolations.isEmpty {
+            content.append(.tag("p", [Attr("class", "warn")], text: "この下書きはまだポリシーに合わないため、提出できません。編集して直してください。"))
+            content.append(.violations(m.draftViolations))
         }
         content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
         switch try? m.post.rendering(policy)?.get() {
@@ -241,7 +288,7 @@ enum PostView {
         var forms: [BodyNode] = []
         for event in PostWorkflow.events(from: p.state) {
             switch event {
-            case .submit where u.mayAct(on: p.account):
+            case .submit where u.mayAct(on: p.account) && m.draftViolations.isEmpty:
                 var parts = [version]
                 if let now = m.goesOutAt {
                     parts.append(immediateWarning(now.needsChief

@@ -60,12 +60,15 @@ extension Node where Context == HTML.BodyContext {
         ])
     }
 
-    static func selectField(_ label: String, name: String, options: [(value: String, label: String)], selected: String?) -> BodyNode {
-        tag("div", [Attr("class", "field")], [
-            tag("label", [Attr("for", "f-\(name)")], text: label),
-            tag("select", [Attr("id", "f-\(name)"), Attr("name", name)], options.map { o in
+    static func selectField(_ label: String, name: String, options: [(value: String, label: String)], selected: String?,
+                            id: String? = nil, hint: String? = nil) -> BodyNode {
+        let id = id ?? "f-\(name)"
+        return tag("div", [Attr("class", "field")], [
+            tag("label", [Attr("for", id)], text: label),
+            tag("select", [Attr("id", id), Attr("name", name)] + (hint == nil ? [] : [Attr("aria-describedby", "h-\(id)")]), options.map { o in
                 tag("option", [Attr("value", o.value)] + (o.value == selected ? [Attr("selected", nil)] : []), text: o.label)
             }),
+            hint.map { tag("small", [Attr("id", "h-\(id)")], text: $0) } ?? .empty,
         ])
     }
 
