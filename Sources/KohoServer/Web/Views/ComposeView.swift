@@ -236,7 +236,8 @@ enum PostView {
         content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
         switch try? m.post.rendering(policy)?.get() {
         case let rendering?:
-            content.append(RenderingPreview.card(rendering, account: account))
+            // What the chief reads to approve: the largest text on the page.
+            content.append(.tag("div", [Attr("class", "post-main")], [RenderingPreview.card(rendering, account: account)]))
         default:
             content.append(.tag("h2", [], text: "本文"))
             content.append(.tag("div", [Attr("class", "post-body")], text: a.text))

@@ -171,7 +171,9 @@ enum Layout {
     table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;vertical-align:top}
     .closed{background:#eee}.holiday{color:#b00020}form.inline{display:inline}
     table.month{width:100%;table-layout:fixed}table.month td{height:6em}table.month td[aria-current]{outline:3px solid #0b4f8a;outline-offset:-3px}table.month p{margin:0}table.month ul{margin:0;padding-left:1.2em;font-size:.9rem}
-    pre{white-space:pre-wrap}.post-body{white-space:pre-wrap;font-size:1.15rem;line-height:1.8;max-width:40em}.immediate{font-weight:bold}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
+    pre{white-space:pre-wrap}.post-body{white-space:pre-wrap;font-size:1.15rem;line-height:1.8;max-width:40em}.immediate{font-weight:bold}
+    .post-main .pv-text{font-size:1.25rem;line-height:1.8;max-width:40em}.post-main .pv-title{font-size:1.3rem}
+    .live-check{margin:4px 0 12px}.live-check .cut{font-weight:bold}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
     """
 
     static func page(_ f: PageFrame, _ content: [BodyNode]) -> HTML {
