@@ -275,4 +275,17 @@ final class StaffInterfaceTests: KohoTestCase {
         XCTAssertTrue(stranger.lastBody.contains(#"aria-describedby="login-error""#))
         XCTAssertTrue(stranger.lastBody.contains(#"id="login-error""#))
     }
+
+    func testTwoFactorSetupShowsTheURIAsAQRCode() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/totp")
+        let body = staff.lastBody
+        let match = try XCTUnwrap(body.firstMatch(of: /<dt>URI<\/dt><dd><code>([^<]+)<\/code>/))
+        let uri = String(match.output.1).replacingOccurrences(of: "&amp;", with: "&")
+        XCTAssertTrue(uri.hasPrefix("otpauth://totp/"))
+        // The decoding itself is KohoCoreTests.QRCodeTests; here, the page carries the code of this URI.
+        XCTAssertTrue(body.contains(try QRCode(uri).svg(label: "認証アプリに登録するQRコード")))
+    }
 }

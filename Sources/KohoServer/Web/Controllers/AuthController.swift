@@ -258,7 +258,9 @@ enum TOTPPage {
             let uri = TOTP.uri(secret: secret, account: user.name, issuer: "Koho \(f.policy.organization.name)")
             content += [
                 message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty,
-                .tag("p", [], text: "認証アプリに次の鍵（または URI）を登録し、表示された6桁の確認コードを入力してください。"),
+                .tag("p", [], text: "認証アプリで次のQRコードを読み取るか、鍵を入力して登録し、表示された6桁の確認コードを入力してください。"),
+                // Drawn here, not by an outside service, so that the secret never leaves the server.
+                (try? QRCode(uri)).map { .raw("<figure class=\"qr\">" + $0.svg(label: "認証アプリに登録するQRコード") + "</figure>") } ?? .empty,
                 .tag("dl", [], [
                     .tag("dt", [], text: "鍵"), .tag("dd", [], [.tag("code", [], text: secret)]),
                     .tag("dt", [], text: "URI"), .tag("dd", [], [.tag("code", [], text: uri)]),

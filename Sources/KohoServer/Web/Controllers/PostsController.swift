@@ -214,7 +214,7 @@ enum PostsController {
         let now = req.koho.now
         let (result, at) = req.koho.checker.checkForWorkflow(action, chosen: post.chosenAt, now: now, submitting: true)
         guard at.timeIntervalSince(now) <= 60, result.ok else { return nil }
-        return PostView.Immediate(needsChief: result.requiresChiefApproval)
+        return PostView.Immediate(needsChief: result.requiresChiefApproval, emergency: action.emergency)
     }
 
     static func editPage(_ req: Request) async throws -> Response {

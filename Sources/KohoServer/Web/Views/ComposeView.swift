@@ -189,6 +189,7 @@ enum PostView {
     struct Immediate {
         /// The chief still approves it: then it goes out at the approval.
         let needsChief: Bool
+        let emergency: Bool
     }
 
     /// Why the chief sent the post back, where staff look first.
@@ -291,7 +292,7 @@ enum PostView {
             switch event {
             case .submit where u.mayAct(on: p.account) && m.draftViolations.isEmpty:
                 var parts = [version]
-                if let now = m.goesOutAt {
+                if let now = m.goesOutAt, !now.needsChief || now.emergency {
                     parts.append(immediateWarning(now.needsChief
                         ? "この投稿は、\(f.policy.ownerRole.title)が承認すると\(place)に直ちに発信されます。"
                         : "提出すると、承認を待たずに\(place)に直ちに発信されます。取り消す時間はありません。"))
