@@ -44,8 +44,33 @@ enum LiveCheckController {
         return res
     }
 
-    /// Every piece of the answer goes in as text (textContent), never as markup.
+    /// Every piece of the answer goes in as text (textContent), never as markup. The second part shows the
+    /// progress of a file upload on the post page; without it the form posts as usual.
     static let composeScript = #"""
+    (function () {
+      "use strict";
+      var form = document.querySelector("form[data-upload]");
+      if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
+      var bar = form.querySelector("progress");
+      var note = form.querySelector(".upload-status");
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", form.action);
+        bar.hidden = false;
+        xhr.upload.addEventListener("progress", function (p) {
+          if (!p.lengthComputable) { return; }
+          bar.max = p.total; bar.value = p.loaded;
+          note.textContent = "送信中: " + Math.floor(p.loaded * 100 / p.total) + "%（" + Math.round(p.loaded / 1048576) + " / " + Math.round(p.total / 1048576) + " MB）";
+        });
+        xhr.addEventListener("load", function () {
+          if (xhr.status < 400 && xhr.responseURL) { window.location.href = xhr.responseURL; return; }
+          document.open(); document.write(xhr.responseText); document.close();
+        });
+        xhr.addEventListener("error", function () { note.textContent = "送信できませんでした。通信を確かめて、もう一度お試しください。"; });
+        xhr.send(new FormData(form));
+      });
+    })();
     (function () {
       "use strict";
       var out = document.getElementById("live-check");

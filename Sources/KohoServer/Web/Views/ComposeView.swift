@@ -273,12 +273,17 @@ enum PostView {
         }
         if p.state.isEditable, m.user.mayAct(on: p.account) {
             let note = p.state == .scheduled || p.state == .submitted ? "添付し直すと、\(f.policy.ownerRole.title)の承認をもう一度受けます。" : nil
-            items.append(.tag("form", [Attr("method", "post"), Attr("action", SiteURL.postMedia(p.id!).path), Attr("enctype", "multipart/form-data")], [
+            items.append(.tag("form", [Attr("method", "post"), Attr("action", SiteURL.postMedia(p.id!).path), Attr("enctype", "multipart/form-data"),
+                                       Attr("data-upload", "1")], [
                 .csrf(f.csrf), .hidden("version", String(p.lockVersion)),
                 .field("\(what)ファイル（\(accepted.names)）", name: "media", type: "file", required: true, hint: note,
                        extra: [Attr("accept", accepted.kind == .video ? "video/*" : "image/jpeg,image/png,image/gif,image/webp")]),
                 .button(p.mediaFile == nil ? "\(what)を添付する" : "\(what)を差し替える"),
+                // Filled by the page's script while a large file is sent.
+                .tag("progress", [Attr("hidden", nil), Attr("aria-label", "送信の進み具合")]),
+                .tag("p", [Attr("class", "upload-status"), Attr("role", "status")]),
             ]))
+            items.append(.tag("script", [Attr("src", SiteURL.composeScript.path), Attr("defer", "defer")]))
         }
         return .tag("section", [Attr("aria-label", what)], items)
     }
