@@ -57,6 +57,8 @@ enum LiveCheckController {
         e.preventDefault();
         var xhr = new XMLHttpRequest();
         xhr.open("POST", form.action);
+        // The page the upload redirects to is fetched again by the browser below; it keeps the notice for that.
+        xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
         bar.hidden = false;
         xhr.upload.addEventListener("progress", function (p) {
           if (!p.lengthComputable) { return; }
@@ -64,7 +66,7 @@ enum LiveCheckController {
           note.textContent = "送信中: " + Math.floor(p.loaded * 100 / p.total) + "%（" + Math.round(p.loaded / 1048576) + " / " + Math.round(p.total / 1048576) + " MB）";
         });
         xhr.addEventListener("load", function () {
-          if (xhr.status < 400 && xhr.responseURL) { window.location.href = xhr.responseURL; return; }
+          if (xhr.status < 400 && xhr.responseURL) { window.location.replace(xhr.responseURL); return; }
           document.open(); document.write(xhr.responseText); document.close();
         });
         xhr.addEventListener("error", function () { note.textContent = "送信できませんでした。通信を確かめて、もう一度お試しください。"; });

@@ -143,6 +143,8 @@ extension Request {
     /// The notice, taken out of the session once; a second frame for the same request sees it too.
     func takeFlash() -> String? {
         if let kept = storage[FlashKey.self] { return kept }
+        // A script following the redirect of an upload: the notice is for the page the browser opens next.
+        if headers.first(name: "X-Requested-With") == "XMLHttpRequest" { return nil }
         guard let message = session.data["flash"] else { return nil }
         session.data["flash"] = nil
         storage[FlashKey.self] = message
