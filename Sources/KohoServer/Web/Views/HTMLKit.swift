@@ -120,9 +120,12 @@ struct PageFrame {
     let flash: String?
     /// What the chief should see in the menu: emergencies waiting for approval.
     var waitingEmergencies = 0
+    /// The path asked for, to mark the current page in the menu.
+    let path: String
 
     init(_ req: Request, title: String) {
         self.title = title
+        self.path = req.url.path
         self.user = req.currentUser
         // Pages outside the session routes (an unknown path's 404) have no session to keep a token in.
         let inSession = req.storage[InSessionRoutes.self] == true
@@ -163,7 +166,7 @@ enum Layout {
     body{font-family:system-ui,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;line-height:1.7;color:#1a1a1a}
     .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:4px;z-index:9}
     header{background:#0b4f8a;color:#fff;padding:8px 16px}header a{color:#fff}
-    nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0}
+    nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0}nav a[aria-current]{font-weight:bold;text-decoration:underline 3px}
     main{padding:16px;max-width:1100px}
     :focus{outline:3px solid #f5a623;outline-offset:2px}
     .field{margin:8px 0}.field label{display:block;font-weight:bold}.field.check label{display:inline;font-weight:normal}
@@ -208,7 +211,8 @@ enum Layout {
             .tag("ul", [], items.map { item in
                 var label = item.1
                 if item.0.path == SiteURL.approvals.path, f.waitingEmergencies > 0 { label += "（緊急 \(f.waitingEmergencies)）" }
-                return .tag("li", [], [.link(item.0, label)])
+                let current = item.0.path == f.path
+                return .tag("li", [], [.tag("a", [Attr("href", item.0.path)] + (current ? [Attr("aria-current", "page")] : []), text: label)])
             } + [
                 .tag("li", [], [.text("\(u.name)（\(u.role.displayName(f.policy))）")]),
                 .tag("li", [], [.postForm(SiteURL.logout.path, csrf: f.csrf, [.button("ログアウト")], inline: true)]),
