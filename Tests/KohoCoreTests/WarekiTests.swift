@@ -22,6 +22,6 @@ import Testing
         let instant = JapaneseTime.parseISO8601("2026-12-02T09:05:00+09:00")!
         #expect(JapaneseTime.displayWithEra(instant) == "令和8年（2026年）12月2日（水） 09:05")
         #expect(JapaneseTime.zoneName(JapaneseTime.tokyo) == "日本時間")
-        #expect(JapaneseTime.zoneName(TimeZone(identifier: "UTC")!) == "UTC")
+        #expect(JapaneseTime.zoneName(TimeZone(identifier: "America/New_York")!) == "America/New_York")
     }
 }

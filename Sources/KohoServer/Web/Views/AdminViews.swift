@@ -40,7 +40,7 @@ enum AuditView {
     }
 
     static func filterForm(_ f: AdminController.AuditFilter) -> BodyNode {
-        let actions = AuditWords.actions.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)（\($0.key)）") }
+        let actions: [(value: String, label: String)] = AuditWords.actions.sorted { $0.key < $1.key }.map { (k, v) in (k, "\(v)（\(k)）") }
         return .tag("form", [Attr("method", "get"), Attr("action", SiteURL.audit.path), Attr("aria-label", "監査記録の絞り込み")], [
             .field("誰が（名前）", name: "actor", value: f.actor ?? ""),
             .selectField("何を", name: "action", options: [("", "すべて")] + actions, selected: f.action ?? ""),
@@ -53,22 +53,29 @@ enum AuditView {
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
         let breaks = m.unreadable + m.verification.breaks
-        return Layout.page(f, [
-            breaks.isEmpty
-                ? .tag("p", [Attr("class", "notice")],
-                       text: "ハッシュの連鎖は全\(m.verification.count)件とも正しくつながっています（チェックポイント\(m.checkpoints)件と照合）。")
-                : .tag("div", [Attr("class", "error"), Attr("role", "alert")], breaks.map { .tag("p", [], text: $0.description) }),
-            .tag("p", [], [.text("先頭のハッシュ（外部に控えた値と照合できます）: "), .tag("code", [Attr("class", "hash")], text: m.verification.headHash)]),
-            .tag("p", [], [.link(.auditCSV, "CSVで書き出す（すべて）"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]),
-            filterForm(m.filter),
-            .tag("p", [Attr("role", "status")], text: "\(m.total)件" + (m.total > m.entries.count ? "（新しい順に\(m.entries.count)件を表示）" : "")),
-            m.entries.isEmpty ? .tag("p", [], text: "該当する記録はありません。") :
-            .table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], m.entries.map { e in
+        var content: [BodyNode] = []
+        if breaks.isEmpty {
+            content.append(.tag("p", [Attr("class", "notice")],
+                                text: "ハッシュの連鎖は全\(m.verification.count)件とも正しくつながっています（チェックポイント\(m.checkpoints)件と照合）。"))
+        } else {
+            content.append(.tag("div", [Attr("class", "error"), Attr("role", "alert")], breaks.map { BodyNode.tag("p", [], text: $0.description) }))
+        }
+        content.append(.tag("p", [], [.text("先頭のハッシュ（外部に控えた値と照合できます）: "), .tag("code", [Attr("class", "hash")], text: m.verification.headHash)]))
+        content.append(.tag("p", [], [.link(.auditCSV, "CSVで書き出す（すべて）"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]))
+        content.append(filterForm(m.filter))
+        let shown = m.total > m.entries.count ? "（新しい順に\(m.entries.count)件を表示）" : ""
+        content.append(.tag("p", [Attr("role", "status")], text: "\(m.total)件" + shown))
+        if m.entries.isEmpty {
+            content.append(.tag("p", [], text: "該当する記録はありません。"))
+        } else {
+            let rows: [[BodyNode]] = m.entries.map { (e: AuditEntry) -> [BodyNode] in
                 [.text(String(e.id ?? 0)), .text(JapaneseTime.display(e.at)), .text(e.actor), AuditWords.actionNode(e.action),
                  AuditWords.subject(e.subject, posts: m.posts, policy: f.policy), AuditWords.detail(e.detail), .text(e.reason)]
-            }, caption: "新しい順"),
-            m.next.map { .tag("p", [], [.link(href: SiteURL.audit.path + "?" + $0, "さらに古い記録")]) } ?? .empty,
-        ])
+            }
+            content.append(.table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], rows, caption: "新しい順"))
+        }
+        if let next = m.next { content.append(.tag("p", [], [.link(href: SiteURL.audit.path + "?" + next, "さらに古い記録")])) }
+        return Layout.page(f, content)
     }
 }
 
