@@ -41,6 +41,7 @@ final class LongFormTests: KohoTestCase {
         try await x.get(try XCTUnwrap(tooLong.headers.first(name: .location)))
         XCTAssertTrue(x.lastBody.contains("280"), "the X limit is named")
         XCTAssertTrue(x.lastBody.contains("提出できません"))
+        try await x.get(try XCTUnwrap(tooLong.headers.first(name: .location)) + "/edit")
         XCTAssertTrue(x.lastBody.contains(long), "the text typed is kept")
         let refused = try await x.post("/posts/new", ["account": "kodaira_tokyo", "category": "ウ", "text": long, "intent": "submit"])
         XCTAssertEqual(refused.status, .unprocessableEntity, "submitting it is refused")
