@@ -167,6 +167,38 @@ final class RenderingPublishTests: PublisherTestCase {
         assertSameBytes(record.text, approved.text, "what goes out is what was approved the second time")
     }
 
+    /// An attempt whose answer was lost is settled against what was approved before any change can hold the post:
+    /// found on the platform, it is published, not sent back to the chief and sent again.
+    func testAnEarlierAttemptIsSettledBeforeAChangedRenderingIsHeld() async throws {
+        await sandbox.setFaults(SandboxFaults(lostResponseRate: 1))
+        let (id, _) = try await approve(#"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ","links":["\#(nenmatsu)"]}"#)
+        try await waitFor { try await PublishAttempt.query(on: self.app.db).filter(\.$outcome == .unknown).count() > 0 }
+        await app.backgroundJobs?.stop()
+        try await app.asyncShutdown()
+        await sandbox.setFaults(SandboxFaults())
+        let landed = await sandboxPosts(sandbox)
+        XCTAssertEqual(landed.count, 1, "the platform has it, though its answer was lost")
+
+        let yaml = PolicyLoader.builtInYAML.replacingOccurrences(of: "handle: kodaira_tokyo\n", with: "handle: kodaira_city\n")
+        let file = dir.appendingPathComponent("policy-new.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let c = clock!
+        var config = KohoConfig(dataDirectory: dir, clock: { c.now }, bcryptCost: 4, loginDelayPerFailure: .zero, environment: .testing)
+        config.policyPath = file.path
+        config.platforms = .sandbox(url: sandbox.baseURL)
+        config.publisher = settings()
+        app = try await makeApp(config)
+        try await app.asyncBoot()
+        try await waitFor { try await Post.find(UUID(uuidString: id)!, on: self.app.db)?.state == .published }
+        let post = try await Post.find(UUID(uuidString: id)!, on: app.db)
+        XCTAssertEqual(post?.state, .published)
+        let after = await sandboxPosts(sandbox)
+        XCTAssertEqual(after.count, 1, "not sent again")
+        XCTAssertEqual(post?.platformPostID, after.first?.id)
+        let held = try await AuditEntry.query(on: app.db).filter(\.$action == "post.publish.heldForApproval").count()
+        XCTAssertEqual(held, 0)
+    }
+
     func testThePostAPIShowsTheRenderingAndTheApprovedHash() async throws {
         let (id, created) = try await approve(#"{"account":"kodaira_tokyo","category":"ウ","text":"お知らせ","links":["\#(nenmatsu)"],"scheduledAt":"2026-11-25T11:00:00+09:00"}"#)
         let rendering = try XCTUnwrap(created.json["rendering"] as? [String: Any])

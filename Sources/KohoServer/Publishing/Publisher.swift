@@ -133,12 +133,13 @@ final class Publisher: Sendable {
         case .success(let r): rendering = r
         case .failure(let problem): return try await fail(post, attempt: nil, message: problem.message)
         }
-        // Only what the chief approved goes out: a rendering changed since (a new policy, new code) goes back to the chief.
-        guard let approved = post.approvedRenderingSHA256, approved == rendering.hash else {
-            return try await holdForApproval(post, approved: post.approvedRenderingSHA256, now: rendering.hash)
-        }
+        // Only what the chief approved goes out, and it is what an earlier attempt is matched against. A rendering
+        // changed since (a new policy, new code) is not sent: once earlier attempts are settled, it goes back to the chief.
+        let approved = post.approvedRendering.flatMap(Rendering.decode(canonicalJSON:))
+            .flatMap { $0.hash == post.approvedRenderingSHA256 ? $0 : nil }
+        let change = approved?.hash == rendering.hash ? nil : RenderingChange(approved: post.approvedRenderingSHA256, now: rendering.hash)
         let payload: PublishPayload
-        do { payload = try makePayload(post, rendering, account) } catch let hold as HoldReason {
+        do { payload = try makePayload(post, approved ?? rendering, account) } catch let hold as HoldReason {
             return try await fail(post, attempt: nil, message: hold.message)
         }
         var refreshed = false
@@ -157,7 +158,7 @@ final class Publisher: Sendable {
                 if try await refresh(creds) { continue }
             }
             do {
-                switch try await publishOnce(post, action, account, payload, creds) {
+                switch try await publishOnce(post, action, account, payload, creds, change: change) {
                 case .done: return
                 case .again: continue
                 }
@@ -177,8 +178,14 @@ final class Publisher: Sendable {
     }
 
     /// Settles what came before, checks the window and the policy, then makes one attempt.
+    /// What was approved and what would go out now, when they differ.
+    struct RenderingChange {
+        let approved: String?
+        let now: String
+    }
+
     private func publishOnce(_ post: Post, _ action: PlannedAction, _ account: KohoCore.Account, _ payload: PublishPayload,
-                             _ creds: Credentials) async throws -> Step {
+                             _ creds: Credentials, change: RenderingChange?) async throws -> Step {
         let id = post.id!
         let attempts = try await PublishAttempt.query(on: app.db).filter(\.$postID == id).sort(\.$number).all()
         if let last = attempts.last, last.outcome == .pending || last.outcome == .unknown {
@@ -193,6 +200,10 @@ final class Publisher: Sendable {
                 try await last.update(on: db)
                 try await self.audit(db, "post.publish.settled", id, detail: "試行\(last.number): 見当たらないため再試行します", reason: "")
             }
+        }
+        if let change {
+            try await holdForApproval(post, approved: change.approved, now: change.now)
+            return .done
         }
         if let at = PostWorkflow.rescheduleTime(emergency: post.emergency, calendar: ctx.calendar(for: account.id), now: ctx.now) {
             try await reschedule(post, to: at)
