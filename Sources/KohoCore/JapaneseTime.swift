@@ -16,6 +16,40 @@ public enum JapaneseTime {
         "\(d.year)年\(d.month)月\(d.day)日(\(weekdayKanji[d.weekday]))"
     }
 
+    /// The eras since the Gregorian calendar was adopted (明治6年 = 1873), with the first day of each.
+    static let eras: [(name: String, start: CivilDate)] = [
+        ("令和", CivilDate(2019, 5, 1)), ("平成", CivilDate(1989, 1, 8)), ("昭和", CivilDate(1926, 12, 25)),
+        ("大正", CivilDate(1912, 7, 30)), ("明治", CivilDate(1873, 1, 1)),
+    ]
+
+    /// `令和8年`, `令和元年` (the first year is 元年, as the city writes it); nil before 1873.
+    public static func eraYear(_ d: CivilDate) -> String? {
+        guard let era = eras.first(where: { d >= $0.start }) else { return nil }
+        // 明治 counts from 1868 although its Gregorian days start in 1873.
+        let first = era.name == "明治" ? 1868 : era.start.year
+        let n = d.year - first + 1
+        return era.name + (n == 1 ? "元" : String(n)) + "年"
+    }
+
+    /// `令和8年12月2日（水）`: the date as the policy and the city's documents write it.
+    public static func wareki(_ d: CivilDate) -> String {
+        guard let year = eraYear(d) else { return displayDate(d) }
+        return "\(year)\(d.month)月\(d.day)日（\(weekdayKanji[d.weekday])）"
+    }
+
+    /// `令和8年（2026年）12月2日（水） 09:00`: the era with the Western year beside it, for staff pages.
+    public static func displayWithEra(_ instant: Date, in zone: TimeZone = tokyo) -> String {
+        let (d, minutes) = local(instant, zone)
+        let time = pad(minutes / 60) + ":" + pad(minutes % 60)
+        guard let year = eraYear(d) else { return display(instant, in: zone) }
+        return "\(year)（\(d.year)年）\(d.month)月\(d.day)日（\(weekdayKanji[d.weekday])） " + time
+    }
+
+    /// `日本時間` for Tokyo; another zone by its identifier.
+    public static func zoneName(_ zone: TimeZone) -> String {
+        zone.identifier == tokyo.identifier ? "日本時間" : zone.identifier
+    }
+
     /// ISO 8601 with the zone's offset, e.g. `2026-11-26T08:30:00+09:00`.
     /// A non-negative number in at least `width` digits, with leading zeros (String(format:) is slow on Linux).
     static func pad(_ n: Int, _ width: Int = 2) -> String {

@@ -2,7 +2,16 @@ import Foundation
 
 /// Something staff mean to do on an account: a post, a reply or a quote.
 public struct PlannedAction: Sendable, Equatable {
-    public enum Kind: String, Sendable, Codable, CaseIterable { case post, reply, quote }
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case post, reply, quote
+        public var displayName: String {
+            switch self {
+            case .post: return "投稿"
+            case .reply: return "返信"
+            case .quote: return "引用"
+            }
+        }
+    }
 
     public var account: String
     public var kind: Kind

@@ -42,7 +42,7 @@ public enum PolicySummary {
             var items = [
                 Rule(label: "担当", clause: rules.staffRole.clause, value: rules.staffRole.title, note: nil),
                 Rule(label: "運用時間", clause: rules.hoursClause,
-                     value: "\(checker.describe(rules.operatingHours))　\(rules.operatingHours.timeZone.identifier)",
+                     value: "\(checker.describe(rules.operatingHours))　\(JapaneseTime.zoneName(rules.operatingHours.timeZone))",
                      note: rules.hoursExceptionNeedsReason ? "緊急時等の例外は理由の記録が必要" : nil),
             ]
             let replies: String

@@ -31,15 +31,20 @@ final class LongFormTests: KohoTestCase {
         XCTAssertTrue(texts.contains(long), "the 400-character post was saved")
         XCTAssertTrue(texts.contains(fiveThousand), "the 5,000-character post was saved")
 
-        // Too long for X: the answer is the policy's, with the text still in the form.
+        // Too long for X: kept as a draft that cannot be submitted, its page giving the policy's answer.
         let x = WebClient(app)
         try await x.login("tanaka", password)
         try await x.get("/posts/new?account=kodaira_tokyo")
         x.liveBaseURL = try await WebClient.startLive(app)
         let tooLong = try await x.post("/posts/new", ["account": "kodaira_tokyo", "category": "ウ", "text": long, "intent": "save"])
-        XCTAssertEqual(tooLong.status, .unprocessableEntity)
+        XCTAssertEqual(tooLong.status, .seeOther)
+        try await x.get(try XCTUnwrap(tooLong.headers.first(name: .location)))
         XCTAssertTrue(x.lastBody.contains("280"), "the X limit is named")
+        XCTAssertTrue(x.lastBody.contains("提出できません"))
+        try await x.get(try XCTUnwrap(tooLong.headers.first(name: .location)) + "/edit")
         XCTAssertTrue(x.lastBody.contains(long), "the text typed is kept")
+        let refused = try await x.post("/posts/new", ["account": "kodaira_tokyo", "category": "ウ", "text": long, "intent": "submit"])
+        XCTAssertEqual(refused.status, .unprocessableEntity, "submitting it is refused")
 
         // A long reason for sending a post back.
         let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり"}"#)

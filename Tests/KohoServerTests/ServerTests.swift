@@ -405,7 +405,7 @@ final class WebTests: KohoTestCase {
         try await web.login("tanaka", password)
         try await web.get("/posts/new?account=kodaira_tokyo")
         XCTAssertTrue(web.lastBody.contains(#"<script src="/static/compose.js" defer="defer"></script>"#))
-        XCTAssertTrue(web.lastBody.contains(#"id="live-check" aria-live="polite""#))
+        XCTAssertTrue(web.lastBody.contains(#"id="live-check" class="live-check" aria-live="polite""#))
         let text = String(repeating: "市", count: 141)
         let over = try await web.post("/posts/check", ["account": "kodaira_tokyo", "category": "ウ", "text": text, "intent": "check"])
         XCTAssertEqual(over.status, .ok)
@@ -458,9 +458,16 @@ final class WebTests: KohoTestCase {
         let res = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ア", "text": "避難所", "intent": "check"])
         XCTAssertEqual(res.status, .ok)
         XCTAssertTrue(staff.lastBody.contains("【3(4)①"))
-        let refused = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ア", "text": "避難所", "intent": "save"])
+        let refused = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ア", "text": "避難所", "intent": "submit"])
         XCTAssertEqual(refused.status, .unprocessableEntity)
+        XCTAssertTrue(staff.lastBody.contains("【3(4)①"))
         try await assertEqual(try await Post.query(on: app.db).count(), 0)
+        // Kept as a draft, which its page says cannot be submitted until it keeps the policy.
+        let kept = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ア", "text": "避難所", "intent": "save"])
+        XCTAssertEqual(kept.status, .seeOther)
+        try await staff.get(try XCTUnwrap(kept.headers.first(name: .location)))
+        XCTAssertTrue(staff.lastBody.contains("【3(4)①"))
+        try await assertEqual(try await Post.query(on: app.db).filter(\.$state == .draft).count(), 1)
     }
 
     /// The month calendar is a grid of weeks from Sunday: operating hours, why a day is closed, and the posts of the day.

@@ -187,6 +187,16 @@ def test_compose_submit_and_approve(server, browser):
         state in d.find_element(By.TAG_NAME, "body").text for state in ["予約済み", "発信中", "発信済み"]))
     history = browser.find_element(By.TAG_NAME, "body").text
     assert "tanaka" in history and "kacho" in history
+    # The approval answered with a redirect and a one-time notice; going back shows a page, not
+    # 「フォームの再送信の確認」.
+    assert "承認しました" in browser.find_element(By.CSS_SELECTOR, "main [role=status]").text
+    browser.save_screenshot(str(SHOTS / "approved.png"))
+    browser.back()
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    assert "ERR_CACHE_MISS" not in browser.page_source
+    assert browser.find_element(By.TAG_NAME, "h1").text
+    browser.refresh()
+    assert "承認しました" not in browser.find_element(By.TAG_NAME, "main").text
 
     browser.get(base + "/calendar")
     body = browser.find_element(By.TAG_NAME, "body").text

@@ -63,6 +63,11 @@ struct RequireWebUserMiddleware: AsyncMiddleware {
         if user.totpRequired, !user.totpEnabled, !allowed.contains(req.url.path) {
             return req.redirect(to: SiteURL.totp.path)
         }
+        if req.method == .GET {
+            // The menu's count: an emergency waiting for the chief must not look like any other row.
+            req.storage[WaitingEmergencies.self] = try await Post.query(on: req.db)
+                .filter(\.$state == .submitted).filter(\.$emergency == true).count()
+        }
         return try await next.respond(to: req)
     }
 }
@@ -73,6 +78,8 @@ struct CSRFMiddleware: AsyncMiddleware {
         if req.method != .GET, req.method != .HEAD {
             let sent = (try? req.content.get(String.self, at: "csrf")) ?? ""
             guard let expected = req.session.data["csrf"], !sent.isEmpty, Secrets.constantTimeEqual(sent, expected) else {
+                // A long edit must not lose its text: the post form comes back filled, changing nothing.
+                if let kept = try await PostsController.formAfterStaleToken(req) { return kept }
                 throw AppError.forbidden("フォームの有効期限が切れたか、不正な送信です（CSRFトークンが一致しません）。ページを開き直してください。")
             }
         }

@@ -37,18 +37,21 @@ enum PostService {
         if let denied = Permissions.mayChange(user.person, account: account, policy: ctx.policy) { throw AppError.forbidden(denied.message) }
     }
 
-    static func create(_ req: Request, _ user: User, _ input: PlannedAction) async throws -> Post {
-        try await create(req.workflow, user, input)
+    /// `asDraftDespiteViolations`: the staff form keeps a draft that still breaks the policy (it cannot be submitted);
+    /// the API refuses it, as documented.
+    static func create(_ req: Request, _ user: User, _ input: PlannedAction, asDraftDespiteViolations: Bool = false) async throws -> Post {
+        try await create(req.workflow, user, input, asDraftDespiteViolations: asDraftDespiteViolations)
     }
 
-    static func create(_ w: Workflow, _ user: User, _ input: PlannedAction) async throws -> Post {
+    static func create(_ w: Workflow, _ user: User, _ input: PlannedAction, asDraftDespiteViolations: Bool = false) async throws -> Post {
         let ctx = w.ctx
         try requireMayAct(user, on: input.account, ctx)
         var action = input
         if let account = ctx.policy.account(action.account) { action.account = account.id }
         let now = ctx.now
         let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now)
-        guard result.ok else { throw AppError.policy(result.violations) }
+        // An unknown account is never kept: nobody could act on it.
+        guard result.ok || (asDraftDespiteViolations && ctx.policy.account(action.account) != nil) else { throw AppError.policy(result.violations) }
         let post = Post()
         post.id = UUID()
         post.state = .draft
@@ -81,12 +84,15 @@ enum PostService {
     /// Moves a post by `event`. `expectedVersion` is the lock version the actor saw; a newer one means
     /// someone else changed the post meanwhile, and the step is refused.
     static func transition(_ req: Request, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
-                           reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil) async throws -> Post {
-        try await transition(req.workflow, user, id, event, expectedVersion: expectedVersion, reason: reason, edited: edited, media: media)
+                           reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil,
+                           asDraftDespiteViolations: Bool = false) async throws -> Post {
+        try await transition(req.workflow, user, id, event, expectedVersion: expectedVersion, reason: reason, edited: edited, media: media,
+                             asDraftDespiteViolations: asDraftDespiteViolations)
     }
 
     static func transition(_ w: Workflow, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
-                           reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil) async throws -> Post {
+                           reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil,
+                           asDraftDespiteViolations: Bool = false) async throws -> Post {
         try await expireOverdue(w.db, w.ctx)
         let ctx = w.ctx
         let now = ctx.now
@@ -120,7 +126,8 @@ enum PostService {
                     rendering = result.rendering
                     var violations = result.violations
                     if submitting, let missing = PostMedia.violation(for: post, ctx.policy) { violations.append(missing) }
-                    guard violations.isEmpty else { throw AppError.policy(violations) }
+                    let keptAsDraft = asDraftDespiteViolations && event == .edit && from == .draft && ctx.policy.account(action.account) != nil
+                    guard violations.isEmpty || keptAsDraft else { throw AppError.policy(violations) }
                     needsChief = result.requiresChiefApproval
                     try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
                 }
@@ -191,6 +198,17 @@ enum PostService {
 
     static func attempts(_ req: Request, _ id: UUID) async throws -> [PublishAttempt] {
         try await PublishAttempt.query(on: req.db).filter(\.$postID == id).sort(\.$number).all()
+    }
+
+    /// Why the chief sent each of these posts back (the latest return of each post that is rejected now).
+    static func returnReasons(_ req: Request, _ posts: [Post]) async throws -> [UUID: AuditEntry] {
+        let rejected = posts.filter { $0.state == .rejected }.compactMap(\.id)
+        guard !rejected.isEmpty else { return [:] }
+        let entries = try await AuditEntry.query(on: req.db).filter(\.$action == "post.reject")
+            .filter(\.$subject ~~ rejected.map(subject)).sort(\.$id, .ascending).all()
+        var out: [UUID: AuditEntry] = [:]
+        for id in rejected { if let e = entries.last(where: { $0.subject == subject(id) }) { out[id] = e } }
+        return out
     }
 
     static func history(_ req: Request, _ id: UUID) async throws -> [AuditEntry] {

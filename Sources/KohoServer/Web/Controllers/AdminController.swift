@@ -38,7 +38,7 @@ enum AdminController {
         try await LoginThrottle.unlock(name: user.name, on: req.db)
         try await AuditLog.append(req, actor: chief.name, action: "user.unlock", subject: "user:\(user.name)",
                                   detail: "ログインのロックと遅延を解除（利用者画面）")
-        return req.redirect(to: SiteURL.users.path, redirectType: .normal)
+        return req.redirect(to: SiteURL.users.path, notice: "\(user.name)さんのロックを解除しました。")
     }
 
     struct AddUserForm: Content {
@@ -54,7 +54,7 @@ enum AdminController {
         guard let role = UserRole(rawValue: form.role) else { throw AppError.badRequest("役割が正しくありません") }
         _ = try await Setup.createUser(on: req.db, app: req.application, name: form.name, password: form.password, role: role,
                                        accounts: form.accounts ?? [], actor: chief.name, reason: "利用者画面から登録")
-        return req.redirect(to: SiteURL.users.path, redirectType: .normal)
+        return req.redirect(to: SiteURL.users.path, notice: "利用者を追加しました（\(form.name)）。")
     }
 
     struct UpdateUserForm: Content {
@@ -88,15 +88,68 @@ enum AdminController {
         let after = "role=\(user.role.rawValue) accounts=\(user.accountList) totpRequired=\(user.totpRequired)" + (form.totpReset != nil ? " totp=reset" : "")
         try await AuditLog.append(req, actor: chief.name, action: "user.role", subject: "user:\(user.name)",
                                   detail: "\(before) → \(after)", reason: form.reason ?? "")
-        return req.redirect(to: SiteURL.users.path, redirectType: .normal)
+        return req.redirect(to: SiteURL.users.path, notice: "\(user.name)さんの設定を変更しました。")
     }
 
+    /// What the audit page is narrowed to; every field may be empty.
+    struct AuditFilter: Content {
+        var actor: String?
+        var action: String?
+        var from: String?
+        var to: String?
+        var q: String?
+        /// Paging: only entries older than this id.
+        var before: Int?
+
+        func apply(_ query: QueryBuilder<AuditEntry>, calendar: OperatingCalendar?) {
+            func clean(_ s: String?) -> String? { s.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } }
+            if let actor = clean(actor) { query.filter(\.$actor == actor) }
+            if let action = clean(action) { query.filter(\.$action == action) }
+            // Dates are days in Tokyo: from the start of `from` to the end of `to`.
+            func day(_ s: String?) -> Date? { clean(s).flatMap { JapaneseTime.parseISO8601($0 + "T00:00:00") } }
+            if let start = day(from) { query.filter(\.$at >= start) }
+            if let end = day(to) { query.filter(\.$at < end.addingTimeInterval(86_400)) }
+            if let q = clean(q) {
+                query.group(.or) { any in
+                    any.filter(\.$subject ~~ q)
+                    any.filter(\.$detail ~~ q)
+                    any.filter(\.$reason ~~ q)
+                    any.filter(\.$actor ~~ q)
+                }
+            }
+        }
+
+        func queryString(before id: Int) -> String {
+            var c = URLComponents()
+            c.queryItems = [("actor", actor), ("action", action), ("from", from), ("to", to), ("q", q)].compactMap { k, v in
+                v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) }
+            } + [URLQueryItem(name: "before", value: String(id))]
+            return c.percentEncodedQuery ?? ""
+        }
+    }
+
+    static let auditPageSize = 100
+
     static func audit(_ req: Request) async throws -> Response {
-        let entries = try await AuditEntry.query(on: req.db).sort(\.$id, .descending).limit(500).all()
+        let filter = (try? req.query.decode(AuditFilter.self)) ?? AuditFilter()
+        let counted = AuditEntry.query(on: req.db)
+        filter.apply(counted, calendar: nil)
+        let total = try await counted.count()
+        let query = AuditEntry.query(on: req.db)
+        filter.apply(query, calendar: nil)
+        if let before = filter.before { query.filter(\.$id < before) }
+        let entries = try await query.sort(\.$id, .descending).limit(auditPageSize + 1).all()
+        let shown = Array(entries.prefix(auditPageSize))
+        let postIDs = Set(shown.compactMap { e in e.subject.hasPrefix("post:") ? UUID(uuidString: String(e.subject.dropFirst(5))) : nil })
+        let posts = postIDs.isEmpty ? [] : try await Post.query(on: req.db).filter(\.$id ~~ Array(postIDs)).all()
         let (checkpoints, unreadable) = try AuditLog.Checkpoints.read(req.koho.config.dataDirectory)
         let v = try await AuditLog.check(on: req.db, checkpoints: checkpoints)
-        return Layout.response(AuditView.page(PageFrame(req, title: "監査記録"),
-                                              AuditView.Model(entries: entries, verification: v, unreadable: unreadable, checkpoints: checkpoints.count)))
+        var model = AuditView.Model(entries: shown, verification: v, unreadable: unreadable, checkpoints: checkpoints.count)
+        model.filter = filter
+        model.total = total
+        model.posts = Dictionary(posts.map { (PostService.subject($0.id!), $0) }, uniquingKeysWith: { a, _ in a })
+        if entries.count > auditPageSize, let last = shown.last?.id { model.next = filter.queryString(before: last) }
+        return Layout.response(AuditView.page(PageFrame(req, title: "監査記録"), model))
     }
 
     static func auditCSV(_ req: Request) async throws -> Response {
@@ -135,17 +188,19 @@ enum UsersView {
         ]))
         content.append(.tag("h2", [], text: "役割と担当の変更"))
         for u in users {
+            // Each user's form has its own ids, so that every label points at its own user's field.
+            let prefix = "u\(u.id!.uuidString.prefix(8))"
             content.append(.tag("section", [], [
                 .tag("h3", [], text: u.name),
                 unlockForm(f, u, throttles[u.id!]),
                 .postForm(SiteURL.userRole(u.id!).path, csrf: f.csrf, [
-                    .selectField("役割", name: "role", options: roles, selected: u.role.rawValue),
+                    .selectField("役割", name: "role", options: roles, selected: u.role.rawValue, id: "\(prefix)-role"),
                     .tag("fieldset", [], [.tag("legend", [], text: "担当アカウント")] + f.policy.accounts.map {
-                        .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: u.accounts.contains($0.id), idPrefix: "u\(u.id!.uuidString.prefix(8))")
+                        .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: u.accounts.contains($0.id), idPrefix: prefix)
                     }),
-                    .checkbox("二段階認証を必須にする", name: "totpRequired", checked: u.totpRequired, idPrefix: "u\(u.id!.uuidString.prefix(8))"),
-                    .checkbox("二段階認証をリセットする（端末を失くしたとき）", name: "totpReset", checked: false, idPrefix: "u\(u.id!.uuidString.prefix(8))"),
-                    .field("変更の理由", name: "reason"),
+                    .checkbox("二段階認証を必須にする", name: "totpRequired", checked: u.totpRequired, idPrefix: prefix),
+                    .checkbox("二段階認証をリセットする（端末を失くしたとき）", name: "totpReset", checked: false, idPrefix: prefix),
+                    .field("変更の理由", name: "reason", id: "\(prefix)-reason"),
                     .button("変更する"),
                 ]),
             ]))

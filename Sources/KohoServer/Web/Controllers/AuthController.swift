@@ -11,6 +11,7 @@ enum AuthController {
     }
 
     static func loginPage(_ req: Request) async throws -> Response {
+        if req.query[String.self, at: "loggedOut"] != nil { return LoginPage.render(req, message: nil, notice: "ログアウトしました。") }
         guard req.query[String.self, at: "expired"] != nil else { return LoginPage.render(req, message: nil) }
         let hours = Int(req.koho.config.sessionIdleLimit / 3600), minutes = Int(req.koho.config.sessionIdleLimit) % 3600 / 60
         let limit = hours > 0 ? "\(hours)時間" + (minutes > 0 ? "\(minutes)分" : "") : "\(minutes)分"
@@ -74,7 +75,8 @@ enum AuthController {
         if let u = req.currentUser { try await AuditLog.append(req, actor: u.name, action: "logout", subject: "user:\(u.name)") }
         req.auth.logout(User.self)
         req.session.destroy()
-        return req.redirect(to: SiteURL.login.path, redirectType: .normal)
+        // The session is gone, so the notice rides on the address instead of a flash.
+        return req.redirect(to: SiteURL.login.path + "?loggedOut=1", redirectType: .normal)
     }
 
     static func setupToken(_ req: Request) async throws -> SetupToken? {
@@ -152,7 +154,7 @@ enum AuthController {
         try await user.save(on: req.db)
         req.session.data["totpSecret"] = nil
         try await AuditLog.append(req, actor: user.name, action: "user.totp", subject: "user:\(user.name)", detail: "二段階認証を有効化")
-        return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
+        return req.redirect(to: SiteURL.dashboard.path, notice: "二段階認証を有効にしました。")
     }
 }
 
@@ -189,7 +191,7 @@ extension AuthController {
         let ended = try await SessionStore.endSessions(of: user, except: req.session.id, on: req.db)
         try await AuditLog.append(req, actor: user.name, action: "user.password", subject: "user:\(user.name)",
                                   detail: "パスワードを変更（ほかのセッション \(ended) 件を終了）")
-        return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
+        return req.redirect(to: SiteURL.dashboard.path, notice: "パスワードを変更しました。")
     }
 }
 
@@ -209,13 +211,16 @@ enum PasswordPage {
 }
 
 enum LoginPage {
-    static func render(_ req: Request, message: String?, status: HTTPResponseStatus = .ok) -> Response {
+    static func render(_ req: Request, message: String?, notice: String? = nil, status: HTTPResponseStatus = .ok) -> Response {
         let f = PageFrame(req, title: "ログイン")
+        // A refused login marks the fields it concerns and points them at the message.
+        let invalid: [Attr] = message == nil ? [] : [Attr("aria-invalid", "true"), Attr("aria-describedby", "login-error")]
         return Layout.response(Layout.page(f, [
-            message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty,
+            notice.map { .tag("p", [Attr("class", "notice"), Attr("role", "status")], text: $0) } ?? .empty,
+            message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert"), Attr("id", "login-error")], text: $0) } ?? .empty,
             .postForm(SiteURL.login.path, csrf: f.csrf, [
-                .field("名前", name: "name", required: true, extra: [Attr("autocomplete", "username")]),
-                .field("パスワード", name: "password", type: "password", required: true, extra: [Attr("autocomplete", "current-password")]),
+                .field("名前", name: "name", required: true, extra: [Attr("autocomplete", "username")] + invalid),
+                .field("パスワード", name: "password", type: "password", required: true, extra: [Attr("autocomplete", "current-password")] + invalid),
                 .field("確認コード（二段階認証を使う場合）", name: "totp", hint: "認証アプリに表示される6桁の数字",
                        extra: [Attr("inputmode", "numeric"), Attr("autocomplete", "one-time-code")]),
                 .button("ログイン"),
@@ -253,7 +258,9 @@ enum TOTPPage {
             let uri = TOTP.uri(secret: secret, account: user.name, issuer: "Koho \(f.policy.organization.name)")
             content += [
                 message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty,
-                .tag("p", [], text: "認証アプリに次の鍵（または URI）を登録し、表示された6桁の確認コードを入力してください。"),
+                .tag("p", [], text: "認証アプリで次のQRコードを読み取るか、鍵を入力して登録し、表示された6桁の確認コードを入力してください。"),
+                // Drawn here, not by an outside service, so that the secret never leaves the server.
+                (try? QRCode(uri)).map { .raw("<figure class=\"qr\">" + $0.svg(label: "認証アプリに登録するQRコード") + "</figure>") } ?? .empty,
                 .tag("dl", [], [
                     .tag("dt", [], text: "鍵"), .tag("dd", [], [.tag("code", [], text: secret)]),
                     .tag("dt", [], text: "URI"), .tag("dd", [], [.tag("code", [], text: uri)]),

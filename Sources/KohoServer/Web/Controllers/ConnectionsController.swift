@@ -92,7 +92,7 @@ enum ConnectionsController {
         try await ConnectionService.connect(app: req.application, account: account, userID: pageID, username: pageID,
                                             tokens: OAuthTokens(accessToken: AccessToken(token), refreshToken: nil, expiresAt: nil, scope: nil),
                                             actor: chief.name, reason: "ページのアクセストークンで接続")
-        return req.redirect(to: SiteURL.accounts.path, redirectType: .normal)
+        return req.redirect(to: SiteURL.accounts.path, notice: "\(account.displayName)を接続しました。")
     }
 }
 

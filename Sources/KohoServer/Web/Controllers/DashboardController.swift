@@ -16,6 +16,7 @@ enum DashboardController {
         /// Posts the chief sent back, on the accounts the user may act on, and the user's own drafts.
         var rejected: [Post] = []
         var drafts: [Post] = []
+        var returnReasons: [UUID: AuditEntry] = [:]
         let now: Date
     }
 
@@ -43,6 +44,7 @@ enum DashboardController {
                 .filter { user.mayAct(on: $0.account) }
             model.drafts = try await Post.query(on: req.db).filter(\.$state == .draft).filter(\.$authorName == user.name)
                 .sort(\.$updatedAt, .descending).limit(50).all()
+            model.returnReasons = try await PostService.returnReasons(req, model.rejected)
         }
         let stopped = frame.user?.role == .chief ? try await ConnectionViews.stopped(req) : []
         return Layout.response(DashboardView.page(frame, model, notice: ConnectionViews.notice(stopped, policy: frame.policy)))
@@ -54,8 +56,17 @@ enum DashboardView {
         let status: BodyNode = m.openWindow.map { w in
             .tag("p", [Attr("class", "notice")], text: "現在は運用時間内です（\(JapaneseTime.display(w.end)) まで）。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
         } ?? .tag("p", [Attr("class", "warn")], text: "現在は運用時間外です。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
+        let waitingEmergencies = m.waiting.filter(\.emergency)
+        var chiefNotice: BodyNode = .empty
+        if f.user?.role == .chief, !waitingEmergencies.isEmpty {
+            chiefNotice = .tag("section", [Attr("class", "warn"), Attr("role", "alert"), Attr("aria-label", "緊急の承認待ち")], [
+                .tag("p", [], [.strong(.text("緊急の投稿が\(waitingEmergencies.count)件、承認を待っています。")),
+                               .text(" 承認すると直ちに発信されます。 "), .link(.approvals, "承認待ちを開く")]),
+            ])
+        }
         return Layout.page(f, [
-            .tag("p", [], text: "現在: \(JapaneseTime.display(m.now))"),
+            .tag("p", [], text: "現在: \(JapaneseTime.displayWithEra(m.now))"),
+            chiefNotice,
             notice,
             status,
             m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
@@ -77,7 +88,15 @@ enum DashboardView {
             PostListView.table(m.waiting, policy: f.policy),
             m.rejected.isEmpty ? .empty : .group([
                 .tag("h2", [], text: "差し戻された投稿（\(m.rejected.count)件）"),
-                PostListView.table(m.rejected, policy: f.policy),
+                .tag("ul", [Attr("class", "returned")], m.rejected.map { p in
+                    let text = (try? p.action.text) ?? ""
+                    let r = m.returnReasons[p.id!]
+                    return .tag("li", [], [
+                        .link(.post(p.id!), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account): \(text.count > 40 ? String(text.prefix(40)) + "…" : text)"),
+                        .tag("br"),
+                        .text("差戻しの理由: \(r?.reason ?? "—")" + (r.map { "（\($0.actor)、\(JapaneseTime.display($0.at))）" } ?? "")),
+                    ])
+                }),
             ]),
             m.drafts.isEmpty ? .empty : .group([
                 .tag("h2", [], text: "自分の下書き（\(m.drafts.count)件）"),
@@ -94,6 +113,7 @@ enum PostListView {
             let text = (try? p.action.text) ?? ""
             var state: [BodyNode] = [.text(p.state.displayName)]
             if p.usesHoursException { state.append(.tag("strong", [Attr("class", "holiday")], text: "（運用時間外・緊急）")) }
+            else if p.emergency { state.append(.tag("strong", [Attr("class", "holiday")], text: "（緊急）")) }
             return [
                 .link(.post(p.id!), JapaneseTime.show(p.scheduledAt)),
                 .group(state),

@@ -13,6 +13,8 @@ enum LiveCheckController {
         var scheduledAt: String?
         var violations: [Violation]
         var approvalReasons: [String]
+        /// How much to cut when over the limit (「あと12文字分減らしてください」).
+        var cut: [String] = []
         /// What the platform would receive, for the preview beside the form.
         var preview: RenderingPreview.Answer?
     }
@@ -30,6 +32,7 @@ enum LiveCheckController {
         return Answer(ok: result.ok, weightedLength: result.weightedLength,
                       limit: account.map { ComposeView.limitText($0.platform) }, scheduledAt: JapaneseTime.display(at),
                       violations: result.violations, approvalReasons: result.approvalReasons,
+                      cut: account.map { ComposeView.howMuchToCut(result, platform: $0.platform) } ?? [],
                       preview: account.flatMap { a in result.rendering.map { RenderingPreview.Answer($0, account: a) } })
     }
 
@@ -41,8 +44,35 @@ enum LiveCheckController {
         return res
     }
 
-    /// Every piece of the answer goes in as text (textContent), never as markup.
+    /// Every piece of the answer goes in as text (textContent), never as markup. The second part shows the
+    /// progress of a file upload on the post page; without it the form posts as usual.
     static let composeScript = #"""
+    (function () {
+      "use strict";
+      var form = document.querySelector("form[data-upload]");
+      if (!form || !window.XMLHttpRequest || !window.FormData) { return; }
+      var bar = form.querySelector("progress");
+      var note = form.querySelector(".upload-status");
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", form.action);
+        // The page the upload redirects to is fetched again by the browser below; it keeps the notice for that.
+        xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+        bar.hidden = false;
+        xhr.upload.addEventListener("progress", function (p) {
+          if (!p.lengthComputable) { return; }
+          bar.max = p.total; bar.value = p.loaded;
+          note.textContent = "送信中: " + Math.floor(p.loaded * 100 / p.total) + "%（" + Math.round(p.loaded / 1048576) + " / " + Math.round(p.total / 1048576) + " MB）";
+        });
+        xhr.addEventListener("load", function () {
+          if (xhr.status < 400 && xhr.responseURL) { window.location.replace(xhr.responseURL); return; }
+          document.open(); document.write(xhr.responseText); document.close();
+        });
+        xhr.addEventListener("error", function () { note.textContent = "送信できませんでした。通信を確かめて、もう一度お試しください。"; });
+        xhr.send(new FormData(form));
+      });
+    })();
     (function () {
       "use strict";
       var out = document.getElementById("live-check");
@@ -97,6 +127,7 @@ enum LiveCheckController {
       function render(a) {
         while (out.firstChild) { out.removeChild(out.firstChild); }
         if (a.inputError) { line("error", "入力の誤り: " + a.inputError); return; }
+        (a.cut || []).forEach(function (c) { line("error cut", c); });
         if (a.ok) { line("notice", "ポリシーに合っています。予約日時: " + a.scheduledAt); }
         (a.violations || []).forEach(function (v) { line("error", v.message); });
         (a.approvalReasons || []).forEach(function (r) { line("", "承認が必要: " + r); });

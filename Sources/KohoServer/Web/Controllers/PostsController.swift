@@ -62,9 +62,12 @@ enum PostsController {
         // An unknown value in the filter form is ignored rather than refused: it is a page, not the API.
         let state = req.query[String.self, at: "state"].flatMap(PostState.init(rawValue:))
         let account = req.query[String.self, at: "account"].flatMap { f.policy.account($0)?.id }
+        let q = req.query[String.self, at: "q"]?.trimmingCharacters(in: .whitespaces).prefix(200).description ?? ""
         let query = Post.query(on: req.db)
         if let state { query.filter(\.$state == state) }
         if let account { query.filter(\.$account == account) }
+        // The text, title, links and the rest live in the stored fields; the author beside them.
+        if !q.isEmpty { query.group(.or) { $0.filter(\.$fieldsJSON ~~ q).filter(\.$authorName ~~ q) } }
         let cursor = req.query[String.self, at: "cursor"].flatMap(PostCursor.init)
         let (posts, total, next) = try await PostCursor.page(query, limit: 50, after: cursor)
         let filter = BodyNode.tag("form", [Attr("method", "get"), Attr("action", SiteURL.posts.path), Attr("aria-label", "絞り込み")], [
@@ -72,6 +75,7 @@ enum PostsController {
                          selected: state?.rawValue ?? ""),
             .selectField("アカウント", name: "account", options: [("", "すべて")] + f.policy.accounts.map { ($0.id, "\($0.displayName)（\($0.platform.displayName)）") },
                          selected: account ?? ""),
+            .field("言葉で探す（本文・タイトル・作成者）", name: "q", value: q, type: "search"),
             .button("絞り込む"),
         ])
         let count = BodyNode.tag("p", [Attr("role", "status")],
@@ -81,6 +85,7 @@ enum PostsController {
             var items = [URLQueryItem(name: "cursor", value: next.description)]
             if let state { items.append(URLQueryItem(name: "state", value: state.rawValue)) }
             if let account { items.append(URLQueryItem(name: "account", value: account)) }
+            if !q.isEmpty { items.append(URLQueryItem(name: "q", value: q)) }
             var c = URLComponents()
             c.queryItems = items
             more = .tag("p", [], [.link(href: SiteURL.posts.path + "?" + (c.percentEncodedQuery ?? ""), "次の50件")])
@@ -89,7 +94,8 @@ enum PostsController {
     }
 
     static func approvals(_ req: Request) async throws -> Response {
-        let posts = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).all()
+        // Emergencies first: they go out the moment they are approved.
+        let posts = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$emergency, .descending).sort(\.$scheduledAt).all()
         let f = PageFrame(req, title: "承認待ち")
         var content: [BodyNode] = []
         if posts.contains(where: \.usesHoursException) {
@@ -127,7 +133,7 @@ enum PostsController {
         }
         let post: Post
         do {
-            post = try await PostService.create(req, user, action)
+            post = try await PostService.create(req, user, action, asDraftDespiteViolations: form.intent == "save")
         } catch let e as AppError where !e.violations.isEmpty {
             model.refused = e.violations
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
@@ -143,7 +149,8 @@ enum PostsController {
                 return Layout.response(ComposeView.page(PageFrame(req, title: "投稿の編集"), model), status: .unprocessableEntity)
             }
         }
-        return req.redirect(to: SiteURL.post(post.id!).path, redirectType: .normal)
+        return req.redirect(to: SiteURL.post(post.id!).path,
+                            notice: form.intent == "submit" ? "保存して提出しました。" : "下書きとして保存しました。")
     }
 
     enum FormReading {
@@ -165,15 +172,50 @@ enum PostsController {
         return .answered(Layout.response(ComposeView.page(frame, model)))
     }
 
+    /// The compose or edit form, filled with what was sent, when its CSRF token no longer matches the session
+    /// (signed in again in another tab, say). Nothing is saved; the page carries the session's current token.
+    static func formAfterStaleToken(_ req: Request) async throws -> Response? {
+        guard let user = req.currentUser, user.role != .viewer, req.method == .POST,
+              let form = try? req.content.decode(ComposeForm.self), form.account != nil else { return nil }
+        var editing: Post?
+        if req.url.path != SiteURL.compose.path {
+            let parts = req.url.path.split(separator: "/")
+            guard parts.count == 3, parts[0] == "posts", parts[2] == "edit", let id = UUID(uuidString: String(parts[1])),
+                  let post = try await Post.find(id, on: req.db), user.mayAct(on: post.account) else { return nil }
+            editing = post
+        }
+        var model = ComposeView.Model(user: user, form: form, editing: editing)
+        model.failure = "フォームの有効期限が切れたため、保存しませんでした（CSRFトークンが一致しません）。入力した内容はこのとおり残っています。確かめてから、もう一度保存してください。"
+        return Layout.response(ComposeView.page(PageFrame(req, title: editing == nil ? "新しい投稿" : "投稿の編集"), model), status: .forbidden)
+    }
+
     static func show(_ req: Request) async throws -> Response {
         let id = try postID(req)
         let post = try await PostService.find(req, id)
         let history = try await PostService.history(req, id)
         let version = try await PolicyVersion.find(post.$policyVersion.id, on: req.db)
         let f = PageFrame(req, title: "投稿の詳細")
-        return Layout.response(PostView.page(f, PostView.Model(post: post, action: try post.action, history: history,
-                                                               policyLabel: version?.label ?? "", user: try req.requireUser(),
-                                                               attempts: try await PostService.attempts(req, id))))
+        var model = PostView.Model(post: post, action: try post.action, history: history,
+                                   policyLabel: version?.label ?? "", user: try req.requireUser(),
+                                   attempts: try await PostService.attempts(req, id))
+        model.goesOutAt = whenItGoesOut(req, post)
+        if post.state == .draft, var a = try? post.action {
+            a.scheduledAt = post.chosenAt
+            model.draftViolations = req.koho.checker.checkForWorkflow(a, chosen: post.chosenAt, now: req.koho.now, submitting: true).0.violations
+            if let missing = PostMedia.violation(for: post, req.koho.policy) { model.draftViolations.append(missing) }
+        }
+        return Layout.response(PostView.page(f, model))
+    }
+
+    /// When submitting or approving the post would have it published, if that is at once (an emergency, or no
+    /// chosen time inside the operating window), and whether the chief still has to approve it first.
+    static func whenItGoesOut(_ req: Request, _ post: Post) -> PostView.Immediate? {
+        guard post.state.isEditable || post.state == .submitted, var action = try? post.action else { return nil }
+        action.scheduledAt = post.chosenAt
+        let now = req.koho.now
+        let (result, at) = req.koho.checker.checkForWorkflow(action, chosen: post.chosenAt, now: now, submitting: true)
+        guard at.timeIntervalSince(now) <= 60, result.ok else { return nil }
+        return PostView.Immediate(needsChief: result.requiresChiefApproval, emergency: action.emergency)
     }
 
     static func editPage(_ req: Request) async throws -> Response {
@@ -182,7 +224,9 @@ enum PostsController {
         try PostService.requireMayAct(user, on: post.account, req.koho)
         var form = ComposeForm(try post.action, chosen: post.chosenAt)
         form.version = post.lockVersion
-        return Layout.response(ComposeView.page(PageFrame(req, title: "投稿の編集"), ComposeView.Model(user: user, form: form, editing: post)))
+        var model = ComposeView.Model(user: user, form: form, editing: post)
+        model.returned = try await PostService.returnReasons(req, [post]).values.first
+        return Layout.response(ComposeView.page(PageFrame(req, title: "投稿の編集"), model))
     }
 
     static func edit(_ req: Request) async throws -> Response {
@@ -199,11 +243,20 @@ enum PostsController {
         }
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
         do {
-            _ = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
-            return req.redirect(to: SiteURL.post(id).path, redirectType: .normal)
+            _ = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action,
+                                                 asDraftDespiteViolations: true)
+            return req.redirect(to: SiteURL.post(id).path, notice: "変更を保存しました。")
         } catch let e as AppError where !e.violations.isEmpty {
             model.refused = e.violations
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
+        } catch let e as AppError where e.status == .conflict {
+            // Someone changed the post meanwhile: keep what was typed; saving again (at the current version) overwrites theirs.
+            let current = try await PostService.find(req, id)
+            model.editing = current
+            model.form.version = current.lockVersion
+            model.failure = "保存しませんでした。この投稿は、あなたが開いた後に他の人が変更しました（版 \(version) → \(current.lockVersion)）。"
+                + "あなたの入力はこのフォームに残っています。投稿のページで最新の内容を確かめてから、もう一度保存すると上書きします。"
+            return Layout.response(ComposeView.page(frame, model), status: .conflict)
         }
     }
 
@@ -219,7 +272,7 @@ enum PostsController {
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
         guard let file = form.media else { throw AppError.badRequest("ファイルを選んでください") }
         _ = try await PostMedia.attach(req, user, id, Data(buffer: file.data), expectedVersion: version)
-        return req.redirect(to: SiteURL.post(id).path, redirectType: .normal)
+        return req.redirect(to: SiteURL.post(id).path, notice: "ファイルを添付しました。")
     }
 
     struct StepForm: Content {
@@ -233,7 +286,15 @@ enum PostsController {
         guard let name = req.parameters.get("step"), let step = PostEventName(rawValue: name) else { throw AppError.notFound() }
         let form = try req.content.decode(StepForm.self)
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
-        _ = try await PostService.transition(req, user, id, step.event, expectedVersion: version, reason: form.reason ?? "")
-        return req.redirect(to: SiteURL.post(id).path, redirectType: .normal)
+        let post = try await PostService.transition(req, user, id, step.event, expectedVersion: version, reason: form.reason ?? "")
+        let done: String
+        switch step.event {
+        case .submit: done = post.state == .scheduled ? "提出しました。承認の要らない区分のため予約しました。" : "提出しました。承認を待っています。"
+        case .approve: done = "承認しました。"
+        case .reject: done = "差し戻しました。"
+        case .cancel: done = "取り消しました。"
+        default: done = "保存しました。"
+        }
+        return req.redirect(to: SiteURL.post(id).path, notice: done)
     }
 }

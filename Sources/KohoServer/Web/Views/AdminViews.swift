@@ -32,21 +32,50 @@ enum AuditView {
         let verification: AuditLog.Verification
         let unreadable: [AuditLog.Break]
         let checkpoints: Int
+        var filter = AdminController.AuditFilter()
+        var total = 0
+        var posts: [String: Post] = [:]
+        /// The query of the next (older) page, if any.
+        var next: String?
+    }
+
+    static func filterForm(_ f: AdminController.AuditFilter) -> BodyNode {
+        let actions: [(value: String, label: String)] = AuditWords.actions.sorted { $0.key < $1.key }.map { (k, v) in (k, "\(v)（\(k)）") }
+        return .tag("form", [Attr("method", "get"), Attr("action", SiteURL.audit.path), Attr("aria-label", "監査記録の絞り込み")], [
+            .field("誰が（名前）", name: "actor", value: f.actor ?? ""),
+            .selectField("何を", name: "action", options: [("", "すべて")] + actions, selected: f.action ?? ""),
+            .field("いつから（日付）", name: "from", value: f.from ?? "", type: "date"),
+            .field("いつまで（日付）", name: "to", value: f.to ?? "", type: "date"),
+            .field("言葉で探す（対象・内容・理由）", name: "q", value: f.q ?? "", type: "search"),
+            .button("絞り込む"),
+        ])
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
         let breaks = m.unreadable + m.verification.breaks
-        return Layout.page(f, [
-            breaks.isEmpty
-                ? .tag("p", [Attr("class", "notice")],
-                       text: "ハッシュの連鎖は全\(m.verification.count)件とも正しくつながっています（チェックポイント\(m.checkpoints)件と照合）。")
-                : .tag("div", [Attr("class", "error"), Attr("role", "alert")], breaks.map { .tag("p", [], text: $0.description) }),
-            .tag("p", [], text: "先頭のハッシュ（外部に控えた値と照合できます）: \(m.verification.headHash)"),
-            .tag("p", [], [.link(.auditCSV, "CSVで書き出す"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]),
-            .table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], m.entries.map { e in
-                [.text(String(e.id ?? 0)), .text(JapaneseTime.display(e.at)), .text(e.actor), .text(e.action), .text(e.subject), .text(e.detail), .text(e.reason)]
-            }, caption: "新しい順（最大500件）"),
-        ])
+        var content: [BodyNode] = []
+        if breaks.isEmpty {
+            content.append(.tag("p", [Attr("class", "notice")],
+                                text: "ハッシュの連鎖は全\(m.verification.count)件とも正しくつながっています（チェックポイント\(m.checkpoints)件と照合）。"))
+        } else {
+            content.append(.tag("div", [Attr("class", "error"), Attr("role", "alert")], breaks.map { BodyNode.tag("p", [], text: $0.description) }))
+        }
+        content.append(.tag("p", [], [.text("先頭のハッシュ（外部に控えた値と照合できます）: "), .tag("code", [Attr("class", "hash")], text: m.verification.headHash)]))
+        content.append(.tag("p", [], [.link(.auditCSV, "CSVで書き出す（すべて）"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]))
+        content.append(filterForm(m.filter))
+        let shown = m.total > m.entries.count ? "（新しい順に\(m.entries.count)件を表示）" : ""
+        content.append(.tag("p", [Attr("role", "status")], text: "\(m.total)件" + shown))
+        if m.entries.isEmpty {
+            content.append(.tag("p", [], text: "該当する記録はありません。"))
+        } else {
+            let rows: [[BodyNode]] = m.entries.map { (e: AuditEntry) -> [BodyNode] in
+                [.text(String(e.id ?? 0)), .text(JapaneseTime.display(e.at)), .text(e.actor), AuditWords.actionNode(e.action),
+                 AuditWords.subject(e.subject, posts: m.posts, policy: f.policy), AuditWords.detail(e.detail), .text(e.reason)]
+            }
+            content.append(.table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], rows, caption: "新しい順"))
+        }
+        if let next = m.next { content.append(.tag("p", [], [.link(href: SiteURL.audit.path + "?" + next, "さらに古い記録")])) }
+        return Layout.page(f, content)
     }
 }
 
@@ -62,7 +91,7 @@ enum PolicyView {
             .tag("p", [], text: "適用中: \(m.inForce)"),
             .tag("dl", [], [
                 .tag("dt", [], text: "名称"), .tag("dd", [], text: p.title),
-                .tag("dt", [], text: "版・施行日"), .tag("dd", [], text: "\(p.version)（\(JapaneseTime.displayDate(p.effectiveDate))施行）"),
+                .tag("dt", [], text: "版・施行日"), .tag("dd", [], text: "\(p.version)（\(JapaneseTime.wareki(p.effectiveDate))〔\(JapaneseTime.displayDate(p.effectiveDate))〕施行）"),
                 .tag("dt", [], text: "所管"), .tag("dd", [], text: "\(p.organization.name) \(p.organization.department)"),
                 .tag("dt", [], text: "管理者"), .tag("dd", [], text: "\(p.ownerRole.title)［\(p.ownerRole.clause)］"),
             ]),

@@ -11,6 +11,10 @@ enum ComposeView {
         /// What the policy refused when saving or submitting.
         var refused: [Violation] = []
         var inputError: String?
+        /// Why the save failed (an expired form, a change by someone else); what was typed is in `form`.
+        var failure: String?
+        /// The chief's latest return of the post being edited.
+        var returned: AuditEntry?
     }
 
     static func limitText(_ p: Platform) -> String {
@@ -19,6 +23,29 @@ enum ComposeView {
         case .facebook: return "フェイスブックの上限: \(PlatformLimits.facebookTextCharacters)文字"
         case .youtube: return "ユーチューブ: タイトル\(PlatformLimits.youtubeTitleCharacters)文字、説明\(PlatformLimits.youtubeDescriptionBytes)バイトまで。「<」「>」は使えません"
         }
+    }
+
+    /// How much to cut when the text is over the platform's limit, in the unit staff count in
+    /// (for X, Japanese characters count 2 each, so the excess in Japanese characters is half of it, rounded up).
+    static func howMuchToCut(_ r: CheckResult, platform: Platform) -> [String] {
+        guard let rendering = r.rendering else { return [] }
+        var out: [String] = []
+        switch platform {
+        case .x:
+            if let w = r.weightedLength, w > 280 {
+                let over = w - 280
+                out.append("あと\((over + 1) / 2)文字分減らしてください（Xの数え方で\(over)超えています。日本語は1文字を2、英数字は1と数えます）")
+            }
+        case .facebook:
+            let over = rendering.text.count - PlatformLimits.facebookTextCharacters
+            if over > 0 { out.append("あと\(over)文字分減らしてください") }
+        case .youtube:
+            let over = rendering.text.utf8.count - PlatformLimits.youtubeDescriptionBytes
+            if over > 0 { out.append("説明をあと\(over)バイト分（日本語ならおよそ\((over + 2) / 3)文字分）減らしてください") }
+            let titleOver = (rendering.title ?? "").count - PlatformLimits.youtubeTitleCharacters
+            if titleOver > 0 { out.append("タイトルをあと\(titleOver)文字分減らしてください") }
+        }
+        return out
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
@@ -40,7 +67,14 @@ enum ComposeView {
         var fields: [BodyNode] = [
             .hidden("account", account.id),
             .tag("p", [], [.text("アカウント: "), PlatformLabel.node(account, fallback: account.id), .text("［\(account.clause)］")]),
-            .selectField("種類", name: "kind", options: [("post", "投稿"), ("reply", "返信"), ("quote", "引用")], selected: fm.kind ?? "post"),
+            // Only the kinds the platform's rules allow at all (no 引用 where quotes are never made).
+            .selectField("種類", name: "kind", options: PlannedAction.Kind.allCases.filter { kind in
+                switch kind {
+                case .post: return true
+                case .reply: return rules.map { $0.replies != PlatformRules.ReplyRule.none } ?? true
+                case .quote: return rules.map { $0.quotes != PlatformRules.QuoteRule.none } ?? true
+                }
+            }.map { ($0.rawValue, $0.displayName) }, selected: fm.kind ?? "post"),
             .selectField("情報発信する内容の区分［\(account.categoriesClause)］", name: "category",
                          options: [("", "（選んでください）")] + account.categories.map { ($0.code, "\($0.code) \($0.name)" + ($0.chiefJudgement ? "（\(policy.ownerRole.title)の判断）" : "")) },
                          selected: fm.category),
@@ -50,14 +84,26 @@ enum ComposeView {
         }
         fields += [
             .textArea(account.platform == .youtube ? "動画の説明" : "本文", name: "text", value: fm.text ?? "", hint: limitText(account.platform)),
+            // Filled by /static/compose.js as staff write, beside the text; the 確認 button gives the same answer without scripts.
+            .tag("div", [Attr("id", "live-check"), Attr("class", "live-check"), Attr("aria-live", "polite"), Attr("data-check-url", SiteURL.composeCheck.path)]),
             .textArea("リンク（1行に1つ）", name: "links", value: fm.links ?? "", rows: 2),
-            .field("出典記事のURL", name: "sourceURL", value: fm.sourceURL ?? "", type: "url",
-                   hint: "緊急防災情報など、掲載済みの記事が必要な区分では必須です"),
-            .field("予約日時", name: "scheduledAt", value: fm.scheduledAt ?? "", type: "datetime-local",
-                   hint: "空欄なら次の運用時間の始まり（緊急なら直ちに）。運用時間外の指定は緊急の場合に限ります［\(rules?.hoursClause ?? "")］"),
-            .checkbox("緊急として扱う（運用時間外の発信）", name: "emergency", checked: fm.emergency != nil),
-            .field("緊急とする理由", name: "emergencyReason", value: fm.emergencyReason ?? ""),
         ]
+        // Fields no category of the account can use are left out; a value already given stays, so nothing is lost.
+        let needsSource = account.categories.contains { $0.sourceArticle == .required }
+        let mayBeEmergency = account.categories.contains(where: \.emergencyEligible)
+        if needsSource || !(fm.sourceURL ?? "").isEmpty {
+            let names = account.categories.filter { $0.sourceArticle == .required }.map(\.code).joined(separator: "・")
+            fields.append(.field("出典記事のURL", name: "sourceURL", value: fm.sourceURL ?? "", type: "url",
+                                 hint: "区分\(names)では、掲載済みの記事のURLが必要です"))
+        }
+        fields.append(.field("予約日時", name: "scheduledAt", value: fm.scheduledAt ?? "", type: "datetime-local",
+                             hint: "空欄なら次の運用時間の始まり\(mayBeEmergency ? "（緊急なら直ちに）。運用時間外の指定は緊急の場合に限ります" : "")［\(rules?.hoursClause ?? "")］"))
+        if mayBeEmergency || fm.emergency != nil {
+            fields += [
+                .checkbox("緊急として扱う（運用時間外の発信）", name: "emergency", checked: fm.emergency != nil),
+                .field("緊急とする理由", name: "emergencyReason", value: fm.emergencyReason ?? ""),
+            ]
+        }
         if let rules, !rules.articleOrigins.isEmpty {
             fields.append(.selectField("記事の出所［\(rules.articleOriginsClause ?? "")］", name: "articleOrigin",
                                        options: [("", "（選んでください）")] + rules.articleOrigins.map { ($0.code, $0.name) }, selected: fm.articleOrigin))
@@ -79,12 +125,22 @@ enum ComposeView {
             .button(m.editing == nil ? "下書きとして保存" : "変更を保存", name: "intent", value: "save"),
             m.editing == nil && account.platform != .youtube ? .group([.text(" "), .button("保存して提出", name: "intent", value: "submit")]) : .empty,
         ]))
+        if m.editing == nil, account.platform != .youtube, mayBeEmergency {
+            // Said before the button, without scripts: an emergency leaves no time to take it back.
+            let chief = policy.ownerRole.title
+            let warn = fm.emergency != nil
+                ? "緊急として提出すると、予約日時が空欄なら、\(PlatformLabel.text(account))に直ちに発信されます（\(chief)の承認が要る区分では承認されたとき）。"
+                : "「緊急として扱う」を選んで提出すると、予約日時が空欄なら\(PlatformLabel.text(account))に直ちに発信されます。"
+            fields.insert(.tag("p", [Attr("class", "warn"), Attr("id", "immediate-warning")], text: warn), at: fields.count - 1)
+        }
         if account.platform == .youtube, m.editing == nil {
             fields.append(.tag("p", [], text: "YouTubeの投稿は、下書きを保存した後、投稿のページで動画ファイルを添付してから提出します。"))
         } else if account.platform == .x, m.editing == nil {
             fields.append(.tag("p", [], text: "画像を付けるときは、保存した後に投稿のページで添付します（任意）。"))
         }
         var content: [BodyNode] = []
+        if let r = m.returned { content.append(PostView.returnedNotice(r, policy: policy)) }
+        if let e = m.failure { content.append(.tag("p", [Attr("class", "error"), Attr("role", "alert")], text: e)) }
         if let e = m.inputError { content.append(.tag("p", [Attr("class", "error"), Attr("role", "alert")], text: "入力の誤り: \(e)")) }
         if let (result, at) = m.check { content.append(checkResult(result, at, account, policy)) }
         if !m.refused.isEmpty {
@@ -94,8 +150,6 @@ enum ComposeView {
         if m.editing?.state == .scheduled {
             content.append(.tag("p", [Attr("class", "warn")], text: "承認済みの投稿を編集すると、承認待ちに戻ります。"))
         }
-        // Filled by /static/compose.js as staff write; the 確認 button gives the same answer without scripts.
-        content.append(.tag("div", [Attr("id", "live-check"), Attr("aria-live", "polite"), Attr("data-check-url", SiteURL.composeCheck.path)]))
         content.append(.postForm(target, csrf: f.csrf, fields))
         content.append(.tag("script", [Attr("src", SiteURL.composeScript.path), Attr("defer", "defer")]))
         return Layout.page(f, content)
@@ -104,6 +158,7 @@ enum ComposeView {
     static func checkResult(_ r: CheckResult, _ at: Date, _ account: Account, _ policy: Policy) -> BodyNode {
         var items: [BodyNode] = []
         if r.ok { items.append(.tag("p", [Attr("class", "notice"), Attr("role", "status")], text: "ポリシーに合っています。予約日時: \(JapaneseTime.display(at))")) }
+        for cut in howMuchToCut(r, platform: account.platform) { items.append(.tag("p", [Attr("class", "error")], [.strong(.text(cut))])) }
         items.append(.violations(r.violations))
         if let rendering = r.rendering { items.append(RenderingPreview.card(rendering, account: account, heading: "h3")) }
         if r.usesHoursException { items.append(.tag("p", [Attr("class", "warn")], text: "運用時間外の緊急の発信です。\(policy.ownerRole.title)にただちに示されます。")) }
@@ -125,6 +180,28 @@ enum PostView {
         let policyLabel: String
         let user: User
         var attempts: [PublishAttempt] = []
+        /// Set when submitting or approving publishes at once.
+        var goesOutAt: Immediate?
+        /// What keeps a draft from being submitted, as the policy says it.
+        var draftViolations: [Violation] = []
+    }
+
+    struct Immediate {
+        /// The chief still approves it: then it goes out at the approval.
+        let needsChief: Bool
+        let emergency: Bool
+    }
+
+    /// Why the chief sent the post back, where staff look first.
+    static func returnedNotice(_ e: AuditEntry, policy: Policy) -> BodyNode {
+        .tag("section", [Attr("class", "warn"), Attr("role", "alert"), Attr("aria-label", "差戻しの理由")], [
+            .tag("p", [], [.strong(.text("\(e.actor)（\(policy.ownerRole.title)）が差し戻しました（\(JapaneseTime.display(e.at))）。")),
+                           .text(" 理由: "), .text(e.reason)]),
+        ])
+    }
+
+    static func immediateWarning(_ text: String) -> BodyNode {
+        .tag("p", [Attr("class", "warn immediate")], [.strong(.text("ご注意: ")), .text(text)])
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
@@ -134,8 +211,8 @@ enum PostView {
             ("状態", p.state.displayName),
             ("アカウント", account.map(PlatformLabel.text) ?? p.account),
             ("区分", p.category.flatMap { c in account?.category(c).map { "\($0.code) \($0.name)［\($0.clause)］" } } ?? (p.category ?? "—")),
-            ("種類", a.kind.rawValue),
-            ("予約日時", JapaneseTime.show(p.scheduledAt) + (p.chosenAt == nil ? "（自動: 次の運用時間）" : "")),
+            ("種類", a.kind.displayName),
+            ("予約日時", (p.scheduledAt.map { JapaneseTime.displayWithEra($0) } ?? "—") + (p.chosenAt == nil ? "（自動: 次の運用時間）" : "")),
         ]
         if let t = a.title { rows.append(("タイトル", t)) }
         if !a.links.isEmpty { rows.append(("リンク", a.links.joined(separator: " "))) }
@@ -147,16 +224,24 @@ enum PostView {
         }
         rows += [("作成者", p.authorName), ("検査したポリシー", m.policyLabel), ("版", String(p.lockVersion))]
         var content: [BodyNode] = []
+        if p.state == .rejected, let r = m.history.last(where: { $0.action == "post.reject" }) {
+            content.append(returnedNotice(r, policy: policy))
+        }
         if p.usesHoursException {
             content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急として発信する投稿です。"))
+        }
+        if !m.draftViolations.isEmpty {
+            content.append(.tag("p", [Attr("class", "warn")], text: "この下書きはまだポリシーに合わないため、提出できません。編集して直してください。"))
+            content.append(.violations(m.draftViolations))
         }
         content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
         switch try? m.post.rendering(policy)?.get() {
         case let rendering?:
-            content.append(RenderingPreview.card(rendering, account: account))
+            // What the chief reads to approve: the largest text on the page.
+            content.append(.tag("div", [Attr("class", "post-main")], [RenderingPreview.card(rendering, account: account)]))
         default:
             content.append(.tag("h2", [], text: "本文"))
-            content.append(.tag("pre", [], text: a.text))
+            content.append(.tag("div", [Attr("class", "post-body")], text: a.text))
         }
         if !p.reasons.isEmpty {
             content.append(.tag("h2", [], text: "\(policy.ownerRole.title)の承認が必要な理由"))
@@ -168,7 +253,7 @@ enum PostView {
         content.append(actions(f, m))
         content.append(.tag("h2", [], text: "履歴"))
         content.append(.table(["日時", "誰が", "何を", "内容", "理由"], m.history.map {
-            [.text(JapaneseTime.display($0.at)), .text($0.actor), .text($0.action), .text($0.detail), .text($0.reason)]
+            [.text(JapaneseTime.display($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail), .text($0.reason)]
         }))
         return Layout.page(f, content)
     }
@@ -188,12 +273,17 @@ enum PostView {
         }
         if p.state.isEditable, m.user.mayAct(on: p.account) {
             let note = p.state == .scheduled || p.state == .submitted ? "添付し直すと、\(f.policy.ownerRole.title)の承認をもう一度受けます。" : nil
-            items.append(.tag("form", [Attr("method", "post"), Attr("action", SiteURL.postMedia(p.id!).path), Attr("enctype", "multipart/form-data")], [
+            items.append(.tag("form", [Attr("method", "post"), Attr("action", SiteURL.postMedia(p.id!).path), Attr("enctype", "multipart/form-data"),
+                                       Attr("data-upload", "1")], [
                 .csrf(f.csrf), .hidden("version", String(p.lockVersion)),
                 .field("\(what)ファイル（\(accepted.names)）", name: "media", type: "file", required: true, hint: note,
                        extra: [Attr("accept", accepted.kind == .video ? "video/*" : "image/jpeg,image/png,image/gif,image/webp")]),
                 .button(p.mediaFile == nil ? "\(what)を添付する" : "\(what)を差し替える"),
+                // Filled by the page's script while a large file is sent.
+                .tag("progress", [Attr("hidden", nil), Attr("aria-label", "送信の進み具合")]),
+                .tag("p", [Attr("class", "upload-status"), Attr("role", "status")]),
             ]))
+            items.append(.tag("script", [Attr("src", SiteURL.composeScript.path), Attr("defer", "defer")]))
         }
         return .tag("section", [Attr("aria-label", what)], items)
     }
@@ -201,13 +291,24 @@ enum PostView {
     static func actions(_ f: PageFrame, _ m: Model) -> BodyNode {
         let p = m.post, u = m.user
         let version = BodyNode.hidden("version", String(p.lockVersion))
+        let place = f.policy.account(p.account).map(PlatformLabel.text) ?? p.account
         var forms: [BodyNode] = []
         for event in PostWorkflow.events(from: p.state) {
             switch event {
-            case .submit where u.mayAct(on: p.account):
-                forms.append(.postForm(SiteURL.postStep(p.id!, "submit").path, csrf: f.csrf, [version, .button("提出する")]))
+            case .submit where u.mayAct(on: p.account) && m.draftViolations.isEmpty:
+                var parts = [version]
+                if let now = m.goesOutAt, !now.needsChief || now.emergency {
+                    parts.append(immediateWarning(now.needsChief
+                        ? "この投稿は、\(f.policy.ownerRole.title)が承認すると\(place)に直ちに発信されます。"
+                        : "提出すると、承認を待たずに\(place)に直ちに発信されます。取り消す時間はありません。"))
+                }
+                forms.append(.postForm(SiteURL.postStep(p.id!, "submit").path, csrf: f.csrf, parts + [.button("提出する")]))
             case .approve where u.role == .chief:
-                forms.append(.postForm(SiteURL.postStep(p.id!, "approve").path, csrf: f.csrf, [version, .button("承認する")]))
+                var parts = [version]
+                if m.goesOutAt != nil {
+                    parts.append(immediateWarning("承認すると、\(place)に直ちに発信されます。取り消す時間はありません。"))
+                }
+                forms.append(.postForm(SiteURL.postStep(p.id!, "approve").path, csrf: f.csrf, parts + [.button("承認する")]))
             case .reject where u.role == .chief:
                 forms.append(.postForm(SiteURL.postStep(p.id!, "reject").path, csrf: f.csrf,
                                        [version, .field("差戻しの理由", name: "reason", required: true, id: "f-reject-reason"), .button("差し戻す")]))

@@ -60,12 +60,15 @@ extension Node where Context == HTML.BodyContext {
         ])
     }
 
-    static func selectField(_ label: String, name: String, options: [(value: String, label: String)], selected: String?) -> BodyNode {
-        tag("div", [Attr("class", "field")], [
-            tag("label", [Attr("for", "f-\(name)")], text: label),
-            tag("select", [Attr("id", "f-\(name)"), Attr("name", name)], options.map { o in
+    static func selectField(_ label: String, name: String, options: [(value: String, label: String)], selected: String?,
+                            id: String? = nil, hint: String? = nil) -> BodyNode {
+        let id = id ?? "f-\(name)"
+        return tag("div", [Attr("class", "field")], [
+            tag("label", [Attr("for", id)], text: label),
+            tag("select", [Attr("id", id), Attr("name", name)] + (hint == nil ? [] : [Attr("aria-describedby", "h-\(id)")]), options.map { o in
                 tag("option", [Attr("value", o.value)] + (o.value == selected ? [Attr("selected", nil)] : []), text: o.label)
             }),
+            hint.map { tag("small", [Attr("id", "h-\(id)")], text: $0) } ?? .empty,
         ])
     }
 
@@ -113,13 +116,48 @@ struct PageFrame {
     let user: User?
     let csrf: String
     let policy: Policy
+    /// The one-time notice left by the POST that redirected here.
+    let flash: String?
+    /// What the chief should see in the menu: emergencies waiting for approval.
+    var waitingEmergencies = 0
+    /// The path asked for, to mark the current page in the menu.
+    let path: String
 
     init(_ req: Request, title: String) {
         self.title = title
+        self.path = req.url.path
         self.user = req.currentUser
         // Pages outside the session routes (an unknown path's 404) have no session to keep a token in.
-        self.csrf = req.storage[InSessionRoutes.self] == true ? req.csrfToken : ""
+        let inSession = req.storage[InSessionRoutes.self] == true
+        self.csrf = inSession ? req.csrfToken : ""
         self.policy = req.koho.policy
+        self.flash = inSession ? req.takeFlash() : nil
+        self.waitingEmergencies = req.storage[WaitingEmergencies.self] ?? 0
+    }
+}
+
+struct FlashKey: StorageKey { typealias Value = String }
+struct WaitingEmergencies: StorageKey { typealias Value = Int }
+
+extension Request {
+    /// Leaves a notice for the page the redirect leads to (POST/redirect/GET); shown once.
+    func flash(_ message: String) { session.data["flash"] = message }
+
+    /// The notice, taken out of the session once; a second frame for the same request sees it too.
+    func takeFlash() -> String? {
+        if let kept = storage[FlashKey.self] { return kept }
+        // A script following the redirect of an upload: the notice is for the page the browser opens next.
+        if headers.first(name: "X-Requested-With") == "XMLHttpRequest" { return nil }
+        guard let message = session.data["flash"] else { return nil }
+        session.data["flash"] = nil
+        storage[FlashKey.self] = message
+        return message
+    }
+
+    /// A 303 to `path` with a notice for it.
+    func redirect(to path: String, notice: String) -> Response {
+        flash(notice)
+        return redirect(to: path, redirectType: .normal)
     }
 }
 
@@ -128,7 +166,7 @@ enum Layout {
     body{font-family:system-ui,"Hiragino Sans","Noto Sans JP",sans-serif;margin:0;line-height:1.7;color:#1a1a1a}
     .skip{position:absolute;left:-999px}.skip:focus{left:8px;top:8px;background:#fff;padding:4px;z-index:9}
     header{background:#0b4f8a;color:#fff;padding:8px 16px}header a{color:#fff}
-    nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0}
+    nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:12px;margin:0;padding:0}nav a[aria-current]{font-weight:bold;text-decoration:underline 3px}
     main{padding:16px;max-width:1100px}
     :focus{outline:3px solid #f5a623;outline-offset:2px}
     .field{margin:8px 0}.field label{display:block;font-weight:bold}.field.check label{display:inline;font-weight:normal}
@@ -138,7 +176,9 @@ enum Layout {
     table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;vertical-align:top}
     .closed{background:#eee}.holiday{color:#b00020}form.inline{display:inline}
     table.month{width:100%;table-layout:fixed}table.month td{height:6em}table.month td[aria-current]{outline:3px solid #0b4f8a;outline-offset:-3px}table.month p{margin:0}table.month ul{margin:0;padding-left:1.2em;font-size:.9rem}
-    pre{white-space:pre-wrap}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
+    pre{white-space:pre-wrap}.post-body{white-space:pre-wrap;font-size:1.15rem;line-height:1.8;max-width:40em}.immediate{font-weight:bold}
+    .post-main .pv-text{font-size:1.25rem;line-height:1.8;max-width:40em}.post-main .pv-title{font-size:1.3rem}
+    .live-check{margin:4px 0 12px}.live-check .cut{font-weight:bold}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
     """
 
     static func page(_ f: PageFrame, _ content: [BodyNode]) -> HTML {
@@ -156,7 +196,8 @@ enum Layout {
                     .tag("p", [], [.strong(.text("Koho（広報）")), .text(" \(f.policy.organization.name) \(f.policy.title)")]),
                     f.user.map { nav($0, f) } ?? .empty
                 ),
-                .tag("main", [Attr("id", "main"), Attr("tabindex", "-1")], [.h1(.text(f.title))] + content)
+                .tag("main", [Attr("id", "main"), Attr("tabindex", "-1")], [.h1(.text(f.title)),
+                    f.flash.map { .tag("p", [Attr("class", "notice"), Attr("role", "status")], text: $0) } ?? .empty] + content)
             )
         )
     }
@@ -167,7 +208,12 @@ enum Layout {
         items += [(.approvals, "承認待ち"), (.posts, "投稿一覧"), (.calendar(nil), "カレンダー"), (.accounts, "アカウント"),
                   (.users, "利用者"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
         return .tag("nav", [Attr("aria-label", "メインメニュー")], [
-            .tag("ul", [], items.map { .tag("li", [], [.link($0.0, $0.1)]) } + [
+            .tag("ul", [], items.map { item in
+                var label = item.1
+                if item.0.path == SiteURL.approvals.path, f.waitingEmergencies > 0 { label += "（緊急 \(f.waitingEmergencies)）" }
+                let current = item.0.path == f.path
+                return .tag("li", [], [.tag("a", [Attr("href", item.0.path)] + (current ? [Attr("aria-current", "page")] : []), text: label)])
+            } + [
                 .tag("li", [], [.text("\(u.name)（\(u.role.displayName(f.policy))）")]),
                 .tag("li", [], [.postForm(SiteURL.logout.path, csrf: f.csrf, [.button("ログアウト")], inline: true)]),
             ]),

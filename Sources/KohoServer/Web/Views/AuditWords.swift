@@ -1,0 +1,60 @@
+import Foundation
+import Plot
+import KohoCore
+
+/// The audit trail in words a person reads; the stored codes stay one hover (title) away.
+enum AuditWords {
+    static let actions: [String: String] = [
+        "post.create": "作成", "post.submit": "提出", "post.approve": "承認", "post.reject": "差戻し", "post.cancel": "取消し",
+        "post.edit": "編集", "post.expire": "承認の失効", "post.publishing": "発信の開始", "post.published": "発信済み",
+        "post.publish.attempt": "発信の試行", "post.publish.failed": "発信失敗", "post.publish.held": "発信の保留",
+        "post.publish.heldForApproval": "承認待ちに戻す", "post.publish.settled": "発信結果の確認", "post.publish.dryRun": "試験運転",
+        "post.publish.published": "発信済み", "post.publish.unknown": "結果不明",
+        "login": "ログイン", "login.failed": "ログインの失敗", "login.locked": "ログインのロック", "logout": "ログアウト",
+        "user.add": "利用者の追加", "user.role": "利用者の設定変更", "user.password": "パスワード変更",
+        "user.password.failed": "パスワード変更の失敗", "user.totp": "二段階認証の設定", "user.unlock": "ロックの解除",
+        "token.create": "APIトークンの作成", "token.list": "APIトークンの一覧", "token.revoke": "APIトークンの取消し",
+        "policy.change": "ポリシーの変更", "account.connect": "アカウントの接続", "account.needsReconnecting": "要再接続",
+        "account.refresh": "トークンの更新",
+    ]
+
+    static func action(_ code: String) -> String { actions[code] ?? code }
+
+    static func actionNode(_ code: String) -> BodyNode {
+        .tag("span", [Attr("title", code)], text: action(code))
+    }
+
+    /// `draft → scheduled` as `下書き → 予約済み`.
+    static func states(_ s: String) -> String {
+        var out = s
+        for state in PostState.allCases {
+            out = out.replacingOccurrences(of: "\(state.rawValue) → ", with: "\(state.displayName) → ")
+            out = out.replacingOccurrences(of: "→ \(state.rawValue)", with: "→ \(state.displayName)")
+        }
+        return out
+    }
+
+    /// The detail in words, with each SHA-256 cut to its first 12 digits (all 64 in the title).
+    static func detail(_ s: String) -> BodyNode {
+        let text = states(s)
+        var nodes: [BodyNode] = []
+        var rest = Substring(text)
+        while let r = rest.range(of: "[0-9a-f]{64}", options: .regularExpression) {
+            nodes.append(.text(String(rest[..<r.lowerBound])))
+            let hash = String(rest[r])
+            nodes.append(.tag("span", [Attr("class", "hash"), Attr("title", hash)], text: String(hash.prefix(12)) + "…"))
+            rest = rest[r.upperBound...]
+        }
+        nodes.append(.text(String(rest)))
+        return .group(nodes)
+    }
+
+    /// A post's subject as a link named by the start of its text; other subjects as written.
+    static func subject(_ s: String, posts: [String: Post], policy: Policy) -> BodyNode {
+        guard s.hasPrefix("post:"), let id = UUID(uuidString: String(s.dropFirst(5))) else { return .text(s.hasPrefix("user:") ? "利用者 " + s.dropFirst(5) : s) }
+        guard let p = posts[s] else { return .link(.post(id), "投稿") }
+        let text = (try? p.action.text) ?? ""
+        let account = policy.account(p.account).map { PlatformLabel.mark($0.platform) + " " + $0.displayName } ?? p.account
+        return .link(.post(id), "\(account): \(text.count > 24 ? String(text.prefix(24)) + "…" : text)")
+    }
+}
