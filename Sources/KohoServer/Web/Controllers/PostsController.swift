@@ -66,8 +66,14 @@ enum PostsController {
         let query = Post.query(on: req.db)
         if let state { query.filter(\.$state == state) }
         if let account { query.filter(\.$account == account) }
-        // The text, title, links and the rest live in the stored fields; the author beside them.
-        if !q.isEmpty { query.group(.or) { $0.filter(\.$fieldsJSON ~~ q).filter(\.$authorName ~~ q) } }
+        // The words a person would look for: the text, title, links, source article and author.
+        if !q.isEmpty {
+            let stored = StoredText.encode(q)
+            query.group(.or) {
+                $0.filter(\.$text ~~ stored).filter(\.$title ~~ stored).filter(\.$linksJSON ~~ q).filter(\.$sourceURL ~~ stored)
+                    .filter(\.$authorName ~~ q)
+            }
+        }
         let cursor = req.query[String.self, at: "cursor"].flatMap(PostCursor.init)
         let (posts, total, next) = try await PostCursor.page(query, limit: 50, after: cursor)
         let filter = BodyNode.tag("form", [Attr("method", "get"), Attr("action", SiteURL.posts.path), Attr("aria-label", "絞り込み")], [
