@@ -62,9 +62,14 @@ public enum Permissions {
         }
     }
 
+    /// Viewers read only: refused before anything they send is read.
+    public static func mayWrite(_ p: Person) -> PermissionDenied? {
+        p.role == .viewer ? PermissionDenied(message: "閲覧のみの利用者は投稿を作成・変更できません") : nil
+    }
+
     /// Creating, editing, submitting, cancelling and attaching files: the account's designated staff and the chief.
     public static func mayChange(_ p: Person, account: String, policy: Policy) -> PermissionDenied? {
-        if p.role == .viewer { return PermissionDenied(message: "閲覧のみの利用者は投稿を作成・変更できません") }
+        if let denied = mayWrite(p) { return denied }
         guard let known = policy.account(account) else { return nil }
         return mayAct(p, on: known.id) ? nil : PermissionDenied(message: "アカウント「\(known.id)」の担当者に指定されていません")
     }

@@ -27,7 +27,7 @@ final class LongFormTests: KohoTestCase {
             XCTAssertEqual(res.status, .seeOther, String(fb.lastBody.prefix(2000)))
             XCTAssertFalse(fb.lastBody.contains("CSRF"), "refused as a bad form token")
         }
-        let texts = try await Post.query(on: app.db).all().map { try $0.action.text ?? "" }
+        let texts = try await Post.query(on: app.db).all().map { try $0.action.text }
         XCTAssertTrue(texts.contains(long), "the 400-character post was saved")
         XCTAssertTrue(texts.contains(fiveThousand), "the 5,000-character post was saved")
 

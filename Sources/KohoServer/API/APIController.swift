@@ -12,7 +12,7 @@ enum APIController {
     static func create(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         // The role is known before the body is read: a viewer's body is never decoded.
-        if user.role == .viewer { throw AppError.forbidden("閲覧のみの利用者は投稿を作成・変更できません") }
+        if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
         let action = try plannedAction(req)
         let post = try await PostService.create(req, user, action)
         let res = Response(status: .created)
@@ -44,7 +44,7 @@ enum APIController {
             filtered = filtered.filter(\.$state == state)
         }
         if let a = req.query[String.self, at: "account"] {
-            guard !a.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { throw AppError.badRequest("account が正しくありません") }
+            guard !a.containsControlCharacter else { throw AppError.badRequest("account が正しくありません") }
             filtered = filtered.filter(\.$account == a)
         }
         var limit = 50

@@ -26,7 +26,7 @@ struct JSONBoundsMiddleware: AsyncMiddleware {
 /// A viewer may not attach files: refused before a body of up to 512 MB is read.
 struct RefuseViewersMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        if req.currentUser?.role == .viewer { throw AppError.forbidden("閲覧のみの利用者は投稿を作成・変更できません") }
+        if let user = req.currentUser, let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
         return try await next.respond(to: req)
     }
 }

@@ -139,7 +139,7 @@ final class Publisher: Sendable {
             .flatMap { $0.hash == post.approvedRenderingSHA256 ? $0 : nil }
         let change = approved?.hash == rendering.hash ? nil : RenderingChange(approved: post.approvedRenderingSHA256, now: rendering.hash)
         let payload: PublishPayload
-        do { payload = try makePayload(post, approved ?? rendering, account) } catch let hold as HoldReason {
+        do { payload = try makePayload(post, action.kind, approved ?? rendering, account) } catch let hold as HoldReason {
             return try await fail(post, attempt: nil, message: hold.message)
         }
         var refreshed = false
@@ -177,13 +177,13 @@ final class Publisher: Sendable {
         }
     }
 
-    /// Settles what came before, checks the window and the policy, then makes one attempt.
     /// What was approved and what would go out now, when they differ.
     struct RenderingChange {
         let approved: String?
         let now: String
     }
 
+    /// Settles what came before, checks the window and the policy, then makes one attempt.
     private func publishOnce(_ post: Post, _ action: PlannedAction, _ account: KohoCore.Account, _ payload: PublishPayload,
                              _ creds: Credentials, change: RenderingChange?) async throws -> Step {
         let id = post.id!
@@ -498,11 +498,11 @@ final class Publisher: Sendable {
 
     // MARK: Payload
 
-    private func makePayload(_ post: Post, _ r: Rendering, _ account: KohoCore.Account) throws -> PublishPayload {
+    private func makePayload(_ post: Post, _ kind: PlannedAction.Kind, _ r: Rendering, _ account: KohoCore.Account) throws -> PublishPayload {
         switch r.kind {
         case .reply:
             throw HoldReason("返信は自動では発信しません。\(account.platform.displayName)で返信先を確かめ、手作業で返信してください。")
-        case .xPost where (try? post.action.kind) == .quote && r.quotedPostID == nil:
+        case .xPost where kind == .quote && r.quotedPostID == nil:
             throw HoldReason("引用する投稿のURL（https://x.com/…/status/…）がリンクにありません。投稿を編集してください。")
         case .xPost:
             return .x(XNewPost(text: r.text, quoteTweetId: r.quotedPostID), image: try image(for: post))

@@ -277,7 +277,7 @@ struct PostDTO: Content {
 
     init(_ p: Post, policy: Policy, history: [AuditEntry]? = nil, attempts: [PublishAttempt]? = nil) throws {
         let a = try p.action
-        let r = policy.account(p.account).flatMap { try? Rendering.render(a, account: $0, mediaSHA256: p.mediaSHA256).get() }
+        let r = try? p.rendering(policy)?.get()
         rendering = r
         renderingSHA256 = r?.hash
         weightedLength = r?.platform == .x ? r.map { XTextCounter.parse($0.text).weightedLength } : nil

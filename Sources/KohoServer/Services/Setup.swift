@@ -19,7 +19,7 @@ public enum Setup {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 64 else { throw AppError.badRequest("名前は1〜64文字で入力してください") }
         // A name is shown and compared everywhere; a control character in it would be invisible or cut (NUL).
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !name.containsControlCharacter else {
             throw AppError.badRequest("名前に制御文字は使えません")
         }
         guard password.count >= 10 else { throw AppError.badRequest("パスワードは10文字以上にしてください") }
@@ -41,7 +41,7 @@ public enum Setup {
         guard let user = try await User.query(on: app.db).filter(\.$name == userName).first() else {
             throw AppError.notFound("利用者「\(userName)」はいません")
         }
-        guard !tokenName.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !tokenName.containsControlCharacter else {
             throw AppError.badRequest("トークンの名前に制御文字は使えません")
         }
         let token = "koho_" + Secrets.randomToken()

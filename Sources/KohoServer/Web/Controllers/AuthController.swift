@@ -34,7 +34,7 @@ enum AuthController {
         let throttle = try await LoginThrottle.state(name: form.name, address: address, on: req.db, now: now)
         try await LoginThrottle.delay(throttle, ctx)
         // No user name holds a control character (they are refused when users are added), and PostgreSQL refuses a NUL in a query.
-        let user = form.name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) ? nil
+        let user = form.name.containsControlCharacter ? nil
             : try await User.query(on: req.db).filter(\.$name == form.name).first()
         var ok = try await req.password.async.verify(form.password, created: user?.passwordHash ?? ctx.dummyPasswordHash)
         var step: Int?

@@ -26,23 +26,25 @@ enum ComposeView {
     }
 
     /// How much to cut when the text is over the platform's limit, in the unit staff count in
-    /// (for X, Japanese characters count 2 each, so the excess in Japanese characters is half of it, rounded up).
+    /// (for X, Japanese characters count 2 each, so the excess in Japanese characters is half of it, rounded up). The
+    /// other limits are counted as the check counts them (Unicode scalars, bytes).
     static func howMuchToCut(_ r: CheckResult, platform: Platform) -> [String] {
         guard let rendering = r.rendering else { return [] }
         var out: [String] = []
         switch platform {
         case .x:
-            if let w = r.weightedLength, w > 280 {
-                let over = w - 280
+            let limit = XTextConfiguration.v3.maxWeightedLength
+            if let w = r.weightedLength, w > limit {
+                let over = w - limit
                 out.append("あと\((over + 1) / 2)文字分減らしてください（Xの数え方で\(over)超えています。日本語は1文字を2、英数字は1と数えます）")
             }
         case .facebook:
-            let over = rendering.text.count - PlatformLimits.facebookTextCharacters
+            let over = rendering.text.unicodeScalars.count - PlatformLimits.facebookTextCharacters
             if over > 0 { out.append("あと\(over)文字分減らしてください") }
         case .youtube:
             let over = rendering.text.utf8.count - PlatformLimits.youtubeDescriptionBytes
             if over > 0 { out.append("説明をあと\(over)バイト分（日本語ならおよそ\((over + 2) / 3)文字分）減らしてください") }
-            let titleOver = (rendering.title ?? "").count - PlatformLimits.youtubeTitleCharacters
+            let titleOver = (rendering.title ?? "").trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars.count - PlatformLimits.youtubeTitleCharacters
             if titleOver > 0 { out.append("タイトルをあと\(titleOver)文字分減らしてください") }
         }
         return out
