@@ -15,6 +15,15 @@ func routes(_ app: Application) throws {
     tokenAuthed.grouped(RefuseViewersMiddleware()).on(.PUT, "posts", ":id", "media", body: .collect(maxSize: PostMedia.maxBodySize), use: APIController.attachMedia)
     tokenAuthed.get("calendar", use: APIController.calendar)
     tokenAuthed.get("audit", use: APIController.audit)
+    tokenAuthed.get("notices", use: NoticeAPI.list)
+    tokenAuthed.post("notices", use: NoticeAPI.create)
+    tokenAuthed.get("notices", ":id", use: NoticeAPI.show)
+    tokenAuthed.put("notices", ":id", use: NoticeAPI.edit)
+    tokenAuthed.post("notices", ":id", "publish", use: NoticeAPI.publish)
+    tokenAuthed.post("accounts", ":account", "suspension", use: SuspensionAPI.change)
+
+    // The public pages: no session, no login, nothing that changes state.
+    PublicController.register(app)
 
     app.get(SiteURL.composeScript.route, use: LiveCheckController.script)
 
