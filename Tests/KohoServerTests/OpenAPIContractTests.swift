@@ -18,7 +18,7 @@ final class OpenAPIContractTests: PublisherTestCase {
         let doc = try XCTUnwrap(try Yams.load(yaml: yaml) as? [String: Any])
         let schemas = try XCTUnwrap((doc["components"] as? [String: Any])?["schemas"] as? [String: Any])
         var out: [String: Set<String>] = [:]
-        for name in ["Post", "PublishAttempt", "HistoryItem", "Rendering", "AuditEntry"] {
+        for name in ["Post", "PublishAttempt", "HistoryItem", "Rendering", "AuditEntry", "Notice", "PublicNotice", "Suspension"] {
             let props = try XCTUnwrap((schemas[name] as? [String: Any])?["properties"] as? [String: Any], name)
             out[name] = Set(props.keys)
         }
@@ -95,6 +95,21 @@ final class OpenAPIContractTests: PublisherTestCase {
         let entries = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(audit.body.string.utf8)) as? [[String: Any]], audit.body.string)
         XCTAssertFalse(entries.isEmpty)
         for e in entries { record("AuditEntry", e) }
+
+        // A notice as drafted, as published, and as the public list shows it.
+        let draft = try await api(.POST, "/notices", token: chiefToken, json: #"{"kind":"suspension","account":"koho.kodairacity","title":"停止のお知らせ","body":"理由","about":"suspension:koho.kodairacity"}"#)
+        XCTAssertEqual(draft.status, .created, draft.body)
+        record("Notice", draft.json)
+        let live = try await api(.POST, "/notices/\(draft.json["id"] as? String ?? "")/publish", token: chiefToken)
+        record("Notice", live.json)
+        let resumed = try await api(.POST, "/accounts/koho.kodairacity/suspension", token: chiefToken,
+                                    json: #"{"action":"suspend","noticeId":"\#(draft.json["id"] as? String ?? "")"}"#)
+        XCTAssertEqual(resumed.status, .ok, resumed.body)
+        record("Suspension", resumed.json)
+        record("Suspension", try await api(.POST, "/accounts/koho.kodairacity/suspension", token: chiefToken, json: #"{"action":"resume"}"#).json)
+        for n in try await api(.GET, "/notices", token: chiefToken).body.jsonArray { record("Notice", n) }
+        let pub = try await app.testable().sendRequest(.GET, "/public/notices.json")
+        for n in pub.body.string.jsonArray { record("PublicNotice", n) }
 
         for (schema, properties) in documented {
             let answered = seen[schema] ?? []

@@ -18,6 +18,15 @@ func routes(_ app: Application) throws {
     tokenAuthed.get("disaster-mode", use: DisasterController.apiState)
     tokenAuthed.post("disaster-mode", use: DisasterController.apiSwitch)
     tokenAuthed.post("disaster-mode", "release", use: DisasterController.apiRelease)
+    tokenAuthed.get("notices", use: NoticeAPI.list)
+    tokenAuthed.post("notices", use: NoticeAPI.create)
+    tokenAuthed.get("notices", ":id", use: NoticeAPI.show)
+    tokenAuthed.put("notices", ":id", use: NoticeAPI.edit)
+    tokenAuthed.post("notices", ":id", "publish", use: NoticeAPI.publish)
+    tokenAuthed.post("accounts", ":account", "suspension", use: SuspensionAPI.change)
+
+    // The public pages: no session, no login, nothing that changes state.
+    PublicController.register(app)
 
     app.get(SiteURL.composeScript.route, use: LiveCheckController.script)
 
