@@ -18,6 +18,8 @@ func routes(_ app: Application) throws {
     tokenAuthed.get("disaster-mode", use: DisasterController.apiState)
     tokenAuthed.post("disaster-mode", use: DisasterController.apiSwitch)
     tokenAuthed.post("disaster-mode", "release", use: DisasterController.apiRelease)
+    tokenAuthed.get("alerts", use: IntakeAPI.alerts)
+    tokenAuthed.get("intake", "sources", use: IntakeAPI.sources)
     tokenAuthed.get("notices", use: NoticeAPI.list)
     tokenAuthed.post("notices", use: NoticeAPI.create)
     tokenAuthed.get("notices", ":id", use: NoticeAPI.show)

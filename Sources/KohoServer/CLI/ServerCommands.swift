@@ -49,6 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "投稿を確保する期間（秒）。1回の呼び出しの制限時間より長くする") var leaseSeconds: Double = 60
     @ArgumentParser.Option(name: .long, help: "プラットフォーム呼び出し1回の制限時間（秒）") var callTimeoutSeconds: Double = 20
     @ArgumentParser.Option(name: .long, help: "一時的な障害の後、再試行までの最初の待ち時間（秒）") var retryBaseSeconds: Double = 2
+    @ArgumentParser.Option(name: .long, help: "緊急情報の取り込み元（市ホームページのフィード、メールマガジンの Maildir、気象庁のフィード、SMTP）を書いた YAML。省略時はどれも動かない")
+    var feeds: String?
     @OptionGroup var db: DatabaseOptions
 
     func run() async throws {
@@ -74,6 +76,9 @@ struct ServeCommand: AsyncParsableCommand {
         config.publisher.leaseSeconds = leaseSeconds
         config.publisher.callTimeoutSeconds = callTimeoutSeconds
         config.publisher.retryBaseSeconds = retryBaseSeconds
+        if let feeds {
+            do { config.intake = try IntakeSettings.load(path: feeds) } catch { throw CLIInputError(String(describing: error)) }
+        }
         let app = try await makeApp(config)
         do {
             if let link = try await Setup.issueLinkIfEmpty(app) {
@@ -87,6 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
                 case .live: print("プラットフォーム: 実際の X・フェイスブック・ユーチューブ")
                 }
                 if dryRun { print("試験運転（--dry-run）: プラットフォームへの発信は行いません") }
+            }
+            if let intake = app.intake {
+                print("緊急情報の取り込み: \(intake.jobs.count) 件の取り込み元（\(feeds ?? "")）" + (intake.settings.smtp.map { "、知らせは SMTP \($0.host):\($0.port)" } ?? ""))
             }
             fflush(nil)
             try await app.execute()

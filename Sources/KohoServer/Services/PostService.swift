@@ -90,9 +90,11 @@ enum PostService {
                              asDraftDespiteViolations: asDraftDespiteViolations)
     }
 
+    /// `chiefMustApprove`: a submission waits for the chief even where the category needs nobody's judgement (a
+    /// draft the emergency intake made, which no person has read yet).
     static func transition(_ w: Workflow, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
                            reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil,
-                           asDraftDespiteViolations: Bool = false) async throws -> Post {
+                           asDraftDespiteViolations: Bool = false, chiefMustApprove: Bool = false) async throws -> Post {
         try await expireOverdue(w.db, w.ctx)
         let ctx = w.ctx
         let now = ctx.now
@@ -128,7 +130,7 @@ enum PostService {
                     if submitting, let missing = PostMedia.violation(for: post, ctx.policy) { violations.append(missing) }
                     let keptAsDraft = asDraftDespiteViolations && event == .edit && from == .draft && ctx.policy.account(action.account) != nil
                     guard violations.isEmpty || keptAsDraft else { throw AppError.policy(violations) }
-                    needsChief = result.requiresChiefApproval
+                    needsChief = result.requiresChiefApproval || chiefMustApprove
                     try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
                 }
                 post.state = try PostWorkflow.next(from, event, needsChief: needsChief)

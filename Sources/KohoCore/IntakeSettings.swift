@@ -1,0 +1,194 @@
+import Foundation
+
+/// What `koho serve --feeds FILE` reads: the sources of emergency information (issue 13) and where to send notices.
+/// Without the file no source runs. Every source is reached through a URL or path given here, so tests and a local
+/// `koho serve` point at loopback servers and folders, never the internet.
+public struct IntakeSettings: Sendable, Equatable {
+    /// A feed of the city website (RSS 2.0 or Atom) and the categories its articles belong to (`ア`, `①`): an item
+    /// becomes a draft for each account that has one of them as an emergency-eligible category.
+    public struct WebsiteFeed: Sendable, Equatable {
+        public var url: String
+        public var categories: [String]
+        public var interval: Duration
+        public init(url: String, categories: [String], interval: Duration = .seconds(60)) {
+            self.url = url
+            self.categories = categories
+            self.interval = interval
+        }
+    }
+
+    /// The mail magazine: messages delivered as files into a Maildir (`new/` is taken, then moved to `cur/`).
+    public struct Mail: Sendable, Equatable {
+        public var maildir: String?
+        /// Only these senders' messages are taken (addresses, compared without case).
+        public var senders: [String]
+        public var categories: [String]
+        public var interval: Duration
+        public init(maildir: String?, senders: [String], categories: [String], interval: Duration = .seconds(5)) {
+            self.maildir = maildir
+            self.senders = senders.map { $0.lowercased() }
+            self.categories = categories
+            self.interval = interval
+        }
+    }
+
+    /// The agency's disaster XML (気象庁防災情報XML).
+    public struct Agency: Sendable, Equatable {
+        /// The high-frequency Atom feeds (`extra.xml`, `eqvol.xml`), fetched every `interval`.
+        public var feeds: [String]
+        /// The long-term ones (`extra_l.xml`, `eqvol_l.xml`), to catch up after downtime, every `longTermInterval`.
+        public var longTermFeeds: [String]
+        public var interval: Duration
+        public var longTermInterval: Duration
+        /// The city's areas, when they differ from the policy file's `emergencyAreas`.
+        public var municipality: String?
+        public var earthquakeRegion: String?
+        public var earthquakeRegionCode: String?
+        /// An alert at this level switches every account into disaster mode: warnings whose name contains one of
+        /// these (`特別警報`), or an intensity at or above this (`5-`). Empty/nil: the chief switches it.
+        public var disasterModeWarnings: [String]
+        public var disasterModeIntensity: String?
+        public init(feeds: [String], longTermFeeds: [String] = [], interval: Duration = .seconds(60), longTermInterval: Duration = .seconds(600),
+                    municipality: String? = nil, earthquakeRegion: String? = nil, earthquakeRegionCode: String? = nil,
+                    disasterModeWarnings: [String] = [], disasterModeIntensity: String? = nil) {
+            self.feeds = feeds
+            self.longTermFeeds = longTermFeeds
+            self.interval = interval
+            self.longTermInterval = longTermInterval
+            self.municipality = municipality
+            self.earthquakeRegion = earthquakeRegion
+            self.earthquakeRegionCode = earthquakeRegionCode
+            self.disasterModeWarnings = disasterModeWarnings
+            self.disasterModeIntensity = disasterModeIntensity
+        }
+    }
+
+    public struct SMTP: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public var from: String
+        /// The chief and the designated staff.
+        public var to: [String]
+        public var helo: String
+        public init(host: String, port: Int = 25, from: String, to: [String], helo: String = "koho.localhost") {
+            self.host = host
+            self.port = port
+            self.from = from
+            self.to = to
+            self.helo = helo
+        }
+    }
+
+    public var website: [WebsiteFeed]
+    public var mail: Mail?
+    public var agency: Agency?
+    public var smtp: SMTP?
+
+    public init(website: [WebsiteFeed] = [], mail: Mail? = nil, agency: Agency? = nil, smtp: SMTP? = nil) {
+        self.website = website
+        self.mail = mail
+        self.agency = agency
+        self.smtp = smtp
+    }
+
+    public static let intensities = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"]
+
+    public static func load(path: String) throws -> IntakeSettings {
+        let yaml: String
+        do { yaml = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw PolicyFileError(file: path, line: 1, field: "", message: "ファイルを読めません")
+        }
+        return try load(yaml: yaml, file: path)
+    }
+
+    public static func load(yaml: String, file: String) throws -> IntakeSettings {
+        let root = try YAMLFields.parse(yaml: yaml, file: file)
+        try root.checkKeys(["website", "mail", "agency", "smtp"])
+        var s = IntakeSettings()
+        s.website = try root.optional("website")?.sequence().map { f in
+            try f.checkKeys(["url", "categories", "interval"])
+            let categories = try f.strings("categories")
+            if categories.isEmpty { throw f.error("categories（この記事が当たる区分。例: [ア, ①]）が必要です", field: "categories") }
+            return WebsiteFeed(url: try url(f, "url"), categories: categories, interval: try seconds(f, "interval", default: 60))
+        } ?? []
+        if let m = try root.optional("mail") {
+            try m.checkKeys(["maildir", "senders", "categories", "interval"])
+            let senders = try m.strings("senders").map { $0.lowercased() }
+            if senders.isEmpty { throw m.error("senders（受け付ける差出人のアドレス）が必要です", field: "senders") }
+            let categories = try m.strings("categories")
+            if categories.isEmpty { throw m.error("categories（メールマガジンの記事が当たる区分）が必要です", field: "categories") }
+            s.mail = Mail(maildir: try m.optionalString("maildir"), senders: senders, categories: categories,
+                          interval: try seconds(m, "interval", default: 5))
+        }
+        if let a = try root.optional("agency") {
+            try a.checkKeys(["feeds", "longTermFeeds", "interval", "longTermInterval", "area", "disasterModeAt"])
+            var agency = Agency(feeds: try urls(a, "feeds"), longTermFeeds: try urls(a, "longTermFeeds"),
+                                interval: try seconds(a, "interval", default: 60), longTermInterval: try seconds(a, "longTermInterval", default: 600),
+                                municipality: nil, earthquakeRegion: nil, earthquakeRegionCode: nil,
+                                disasterModeWarnings: [], disasterModeIntensity: nil)
+            if let area = try a.optional("area") {
+                try area.checkKeys(["municipality", "earthquakeRegion", "earthquakeRegionCode"])
+                let codeField = try area.required("municipality")
+                let code = try codeField.nonEmptyString()
+                guard code.count == 7, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                    throw codeField.error("市町村コードは気象庁の7桁の数字で書いてください（例: 小平市 \"1321100\"）")
+                }
+                agency.municipality = code
+                agency.earthquakeRegion = try area.optionalString("earthquakeRegion")
+                agency.earthquakeRegionCode = try area.optionalString("earthquakeRegionCode")
+            }
+            if let d = try a.optional("disasterModeAt") {
+                try d.checkKeys(["warnings", "intensity"])
+                agency.disasterModeWarnings = try d.strings("warnings")
+                if let i = try d.optional("intensity") {
+                    let v = try i.nonEmptyString()
+                    guard intensities.contains(v) else { throw i.error("震度は 1〜4、5-、5+、6-、6+、7 のどれかで書いてください") }
+                    agency.disasterModeIntensity = v
+                }
+            }
+            s.agency = agency
+        }
+        if let m = try root.optional("smtp") {
+            try m.checkKeys(["host", "port", "from", "to", "helo"])
+            let port = try m.optional("port")?.int() ?? 25
+            guard (1...65535).contains(port) else { throw m.error("port は 1〜65535 です", field: "port") }
+            let to = try m.strings("to")
+            if to.isEmpty { throw m.error("to（知らせる課長と担当者のアドレス）が必要です", field: "to") }
+            for a in to + [try m.string("from")] where !isAddress(a) { throw m.error("メールアドレスとして読めません: \(a)") }
+            s.smtp = SMTP(host: try m.string("host"), port: port, from: try m.string("from"), to: to,
+                          helo: try m.optionalString("helo") ?? "koho.localhost")
+        }
+        return s
+    }
+
+    /// An address SMTP can carry in `MAIL FROM:<…>`/`RCPT TO:<…>`: one `@`, no space, control character or angle bracket.
+    static func isAddress(_ a: String) -> Bool {
+        let parts = a.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return false }
+        return !a.unicodeScalars.contains { $0.value < 0x21 || $0.value == 0x7F || $0 == "<" || $0 == ">" }
+    }
+
+    private static func url(_ f: YAMLFields, _ key: String) throws -> String {
+        let field = try f.required(key)
+        return try checkedURL(field)
+    }
+
+    private static func checkedURL(_ field: YAMLFields) throws -> String {
+        let s = try field.nonEmptyString()
+        guard let u = URL(string: s), ["http", "https"].contains(u.scheme?.lowercased() ?? ""), u.host != nil else {
+            throw field.error("http または https の URL が必要です")
+        }
+        return s
+    }
+
+    private static func urls(_ f: YAMLFields, _ key: String) throws -> [String] {
+        try f.optional(key)?.sequence().map(checkedURL) ?? []
+    }
+
+    private static func seconds(_ f: YAMLFields, _ key: String, default value: Int) throws -> Duration {
+        guard let field = try f.optional(key) else { return .seconds(value) }
+        let n = try field.int()
+        guard (1...86_400).contains(n) else { throw field.error("秒数は 1〜86400 です") }
+        return .seconds(n)
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import Vapor
+import KohoCore
+
+/// `koho intake mail`: the mail system pipes one message of the mail magazine here (instead of a Maildir).
+struct IntakeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "intake", abstract: "緊急情報の取り込み", subcommands: [Mail.self])
+
+    struct Mail: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mail",
+            abstract: "メールマガジンのメール1通を標準入力から読み、緊急情報の下書きを作る（差出人は --feeds の mail.senders で確かめる）")
+        @ArgumentParser.Option(name: .long, help: "取り込みの設定ファイル（YAML。koho serve --feeds と同じ）") var feeds: String
+        @OptionGroup var db: DatabaseOptions
+
+        func run() async throws {
+            let settings: IntakeSettings
+            do { settings = try IntakeSettings.load(path: feeds) } catch { throw CLIInputError(String(describing: error)) }
+            guard let mail = settings.mail else { throw CLIInputError("\(feeds) に mail の設定がありません") }
+            let data = FileHandle.standardInput.readDataToEndOfFile()
+            guard data.count <= MailParser.maxBytes else { throw CLIInputError("メールが大きすぎます（上限 \(MailParser.maxBytes / 1024 / 1024) MB）") }
+            var config = db.config()
+            config.intake = IntakeSettings(mail: mail, smtp: settings.smtp)
+            let app = try await makeApp(config)
+            let outcome = await MailIntake.take(app, data: data, settings: mail, fallbackKey: "stdin")
+            try await IntakeService.fetched(app, name: MaildirSource.name, kind: "mail", at: app.koho.now,
+                                            error: { if case .refused(let why) = outcome { return why } else { return nil } }(),
+                                            item: { if case .taken = outcome { return "標準入力のメール" } else { return nil } }())
+            // The notice is sent before the command ends.
+            if settings.smtp != nil { for _ in 0..<200 where app.intake?.notifier.sent.count == 0 { try await Task.sleep(for: .milliseconds(50)) } }
+            try await app.asyncShutdown()
+            switch outcome {
+            case .taken(let ids):
+                print(#"{"taken":true,"drafts":[\#(ids.map { "\"\($0.uuidString.lowercased())\"" }.joined(separator: ","))]}"#)
+            case .seenBefore:
+                print(#"{"taken":false,"reason":"already taken"}"#)
+            case .refused(let why):
+                FileHandle.standardError.write(Data((why + "\n").utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+}

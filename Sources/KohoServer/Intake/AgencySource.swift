@@ -1,0 +1,220 @@
+import Crypto
+import Fluent
+import Foundation
+import KohoCore
+import Vapor
+
+/// The agency's Atom feeds (気象庁防災情報XML): every entry of a kind Koho reads is fetched once (kept under
+/// `<data-dir>/jma/`), read for the city's areas and turned into alerts; `If-Modified-Since` on every feed fetch.
+struct AgencyFeedSource: Sendable {
+    let app: Application
+    let url: String
+    let settings: IntakeSettings.Agency
+    var name: String { "agency:" + url }
+    static let source = "agency"
+
+    /// The titles of the messages read: warnings (VPWW53/54 and the 2026 ones), intensity (VXSE51/53), tsunami (VTSE41).
+    static func isRead(_ title: String) -> Bool {
+        ["警報", "注意報", "震度", "震源", "津波"].contains { title.contains($0) }
+    }
+
+    func round() async -> Int {
+        let db = app.db, now = app.koho.now
+        do {
+            guard let area = app.intake?.area else {
+                throw ConditionalFetch.Failure(description: "市の地域がありません（ポリシーファイルの emergencyAreas か、設定の agency.area）")
+            }
+            let state = try await IntakeService.state(app, name: name, kind: "agency")
+            let answer = try await ConditionalFetch.get(app, url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes)
+            guard let body = answer.body else {
+                try await IntakeService.fetched(app, name: name, kind: "agency", at: now, error: nil)
+                return 0
+            }
+            let entries: [FeedItem]
+            do { entries = try FeedParser.parse(body) } catch {
+                throw ConditionalFetch.Failure(description: "フィードとして読めません: \(error)")
+            }
+            var raised = 0
+            var last: String?
+            var problems: [String] = []
+            for entry in entries.reversed() {
+                let key = entry.id.isEmpty ? (entry.link ?? "") : entry.id
+                if key.isEmpty { continue }
+                if try await IntakeService.seen(app, source: Self.source, key: key) { continue }
+                guard Self.isRead(entry.title), let link = entry.link else {
+                    try await IntakeService.record(app, source: Self.source, key: key, title: entry.title, link: entry.link, at: now, drafts: [])
+                    continue
+                }
+                let xml: Data
+                do { xml = try await message(link) } catch {
+                    // Not recorded: the next round tries the entry again.
+                    problems.append("\(entry.title): \(error)")
+                    continue
+                }
+                var drafts: [UUID] = []
+                do {
+                    let report = try JMAParser.parse(xml, area: area)
+                    if let alert = try await AlertService.apply(app, report, messageID: key, settings: settings) {
+                        drafts = IntakeItem.decode(alert.draftIDs)
+                        raised += 1
+                        last = report.title
+                    }
+                } catch {
+                    // Kept (the XML stays in the cache) and recorded, so that a message that cannot be read is not fetched again.
+                    problems.append("\(entry.title): 読めません: \(error)")
+                }
+                try await IntakeService.record(app, source: Self.source, key: key, title: entry.title, link: link, at: now, drafts: drafts)
+            }
+            try await IntakeService.fetched(app, name: name, kind: "agency", at: now, error: problems.isEmpty ? nil : problems.joined(separator: " / "),
+                                            item: last, etag: problems.isEmpty ? answer.etag : nil,
+                                            lastModified: problems.isEmpty ? answer.lastModified : nil)
+            return raised
+        } catch {
+            try? await IntakeService.fetched(app, name: name, kind: "agency", at: now, error: String(describing: error))
+            return 0
+        }
+    }
+
+    /// An entry's XML, fetched once: later reads come from the cache.
+    func message(_ link: String) async throws -> Data {
+        let dir = app.koho.config.dataDirectory.appendingPathComponent("jma", isDirectory: true)
+        let file = dir.appendingPathComponent(SHA256.hash(data: Data(link.utf8)).map { String(format: "%02x", $0) }.joined() + ".xml")
+        if let cached = try? Data(contentsOf: file) { return cached }
+        let answer = try await ConditionalFetch.get(app, link, etag: nil, lastModified: nil, maxBytes: JMAParser.maxBytes)
+        guard let body = answer.body else { throw ConditionalFetch.Failure(description: "本文がありません") }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try body.write(to: file, options: .atomic)
+        return body
+    }
+}
+
+/// Alerts from the agency's messages: never posted as such; a pre-filled draft waits for the city's article.
+enum AlertService {
+    static func summary(_ r: JMAReport) -> String {
+        var parts: [String] = []
+        let inForce = r.warnings.filter(\.isWarningInForce).map(\.name)
+        if !inForce.isEmpty { parts.append(inForce.joined(separator: "・")) }
+        if let i = r.maxIntensity { parts.append("震度\(i.replacingOccurrences(of: "-", with: "弱").replacingOccurrences(of: "+", with: "強"))") }
+        let headline = r.headline.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !headline.isEmpty { parts.append(headline) }
+        return parts.joined(separator: " ")
+    }
+
+    /// The same alert as `r`: for earthquakes and tsunamis the same event; for warnings the one in force for the area.
+    static func existing(_ db: Database, _ r: JMAReport, area: String) async throws -> Alert? {
+        var q = Alert.query(on: db).filter(\.$kind == r.kind.rawValue).filter(\.$area == area).filter(\.$status == "active")
+        if r.kind != JMAReport.Kind.weatherWarning, let e = r.eventID { q = q.filter(\.$eventID == e) }
+        return try await q.sort(\.$createdAt, .descending).first()
+    }
+
+    /// What the report does to the alerts; the alert raised or changed, or nil.
+    static func apply(_ app: Application, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency) async throws -> Alert? {
+        // Drills and tests never make anything.
+        if r.isDrillOrTest { return nil }
+        let db = app.db, now = app.koho.now
+        let area = app.intake?.area?.municipality ?? ""
+        let found = try await existing(db, r, area: area)
+        if r.isCancellation {
+            guard let found else { return nil }
+            found.status = "withdrawn"
+            found.infoType = r.infoType
+            found.updatedAt = now
+            try await IntakeService.locked(app) { try await found.update(on: $0) }
+            try await withdrawDrafts(app, found, reason: "気象庁が「\(r.title)」を取り消しました")
+            try await AuditLog.appendLocked(app, action: "alert.withdraw", alert: found, detail: "取消（\(r.reportDateTime)）")
+            return found
+        }
+        if let found {
+            // A correction or a continuation: the alert follows the latest message; its draft waits as before.
+            let lifted = !r.affects
+            found.title = r.title
+            found.reportTime = r.reportDateTime
+            found.messageID = messageID
+            found.infoType = r.infoType
+            found.summary = summary(r)
+            found.updatedAt = now
+            if lifted { found.status = "lifted" }
+            try await IntakeService.locked(app) { try await found.update(on: $0) }
+            if r.infoType == "訂正" || lifted {
+                try await withdrawDrafts(app, found, reason: lifted ? "解除されました" : "訂正されました")
+                if !lifted { found.draftIDs = IntakeItem.encode(try await draft(app, found, r)); try await IntakeService.locked(app) { try await found.update(on: $0) } }
+            }
+            try await AuditLog.appendLocked(app, action: lifted ? "alert.lift" : "alert.update", alert: found, detail: "\(r.infoType)（\(r.reportDateTime)）")
+            return found
+        }
+        guard r.affects else { return nil }
+        let alert = Alert()
+        alert.id = UUID()
+        alert.source = AgencyFeedSource.source
+        alert.messageID = messageID
+        alert.title = r.title
+        alert.reportTime = r.reportDateTime
+        alert.eventID = r.eventID
+        alert.area = area
+        alert.kind = r.kind.rawValue
+        alert.status = "active"
+        alert.infoType = r.infoType
+        alert.summary = summary(r)
+        alert.draftIDs = "[]"
+        alert.createdAt = now
+        alert.updatedAt = now
+        try await IntakeService.locked(app) { try await alert.create(on: $0) }
+        alert.draftIDs = IntakeItem.encode(try await draft(app, alert, r))
+        try await IntakeService.locked(app) { try await alert.update(on: $0) }
+        try await AuditLog.appendLocked(app, action: "alert.raise", alert: alert, detail: "\(r.title)（\(r.reportDateTime)）")
+        app.intake?.notifier.notify(subject: "【Koho】気象庁の情報: \(r.title)",
+                                    body: "気象庁の「\(r.title)」（\(r.reportDateTime)）が市に関わります: \(alert.summary)\n\n"
+                                        + "市の記事が出たら、下書きの出典に記事を入れて提出してください。\n\(app.koho.config.baseURL)\(SiteURL.dashboard.path)")
+        if reachesDisasterLevel(r, settings) {
+            try await DisasterModeService.switchMode(app.workflow, actor: "system", accounts: .all, on: true,
+                                                     reason: "気象庁「\(r.title)」（\(r.reportDateTime)）\(alert.summary.prefix(100))")
+        }
+        return alert
+    }
+
+    static func reachesDisasterLevel(_ r: JMAReport, _ s: IntakeSettings.Agency) -> Bool {
+        if r.warnings.contains(where: { w in w.isWarningInForce && s.disasterModeWarnings.contains { w.name.contains($0) } }) { return true }
+        if let threshold = s.disasterModeIntensity, let i = r.maxIntensity,
+           let a = JMAParser.intensityRank(i), let b = JMAParser.intensityRank(threshold) { return a >= b }
+        return false
+    }
+
+    /// A draft for each emergency account that names the agency's message and time; it cannot be submitted until
+    /// the city's article is given as its source (ア, 3(4)).
+    static func draft(_ app: Application, _ alert: Alert, _ r: JMAReport) async throws -> [UUID] {
+        let w = app.workflow
+        let categories = app.intake?.settings.website.flatMap(\.categories) ?? []
+        var ids: [UUID] = []
+        for account in w.ctx.policy.accounts where account.platform != .youtube {
+            let category = categories.lazy.compactMap { account.category($0) }.first { $0.emergencyEligible }
+                ?? account.categories.first { $0.emergencyEligible && $0.sourceArticle == .required }
+            guard let category else { continue }
+            let text = "気象庁の「\(r.title)」（\(r.reportDateTime)）: \(alert.summary)"
+            let a = PlannedAction(account: account.id, kind: .post, category: category.code,
+                                  text: account.platform == .x ? EmergencyDraftText.shorten(text, toWeightedLength: XTextConfiguration.v3.maxWeightedLength, reservingURL: true) : text,
+                                  emergency: true, emergencyReason: "気象庁「\(r.title)」（\(r.reportDateTime)）",
+                                  articleOrigin: account.platform == .facebook ? "website" : nil)
+            let post = try await PostService.create(w, IntakeService.intakeUser, a, asDraftDespiteViolations: true)
+            ids.append(post.id!)
+        }
+        return ids
+    }
+
+    /// Cancels the alert's drafts that have not gone out.
+    static func withdrawDrafts(_ app: Application, _ alert: Alert, reason: String) async throws {
+        for id in IntakeItem.decode(alert.draftIDs) {
+            guard let p = try await Post.find(id, on: app.db), [.draft, .submitted].contains(p.state) else { continue }
+            _ = try? await PostService.transition(app.workflow, IntakeService.intakeUser, id, .cancel, expectedVersion: nil, reason: reason)
+        }
+    }
+}
+
+extension AuditLog {
+    static func appendLocked(_ app: Application, action: String, alert: Alert, detail: String) async throws {
+        let ctx = app.koho
+        try await ctx.writeLock.run {
+            try await AuditLog.appendLocked(on: app.db, at: ctx.now, actor: IntakeService.actorName, action: action,
+                                            subject: "alert:\(alert.id!.uuidString.lowercased())", detail: detail, reason: alert.summary)
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import AsyncHTTPClient
+import Crypto
+import Fluent
+import Foundation
+import KohoCore
+import NIOCore
+import NIOHTTP1
+import Vapor
+
+struct IntakeKey: StorageKey { typealias Value = Intake }
+
+extension Application {
+    var intake: Intake? { storage[IntakeKey.self] }
+}
+
+/// The sources of `koho serve --feeds FILE`, each a job, and how notices go out.
+final class Intake: Sendable {
+    let settings: IntakeSettings
+    let notifier: IntakeNotifier
+    let area: JMAArea?
+    let jobs: [Job]
+
+    init(settings: IntakeSettings, notifier: IntakeNotifier, area: JMAArea?, jobs: [Job]) {
+        self.settings = settings
+        self.notifier = notifier
+        self.area = area
+        self.jobs = jobs
+    }
+
+    /// Wakes every source at once (a test, or `koho bench intake`, after changing a feed).
+    func wakeAll() { for j in jobs { j.wake() } }
+}
+
+/// Builds the intake's jobs; none without settings.
+func configureIntake(_ app: Application, _ config: KohoConfig, logger: Logger) -> [Job] {
+    guard let settings = config.intake else { return [] }
+    let policyArea = app.koho.policy.emergencyAreas
+    var area = policyArea
+    if let a = settings.agency, let code = a.municipality {
+        area = JMAArea(municipality: code, earthquakeRegion: a.earthquakeRegion, earthquakeRegionCode: a.earthquakeRegionCode)
+    }
+    let notifier = IntakeNotifier(mailer: settings.smtp.map { SMTPMailer(settings: $0) }, app: app)
+    var jobs: [Job] = []
+    for feed in settings.website {
+        let source = WebsiteFeedSource(app: app, feed: feed)
+        jobs.append(Job(name: "intake-website", interval: feed.interval, clock: config.jobClock, logger: logger) { await source.round() })
+    }
+    if let mail = settings.mail, let dir = mail.maildir {
+        let source = MaildirSource(app: app, settings: mail, directory: URL(fileURLWithPath: dir, isDirectory: true))
+        jobs.append(Job(name: "intake-maildir", interval: mail.interval, clock: config.jobClock, logger: logger) { await source.round() })
+    }
+    if let agency = settings.agency {
+        for url in agency.feeds {
+            let source = AgencyFeedSource(app: app, url: url, settings: agency)
+            jobs.append(Job(name: "intake-agency", interval: agency.interval, clock: config.jobClock, logger: logger) { await source.round() })
+        }
+        for url in agency.longTermFeeds {
+            let source = AgencyFeedSource(app: app, url: url, settings: agency)
+            jobs.append(Job(name: "intake-agency-long", interval: agency.longTermInterval, clock: config.jobClock, logger: logger) { await source.round() })
+        }
+    }
+    app.storage[IntakeKey.self] = Intake(settings: settings, notifier: notifier, area: area, jobs: jobs)
+    app.lifecycle.use(IntakeLifecycle())
+    return jobs
+}
+
+/// One conditional GET: the body, or nil when the server says it has not changed.
+struct ConditionalFetch {
+    struct Answer {
+        let body: Data?
+        let etag: String?
+        let lastModified: String?
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func get(_ app: Application, _ url: String, etag: String?, lastModified: String?, maxBytes: Int) async throws -> Answer {
+        var req = HTTPClientRequest(url: url)
+        req.headers.add(name: "User-Agent", value: "Koho (municipal social media; emergency intake)")
+        if let etag { req.headers.add(name: "If-None-Match", value: etag) }
+        if let lastModified { req.headers.add(name: "If-Modified-Since", value: lastModified) }
+        let res: HTTPClientResponse
+        do { res = try await app.http.client.shared.execute(req, timeout: .seconds(15)) } catch {
+            throw Failure(description: "接続できません（\(String(describing: error).prefix(200))）")
+        }
+        let newTag = res.headers.first(name: "ETag"), newModified = res.headers.first(name: "Last-Modified")
+        if res.status == .notModified { return Answer(body: nil, etag: newTag, lastModified: newModified) }
+        guard res.status == .ok else { throw Failure(description: "HTTP \(res.status.code) \(res.status.reasonPhrase)") }
+        let bytes: ByteBuffer
+        do { bytes = try await res.body.collect(upTo: maxBytes) } catch {
+            throw Failure(description: "本文が大きすぎるか途中で切れました（上限 \(maxBytes / 1024 / 1024) MB）")
+        }
+        return Answer(body: Data(buffer: bytes), etag: newTag, lastModified: newModified)
+    }
+}
+
+/// Items older than this on a source's first fetch are recorded as seen without drafts: a new feed's archive is not news.
+let firstFetchWindow: TimeInterval = 3600
+
+/// The city website's feed (RSS 2.0 or Atom): each new item becomes emergency drafts.
+struct WebsiteFeedSource: Sendable {
+    let app: Application
+    let feed: IntakeSettings.WebsiteFeed
+    var name: String { "website:" + feed.url }
+
+    func round() async -> Int {
+        let db = app.db, now = app.koho.now
+        do {
+            let state = try await IntakeService.state(app, name: name, kind: "website")
+            let first = state.lastFetchAt == nil || state.lastError != nil && state.lastItemAt == nil && state.etag == nil && state.lastModified == nil
+            let answer = try await ConditionalFetch.get(app, feed.url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes)
+            guard let body = answer.body else {
+                try await IntakeService.fetched(app, name: name, kind: "website", at: now, error: nil)
+                return 0
+            }
+            let items: [FeedItem]
+            do { items = try FeedParser.parse(body) } catch {
+                throw ConditionalFetch.Failure(description: "フィードとして読めません: \(error)")
+            }
+            var taken = 0
+            var last: String?
+            // Oldest first, so that drafts come in the order the articles did.
+            for item in items.reversed() {
+                let key = item.id.isEmpty ? (item.link ?? item.title) : item.id
+                if try await IntakeService.seen(app, source: name, key: key) { continue }
+                let date = item.published ?? item.updated
+                if first, date.map({ now.timeIntervalSince($0) > firstFetchWindow }) ?? true {
+                    try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
+                    continue
+                }
+                let article = EmergencyArticle(origin: "website", title: item.title, summary: item.summary, link: item.link, categories: feed.categories)
+                if try await IntakeService.take(app, source: name, key: key, article: article) != nil {
+                    taken += 1
+                    last = item.title
+                }
+            }
+            // The validators are kept only once every item is taken: a round cut short fetches the whole feed again.
+            try await IntakeService.fetched(app, name: name, kind: "website", at: now, error: nil, item: last,
+                                            etag: answer.etag, lastModified: answer.lastModified)
+            return taken
+        } catch {
+            try? await IntakeService.fetched(app, name: name, kind: "website", at: now, error: String(describing: error))
+            return 0
+        }
+    }
+}
+
+/// The mail magazine delivered into a Maildir: each file in `new/` is read, moved to `cur/` (flag `S` when taken,
+/// `F` when refused: an unknown sender or a message that cannot be read; the file is kept either way).
+struct MaildirSource: Sendable {
+    let app: Application
+    let settings: IntakeSettings.Mail
+    let directory: URL
+    static let name = "mail"
+
+    func round() async -> Int {
+        let fm = FileManager.default
+        let newDir = directory.appendingPathComponent("new"), curDir = directory.appendingPathComponent("cur")
+        let now = app.koho.now
+        do {
+            guard fm.fileExists(atPath: newDir.path) else {
+                throw ConditionalFetch.Failure(description: "Maildir の new/ がありません: \(newDir.path)")
+            }
+            try fm.createDirectory(at: curDir, withIntermediateDirectories: true)
+            let names = try fm.contentsOfDirectory(atPath: newDir.path).filter { !$0.hasPrefix(".") }.sorted()
+            var taken = 0
+            var lastError: String?
+            for name in names {
+                let file = newDir.appendingPathComponent(name)
+                let data = try Data(contentsOf: file)
+                let outcome = await MailIntake.take(app, data: data, settings: settings, fallbackKey: name)
+                let flag: String
+                switch outcome {
+                case .taken: taken += 1; flag = "S"
+                case .seenBefore: flag = "S"
+                case .refused(let why): lastError = "\(name): \(why)"; flag = "F"
+                }
+                let base = name.split(separator: ":").first.map(String.init) ?? name
+                try fm.moveItem(at: file, to: curDir.appendingPathComponent("\(base):2,\(flag)"))
+            }
+            try await IntakeService.fetched(app, name: Self.name, kind: "mail", at: now, error: lastError,
+                                            item: taken > 0 ? "メール \(taken) 通" : nil)
+            return taken
+        } catch {
+            try? await IntakeService.fetched(app, name: Self.name, kind: "mail", at: now, error: String(describing: error))
+            return 0
+        }
+    }
+}
+
+/// One mail message, from the Maildir or from `koho intake mail`.
+enum MailIntake {
+    enum Outcome: Equatable {
+        case taken([UUID])
+        case seenBefore
+        case refused(String)
+    }
+
+    static func take(_ app: Application, data: Data, settings: IntakeSettings.Mail, fallbackKey: String) async -> Outcome {
+        let message: MailMessage
+        do { message = try MailParser.parse(data) } catch { return .refused("メールとして読めません: \(error)") }
+        guard settings.senders.contains(message.from.lowercased()) else {
+            return .refused("差出人 \(message.from.containsControlCharacter ? "（制御文字を含む）" : message.from) は受け付ける差出人にありません")
+        }
+        let domains = app.koho.policy.accounts.flatMap { $0.categories.flatMap(\.sourceDomains) }
+        let link = message.links.first { l in
+            guard let host = URL(string: l)?.host?.lowercased() else { return false }
+            return domains.contains { host == $0 || host.hasSuffix("." + $0) }
+        } ?? message.links.first
+        let key = message.messageID ?? ("file:" + fallbackKey + ":" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+        let summary = message.text.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("http") }.prefix(12).joined(separator: "\n")
+        let article = EmergencyArticle(origin: "mail", title: message.subject, summary: summary, link: link, categories: settings.categories)
+        do {
+            guard let posts = try await IntakeService.take(app, source: MaildirSource.name, key: key, article: article) else { return .seenBefore }
+            return .taken(posts.compactMap(\.id))
+        } catch {
+            return .refused("下書きを作れませんでした: \(error)")
+        }
+    }
+}
+
+/// Notices still being sent finish before the database closes.
+struct IntakeLifecycle: LifecycleHandler {
+    func shutdownAsync(_ application: Application) async {
+        await application.intake?.notifier.drain()
+    }
+}
