@@ -17,7 +17,8 @@ extension Publisher {
             .set("lease_owner", to: worker)
             .set("lease_until", to: wall.addingTimeInterval(settings.leaseSeconds))
             .where("id", .equal, id)
-            .where { $0.where("state", .equal, PostState.scheduled.rawValue).orWhere("state", .equal, PostState.publishing.rawValue) }
+            .where { $0.where { $0.where("state", .equal, PostState.scheduled.rawValue).where("held_reason", .is, SQLLiteral.null) }
+                .orWhere("state", .equal, PostState.publishing.rawValue) }
             .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, wall) }
             .returning("id").all() }
         return !rows.isEmpty

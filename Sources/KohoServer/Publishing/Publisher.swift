@@ -56,15 +56,16 @@ final class Publisher: Sendable {
 
     /// THE selection of due posts, the one place that decides what the publisher looks at: scheduled posts whose
     /// time has come (and not yet lapsed), and posts in publishing whose retry time has come, that no live lease
-    /// holds. Emergencies first. A condition that holds posts back (a suspended account, …) belongs here.
-    /// `claim` re-checks only the state and the lease, so a post left out here is not published.
+    /// holds. Emergencies first. A condition that holds posts back (disaster mode, a suspended account, …) belongs
+    /// here; `claim` re-checks the state, the disaster-mode hold and the lease at the moment it takes the post.
     func duePostIDs(limit: Int = 64) async throws -> [UUID] {
         let now = ctx.now, wall = wallNow
         let oldest = now.addingTimeInterval(-PostWorkflow.expiryGrace)
         let posts = try await Post.query(on: app.db)
             .field(\.$id)
             .group(.or) { any in
-                any.group(.and) { $0.filter(\.$state == .scheduled).filter(\.$scheduledAt <= now).filter(\.$scheduledAt >= oldest) }
+                // Disaster mode holds a scheduled post until the chief releases it.
+                any.group(.and) { $0.filter(\.$state == .scheduled).filter(\.$scheduledAt <= now).filter(\.$scheduledAt >= oldest).filter(\.$heldReason == nil) }
                 any.filter(\.$state == .publishing)
             }
             .group(.or) { $0.filter(\.$retryAt == nil).filter(\.$retryAt <= wall) }
