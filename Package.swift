@@ -32,7 +32,7 @@ let package = Package(
         .target(
             name: "KohoCore",
             dependencies: ["KohoXText", "KohoHolidays", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
-            resources: [.embedInCode("Resources/kodaira-r5.yaml")]
+            resources: [.embedInCode("Resources/kodaira-r5.yaml"), .embedInCode("Moderation/moderation-lexicon.json")]
         ),
         .target(
             name: "KohoPlatforms",
