@@ -96,4 +96,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(StorePostActionInColumns())
     app.migrations.add(CreateNotice())
     app.migrations.add(CreateAccountSuspension())
+    app.migrations.add(CreateProfileCheck())
 }
