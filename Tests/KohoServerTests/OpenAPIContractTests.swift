@@ -72,7 +72,14 @@ final class OpenAPIContractTests: PublisherTestCase {
 
         // Drafts for the other renderings: a YouTube video, a Facebook post with links at a chosen time, and a reply.
         try await show(postID(try await created(#"{"account":"UCp9YZtjCNcG0q3fQ1ln31Xg","category":"①","title":"小平の紅葉","text":"市内の紅葉を紹介します"}"#)))
-        try await show(postID(try await created(#"{"account":"koho.kodairacity","category":"③","text":"催しのお知らせ","articleOrigin":"shiho","links":["https://www.city.kodaira.tokyo.jp/event/1.html"],"scheduledAt":"2026-11-26T10:00:00+09:00"}"#)))
+        // A Facebook post with links at a chosen time, scheduled and then held by disaster mode.
+        let held = postID(try await created(#"{"account":"koho.kodairacity","category":"③","text":"催しのお知らせ","articleOrigin":"shiho","links":["https://www.city.kodaira.tokyo.jp/event/1.html"],"scheduledAt":"2026-11-26T10:00:00+09:00"}"#))
+        step = try await api(.POST, "/posts/\(held)/submit", token: chiefToken)
+        if step.json["state"] as? String == "submitted" { step = try await api(.POST, "/posts/\(held)/approve", token: chiefToken) }
+        XCTAssertEqual(step.json["state"] as? String, "scheduled", step.body)
+        let switched = try await api(.POST, "/disaster-mode", token: chiefToken, json: #"{"accounts":["koho.kodairacity"],"on":true,"reason":"台風"}"#)
+        XCTAssertEqual(switched.status, .ok, switched.body)
+        try await show(held)
         try await show(postID(try await created(#"{"account":"koho.kodairacity","kind":"reply","category":"③","text":"日付を訂正します","replyPurpose":"correction","inReplyTo":"123_456","articleOrigin":"shiho"}"#)))
 
         let list = try await app.testable().sendRequest(.GET, "/api/v1/posts", beforeRequest: { [token = chiefToken] (req: inout XCTHTTPRequest) async throws in

@@ -96,5 +96,6 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(StorePostActionInColumns())
     app.migrations.add(CreateNotice())
     app.migrations.add(CreateAccountSuspension())
+    app.migrations.add(CreateDisasterMode())
     app.migrations.add(CreateProfileCheck())
 }
