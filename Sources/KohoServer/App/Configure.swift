@@ -97,4 +97,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateNotice())
     app.migrations.add(CreateAccountSuspension())
     app.migrations.add(CreateDisasterMode())
+    app.migrations.add(CreateProfileCheck())
 }
