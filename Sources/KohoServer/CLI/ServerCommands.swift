@@ -87,7 +87,7 @@ struct ServeCommand: AsyncParsableCommand {
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
             if let p = app.publishing {
                 switch p.mode {
-                case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.gateway.endpoints.xAPI)/_sandbox （実際には発信されません）")
+                case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.endpoints.xAPI)/_sandbox （実際には発信されません）")
                 case .sandbox(let url): print("プラットフォーム: サンドボックス \(url)")
                 case .live: print("プラットフォーム: 実際の X・フェイスブック・ユーチューブ")
                 }
@@ -254,7 +254,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let dir = db.data.url
             let written = try await db.withApp { app in
-                try await AuditLog.Checkpoints.write(on: app.db, dataDirectory: dir, at: Date(), logger: app.logger)
+                try await app.koho.audit.writeCheckpoint(on: app.db, dataDirectory: dir, at: Date(), logger: app.logger)
             }
             if let c = written { print("チェックポイントを書きました: \(c.count)件、先頭のハッシュ \(c.hash)（\(AuditLog.Checkpoints.url(dir).path)）") }
         }
