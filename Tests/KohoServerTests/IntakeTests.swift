@@ -96,7 +96,7 @@ class IntakeTestCase: PublisherTestCase {
         s.website = [.init(url: feedBase + "/bousai.xml", categories: ["ア", "①"], interval: .seconds(3600))]
         s.mail = .init(maildir: maildir.path, senders: ["mailmag@city.kodaira.tokyo.jp", "info@city.kodaira.tokyo.jp"], categories: ["ア", "①"], interval: .seconds(3600))
         s.agency = .init(feeds: [feedBase + "/extra.xml"], longTermFeeds: [], interval: .seconds(3600), longTermInterval: .seconds(3600),
-                         municipality: nil, earthquakeRegion: nil, earthquakeRegionCode: nil,
+                         municipality: "1321100", earthquakeRegion: "東京都多摩東部", earthquakeRegionCode: "351",
                          disasterModeWarnings: ["特別警報"], disasterModeIntensity: "5-")
         return s
     }
