@@ -39,4 +39,26 @@ public enum CoreBenchmarks {
         return String(format: "nextOpening: %.0f 回/秒（1955〜2099年の無作為な時点 %d 回、%.2f 秒、見つかった数 %d）",
                       Double(lookups) / s, lookups, s, found)
     }
+
+    /// Impersonation candidates scored per second against the Kodaira accounts: a realistic mix of residents, shops,
+    /// fans, namesakes and impostors with look-alike letters, on one core.
+    public static func impersonation(candidates: Int) -> String {
+        let scorer = ImpersonationScorer(policy: PolicyLoader.builtIn())
+        let samples: [ImpersonationCandidate] = [
+            .init(platform: .x, handle: "tanaka_taro1987", name: "田中太郎", bio: "東京都小平市在住。写真と散歩が好きです。"),
+            .init(platform: .x, handle: "k0daira__tokyo", name: "プチ田舎 東京都小平巿", bio: "小平市の公式アカウントです"),
+            .init(platform: .x, handle: "kodaira_bakery", name: "小平市のパン屋 こむぎ", bio: "東京都小平市のベーカリーです。火曜定休"),
+            .init(platform: .facebook, handle: "obira.hokkaido", name: "小平町役場", bio: "北海道留萌郡小平町の公式ページ"),
+            .init(platform: .youtube, handle: "@kodaira_fan", name: "小平市ファン（非公式）", bio: "小平市が好きな個人の非公式チャンネル"),
+            .init(platform: .x, handle: "k\u{043E}d\u{0430}ira_tokyo", name: "ｐｕｃｈｉ ｉｎａｋａ", bio: ""),
+            .init(platform: .x, handle: "kokubunji_city", name: "国分寺市", bio: "東京都国分寺市の公式アカウントです"),
+            .init(platform: .x, handle: "sunny_day_2024", name: "はれのひ", bio: "Photos of Tokyo parks and trains. 📷 DM open"),
+        ]
+        var flagged = 0
+        let s = seconds {
+            for i in 0..<candidates where scorer.score(samples[i & 7]).flagged { flagged += 1 }
+        }
+        return String(format: "impersonation: %.0f 件/秒（住民・店・ファン・同名の町・近隣の市・なりすましの混在 %d 件、%.2f 秒、1コア、flagged %d、confusables.txt \(ConfusableSkeleton.dataVersion)）",
+                      Double(candidates) / s, candidates, s, flagged)
+    }
 }
