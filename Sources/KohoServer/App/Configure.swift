@@ -96,6 +96,7 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(StorePostActionInColumns())
     app.migrations.add(CreateNotice())
     app.migrations.add(CreateAccountSuspension())
+    app.migrations.add(CreateImpersonationCase())
     app.migrations.add(CreateDisasterMode())
     app.migrations.add(CreateProfileCheck())
 }

@@ -27,7 +27,7 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
         try await trail.writeCheckpoint(on: db, dataDirectory: dataDirectory, at: Date(), logger: jobLogger, always: false)
         return 0
     }
-    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: [checkpoint], logger: logger)
+    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: [checkpoint, ImpersonationScan.job(app, clock: config.jobClock, logger: logger)], logger: logger)
     app.lifecycle.use(BackgroundJobsLifecycle())
 }
 

@@ -7,6 +7,7 @@ enum SiteURL {
     case post(UUID), postStep(UUID, String), postEdit(UUID), postMedia(UUID)
     case calendar(String?), ics(String), accounts, users, userRole(UUID), userUnlock(UUID), audit, auditCSV, policy
     case connectOAuth(String), connectFacebook(String), oauthCallback
+    case impersonation, impersonationReport, impersonationCase(UUID), impersonationStep(UUID, String)
     case disaster, disasterRelease
 
     var path: String {
@@ -38,6 +39,10 @@ enum SiteURL {
         case .connectOAuth(let a): return "/accounts/\(a)/oauth"
         case .connectFacebook(let a): return "/accounts/\(a)/facebook"
         case .oauthCallback: return "/accounts/oauth/callback"
+        case .impersonation: return "/impersonation"
+        case .impersonationReport: return "/impersonation/reports"
+        case .impersonationCase(let id): return "/impersonation/cases/\(id.uuidString.lowercased())"
+        case .impersonationStep(let id, let step): return "/impersonation/cases/\(id.uuidString.lowercased())/\(step)"
         case .disaster: return "/disaster"
         case .disasterRelease: return "/disaster/release"
         }
@@ -57,6 +62,8 @@ enum SiteURL {
         case .userUnlock: return ["users", ":id", "unlock"]
         case .connectOAuth: return ["accounts", ":account", "oauth"]
         case .connectFacebook: return ["accounts", ":account", "facebook"]
+        case .impersonationCase: return ["impersonation", "cases", ":id"]
+        case .impersonationStep: return ["impersonation", "cases", ":id", ":step"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }
