@@ -176,12 +176,16 @@ enum PostService {
     static func expireOverdue(_ db: Database, _ ctx: KohoContext) async throws -> Int {
         let limit = ctx.now.addingTimeInterval(-PostWorkflow.expiryGrace)
         // A post disaster mode holds does not lapse: the chief releases it into a new window.
-        let overdue = try await Post.query(on: db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).filter(\.$heldReason == nil).all()
+        // Nor does one of a suspended account: it goes out after the account resumes.
+        let suspended = try await SuspensionService.current(db).keys.sorted()
+        let overdue = try await Post.query(on: db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).filter(\.$heldReason == nil)
+            .filter(\.$account !~ suspended).all()
         var expired = 0
         for p in overdue {
             let done = try await ctx.writeLock.run {
                 try await db.transaction { db -> Bool in
-                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled, post.heldReason == nil else { return false }
+                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled, post.heldReason == nil,
+                          try await AccountSuspension.query(on: db).filter(\.$account == post.account).count() == 0 else { return false }
                     post.state = try PostWorkflow.next(.scheduled, .expire, needsChief: post.requiresChiefApproval)
                     post.approvedRendering = nil
                     post.approvedRenderingSHA256 = nil

@@ -67,6 +67,7 @@ enum ComposeView {
         let fm = m.form
         let target = m.editing.map { SiteURL.postEdit($0.id!).path } ?? SiteURL.compose.path
         var fields: [BodyNode] = [
+            SuspensionView.composeWarning(f, account),
             .hidden("account", account.id),
             .tag("p", [], [.text("アカウント: "), PlatformLabel.node(account, fallback: account.id), .text("［\(account.clause)］")]),
             // Only the kinds the platform's rules allow at all (no 引用 where quotes are never made).
@@ -209,6 +210,7 @@ enum PostView {
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
         let p = m.post, a = m.action, policy = f.policy
         let account = policy.account(p.account)
+        let suspendedNote = account.map { SuspensionView.composeWarning(f, $0) } ?? .empty
         var rows: [(String, String)] = [
             ("状態", p.state.displayName),
             ("アカウント", account.map(PlatformLabel.text) ?? p.account),
@@ -236,6 +238,7 @@ enum PostView {
             content.append(.tag("p", [Attr("class", "warn")], text: "この下書きはまだポリシーに合わないため、提出できません。編集して直してください。"))
             content.append(.violations(m.draftViolations))
         }
+        content.append(suspendedNote)
         content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
         switch try? m.post.rendering(policy)?.get() {
         case let rendering?:

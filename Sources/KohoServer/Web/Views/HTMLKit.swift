@@ -124,6 +124,8 @@ struct PageFrame {
     let path: String
     /// The accounts in disaster mode, for the banner on every page.
     var disasterModes: [DisasterMode] = []
+    /// The accounts suspended or deleted (3(7), 4(9), 5(9)), by account id: their posts are held.
+    var suspensions: [String: AccountSuspension] = [:]
 
     init(_ req: Request, title: String) {
         self.title = title
@@ -136,6 +138,7 @@ struct PageFrame {
         self.flash = inSession ? req.takeFlash() : nil
         self.waitingEmergencies = req.storage[WaitingEmergencies.self] ?? 0
         self.disasterModes = req.storage[DisasterBanner.self] ?? []
+        self.suspensions = req.storage[SuspendedAccounts.self] ?? [:]
     }
 }
 
