@@ -15,6 +15,12 @@ func routes(_ app: Application) throws {
     tokenAuthed.grouped(RefuseViewersMiddleware()).on(.PUT, "posts", ":id", "media", body: .collect(maxSize: PostMedia.maxBodySize), use: APIController.attachMedia)
     tokenAuthed.get("calendar", use: APIController.calendar)
     tokenAuthed.get("audit", use: APIController.audit)
+    tokenAuthed.get("comments", use: CommentsAPI.list)
+    tokenAuthed.post("comments", ":id", "decision", use: CommentsAPI.decide)
+
+    // Meta calls these: no session, no CSRF; a POST counts only with the app secret's signature.
+    app.get("webhooks", "facebook", use: FacebookWebhook.verify)
+    app.on(.POST, "webhooks", "facebook", body: .collect(maxSize: ByteCount(value: FacebookWebhook.maxBody)), use: FacebookWebhook.receive)
 
     app.get(SiteURL.composeScript.route, use: LiveCheckController.script)
 
