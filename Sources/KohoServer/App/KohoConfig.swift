@@ -36,6 +36,9 @@ public struct KohoConfig: Sendable {
     public var expiryInterval: Duration = .seconds(30)
     /// The clock the background jobs wait on between rounds.
     public var jobClock: any Clock<Duration> = ContinuousClock()
+    /// Where the city website shows the exported public pages (`koho public export`), ending in `/`; nil means
+    /// `<the policy's website>koho/`. A suspension notice's address there is what 3(7) checks.
+    public var publicSiteURL: String?
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
     public var logLevel: Logger.Level = .warning
 
