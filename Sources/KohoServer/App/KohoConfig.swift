@@ -32,6 +32,8 @@ public struct KohoConfig: Sendable {
     public var publisher = PublisherSettings()
     /// Reading comments, the Facebook webhook, carrying out decisions, and the flood alarm.
     public var comments = CommentSettings()
+    /// Stands in for the platforms (tests without the HTTP sandbox); nil: the clients reach `platforms` over HTTP.
+    var platformGateway: PlatformGateway?
     /// How often the approval-expiry job looks for approvals whose time has passed unused.
     public var expiryInterval: Duration = .seconds(30)
     /// The clock the background jobs wait on between rounds.
