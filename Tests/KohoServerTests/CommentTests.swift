@@ -16,8 +16,10 @@ class CommentTestCase: KohoTestCase {
     let appSecret = "test-app-secret-0123456789"
     let verifyToken = "koho-verify-token"
     var tokens: (chief: String, staff: String, fbStaff: String, viewer: String)!
+    var http: HTTPClient!
 
     override func setUp() async throws {
+        http = HTTPClient(eventLoopGroupProvider: .singleton)
         sandbox = try await startSandbox()
         try await super.setUp()
         tokens = try await addStandardUsers()
@@ -42,6 +44,8 @@ class CommentTestCase: KohoTestCase {
         try await super.tearDown()
         try await sandbox?.shutdown()
         sandbox = nil
+        try await http?.shutdown()
+        http = nil
     }
 
     var poller: CommentPoller { app.comments!.poller! }
@@ -49,13 +53,13 @@ class CommentTestCase: KohoTestCase {
 
     /// A post on the city's Facebook Page, made on the sandbox as if published earlier; its id.
     func facebookPost(_ message: String = "市民まつりを開催します") async throws -> String {
-        let fb = FacebookClient(httpClient: app.publishing!.gateway.http, accessToken: AccessToken(SandboxAccounts.facebookKoho.accessToken),
+        let fb = FacebookClient(httpClient: http, accessToken: AccessToken(SandboxAccounts.facebookKoho.accessToken),
                                 baseURL: sandbox.baseURL, timeout: .seconds(5))
         return try await fb.publish(pageId: SandboxAccounts.facebookKoho.platformId, message: message).id
     }
 
     func youtubeVideo() async throws -> String {
-        let yt = YouTubeClient(httpClient: app.publishing!.gateway.http, accessToken: AccessToken(SandboxAccounts.youtubeKodaira.accessToken),
+        let yt = YouTubeClient(httpClient: http, accessToken: AccessToken(SandboxAccounts.youtubeKodaira.accessToken),
                                baseURL: sandbox.baseURL, timeout: .seconds(5))
         return try await yt.uploadVideo(YouTubeVideoMetadata(title: "小平の風景", description: "市内の風景"), data: Self.sampleVideo).id
     }
@@ -80,7 +84,7 @@ class CommentTestCase: KohoTestCase {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(data: body))
         }
-        let response = try await app.publishing!.gateway.http.execute(request, timeout: .seconds(10))
+        let response = try await http.execute(request, timeout: .seconds(10))
         let data = try await response.body.collect(upTo: 16 << 20)
         return (Int(response.status.code), Data(data.readableBytesView))
     }
@@ -190,7 +194,7 @@ final class CommentIngestTests: CommentTestCase {
         let hidden = delivery(verb: "hide", commentID: id, postID: post, message: nil)
         try await assertEqual(try await webhook(hidden, signature: signed(hidden)), .ok)
         // Deleted on the platform (by its author): the next poll no longer lists it.
-        try await FacebookClient(httpClient: app.publishing!.gateway.http, accessToken: AccessToken(SandboxAccounts.facebookKoho.accessToken),
+        try await FacebookClient(httpClient: http, accessToken: AccessToken(SandboxAccounts.facebookKoho.accessToken),
                                  baseURL: sandbox.baseURL, timeout: .seconds(5)).deleteComment(commentId: id)
         try await poller.pass(force: true)
         let rows = try await stored(id)

@@ -133,37 +133,22 @@ final class CommentActions: Sendable {
     }
 
     private func call(_ action: CommentDecisionAction, _ c: Comment, _ creds: Credentials) async throws {
-        let g = publishing.gateway
-        switch (c.platformValue, action) {
-        case (.facebook?, .hide):
-            try await FacebookClient(httpClient: g.http, accessToken: creds.accessToken, baseURL: g.endpoints.facebookGraph, timeout: g.timeout, logger: g.logger)
-                .setCommentHidden(commentId: c.platformCommentID, hidden: true)
-        case (.facebook?, .delete):
-            try await FacebookClient(httpClient: g.http, accessToken: creds.accessToken, baseURL: g.endpoints.facebookGraph, timeout: g.timeout, logger: g.logger)
-                .deleteComment(commentId: c.platformCommentID)
-        case (.youtube?, _):
-            try await YouTubeClient(httpClient: g.http, accessToken: creds.accessToken, baseURL: g.endpoints.youtubeAPI, timeout: g.timeout, logger: g.logger)
-                .setModerationStatus(commentIds: [c.platformCommentID], status: .rejected)
-        default:
+        guard c.platformValue == .facebook || c.platformValue == .youtube else {
             throw PlatformError.invalid(message: "\(c.platform) のコメントは Koho から\(action.displayName)できません")
         }
+        try await publishing.gateway.moderateComment(creds, c.platformCommentID, action == .delete)
     }
 
     /// Whether the platform already shows the decision carried out (settling an unknown outcome).
     private func isDone(_ action: CommentDecisionAction, _ c: Comment, _ creds: Credentials) async throws -> Bool {
-        let g = publishing.gateway
         switch c.platformValue {
         case .facebook?:
-            let listed = try await FacebookClient(httpClient: g.http, accessToken: creds.accessToken, baseURL: g.endpoints.facebookGraph,
-                                                  timeout: g.timeout, logger: g.logger)
-                .comments(postId: c.platformPostID, limit: 100, newestFirst: true)
+            let listed = try await publishing.gateway.facebookComments(creds, c.platformPostID, 100)
             let found = listed.first { $0.id == c.platformCommentID }
             if action == .delete { return found == nil && listed.count < 100 }
             return found?.isHidden == true
         case .youtube?:
-            let rejected = try await YouTubeClient(httpClient: g.http, accessToken: creds.accessToken, baseURL: g.endpoints.youtubeAPI,
-                                                   timeout: g.timeout, logger: g.logger)
-                .commentThreads(channelId: creds.userID, moderationStatus: .rejected, maxResults: 100)
+            let rejected = try await publishing.gateway.youtubeComments(creds, .rejected)
             return rejected.contains { $0.id == c.platformCommentID }
         default:
             return false

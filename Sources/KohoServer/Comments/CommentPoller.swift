@@ -56,9 +56,7 @@ final class CommentPoller: Sendable {
         var complete: [(platformPost: String, seen: Set<String>, listedAt: Date)] = []
         switch account.platform {
         case .facebook:
-            let client = FacebookClient(httpClient: gateway.http, accessToken: creds.accessToken, baseURL: gateway.endpoints.facebookGraph,
-                                        timeout: gateway.timeout, logger: gateway.logger)
-            var postIDs = try await client.recentPosts(pageId: creds.userID, limit: settings.facebookPostsPerRound).map(\.id)
+            var postIDs = Array(try await gateway.recentPosts(creds).prefix(settings.facebookPostsPerRound).map(\.id))
             let since = app.koho.now.addingTimeInterval(-30 * 86400)
             let own = try await Post.query(on: app.db).filter(\.$account == account.id).filter(\.$state == .published)
                 .filter(\.$scheduledAt >= since).all().compactMap(\.platformPostID)
@@ -66,15 +64,13 @@ final class CommentPoller: Sendable {
             let limit = 100
             for postID in postIDs {
                 let listedAt = wallNow
-                let comments = try await client.comments(postId: postID, limit: limit, newestFirst: true)
+                let comments = try await gateway.facebookComments(creds, postID, limit)
                 observed += comments.map { ObservedComment(account: account.id, $0, postId: postID) }
                 if comments.count < limit { complete.append((postID, Set(comments.map(\.id)), listedAt)) }
             }
         case .youtube:
-            let client = YouTubeClient(httpClient: gateway.http, accessToken: creds.accessToken, baseURL: gateway.endpoints.youtubeAPI,
-                                       timeout: gateway.timeout, logger: gateway.logger)
             for status in [nil, YouTubeModerationStatus.heldForReview, .likelySpam] {
-                let comments = try await client.commentThreads(channelId: creds.userID, moderationStatus: status, maxResults: 100)
+                let comments = try await gateway.youtubeComments(creds, status)
                 observed += comments.map { ObservedComment(account: account.id, $0, postId: $0.videoId ?? "") }
             }
         case .x:
