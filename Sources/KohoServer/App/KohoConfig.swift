@@ -30,10 +30,15 @@ public struct KohoConfig: Sendable {
     /// The platforms to publish to; nil (the other commands, most tests) means no platforms and no publisher.
     public var platforms: PlatformMode?
     public var publisher = PublisherSettings()
+    /// Stands in for the platforms (tests without the HTTP sandbox); nil: the clients reach `platforms` over HTTP.
+    var platformGateway: PlatformGateway?
     /// How often the approval-expiry job looks for approvals whose time has passed unused.
     public var expiryInterval: Duration = .seconds(30)
     /// The clock the background jobs wait on between rounds.
     public var jobClock: any Clock<Duration> = ContinuousClock()
+    /// Where the city website shows the exported public pages (`koho public export`), ending in `/`; nil means
+    /// `<the policy's website>koho/`. A suspension notice's address there is what 3(7) checks.
+    public var publicSiteURL: String?
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
     public var logLevel: Logger.Level = .warning
 

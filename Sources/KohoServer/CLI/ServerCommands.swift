@@ -11,9 +11,13 @@ struct DatabaseOptions: ParsableArguments {
     @OptionGroup var data: DataDirOption
     @ArgumentParser.Option(name: .long, help: "ポリシーファイル（YAML）。省略時は組み込みの小平市ポリシー")
     var policy: String?
+    @ArgumentParser.Option(name: .long, help: "公開ページ（koho public export）を掲載する市ホームページ上のURL（/ で終わる）。省略時はポリシーの website に koho/ を付けたもの")
+    var publicSiteURL: String?
 
     func config(hostname: String = "127.0.0.1", port: Int = 8080) -> KohoConfig {
-        KohoConfig(dataDirectory: data.url, policyPath: policy, hostname: hostname, port: port)
+        var c = KohoConfig(dataDirectory: data.url, policyPath: policy, hostname: hostname, port: port)
+        c.publicSiteURL = publicSiteURL.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+        return c
     }
 
     func withApp<T>(_ body: (Application) async throws -> T) async throws -> T {
@@ -78,7 +82,7 @@ struct ServeCommand: AsyncParsableCommand {
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
             if let p = app.publishing {
                 switch p.mode {
-                case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.gateway.endpoints.xAPI)/_sandbox （実際には発信されません）")
+                case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.endpoints.xAPI)/_sandbox （実際には発信されません）")
                 case .sandbox(let url): print("プラットフォーム: サンドボックス \(url)")
                 case .live: print("プラットフォーム: 実際の X・フェイスブック・ユーチューブ")
                 }
