@@ -94,4 +94,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(SealTOTPSecrets(vault: vault))
     app.migrations.add(HashSessionKeys())
     app.migrations.add(StorePostActionInColumns())
+    app.migrations.add(CreateMailNotice())
 }

@@ -27,7 +27,14 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
         try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: Date(), logger: jobLogger, always: false)
         return 0
     }
-    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: [checkpoint], logger: logger)
+    var others = [checkpoint]
+    if let settings = config.mail {
+        let mailer = Mailer.live(settings), ctx = app.koho
+        others.append(Job(name: BackgroundJobs.mailJobName, interval: .seconds(30), clock: config.jobClock, logger: logger) {
+            try await MailOutbox.sendDue(on: db, ctx, mailer: mailer, logger: jobLogger)
+        })
+    }
+    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: others, logger: logger)
     app.lifecycle.use(BackgroundJobsLifecycle())
 }
 
