@@ -95,4 +95,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(HashSessionKeys())
     app.migrations.add(StorePostActionInColumns())
     app.migrations.add(CreateMailNotice())
+    app.migrations.add(AddMediaNameToPost())
 }

@@ -34,6 +34,8 @@ public struct KohoConfig: Sendable {
     public var expiryInterval: Duration = .seconds(30)
     /// The clock the background jobs wait on between rounds.
     public var jobClock: any Clock<Duration> = ContinuousClock()
+    /// ffprobe and ffmpeg, where installed: a second check of uploaded files, and a frame of each video.
+    public var mediaTools = MediaTools.detected
     /// The office's SMTP relay and who hears of an emergency waiting for approval; nil: no e-mail.
     public var mail: MailSettings?
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.

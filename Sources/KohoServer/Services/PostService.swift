@@ -126,6 +126,7 @@ enum PostService {
                     if let media {
                         post.mediaFile = media.file
                         post.mediaBytes = media.bytes
+                        post.mediaName = media.name
                     }
                     let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting,
                                                                     mediaSHA256: post.mediaSHA256)
