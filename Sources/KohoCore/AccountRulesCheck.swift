@@ -37,7 +37,7 @@ extension PolicyChecker {
         return []
     }
 
-    func unknownAccount(_ id: String) -> Violation {
+    public func unknownAccount(_ id: String) -> Violation {
         Violation(rule: "2", code: "account.unknown",
                   message: "アカウント「\(id)」はこのポリシーで運用するアカウントではありません（運用するアカウント: \(policy.accounts.map(\.id).joined(separator: ", "))）")
     }

@@ -18,7 +18,7 @@ final class OpenAPIContractTests: PublisherTestCase {
         let doc = try XCTUnwrap(try Yams.load(yaml: yaml) as? [String: Any])
         let schemas = try XCTUnwrap((doc["components"] as? [String: Any])?["schemas"] as? [String: Any])
         var out: [String: Set<String>] = [:]
-        for name in ["Post", "PublishAttempt", "HistoryItem", "Rendering", "AuditEntry"] {
+        for name in ["Post", "PublishAttempt", "HistoryItem", "Rendering", "AuditEntry", "Notice", "PublicNotice", "Suspension"] {
             let props = try XCTUnwrap((schemas[name] as? [String: Any])?["properties"] as? [String: Any], name)
             out[name] = Set(props.keys)
         }
@@ -72,7 +72,14 @@ final class OpenAPIContractTests: PublisherTestCase {
 
         // Drafts for the other renderings: a YouTube video, a Facebook post with links at a chosen time, and a reply.
         try await show(postID(try await created(#"{"account":"UCp9YZtjCNcG0q3fQ1ln31Xg","category":"①","title":"小平の紅葉","text":"市内の紅葉を紹介します"}"#)))
-        try await show(postID(try await created(#"{"account":"koho.kodairacity","category":"③","text":"催しのお知らせ","articleOrigin":"shiho","links":["https://www.city.kodaira.tokyo.jp/event/1.html"],"scheduledAt":"2026-11-26T10:00:00+09:00"}"#)))
+        // A Facebook post with links at a chosen time, scheduled and then held by disaster mode.
+        let held = postID(try await created(#"{"account":"koho.kodairacity","category":"③","text":"催しのお知らせ","articleOrigin":"shiho","links":["https://www.city.kodaira.tokyo.jp/event/1.html"],"scheduledAt":"2026-11-26T10:00:00+09:00"}"#))
+        step = try await api(.POST, "/posts/\(held)/submit", token: chiefToken)
+        if step.json["state"] as? String == "submitted" { step = try await api(.POST, "/posts/\(held)/approve", token: chiefToken) }
+        XCTAssertEqual(step.json["state"] as? String, "scheduled", step.body)
+        let switched = try await api(.POST, "/disaster-mode", token: chiefToken, json: #"{"accounts":["koho.kodairacity"],"on":true,"reason":"台風"}"#)
+        XCTAssertEqual(switched.status, .ok, switched.body)
+        try await show(held)
         try await show(postID(try await created(#"{"account":"koho.kodairacity","kind":"reply","category":"③","text":"日付を訂正します","replyPurpose":"correction","inReplyTo":"123_456","articleOrigin":"shiho"}"#)))
 
         let list = try await app.testable().sendRequest(.GET, "/api/v1/posts", beforeRequest: { [token = chiefToken] (req: inout XCTHTTPRequest) async throws in
@@ -88,6 +95,21 @@ final class OpenAPIContractTests: PublisherTestCase {
         let entries = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(audit.body.string.utf8)) as? [[String: Any]], audit.body.string)
         XCTAssertFalse(entries.isEmpty)
         for e in entries { record("AuditEntry", e) }
+
+        // A notice as drafted, as published, and as the public list shows it.
+        let draft = try await api(.POST, "/notices", token: chiefToken, json: #"{"kind":"suspension","account":"koho.kodairacity","title":"停止のお知らせ","body":"理由","about":"suspension:koho.kodairacity"}"#)
+        XCTAssertEqual(draft.status, .created, draft.body)
+        record("Notice", draft.json)
+        let live = try await api(.POST, "/notices/\(draft.json["id"] as? String ?? "")/publish", token: chiefToken)
+        record("Notice", live.json)
+        let resumed = try await api(.POST, "/accounts/koho.kodairacity/suspension", token: chiefToken,
+                                    json: #"{"action":"suspend","noticeId":"\#(draft.json["id"] as? String ?? "")"}"#)
+        XCTAssertEqual(resumed.status, .ok, resumed.body)
+        record("Suspension", resumed.json)
+        record("Suspension", try await api(.POST, "/accounts/koho.kodairacity/suspension", token: chiefToken, json: #"{"action":"resume"}"#).json)
+        for n in try await api(.GET, "/notices", token: chiefToken).body.jsonArray { record("Notice", n) }
+        let pub = try await app.testable().sendRequest(.GET, "/public/notices.json")
+        for n in pub.body.string.jsonArray { record("PublicNotice", n) }
 
         for (schema, properties) in documented {
             let answered = seen[schema] ?? []

@@ -215,12 +215,18 @@ final class APITests: KohoTestCase {
         let paths = yaml.split(separator: "\n").filter { $0.hasPrefix("  /") }.map { String($0.dropFirst(2).dropLast()) }
         XCTAssertGreaterThanOrEqual(paths.count, 8)
         let routed = Set(app.routes.all.map { "/" + $0.path.map(\.description).joined(separator: "/") })
+        // A path of the public pages names its own server (`/`); the others are under /api/v1.
+        func routeOf(_ p: String) -> String {
+            let named = p.replacingOccurrences(of: "{id}", with: ":id").replacingOccurrences(of: "{account}", with: ":account")
+            return p.hasPrefix("/public/") ? named : "/api/v1" + named
+        }
         for p in paths {
-            let route = "/api/v1" + p.replacingOccurrences(of: "{id}", with: ":id")
+            let route = routeOf(p)
             XCTAssertTrue(routed.contains(route), "\(route) in openapi.yaml is not routed")
         }
         for r in routed where r.hasPrefix("/api/v1/") {
             let documented = String(r.dropFirst("/api/v1".count)).replacingOccurrences(of: ":id", with: "{id}")
+                .replacingOccurrences(of: ":account", with: "{account}")
             XCTAssertTrue(paths.contains(documented), "\(r) is routed but not in openapi.yaml")
         }
     }

@@ -258,3 +258,9 @@ func assertNil<T>(_ a: @autoclosure () async throws -> T?, _ message: String = "
     let x = try await a()
     XCTAssertNil(x, message, file: file, line: line)
 }
+
+/// The policy files of the tests: the second city's lives with KohoCore's fixtures.
+enum PolicyFixtures {
+    static let midoridai = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("KohoCoreTests/Fixtures/midoridai-city.yaml").path
+}

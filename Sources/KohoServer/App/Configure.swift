@@ -94,6 +94,9 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(SealTOTPSecrets(vault: vault))
     app.migrations.add(HashSessionKeys())
     app.migrations.add(StorePostActionInColumns())
+    app.migrations.add(CreateNotice())
+    app.migrations.add(CreateAccountSuspension())
+    app.migrations.add(CreateDisasterMode())
     app.migrations.add(CreateMailNotice())
     app.migrations.add(AddMediaNameToPost())
 }

@@ -34,6 +34,9 @@ public struct KohoConfig: Sendable {
     public var expiryInterval: Duration = .seconds(30)
     /// The clock the background jobs wait on between rounds.
     public var jobClock: any Clock<Duration> = ContinuousClock()
+    /// Where the city website shows the exported public pages (`koho public export`), ending in `/`; nil means
+    /// `<the policy's website>koho/`. A suspension notice's address there is what 3(7) checks.
+    public var publicSiteURL: String?
     /// ffprobe and ffmpeg, where installed: a second check of uploaded files, and a frame of each video.
     public var mediaTools = MediaTools.detected
     /// The office's SMTP relay and who hears of an emergency waiting for approval; nil: no e-mail.

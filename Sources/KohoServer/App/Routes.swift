@@ -15,6 +15,18 @@ func routes(_ app: Application) throws {
     tokenAuthed.grouped(RefuseViewersMiddleware()).on(.PUT, "posts", ":id", "media", body: .collect(maxSize: PostMedia.maxBodySize), use: APIController.attachMedia)
     tokenAuthed.get("calendar", use: APIController.calendar)
     tokenAuthed.get("audit", use: APIController.audit)
+    tokenAuthed.get("disaster-mode", use: DisasterController.apiState)
+    tokenAuthed.post("disaster-mode", use: DisasterController.apiSwitch)
+    tokenAuthed.post("disaster-mode", "release", use: DisasterController.apiRelease)
+    tokenAuthed.get("notices", use: NoticeAPI.list)
+    tokenAuthed.post("notices", use: NoticeAPI.create)
+    tokenAuthed.get("notices", ":id", use: NoticeAPI.show)
+    tokenAuthed.put("notices", ":id", use: NoticeAPI.edit)
+    tokenAuthed.post("notices", ":id", "publish", use: NoticeAPI.publish)
+    tokenAuthed.post("accounts", ":account", "suspension", use: SuspensionAPI.change)
+
+    // The public pages: no session, no login, nothing that changes state.
+    PublicController.register(app)
 
     app.get(SiteURL.composeScript.route, use: LiveCheckController.script)
 
@@ -30,7 +42,7 @@ func routes(_ app: Application) throws {
     forms.get(SiteURL.setup("").route, use: AuthController.setupPage)
     forms.post(SiteURL.setup("").route, use: AuthController.setup)
 
-    let site = forms.grouped(RequireWebUserMiddleware())
+    let site = forms.grouped(RequireWebUserMiddleware(), DisasterBannerMiddleware())
     // A file is larger than any other form: its body is read only once the sender is known, and before the CSRF check reads it.
     let uploads = web.grouped(RequireWebUserMiddleware(), RefuseViewersMiddleware(), CollectBodyMiddleware(maxBytes: PostMedia.maxBytes), CSRFMiddleware())
     uploads.on(.POST, SiteURL.postMedia(.any).route, body: .collect(maxSize: PostMedia.maxBodySize), use: PostsController.attachMedia)
@@ -62,6 +74,9 @@ func routes(_ app: Application) throws {
     site.get(SiteURL.audit.route, use: AdminController.audit)
     site.get(SiteURL.auditCSV.route, use: AdminController.auditCSV)
     site.get(SiteURL.policy.route, use: AdminController.policy)
+    site.get(SiteURL.disaster.route, use: DisasterController.page)
+    site.post(SiteURL.disaster.route, use: DisasterController.switchForm)
+    site.post(SiteURL.disasterRelease.route, use: DisasterController.releaseForm)
 }
 
 /// The workflow steps that have their own route.

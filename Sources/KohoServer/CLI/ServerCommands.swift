@@ -11,9 +11,13 @@ struct DatabaseOptions: ParsableArguments {
     @OptionGroup var data: DataDirOption
     @ArgumentParser.Option(name: .long, help: "ポリシーファイル（YAML）。省略時は組み込みの小平市ポリシー")
     var policy: String?
+    @ArgumentParser.Option(name: .long, help: "公開ページ（koho public export）を掲載する市ホームページ上のURL（/ で終わる）。省略時はポリシーの website に koho/ を付けたもの")
+    var publicSiteURL: String?
 
     func config(hostname: String = "127.0.0.1", port: Int = 8080) -> KohoConfig {
-        KohoConfig(dataDirectory: data.url, policyPath: policy, hostname: hostname, port: port)
+        var c = KohoConfig(dataDirectory: data.url, policyPath: policy, hostname: hostname, port: port)
+        c.publicSiteURL = publicSiteURL.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
+        return c
     }
 
     func withApp<T>(_ body: (Application) async throws -> T) async throws -> T {

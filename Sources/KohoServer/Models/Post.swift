@@ -50,6 +50,10 @@ final class Post: Model, @unchecked Sendable {
     /// platform receives it: `Rendering.canonicalJSON`, and its SHA-256. Set while the post is scheduled.
     @OptionalField(key: "approved_rendering") var approvedRendering: String?
     @OptionalField(key: "approved_rendering_sha256") var approvedRenderingSHA256: String?
+    /// Set while disaster mode holds the scheduled post: why, and since when. The publisher leaves it alone until the
+    /// chief releases it into the next operating window.
+    @OptionalField(key: "held_reason") var heldReason: String?
+    @OptionalField(key: "held_at") var heldAt: Date?
 
     init() {}
 

@@ -56,7 +56,8 @@ final class Publisher: Sendable {
         let oldest = now.addingTimeInterval(-PostWorkflow.expiryGrace)
         let posts = try await Post.query(on: app.db)
             .group(.or) { any in
-                any.group(.and) { $0.filter(\.$state == .scheduled).filter(\.$scheduledAt <= now).filter(\.$scheduledAt >= oldest) }
+                // Disaster mode holds a scheduled post until the chief releases it.
+                any.group(.and) { $0.filter(\.$state == .scheduled).filter(\.$scheduledAt <= now).filter(\.$scheduledAt >= oldest).filter(\.$heldReason == nil) }
                 any.filter(\.$state == .publishing)
             }
             .group(.or) { $0.filter(\.$retryAt == nil).filter(\.$retryAt <= wall) }
@@ -88,7 +89,8 @@ final class Publisher: Sendable {
             .set("lease_owner", to: worker)
             .set("lease_until", to: wall.addingTimeInterval(settings.leaseSeconds))
             .where("id", .equal, id)
-            .where { $0.where("state", .equal, PostState.scheduled.rawValue).orWhere("state", .equal, PostState.publishing.rawValue) }
+            .where { $0.where { $0.where("state", .equal, PostState.scheduled.rawValue).where("held_reason", .is, SQLLiteral.null) }
+                .orWhere("state", .equal, PostState.publishing.rawValue) }
             .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, wall) }
             .returning("id").all() }
         return !rows.isEmpty

@@ -139,6 +139,7 @@ enum PostService {
                     try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
                 }
                 post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
+                try await DisasterModeService.applyHold(post, now: now, on: db)
                 // The approval is recorded as what the platform will receive; the publisher sends only that.
                 if post.state == .scheduled, let rendering {
                     post.approvedRendering = String(decoding: rendering.canonicalJSON, as: UTF8.self)
@@ -155,6 +156,7 @@ enum PostService {
                 if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }
                 if post.state == .scheduled, let sha = post.approvedRenderingSHA256 { detail += "（発信内容 SHA-256 \(sha)）" }
                 if post.usesHoursException, [.submit, .approve].contains(event) { detail += "（運用時間外・緊急）" }
+                if post.state == .scheduled, post.heldReason != nil { detail += "（災害モードのため保留）" }
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
                                                 subject: subject(id), detail: detail, reason: trimmedReason)
                 if post.state == .submitted, post.emergency, event == .submit {
@@ -205,12 +207,13 @@ enum PostService {
     @discardableResult
     static func expireOverdue(_ db: Database, _ ctx: KohoContext) async throws -> Int {
         let limit = ctx.now.addingTimeInterval(-PostWorkflow.expiryGrace)
-        let overdue = try await Post.query(on: db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).all()
+        // A post disaster mode holds does not lapse: the chief releases it into a new window.
+        let overdue = try await Post.query(on: db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).filter(\.$heldReason == nil).all()
         var expired = 0
         for p in overdue {
             let done = try await ctx.writeLock.run {
                 try await db.transaction { db -> Bool in
-                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled else { return false }
+                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled, post.heldReason == nil else { return false }
                     post.state = try PostWorkflow.next(.scheduled, .expire, needsChief: post.requiresChiefApproval)
                     post.approvedRendering = nil
                     post.approvedRenderingSHA256 = nil
@@ -296,6 +299,9 @@ struct PostDTO: Content {
     let weightedLength: Int?
     /// The SHA-256 of what the chief approved, while the post is scheduled; the publisher sends nothing else.
     let approvedRenderingSHA256: String?
+    /// While disaster mode holds the scheduled post: why, and since when.
+    let heldReason: String?
+    let heldAt: String?
 
     struct AttemptItem: Content {
         let number: Int
@@ -314,6 +320,8 @@ struct PostDTO: Content {
         renderingSHA256 = r?.hash
         weightedLength = r?.platform == .x ? r.map { XTextCounter.parse($0.text).weightedLength } : nil
         approvedRenderingSHA256 = p.approvedRenderingSHA256
+        heldReason = p.state == .scheduled ? p.heldReason : nil
+        heldAt = p.state == .scheduled ? p.heldAt.map { JapaneseTime.iso8601($0) } : nil
         id = p.id!.uuidString.lowercased()
         state = p.state.rawValue
         account = p.account

@@ -7,6 +7,7 @@ enum SiteURL {
     case post(UUID), postStep(UUID, String), postEdit(UUID), postMedia(UUID), postPoster(UUID)
     case calendar(String?), ics(String), accounts, users, userRole(UUID), userUnlock(UUID), audit, auditCSV, policy
     case connectOAuth(String), connectFacebook(String), oauthCallback
+    case disaster, disasterRelease
 
     var path: String {
         switch self {
@@ -38,6 +39,8 @@ enum SiteURL {
         case .connectOAuth(let a): return "/accounts/\(a)/oauth"
         case .connectFacebook(let a): return "/accounts/\(a)/facebook"
         case .oauthCallback: return "/accounts/oauth/callback"
+        case .disaster: return "/disaster"
+        case .disasterRelease: return "/disaster/release"
         }
     }
 

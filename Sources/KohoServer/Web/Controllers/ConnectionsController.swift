@@ -145,6 +145,10 @@ enum ConnectionViews {
         if let url = p.platformURL {
             nodes.append(.tag("p", [Attr("class", "notice")], [.text("発信先: "), .link(href: url, url)]))
         }
+        if let held = p.heldReason, p.state == .scheduled {
+            nodes.append(.tag("p", [Attr("class", "warn"), Attr("role", "status")],
+                              [.text("\(held)（\(JapaneseTime.show(p.heldAt))から）。災害モードを終えた後、課長が "), .link(.disaster, "災害モードの画面"), .text(" で解除すると発信されます。")]))
+        }
         if let m = p.publishMessage {
             nodes.append(.tag("p", [Attr("class", p.state == .failed ? "error" : "warn")] + (p.state == .failed ? [Attr("role", "alert")] : []), text: m))
         }

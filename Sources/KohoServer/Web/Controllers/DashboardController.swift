@@ -17,6 +17,8 @@ enum DashboardController {
         var rejected: [Post] = []
         var drafts: [Post] = []
         var returnReasons: [UUID: AuditEntry] = [:]
+        /// Disaster mode's held posts, and the emergency intake (sources, alerts).
+        var intake = IntakeDashboard.Model()
         let now: Date
     }
 
@@ -38,6 +40,7 @@ enum DashboardController {
         }.sort(\.$updatedAt, .descending).limit(50).all()
         var model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting,
                           emergencies: emergencies, needingAction: needingAction, now: now)
+        model.intake = try await IntakeDashboard.load(req)
         let frame = PageFrame(req, title: "ダッシュボード")
         if let user = frame.user, user.role != .viewer {
             model.rejected = try await Post.query(on: req.db).filter(\.$state == .rejected).sort(\.$updatedAt, .descending).limit(50).all()
@@ -67,6 +70,7 @@ enum DashboardView {
         return Layout.page(f, [
             .tag("p", [], text: "現在: \(JapaneseTime.displayWithEra(m.now))"),
             chiefNotice,
+            IntakeDashboard.section(f, m.intake),
             notice,
             status,
             m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
@@ -112,6 +116,7 @@ enum PostListView {
         return .table(["予約日時", "状態", "アカウント", "区分", "本文", "作成者"], posts.map { p in
             let text = (try? p.action.text) ?? ""
             var state: [BodyNode] = [.text(p.state.displayName)]
+            if let held = p.heldReason, p.state == .scheduled { state.append(.tag("strong", [Attr("class", "holiday")], text: "（保留中: \(held)）")) }
             if p.usesHoursException { state.append(.tag("strong", [Attr("class", "holiday")], text: "（運用時間外・緊急）")) }
             else if p.emergency { state.append(.tag("strong", [Attr("class", "holiday")], text: "（緊急）")) }
             return [

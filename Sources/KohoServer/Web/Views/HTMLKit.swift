@@ -122,6 +122,8 @@ struct PageFrame {
     var waitingEmergencies = 0
     /// The path asked for, to mark the current page in the menu.
     let path: String
+    /// The accounts in disaster mode, for the banner on every page.
+    var disasterModes: [DisasterMode] = []
 
     init(_ req: Request, title: String) {
         self.title = title
@@ -133,6 +135,7 @@ struct PageFrame {
         self.policy = req.koho.policy
         self.flash = inSession ? req.takeFlash() : nil
         self.waitingEmergencies = req.storage[WaitingEmergencies.self] ?? 0
+        self.disasterModes = req.storage[DisasterBanner.self] ?? []
     }
 }
 
@@ -172,7 +175,7 @@ enum Layout {
     .field{margin:8px 0}.field label{display:block;font-weight:bold}.field.check label{display:inline;font-weight:normal}
     input[type=text],input[type=password],input[type=url],input[type=datetime-local],select,textarea{width:100%;max-width:40em;padding:4px;font-size:1rem}
     .error{border:2px solid #b00020;padding:8px;background:#fdecee}.notice{border:2px solid #0b4f8a;padding:8px;background:#eef5fc}
-    .warn{border:2px solid #b36b00;padding:8px;background:#fff4e0}
+    .warn{border:2px solid #b36b00;padding:8px;background:#fff4e0}.disaster{border:3px solid #b00020;padding:8px;background:#fdecee;margin-bottom:8px}
     table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;vertical-align:top}
     .closed{background:#eee}.holiday{color:#b00020}form.inline{display:inline}
     table.month{width:100%;table-layout:fixed}table.month td{height:6em}table.month td[aria-current]{outline:3px solid #0b4f8a;outline-offset:-3px}table.month p{margin:0}table.month ul{margin:0;padding-left:1.2em;font-size:.9rem}
@@ -196,7 +199,7 @@ enum Layout {
                     .tag("p", [], [.strong(.text("Koho（広報）")), .text(" \(f.policy.organization.name) \(f.policy.title)")]),
                     f.user.map { nav($0, f) } ?? .empty
                 ),
-                .tag("main", [Attr("id", "main"), Attr("tabindex", "-1")], [.h1(.text(f.title)),
+                .tag("main", [Attr("id", "main"), Attr("tabindex", "-1")], [DisasterView.banner(f.disasterModes, policy: f.policy), .h1(.text(f.title)),
                     f.flash.map { .tag("p", [Attr("class", "notice"), Attr("role", "status")], text: $0) } ?? .empty] + content)
             )
         )
@@ -206,7 +209,7 @@ enum Layout {
         var items: [(SiteURL, String)] = [(.dashboard, "ダッシュボード")]
         if u.role != .viewer { items.append((.compose, "新しい投稿")) }
         items += [(.approvals, "承認待ち"), (.posts, "投稿一覧"), (.calendar(nil), "カレンダー"), (.accounts, "アカウント"),
-                  (.users, "利用者"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
+                  (.users, "利用者"), (.disaster, "災害モード"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
         return .tag("nav", [Attr("aria-label", "メインメニュー")], [
             .tag("ul", [], items.map { item in
                 var label = item.1
