@@ -30,6 +30,8 @@ public struct KohoConfig: Sendable {
     /// The platforms to publish to; nil (the other commands, most tests) means no platforms and no publisher.
     public var platforms: PlatformMode?
     public var publisher = PublisherSettings()
+    /// Stands in for the platforms (tests without the HTTP sandbox); nil: the clients reach `platforms` over HTTP.
+    var platformGateway: PlatformGateway?
     /// How often the approval-expiry job looks for approvals whose time has passed unused.
     public var expiryInterval: Duration = .seconds(30)
     /// The clock the background jobs wait on between rounds.

@@ -88,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
             if let p = app.publishing {
                 switch p.mode {
-                case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.gateway.endpoints.xAPI)/_sandbox （実際には発信されません）")
+                case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.endpoints.xAPI)/_sandbox （実際には発信されません）")
                 case .sandbox(let url): print("プラットフォーム: サンドボックス \(url)")
                 case .live: print("プラットフォーム: 実際の X・フェイスブック・ユーチューブ")
                 }

@@ -16,119 +16,130 @@ struct Credentials: Sendable {
     let expiresAt: Date?
 }
 
-/// A post's attached file, read and checked, for the platform call.
-struct MediaFile: Sendable {
-    let data: Data
-    let mimeType: String
-}
-
-/// What one post becomes on its platform.
-enum PublishPayload: Sendable {
-    case x(XNewPost, image: MediaFile?)
-    case facebook(message: String, link: String?)
-    case youtube(YouTubeVideoMetadata, video: MediaFile)
-
-    /// The text an account's recent posts are matched against when an outcome is unknown.
-    var matchText: String {
-        switch self {
-        case .x(let p, _): return p.text
-        case .facebook(let message, _): return message
-        case .youtube(let m, _): return m.title
-        }
-    }
-    var matchDescription: String? {
-        if case .youtube(let m, _) = self { return m.description }
-        return nil
-    }
-}
-
-/// The three clients behind one face, on one HTTP client that the app shuts down.
+/// Everything Koho asks of the platforms, as values: `live` reaches them (or a sandbox) over HTTP with the
+/// KohoPlatforms clients; a test replaces the calls it is about and leaves the rest `failing`.
 struct PlatformGateway: Sendable {
-    let http: HTTPClient
-    let endpoints: PlatformEndpoints
-    let timeout: TimeAmount
-    let logger: Logger
-
-    func publish(_ payload: PublishPayload, as c: Credentials,
-                 uploadSession: String?, keepSession: @Sendable (String) async throws -> Void) async throws -> PublishedPost {
-        switch payload {
-        case .x(var post, let image):
-            let client = XClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
-            // Uploaded again on each attempt: media nobody posts with lapses on X by itself, a post twice would not.
-            if let image { post.mediaIds = [try await client.uploadMedia(image.data, mediaType: image.mimeType, category: "tweet_image").id] }
-            return try await client.createPost(post, as: c.username)
-        case .facebook(let message, let link):
-            return try await FacebookClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.facebookGraph,
-                                            timeout: timeout, logger: logger)
-                .publish(pageId: c.userID, message: message, link: link)
-        case .youtube(let metadata, let video):
-            let client = youtube(c)
-            var session = uploadSession
-            if session == nil {
-                let started = try await client.startUpload(metadata, contentLength: video.data.count, contentType: video.mimeType)
-                // Kept before the bytes go: whatever happens next, this session tells whether the video exists.
-                try await keepSession(started)
-                session = started
-            }
-            return try await client.uploadBytes(session: session!, data: video.data).published
-        }
-    }
-
-    /// Newest first.
-    func recentPosts(_ c: Credentials) async throws -> [RecentPost] {
-        switch c.platform {
-        case .x:
-            return try await XClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
-                .recentPosts(of: XUser(id: c.userID, username: c.username, name: c.username), maxResults: 100)
-        case .facebook:
-            return try await FacebookClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.facebookGraph,
-                                            timeout: timeout, logger: logger).recentPosts(pageId: c.userID, limit: 100)
-        case .youtube:
-            return try await youtube(c).recentVideos(channelId: c.userID, maxResults: 50)
-        }
-    }
-
-    func uploadProgress(session: String, totalBytes: Int, _ c: Credentials) async throws -> YouTubeUploadProgress {
-        try await youtube(c).uploadProgress(session: session, totalBytes: totalBytes)
-    }
-
-    private func youtube(_ c: Credentials) -> YouTubeClient {
-        YouTubeClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.youtubeAPI, timeout: timeout, logger: logger)
-    }
-
+    /// Sends one post. A YouTube upload hands its session to `keepSession` before the bytes go, and resumes
+    /// `uploadSession` when given one.
+    var publish: @Sendable (_ payload: PublishPayload, _ credentials: Credentials, _ uploadSession: String?,
+                            _ keepSession: @escaping @Sendable (String) async throws -> Void) async throws -> PublishedPost
+    /// The account's recent posts, newest first: what settles an attempt whose answer was lost.
+    var recentPosts: @Sendable (_ credentials: Credentials) async throws -> [RecentPost]
+    /// How far a YouTube upload session got.
+    var uploadProgress: @Sendable (_ session: String, _ totalBytes: Int, _ credentials: Credentials) async throws -> YouTubeUploadProgress
     /// The OAuth client of a platform, when Koho has a client id for it; Facebook uses pasted Page tokens.
-    func oauth(_ platform: Platform) -> OAuthClient? {
-        switch platform {
-        case .x:
-            guard let id = endpoints.xClientID else { return nil }
-            return OAuthClient(provider: .x, clientID: id, clientSecret: endpoints.xClientSecret.map(AccessToken.init),
-                               authorizeURL: endpoints.xAuthorize, tokenURL: endpoints.xToken,
-                               scopes: OAuthClient.x(clientID: id, clientSecret: nil).scopes)
-        case .youtube:
-            guard let id = endpoints.googleClientID else { return nil }
-            return OAuthClient(provider: .google, clientID: id, clientSecret: endpoints.googleClientSecret.map(AccessToken.init),
-                               authorizeURL: endpoints.googleAuthorize, tokenURL: endpoints.googleToken,
-                               scopes: OAuthClient.google(clientID: id, clientSecret: nil).scopes)
-        case .facebook:
-            return nil
-        }
-    }
-
+    var oauth: @Sendable (_ platform: Platform) -> OAuthClient?
+    /// Trades an authorization code for tokens.
+    var exchangeCode: @Sendable (_ client: OAuthClient, _ code: String, _ redirectURI: String, _ pkce: PKCE) async throws -> OAuthTokens
+    /// Renews an access token.
+    var refresh: @Sendable (_ client: OAuthClient, _ refreshToken: AccessToken, _ now: Date) async throws -> OAuthTokens
     /// Checks a fresh token against the account it is for; the platform's id and name of the account.
-    func identify(_ account: KohoCore.Account, token: AccessToken) async throws -> (id: String, username: String) {
-        switch account.platform {
-        case .x:
-            let user = try await XClient(httpClient: http, accessToken: token, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
-                .user(username: account.handle)
-            return (user.id, user.username)
-        case .facebook:
-            _ = try await FacebookClient(httpClient: http, accessToken: token, baseURL: endpoints.facebookGraph, timeout: timeout, logger: logger)
-                .recentPosts(pageId: account.handle, limit: 1)
-            return (account.handle, account.handle)
-        case .youtube:
-            _ = try await YouTubeClient(httpClient: http, accessToken: token, baseURL: endpoints.youtubeAPI, timeout: timeout, logger: logger)
-                .recentVideos(channelId: account.handle, maxResults: 1)
-            return (account.handle, account.handle)
+    var identify: @Sendable (_ account: KohoCore.Account, _ token: AccessToken) async throws -> (id: String, username: String)
+    /// Whether a pasted Page token can read the Page.
+    var checkPageToken: @Sendable (_ pageID: String, _ token: AccessToken) async throws -> Void
+}
+
+/// A gateway call that the test did not provide.
+struct UnexpectedPlatformCall: Error, CustomStringConvertible {
+    let name: String
+    var description: String { "PlatformGateway.\(name) was called but this gateway does not provide it" }
+}
+
+extension PlatformGateway {
+    /// Every call refused: the base a test overrides.
+    static let failing = PlatformGateway(
+        publish: { _, _, _, _ in throw UnexpectedPlatformCall(name: "publish") },
+        recentPosts: { _ in throw UnexpectedPlatformCall(name: "recentPosts") },
+        uploadProgress: { _, _, _ in throw UnexpectedPlatformCall(name: "uploadProgress") },
+        oauth: { _ in nil },
+        exchangeCode: { _, _, _, _ in throw UnexpectedPlatformCall(name: "exchangeCode") },
+        refresh: { _, _, _ in throw UnexpectedPlatformCall(name: "refresh") },
+        identify: { _, _ in throw UnexpectedPlatformCall(name: "identify") },
+        checkPageToken: { _, _ in throw UnexpectedPlatformCall(name: "checkPageToken") })
+
+    /// The three clients behind one face, on one HTTP client that the app shuts down.
+    static func live(http: HTTPClient, endpoints: PlatformEndpoints, timeout: TimeAmount, logger: Logger) -> PlatformGateway {
+        @Sendable func x(_ token: AccessToken) -> XClient {
+            XClient(httpClient: http, accessToken: token, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
         }
+        @Sendable func facebook(_ token: AccessToken) -> FacebookClient {
+            FacebookClient(httpClient: http, accessToken: token, baseURL: endpoints.facebookGraph, timeout: timeout, logger: logger)
+        }
+        @Sendable func youtube(_ token: AccessToken) -> YouTubeClient {
+            YouTubeClient(httpClient: http, accessToken: token, baseURL: endpoints.youtubeAPI, timeout: timeout, logger: logger)
+        }
+        return PlatformGateway(
+            publish: { payload, c, uploadSession, keepSession in
+                switch payload {
+                case .x(var post, let image):
+                    let client = x(c.accessToken)
+                    // Uploaded again on each attempt: media nobody posts with lapses on X by itself, a post twice would not.
+                    if let image { post.mediaIds = [try await client.uploadMedia(image.data, mediaType: image.mimeType, category: "tweet_image").id] }
+                    return try await client.createPost(post, as: c.username)
+                case .facebook(let message, let link):
+                    return try await facebook(c.accessToken).publish(pageId: c.userID, message: message, link: link)
+                case .youtube(let metadata, let video):
+                    let client = youtube(c.accessToken)
+                    var session = uploadSession
+                    if session == nil {
+                        let started = try await client.startUpload(metadata, contentLength: video.data.count, contentType: video.mimeType)
+                        // Kept before the bytes go: whatever happens next, this session tells whether the video exists.
+                        try await keepSession(started)
+                        session = started
+                    }
+                    return try await client.uploadBytes(session: session!, data: video.data).published
+                }
+            },
+            recentPosts: { c in
+                switch c.platform {
+                case .x:
+                    return try await x(c.accessToken).recentPosts(of: XUser(id: c.userID, username: c.username, name: c.username), maxResults: 100)
+                case .facebook:
+                    return try await facebook(c.accessToken).recentPosts(pageId: c.userID, limit: 100)
+                case .youtube:
+                    return try await youtube(c.accessToken).recentVideos(channelId: c.userID, maxResults: 50)
+                }
+            },
+            uploadProgress: { session, totalBytes, c in
+                try await youtube(c.accessToken).uploadProgress(session: session, totalBytes: totalBytes)
+            },
+            oauth: { platform in
+                switch platform {
+                case .x:
+                    guard let id = endpoints.xClientID else { return nil }
+                    return OAuthClient(provider: .x, clientID: id, clientSecret: endpoints.xClientSecret.map(AccessToken.init),
+                                       authorizeURL: endpoints.xAuthorize, tokenURL: endpoints.xToken,
+                                       scopes: OAuthClient.x(clientID: id, clientSecret: nil).scopes)
+                case .youtube:
+                    guard let id = endpoints.googleClientID else { return nil }
+                    return OAuthClient(provider: .google, clientID: id, clientSecret: endpoints.googleClientSecret.map(AccessToken.init),
+                                       authorizeURL: endpoints.googleAuthorize, tokenURL: endpoints.googleToken,
+                                       scopes: OAuthClient.google(clientID: id, clientSecret: nil).scopes)
+                case .facebook:
+                    return nil
+                }
+            },
+            exchangeCode: { client, code, redirectURI, pkce in
+                try await client.exchange(code: code, redirectURI: redirectURI, pkce: pkce, http: http)
+            },
+            refresh: { client, token, now in
+                try await client.refresh(token, http: http, now: now)
+            },
+            identify: { account, token in
+                switch account.platform {
+                case .x:
+                    let user = try await x(token).user(username: account.handle)
+                    return (user.id, user.username)
+                case .facebook:
+                    _ = try await facebook(token).recentPosts(pageId: account.handle, limit: 1)
+                    return (account.handle, account.handle)
+                case .youtube:
+                    _ = try await youtube(token).recentVideos(channelId: account.handle, maxResults: 1)
+                    return (account.handle, account.handle)
+                }
+            },
+            checkPageToken: { pageID, token in
+                _ = try await facebook(token).recentPosts(pageId: pageID, limit: 1)
+            })
     }
 }

@@ -9,6 +9,7 @@ import Vapor
 /// The server's side of the platforms: where they are, the token vault, and the publisher.
 final class Publishing: Sendable {
     let mode: PlatformMode
+    let endpoints: PlatformEndpoints
     let gateway: PlatformGateway
     let vault: TokenVault
     let settings: PublisherSettings
@@ -18,9 +19,10 @@ final class Publishing: Sendable {
     let ownerTitle: String
     private let publisherBox = NIOLockedValueBox<Publisher?>(nil)
 
-    init(mode: PlatformMode, gateway: PlatformGateway, vault: TokenVault, settings: PublisherSettings, sandbox: PlatformSandbox?,
+    init(mode: PlatformMode, endpoints: PlatformEndpoints, gateway: PlatformGateway, vault: TokenVault, settings: PublisherSettings, sandbox: PlatformSandbox?,
          dataDirectory: URL, ownerTitle: String) {
         self.mode = mode
+        self.endpoints = endpoints
         self.gateway = gateway
         self.vault = vault
         self.settings = settings
@@ -57,12 +59,21 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
     case .live(let e):
         endpoints = e
     }
-    let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-    var logger = app.logger
-    logger[metadataKey: "component"] = "platforms"
-    let gateway = PlatformGateway(http: http, endpoints: endpoints, timeout: .milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000)),
-                                  logger: logger)
-    let publishing = Publishing(mode: mode, gateway: gateway, vault: vault, settings: config.publisher, sandbox: sandbox,
+    // A test's gateway stands in for the platforms; otherwise the clients, on one HTTP client the app shuts down.
+    let http: HTTPClient?
+    let gateway: PlatformGateway
+    if let given = config.platformGateway {
+        http = nil
+        gateway = given
+    } else {
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        var logger = app.logger
+        logger[metadataKey: "component"] = "platforms"
+        http = client
+        gateway = .live(http: client, endpoints: endpoints, timeout: .milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000)),
+                        logger: logger)
+    }
+    let publishing = Publishing(mode: mode, endpoints: endpoints, gateway: gateway, vault: vault, settings: config.publisher, sandbox: sandbox,
                                 dataDirectory: config.dataDirectory, ownerTitle: app.koho.policy.ownerRole.title)
     app.storage[PublishingKey.self] = publishing
     publishing.setPublisher(Publisher(app: app, publishing: publishing))
@@ -70,7 +81,7 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
     do {
         try await ConnectionService.connectSandboxAccounts(app: app)
     } catch {
-        try? await http.shutdown()
+        try? await http?.shutdown()
         try? await sandbox?.shutdown()
         throw error
     }
@@ -78,15 +89,15 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
 
 struct PublishingLifecycle: LifecycleHandler {
     let publishing: Publishing
-    let http: HTTPClient
+    let http: HTTPClient?
 
     func shutdownAsync(_ application: Application) async {
-        try? await http.shutdown()
+        try? await http?.shutdown()
         try? await publishing.sandbox?.shutdown()
     }
 
     // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
     func shutdown(_ application: Application) {
-        try? http.syncShutdown()
+        try? http?.syncShutdown()
     }
 }

@@ -59,12 +59,12 @@ enum ConnectionsController {
             throw AppError.badRequest("認可コードがありません")
         }
         do {
-            let tokens = try await oauth.exchange(code: code, redirectURI: redirectURI(req), pkce: PKCE(verifier: verifier), http: p.gateway.http)
-            let who = try await p.gateway.identify(account, token: tokens.accessToken)
+            let tokens = try await p.gateway.exchangeCode(oauth, code, redirectURI(req), PKCE(verifier: verifier))
+            let who = try await p.gateway.identify(account, tokens.accessToken)
             try await ConnectionService.connect(app: req.application, account: account, userID: who.id, username: who.username,
                                                 tokens: tokens, actor: chief.name, reason: "OAuthで接続")
         } catch let e as PlatformError {
-            throw AppError.badRequest("\(account.platform.displayName)への接続に失敗しました: \(Publisher.describe(e))")
+            throw AppError.badRequest("\(account.platform.displayName)への接続に失敗しました: \(e.explanation)")
         }
         return req.redirect(to: SiteURL.accounts.path, redirectType: .normal)
     }
@@ -84,10 +84,9 @@ enum ConnectionsController {
         guard !token.isEmpty else { throw AppError.badRequest("ページのアクセストークンを入力してください") }
         let pageID = form.pageId.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? account.handle
         do {
-            _ = try await FacebookClient(httpClient: p.gateway.http, accessToken: AccessToken(token), baseURL: p.gateway.endpoints.facebookGraph,
-                                         timeout: p.gateway.timeout, logger: p.gateway.logger).recentPosts(pageId: pageID, limit: 1)
+            try await p.gateway.checkPageToken(pageID, AccessToken(token))
         } catch let e as PlatformError {
-            throw AppError.badRequest("このトークンではページ「\(pageID)」を読めません: \(Publisher.describe(e))")
+            throw AppError.badRequest("このトークンではページ「\(pageID)」を読めません: \(e.explanation)")
         }
         try await ConnectionService.connect(app: req.application, account: account, userID: pageID, username: pageID,
                                             tokens: OAuthTokens(accessToken: AccessToken(token), refreshToken: nil, expiresAt: nil, scope: nil),
