@@ -28,7 +28,7 @@ let package = Package(
         .target(
             name: "KohoCore",
             dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
-            resources: []
+            resources: [.embedInCode("Moderation/moderation-lexicon.json")]
         ),
         .target(
             name: "KohoPlatforms",

@@ -58,7 +58,8 @@ func temporaryDirectory() throws -> URL {
 @Suite struct CLITests {
     @Test func everyCommandHasHelp() throws {
         for args in [["--help"], ["holidays", "--help"], ["holidays", "import", "--help"], ["hours", "--help"],
-                     ["check", "--help"], ["policy", "validate", "--help"], ["policy", "show", "--help"], ["bench", "--help"]] {
+                     ["check", "--help"], ["policy", "validate", "--help"], ["policy", "show", "--help"], ["bench", "--help"],
+                     ["moderate", "--help"], ["bench", "moderation", "--help"]] {
             let r = try KohoProcess.run(args)
             #expect(r.status == 0, "\(args)")
             #expect(r.stdout.contains("USAGE"), "\(args)")
@@ -170,6 +171,81 @@ func temporaryDirectory() throws -> URL {
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         let missing = try KohoProcess.run(["check", "--policy", "/nonexistent.yaml"], stdin: "{}")
         #expect(missing.status == 2)
+    }
+
+    /// `koho moderate`: one JSON line out per line in, in order; bad lines answered with an error and the rest go on.
+    @Test func moderateAnswersEachLineInOrder() throws {
+        let input = [
+            #"{"text": "山田さんの携帯は０９０ー１２３４ー５６７８です", "platform": "youtube"}"#,
+            #"{"text": "市長は辞めろ。税金の無駄遣い", "platform": "facebook"}"#,
+            "not json",
+            #"{"text": 42}"#,
+            #"{"text": "市民まつりは中止らしいよ"}"#,
+            #"["text"]"#,
+            #"{"text": "大麻あります", "platform": "x", "id": "c-1"}"#,
+            #"{"text": "駐車場はありますか", "platform": "tiktok"}"#,
+            "",
+            #"{"text": "窓口の佐藤さんはバカ\u0000", "platform": null}"#,
+        ].joined(separator: "\n") + "\n"
+        let r = try KohoProcess.run(["moderate"], stdin: input)
+        #expect(r.status == 2, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(lines.count == 10)
+        let objects = lines.map { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:] }
+        for i in [2, 3, 5, 7, 8] {
+            #expect(objects[i].keys.sorted() == ["error"], "\(lines[i])")
+            #expect((objects[i]["error"] as? String)?.isEmpty == false)
+        }
+        for i in [0, 1, 4, 6, 9] { #expect(objects[i].keys.sorted() == ["grounds", "misleading", "suggestion"], "\(lines[i])") }
+
+        let privacy = try #require((objects[0]["grounds"] as? [[String: Any]])?.first)
+        #expect(privacy["ground"] as? String == "③")
+        #expect(privacy["clause"] as? String == "5(8)③")
+        #expect((privacy["reason"] as? String)?.isEmpty == false)
+        let span = try #require((privacy["evidence"] as? [[String: Any]])?.first)
+        #expect(span["start"] as? Int == 8)
+        #expect(span["end"] as? Int == 21)
+        #expect(span["text"] as? String == "０９０ー１２３４ー５６７８")
+        #expect(objects[0]["suggestion"] as? String == "delete")
+        #expect(objects[0]["misleading"] as? Bool == false)
+
+        #expect((objects[1]["grounds"] as? [Any])?.isEmpty == true)
+        #expect(objects[1]["suggestion"] as? String == "keep")
+        #expect(objects[4]["misleading"] as? Bool == true)
+        #expect(objects[4]["suggestion"] as? String == "correct")
+        // X has no deletion clause of its own: the grounds are shown under the policy's first one.
+        #expect(((objects[6]["grounds"] as? [[String: Any]])?.first?["clause"] as? String) == "4(8)①")
+        #expect(((objects[9]["grounds"] as? [[String: Any]])?.first?["clause"] as? String) == "4(8)②")
+
+        let good = try KohoProcess.run(["moderate"], stdin: #"{"text":"ありがとう"}"# + "\r\n" + #"{"text":"バカンス"}"#)
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout == #"{"grounds":[],"misleading":false,"suggestion":"keep"}"# + "\n" + #"{"grounds":[],"misleading":false,"suggestion":"keep"}"# + "\n")
+        #expect(try KohoProcess.run(["moderate"], stdin: "").stdout.isEmpty)
+    }
+
+    @Test func moderateReadsTheClauseFromThePolicyInForce() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("policies/kodaira-r5.yaml")
+        let yaml = try String(contentsOf: source, encoding: .utf8)
+            .replacingOccurrences(of: #"{ account: UCp9YZtjCNcG0q3fQ1ln31Xg, clause: "5(8)" }"#, with: #"{ account: UCp9YZtjCNcG0q3fQ1ln31Xg, clause: "第8条" }"#)
+        let policy = dir.appendingPathComponent("policy.yaml")
+        try yaml.write(to: policy, atomically: true, encoding: .utf8)
+        let r = try KohoProcess.run(["moderate", "--policy", policy.path], stdin: #"{"text":"エロ動画はこちら","platform":"youtube"}"# + "\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(#""clause":"第8条⑤""#), "\(r.stdout)")
+        let badLexicon = dir.appendingPathComponent("lexicon.json")
+        try Data("{}".utf8).write(to: badLexicon)
+        let refused = try KohoProcess.run(["moderate", "--lexicon", badLexicon.path], stdin: #"{"text":"x"}"#)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("辞書"))
+    }
+
+    @Test func benchModerationPrintsClassificationsPerSecond() throws {
+        let r = try KohoProcess.run(["bench", "moderation", "--comments", "2000"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("件/秒"))
     }
 
     @Test func policyValidateAndShow() throws {

@@ -1,15 +1,640 @@
 import Foundation
 
 /// Finds in a comment what the deletion grounds of 4(8)/5(8) name, and what may mislead (4(7)/5(7)).
-/// No server, no network: lexicons and patterns are data.
+/// No server, no network: lexicons and patterns are data (`ModerationLexicon`).
+///
+/// Criticism of the city, its mayor, its staff as an institution, its policies, services, spending or this account
+/// is never a ground, however harsh: insults count only when aimed at a person, a business or a group.
 public struct CommentClassifier: Sendable {
-    public init() {}
+    let compiled: CompiledLexicon
+
+    /// The built-in lexicon, compiled once per process.
+    public init() { compiled = CompiledLexicon.builtIn }
+
+    public init(lexicon: ModerationLexicon) { compiled = CompiledLexicon(lexicon) }
+
+    public var lexicon: ModerationLexicon { compiled.lexicon }
 
     /// `deletionClause` is the account's clause (`4(8)`, `5(8)`), used in each flag's `clause` (`4(8)③`).
-    /// `recentTexts` are other recent comments on the same account, for floods (the same text many times).
+    /// `recentTexts` are other recent comments on the same account (not this one), for floods (the same text many
+    /// times). `platform` is accepted for the callers' sake; the grounds are the same on every platform.
     public func assess(_ text: String, platform: Platform? = nil, deletionClause: String = "4(8)",
                        recentTexts: [String] = []) -> CommentAssessment {
-        // The lexicons and patterns land with the classifier; until then nothing is flagged.
-        CommentAssessment(grounds: [], misleading: false, suggestion: .keep)
+        var analysis = CommentAnalysis(ModerationText(text), compiled)
+        analysis.run(recentTexts: recentTexts)
+        return analysis.assessment(clause: deletionClause)
+    }
+}
+
+struct FlagBuilder {
+    var level: ModerationLexicon.Level
+    var reasons: [String] = []
+    var spans: [Range<Int>] = []
+}
+
+/// One comment's classification: the folded text, the terms found in it, and the flags as they are raised.
+struct CommentAnalysis {
+    typealias Level = ModerationLexicon.Level
+    let t: ModerationText
+    let lex: CompiledLexicon
+    let s: [UInt32]
+    let n: Int
+    var hits: [CompiledLexicon.Hit] = []
+    /// The sentence of each folded scalar.
+    var sentenceOf: [Int32] = []
+    var sentenceEnds: [UInt32] = []
+    /// Scalars inside a link or an e-mail address: their digits are not phone numbers.
+    var consumed: [Bool]
+    var flags: [String: FlagBuilder] = [:]
+    var contacts: [Range<Int>] = []
+    var names: [Range<Int>] = []
+    var personalIn: Set<Int32> = []
+    var institutionalIn: Set<Int32> = []
+    var hasHomeContext = false
+    var salesSpans: [Range<Int>] = []
+    var salesTerms = Set<Int>()
+    var misleading = false
+
+    init(_ t: ModerationText, _ lex: CompiledLexicon) {
+        self.t = t
+        self.lex = lex
+        self.s = t.s
+        self.n = t.s.count
+        self.consumed = [Bool](repeating: false, count: t.s.count)
+    }
+
+    mutating func flag(_ ground: String, _ level: Level, _ reason: String, _ spans: [Range<Int>]) {
+        var f = flags[ground] ?? FlagBuilder(level: level)
+        if level == .clear && f.level == .maybe {
+            f.level = .clear
+            f.reasons.removeAll { $0 == reason }
+            f.reasons.insert(reason, at: 0)
+        } else if !f.reasons.contains(reason) {
+            f.reasons.append(reason)
+        }
+        f.spans.append(contentsOf: spans.filter { !$0.isEmpty })
+        flags[ground] = f
+    }
+
+    func reason(_ key: String) -> String { lex.lexicon.reasons[key] ?? key }
+
+    mutating func run(recentTexts: [String]) {
+        guard n > 0 else { return }
+        hits = lex.scan(s)
+        splitSentences()
+        scanLinks()
+        findNamesAndTargets()
+        scanTerms()
+        scanNumbers()
+        scanKanjiAddresses()
+        scoreSales()
+        scanRumours()
+        scanNonsense()
+        scanFlood(recentTexts)
+    }
+
+    // MARK: - Sentences and targets
+
+    mutating func splitSentences() {
+        sentenceOf = [Int32](repeating: 0, count: n)
+        var id: Int32 = 0
+        for i in 0..<n {
+            sentenceOf[i] = id
+            let c = s[i]
+            if Chars.isSentenceEnd(c), !(i + 1 < n && Chars.isSentenceEnd(s[i + 1])) {
+                sentenceEnds.append(c)
+                id += 1
+            }
+        }
+        if sentenceEnds.count <= Int(id) { sentenceEnds.append(0) }
+    }
+
+    mutating func findNamesAndTargets() {
+        for h in hits {
+            let e = lex.entries[h.entry]
+            switch e.tag {
+            case .institutional: institutionalIn.insert(sentenceOf[h.start])
+            case .personal: personalIn.insert(sentenceOf[h.start])
+            case .home: hasHomeContext = true
+            case .honorific, .title:
+                if let name = nameBefore(h, title: e.tag == .title) {
+                    names.append(name)
+                    personalIn.insert(sentenceOf[h.start])
+                }
+            default: break
+            }
+        }
+    }
+
+    /// A run of kanji (1–4) or katakana (2–8) just before an honorific or a title, unless it is a word like 皆 or 市長.
+    func nameBefore(_ h: CompiledLexicon.Hit, title: Bool) -> Range<Int>? {
+        let k = h.start
+        guard k > 0 else { return nil }
+        var b = k
+        if Chars.isKanji(s[k - 1]) {
+            while b > 0 && Chars.isKanji(s[b - 1]) { b -= 1 }
+            guard k - b <= (title ? 3 : 4) else { return nil }
+        } else if Chars.isKatakana(s[k - 1]) && !title {
+            while b > 0 && Chars.isKatakana(s[b - 1]) { b -= 1 }
+            guard k - b >= 2 && k - b <= 8 else { return nil }
+        } else {
+            return nil
+        }
+        let run = s[b..<k]
+        for w in lex.notNames where run.count >= w.count && run.suffix(w.count).elementsEqual(w) { return nil }
+        return b..<h.end
+    }
+
+    func personalTarget(_ sentence: Int32) -> Bool {
+        if personalIn.contains(sentence) { return true }
+        return !institutionalIn.contains(sentence) && !personalIn.isEmpty
+    }
+
+    func institutionalTarget(_ sentence: Int32) -> Bool {
+        institutionalIn.contains(sentence) || (!personalIn.contains(sentence) && !institutionalIn.isEmpty)
+    }
+
+    // MARK: - Words
+
+    mutating func scanTerms() {
+        for h in hits {
+            let e = lex.entries[h.entry]
+            switch e.tag {
+            case .group(let g):
+                let group = lex.lexicon.groups[g]
+                let sentence = sentenceOf[h.start]
+                switch group.mode ?? .always {
+                case .always:
+                    flag(group.ground, group.level, group.reason, [h.start..<h.end])
+                case .insult:
+                    if personalTarget(sentence) {
+                        flag(group.ground, .clear, group.reason, [h.start..<h.end])
+                    } else if !institutionalTarget(sentence) {
+                        flag(group.ground, group.level, group.reason, [h.start..<h.end])
+                    }
+                case .accusation:
+                    if personalTarget(sentence) { flag(group.ground, .clear, group.reason, [h.start..<h.end]) }
+                case .sales:
+                    salesSpans.append(h.start..<h.end)
+                    salesTerms.insert(h.entry)
+                }
+            case .fact(let f):
+                let fact = lex.lexicon.sensitiveFacts[f]
+                if let name = names.min(by: { distance($0, h) < distance($1, h) }), distance(name, h) <= 60 {
+                    flag("③", fact.level, fact.reason, [name, h.start..<h.end])
+                }
+            default: break
+            }
+        }
+    }
+
+    /// Advertising: several signs together, or signs with a way to reach the seller (a link, a phone, an e-mail).
+    mutating func scoreSales() {
+        let score = salesTerms.count + (contacts.isEmpty ? 0 : 1)
+        if !salesTerms.isEmpty && score >= 2 {
+            flag("④", score >= 3 ? .clear : .maybe, reason("sales"), salesSpans + contacts)
+        }
+    }
+
+    func distance(_ r: Range<Int>, _ h: CompiledLexicon.Hit) -> Int {
+        if r.upperBound <= h.start { return h.start - r.upperBound }
+        if h.end <= r.lowerBound { return r.lowerBound - h.end }
+        return 0
+    }
+
+    // MARK: - Links and e-mail addresses
+
+    static func isLinkChar(_ c: UInt32) -> Bool {
+        c > 0x20 && c < 0x7F && c != 0x22 && c != 0x27 && c != 0x3C && c != 0x3E && c != 0x60 && c != 0x28 && c != 0x29
+            && c != 0x5B && c != 0x5D && c != 0x7B && c != 0x7D && c != 0x7C && c != 0x5C && c != 0x5E
+    }
+
+    static func isDomainChar(_ c: UInt32) -> Bool { Chars.isASCIIAlnum(c) || c == 0x2D || c == 0x2E }
+    static func isLocalChar(_ c: UInt32) -> Bool {
+        Chars.isASCIIAlnum(c) || c == 0x2E || c == 0x5F || c == 0x25 || c == 0x2B || c == 0x2D
+    }
+
+    func string(_ r: Range<Int>) -> String {
+        String(String.UnicodeScalarView(s[r].compactMap(Unicode.Scalar.init)))
+    }
+
+    func isPublic(host: String) -> Bool {
+        lex.publicDomains.contains { host == $0 || host.hasSuffix("." + $0) }
+    }
+
+    mutating func scanLinks() {
+        var i = 0
+        while i < n {
+            guard Self.isLinkChar(s[i]) else { i += 1; continue }
+            var j = i
+            while j < n && Self.isLinkChar(s[j]) { j += 1 }
+            scanLinkRun(i..<j)
+            i = j
+        }
+    }
+
+    /// One run of URL characters: a link, an e-mail address, or neither.
+    mutating func scanLinkRun(_ run: Range<Int>) {
+        let text = string(run)
+        if let scheme = text.range(of: "https://") ?? text.range(of: "http://") ?? text.range(of: "www.") {
+            let startOffset = text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: scheme.lowerBound)
+            var end = run.upperBound
+            while end > run.lowerBound + startOffset + 1, [0x2E, 0x2C, 0x21, 0x3F, 0x3A, 0x3B].contains(s[end - 1]) { end -= 1 }
+            link(run.lowerBound + startOffset..<end)
+            return
+        }
+        if let at = s[run].firstIndex(of: 0x40) {
+            var a = at
+            while a > run.lowerBound && Self.isLocalChar(s[a - 1]) { a -= 1 }
+            var b = at + 1
+            while b < run.upperBound && Self.isDomainChar(s[b]) { b += 1 }
+            while b > at + 1 && (s[b - 1] == 0x2E || s[b - 1] == 0x2D) { b -= 1 }
+            let domain = string(at + 1..<b)
+            let labels = domain.split(separator: ".")
+            if a < at, labels.count >= 2, let tld = labels.last, tld.count >= 2, tld.allSatisfy({ $0.isLetter }) {
+                for k in a..<b { consumed[k] = true }
+                guard !isPublic(host: domain) else { return }
+                contacts.append(a..<b)
+                flag("③", .clear, reason("email"), [a..<b])
+            }
+            return
+        }
+        // A bare domain with a path or a well-known ending: bit.ly/xyz, example.com
+        let host = text.split(separator: "/", maxSplits: 1).first.map(String.init) ?? ""
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }),
+              let tld = labels.last, tld.allSatisfy({ $0.isLetter }), tld.count >= 2,
+              text.contains("/") || ["com", "net", "jp", "org", "info", "biz", "xyz", "shop", "site", "top", "online", "io",
+                                       "me", "ly", "to", "gl", "cc", "tk"].contains(tld.lowercased()) else { return }
+        link(run)
+    }
+
+    mutating func link(_ r: Range<Int>) {
+        for k in r { consumed[k] = true }
+        let url = string(r)
+        var rest = Substring(url)
+        if let p = rest.range(of: "://") { rest = rest[p.upperBound...] }
+        let host = String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != ":" })
+        if isPublic(host: host) { return }
+        contacts.append(r)
+        if lex.lexicon.links.affiliate.contains(where: { url.contains($0) }) {
+            flag("④", .clear, reason("affiliate"), [r])
+        } else if lex.lexicon.links.shorteners.contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
+            flag("④", .maybe, reason("shortener"), [r])
+        }
+    }
+
+    // MARK: - Numbers: phone, My Number, card, postal code, address
+
+    mutating func scanNumbers() {
+        var i = 0
+        while i < n {
+            guard Chars.isDigit(s[i]), !consumed[i] else { i += 1; continue }
+            if i > 0 && (Chars.isASCIIAlnum(s[i - 1]) || s[i - 1] == 0x2E) {
+                while i < n && Chars.isASCIIAlnum(s[i]) { i += 1 }
+                continue
+            }
+            var runs: [Range<Int>] = []
+            var seps: [[UInt32]] = []
+            var j = i
+            while true {
+                let rs = j
+                while j < n && Chars.isDigit(s[j]) && !consumed[j] { j += 1 }
+                runs.append(rs..<j)
+                var k = j
+                var sep: [UInt32] = []
+                while k < n && sep.count < 3 && Chars.isNumberSeparator(s[k]) && !consumed[k] { sep.append(s[k]); k += 1 }
+                guard runs.count < 8, !sep.isEmpty, k < n, Chars.isDigit(s[k]), !consumed[k], Self.validSeparator(sep) else { break }
+                seps.append(sep)
+                j = k
+            }
+            let end = classifyNumber(runs: runs, seps: seps)
+            i = max(end, runs[0].upperBound)
+        }
+    }
+
+    static func validSeparator(_ sep: [UInt32]) -> Bool {
+        let hyphens = sep.filter(Chars.isHyphen).count
+        let spaces = sep.filter { $0 == 0x20 }.count
+        let dots = sep.filter { $0 == 0x2E }.count
+        return hyphens <= 1 && spaces <= 1 && dots <= 1 && hyphens + dots <= 1
+    }
+
+    /// Classifies the number written as `runs` of digits; returns where it ends.
+    mutating func classifyNumber(runs: [Range<Int>], seps: [[UInt32]]) -> Int {
+        let first = runs[0].lowerBound
+        let before: UInt32? = first > 0 ? s[first - 1] : nil
+        let plus = before == 0x2B
+        let start = (before == 0x2B || before == 0x28) ? first - 1 : first
+        func digits(_ k: Int) -> [UInt8] { runs[0..<k].flatMap { s[$0].map { UInt8($0 - 0x30) } } }
+        let all = digits(runs.count)
+        let lens = runs.map(\.count)
+        let end = runs.last!.upperBound
+        let after: UInt32? = end < n ? s[end] : nil
+        let hyphensOnly = seps.allSatisfy { $0.count == 1 && Chars.isHyphen($0[0]) }
+
+        if all.count == 12, lens == [12] || lens == [4, 4, 4], !plus, Self.validMyNumber(all) {
+            flag("③", .clear, reason("myNumber"), [start..<end])
+            return end
+        }
+        if (13...19).contains(all.count), lens.count == 1 || lens.allSatisfy({ (3...6).contains($0) }),
+           Set(all).count > 1, Self.luhn(all) {
+            flag("③", .clear, reason("card"), [start..<end])
+            return end
+        }
+        if all.count == 7, (lens == [3, 4] && hyphensOnly) || lens == [7], postalMarkBefore(start) {
+            if !lex.publicPostal.contains(String(all.map { Character(String($0)) })) {
+                flag("③", .maybe, reason("postal"), [postalStart(start)..<end])
+            }
+            return end
+        }
+        // Phone numbers, also when more digits follow after a space (the longest prefix that is one).
+        for k in stride(from: runs.count, through: 1, by: -1) {
+            var d = digits(k)
+            if plus, d.count >= 11, d.count <= 12, d[0] == 8, d[1] == 1 { d = [0] + d.dropFirst(2) }
+            let klens = runs[0..<k].map(\.count)
+            guard (10...11).contains(d.count), d[0] == 0, d[1] != 0, klens.count <= 4, klens.count == 1 || klens.allSatisfy({ $0 <= 5 })
+            else { continue }
+            let e = runs[k - 1].upperBound
+            if let a = e < n ? s[e] : nil, Chars.isASCIIAlnum(a) { continue }
+            let key = String(d.map { Character(String($0)) })
+            if lex.publicPhones.contains(key) { return e }
+            contacts.append(start..<e)
+            let prefix3 = Array(d.prefix(3)), prefix4 = Array(d.prefix(4))
+            if prefix4 == [0, 1, 2, 0] || prefix4 == [0, 8, 0, 0] || prefix4 == [0, 5, 7, 0] { return e }
+            let mobile = d.count == 11 && [[0, 7, 0], [0, 8, 0], [0, 9, 0], [0, 5, 0]].contains(prefix3)
+            flag("③", mobile || hasHomeContext || !names.isEmpty ? .clear : .maybe, reason("phone"), [start..<e])
+            return e
+        }
+        // 2-1333 or 1-2-3 after a town name: an address down to the house.
+        if (2...3).contains(lens.count), hyphensOnly, lens.allSatisfy({ $0 <= 4 }), let b = before, Chars.isKanji(b) || Chars.isKatakana(b),
+           !(after.map { Self.counterAfterNumber.contains($0) } ?? false) {
+            addressFlag(expandTownBack(first)..<end)
+            return end
+        }
+        return end
+    }
+
+    /// 年月日時分回円人点歳位件号%: a number that counts something, not a house.
+    static let counterAfterNumber: Set<UInt32> = Set("年月日時分秒回円人点歳位件号%個本枚台階度倍番".unicodeScalars.map(\.value))
+
+    func postalMarkBefore(_ start: Int) -> Bool {
+        var k = start
+        while k > 0 && s[k - 1] == 0x20 { k -= 1 }
+        if k > 0 && (s[k - 1] == 0x3012 || s[k - 1] == 0x3036) { return true }
+        let mark = Array("郵便番号".unicodeScalars.map(\.value))
+        let window = s[max(0, k - 6)..<k]
+        return window.count >= mark.count && (0...(window.count - mark.count)).contains { o in
+            window.dropFirst(o).prefix(mark.count).elementsEqual(mark)
+        }
+    }
+
+    func postalStart(_ start: Int) -> Int {
+        var k = start
+        while k > 0 && s[k - 1] == 0x20 { k -= 1 }
+        if k > 0 && (s[k - 1] == 0x3012 || s[k - 1] == 0x3036) { return k - 1 }
+        return start
+    }
+
+    mutating func addressFlag(_ r: Range<Int>) {
+        let text = s[r]
+        for p in lex.publicAddresses where text.count >= p.count && text.suffix(p.count).elementsEqual(p) { return }
+        flag("③", hasHomeContext || !names.isEmpty ? .clear : .maybe, reason("address"), [r])
+    }
+
+    /// The town name before a house number: kanji and katakana back to a particle or punctuation (at most 16).
+    func expandTownBack(_ from: Int) -> Int {
+        var b = from
+        while b > 0 && from - b < 16 && (Chars.isKanji(s[b - 1]) || Chars.isKatakana(s[b - 1]) || Chars.isNumeral(s[b - 1])) { b -= 1 }
+        return b
+    }
+
+    static func validMyNumber(_ d: [UInt8]) -> Bool {
+        // 行政手続における特定の個人を識別するための番号の利用等に関する法律施行令 8条: P(n) the n-th digit from the
+        // right (check digit excluded), Q(n) = n+1 (n ≤ 6) or n−5; check = 11 − (ΣPQ mod 11), 0 when the rest ≤ 1.
+        guard d.count == 12 else { return false }
+        var sum = 0
+        for n in 1...11 {
+            let p = Int(d[11 - n])
+            let q = n <= 6 ? n + 1 : n - 5
+            sum += p * q
+        }
+        let r = sum % 11
+        let check = r <= 1 ? 0 : 11 - r
+        return check == Int(d[11])
+    }
+
+    static func luhn(_ d: [UInt8]) -> Bool {
+        var sum = 0
+        for (i, digit) in d.reversed().enumerated() {
+            var v = Int(digit)
+            if i % 2 == 1 { v *= 2; if v > 9 { v -= 9 } }
+            sum += v
+        }
+        return sum % 10 == 0
+    }
+
+    /// 3丁目5番地, 三丁目5番12号, 2丁目5-10, 1333番地, 5番3号.
+    mutating func scanKanjiAddresses() {
+        let chome: [UInt32] = [0x4E01, 0x76EE], banchi: [UInt32] = [0x756A, 0x5730]
+        let ban: UInt32 = 0x756A, go: UInt32 = 0x53F7
+        var covered = 0
+        func numeralRun(from k: Int) -> Int {
+            var e = k
+            while e < n && Chars.isNumeral(s[e]) { e += 1 }
+            return e
+        }
+        var i = 1
+        while i < n {
+            guard i >= covered, Chars.isNumeral(s[i - 1]), !consumed[i] else { i += 1; continue }
+            var numStart = i - 1
+            while numStart > 0 && Chars.isNumeral(s[numStart - 1]) { numStart -= 1 }
+            var end: Int? = nil
+            if s[i] == chome[0], i + 1 < n, s[i + 1] == chome[1] {
+                var k = i + 2
+                while k < n && s[k] == 0x20 { k += 1 }
+                let e = numeralRun(from: k)
+                if e > k, e < n {
+                    var m = e
+                    if m + 1 < n && s[m] == banchi[0] && s[m + 1] == banchi[1] { m += 2 }
+                    else if s[m] == ban || Chars.isHyphen(s[m]) { m += 1 }
+                    if m > e {
+                        let e2 = numeralRun(from: m)
+                        end = e2 > m ? (e2 < n && s[e2] == go ? e2 + 1 : e2) : m
+                    }
+                }
+            } else if s[i] == banchi[0], i + 1 < n, s[i + 1] == banchi[1] {
+                end = i + 2
+            } else if s[i] == ban {
+                let e = numeralRun(from: i + 1)
+                if e > i + 1, e < n, s[e] == go { end = e + 1 }
+            }
+            if let end {
+                addressFlag(expandTownBack(numStart)..<end)
+                covered = end
+                i = end
+            } else {
+                i += 1
+            }
+        }
+    }
+
+    // MARK: - Rumours (4(7)/5(7))
+
+    mutating func scanRumours() {
+        var subjects: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
+        var claims: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
+        var hearsay = Set<Int32>(), question = Set<Int32>()
+        for h in hits {
+            switch lex.entries[h.entry].tag {
+            case .rumourSubject(let r): subjects.append((r, h))
+            case .rumourClaim(let r): claims.append((r, h))
+            case .hearsay: hearsay.insert(sentenceOf[h.start])
+            case .question: question.insert(sentenceOf[h.start])
+            default: break
+            }
+        }
+        guard !claims.isEmpty else { return }
+        for (i, end) in sentenceEnds.enumerated() where end == 0x3F { question.insert(Int32(i)) }
+        for c in claims {
+            let sentence = sentenceOf[c.hit.start]
+            if question.contains(sentence) && !hearsay.contains(sentence) { continue }
+            let near = subjects.contains { $0.rumour == c.rumour && sentenceOf[$0.hit.start] == sentence
+                && abs($0.hit.start - c.hit.start) <= 30 && !($0.hit.start < c.hit.end && c.hit.start < $0.hit.end) }
+            // A claim that names its own subject (避難指示が出た) needs none.
+            let ownSubject = lex.lexicon.rumours[c.rumour].subjects.isEmpty
+            if near || ownSubject { misleading = true; return }
+        }
+    }
+
+    // MARK: - ⑤ floods, nonsense, walls of emoji
+
+    mutating func scanNonsense() {
+        let f = lex.lexicon.flood
+        var nonsense: [Range<Int>] = []
+        var emojiTotal = 0, visible = 0
+        var run = 0, runStart = 0, runEnd = 0
+        func closeEmojiRun(_ me: inout CommentAnalysis) {
+            if run >= f.emojiRunDelete { me.flag("⑤", .clear, me.reason("emoji"), [runStart..<runEnd]) }
+            else if run >= f.emojiRunReview { me.flag("⑤", .maybe, me.reason("emoji"), [runStart..<runEnd]) }
+            run = 0
+        }
+        for i in 0..<n {
+            let c = s[i]
+            if c != 0x20 && c != 0x0A { visible += 1 }
+            if Chars.isEmoji(c) {
+                if run == 0 { runStart = i }
+                run += 1
+                emojiTotal += 1
+                runEnd = i + 1
+            } else if Chars.isEmojiModifier(c) || c == 0x20 {
+                continue
+            } else if run > 0 {
+                closeEmojiRun(&self)
+            }
+        }
+        if run > 0 { closeEmojiRun(&self) }
+        if emojiTotal >= f.emojiRunDelete && emojiTotal * 10 >= visible * 8 {
+            flag("⑤", .clear, reason("emoji"), [0..<n])
+        }
+
+        // One character many times, or a short unit many times.
+        var i = 0
+        while i < n {
+            let c = s[i]
+            if Chars.isPunctuationOrSpace(c) || Chars.isEmoji(c) { i += 1; continue }
+            var j = i + 1
+            while j < n && s[j] == c { j += 1 }
+            if j - i >= f.repeatRun { nonsense.append(i..<j); i = j; continue }
+            var found = false
+            for u in 2...4 where i + u * f.unitRepeats <= n {
+                let unit = s[i..<i + u]
+                if Set(unit).count == 1 || unit.contains(where: Chars.isPunctuationOrSpace) { continue }
+                var k = i + u
+                while k + u <= n && s[k..<k + u].elementsEqual(unit) { k += u }
+                if (k - i) / u >= f.unitRepeats { nonsense.append(i..<k); i = k; found = true; break }
+            }
+            if !found { i += 1 }
+        }
+        // A comment that is nothing but repetition is clearly a flood; a mash of letters may be a word Koho does not know.
+        let repeated = nonsense.reduce(0) { $0 + $1.count }
+        // Keyboard mash: a long run of Latin letters with hardly a vowel (asdfghjkl).
+        i = 0
+        while i < n {
+            guard Chars.isASCIILetter(s[i]), !consumed[i] else { i += 1; continue }
+            var j = i
+            var vowels = 0
+            while j < n && Chars.isASCIILetter(s[j]) {
+                if [0x61, 0x65, 0x69, 0x6F, 0x75].contains(s[j]) { vowels += 1 }
+                j += 1
+            }
+            if j - i >= f.mashLength && vowels * 5 < j - i { nonsense.append(i..<j) }
+            i = j
+        }
+        guard !nonsense.isEmpty else { return }
+        flag("⑤", repeated >= 15 && repeated * 10 >= visible * 8 ? .clear : .maybe, reason("nonsense"), nonsense)
+    }
+
+    static func floodKey(_ s: [UInt32]) -> [UInt32] { s.filter { !Chars.isPunctuationOrSpace($0) } }
+
+    static func bigrams(_ k: [UInt32]) -> Set<UInt64> {
+        var set = Set<UInt64>(minimumCapacity: k.count)
+        if k.count >= 2 { for i in 0..<(k.count - 1) { set.insert(UInt64(k[i]) << 32 | UInt64(k[i + 1])) } }
+        return set
+    }
+
+    mutating func scanFlood(_ recent: [String]) {
+        guard !recent.isEmpty else { return }
+        let f = lex.lexicon.flood
+        let key = Self.floodKey(s)
+        guard !key.isEmpty else { return }
+        let long = key.count >= f.minLength
+        let grams = long ? Self.bigrams(key) : []
+        var count = 1
+        for r in recent {
+            let other = Self.floodKey(ModerationText.folded(r))
+            if other == key { count += 1; continue }
+            guard long, other.count * 4 >= key.count * 3, key.count * 4 >= other.count * 3 else { continue }
+            let og = Self.bigrams(other)
+            let shared = grams.intersection(og).count
+            if Double(2 * shared) / Double(max(1, grams.count + og.count)) >= f.similarity { count += 1 }
+        }
+        let text = reason("flood") + "（\(count)件）"
+        if long && count >= f.deleteCount {
+            flag("⑤", .clear, text, [0..<n])
+        } else if count >= (long ? f.reviewCount : f.shortReviewCount) {
+            flag("⑤", .maybe, text, [0..<n])
+        }
+    }
+
+    // MARK: - The answer
+
+    func assessment(clause: String) -> CommentAssessment {
+        let order = ModerationLexicon.marks
+        let grounds = flags.sorted { a, b in
+            if a.value.level != b.value.level { return a.value.level == .clear }
+            return (order.firstIndex(of: a.key) ?? 9) < (order.firstIndex(of: b.key) ?? 9)
+        }.map { ground, f in
+            GroundFlag(ground: ground, clause: clause + ground, reason: f.reasons.prefix(3).joined(separator: "、"),
+                       evidence: merged(f.spans).map(t.evidence))
+        }
+        let suggestion: CommentSuggestion
+        if flags.values.contains(where: { $0.level == .clear }) { suggestion = .delete }
+        else if !flags.isEmpty { suggestion = .review }
+        else if misleading { suggestion = .correct }
+        else { suggestion = .keep }
+        return CommentAssessment(grounds: grounds, misleading: misleading, suggestion: suggestion)
+    }
+
+    func merged(_ spans: [Range<Int>]) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        for r in spans.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = out.last, r.lowerBound < last.upperBound {
+                out[out.count - 1] = last.lowerBound..<max(last.upperBound, r.upperBound)
+            } else {
+                out.append(r)
+            }
+        }
+        return out
     }
 }

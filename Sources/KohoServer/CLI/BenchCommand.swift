@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "性能を測って数値を出力する（release ビルドで: swift run -c release koho bench）",
-        subcommands: [Core.self, Publisher.self], defaultSubcommand: Core.self)
+        subcommands: [Core.self, Publisher.self, Moderation.self], defaultSubcommand: Core.self)
 
     struct Core: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "core", abstract: "文字数の数え方と運用時間の計算")
@@ -37,6 +37,19 @@ struct BenchCommand: AsyncParsableCommand {
                          r.percentile(0.5) * 1000, r.percentile(0.95) * 1000, r.latencies.count))
             print(String(format: "処理量: %d件を %.2f 秒で発信（%.1f 件/秒、サンドボックスへ、障害なし）",
                          r.throughputPosts, r.throughputSeconds, Double(r.throughputPosts) / r.throughputSeconds))
+        }
+    }
+
+    struct Moderation: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "moderation",
+            abstract: "コメントの分類の速さ（日本語の混在したコメント、1コア）")
+        @Option(help: "分類するコメントの数") var comments: Int = 200_000
+
+        func run() throws {
+            #if DEBUG
+            print("注意: debug ビルドです。数値は `swift run -c release koho bench moderation` で測ってください。")
+            #endif
+            print(CoreBenchmarks.moderation(comments: comments))
         }
     }
 }

@@ -7,9 +7,9 @@ public struct KohoCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "koho",
         abstract: "Koho（広報）: 自治体のソーシャルメディア運用ポリシーを実行できる形にする",
-        subcommands: [HolidaysCommand.self, HoursCommand.self, CheckCommand.self, PolicyCommand.self, BenchCommand.self,
+        subcommands: [HolidaysCommand.self, HoursCommand.self, CheckCommand.self, ModerateCommand.self, PolicyCommand.self, BenchCommand.self,
                       ServeCommand.self, SandboxCommand.self, MigrateCommand.self, UsersCommand.self, TokensCommand.self, AuditCommand.self,
-                      FuzzCommand.self]
+                      FuzzCommand.self, PublicCommand.self]
     )
 
     public init() {}

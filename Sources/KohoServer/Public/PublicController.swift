@@ -7,20 +7,38 @@ import KohoCore
 enum PublicController {
     static func register(_ app: Application) {
         let pub = app.grouped("public")
-        pub.get("notices.json", use: noticesJSON)
+        pub.get(use: page(.index))
+        pub.get("accounts", use: page(.accounts))
+        pub.get("accounts.json", use: page(.accountsJSON))
+        pub.get("policy", use: page(.policy))
+        pub.get("disclaimer", use: page(.disclaimer))
+        pub.get("notices", use: page(.notices))
+        pub.get("notices.json", use: page(.noticesJSON))
+        pub.get("notices.atom", use: page(.feed))
+        pub.get("style.css", use: page(.css))
+        pub.get("notices", ":id", use: { req async throws -> Response in
+            guard let s = req.parameters.get("id"), let id = UUID(uuidString: s) else { throw AppError.notFound("お知らせが見つかりません") }
+            return try await page(.notice(id))(req)
+        })
     }
 
-    static func noticesJSON(_ req: Request) async throws -> Response {
-        let notices = try await NoticeService.published(req.db)
-        let body = try PublicJSON.encode(notices.map { PublicNoticeDTO($0, policy: req.koho.policy, url: "/public/notices/\($0.idString)") })
-        return PublicController.json(body)
-    }
+    /// The pages need no script, no frame and nothing from elsewhere: only their own style sheet.
+    static let csp = "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
-    static func json(_ data: Data) -> Response {
-        let res = Response(status: .ok, body: .init(data: data))
-        res.headers.contentType = HTTPMediaType(type: "application", subType: "json", parameters: ["charset": "utf-8"])
-        res.headers.replaceOrAdd(name: "Access-Control-Allow-Origin", value: "*")
-        return res
+    static func page(_ p: PublicPage) -> @Sendable (Request) async throws -> Response {
+        { req in
+            let data = try await PublicSite.load(req.db, req.koho)
+            let body: Data
+            do { body = try PublicRenderer.render(p, data, .served) } catch is PublicPageNotFound {
+                throw AppError.notFound("お知らせが見つかりません")
+            }
+            let res = Response(status: .ok, body: .init(data: body))
+            res.headers.replaceOrAdd(name: .contentType, value: p.contentType)
+            res.headers.replaceOrAdd(name: "Content-Security-Policy", value: csp)
+            res.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=60")
+            if p == .accountsJSON || p == .noticesJSON || p == .feed { res.headers.replaceOrAdd(name: "Access-Control-Allow-Origin", value: "*") }
+            return res
+        }
     }
 }
 

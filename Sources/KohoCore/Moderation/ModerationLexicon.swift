@@ -1,0 +1,281 @@
+import Foundation
+
+/// The words, phrases and settings the comment classifier works from. Built in as
+/// `Moderation/moderation-lexicon.json` (embedded in the code); another city can pass its own with `load(json:)`.
+/// Every term is folded as comments are (full-width, case), so a term may be written either way.
+public struct ModerationLexicon: Sendable, Codable, Equatable {
+    public enum Level: String, Sendable, Codable {
+        /// The ground is clearly met: suggest `delete`.
+        case clear
+        /// The ground may be met: suggest `review`.
+        case maybe
+    }
+
+    /// How a group's terms count.
+    public enum Mode: String, Sendable, Codable {
+        /// Wherever the term stands.
+        case always
+        /// An insult: `clear` when aimed at a person, a business or a group; nothing when aimed only at the city,
+        /// its mayor, its staff as an institution, its policies or this account (criticism); `level` otherwise.
+        case insult
+        /// An accusation (泥棒, 詐欺師…): only when a person, a business or a group is named; then `clear`.
+        case accusation
+        /// A weak sign of advertising: counts only together with other signs or contact details.
+        case sales
+    }
+
+    public struct TermGroup: Sendable, Codable, Equatable {
+        public var ground: String
+        public var level: Level
+        public var mode: Mode?
+        public var reason: String
+        public var terms: [String]
+        /// The term does not count when the text just before it ends with one of these…
+        public var notBefore: [String]?
+        /// …or when the text just after it begins with one of these.
+        public var notAfter: [String]?
+    }
+
+    /// A sensitive fact about a named person (③).
+    public struct FactGroup: Sendable, Codable, Equatable {
+        public var level: Level
+        public var reason: String
+        public var terms: [String]
+        public var notAfter: [String]?
+    }
+
+    /// A rumour that may mislead: a subject and a claim about it in one sentence (4(7)/5(7)).
+    public struct Rumour: Sendable, Codable, Equatable {
+        public var reason: String
+        public var subjects: [String]
+        public var claims: [String]
+        public var notAfter: [String]?
+    }
+
+    /// How names of persons are recognised: a run of kanji or katakana before an honorific or a staff title.
+    public struct Names: Sendable, Codable, Equatable {
+        public var honorifics: [String]
+        /// Titles that make a named staff member a person (not the institution): 田中課長.
+        public var titles: [String]
+        /// Words before an honorific that are not names (皆さん, 市長さん, お客様…).
+        public var notNames: [String]
+        public var notAfterHonorific: [String]
+    }
+
+    public struct Links: Sendable, Codable, Equatable {
+        public var affiliate: [String]
+        public var shorteners: [String]
+        /// Domains of public bodies: a link or an e-mail address there is not a ground.
+        public var publicDomains: [String]
+    }
+
+    public struct Flood: Sendable, Codable, Equatable {
+        /// Shorter comments (after dropping spaces and punctuation) are repeated innocently (ありがとう).
+        public var minLength: Int
+        public var shortReviewCount: Int
+        public var reviewCount: Int
+        public var deleteCount: Int
+        /// Share of shared character pairs (Dice) above which two comments are near-same.
+        public var similarity: Double
+        public var emojiRunReview: Int
+        public var emojiRunDelete: Int
+        public var repeatRun: Int
+        public var unitRepeats: Int
+        public var mashLength: Int
+    }
+
+    public var version: Int
+    /// Reasons of the grounds found by patterns rather than words (phone, myNumber, card, postal, address, email,
+    /// affiliate, shortener, sales, flood, nonsense, emoji).
+    public var reasons: [String: String]
+    public var groups: [TermGroup]
+    public var institutional: [String]
+    public var personal: [String]
+    public var names: Names
+    public var sensitiveFacts: [FactGroup]
+    /// Words that make a phone number or an address someone's home (自宅, 住んでる…).
+    public var homeContext: [String]
+    public var rumours: [Rumour]
+    /// Hearsay (らしい, って聞いた…): a rumour asked about is still a rumour.
+    public var hearsay: [String]
+    /// Endings that make a sentence a question (an inquiry, not a claim).
+    public var questionEndings: [String]
+    public var links: Links
+    public var publicPhoneNumbers: [String]
+    public var publicPostalCodes: [String]
+    public var publicAddresses: [String]
+    public var flood: Flood
+
+    public static let marks = ["①", "②", "③", "④", "⑤"]
+
+    /// Reads and checks a lexicon.
+    public static func load(json: Data) throws -> ModerationLexicon {
+        let lexicon: ModerationLexicon
+        do {
+            lexicon = try JSONDecoder().decode(ModerationLexicon.self, from: json)
+        } catch {
+            throw ModerationLexiconError(description: "辞書を読めません: \(error)")
+        }
+        for g in lexicon.groups {
+            guard marks.contains(g.ground) else {
+                throw ModerationLexiconError(description: "「\(g.reason)」の ground「\(g.ground)」は①〜⑤ではありません")
+            }
+            if let bad = g.terms.first(where: { ModerationText.folded($0).isEmpty }) {
+                throw ModerationLexiconError(description: "「\(g.reason)」に空の語「\(bad)」があります")
+            }
+        }
+        for key in ["phone", "myNumber", "card", "postal", "address", "email", "affiliate", "shortener", "sales",
+                    "flood", "nonsense", "emoji"] where lexicon.reasons[key] == nil {
+            throw ModerationLexiconError(description: "reasons に \(key) がありません")
+        }
+        return lexicon
+    }
+
+    /// The lexicon shipped with Koho.
+    public static let builtIn: ModerationLexicon = {
+        do {
+            return try load(json: Data(PackageResources.moderation_lexicon_json))
+        } catch {
+            fatalError("組み込みのモデレーション辞書: \(error)")
+        }
+    }()
+}
+
+public struct ModerationLexiconError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A lexicon made ready for matching: every term in one table keyed by its first scalar, so that a comment is
+/// read once, left to right, whatever the number of terms.
+final class CompiledLexicon: Sendable {
+    enum Tag: Sendable, Equatable {
+        case group(Int)
+        case institutional
+        case personal
+        case honorific
+        case title
+        case fact(Int)
+        case rumourSubject(Int)
+        case rumourClaim(Int)
+        case hearsay
+        case question
+        case home
+    }
+
+    struct Entry: Sendable {
+        let key: [UInt32]
+        let tag: Tag
+        let notBefore: [[UInt32]]
+        let notAfter: [[UInt32]]
+        /// ASCII words match whole words only (sex ≠ Essex).
+        let wordStart: Bool
+        let wordEnd: Bool
+    }
+
+    struct Hit {
+        let entry: Int
+        let start: Int
+        let end: Int
+    }
+
+    let lexicon: ModerationLexicon
+    let entries: [Entry]
+    private let byFirst: [UInt32: [Int]]
+    /// One bit per BMP scalar: does any term start with it.
+    private let firstBits: [UInt64]
+    let notNames: [[UInt32]]
+    let publicPhones: Set<String>
+    let publicPostal: Set<String>
+    let publicAddresses: [[UInt32]]
+    let publicDomains: [String]
+
+    init(_ lexicon: ModerationLexicon) {
+        self.lexicon = lexicon
+        var entries: [Entry] = []
+        func add(_ terms: [String], _ tag: Tag, notBefore: [String]? = nil, notAfter: [String]? = nil) {
+            let nb = (notBefore ?? []).map(ModerationText.folded).filter { !$0.isEmpty }
+            let na = (notAfter ?? []).map(ModerationText.folded).filter { !$0.isEmpty }
+            for t in terms {
+                let key = ModerationText.folded(t)
+                guard let first = key.first, let last = key.last else { continue }
+                entries.append(Entry(key: key, tag: tag, notBefore: nb, notAfter: na,
+                                     wordStart: Chars.isASCIIAlnum(first), wordEnd: Chars.isASCIIAlnum(last)))
+            }
+        }
+        for (i, g) in lexicon.groups.enumerated() { add(g.terms, .group(i), notBefore: g.notBefore, notAfter: g.notAfter) }
+        add(lexicon.institutional, .institutional)
+        add(lexicon.personal, .personal)
+        add(lexicon.names.honorifics, .honorific, notAfter: lexicon.names.notAfterHonorific)
+        add(lexicon.names.titles, .title)
+        for (i, f) in lexicon.sensitiveFacts.enumerated() { add(f.terms, .fact(i), notAfter: f.notAfter) }
+        for (i, r) in lexicon.rumours.enumerated() {
+            add(r.subjects, .rumourSubject(i))
+            add(r.claims, .rumourClaim(i), notAfter: r.notAfter)
+        }
+        add(lexicon.hearsay, .hearsay)
+        add(lexicon.questionEndings, .question)
+        add(lexicon.homeContext, .home)
+        self.entries = entries
+
+        var byFirst: [UInt32: [Int]] = [:]
+        var bits = [UInt64](repeating: 0, count: 1024)
+        for (i, e) in entries.enumerated() {
+            byFirst[e.key[0], default: []].append(i)
+            if e.key[0] < 0x10000 { bits[Int(e.key[0] >> 6)] |= 1 << UInt64(e.key[0] & 63) }
+        }
+        for k in byFirst.keys { byFirst[k]!.sort { entries[$0].key.count > entries[$1].key.count } }
+        self.byFirst = byFirst
+        self.firstBits = bits
+        self.notNames = lexicon.names.notNames.map(ModerationText.folded)
+        self.publicPhones = Set(lexicon.publicPhoneNumbers.map(Self.digits))
+        self.publicPostal = Set(lexicon.publicPostalCodes.map(Self.digits))
+        self.publicAddresses = lexicon.publicAddresses.map(ModerationText.folded)
+        self.publicDomains = lexicon.links.publicDomains.map { $0.lowercased() }
+    }
+
+    static func digits(_ s: String) -> String {
+        String(String.UnicodeScalarView(ModerationText.folded(s).filter(Chars.isDigit).compactMap(Unicode.Scalar.init)))
+    }
+
+    /// Every term found in `s`, by start then longest first.
+    func scan(_ s: [UInt32]) -> [Hit] {
+        var hits: [Hit] = []
+        let n = s.count
+        s.withUnsafeBufferPointer { p in
+            for i in 0..<n {
+                let c = p[i]
+                if c < 0x10000 && firstBits[Int(c >> 6)] & (1 << UInt64(c & 63)) == 0 { continue }
+                guard let list = byFirst[c] else { continue }
+                for idx in list {
+                    let e = entries[idx]
+                    let len = e.key.count
+                    guard i + len <= n else { continue }
+                    var same = true
+                    var k = 1
+                    while k < len { if p[i + k] != e.key[k] { same = false; break }; k += 1 }
+                    guard same else { continue }
+                    if e.wordStart, i > 0, Chars.isASCIIAlnum(p[i - 1]) { continue }
+                    if e.wordEnd, i + len < n, Chars.isASCIIAlnum(p[i + len]) { continue }
+                    if e.notBefore.contains(where: { Self.endsWith(p, at: i, $0) }) { continue }
+                    if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) }) { continue }
+                    hits.append(Hit(entry: idx, start: i, end: i + len))
+                }
+            }
+        }
+        return hits
+    }
+
+    static func startsWith(_ p: UnsafeBufferPointer<UInt32>, at i: Int, _ w: [UInt32]) -> Bool {
+        guard i + w.count <= p.count else { return false }
+        for k in 0..<w.count where p[i + k] != w[k] { return false }
+        return true
+    }
+
+    static func endsWith(_ p: UnsafeBufferPointer<UInt32>, at i: Int, _ w: [UInt32]) -> Bool {
+        guard i - w.count >= 0 else { return false }
+        for k in 0..<w.count where p[i - w.count + k] != w[k] { return false }
+        return true
+    }
+
+    static let builtIn = CompiledLexicon(ModerationLexicon.builtIn)
+}

