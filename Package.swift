@@ -25,10 +25,14 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
+        // twitter-text's counting, and the holiday calendar with the Cabinet Office list: their own targets, so that
+        // an edit of the policy or of the domain does not compile them again.
+        .target(name: "KohoXText"),
+        .target(name: "KohoHolidays", resources: [.embedInCode("Resources/syukujitsu.csv")]),
         .target(
             name: "KohoCore",
-            dependencies: [.product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
-            resources: [.embedInCode("Moderation/moderation-lexicon.json")]
+            dependencies: ["KohoXText", "KohoHolidays", .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.embedInCode("Resources/kodaira-r5.yaml"), .embedInCode("Moderation/moderation-lexicon.json")]
         ),
         .target(
             name: "KohoPlatforms",
@@ -70,7 +74,7 @@ let package = Package(
             name: "koho",
             dependencies: ["KohoServer"]
         ),
-        .testTarget(name: "KohoCoreTests", dependencies: ["KohoCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "KohoCoreTests", dependencies: ["KohoCore", "KohoXText", "KohoHolidays"], resources: [.copy("Fixtures")]),
         // Helpers shared by the test targets.
         .target(
             name: "KohoTestSupport",

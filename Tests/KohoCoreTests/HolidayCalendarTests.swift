@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KohoCore
+@testable import KohoHolidays
 
 private func civilDate(_ text: String) -> CivilDate { CivilDate(string: text)! }
 

@@ -237,7 +237,7 @@ struct PostCursor: CustomStringConvertible {
                 older.group(.and) { $0.filter(\.$createdAt == cursor.createdAt).filter(\.$id < cursor.id) }
             }
         }
-        let posts = try await page.limit(limit + 1).all()
+        let posts = try await page.limit(limit + 1).allPosts()
         let shown = Array(posts.prefix(limit))
         let next = posts.count > limit ? shown.last.flatMap { p in p.id.map { PostCursor(createdAt: p.createdAt, id: $0) } } : nil
         return (shown, total, next)

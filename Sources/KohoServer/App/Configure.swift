@@ -47,10 +47,10 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
         yaml = PolicyLoader.builtInYAML
     }
     let holidays = try HolidayStore(dataDirectory: config.dataDirectory).calendar()
-    let lock = AsyncLock()
+    let lock = AuditTrail()
     let stored = try await PolicyStore.ensureInForce(yaml: yaml, policy: policy, db: app.db, now: config.clock(), lock: lock)
     app.storage[KohoContextKey.self] = KohoContext(config: config, policy: policy, policyVersionID: try stored.requireID(),
-                                                   policyVersionLabel: stored.label, holidays: holidays, writeLock: lock, vault: vault,
+                                                   policyVersionLabel: stored.label, holidays: holidays, audit: lock, vault: vault,
                                                    dummyPasswordHash: try Bcrypt.hash(Secrets.randomToken(), cost: config.bcryptCost))
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))

@@ -73,7 +73,9 @@ struct KohoContext: Sendable {
     let policyVersionID: UUID
     let policyVersionLabel: String
     let holidays: JapaneseHolidayCalendar
-    let writeLock: AsyncLock
+    /// The audit trail, and with it the write lock every audited change runs under.
+    let audit: AuditTrail
+    var writeLock: AuditTrail { audit }
     /// Seals TOTP secrets and platform tokens.
     let vault: TokenVault
     /// Checked against when a login names nobody, so that the answer takes as long as for a real user.
@@ -104,23 +106,3 @@ extension Request {
     var koho: KohoContext { application.koho }
 }
 
-/// Serialises the writes that extend a chain (the audit trail, a post's version) within this process.
-actor AsyncLock {
-    private var busy = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        await acquire()
-        defer { release() }
-        return try await body()
-    }
-
-    private func acquire() async {
-        if !busy { busy = true; return }
-        await withCheckedContinuation { waiters.append($0) }
-    }
-
-    private func release() {
-        if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
-    }
-}

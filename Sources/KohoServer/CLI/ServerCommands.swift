@@ -252,7 +252,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let dir = db.data.url
             let written = try await db.withApp { app in
-                try await AuditLog.Checkpoints.write(on: app.db, dataDirectory: dir, at: Date(), logger: app.logger)
+                try await app.koho.audit.writeCheckpoint(on: app.db, dataDirectory: dir, at: Date(), logger: app.logger)
             }
             if let c = written { print("チェックポイントを書きました: \(c.count)件、先頭のハッシュ \(c.hash)（\(AuditLog.Checkpoints.url(dir).path)）") }
         }

@@ -22,9 +22,9 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
         }
     }
     // The audit chain's head, outside the database: at start and daily, so that a truncation or a rewrite is found later.
-    let dataDirectory = config.dataDirectory, jobLogger = logger
+    let dataDirectory = config.dataDirectory, jobLogger = logger, trail = app.koho.audit
     let checkpoint = Job(name: "audit-checkpoint", interval: .seconds(24 * 3600), clock: config.jobClock, logger: logger) {
-        try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: Date(), logger: jobLogger, always: false)
+        try await trail.writeCheckpoint(on: db, dataDirectory: dataDirectory, at: Date(), logger: jobLogger, always: false)
         return 0
     }
     var others = [checkpoint]

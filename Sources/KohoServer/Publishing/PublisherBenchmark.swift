@@ -26,7 +26,6 @@ enum PublisherBenchmark {
         _ = try await sandbox.start(host: "127.0.0.1", port: 0)
         var config = KohoConfig(dataDirectory: dir, databaseURL: nil, bcryptCost: 4, environment: Environment(name: "bench", arguments: ["koho"]))
         config.platforms = .sandbox(url: sandbox.baseURL)
-        config.publisher.enabled = false
         config.logLevel = .error
         let app = try await makeApp(config)
         do {

@@ -11,42 +11,76 @@ import Darwin
 private let systemWrite = Darwin.write
 #endif
 
-/// The hash-chained audit trail: who, when, what and why.
-enum AuditLog {
-    static let genesis = String(repeating: "0", count: 64)
+/// The audit trail of this process: one actor that owns the chain (appending, checking, checkpoints outside the
+/// database) and the write lock under which every audited change is made, so that one writer at a time extends
+/// the chain here and the advisory lock keeps other servers on the same PostgreSQL out.
+actor AuditTrail {
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
 
-    static func append(_ req: Request, actor: String, action: String, subject: String = "", detail: String = "", reason: String = "") async throws {
-        let db = req.db, now = req.koho.now
-        try await req.koho.writeLock.run {
-            try await appendLocked(on: db, at: now, actor: actor, action: action, subject: subject, detail: detail, reason: reason)
+    init() {}
+
+    /// Runs `body` as this process's one writer; an audited change appends its entry (`append`) inside it.
+    func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if busy { await withCheckedContinuation { waiters.append($0) } } else { busy = true }
+        defer { if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() } }
+        return try await body()
+    }
+
+    /// An entry of its own: one transaction, under the lock.
+    func record(on db: Database, at: Date, actor: String, action: String, subject: String = "", detail: String = "",
+                reason: String = "") async throws {
+        try await run {
+            try await db.transaction { try await Self.append(on: $0, at: at, actor: actor, action: action, subject: subject,
+                                                             detail: detail, reason: reason) }
         }
     }
 
-    /// Appends with the write lock already held by the caller.
-    static func appendLocked(on db: Database, at: Date, actor: String, action: String, subject: String, detail: String, reason: String) async throws {
+    /// Appends within the caller's transaction (opened here if there is none); the caller holds `run`.
+    static func append(on db: Database, at: Date, actor: String, action: String, subject: String, detail: String, reason: String) async throws {
         guard db.inTransaction else {
-            return try await db.transaction { try await appendLocked(on: $0, at: at, actor: actor, action: action, subject: subject, detail: detail, reason: reason) }
+            return try await db.transaction { try await append(on: $0, at: at, actor: actor, action: action, subject: subject, detail: detail, reason: reason) }
         }
         try await lockChainAcrossProcesses(db)
         let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()
         let e = AuditEntry()
         e.at = Date(timeIntervalSince1970: at.timeIntervalSince1970.rounded(.down))
-        e.actor = recordable(actor)
-        e.action = recordable(action)
-        e.subject = recordable(subject)
-        e.detail = recordable(detail)
-        e.reason = recordable(reason)
-        e.prevHash = last?.hash ?? genesis
-        e.hash = hash(of: e)
+        e.actor = AuditLog.recordable(actor)
+        e.action = AuditLog.recordable(action)
+        e.subject = AuditLog.recordable(subject)
+        e.detail = AuditLog.recordable(detail)
+        e.reason = AuditLog.recordable(reason)
+        e.prevHash = last?.hash ?? AuditLog.genesis
+        e.hash = AuditLog.hash(of: e)
         try await e.create(on: db)
     }
 
-    /// The in-process write lock does not reach another server on the same PostgreSQL; without this, two
+    /// The in-process lock does not reach another server on the same PostgreSQL; without this, two
     /// servers appending at once read the same last entry and one of them fails on the unique `prev_hash`.
     /// Held until the caller's transaction ends. SQLite serialises writers itself.
     private static func lockChainAcrossProcesses(_ db: Database) async throws {
         guard let sql = db as? SQLDatabase, sql.dialect.name == "postgresql" else { return }
-        try await sql.raw("SELECT pg_advisory_xact_lock(\(literal: chainLockKey))").run()
+        try await sql.raw("SELECT pg_advisory_xact_lock(\(literal: AuditLog.chainLockKey))").run()
+    }
+
+    /// Appends the chain's head to the checkpoint file; isolated, so that two writes of the file never interleave.
+    @discardableResult
+    func writeCheckpoint(on db: Database, dataDirectory: URL, at now: Date, logger: Logger, always: Bool = true) async throws -> AuditLog.Checkpoint? {
+        try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: now, logger: logger, always: always)
+    }
+}
+
+/// The trail's record format: the hash rule, text as kept, verification and checkpoints, exports.
+enum AuditLog {
+    static let genesis = String(repeating: "0", count: 64)
+
+    static func append(_ req: Request, actor: String, action: String, subject: String = "", detail: String = "", reason: String = "") async throws {
+        try await req.koho.audit.record(on: req.db, at: req.koho.now, actor: actor, action: action, subject: subject, detail: detail, reason: reason)
+    }
+
+    /// Appends with the trail's lock (`AuditTrail.run`, `writeLock`) already held by the caller.
+    static func appendLocked(on db: Database, at: Date, actor: String, action: String, subject: String, detail: String, reason: String) async throws {
+        try await AuditTrail.append(on: db, at: at, actor: actor, action: action, subject: subject, detail: detail, reason: reason)
     }
 
     /// An arbitrary constant naming the audit chain's advisory lock ("koho" in ASCII).

@@ -4,7 +4,7 @@ import KohoCore
 
 enum PolicyStore {
     /// Stores the policy text as a new version when it differs from the latest one, and returns the version in force.
-    static func ensureInForce(yaml: String, policy: Policy, db: Database, now: Date, lock: AsyncLock) async throws -> PolicyVersion {
+    static func ensureInForce(yaml: String, policy: Policy, db: Database, now: Date, lock: AuditTrail) async throws -> PolicyVersion {
         let sha = Secrets.sha256Hex(yaml)
         return try await lock.run {
             let latest = try await PolicyVersion.query(on: db).sort(\.$number, .descending).first()

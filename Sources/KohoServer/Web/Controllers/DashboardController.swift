@@ -30,23 +30,23 @@ enum DashboardController {
         let start = cal?.instant(todayDate, minutes: 0) ?? now
         let end = cal?.instant(todayDate.adding(days: 1), minutes: 0) ?? now
         let today = try await Post.query(on: req.db).filter(\.$state == .scheduled)
-            .filter(\.$scheduledAt >= start).filter(\.$scheduledAt < end).sort(\.$scheduledAt).all()
-        let waiting = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).all()
+            .filter(\.$scheduledAt >= start).filter(\.$scheduledAt < end).sort(\.$scheduledAt).allPosts()
+        let waiting = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).allPosts()
         let emergencies = try await Post.query(on: req.db).filter(\.$usesHoursException == true)
-            .filter(\.$state ~~ [.submitted, .scheduled]).sort(\.$scheduledAt).all()
+            .filter(\.$state ~~ [.submitted, .scheduled]).sort(\.$scheduledAt).allPosts()
         let needingAction = try await Post.query(on: req.db).group(.or) { any in
             any.filter(\.$state == .failed)
             any.group(.and) { $0.filter(\.$state == .publishing).filter(\.$publishMessage != nil) }
-        }.sort(\.$updatedAt, .descending).limit(50).all()
+        }.sort(\.$updatedAt, .descending).limit(50).allPosts()
         var model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting,
                           emergencies: emergencies, needingAction: needingAction, now: now)
         model.intake = try await IntakeDashboard.load(req)
         let frame = PageFrame(req, title: "ダッシュボード")
         if let user = frame.user, user.role != .viewer {
-            model.rejected = try await Post.query(on: req.db).filter(\.$state == .rejected).sort(\.$updatedAt, .descending).limit(50).all()
+            model.rejected = try await Post.query(on: req.db).filter(\.$state == .rejected).sort(\.$updatedAt, .descending).limit(50).allPosts()
                 .filter { user.mayAct(on: $0.account) }
             model.drafts = try await Post.query(on: req.db).filter(\.$state == .draft).filter(\.$authorName == user.name)
-                .sort(\.$updatedAt, .descending).limit(50).all()
+                .sort(\.$updatedAt, .descending).limit(50).allPosts()
             model.returnReasons = try await PostService.returnReasons(req, model.rejected)
         }
         let stopped = frame.user?.role == .chief ? try await ConnectionViews.stopped(req) : []

@@ -101,7 +101,7 @@ enum PostsController {
 
     static func approvals(_ req: Request) async throws -> Response {
         // Emergencies first: they go out the moment they are approved.
-        let posts = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$emergency, .descending).sort(\.$scheduledAt).all()
+        let posts = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$emergency, .descending).sort(\.$scheduledAt).allPosts()
         let f = PageFrame(req, title: "承認待ち")
         var content: [BodyNode] = []
         if posts.contains(where: \.usesHoursException) {

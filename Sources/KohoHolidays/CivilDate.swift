@@ -26,7 +26,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     /// ISO form, `2026-11-25`.
     public var description: String {
-        JapaneseTime.pad(year, 4) + "-" + JapaneseTime.pad(month) + "-" + JapaneseTime.pad(day)
+        Self.pad(year, 4) + "-" + Self.pad(month) + "-" + Self.pad(day)
     }
 
     public static func isLeapYear(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
@@ -68,5 +68,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public var weekday: Int {
         let w = (dayNumber + 4) % 7
         return w < 0 ? w + 7 : w
+    }
+
+    private static func pad(_ n: Int, _ width: Int = 2) -> String {
+        let digits = String(n)
+        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
 }
