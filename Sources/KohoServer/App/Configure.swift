@@ -99,5 +99,7 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateAccountSuspension())
     app.migrations.add(CreateDisasterMode())
     app.migrations.add(CreateProfileCheck())
+    app.migrations.add(CreateMailNotice())
+    app.migrations.add(AddMediaNameToPost())
     app.migrations.add(CreateComments())
 }

@@ -41,6 +41,10 @@ public struct KohoConfig: Sendable {
     /// Where the city website shows the exported public pages (`koho public export`), ending in `/`; nil means
     /// `<the policy's website>koho/`. A suspension notice's address there is what 3(7) checks.
     public var publicSiteURL: String?
+    /// ffprobe and ffmpeg, where installed: a second check of uploaded files, and a frame of each video.
+    public var mediaTools = MediaTools.detected
+    /// The office's SMTP relay and who hears of an emergency waiting for approval; nil: no e-mail.
+    public var mail: MailSettings?
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
     public var logLevel: Logger.Level = .warning
 

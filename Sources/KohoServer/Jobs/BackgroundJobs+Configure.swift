@@ -43,6 +43,12 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
             })
         }
     }
+    if let settings = config.mail {
+        let mailer = Mailer.live(settings), ctx = app.koho
+        others.append(Job(name: BackgroundJobs.mailJobName, interval: .seconds(30), clock: config.jobClock, logger: logger) {
+            try await MailOutbox.sendDue(on: db, ctx, mailer: mailer, logger: jobLogger)
+        })
+    }
     app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: others, logger: logger)
     app.lifecycle.use(BackgroundJobsLifecycle())
 }
