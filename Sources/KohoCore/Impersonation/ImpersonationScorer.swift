@@ -75,7 +75,7 @@ public struct ImpersonationScorer: Sendable {
         allowListed = Set(policy.platforms.flatMap(\.quoteAllowList).map { Self.bareHandle($0).lowercased() })
     }
 
-    static func bareHandle(_ handle: String) -> String {
+    public static func bareHandle(_ handle: String) -> String {
         var h = handle.trimmingCharacters(in: .whitespacesAndNewlines)
         for prefix in ["https://", "http://", "www."] where h.lowercased().hasPrefix(prefix) { h = String(h.dropFirst(prefix.count)) }
         for host in ["x.com/", "twitter.com/", "facebook.com/", "youtube.com/channel/", "youtube.com/"]
