@@ -16,7 +16,10 @@ enum ImpersonationCaseService {
     }
 
     static func steps(_ db: Database, _ id: UUID) async throws -> [ImpersonationCaseStepRecord] {
-        try await ImpersonationCaseStepRecord.query(on: db).filter(\.$caseId == id).sort(\.$at).sort(\.$id).all()
+        // Steps only move forward, so at the same second their order is the order of the steps.
+        let order = Dictionary(uniqueKeysWithValues: ImpersonationCaseStep.allCases.enumerated().map { ($1, $0) })
+        return try await ImpersonationCaseStepRecord.query(on: db).filter(\.$caseId == id).all()
+            .sorted { ($0.at, order[$0.step] ?? 0) < ($1.at, order[$1.step] ?? 0) }
     }
 
     /// A candidate as seen on a platform, with where it came from.
@@ -43,7 +46,8 @@ enum ImpersonationCaseService {
         guard result.flagged, let imitated = result.imitates, let platform = s.candidate.platform else {
             return .notFlagged(result)
         }
-        let handle = ImpersonationScorer.bareHandle(s.candidate.handle)
+        // Handles are case-insensitive on X and YouTube: one case per account however it was written.
+        let handle = ImpersonationScorer.bareHandle(s.candidate.handle).lowercased()
         let now = ctx.now
         return try await ctx.writeLock.run {
             try await db.transaction { db in
