@@ -13,6 +13,8 @@ public struct Policy: Sendable, Equatable {
     public var accounts: [Account]
     public var commentDeletion: CommentDeletionRules?
     public var disclaimers: [Disclaimer]
+    /// The areas whose disaster messages concern the city (気象庁防災情報XML); nil when the file names none.
+    public var emergencyAreas: JMAArea? = nil
 
     public func account(_ idOrHandle: String) -> Account? {
         let key = idOrHandle.hasPrefix("@") ? String(idOrHandle.dropFirst()) : idOrHandle

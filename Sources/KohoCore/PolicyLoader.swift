@@ -24,7 +24,8 @@ public enum PolicyLoader {
     public static func load(yaml: String, file: String) throws -> Policy {
         let root = try YAMLFields.parse(yaml: yaml, file: file)
         try root.checkKeys(["format", "version", "effectiveDate", "title", "organization", "ownerRole",
-                            "operatingHours", "platforms", "accounts", "commentDeletion", "disclaimers"])
+                            "operatingHours", "platforms", "accounts", "commentDeletion", "disclaimers",
+                            "emergencyAreas"])
         let formatField = try root.required("format")
         let format = try formatField.nonEmptyString()
         guard format == supportedFormat else {
@@ -50,8 +51,21 @@ public enum PolicyLoader {
             disclaimers: try root.optional("disclaimers")?.sequence().map { f in
                 try f.checkKeys(["clause", "text"])
                 return Disclaimer(clause: try f.string("clause"), text: try f.string("text"))
-            } ?? []
+            } ?? [],
+            emergencyAreas: try root.optional("emergencyAreas").map(readEmergencyAreas)
         )
+    }
+
+    private static func readEmergencyAreas(_ f: YAMLFields) throws -> JMAArea {
+        try f.checkKeys(["municipality", "earthquakeRegion", "earthquakeRegionCode", "tsunamiRegions"])
+        let codeField = try f.required("municipality")
+        let code = try codeField.nonEmptyString()
+        guard code.count == 7, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw codeField.error("市町村コードは気象庁の7桁の数字で書いてください（例: 小平市 \"1321100\"）")
+        }
+        return JMAArea(municipality: code, earthquakeRegion: try f.optionalString("earthquakeRegion"),
+                       earthquakeRegionCode: try f.optionalString("earthquakeRegionCode"),
+                       tsunamiRegions: try f.strings("tsunamiRegions"))
     }
 
     private static func readOrganization(_ f: YAMLFields) throws -> Organization {

@@ -62,10 +62,10 @@ public struct FacebookClient: Sendable {
         }
     }
 
-    /// `GET /{post-id}/comments` in stream order (replies too), oldest first.
-    public func comments(postId: String, limit: Int = 100) async throws -> [PlatformComment] {
+    /// `GET /{post-id}/comments` in stream order (replies too), oldest first; `newestFirst` for the latest `limit`.
+    public func comments(postId: String, limit: Int = 100, newestFirst: Bool = false) async throws -> [PlatformComment] {
         struct Page: Decodable {
-            struct From: Decodable { var name: String? }
+            struct From: Decodable { var name: String?; var id: String? }
             struct Parent: Decodable { var id: String }
             struct Comment: Decodable {
                 var id: String; var message: String?; var created_time: String?; var from: From?
@@ -76,10 +76,11 @@ public struct FacebookClient: Sendable {
         let response = try await transport.send(
             .GET, path(postId, "comments"),
             query: [("fields", "id,message,created_time,from,is_hidden,parent"), ("filter", "stream"),
-                    ("order", "chronological"), ("limit", String(limit))])
+                    ("order", newestFirst ? "reverse_chronological" : "chronological"), ("limit", String(limit))])
         return try Self.check(response).decode(Page.self).data.map {
             PlatformComment(platform: .facebook, id: $0.id, authorName: $0.from?.name ?? "", text: $0.message ?? "",
-                            createdAt: PlatformDates.parse($0.created_time), isHidden: $0.is_hidden, parentId: $0.parent?.id)
+                            createdAt: PlatformDates.parse($0.created_time), isHidden: $0.is_hidden, parentId: $0.parent?.id,
+                            authorId: $0.from?.id)
         }
     }
 

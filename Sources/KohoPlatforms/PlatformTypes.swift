@@ -50,10 +50,12 @@ public struct PlatformComment: Sendable, Equatable {
     public var videoId: String?
     /// The comment this one replies to, if it is a reply.
     public var parentId: String?
+    /// The author's platform id (Facebook user id, YouTube channel id), where the platform gives it.
+    public var authorId: String?
 
     public init(
         platform: Platform, id: String, authorName: String, text: String, createdAt: Date?, isHidden: Bool? = nil,
-        moderationStatus: String? = nil, videoId: String? = nil, parentId: String? = nil
+        moderationStatus: String? = nil, videoId: String? = nil, parentId: String? = nil, authorId: String? = nil
     ) {
         self.platform = platform
         self.id = id
@@ -64,6 +66,7 @@ public struct PlatformComment: Sendable, Equatable {
         self.moderationStatus = moderationStatus
         self.videoId = videoId
         self.parentId = parentId
+        self.authorId = authorId
     }
 }
 

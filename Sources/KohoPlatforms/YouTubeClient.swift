@@ -167,6 +167,8 @@ public struct YouTubeClient: Sendable {
                 struct Snippet: Decodable {
                     var authorDisplayName: String?; var textOriginal: String?; var textDisplay: String?
                     var publishedAt: String?; var moderationStatus: String?; var videoId: String?; var parentId: String?
+                    struct ChannelRef: Decodable { var value: String? }
+                    var authorChannelId: ChannelRef?
                 }
                 var id: String; var snippet: Snippet?
             }
@@ -185,7 +187,8 @@ public struct YouTubeClient: Sendable {
             PlatformComment(platform: .youtube, id: c.id, authorName: c.snippet?.authorDisplayName ?? "",
                             text: c.snippet?.textOriginal ?? c.snippet?.textDisplay ?? "",
                             createdAt: PlatformDates.parse(c.snippet?.publishedAt), moderationStatus: c.snippet?.moderationStatus,
-                            videoId: c.snippet?.videoId ?? videoId, parentId: c.snippet?.parentId)
+                            videoId: c.snippet?.videoId ?? videoId, parentId: c.snippet?.parentId,
+                            authorId: c.snippet?.authorChannelId?.value)
         }
         return try Self.check(response).decode(Page.self).items.flatMap { thread in
             [comment(thread.snippet.topLevelComment, videoId: thread.snippet.videoId)]

@@ -27,6 +27,8 @@ public final class PlatformSandbox: Sendable {
         registerXRoutes(app.grouped(SandboxFaultMiddleware(platform: .x, state: state)))
         registerFacebookRoutes(app.grouped(SandboxFaultMiddleware(platform: .facebook, state: state)))
         registerYouTubeRoutes(app.grouped(SandboxFaultMiddleware(platform: .youtube, state: state)))
+        registerDirectoryRoutes(x: app.grouped(SandboxFaultMiddleware(platform: .x, state: state)),
+                                youtube: app.grouped(SandboxFaultMiddleware(platform: .youtube, state: state)))
     }
 
     /// Binds and serves; `port` 0 takes any free port. Returns the port bound.

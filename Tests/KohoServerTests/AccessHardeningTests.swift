@@ -306,6 +306,36 @@ final class UploadCheckTests: KohoTestCase {
         XCTAssertNil(absent, "without ffprobe the container check alone decides")
     }
 
+    func testAnUploadedFilesNameIsKeptForPeopleWithoutFoldersOrControls() {
+        XCTAssertEqual(PostMedia.displayName("C:\\Users\\tanaka\\紅葉.mp4"), "紅葉.mp4")
+        XCTAssertEqual(PostMedia.displayName("../../etc/passwd"), "passwd")
+        XCTAssertEqual(PostMedia.displayName("台風\u{0007}\u{202E}4pm.exe\r\n"), "台風4pm.exe", "no bell, no line break, no right-to-left override that disguises the name")
+        XCTAssertNil(PostMedia.displayName(" \u{0000} "))
+        XCTAssertEqual(PostMedia.displayName(String(repeating: "あ", count: 500) + ".mp4")?.count, 200)
+    }
+
+    /// With ffmpeg installed, a video gets a frame; a file ffmpeg cannot read gets none and nothing is left behind.
+    func testAVideoGetsAFrameWhereFFmpegIsInstalled() async throws {
+        guard let ffmpeg = FFMpeg.executable else { throw XCTSkip("ffmpeg is not installed here") }
+        let video = dir.appendingPathComponent("real.mp4")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: ffmpeg)
+        make.arguments = ["-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=10", "-pix_fmt", "yuv420p", "-y", video.path]
+        try make.run()
+        make.waitUntilExit()
+        XCTAssertEqual(make.terminationStatus, 0)
+        let poster = dir.appendingPathComponent("real.poster.jpg")
+        await FFMpeg.writePoster(of: video, to: poster, executable: ffmpeg)
+        let jpeg = try Data(contentsOf: poster)
+        XCTAssertEqual(Array(jpeg.prefix(2)), [0xFF, 0xD8], "a JPEG")
+        let fake = dir.appendingPathComponent("fake.mp4")
+        try Self.sampleVideo.write(to: fake)
+        let none = dir.appendingPathComponent("fake.poster.jpg")
+        await FFMpeg.writePoster(of: fake, to: none, executable: ffmpeg)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: none.path))
+    }
+
     func testForgedFilesAreRefusedAndThePostIsUnchanged() async throws {
         try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo", "UCp9YZtjCNcG0q3fQ1ln31Xg"])
         let t = try await token("tanaka")

@@ -356,3 +356,63 @@ func temporaryDirectory() throws -> URL {
         #expect(try KohoProcess.run(["fuzz", "nothing"]).status == 2)
     }
 }
+
+@Suite struct AlertsParseCLITests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("KohoCoreTests/Fixtures/jma")
+
+    func path(_ name: String) -> String { Self.fixtures.appendingPathComponent(name).path }
+
+    func lines(_ r: KohoProcess.Result) -> [[String: Any]] {
+        r.stdout.split(separator: "\n").compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+    }
+
+    @Test func oneLinePerFileWithTheCitysReading() throws {
+        let r = try KohoProcess.run(["alerts", "parse", "--area", "1321100",
+                                     path("koho_VPWW53_1321100_warning.xml"), path("32-35_07_01_100915_VXSE51.xml"),
+                                     path("32-35_06_03_240613_VXSE53.xml"), path("koho_VPWW53_1321100_lifted_test.xml")])
+        #expect(r.status == 0, "\(r.stderr)")
+        let l = lines(r)
+        #expect(l.count == 4)
+        #expect(l[0]["file"] as? String == path("koho_VPWW53_1321100_warning.xml"))
+        #expect(l[0]["title"] as? String == "気象特別警報・警報・注意報")
+        #expect(l[0]["status"] as? String == "通常")
+        #expect(l[0]["infoType"] as? String == "発表")
+        #expect(l[0]["reportDateTime"] as? String == "2026-09-09T06:05:00+09:00")
+        let w = l[0]["warnings"] as? [[String: String]]
+        #expect(w?.map { $0["name"] ?? "" } == ["大雨警報", "洪水注意報", "雷注意報"])
+        #expect(w?.first?["status"] == "発表")
+        #expect(l[0]["maxIntensity"] is NSNull)
+        #expect(l[0]["affects"] as? Bool == true)
+        // VXSE51 names regions only: 小平市's region comes from the built-in policy.
+        #expect(l[1]["maxIntensity"] as? String == "3")
+        #expect((l[1]["warnings"] as? [Any])?.isEmpty == true)
+        #expect(l[1]["affects"] as? Bool == true)
+        #expect(l[2]["maxIntensity"] as? String == "2")
+        #expect(l[2]["affects"] as? Bool == false)
+        #expect(l[3]["status"] as? String == "試験")
+        #expect(l[3]["affects"] as? Bool == false)
+    }
+
+    @Test func badFilesGetAnErrorLineAndExitTwo() throws {
+        let dir = try temporaryDirectory()
+        let html = dir.appendingPathComponent("page.xml")
+        try Data("<html><body>503</body></html>".utf8).write(to: html)
+        let r = try KohoProcess.run(["alerts", "parse", "--area", "1321100", html.path,
+                                     dir.appendingPathComponent("missing.xml").path, path("koho_VPWW53_cancel.xml")])
+        #expect(r.status == 2)
+        let l = lines(r)
+        #expect(l.count == 3)
+        #expect(l[0]["file"] as? String == html.path)
+        #expect((l[0]["error"] as? String)?.isEmpty == false)
+        #expect(l[0]["title"] == nil)
+        #expect(l[1]["error"] != nil)
+        #expect(l[2]["infoType"] as? String == "取消")
+        #expect(l[2]["affects"] as? Bool == false)
+        // Another municipality: no region from the policy, unless given.
+        let other = try KohoProcess.run(["alerts", "parse", "--area", "1320100", "--region", "351", path("32-35_07_01_100915_VXSE51.xml")])
+        #expect(lines(other).first?["maxIntensity"] as? String == "3")
+    }
+}

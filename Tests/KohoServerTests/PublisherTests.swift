@@ -433,12 +433,14 @@ final class YouTubeVideoTests: PublisherTestCase {
         try await web.get("/posts/\(id)")
         XCTAssertTrue(web.lastBody.contains("動画ファイルが添付されていません"))
         XCTAssertTrue(web.lastBody.contains(#"enctype="multipart/form-data""#))
-        let file = (name: "media", filename: "kouyou.mp4", data: Self.sampleVideo)
+        let file = (name: "media", filename: "C:\\Users\\tanaka\\令和8年 紅葉<まつり>.mp4", data: Self.sampleVideo)
         try await assertEqual(try await web.postFile("/posts/\(id)/media", ["version": "1"], file: file, withCSRF: false).status, .forbidden)
         try await web.get("/posts/\(id)")
         let sent = try await web.postFile("/posts/\(id)/media", ["version": "1"], file: file)
         XCTAssertEqual(sent.status, .seeOther, sent.body.string)
         try await web.get("/posts/\(id)")
-        XCTAssertTrue(web.lastBody.contains("添付済み: \(Self.sampleVideo.count) バイト"), web.lastBody)
+        XCTAssertTrue(web.lastBody.contains("添付済み: <strong>令和8年 紅葉&lt;まつり&gt;.mp4</strong>"), "the file's own name, escaped, without its folders")
+        XCTAssertTrue(web.lastBody.contains("\(Self.sampleVideo.count.formatted(.number.locale(Locale(identifier: "ja_JP")))) バイト"), web.lastBody)
+        XCTAssertTrue(web.lastBody.contains("ffmpeg がないため"), "says why no frame is shown")
     }
 }

@@ -213,6 +213,15 @@ final class StaffInterfaceTests: KohoTestCase {
         XCTAssertTrue(chief.lastBody.contains(">0件<"))
         try await chief.get("/audit?from=2026-11-25&to=2026-11-25&q=\(WebClient.encode(id))")
         XCTAssertTrue(chief.lastBody.contains(">3件<"), "create, submit and approve: \(chief.lastBody.firstMatch(of: /[0-9]+件/).map { String($0.output) } ?? "")")
+
+        // The CSV is of the filtered view, every page of it, and the page links to it.
+        let csvLink = try XCTUnwrap(chief.lastBody.firstMatch(of: /href="(\/audit\.csv\?[^"]+)">CSVで書き出す（この絞り込みの3件）/))
+        try await chief.get(String(csvLink.output.1).replacingOccurrences(of: "&amp;", with: "&"))
+        let rows = chief.lastBody.split(separator: "\r\n", omittingEmptySubsequences: true)
+        XCTAssertEqual(rows.count, 1 + 3, "a header and the three entries: \(chief.lastBody)")
+        XCTAssertTrue(rows.dropFirst().allSatisfy { $0.contains(id) })
+        try await chief.get("/audit.csv?action=post.create")
+        XCTAssertEqual(chief.lastBody.split(separator: "\r\n", omittingEmptySubsequences: true).count, 1 + 106, "all 106 creations, not one page of 100")
     }
 
     func testTheComposeFormOffersOnlyWhatAppliesAndSaysHowMuchToCut() async throws {

@@ -98,3 +98,52 @@ final class SuspensionWithoutPublishedReasonTests: KohoTestCase {
         XCTAssertNil(r.json["noticeId"] as? String)
     }
 }
+
+/// While an account is suspended the publisher sends nothing for it: its posts are held (not lapsed, shown as held)
+/// and go out after it resumes. Other accounts go on.
+final class SuspendedPublishingTests: PublisherTestCase {
+    func testPostsAreHeldWhileSuspendedAndSentAfterResume() async throws {
+        let created = try await api(.POST, "/notices", token: chiefToken,
+                                    json: #"{"kind":"suspension","account":"kodaira_tokyo","title":"Xの運用を停止します","body":"不具合のため停止します。"}"#)
+        let notice = try XCTUnwrap(created.json["id"] as? String)
+        try await assertEqual(try await api(.POST, "/notices/\(notice)/publish", token: chiefToken).status, .ok)
+        try await assertEqual(try await api(.POST, "/accounts/kodaira_tokyo/suspension", token: chiefToken,
+                                            json: #"{"action":"suspend","noticeId":"\#(notice)"}"#).status, .ok)
+
+        let held = try await schedule(#"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ（停止中）"}"#)
+        let other = try await schedule(#"{"account":"hisyo_kodaira_tokyo","category":"市長","text":"市長メッセージ"}"#)
+        try await waitFor { try await Post.find(UUID(uuidString: other)!, on: self.app.db)?.state == .published }
+        try await Task.sleep(for: .milliseconds(500))
+        var texts = await sandboxPosts(sandbox).map(\.text)
+        XCTAssertEqual(texts.count, 1, "\(texts)")
+        XCTAssertFalse(texts.contains { $0.contains("停止中") })
+        var post = try await Post.find(UUID(uuidString: held)!, on: app.db)
+        XCTAssertEqual(post?.state, .scheduled)
+
+        // Its time passes: it is not lost.
+        clock.advance(2 * 3600)
+        try await app.backgroundJobs?.expiry.runOnce()
+        post = try await Post.find(UUID(uuidString: held)!, on: app.db)
+        XCTAssertEqual(post?.state, .scheduled, "a held post does not lapse")
+
+        // The staff see why, on the post, on the dashboard and when writing for the account.
+        let web = WebClient(app)
+        try await web.login("kacho", password)
+        let page = String(buffer: try await web.get("/posts/\(held)").body)
+        XCTAssertTrue(page.contains("このアカウントへの投稿は発信されず、予約は保留されます"), page)
+        let compose = String(buffer: try await web.get("/posts/new?account=kodaira_tokyo").body)
+        XCTAssertTrue(compose.contains("停止されています"))
+        let dashboard = String(buffer: try await web.get("/").body)
+        XCTAssertTrue(dashboard.contains("保留中: アカウントの停止中") || !dashboard.contains(held), dashboard)
+
+        // Resumed: it goes out (once), at the next operating time, which is now.
+        try await assertEqual(try await api(.POST, "/accounts/kodaira_tokyo/suspension", token: chiefToken, json: #"{"action":"resume"}"#).status, .ok)
+        try await waitFor { try await Post.find(UUID(uuidString: held)!, on: self.app.db)?.state == .published }
+        post = try await Post.find(UUID(uuidString: held)!, on: app.db)
+        XCTAssertEqual(post?.state, .published)
+        texts = await sandboxPosts(sandbox).map(\.text)
+        XCTAssertEqual(texts.filter { $0.contains("停止中") }.count, 1)
+        let release = try await AuditEntry.query(on: app.db).filter(\.$subject == "post:\(held)").filter(\.$action == "post.release").count()
+        XCTAssertEqual(release, 1)
+    }
+}

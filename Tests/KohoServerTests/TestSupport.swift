@@ -36,6 +36,8 @@ class KohoTestCase: XCTestCase {
         var config = KohoConfig(dataDirectory: dir, clock: { c.now }, bcryptCost: 4, loginDelayPerFailure: .zero,
                                 environment: .testing)
         config.resetDatabase = config.databaseURL != nil
+        // The tests' files are made up; a test that wants ffprobe or ffmpeg asks for them.
+        config.mediaTools = .none
         adjust(&config)
         app = try await makeApp(config)
     }

@@ -5,6 +5,7 @@ Run after `swift build`: `python3 -m pytest Tests/browser`. Screenshots land in 
 import os
 import pathlib
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -220,15 +221,29 @@ def test_youtube_video_is_attached_through_the_browser(server, browser, tmp_path
     press(browser, "下書きとして保存")
     assert "動画ファイルが添付されていません" in browser.find_element(By.TAG_NAME, "body").text
 
-    video = tmp_path / "kouyou.mp4"
-    def box(kind, body):
-        return (8 + len(body)).to_bytes(4, "big") + kind + body
-    video.write_bytes(box(b"ftyp", b"mp42" + bytes(4) + b"mp42isom") + box(b"moov", box(b"mvhd", bytes(100)))
-                      + box(b"mdat", bytes(range(256)) * 64))
+    video = tmp_path / "小平の紅葉 2026.mp4"
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg:
+        # A real two-second video: the server's ffprobe reads it and its ffmpeg draws a frame of it.
+        made = subprocess.run([ffmpeg, "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=10",
+                               "-pix_fmt", "yuv420p", "-y", str(video)], capture_output=True, text=True)
+        assert made.returncode == 0, made.stderr
+    else:
+        def box(kind, body):
+            return (8 + len(body)).to_bytes(4, "big") + kind + body
+        video.write_bytes(box(b"ftyp", b"mp42" + bytes(4) + b"mp42isom") + box(b"moov", box(b"mvhd", bytes(100)))
+                          + box(b"mdat", bytes(range(256)) * 64))
     browser.find_element(By.NAME, "media").send_keys(str(video))
     press(browser, "動画を添付する")
     body = browser.find_element(By.TAG_NAME, "body").text
-    assert f"添付済み: {video.stat().st_size} バイト" in body, body
+    assert "添付済み: 小平の紅葉 2026.mp4" in body, body
+    assert f"{video.stat().st_size:,} バイト" in body, body
+    if ffmpeg:
+        frame = browser.find_element(By.CSS_SELECTOR, "img.poster")
+        WebDriverWait(browser, 10).until(lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", frame))
+        browser.save_screenshot(str(SHOTS / "video-frame.png"))
+    else:
+        assert "ffmpeg がないため" in body
     press(browser, "提出する")
     assert "承認待ち" in browser.find_element(By.TAG_NAME, "body").text
     logout(browser)

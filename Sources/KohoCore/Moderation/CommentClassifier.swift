@@ -595,9 +595,10 @@ struct CommentAnalysis {
             let other = Self.floodKey(ModerationText.folded(r))
             if other == key { count += 1; continue }
             guard long, other.count * 4 >= key.count * 3, key.count * 4 >= other.count * 3 else { continue }
-            let og = Self.bigrams(other)
-            let shared = grams.intersection(og).count
-            if Double(2 * shared) / Double(max(1, grams.count + og.count)) >= f.similarity { count += 1 }
+            // Dice over character pairs, without building the other comment's set.
+            var shared = 0
+            for j in 0..<(other.count - 1) where grams.contains(UInt64(other[j]) << 32 | UInt64(other[j + 1])) { shared += 1 }
+            if Double(2 * min(shared, grams.count)) / Double(grams.count + other.count - 1) >= f.similarity { count += 1 }
         }
         let text = reason("flood") + "（\(count)件）"
         if long && count >= f.deleteCount {

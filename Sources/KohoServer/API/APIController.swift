@@ -109,7 +109,7 @@ enum APIController {
         let id = try postID(req)
         let version = try ifMatchVersion(req)
         let data = req.body.data.map { Data(buffer: $0) } ?? Data()
-        let post = try await PostMedia.attach(req, user, id, data, expectedVersion: version)
+        let post = try await PostMedia.attach(req, user, id, data, name: req.headers.contentDisposition?.filename, expectedVersion: version)
         return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
     }
 

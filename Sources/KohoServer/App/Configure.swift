@@ -70,6 +70,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.middleware.use(SecurityHeadersMiddleware(secureCookies: config.secureCookies))
     app.middleware.use(KohoErrorMiddleware())
     app.middleware.use(JSONBoundsMiddleware())
+    app.storage[CommentServicesKey.self] = CommentServices(settings: config.comments)
     try routes(app)
     if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
     configureJobs(app, config)
@@ -96,7 +97,11 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(StorePostActionInColumns())
     app.migrations.add(CreateNotice())
     app.migrations.add(CreateAccountSuspension())
+    app.migrations.add(CreateImpersonationCase())
     app.migrations.add(CreateDisasterMode())
     app.migrations.add(CreateProfileCheck())
+    app.migrations.add(CreateMailNotice())
+    app.migrations.add(AddMediaNameToPost())
+    app.migrations.add(CreateComments())
     app.migrations.add(CreateIntake())
 }

@@ -30,6 +30,8 @@ public struct KohoConfig: Sendable {
     /// The platforms to publish to; nil (the other commands, most tests) means no platforms and no publisher.
     public var platforms: PlatformMode?
     public var publisher = PublisherSettings()
+    /// Reading comments, the Facebook webhook, carrying out decisions, and the flood alarm.
+    public var comments = CommentSettings()
     /// The emergency sources (`koho serve --feeds FILE`); nil: no source runs.
     public var intake: IntakeSettings?
     /// Stands in for the platforms (tests without the HTTP sandbox); nil: the clients reach `platforms` over HTTP.
@@ -41,6 +43,10 @@ public struct KohoConfig: Sendable {
     /// Where the city website shows the exported public pages (`koho public export`), ending in `/`; nil means
     /// `<the policy's website>koho/`. A suspension notice's address there is what 3(7) checks.
     public var publicSiteURL: String?
+    /// ffprobe and ffmpeg, where installed: a second check of uploaded files, and a frame of each video.
+    public var mediaTools = MediaTools.detected
+    /// The office's SMTP relay and who hears of an emergency waiting for approval; nil: no e-mail.
+    public var mail: MailSettings?
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
     public var logLevel: Logger.Level = .warning
 

@@ -15,6 +15,12 @@ func routes(_ app: Application) throws {
     tokenAuthed.grouped(RefuseViewersMiddleware()).on(.PUT, "posts", ":id", "media", body: .collect(maxSize: PostMedia.maxBodySize), use: APIController.attachMedia)
     tokenAuthed.get("calendar", use: APIController.calendar)
     tokenAuthed.get("audit", use: APIController.audit)
+    tokenAuthed.get("comments", use: CommentsAPI.list)
+    tokenAuthed.post("comments", ":id", "decision", use: CommentsAPI.decide)
+
+    // Meta calls these: no session, no CSRF; a POST counts only with the app secret's signature.
+    app.get("webhooks", "facebook", use: FacebookWebhook.verify)
+    app.on(.POST, "webhooks", "facebook", body: .collect(maxSize: ByteCount(value: FacebookWebhook.maxBody)), use: FacebookWebhook.receive)
     tokenAuthed.get("disaster-mode", use: DisasterController.apiState)
     tokenAuthed.post("disaster-mode", use: DisasterController.apiSwitch)
     tokenAuthed.post("disaster-mode", "release", use: DisasterController.apiRelease)
@@ -44,7 +50,7 @@ func routes(_ app: Application) throws {
     forms.get(SiteURL.setup("").route, use: AuthController.setupPage)
     forms.post(SiteURL.setup("").route, use: AuthController.setup)
 
-    let site = forms.grouped(RequireWebUserMiddleware(), DisasterBannerMiddleware())
+    let site = forms.grouped(RequireWebUserMiddleware(), DisasterBannerMiddleware(), SuspendedAccountsMiddleware())
     // A file is larger than any other form: its body is read only once the sender is known, and before the CSRF check reads it.
     let uploads = web.grouped(RequireWebUserMiddleware(), RefuseViewersMiddleware(), CollectBodyMiddleware(maxBytes: PostMedia.maxBytes), CSRFMiddleware())
     uploads.on(.POST, SiteURL.postMedia(.any).route, body: .collect(maxSize: PostMedia.maxBodySize), use: PostsController.attachMedia)
@@ -60,6 +66,7 @@ func routes(_ app: Application) throws {
     site.post(SiteURL.composeCheck.route, use: LiveCheckController.check)
     site.get(SiteURL.post(.any).route, use: PostsController.show)
     site.get(SiteURL.postEdit(.any).route, use: PostsController.editPage)
+    site.get(SiteURL.postPoster(.any).route, use: PostsController.poster)
     site.post(SiteURL.postEdit(.any).route, use: PostsController.edit)
     site.post(SiteURL.postStep(.any, "").route, use: PostsController.step)
     site.get(SiteURL.approvals.route, use: PostsController.approvals)
@@ -75,6 +82,7 @@ func routes(_ app: Application) throws {
     site.get(SiteURL.audit.route, use: AdminController.audit)
     site.get(SiteURL.auditCSV.route, use: AdminController.auditCSV)
     site.get(SiteURL.policy.route, use: AdminController.policy)
+    ImpersonationController.register(site)
     site.get(SiteURL.disaster.route, use: DisasterController.page)
     site.post(SiteURL.disaster.route, use: DisasterController.switchForm)
     site.post(SiteURL.disasterRelease.route, use: DisasterController.releaseForm)

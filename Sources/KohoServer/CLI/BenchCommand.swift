@@ -9,9 +9,10 @@ struct BenchCommand: AsyncParsableCommand {
         subcommands: [Core.self, Publisher.self, Moderation.self], defaultSubcommand: Core.self)
 
     struct Core: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "core", abstract: "文字数の数え方と運用時間の計算")
+        static let configuration = CommandConfiguration(commandName: "core", abstract: "文字数の数え方、運用時間の計算、なりすましの採点")
         @Option(help: "weightedLength の繰り返し回数（64件の文を1回とする）") var rounds: Int = 2_000
         @Option(help: "nextOpening を引く回数") var lookups: Int = 500_000
+        @Option(help: "なりすまし判定で採点する候補の数") var candidates: Int = 200_000
 
         func run() throws {
             #if DEBUG
@@ -19,6 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
             #endif
             print(CoreBenchmarks.weightedLength(rounds: rounds))
             print(CoreBenchmarks.nextOpening(lookups: lookups))
+            print(CoreBenchmarks.impersonation(candidates: candidates))
         }
     }
 

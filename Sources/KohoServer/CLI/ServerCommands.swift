@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "別に起動したサンドボックス（koho sandbox）のURL。省略時、実プラットフォームの資格情報がなければ内蔵のサンドボックスを起動する")
     var sandboxURL: String?
     @ArgumentParser.Flag(name: .long, help: "試験運転: プラットフォームへの発信だけを行わない") var dryRun = false
+    @ArgumentParser.Option(name: .long, help: "通知メールを送る SMTP サーバー（HOST または HOST:PORT）。省略時はメールを送らない") var smtp: String?
+    @ArgumentParser.Option(name: .long, help: "通知メールの差出人アドレス") var mailFrom: String = "koho@localhost"
+    @ArgumentParser.Option(name: .long, help: "緊急の投稿の承認依頼を受け取るアドレス（秘書広報課長など。繰り返し指定できる）") var notify: [String] = []
     @ArgumentParser.Option(name: .long, help: "予約投稿を探す間隔（ミリ秒）") var pollIntervalMs: Int = 1000
     @ArgumentParser.Option(name: .long, help: "投稿を確保する期間（秒）。1回の呼び出しの制限時間より長くする") var leaseSeconds: Double = 60
     @ArgumentParser.Option(name: .long, help: "プラットフォーム呼び出し1回の制限時間（秒）") var callTimeoutSeconds: Double = 20
@@ -70,6 +73,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard leaseSeconds >= callTimeoutSeconds + 1 else {
             throw CLIInputError("--lease-seconds は --call-timeout-seconds より長くしてください（呼び出しの途中で他のサーバーが同じ投稿を取らないように）")
+        }
+        if let smtp {
+            config.mail = try MailSettings.parse(smtp: smtp, from: mailFrom, notify: notify)
         }
         config.publisher.dryRun = dryRun
         config.publisher.pollInterval = .milliseconds(max(10, pollIntervalMs))

@@ -27,7 +27,30 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
         try await trail.writeCheckpoint(on: db, dataDirectory: dataDirectory, at: Date(), logger: jobLogger, always: false)
         return 0
     }
-    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: [checkpoint] + configureIntake(app, config, logger: logger), logger: logger)
+    var others = [checkpoint, ImpersonationScan.job(app, clock: config.jobClock, logger: logger)]
+    // Comments: one poller job for every connected account (each on its own interval), and the executor of decisions.
+    if let publishing = app.publishing, let comments = app.comments {
+        let poller = CommentPoller(app: app, publishing: publishing, settings: comments.settings)
+        let actions = CommentActions(app: app, publishing: publishing, settings: comments.settings)
+        comments.set(poller: poller, actions: actions)
+        if comments.settings.enabled {
+            others.append(Job(name: "comment-poller", interval: comments.settings.tick, clock: config.jobClock, logger: logger) {
+                _ = try await poller.pass()
+                return 0
+            })
+            others.append(Job(name: "comment-actions", interval: comments.settings.actionInterval, clock: config.jobClock, logger: logger) {
+                try await actions.pass()
+            })
+        }
+    }
+    if let settings = config.mail {
+        let mailer = Mailer.live(settings), ctx = app.koho
+        others.append(Job(name: BackgroundJobs.mailJobName, interval: .seconds(30), clock: config.jobClock, logger: logger) {
+            try await MailOutbox.sendDue(on: db, ctx, mailer: mailer, logger: jobLogger)
+        })
+    }
+    others += configureIntake(app, config, logger: logger)
+    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: others, logger: logger)
     app.lifecycle.use(BackgroundJobsLifecycle())
 }
 

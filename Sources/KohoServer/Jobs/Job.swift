@@ -104,6 +104,9 @@ final class BackgroundJobs: Sendable {
 
     var all: [Job] { [expiry] + (publisher.map { [$0] } ?? []) + others }
 
+    static let mailJobName = "mail"
+    func job(named name: String) -> Job? { all.first { $0.name == name } }
+
     func start() {
         running.withLockedValue { running in
             guard running == nil else { return }

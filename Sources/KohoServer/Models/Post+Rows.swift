@@ -11,7 +11,7 @@ extension Post {
          $quotedAccount, $inReplyTo, $chosenAt, $scheduledAt, $emergency, $state, $lockVersion, $policyVersion,
          $authorName, $requiresChiefApproval, $approvalReasons, $usesHoursException, $articleOrigin, $createdAt,
          $updatedAt, $leaseOwner, $leaseUntil, $retryAt, $platformPostID, $platformURL, $publishMessage, $mediaFile,
-         $mediaBytes, $approvedRendering, $approvedRenderingSHA256, $heldReason, $heldAt]
+         $mediaBytes, $mediaName, $approvedRendering, $approvedRenderingSHA256, $heldReason, $heldAt]
     }
 
     /// Whether `storedProperties` names exactly the columns Fluent knows of.

@@ -44,6 +44,8 @@ final class Post: Model, @unchecked Sendable {
     /// The attached file (a YouTube video, an X image): its name under `<data-dir>/media/` (SHA-256 and extension), and its size.
     @OptionalField(key: "media_file") var mediaFile: String?
     @OptionalField(key: "media_bytes") var mediaBytes: Int?
+    /// The file's name as it was uploaded (for people; the stored name is the content's hash).
+    @OptionalField(key: "media_name") var mediaName: String?
     /// What the chief approved (or, for a category that needs nobody's judgement, what was scheduled) as the
     /// platform receives it: `Rendering.canonicalJSON`, and its SHA-256. Set while the post is scheduled.
     @OptionalField(key: "approved_rendering") var approvedRendering: String?

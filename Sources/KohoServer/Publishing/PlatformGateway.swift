@@ -37,6 +37,15 @@ struct PlatformGateway: Sendable {
     var identify: @Sendable (_ account: KohoCore.Account, _ token: AccessToken) async throws -> (id: String, username: String)
     /// Whether a pasted Page token can read the Page.
     var checkPageToken: @Sendable (_ pageID: String, _ token: AccessToken) async throws -> Void
+    /// Facebook: the latest comments (up to `limit`, replies too) of one post, newest first.
+    var facebookComments: @Sendable (_ credentials: Credentials, _ postID: String, _ limit: Int) async throws -> [PlatformComment] =
+        { _, _, _ in throw UnexpectedPlatformCall(name: "facebookComments") }
+    /// YouTube: the channel's comment threads (with replies) of one moderation status (nil: published).
+    var youtubeComments: @Sendable (_ credentials: Credentials, _ status: YouTubeModerationStatus?) async throws -> [PlatformComment] =
+        { _, _ in throw UnexpectedPlatformCall(name: "youtubeComments") }
+    /// Hides (Facebook `is_hidden`), deletes (Facebook) or rejects (YouTube `setModerationStatus`) a resident's comment.
+    var moderateComment: @Sendable (_ credentials: Credentials, _ commentID: String, _ delete: Bool) async throws -> Void =
+        { _, _, _ in throw UnexpectedPlatformCall(name: "moderateComment") }
 }
 
 /// A gateway call that the test did not provide.
@@ -140,6 +149,24 @@ extension PlatformGateway {
             },
             checkPageToken: { pageID, token in
                 _ = try await facebook(token).recentPosts(pageId: pageID, limit: 1)
+            },
+            facebookComments: { c, postID, limit in
+                try await facebook(c.accessToken).comments(postId: postID, limit: limit, newestFirst: true)
+            },
+            youtubeComments: { c, status in
+                try await youtube(c.accessToken).commentThreads(channelId: c.userID, moderationStatus: status, maxResults: 100)
+            },
+            moderateComment: { c, commentID, delete in
+                switch c.platform {
+                case .facebook:
+                    if delete { try await facebook(c.accessToken).deleteComment(commentId: commentID) }
+                    else { try await facebook(c.accessToken).setCommentHidden(commentId: commentID, hidden: true) }
+                case .youtube:
+                    // The API deletes only the channel's own comments; rejecting hides a resident's from the public.
+                    try await youtube(c.accessToken).setModerationStatus(commentIds: [commentID], status: .rejected)
+                case .x:
+                    throw PlatformError.invalid(message: "X のコメントは Koho から非表示・削除しません（3(6)）")
+                }
             })
     }
 }

@@ -20,6 +20,7 @@ extension Publisher {
             .where { $0.where { $0.where("state", .equal, PostState.scheduled.rawValue).where("held_reason", .is, SQLLiteral.null) }
                 .orWhere("state", .equal, PostState.publishing.rawValue) }
             .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, wall) }
+            .where(SQLRaw("account NOT IN (SELECT account FROM \(AccountSuspension.schema))"))
             .returning("id").all() }
         return !rows.isEmpty
     }

@@ -61,8 +61,11 @@ final class Publisher: Sendable {
     func duePostIDs(limit: Int = 64) async throws -> [UUID] {
         let now = ctx.now, wall = wallNow
         let oldest = now.addingTimeInterval(-PostWorkflow.expiryGrace)
+        // A suspended or deleted account sends nothing (3(7), 4(9), 5(9)): its posts wait, neither sent nor lapsed.
+        let suspended = try await SuspensionService.current(app.db).keys.sorted()
         let posts = try await Post.query(on: app.db)
             .field(\.$id)
+            .filter(\.$account !~ suspended)
             .group(.or) { any in
                 // Disaster mode holds a scheduled post until the chief releases it.
                 any.group(.and) { $0.filter(\.$state == .scheduled).filter(\.$scheduledAt <= now).filter(\.$scheduledAt >= oldest).filter(\.$heldReason == nil) }

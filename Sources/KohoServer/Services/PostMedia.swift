@@ -29,6 +29,17 @@ enum PostMedia {
         let file: String
         let bytes: Int
         let sha256: String
+        /// The name the file had on the uploader's computer, cleaned for display.
+        var name: String?
+    }
+
+    /// An uploaded file's name as people may see it: no folders, no control characters, at most 200 characters.
+    static func displayName(_ raw: String?) -> String? {
+        guard let raw else { return nil }
+        let base = raw.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last.map(String.init) ?? ""
+        let clean = String(String.UnicodeScalarView(base.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }))
+            .trimmingCharacters(in: .whitespaces)
+        return clean.isEmpty ? nil : String(clean.prefix(200))
     }
 
     static let formats: [Format] = [
@@ -65,7 +76,7 @@ enum PostMedia {
     static func url(_ dataDirectory: URL, file: String) -> URL { directory(dataDirectory).appendingPathComponent(file) }
 
     /// Checks a file against what the platform takes and stores it; the same content is stored once.
-    static func store(_ data: Data, for platform: Platform, dataDirectory: URL) async throws -> Stored {
+    static func store(_ data: Data, for platform: Platform, dataDirectory: URL, tools: MediaTools) async throws -> Stored {
         guard let accepted = accepted(on: platform) else {
             throw AppError(status: .unprocessableEntity, message: "\(platform.displayName)の投稿にはファイルを添付できません")
         }
@@ -89,10 +100,11 @@ enum PostMedia {
             guard FileManager.default.createFile(atPath: partial.path, contents: data, attributes: [.posixPermissions: 0o600]) else {
                 throw AppError(status: .internalServerError, message: "ファイルを保存できませんでした")
             }
-            if let why = await FFProbe.problem(with: partial) {
+            if let why = await FFProbe.problem(with: partial, executable: tools.ffprobe) {
                 try? FileManager.default.removeItem(at: partial)
                 throw refuse("このファイルは読めません: \(why)")
             }
+            if format.kind == .video { await FFMpeg.writePoster(of: partial, to: posterURL(dataDirectory, file: name), executable: tools.ffmpeg) }
             // A rename is atomic: the publisher never reads half a file.
             if rename(partial.path, target.path) != 0 {
                 try? FileManager.default.removeItem(at: partial)
@@ -102,13 +114,20 @@ enum PostMedia {
         return Stored(file: name, bytes: data.count, sha256: sha)
     }
 
+    /// A video's frame one second in (or its first), where ffmpeg made one when the video was stored.
+    static func posterURL(_ dataDirectory: URL, file: String) -> URL {
+        directory(dataDirectory).appendingPathComponent(file.prefix { $0 != "." } + ".poster.jpg")
+    }
+
     /// Stores the file and attaches it to the post through the workflow's edit step.
-    static func attach(_ req: Request, _ user: User, _ id: UUID, _ data: Data, expectedVersion: Int) async throws -> Post {
+    static func attach(_ req: Request, _ user: User, _ id: UUID, _ data: Data, name: String? = nil, expectedVersion: Int) async throws -> Post {
         let post = try await PostService.find(req, id)
         guard let platform = req.koho.policy.account(post.account)?.platform else { throw AppError.notFound("アカウントが見つかりません") }
         try PostService.requireMayAct(user, on: post.account, req.koho)
-        let stored = try await store(data, for: platform, dataDirectory: req.koho.config.dataDirectory)
-        let reason = "\(accepted(on: platform)?.kind.displayName ?? "")を添付: \(stored.bytes) バイト, SHA-256 \(stored.sha256)"
+        var stored = try await store(data, for: platform, dataDirectory: req.koho.config.dataDirectory, tools: req.koho.config.mediaTools)
+        stored.name = displayName(name)
+        let named = stored.name.map { "「\($0)」" } ?? ""
+        let reason = "\(accepted(on: platform)?.kind.displayName ?? "")\(named)を添付: \(stored.bytes) バイト, SHA-256 \(stored.sha256)"
         return try await PostService.transition(req, user, id, .edit, expectedVersion: expectedVersion, reason: reason, media: stored)
     }
 
@@ -130,6 +149,58 @@ enum PostMedia {
         guard policy.account(post.account)?.platform == .youtube, post.mediaFile == nil else { return nil }
         return Violation(rule: "YouTube", code: "youtube.videoMissing",
                          message: "動画ファイルが添付されていません。投稿のページから動画を添付してから提出してください。")
+    }
+}
+
+/// The optional programs that look into uploaded files; nil where not installed (or, in tests, not wanted).
+public struct MediaTools: Sendable {
+    public var ffprobe: String?
+    public var ffmpeg: String?
+
+    public init(ffprobe: String?, ffmpeg: String?) {
+        self.ffprobe = ffprobe
+        self.ffmpeg = ffmpeg
+    }
+
+    public static let detected = MediaTools(ffprobe: FFProbe.executable, ffmpeg: FFMpeg.executable)
+    public static let none = MediaTools(ffprobe: nil, ffmpeg: nil)
+}
+
+/// A frame of an uploaded video, where ffmpeg is installed, so that the chief sees which video it is.
+enum FFMpeg {
+    static let executable: String? = {
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
+        return dirs.map { "\($0)/ffmpeg" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    /// One second in, else the first frame (a video shorter than a second); nothing when ffmpeg cannot.
+    static func writePoster(of video: URL, to poster: URL, executable: String? = executable, timeout: TimeInterval = 60) async {
+        guard let executable, !FileManager.default.fileExists(atPath: poster.path) else { return }
+        for seconds in ["1", "0"] {
+            let ok = await run(executable, ["-v", "error", "-ss", seconds, "-i", video.path, "-frames:v", "1", "-vf", "scale=480:-2",
+                                            "-f", "image2", "-y", poster.path], timeout: timeout)
+            if ok, let size = try? FileManager.default.attributesOfItem(atPath: poster.path)[.size] as? Int, size > 0 { return }
+        }
+        try? FileManager.default.removeItem(at: poster)
+    }
+
+    private static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) async -> Bool {
+        await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            DispatchQueue.global().async {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: executable)
+                p.arguments = arguments
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = FileHandle.nullDevice
+                p.standardInput = FileHandle.nullDevice
+                do { try p.run() } catch { return done.resume(returning: false) }
+                let timer = DispatchWorkItem { p.terminate() }
+                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
+                p.waitUntilExit()
+                timer.cancel()
+                done.resume(returning: p.terminationStatus == 0)
+            }
+        }
     }
 }
 

@@ -9,16 +9,22 @@ struct Workflow: Sendable {
     let db: any Database
     let ctx: KohoContext
     let scheduled: @Sendable () -> Void
+    /// Wakes the mail job after a notice was queued.
+    var mailQueued: @Sendable () -> Void = {}
 }
 
 extension Application {
     var workflow: Workflow {
-        Workflow(db: db, ctx: koho, scheduled: { [self] in publishing?.publisher?.wake() })
+        Workflow(db: db, ctx: koho, scheduled: { [self] in publishing?.publisher?.wake() },
+                 mailQueued: { [self] in backgroundJobs?.job(named: BackgroundJobs.mailJobName)?.wake() })
     }
 }
 
 extension Request {
-    var workflow: Workflow { Workflow(db: db, ctx: koho, scheduled: application.workflow.scheduled) }
+    var workflow: Workflow {
+        let w = application.workflow
+        return Workflow(db: db, ctx: koho, scheduled: w.scheduled, mailQueued: w.mailQueued)
+    }
 }
 
 /// The post workflow's persistence: every step checks the role, the lock version and the policy, then
@@ -122,6 +128,7 @@ enum PostService {
                     if let media {
                         post.mediaFile = media.file
                         post.mediaBytes = media.bytes
+                        post.mediaName = media.name
                     }
                     let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting,
                                                                     mediaSHA256: post.mediaSHA256)
@@ -154,11 +161,36 @@ enum PostService {
                 if post.state == .scheduled, post.heldReason != nil { detail += "（災害モードのため保留）" }
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
                                                 subject: subject(id), detail: detail, reason: trimmedReason)
+                if post.state == .submitted, post.emergency, event == .submit {
+                    try await queueEmergencyNotice(post, submittedBy: user.name, on: db, ctx)
+                }
                 return post
             }
         }
         if post.state == .scheduled { w.scheduled() }
+        if post.state == .submitted, post.emergency, event == .submit { w.mailQueued() }
         return post
+    }
+
+    /// Tells the chief by e-mail that an emergency post waits for approval, where a mail server is configured.
+    private static func queueEmergencyNotice(_ post: Post, submittedBy: String, on db: Database, _ ctx: KohoContext) async throws {
+        let account = ctx.policy.account(post.account)
+        let action = try post.action
+        let where_ = account.map { "\($0.platform.displayName) \($0.displayName)" } ?? post.account
+        let body = """
+        緊急の投稿が秘書広報課長の承認を待っています。承認すると直ちに発信されます（3(5)）。
+
+        アカウント: \(where_)
+        提出: \(submittedBy)（\(JapaneseTime.display(ctx.now))）
+        理由: \(action.emergencyReason ?? "")
+
+        本文:
+        \(action.text)
+
+        承認はこちらから: \(ctx.config.baseURL)\(SiteURL.post(post.id!).path)
+        """
+        try await MailOutbox.enqueue(on: db, settings: ctx.config.mail, kind: "緊急の投稿の承認依頼", subjectRef: subject(post.id!),
+                                     subject: "【緊急・承認依頼】\(where_): \(action.text.prefix(30))", body: body, now: ctx.now)
     }
 
     /// Claims the next lock version in the database itself, so that even another process's change is noticed.
@@ -178,12 +210,16 @@ enum PostService {
     static func expireOverdue(_ db: Database, _ ctx: KohoContext) async throws -> Int {
         let limit = ctx.now.addingTimeInterval(-PostWorkflow.expiryGrace)
         // A post disaster mode holds does not lapse: the chief releases it into a new window.
-        let overdue = try await Post.query(on: db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).filter(\.$heldReason == nil).all()
+        // Nor does one of a suspended account: it goes out after the account resumes.
+        let suspended = try await SuspensionService.current(db).keys.sorted()
+        let overdue = try await Post.query(on: db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).filter(\.$heldReason == nil)
+            .filter(\.$account !~ suspended).all()
         var expired = 0
         for p in overdue {
             let done = try await ctx.writeLock.run {
                 try await db.transaction { db -> Bool in
-                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled, post.heldReason == nil else { return false }
+                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled, post.heldReason == nil,
+                          try await AccountSuspension.query(on: db).filter(\.$account == post.account).count() == 0 else { return false }
                     post.state = try PostWorkflow.next(.scheduled, .expire, needsChief: post.requiresChiefApproval)
                     post.approvedRendering = nil
                     post.approvedRenderingSHA256 = nil

@@ -22,6 +22,25 @@ enum SuspensionService {
         Dictionary(try await AccountSuspension.query(on: db).all().map { ($0.account, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
+    static let heldText = "アカウントの停止中"
+
+    /// The scheduled posts whose time passed while the account was suspended go out at the next operating time
+    /// (the approval stands; the time is moved, as disaster mode's release does). Later ones keep their time.
+    private static func releaseHeld(_ account: Account, ctx: KohoContext, actor: String, on db: Database) async throws {
+        let now = ctx.now
+        guard let cal = ctx.calendar(for: account.id) else { return }
+        let posts = try await Post.query(on: db).filter(\.$account == account.id).filter(\.$state == .scheduled).sort(\.$scheduledAt).all()
+        for p in posts {
+            guard let s = p.scheduledAt, s <= now, let next = p.emergency ? now : cal.earliestPublishingTime(atOrAfter: now) else { continue }
+            p.scheduledAt = next
+            p.retryAt = nil
+            p.updatedAt = now
+            try await p.update(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.release", subject: PostService.subject(p.id!),
+                                            detail: "アカウントの再開により保留を解除（予約 \(JapaneseTime.iso8601(s)) → \(JapaneseTime.iso8601(next))）", reason: "")
+        }
+    }
+
     @discardableResult
     static func apply(_ w: Workflow, _ user: User, account id: String, action: Action, noticeID: UUID?) async throws -> AccountSuspension? {
         let ctx = w.ctx
@@ -30,6 +49,7 @@ enum SuspensionService {
         }
         guard let account = ctx.policy.account(id) else { throw AppError.policy([ctx.checker.unknownAccount(id)]) }
         let now = ctx.now
+        defer { if action == .resume { w.scheduled() } }
         return try await ctx.writeLock.run {
             try await w.db.transaction { db -> AccountSuspension? in
                 let existing = try await AccountSuspension.query(on: db).filter(\.$account == account.id).first()
@@ -47,6 +67,7 @@ enum SuspensionService {
                     }
                     try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "account.resume", subject: subject(account.id),
                                                     detail: detail, reason: "")
+                    try await releaseHeld(account, ctx: ctx, actor: user.name, on: db)
                     return nil
                 }
                 var notice: Notice?

@@ -4,9 +4,10 @@ import Vapor
 /// Every page and form target of the web interface, so that links and routes cannot drift apart.
 enum SiteURL {
     case dashboard, login, logout, setup(String), totp, password, compose, composeCheck, composeScript, approvals, posts
-    case post(UUID), postStep(UUID, String), postEdit(UUID), postMedia(UUID)
+    case post(UUID), postStep(UUID, String), postEdit(UUID), postMedia(UUID), postPoster(UUID)
     case calendar(String?), ics(String), accounts, users, userRole(UUID), userUnlock(UUID), audit, auditCSV, policy
     case connectOAuth(String), connectFacebook(String), oauthCallback
+    case impersonation, impersonationReport, impersonationCase(UUID), impersonationStep(UUID, String)
     case disaster, disasterRelease
 
     var path: String {
@@ -26,6 +27,7 @@ enum SiteURL {
         case .postStep(let id, let step): return "/posts/\(id.uuidString.lowercased())/\(step)"
         case .postEdit(let id): return "/posts/\(id.uuidString.lowercased())/edit"
         case .postMedia(let id): return "/posts/\(id.uuidString.lowercased())/media"
+        case .postPoster(let id): return "/posts/\(id.uuidString.lowercased())/poster.jpg"
         case .calendar(let m): return "/calendar" + (m.map { "?month=\($0)" } ?? "")
         case .ics(let account): return "/calendar/\(account).ics"
         case .accounts: return "/accounts"
@@ -38,6 +40,10 @@ enum SiteURL {
         case .connectOAuth(let a): return "/accounts/\(a)/oauth"
         case .connectFacebook(let a): return "/accounts/\(a)/facebook"
         case .oauthCallback: return "/accounts/oauth/callback"
+        case .impersonation: return "/impersonation"
+        case .impersonationReport: return "/impersonation/reports"
+        case .impersonationCase(let id): return "/impersonation/cases/\(id.uuidString.lowercased())"
+        case .impersonationStep(let id, let step): return "/impersonation/cases/\(id.uuidString.lowercased())/\(step)"
         case .disaster: return "/disaster"
         case .disasterRelease: return "/disaster/release"
         }
@@ -51,12 +57,15 @@ enum SiteURL {
         case .postStep: return ["posts", ":id", ":step"]
         case .postEdit: return ["posts", ":id", "edit"]
         case .postMedia: return ["posts", ":id", "media"]
+        case .postPoster: return ["posts", ":id", "poster.jpg"]
         case .calendar: return ["calendar"]
         case .ics: return ["calendar", ":file"]
         case .userRole: return ["users", ":id"]
         case .userUnlock: return ["users", ":id", "unlock"]
         case .connectOAuth: return ["accounts", ":account", "oauth"]
         case .connectFacebook: return ["accounts", ":account", "facebook"]
+        case .impersonationCase: return ["impersonation", "cases", ":id"]
+        case .impersonationStep: return ["impersonation", "cases", ":id", ":step"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }

@@ -119,13 +119,16 @@ enum AdminController {
             }
         }
 
-        func queryString(before id: Int) -> String {
+        /// The filter as a query string, with `before` for the next page or without it for the CSV of the whole view.
+        func queryString(before id: Int? = nil) -> String {
             var c = URLComponents()
             c.queryItems = [("actor", actor), ("action", action), ("from", from), ("to", to), ("q", q)].compactMap { k, v in
                 v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) }
-            } + [URLQueryItem(name: "before", value: String(id))]
+            } + (id.map { [URLQueryItem(name: "before", value: String($0))] } ?? [])
             return c.percentEncodedQuery ?? ""
         }
+
+        var isEmpty: Bool { queryString().isEmpty }
     }
 
     static let auditPageSize = 100
@@ -152,8 +155,13 @@ enum AdminController {
         return Layout.response(AuditView.page(PageFrame(req, title: "監査記録"), model))
     }
 
+    /// The CSV of what the audit page shows with the same filter (all pages of it), oldest first.
     static func auditCSV(_ req: Request) async throws -> Response {
-        let entries = try await AuditEntry.query(on: req.db).sort(\.$id, .ascending).all()
+        var filter = (try? req.query.decode(AuditFilter.self)) ?? AuditFilter()
+        filter.before = nil
+        let query = AuditEntry.query(on: req.db)
+        filter.apply(query, calendar: nil)
+        let entries = try await query.sort(\.$id, .ascending).all()
         let res = Response(status: .ok, body: .init(string: "\u{FEFF}" + AuditLog.csv(entries)))
         res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
         res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"koho-audit.csv\"")

@@ -75,7 +75,7 @@ enum DashboardView {
             status,
             m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
                 .tag("h2", [], text: "運用時間外の緊急の投稿（\(m.emergencies.count)件）"),
-                PostListView.table(m.emergencies, policy: f.policy),
+                PostListView.table(m.emergencies, policy: f.policy, suspended: Set(f.suspensions.keys)),
             ]),
             m.needingAction.isEmpty ? .empty : .tag("section", [Attr("class", "warn")], [
                 .tag("h2", [], text: "発信に対応が必要な投稿（\(m.needingAction.count)件）"),
@@ -87,9 +87,9 @@ enum DashboardView {
                 }),
             ]),
             .tag("h2", [], text: "今日の予約（\(m.today.count)件）"),
-            PostListView.table(m.today, policy: f.policy),
+            PostListView.table(m.today, policy: f.policy, suspended: Set(f.suspensions.keys)),
             .tag("h2", [], text: "承認待ち（\(m.waiting.count)件）"),
-            PostListView.table(m.waiting, policy: f.policy),
+            PostListView.table(m.waiting, policy: f.policy, suspended: Set(f.suspensions.keys)),
             m.rejected.isEmpty ? .empty : .group([
                 .tag("h2", [], text: "差し戻された投稿（\(m.rejected.count)件）"),
                 .tag("ul", [Attr("class", "returned")], m.rejected.map { p in
@@ -104,19 +104,22 @@ enum DashboardView {
             ]),
             m.drafts.isEmpty ? .empty : .group([
                 .tag("h2", [], text: "自分の下書き（\(m.drafts.count)件）"),
-                PostListView.table(m.drafts, policy: f.policy),
+                PostListView.table(m.drafts, policy: f.policy, suspended: Set(f.suspensions.keys)),
             ]),
         ])
     }
 }
 
 enum PostListView {
-    static func table(_ posts: [Post], policy: Policy) -> BodyNode {
+    static func table(_ posts: [Post], policy: Policy, suspended: Set<String> = []) -> BodyNode {
         guard !posts.isEmpty else { return .tag("p", [], text: "ありません。") }
         return .table(["予約日時", "状態", "アカウント", "区分", "本文", "作成者"], posts.map { p in
             let text = (try? p.action.text) ?? ""
             var state: [BodyNode] = [.text(p.state.displayName)]
             if let held = p.heldReason, p.state == .scheduled { state.append(.tag("strong", [Attr("class", "holiday")], text: "（保留中: \(held)）")) }
+            if suspended.contains(p.account), [.scheduled, .publishing].contains(p.state) {
+                state.append(.tag("strong", [Attr("class", "holiday")], text: "（保留中: \(SuspensionService.heldText)）"))
+            }
             if p.usesHoursException { state.append(.tag("strong", [Attr("class", "holiday")], text: "（運用時間外・緊急）")) }
             else if p.emergency { state.append(.tag("strong", [Attr("class", "holiday")], text: "（緊急）")) }
             return [

@@ -205,6 +205,8 @@ enum PostsController {
                                    policyLabel: version?.label ?? "", user: try req.requireUser(),
                                    attempts: try await PostService.attempts(req, id))
         model.goesOutAt = whenItGoesOut(req, post)
+        model.framesAvailable = req.koho.config.mediaTools.ffmpeg != nil
+        model.hasPoster = post.mediaFile.map { FileManager.default.fileExists(atPath: PostMedia.posterURL(req.koho.config.dataDirectory, file: $0).path) } ?? false
         if post.state == .draft, var a = try? post.action {
             a.scheduledAt = post.chosenAt
             model.draftViolations = req.koho.checker.checkForWorkflow(a, chosen: post.chosenAt, now: req.koho.now, submitting: true).0.violations
@@ -277,8 +279,20 @@ enum PostsController {
         let form = try req.content.decode(MediaForm.self)
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
         guard let file = form.media else { throw AppError.badRequest("ファイルを選んでください") }
-        _ = try await PostMedia.attach(req, user, id, Data(buffer: file.data), expectedVersion: version)
+        _ = try await PostMedia.attach(req, user, id, Data(buffer: file.data), name: file.filename, expectedVersion: version)
         return req.redirect(to: SiteURL.post(id).path, notice: "ファイルを添付しました。")
+    }
+
+    /// The attached video's frame (see `FFMpeg`); only for those who may see the post.
+    static func poster(_ req: Request) async throws -> Response {
+        let post = try await PostService.find(req, try postID(req))
+        guard let file = post.mediaFile else { throw AppError.notFound("動画が添付されていません") }
+        let url = PostMedia.posterURL(req.koho.config.dataDirectory, file: file)
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw AppError.notFound("動画のフレームはありません") }
+        let res = Response(status: .ok, body: .init(data: data))
+        res.headers.contentType = .jpeg
+        res.headers.cacheControl = .init(isPrivate: true, maxAge: 3600)
+        return res
     }
 
     struct StepForm: Content {

@@ -61,7 +61,9 @@ enum AuditView {
             content.append(.tag("div", [Attr("class", "error"), Attr("role", "alert")], breaks.map { BodyNode.tag("p", [], text: $0.description) }))
         }
         content.append(.tag("p", [], [.text("先頭のハッシュ（外部に控えた値と照合できます）: "), .tag("code", [Attr("class", "hash")], text: m.verification.headHash)]))
-        content.append(.tag("p", [], [.link(.auditCSV, "CSVで書き出す（すべて）"), .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]))
+        let csv: BodyNode = m.filter.isEmpty ? .link(.auditCSV, "CSVで書き出す（すべて）")
+            : .link(href: SiteURL.auditCSV.path + "?" + m.filter.queryString(), "CSVで書き出す（この絞り込みの\(m.total)件）")
+        content.append(.tag("p", [], [csv, .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]))
         content.append(filterForm(m.filter))
         let shown = m.total > m.entries.count ? "（新しい順に\(m.entries.count)件を表示）" : ""
         content.append(.tag("p", [Attr("role", "status")], text: "\(m.total)件" + shown))

@@ -67,6 +67,7 @@ enum ComposeView {
         let fm = m.form
         let target = m.editing.map { SiteURL.postEdit($0.id!).path } ?? SiteURL.compose.path
         var fields: [BodyNode] = [
+            SuspensionView.composeWarning(f, account),
             .hidden("account", account.id),
             .tag("p", [], [.text("アカウント: "), PlatformLabel.node(account, fallback: account.id), .text("［\(account.clause)］")]),
             // Only the kinds the platform's rules allow at all (no 引用 where quotes are never made).
@@ -186,6 +187,10 @@ enum PostView {
         var goesOutAt: Immediate?
         /// What keeps a draft from being submitted, as the policy says it.
         var draftViolations: [Violation] = []
+        /// A frame of the attached video is on file.
+        var hasPoster = false
+        /// ffmpeg is installed, so videos attached get a frame.
+        var framesAvailable = false
     }
 
     struct Immediate {
@@ -209,6 +214,7 @@ enum PostView {
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
         let p = m.post, a = m.action, policy = f.policy
         let account = policy.account(p.account)
+        let suspendedNote = account.map { SuspensionView.composeWarning(f, $0) } ?? .empty
         var rows: [(String, String)] = [
             ("状態", p.state.displayName),
             ("アカウント", account.map(PlatformLabel.text) ?? p.account),
@@ -236,6 +242,7 @@ enum PostView {
             content.append(.tag("p", [Attr("class", "warn")], text: "この下書きはまだポリシーに合わないため、提出できません。編集して直してください。"))
             content.append(.violations(m.draftViolations))
         }
+        content.append(suspendedNote)
         content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
         switch try? m.post.rendering(policy)?.get() {
         case let rendering?:
@@ -267,7 +274,20 @@ enum PostView {
         let what = accepted.kind.displayName
         var items: [BodyNode] = [.tag("h2", [], text: what)]
         if let file = p.mediaFile {
-            items.append(.tag("p", [], text: "添付済み: \(p.mediaBytes ?? 0) バイト（SHA-256 \(file.prefix { $0 != "." })）"))
+            let bytes = (p.mediaBytes ?? 0).formatted(.number.locale(Locale(identifier: "ja_JP")))
+            let sha = String(file.prefix { $0 != "." })
+            items.append(.tag("p", [], [
+                .text("添付済み: "), .tag("strong", [], text: p.mediaName ?? "（名前の記録なし）"),
+                .text("　\(bytes) バイト（SHA-256 "), .tag("code", [Attr("title", sha)], text: "\(sha.prefix(12))…"), .text("）"),
+            ]))
+            if accepted.kind == .video {
+                if m.hasPoster {
+                    items.append(.tag("img", [Attr("src", SiteURL.postPoster(p.id!).path), Attr("width", "480"), Attr("class", "poster"),
+                                              Attr("alt", "添付した動画\(p.mediaName.map { "「\($0)」" } ?? "")の1秒目の画面")]))
+                } else if !m.framesAvailable {
+                    items.append(.tag("p", [Attr("class", "hint")], text: "このサーバーには ffmpeg がないため、動画の画面は表示できません（入れると、次に添付した動画から表示します）。"))
+                }
+            }
         } else if accepted.kind == .video {
             items.append(.tag("p", [Attr("class", "warn")], text: "動画ファイルが添付されていません。提出する前に添付してください。"))
         } else {

@@ -124,6 +124,8 @@ struct PageFrame {
     let path: String
     /// The accounts in disaster mode, for the banner on every page.
     var disasterModes: [DisasterMode] = []
+    /// The accounts suspended or deleted (3(7), 4(9), 5(9)), by account id: their posts are held.
+    var suspensions: [String: AccountSuspension] = [:]
 
     init(_ req: Request, title: String) {
         self.title = title
@@ -136,6 +138,7 @@ struct PageFrame {
         self.flash = inSession ? req.takeFlash() : nil
         self.waitingEmergencies = req.storage[WaitingEmergencies.self] ?? 0
         self.disasterModes = req.storage[DisasterBanner.self] ?? []
+        self.suspensions = req.storage[SuspendedAccounts.self] ?? [:]
     }
 }
 
@@ -209,7 +212,7 @@ enum Layout {
         var items: [(SiteURL, String)] = [(.dashboard, "ダッシュボード")]
         if u.role != .viewer { items.append((.compose, "新しい投稿")) }
         items += [(.approvals, "承認待ち"), (.posts, "投稿一覧"), (.calendar(nil), "カレンダー"), (.accounts, "アカウント"),
-                  (.users, "利用者"), (.disaster, "災害モード"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
+                  (.impersonation, "なりすまし対応"), (.users, "利用者"), (.disaster, "災害モード"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
         return .tag("nav", [Attr("aria-label", "メインメニュー")], [
             .tag("ul", [], items.map { item in
                 var label = item.1
@@ -226,7 +229,7 @@ enum Layout {
     static func response(_ html: HTML, status: HTTPResponseStatus = .ok) -> Response {
         let res = Response(status: status, body: .init(string: html.render()))
         res.headers.contentType = HTTPMediaType(type: "text", subType: "html", parameters: ["charset": "utf-8"])
-        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'")
+        res.headers.replaceOrAdd(name: "Content-Security-Policy", value: "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'")
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         res.headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return res

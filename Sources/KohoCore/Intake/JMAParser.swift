@@ -1,0 +1,208 @@
+import Foundation
+
+/// The areas whose agency messages concern the city: its municipality code (小平市 `1321100`), its earthquake
+/// region (`東京都多摩東部`, code `351`) and, for a city on the coast, its tsunami forecast regions.
+public struct JMAArea: Sendable, Equatable {
+    public var municipality: String
+    public var earthquakeRegion: String?
+    public var earthquakeRegionCode: String?
+    /// Names or codes of tsunami forecast regions (津波予報区); empty for an inland city.
+    public var tsunamiRegions: [String]
+
+    public init(municipality: String, earthquakeRegion: String? = nil, earthquakeRegionCode: String? = nil,
+                tsunamiRegions: [String] = []) {
+        self.municipality = municipality
+        self.earthquakeRegion = earthquakeRegion
+        self.earthquakeRegionCode = earthquakeRegionCode
+        self.tsunamiRegions = tsunamiRegions
+    }
+}
+
+public struct JMAWarning: Sendable, Equatable, Codable {
+    /// As the message names it: `大雨警報`, `レベル４大雨危険警報`, `津波警報`.
+    public var name: String
+    /// As the message gives it: `発表`, `継続`, `解除`, `特別警報から警報`…
+    public var status: String
+
+    public init(name: String, status: String) {
+        self.name = name
+        self.status = status
+    }
+
+    /// A 警報 or 特別警報 (any level, the 2026 危険警報 included), not a 注意報 or a forecast, and not lifted.
+    public var isWarningInForce: Bool {
+        name.contains("警報") && !name.contains("注意報") && !name.contains("解除") && !status.contains("解除")
+    }
+}
+
+/// One message of the agency's disaster XML (気象庁防災情報XML), read for one city.
+public struct JMAReport: Sendable, Equatable {
+    public enum Kind: String, Sendable, Equatable, Codable {
+        case weatherWarning, earthquakeIntensity, tsunami, other
+    }
+
+    /// Control/Title, e.g. `気象警報・注意報（Ｈ２７）`, `震度速報`.
+    public var title: String
+    /// 通常, 訓練 or 試験. Only 通常 is real.
+    public var status: String
+    /// 発表, 訂正 or 取消.
+    public var infoType: String
+    /// Head/ReportDateTime exactly as written.
+    public var reportDateTime: String
+    public var eventID: String?
+    public var kind: Kind
+    /// For warning messages, the kinds for the municipality (or, for tsunami, for the city's regions), in order.
+    public var warnings: [JMAWarning]
+    /// For intensity messages, in the agency's notation (`1`…`4`, `5-`, `5+`, `6-`, `6+`, `7`): for the
+    /// municipality where the message lists municipalities, else for the earthquake region.
+    public var maxIntensity: String?
+    /// True when a 警報/特別警報 is in force for the city or the intensity is 3 or more (never for 取消).
+    public var affects: Bool
+    /// Head/Headline/Text.
+    public var headline: String
+
+    public var isDrillOrTest: Bool { status != "通常" }
+    public var isCancellation: Bool { infoType == "取消" }
+
+    public init(title: String, status: String, infoType: String, reportDateTime: String, eventID: String?, kind: Kind,
+                warnings: [JMAWarning], maxIntensity: String?, affects: Bool, headline: String) {
+        self.title = title
+        self.status = status
+        self.infoType = infoType
+        self.reportDateTime = reportDateTime
+        self.eventID = eventID
+        self.kind = kind
+        self.warnings = warnings
+        self.maxIntensity = maxIntensity
+        self.affects = affects
+        self.headline = headline
+    }
+}
+
+public enum JMAParser {
+    /// The largest messages (nationwide VPWW54, VXSE53 of a great earthquake) are under a megabyte.
+    public static let maxBytes = 8 * 1024 * 1024
+
+    /// The agency's intensity notation, lowest first.
+    public static let intensityScale = ["0", "1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"]
+
+    public static func intensityRank(_ notation: String) -> Int? { intensityScale.firstIndex(of: notation) }
+
+    public static func parse(_ data: Data, area: JMAArea) throws -> JMAReport {
+        let root = try XMLTree.parse(data, limits: .init(maxBytes: maxBytes, maxElements: 500_000, maxDepth: 64))
+        guard root.name == "Report", root.namespace.hasPrefix("http://xml.kishou.go.jp/jmaxml1") else {
+            throw IntakeParseError("気象庁防災情報XMLではありません（ルート要素 <\(root.name)>）")
+        }
+        guard let control = root.child("Control"), let head = root.child("Head"),
+              let title = control.value("Title"), let status = control.value("Status"),
+              let infoType = head.value("InfoType"), let reportDateTime = head.child("ReportDateTime")?.text
+        else {
+            throw IntakeParseError("気象庁防災情報XMLの必須要素（Control/Title・Status、Head/InfoType・ReportDateTime）がありません")
+        }
+        guard ["通常", "訓練", "試験"].contains(status) else {
+            throw IntakeParseError("Control/Status「\(status)」は通常・訓練・試験のどれでもありません")
+        }
+        guard ["発表", "訂正", "取消"].contains(infoType) else {
+            throw IntakeParseError("Head/InfoType「\(infoType)」は発表・訂正・取消のどれでもありません")
+        }
+        let body = root.child("Body")
+        let kind = classify(title: title, body: body)
+        var warnings: [JMAWarning] = []
+        var maxIntensity: String?
+        if let body {
+            switch kind {
+            case .weatherWarning: warnings = weatherWarnings(body, municipality: area.municipality)
+            case .earthquakeIntensity: maxIntensity = intensity(body, area: area)
+            case .tsunami: warnings = tsunamiWarnings(body, regions: area.tsunamiRegions)
+            case .other: break
+            }
+        }
+        let cancelled = infoType == "取消"
+        let affects = !cancelled && (warnings.contains { $0.isWarningInForce }
+            || (maxIntensity.flatMap(intensityRank) ?? 0) >= 3)
+        return JMAReport(
+            title: title, status: status, infoType: infoType,
+            reportDateTime: reportDateTime.trimmingCharacters(in: .whitespacesAndNewlines),
+            eventID: head.value("EventID"), kind: kind, warnings: warnings, maxIntensity: maxIntensity,
+            affects: affects, headline: head.value("Headline", "Text") ?? "")
+    }
+
+    static func classify(title: String, body: XMLElement?) -> JMAReport.Kind {
+        if let body {
+            if body.child("Warning") != nil, title.contains("警報") { return .weatherWarning }
+            if body.path("Intensity", "Observation") != nil { return .earthquakeIntensity }
+            if body.path("Tsunami", "Forecast") != nil { return .tsunami }
+        }
+        // A cancellation carries no body; its title still says what it cancels.
+        if title.hasPrefix("気象警報・注意報") || title.hasPrefix("気象特別警報") { return .weatherWarning }
+        if title == "震度速報" || title.hasPrefix("震源・震度") { return .earthquakeIntensity }
+        if title.hasPrefix("津波警報・注意報・予報") { return .tsunami }
+        return .other
+    }
+
+    /// The kinds in Body/Warning[type=…（市町村等）] for the municipality, in order, each name once.
+    static func weatherWarnings(_ body: XMLElement, municipality: String) -> [JMAWarning] {
+        var result: [JMAWarning] = []
+        for warning in body.children("Warning") {
+            guard let type = warning.attributes["type"], type.hasSuffix("（市町村等）") else { continue }
+            for item in warning.children("Item") {
+                let areas = item.children("Area") + (item.child("Areas")?.children("Area") ?? [])
+                guard areas.contains(where: { $0.value("Code") == municipality }) else { continue }
+                for kind in item.children("Kind") {
+                    // A kind without a name is "発表警報・注意報はなし": nothing in force.
+                    guard let name = kind.value("Name") else { continue }
+                    let w = JMAWarning(name: name, status: kind.value("Status") ?? "")
+                    if !result.contains(where: { $0.name == w.name }) { result.append(w) }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The municipality's intensity where the message lists municipalities (VXSE53), else the region's (VXSE51).
+    static func intensity(_ body: XMLElement, area: JMAArea) -> String? {
+        guard let observation = body.path("Intensity", "Observation") else { return nil }
+        let regions = observation.children("Pref").flatMap { $0.children("Area") }
+        let listsCities = regions.contains { $0.child("City") != nil }
+        let region = regions.first { r in
+            if let code = area.earthquakeRegionCode, r.value("Code") == code { return true }
+            if let name = area.earthquakeRegion, r.value("Name") == name { return true }
+            return false
+        }
+        if listsCities {
+            for r in regions {
+                if let city = r.children("City").first(where: { $0.value("Code") == area.municipality }) {
+                    // A city whose stations have not reported ("震度５弱以上未入電") has no MaxInt; its region's
+                    // intensity is the best the message says.
+                    return normalisedIntensity(city.value("MaxInt")) ?? normalisedIntensity(r.value("MaxInt"))
+                }
+            }
+            return nil
+        }
+        return normalisedIntensity(region?.value("MaxInt"))
+    }
+
+    private static func normalisedIntensity(_ s: String?) -> String? {
+        guard let s else { return nil }
+        return intensityRank(s) != nil ? s : nil
+    }
+
+    /// For a coastal city: the tsunami kinds for its forecast regions.
+    static func tsunamiWarnings(_ body: XMLElement, regions: [String]) -> [JMAWarning] {
+        guard !regions.isEmpty, let forecast = body.path("Tsunami", "Forecast") else { return [] }
+        var result: [JMAWarning] = []
+        for item in forecast.children("Item") {
+            guard let areaName = item.value("Area", "Name"), let category = item.child("Category"),
+                  let name = category.value("Kind", "Name") else { continue }
+            let code = item.value("Area", "Code")
+            guard regions.contains(areaName) || code.map(regions.contains) == true else { continue }
+            let last = category.value("LastKind", "Name")
+            let status: String
+            if name.contains("解除") { status = "解除" }
+            else if let last, last == name || name.hasPrefix(last) { status = "継続" }
+            else { status = "発表" }
+            if !result.contains(where: { $0.name == name }) { result.append(JMAWarning(name: name, status: status)) }
+        }
+        return result
+    }
+}

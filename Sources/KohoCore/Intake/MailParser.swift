@@ -1,0 +1,415 @@
+import Foundation
+
+/// A mail magazine message, as the intake needs it.
+public struct MailMessage: Sendable, Equatable {
+    /// Message-ID without the angle brackets.
+    public var messageID: String?
+    /// The sender's address (lower-cased domain kept as written).
+    public var from: String
+    public var fromName: String?
+    public var subject: String
+    public var date: Date?
+    /// The plain text body, decoded; from `text/html` stripped of markup when there is no plain part.
+    public var text: String
+    /// http(s) URLs in the body, in order of appearance, each once.
+    public var links: [String]
+
+    public init(messageID: String?, from: String, fromName: String?, subject: String, date: Date?, text: String, links: [String]) {
+        self.messageID = messageID
+        self.from = from
+        self.fromName = fromName
+        self.subject = subject
+        self.date = date
+        self.text = text
+        self.links = links
+    }
+}
+
+/// RFC 5322 with MIME (RFC 2045–2047): folded headers, encoded words, multipart, quoted-printable and
+/// base64, and the Japanese charsets of `JapaneseCharsets`.
+public enum MailParser {
+    /// Larger messages are refused; a mail magazine issue is a few kilobytes.
+    public static let maxBytes = 16 * 1024 * 1024
+    static let maxDepth = 16
+
+    public static func parse(_ data: Data) throws -> MailMessage {
+        guard data.count <= maxBytes else {
+            throw IntakeParseError("メールが大きすぎます（\(data.count) バイト、上限 \(maxBytes) バイト）")
+        }
+        let bytes = [UInt8](data)
+        let (headers, bodyStart) = splitHeaders(bytes, from: 0, to: bytes.count)
+        guard !headers.isEmpty, bodyStart != nil || headers.count > 1 else {
+            throw IntakeParseError("メールとして読めません（ヘッダーがありません）")
+        }
+        guard let fromField = headers.first(where: { $0.name == "from" }) else {
+            throw IntakeParseError("メールとして読めません（From ヘッダーがありません）")
+        }
+        let (address, name) = parseAddress(decodeHeader(fromField.raw))
+        guard let address, address.contains("@") else {
+            throw IntakeParseError("差出人のアドレスが読めません（From: \(decodeHeader(fromField.raw).prefix(200))）")
+        }
+        let subject = headers.first(where: { $0.name == "subject" }).map { decodeHeader($0.raw) } ?? ""
+        let date = headers.first(where: { $0.name == "date" }).flatMap { InternetDates.rfc822(decodeHeader($0.raw)) }
+        let messageID = headers.first(where: { $0.name == "message-id" }).map {
+            decodeHeader($0.raw).trimmingCharacters(in: CharacterSet(charactersIn: "<> \t"))
+        }.flatMap { $0.isEmpty ? nil : $0 }
+
+        var plain: String?
+        var html: String?
+        if let start = bodyStart {
+            collect(headers: headers, bytes: bytes, range: start..<bytes.count, depth: 0, plain: &plain, html: &html)
+        }
+        let text: String
+        var links: [String]
+        if let p = plain {
+            text = p
+            links = urls(in: p)
+        } else if let h = html {
+            text = HTMLText.plainText(h)
+            links = HTMLText.links(h) + urls(in: text)
+        } else {
+            text = ""
+            links = []
+        }
+        var seen = Set<String>()
+        links = links.filter { seen.insert($0).inserted }
+        return MailMessage(messageID: messageID, from: address, fromName: name, subject: subject, date: date,
+                           text: text, links: links)
+    }
+
+    // MARK: headers
+
+    struct Header {
+        var name: String   // lower-cased
+        var raw: [UInt8]   // unfolded value bytes
+    }
+
+    /// Headers up to the first empty line; the body starts after it (nil when there is none).
+    static func splitHeaders(_ b: [UInt8], from: Int, to end: Int) -> ([Header], Int?) {
+        var headers: [Header] = []
+        var i = from
+        var current: Header?
+        while i < end {
+            var lineEnd = i
+            while lineEnd < end, b[lineEnd] != 0x0A { lineEnd += 1 }
+            var contentEnd = lineEnd
+            if contentEnd > i, b[contentEnd - 1] == 0x0D { contentEnd -= 1 }
+            let next = min(lineEnd + 1, end)
+            if contentEnd == i {
+                if let c = current { headers.append(c) }
+                return (headers, next)
+            }
+            if b[i] == 0x20 || b[i] == 0x09 {
+                // Folded continuation: the line break goes, the white space stays (RFC 5322 2.2.3).
+                current?.raw += b[i..<contentEnd]
+            } else if let colon = b[i..<contentEnd].firstIndex(of: 0x3A) {
+                if let c = current { headers.append(c) }
+                let name = String(decoding: b[i..<colon], as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased()
+                var v = colon + 1
+                while v < contentEnd, b[v] == 0x20 || b[v] == 0x09 { v += 1 }
+                current = Header(name: name, raw: Array(b[v..<contentEnd]))
+            } else if headers.isEmpty && current == nil {
+                return ([], nil)
+            } else if b[i..<contentEnd].starts(with: Array("From ".utf8)) {
+                // mbox separator line; skip.
+            } else {
+                // Not a header line: the headers ended without the blank line.
+                if let c = current { headers.append(c) }
+                return (headers, i)
+            }
+            i = next
+        }
+        if let c = current { headers.append(c) }
+        return (headers, nil)
+    }
+
+    /// A header value as text: raw 8-bit bytes in a guessed charset, RFC 2047 encoded words decoded, adjacent
+    /// encoded words joined (their bytes together, since Japanese mailers split a character across words).
+    static func decodeHeader(_ raw: [UInt8]) -> String {
+        let text = JapaneseCharsets.decode(raw, charset: nil)
+        guard text.contains("=?") else { return text }
+        var out = ""
+        var pendingBytes: [UInt8] = []
+        var pendingCharset: String?
+        var betweenWords = ""
+        func flushPending() {
+            if let cs = pendingCharset {
+                out += JapaneseCharsets.decode(pendingBytes, charset: cs)
+            }
+            pendingBytes = []
+            pendingCharset = nil
+        }
+        var rest = Substring(text)
+        while let start = rest.range(of: "=?") {
+            let before = rest[..<start.lowerBound]
+            guard let word = encodedWord(rest[start.lowerBound...]) else {
+                flushPending()
+                out += betweenWords + before + "=?"
+                betweenWords = ""
+                rest = rest[start.upperBound...]
+                continue
+            }
+            if pendingCharset != nil, before.allSatisfy({ $0 == " " || $0 == "\t" }) {
+                // White space between encoded words is not part of the text (RFC 2047 6.2).
+            } else {
+                flushPending()
+                out += before
+            }
+            if pendingCharset != nil, pendingCharset?.lowercased() != word.charset.lowercased() { flushPending() }
+            pendingCharset = word.charset
+            pendingBytes += word.bytes
+            rest = rest[word.end...]
+        }
+        flushPending()
+        out += rest
+        return out
+    }
+
+    private static func encodedWord(_ s: Substring) -> (charset: String, bytes: [UInt8], end: Substring.Index)? {
+        // =?charset?E?text?=
+        let afterOpen = s.index(s.startIndex, offsetBy: 2)
+        guard let q1 = s[afterOpen...].firstIndex(of: "?") else { return nil }
+        var charset = String(s[afterOpen..<q1])
+        if let star = charset.firstIndex(of: "*") { charset = String(charset[..<star]) } // RFC 2231 language
+        let encIndex = s.index(after: q1)
+        guard encIndex < s.endIndex else { return nil }
+        let enc = s[encIndex].uppercased()
+        let q2 = s.index(after: encIndex)
+        guard q2 < s.endIndex, s[q2] == "?" else { return nil }
+        let textStart = s.index(after: q2)
+        guard let close = s.range(of: "?=", range: textStart..<s.endIndex) else { return nil }
+        let payload = s[textStart..<close.lowerBound]
+        guard !payload.contains(" ") else { return nil }
+        let bytes: [UInt8]
+        switch enc {
+        case "B": bytes = base64(Array(payload.utf8))
+        case "Q": bytes = quotedPrintable(Array(payload.utf8), underscoreIsSpace: true)
+        default: return nil
+        }
+        return (charset, bytes, close.upperBound)
+    }
+
+    /// `Name <addr>`, `"Name" <addr>`, `addr (Name)` or a bare address.
+    static func parseAddress(_ value: String) -> (String?, String?) {
+        let v = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let lt = v.lastIndex(of: "<"), let gt = v[lt...].firstIndex(of: ">") {
+            let addr = v[v.index(after: lt)..<gt].trimmingCharacters(in: .whitespaces)
+            var name = v[..<lt].trimmingCharacters(in: .whitespaces)
+            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 {
+                name = String(name.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+            }
+            return (addr, name.isEmpty ? nil : name)
+        }
+        if let open = v.firstIndex(of: "("), let close = v.lastIndex(of: ")"), open < close {
+            let addr = v[..<open].trimmingCharacters(in: .whitespaces)
+            let name = v[v.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
+            return (addr, name.isEmpty ? nil : name)
+        }
+        let first = v.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        return (first, nil)
+    }
+
+    // MARK: MIME
+
+    struct ContentType {
+        var type: String = "text/plain"
+        var params: [String: String] = [:]
+    }
+
+    static func contentType(_ headers: [Header]) -> ContentType {
+        guard let h = headers.first(where: { $0.name == "content-type" }) else { return ContentType() }
+        let value = String(decoding: h.raw, as: UTF8.self)
+        let parts = splitParams(value)
+        var ct = ContentType()
+        if let t = parts.first?.trimmingCharacters(in: .whitespaces).lowercased(), t.contains("/") { ct.type = t }
+        for p in parts.dropFirst() {
+            guard let eq = p.firstIndex(of: "=") else { continue }
+            let k = p[..<eq].trimmingCharacters(in: .whitespaces).lowercased()
+            var v = p[p.index(after: eq)...].trimmingCharacters(in: .whitespaces)
+            if v.hasPrefix("\""), v.hasSuffix("\""), v.count >= 2 { v = String(v.dropFirst().dropLast()) }
+            ct.params[k] = v
+        }
+        return ct
+    }
+
+    /// Splits at `;` outside quotes.
+    private static func splitParams(_ s: String) -> [String] {
+        var parts: [String] = []
+        var cur = ""
+        var inQuote = false
+        for ch in s {
+            if ch == "\"" { inQuote.toggle() }
+            if ch == ";", !inQuote { parts.append(cur); cur = ""; continue }
+            cur.append(ch)
+        }
+        parts.append(cur)
+        return parts
+    }
+
+    private static func collect(headers: [Header], bytes: [UInt8], range: Range<Int>, depth: Int,
+                                plain: inout String?, html: inout String?) {
+        guard depth < maxDepth, plain == nil else { return }
+        let ct = contentType(headers)
+        let disposition = headers.first(where: { $0.name == "content-disposition" })
+            .map { String(decoding: $0.raw, as: UTF8.self).lowercased() } ?? ""
+        if ct.type.hasPrefix("multipart/") {
+            guard let boundary = ct.params["boundary"], !boundary.isEmpty else {
+                return
+            }
+            for partRange in multipartParts(bytes, range: range, boundary: boundary) {
+                let (ph, start) = splitHeaders(bytes, from: partRange.lowerBound, to: partRange.upperBound)
+                // A part with no headers at all is text/plain (RFC 2046 5.1).
+                let bodyRange = (start ?? partRange.lowerBound)..<partRange.upperBound
+                collect(headers: ph, bytes: bytes, range: bodyRange, depth: depth + 1, plain: &plain, html: &html)
+                if plain != nil { return }
+            }
+            return
+        }
+        if ct.type == "message/rfc822" {
+            let (mh, start) = splitHeaders(bytes, from: range.lowerBound, to: range.upperBound)
+            if let s = start { collect(headers: mh, bytes: bytes, range: s..<range.upperBound, depth: depth + 1, plain: &plain, html: &html) }
+            return
+        }
+        guard ct.type == "text/plain" || ct.type == "text/html", !disposition.hasPrefix("attachment") else { return }
+        let encoding = headers.first(where: { $0.name == "content-transfer-encoding" })
+            .map { String(decoding: $0.raw, as: UTF8.self).trimmingCharacters(in: .whitespaces).lowercased() } ?? "7bit"
+        let raw = Array(bytes[range])
+        let decoded: [UInt8]
+        switch encoding {
+        case "base64": decoded = base64(raw)
+        case "quoted-printable": decoded = quotedPrintable(raw, underscoreIsSpace: false)
+        default: decoded = raw
+        }
+        var text = JapaneseCharsets.decode(decoded, charset: ct.params["charset"])
+        text = text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        if ct.type == "text/plain" {
+            plain = text
+        } else if html == nil {
+            html = text
+        }
+    }
+
+    /// Byte ranges of the parts between `--boundary` lines, the preamble and epilogue left out.
+    static func multipartParts(_ b: [UInt8], range: Range<Int>, boundary: String) -> [Range<Int>] {
+        let delimiter = Array("--\(boundary)".utf8)
+        var parts: [Range<Int>] = []
+        var partStart: Int?
+        var i = range.lowerBound
+        while i < range.upperBound {
+            var lineEnd = i
+            while lineEnd < range.upperBound, b[lineEnd] != 0x0A { lineEnd += 1 }
+            if b[i] == 0x2D, lineEnd - i >= delimiter.count, b[i..<(i + delimiter.count)].elementsEqual(delimiter) {
+                let after = i + delimiter.count
+                let isClose = after + 1 < range.upperBound && b[after] == 0x2D && b[after + 1] == 0x2D
+                if let s = partStart {
+                    // The line break before the delimiter belongs to the delimiter.
+                    var e = i
+                    if e > s, b[e - 1] == 0x0A { e -= 1 }
+                    if e > s, b[e - 1] == 0x0D { e -= 1 }
+                    parts.append(s..<max(s, e))
+                }
+                if isClose { return parts }
+                partStart = min(lineEnd + 1, range.upperBound)
+            }
+            i = lineEnd + 1
+        }
+        if let s = partStart, s < range.upperBound { parts.append(s..<range.upperBound) }
+        return parts
+    }
+
+    // MARK: transfer encodings
+
+    static func base64(_ input: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(input.count * 3 / 4)
+        var acc: UInt32 = 0
+        var bits = 0
+        for c in input {
+            let v: UInt32
+            switch c {
+            case 65...90: v = UInt32(c - 65)
+            case 97...122: v = UInt32(c - 71)
+            case 48...57: v = UInt32(c + 4)
+            case 43, 45: v = 62
+            case 47, 95: v = 63
+            case 61: return out  // padding: the data ends here
+            default: continue    // line breaks and stray characters
+            }
+            acc = (acc << 6) | v
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((acc >> UInt32(bits)) & 0xFF))
+            }
+        }
+        return out
+    }
+
+    static func quotedPrintable(_ input: [UInt8], underscoreIsSpace: Bool) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(input.count)
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: return c - 48
+            case 65...70: return c - 55
+            case 97...102: return c - 87
+            default: return nil
+            }
+        }
+        var i = 0
+        while i < input.count {
+            let c = input[i]
+            if c == 0x3D {
+                // Soft line break: "=" then optional white space then the line end.
+                var j = i + 1
+                while j < input.count, input[j] == 0x20 || input[j] == 0x09 { j += 1 }
+                if j < input.count, input[j] == 0x0D || input[j] == 0x0A {
+                    if input[j] == 0x0D, j + 1 < input.count, input[j + 1] == 0x0A { j += 1 }
+                    i = j + 1
+                    continue
+                }
+                if j == input.count { i = j; continue }
+                if i + 2 < input.count, let h = hex(input[i + 1]), let l = hex(input[i + 2]) {
+                    out.append(h << 4 | l)
+                    i += 3
+                    continue
+                }
+                out.append(c)  // a stray "=" is kept as it is
+                i += 1
+                continue
+            }
+            out.append(underscoreIsSpace && c == 0x5F ? 0x20 : c)
+            i += 1
+        }
+        return out
+    }
+
+    // MARK: links
+
+    /// http(s) URLs in plain text. A URL ends at white space, at a character outside ASCII (Japanese text
+    /// runs straight on after a URL) or at a bracket, and loses trailing punctuation.
+    static func urls(in text: String) -> [String] {
+        var result: [String] = []
+        let scalars = Array(text.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            guard scalars[i] == "h" || scalars[i] == "H" else { i += 1; continue }
+            let head = String(String.UnicodeScalarView(scalars[i..<min(i + 8, scalars.count)])).lowercased()
+            guard head.hasPrefix("http://") || head.hasPrefix("https://") else { i += 1; continue }
+            var j = i
+            while j < scalars.count {
+                let s = scalars[j]
+                if s.value <= 0x20 || s.value >= 0x7F || "<>\"'`{}|\\^".unicodeScalars.contains(s) { break }
+                j += 1
+            }
+            var url = String(String.UnicodeScalarView(scalars[i..<j]))
+            while let last = url.last, ".,;:!?)]".contains(last) {
+                if last == ")", url.filter({ $0 == "(" }).count >= url.filter({ $0 == ")" }).count { break }
+                url.removeLast()
+            }
+            if url.count > (head.hasPrefix("https") ? 8 : 7) { result.append(url) }
+            i = max(j, i + 1)
+        }
+        return result
+    }
+}

@@ -1,0 +1,250 @@
+import Fluent
+import Foundation
+import KohoCore
+import NIOConcurrencyHelpers
+import Vapor
+
+/// The server's comment parts, built when platforms are configured: the poller, the executor of decisions, and the
+/// flood alarm's watch.
+final class CommentServices: Sendable {
+    let settings: CommentSettings
+    private let box = NIOLockedValueBox<(poller: CommentPoller?, actions: CommentActions?)>((nil, nil))
+    private let onNew = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
+
+    init(settings: CommentSettings) { self.settings = settings }
+
+    var poller: CommentPoller? { box.withLockedValue { $0.poller } }
+    var actions: CommentActions? { box.withLockedValue { $0.actions } }
+    func set(poller: CommentPoller?, actions: CommentActions?) { box.withLockedValue { $0 = (poller, actions) } }
+    func whenNew(_ f: @escaping @Sendable (String) -> Void) { onNew.withLockedValue { $0 = f } }
+    func newComments(account: String) { onNew.withLockedValue { $0 }?(account) }
+}
+
+struct CommentServicesKey: StorageKey { typealias Value = CommentServices }
+
+extension Application {
+    var comments: CommentServices? { storage[CommentServicesKey.self] }
+}
+
+/// The chief's decisions and the staff's proposals on comments: checked against the policy, recorded, audited; a
+/// hide or delete is queued for `CommentActions`, which carries it out exactly once.
+enum CommentService {
+    static func find(_ db: Database, _ id: UUID) async throws -> Comment {
+        guard let c = try await Comment.find(id, on: db) else { throw AppError.notFound("コメントが見つかりません") }
+        return c
+    }
+
+    static func commentID(_ req: Request) throws -> UUID {
+        guard let raw = req.parameters.get("id"), let id = UUID(uuidString: raw) else { throw AppError.notFound("コメントが見つかりません") }
+        return id
+    }
+
+    /// The ground as the policy codes it, from its mark (`③`) or its code (`privacy`); nil if the policy has none such.
+    static func groundCode(_ raw: String, policy: Policy) -> DeletionGround? {
+        policy.commentDeletion?.grounds.first { $0.number == raw || $0.code == raw }
+    }
+
+    /// Why `action` may not be decided on `comment` under the policy (empty when it may).
+    static func violations(_ action: CommentDecisionAction, ground: String, reason: String, comment: Comment, ctx: KohoContext) -> [Violation] {
+        let policy = ctx.policy
+        guard let account = policy.account(comment.account) else { return ctx.checker.checkCommentDeletion(account: comment.account, ground: ground) }
+        let clause = policy.commentDeletion?.clause(for: account) ?? policy.commentDeletion?.clauses.values.sorted().joined(separator: "、") ?? ""
+        switch action {
+        case .delete, .hide:
+            // The account first: no ground makes a deletion lawful where the clause does not apply.
+            let notCovered = ctx.checker.checkCommentDeletion(account: account.id, ground: policy.commentDeletion?.grounds.first?.code ?? "")
+                .filter { $0.code == "commentDeletion.notApplicable" }
+            if !notCovered.isEmpty { return notCovered }
+            var v: [Violation] = []
+            let g = ground.trimmingCharacters(in: .whitespacesAndNewlines)
+            if g.isEmpty {
+                v.append(Violation(rule: clause, code: "commentDeletion.groundRequired",
+                                   message: "【\(clause)】\(action.displayName)には削除の理由（①〜⑤）のどれに当たるかを指定してください"))
+            } else {
+                v += ctx.checker.checkCommentDeletion(account: account.id, ground: groundCode(g, policy: policy)?.code ?? g)
+            }
+            if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                v.append(Violation(rule: clause, code: "commentDeletion.reasonRequired",
+                                   message: "【\(clause)】\(action.displayName)の理由（どの部分が当たるか）を書いてください"))
+            }
+            return v
+        case .correct:
+            guard let rules = policy.rules(for: account.platform) else { return [] }
+            if rules.replies == .none {
+                return [Violation(rule: rules.repliesClause, code: "reply.notAllowed",
+                                  message: "【\(rules.repliesClause)】\(account.platform.displayName)では返信による個別の対応は行いません。訂正が必要なら投稿で行ってください")]
+            }
+            return []
+        case .keep:
+            return []
+        }
+    }
+
+    /// The chief's decision. Staff and viewers are refused before anything is read or written.
+    static func decide(_ app: Application, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String) async throws -> Comment {
+        let ctx = app.koho
+        guard Permissions.mayDecide(user.person) else {
+            throw AppError.forbidden("コメントの扱いを決めるのは\(ctx.policy.ownerRole.title)だけです（担当者は提案できます）")
+        }
+        let db = app.db
+        let comment = try await find(db, id)
+        let problems = violations(action, ground: ground, reason: reason, comment: comment, ctx: ctx)
+        guard problems.isEmpty else { throw AppError.policy(problems) }
+        if action.actsOnPlatform, comment.state == .deleted {
+            throw AppError.conflict("このコメントはプラットフォーム上で既に削除されています")
+        }
+        if comment.actionStatus == .queued, comment.decision != action {
+            throw AppError.conflict("前の決定（\(comment.decision?.displayName ?? "")）をプラットフォームで実行中です。終わってから決め直してください")
+        }
+        let groundMark = action.actsOnPlatform ? (groundCode(ground, policy: ctx.policy)?.number ?? ground) : nil
+        var replyPostID: UUID?
+        if action == .correct, comment.replyPostID == nil {
+            let draft = PlannedAction(account: comment.account, kind: .reply, text: "", replyPurpose: PlannedAction.correctionPurpose,
+                                      inReplyTo: comment.platformCommentID)
+            replyPostID = try await PostService.create(app.workflow, user, draft, asDraftDespiteViolations: true).id
+        }
+        let replyID = replyPostID
+        let now = ctx.now
+        let reasonText = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        let updated = try await ctx.writeLock.run {
+            try await db.transaction { db -> Comment in
+                let c = try await find(db, id)
+                c.decision = action
+                c.decisionGround = groundMark
+                c.decisionReason = reasonText
+                c.decidedBy = user.name
+                c.decidedAt = now
+                if let replyID { c.replyPostID = replyID }
+                let alreadyDone = (action == .hide && c.state == .hidden) || (action == .delete && c.state == .deleted)
+                if action.actsOnPlatform, !alreadyDone {
+                    c.actionStatus = .queued
+                    c.actionRetryAt = nil
+                    c.actionMessage = nil
+                }
+                c.updatedAt = now
+                try await c.update(on: db)
+                let detail = [action.displayName, groundMark].compactMap { $0 }.joined(separator: " ")
+                try await CommentEvent(comment: id, at: now, kind: "decided", actor: user.name,
+                                       detail: reasonText.isEmpty ? detail : "\(detail)：\(reasonText)").create(on: db)
+                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide", subject: c.subject,
+                                                detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID)",
+                                                reason: reasonText)
+                return c
+            }
+        }
+        if updated.actionStatus == .queued { app.comments?.actions?.wake() }
+        return updated
+    }
+
+    /// A staff member designated for the account proposes; the chief sees it in the inbox and decides.
+    static func propose(_ app: Application, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String) async throws -> Comment {
+        let ctx = app.koho
+        let comment = try await find(app.db, id)
+        if let denied = Permissions.mayChange(user.person, account: comment.account, policy: ctx.policy) { throw AppError.forbidden(denied.message) }
+        let problems = violations(action, ground: ground, reason: reason, comment: comment, ctx: ctx)
+        guard problems.isEmpty else { throw AppError.policy(problems) }
+        let now = ctx.now
+        let mark = action.actsOnPlatform ? (groundCode(ground, policy: ctx.policy)?.number ?? ground) : nil
+        let detail = [action.displayName, mark].compactMap { $0 }.joined(separator: " ")
+        let r = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        try await ctx.writeLock.run {
+            try await app.db.transaction { db in
+                try await CommentEvent(comment: id, at: now, kind: "proposed", actor: user.name, detail: r.isEmpty ? detail : "\(detail)：\(r)").create(on: db)
+                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.propose", subject: comment.subject,
+                                                detail: "\(action.rawValue) \(mark ?? "")", reason: r)
+            }
+        }
+        return comment
+    }
+
+    static func events(_ db: Database, _ id: UUID) async throws -> [CommentEvent] {
+        try await CommentEvent.query(on: db).filter(\.$commentID == id).sort(\.$at).all()
+    }
+}
+
+/// A comment as `GET /api/v1/comments` lists it.
+struct CommentDTO: Content {
+    let id: String
+    let account: String
+    let platform: String
+    let platformCommentId: String
+    let postId: String?
+    let author: String
+    let text: String
+    let receivedAt: String
+    let grounds: [GroundFlag]
+    let misleading: Bool
+    let suggestion: String
+    let state: String
+    let decision: Decision?
+
+    struct Decision: Content {
+        let action: String
+        let ground: String?
+        let reason: String
+        let decidedBy: String
+        let decidedAt: String
+        /// Where carrying out a hide or delete stands: queued, done or failed (null for keep and correct).
+        let status: String?
+        let message: String?
+        let replyPostId: String?
+
+        enum CodingKeys: String, CodingKey { case action, ground, reason, decidedBy, decidedAt, status, message, replyPostId }
+
+        /// Every field written, null where there is none.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(action, forKey: .action)
+            try c.encode(ground, forKey: .ground)
+            try c.encode(reason, forKey: .reason)
+            try c.encode(decidedBy, forKey: .decidedBy)
+            try c.encode(decidedAt, forKey: .decidedAt)
+            try c.encode(status, forKey: .status)
+            try c.encode(message, forKey: .message)
+            try c.encode(replyPostId, forKey: .replyPostId)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, account, platform, platformCommentId, postId, author, text, receivedAt, grounds, misleading, suggestion, state, decision
+    }
+
+    /// `postId` and `decision` are written as null when there is none, not left out.
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(account, forKey: .account)
+        try c.encode(platform, forKey: .platform)
+        try c.encode(platformCommentId, forKey: .platformCommentId)
+        try c.encode(postId, forKey: .postId)
+        try c.encode(author, forKey: .author)
+        try c.encode(text, forKey: .text)
+        try c.encode(receivedAt, forKey: .receivedAt)
+        try c.encode(grounds, forKey: .grounds)
+        try c.encode(misleading, forKey: .misleading)
+        try c.encode(suggestion, forKey: .suggestion)
+        try c.encode(state, forKey: .state)
+        try c.encode(decision, forKey: .decision)
+    }
+
+    init(_ c: Comment) {
+        id = c.id!.uuidString.lowercased()
+        account = c.account
+        platform = c.platform
+        platformCommentId = c.platformCommentID
+        postId = c.postID?.uuidString.lowercased()
+        author = c.authorName
+        text = c.text
+        receivedAt = JapaneseTime.iso8601(c.receivedAt)
+        let a = c.assessment
+        grounds = a.grounds
+        misleading = a.misleading
+        suggestion = a.suggestion.rawValue
+        state = c.state.rawValue
+        decision = c.decision.map { d in
+            Decision(action: d.rawValue, ground: c.decisionGround, reason: c.decisionReason ?? "", decidedBy: c.decidedBy ?? "",
+                     decidedAt: c.decidedAt.map { JapaneseTime.iso8601($0) } ?? "", status: c.actionStatus?.rawValue,
+                     message: c.actionMessage, replyPostId: c.replyPostID?.uuidString.lowercased())
+        }
+    }
+}

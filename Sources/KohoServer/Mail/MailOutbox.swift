@@ -1,0 +1,122 @@
+import Fluent
+import Foundation
+import Vapor
+import KohoCore
+
+/// A notice waiting to go by e-mail, written in the same transaction as what it tells of, so that nothing is told
+/// that did not happen and nothing that happened goes untold; the mail job sends it.
+final class MailNotice: Model, @unchecked Sendable {
+    static let schema = "mail_notices"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "kind") var kind: String
+    @Field(key: "subject_ref") var subjectRef: String
+    @Field(key: "recipients") var recipients: String
+    @Field(key: "mail_subject") var mailSubject: String
+    @Field(key: "body") var body: String
+    @Field(key: "created_at") var createdAt: Date
+    @OptionalField(key: "sent_at") var sentAt: Date?
+    @Field(key: "attempts") var attempts: Int
+    @OptionalField(key: "next_attempt_at") var nextAttemptAt: Date?
+    @OptionalField(key: "last_error") var lastError: String?
+
+    init() {}
+}
+
+struct CreateMailNotice: AsyncMigration {
+    func prepare(on db: Database) async throws {
+        try await db.schema(MailNotice.schema)
+            .id()
+            .field("kind", .string, .required)
+            .field("subject_ref", .string, .required)
+            .field("recipients", .string, .required)
+            .field("mail_subject", .string, .required)
+            .field("body", .string, .required)
+            .field("created_at", .datetime, .required)
+            .field("sent_at", .datetime)
+            .field("attempts", .int, .required)
+            .field("next_attempt_at", .datetime)
+            .field("last_error", .string)
+            .create()
+    }
+
+    func revert(on db: Database) async throws {
+        try await db.schema(MailNotice.schema).delete()
+    }
+}
+
+/// Sends mail; the live value speaks SMTP, tests may put anything in its place.
+struct Mailer: Sendable {
+    let settings: MailSettings
+    let send: @Sendable (OutgoingMail) async throws -> Void
+
+    static func live(_ settings: MailSettings) -> Mailer {
+        let client = SMTPClient(settings: settings)
+        return Mailer(settings: settings, send: { try await client.send($0) })
+    }
+}
+
+enum MailOutbox {
+    /// Gives up after this many failed attempts; the last error stays on the row and in the audit trail.
+    static let maxAttempts = 8
+
+    /// Queues a notice for the configured recipients, on `db` (inside the caller's transaction). Nothing is queued
+    /// when no mail server is configured.
+    static func enqueue(on db: Database, settings: MailSettings?, kind: String, subjectRef: String, subject: String,
+                        body: String, now: Date) async throws {
+        guard let settings, !settings.notify.isEmpty else { return }
+        let n = MailNotice()
+        n.id = UUID()
+        n.kind = kind
+        n.subjectRef = subjectRef
+        n.recipients = settings.notify.joined(separator: ",")
+        n.mailSubject = subject
+        n.body = body
+        n.createdAt = now
+        n.attempts = 0
+        try await n.create(on: db)
+    }
+
+    /// One round of the mail job: sends what is due, oldest first; how many it sent or gave up on.
+    static func sendDue(on db: Database, _ ctx: KohoContext, mailer: Mailer, logger: Logger) async throws -> Int {
+        let now = { ctx.now }
+        let due = try await MailNotice.query(on: db).filter(\.$sentAt == nil).filter(\.$attempts < maxAttempts)
+            .group(.or) { $0.filter(\.$nextAttemptAt == nil).filter(\.$nextAttemptAt <= now()) }
+            .sort(\.$createdAt).limit(20).all()
+        var done = 0
+        for n in due {
+            let mail = OutgoingMail(to: n.recipients.split(separator: ",").map(String.init), subject: n.mailSubject, body: n.body)
+            // Only the send's own failure counts as one; a failure to record it afterwards is the round's error.
+            var failure: (any Error)?
+            do { try await mailer.send(mail) } catch { failure = error }
+            if let failure {
+                n.attempts += 1
+                n.lastError = String(String(describing: failure).prefix(500))
+                // 30 s, 1 min, 2 min … at most an hour between tries.
+                n.nextAttemptAt = now().addingTimeInterval(min(3600, 30 * pow(2, Double(n.attempts - 1))))
+                logger.warning("mail for \(n.subjectRef) failed (attempt \(n.attempts)): \(n.lastError ?? "")")
+                if n.attempts >= maxAttempts {
+                    try await record(n, on: db, ctx, action: "mail.failed", detail: n.kind, reason: n.lastError ?? "")
+                    done += 1
+                } else {
+                    try await n.update(on: db)
+                }
+            } else {
+                n.sentAt = now()
+                n.lastError = nil
+                try await record(n, on: db, ctx, action: "mail.sent", detail: "\(n.kind)（宛先\(mail.to.count)件）", reason: "")
+                done += 1
+            }
+        }
+        return done
+    }
+
+    private static func record(_ n: MailNotice, on db: Database, _ ctx: KohoContext, action: String, detail: String, reason: String) async throws {
+        try await ctx.writeLock.run {
+            try await db.transaction { db in
+                try await n.update(on: db)
+                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: action, subject: n.subjectRef,
+                                                detail: detail, reason: reason)
+            }
+        }
+    }
+}
