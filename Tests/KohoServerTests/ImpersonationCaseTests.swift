@@ -188,6 +188,3 @@ final class ImpersonationScanTests: PublisherTestCase {
     }
 }
 
-func XCTUnwrapAsync<T>(_ value: T?, file: StaticString = #filePath, line: UInt = #line) async throws -> T {
-    try XCTUnwrap(value, file: file, line: line)
-}

@@ -9,69 +9,6 @@ import KohoCore
 import KohoSandbox
 @testable import KohoServer
 
-/// A mail server on loopback that takes every message (SMTP without extensions) and keeps it.
-final class LoopbackSMTPServer: @unchecked Sendable {
-    let messages = NIOLockedValueBox<[String]>([])
-    private var channel: Channel?
-
-    func start() async throws -> Int {
-        let box = messages
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { ch in
-                ch.pipeline.addHandlers([ByteToMessageHandler(SMTPLineDecoder()), Handler(store: box)])
-            }
-            .bind(host: "127.0.0.1", port: 0).get()
-        self.channel = channel
-        return channel.localAddress!.port!
-    }
-
-    func stop() async { try? await channel?.close() }
-
-    /// The bodies (base64 decoded) of the messages received.
-    var bodies: [String] {
-        messages.withLockedValue { $0 }.map { m in
-            let parts = m.components(separatedBy: "\n\n")
-            let b64 = parts.dropFirst().joined().replacingOccurrences(of: "\n", with: "").replacingOccurrences(of: "\r", with: "")
-            return Data(base64Encoded: b64).map { String(decoding: $0, as: UTF8.self) } ?? m
-        }
-    }
-
-    final class Handler: ChannelInboundHandler, @unchecked Sendable {
-        typealias InboundIn = ByteBuffer
-        typealias OutboundOut = ByteBuffer
-        let store: NIOLockedValueBox<[String]>
-        var inData = false
-        var data = ""
-        init(store: NIOLockedValueBox<[String]>) { self.store = store }
-
-        func reply(_ context: ChannelHandlerContext, _ s: String) {
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: s + "\r\n")), promise: nil)
-        }
-        func channelActive(context: ChannelHandlerContext) { reply(context, "220 loopback ESMTP") }
-        func channelRead(context: ChannelHandlerContext, data raw: NIOAny) {
-            let line = String(buffer: unwrapInboundIn(raw)).trimmingCharacters(in: CharacterSet(charactersIn: "\r\n"))
-            if inData {
-                if line == "." {
-                    inData = false
-                    let message = data
-                    store.withLockedValue { $0.append(message) }
-                    data = ""
-                    reply(context, "250 queued")
-                } else {
-                    data += line + "\n"
-                }
-                return
-            }
-            switch line.prefix(4).uppercased() {
-            case "HELO", "EHLO", "MAIL", "RCPT": reply(context, "250 ok")
-            case "DATA": inData = true; reply(context, "354 go ahead")
-            case "QUIT": reply(context, "221 bye"); context.close(promise: nil)
-            default: reply(context, "502 unknown")
-            }
-        }
-    }
-}
-
 func rss(_ items: [(guid: String, title: String, link: String, date: String, summary: String)]) -> String {
     """
     <?xml version="1.0" encoding="UTF-8"?>
@@ -105,8 +42,8 @@ class IntakeTestCase: PublisherTestCase {
         sandbox = try await startSandbox()
         feeds = try await LoopbackFeedServer(validators: validators)
         feedBase = try await feeds.start()
-        smtp = LoopbackSMTPServer()
-        let smtpPort = try await smtp.start()
+        smtp = try await LoopbackSMTPServer.start()
+        let smtpPort = smtp.port
         clock = TestClock(startTime)
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-test-\(UUID().uuidString)")
         maildir = dir.appendingPathComponent("Maildir")
@@ -141,7 +78,7 @@ class IntakeTestCase: PublisherTestCase {
     override func tearDown() async throws {
         try await super.tearDown()
         try? await feeds?.shutdown()
-        await smtp?.stop()
+        try? await smtp?.stop()
     }
 
     func job(_ name: String) throws -> Job { try XCTUnwrap(app.intake?.jobs.first { $0.name == name }, name) }
@@ -197,8 +134,8 @@ final class WebsiteIntakeTests: IntakeTestCase {
         XCTAssertTrue(try fb.action.text.contains(Self.longSummary), "Facebook takes the whole article")
 
         // The chief and the staff are told by e-mail.
-        try await waitFor(seconds: 10) { self.smtp.bodies.count == 1 }
-        let mail = try XCTUnwrap(smtp.bodies.first)
+        try await waitFor(seconds: 10) { self.smtp.messages.map(\.text).count == 1 }
+        let mail = try XCTUnwrap(smtp.messages.map(\.text).first)
         XCTAssertTrue(mail.contains("記事: 避難所を開設しました"), mail)
         XCTAssertTrue(mail.contains("/posts/\(x.id!.uuidString.lowercased())"), mail)
 

@@ -156,12 +156,12 @@ enum IntakeService {
 /// Sends notices to the chief and the designated staff, when SMTP is configured; a failure is logged and shown as
 /// the `smtp` source's status, and never holds up a draft.
 struct IntakeNotifier: Sendable {
-    let mailer: SMTPMailer?
+    let mailer: SMTPClient?
     let app: Application
     let sent = NIOLockedBox()
     private let inFlight = NIOLockedValueBox<[UUID: Task<Void, Never>]>([:])
 
-    init(mailer: SMTPMailer?, app: Application) {
+    init(mailer: SMTPClient?, app: Application) {
         self.mailer = mailer
         self.app = app
     }
@@ -180,7 +180,7 @@ struct IntakeNotifier: Sendable {
             defer { _ = inFlight.withLockedValue { $0.removeValue(forKey: id) } }
             let at = app.koho.now
             do {
-                try await mailer.send(subject: subject, body: body)
+                try await mailer.send(OutgoingMail(to: mailer.settings.notify, subject: subject, body: body))
                 try? await IntakeService.fetched(app, name: "smtp", kind: "smtp", at: at, error: nil, item: subject)
             } catch {
                 app.logger.warning("intake: notice not sent: \(String(describing: error))")

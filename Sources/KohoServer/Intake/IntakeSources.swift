@@ -39,7 +39,9 @@ func configureIntake(_ app: Application, _ config: KohoConfig, logger: Logger) -
     if let a = settings.agency, let code = a.municipality {
         area = JMAArea(municipality: code, earthquakeRegion: a.earthquakeRegion, earthquakeRegionCode: a.earthquakeRegionCode)
     }
-    let notifier = IntakeNotifier(mailer: settings.smtp.map { SMTPMailer(settings: $0) }, app: app)
+    let notifier = IntakeNotifier(mailer: settings.smtp.map {
+        SMTPClient(settings: MailSettings(host: $0.host, port: $0.port, from: $0.from, notify: $0.to))
+    }, app: app)
     var jobs: [Job] = []
     for feed in settings.website {
         let source = WebsiteFeedSource(app: app, feed: feed)
