@@ -166,6 +166,10 @@ def test_chief_and_staff_walk_the_main_paths(server, browser):  # noqa: F811
     page_checked(browser, "policy")
     browser.get(base + "/password")
     page_checked(browser, "password")
+    browser.get(base + "/disaster")
+    page_checked(browser, "disaster")
+    browser.get(base + "/impersonation")
+    page_checked(browser, "impersonation")
 
     # The audit log, filtered to the returns: one entry, in words, with its CSV.
     browser.get(base + "/audit?action=post.reject")
