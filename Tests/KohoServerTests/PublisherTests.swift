@@ -72,6 +72,7 @@ class PublisherTestCase: KohoTestCase {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-test-\(UUID().uuidString)")
         let c = clock!
         var config = KohoConfig(dataDirectory: dir, clock: { c.now }, bcryptCost: 4, loginDelayPerFailure: .zero, environment: .testing)
+        config.mediaTools = .none  // the tests' files are made up
         config.resetDatabase = config.databaseURL != nil
         config.platforms = .sandbox(url: sandbox.baseURL)
         config.publisher = settings()

@@ -139,6 +139,7 @@ final class RenderingPublishTests: PublisherTestCase {
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         let c = clock!
         var config = KohoConfig(dataDirectory: dir, clock: { c.now }, bcryptCost: 4, loginDelayPerFailure: .zero, environment: .testing)
+        config.mediaTools = .none  // the tests' files are made up
         config.policyPath = file.path
         config.resetDatabase = false
         config.platforms = .sandbox(url: sandbox.baseURL)
@@ -184,6 +185,7 @@ final class RenderingPublishTests: PublisherTestCase {
         try yaml.write(to: file, atomically: true, encoding: .utf8)
         let c = clock!
         var config = KohoConfig(dataDirectory: dir, clock: { c.now }, bcryptCost: 4, loginDelayPerFailure: .zero, environment: .testing)
+        config.mediaTools = .none  // the tests' files are made up
         config.policyPath = file.path
         config.platforms = .sandbox(url: sandbox.baseURL)
         config.publisher = settings()
