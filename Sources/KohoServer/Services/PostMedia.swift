@@ -166,71 +166,62 @@ public struct MediaTools: Sendable {
     public static let none = MediaTools(ffprobe: nil, ffmpeg: nil)
 }
 
-/// A frame of an uploaded video, where ffmpeg is installed, so that the chief sees which video it is.
-enum FFMpeg {
-    static let executable: String? = {
+/// The optional media programs: where they are on PATH, and one bounded run of them.
+enum MediaProgram {
+    static func find(_ name: String) -> String? {
         let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
-        return dirs.map { "\($0)/ffmpeg" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-
-    /// One second in, else the first frame (a video shorter than a second); nothing when ffmpeg cannot.
-    static func writePoster(of video: URL, to poster: URL, executable: String? = executable, timeout: TimeInterval = 60) async {
-        guard let executable, !FileManager.default.fileExists(atPath: poster.path) else { return }
-        for seconds in ["1", "0"] {
-            let ok = await run(executable, ["-v", "error", "-ss", seconds, "-i", video.path, "-frames:v", "1", "-vf", "scale=480:-2",
-                                            "-f", "image2", "-y", poster.path], timeout: timeout)
-            if ok, let size = try? FileManager.default.attributesOfItem(atPath: poster.path)[.size] as? Int, size > 0 { return }
-        }
-        try? FileManager.default.removeItem(at: poster)
+        return dirs.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    private static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) async -> Bool {
-        await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+    /// Runs the program with a time limit; its exit status and standard output, or nil when it could not start.
+    static func run(_ executable: String, _ arguments: [String], timeout: TimeInterval) async -> (status: Int32, output: String)? {
+        await withCheckedContinuation { (done: CheckedContinuation<(status: Int32, output: String)?, Never>) in
             DispatchQueue.global().async {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: executable)
                 p.arguments = arguments
-                p.standardOutput = FileHandle.nullDevice
-                p.standardError = FileHandle.nullDevice
-                p.standardInput = FileHandle.nullDevice
-                do { try p.run() } catch { return done.resume(returning: false) }
-                let timer = DispatchWorkItem { p.terminate() }
-                DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-                p.waitUntilExit()
-                timer.cancel()
-                done.resume(returning: p.terminationStatus == 0)
-            }
-        }
-    }
-}
-
-/// A second opinion from ffprobe where it is installed: it reads the streams, which the container check does not.
-enum FFProbe {
-    static let executable: String? = {
-        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":")
-        return dirs.map { "\($0)/ffprobe" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }()
-
-    /// Nil when the file is fine or ffprobe is not installed; else why ffprobe could not read it.
-    static func problem(with file: URL, executable: String? = executable, timeout: TimeInterval = 30) async -> String? {
-        guard let executable else { return nil }
-        return await withCheckedContinuation { (done: CheckedContinuation<String?, Never>) in
-            DispatchQueue.global().async {
-                let p = Process()
-                p.executableURL = URL(fileURLWithPath: executable)
-                p.arguments = ["-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", file.path]
                 let out = Pipe()
                 p.standardOutput = out
                 p.standardError = FileHandle.nullDevice
+                p.standardInput = FileHandle.nullDevice
                 do { try p.run() } catch { return done.resume(returning: nil) }
                 let timer = DispatchWorkItem { p.terminate() }
                 DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
                 let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
                 p.waitUntilExit()
                 timer.cancel()
-                let streams = output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
-                done.resume(returning: p.terminationStatus == 0 && streams.contains { $0 == "video" } ? nil : "ffprobe が映像・画像を読み取れません")
+                done.resume(returning: (p.terminationStatus, output))
             }
         }
+    }
+}
+
+/// A frame of an uploaded video, where ffmpeg is installed, so that the chief sees which video it is.
+enum FFMpeg {
+    static let executable = MediaProgram.find("ffmpeg")
+
+    /// One second in, else the first frame (a video shorter than a second); nothing when ffmpeg cannot.
+    static func writePoster(of video: URL, to poster: URL, executable: String? = executable, timeout: TimeInterval = 60) async {
+        guard let executable, !FileManager.default.fileExists(atPath: poster.path) else { return }
+        for seconds in ["1", "0"] {
+            let result = await MediaProgram.run(executable, ["-v", "error", "-ss", seconds, "-i", video.path, "-frames:v", "1",
+                                                             "-vf", "scale=480:-2", "-f", "image2", "-y", poster.path], timeout: timeout)
+            if result?.status == 0, let size = try? FileManager.default.attributesOfItem(atPath: poster.path)[.size] as? Int, size > 0 { return }
+        }
+        try? FileManager.default.removeItem(at: poster)
+    }
+}
+
+/// A second opinion from ffprobe where it is installed: it reads the streams, which the container check does not.
+enum FFProbe {
+    static let executable = MediaProgram.find("ffprobe")
+
+    /// Nil when the file is fine or ffprobe is not installed; else why ffprobe could not read it.
+    static func problem(with file: URL, executable: String? = executable, timeout: TimeInterval = 30) async -> String? {
+        guard let executable,
+              let result = await MediaProgram.run(executable, ["-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", file.path],
+                                                  timeout: timeout) else { return nil }
+        let streams = result.output.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+        return result.status == 0 && streams.contains { $0 == "video" } ? nil : "ffprobe が映像・画像を読み取れません"
     }
 }
