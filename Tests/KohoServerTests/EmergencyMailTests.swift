@@ -4,10 +4,11 @@ import XCTVapor
 import KohoCore
 @testable import KohoServer
 
-/// An emergency waiting for the chief's approval is told by e-mail, where a mail server is configured.
-final class EmergencyMailTests: KohoTestCase {
+/// A server with a loopback mail relay that refuses the first `refusals` messages.
+class MailTestCase: KohoTestCase {
     var smtp: LoopbackSMTPServer!
     var refusals: Int { 0 }
+    var notify: [String] { ["kacho@city.kodaira.example"] }
 
     override func setUp() async throws {
         smtp = try await LoopbackSMTPServer.start(refusingFirst: refusals)
@@ -16,14 +17,18 @@ final class EmergencyMailTests: KohoTestCase {
     }
 
     override func adjust(_ config: inout KohoConfig) {
-        config.mail = MailSettings(host: "127.0.0.1", port: smtp.port, from: "koho@city.kodaira.example",
-                                   notify: ["kacho@city.kodaira.example", "fukukacho@city.kodaira.example"], timeout: .seconds(5))
+        config.mail = MailSettings(host: "127.0.0.1", port: smtp.port, from: "koho@city.kodaira.example", notify: notify, timeout: .seconds(5))
     }
 
     override func tearDown() async throws {
         try await super.tearDown()
         try await smtp.stop()
     }
+}
+
+/// An emergency waiting for the chief's approval is told by e-mail, where a mail server is configured.
+final class EmergencyMailTests: MailTestCase {
+    override var notify: [String] { ["kacho@city.kodaira.example", "fukukacho@city.kodaira.example"] }
 
     static let emergency = #"{"account":"koho.kodairacity","category":"①","text":"【緊急】小平市内に避難指示を発令しました。\n最寄りの避難所へ避難してください。","sourceURL":"https://www.city.kodaira.tokyo.jp/bousai/hinan.html","emergency":true,"emergencyReason":"大雨による避難指示","articleOrigin":"website"}"#
 
@@ -58,24 +63,8 @@ final class EmergencyMailTests: KohoTestCase {
 }
 
 /// A relay that refuses at first: the notice is tried again later, and sent once.
-final class EmergencyMailRetryTests: KohoTestCase {
-    var smtp: LoopbackSMTPServer!
-
-    override func setUp() async throws {
-        smtp = try await LoopbackSMTPServer.start(refusingFirst: 1)
-        try await super.setUp()
-        try await app.asyncBoot()
-    }
-
-    override func adjust(_ config: inout KohoConfig) {
-        config.mail = MailSettings(host: "127.0.0.1", port: smtp.port, from: "koho@city.kodaira.example",
-                                   notify: ["kacho@city.kodaira.example"], timeout: .seconds(5))
-    }
-
-    override func tearDown() async throws {
-        try await super.tearDown()
-        try await smtp.stop()
-    }
+final class EmergencyMailRetryTests: MailTestCase {
+    override var refusals: Int { 1 }
 
     func testARefusedNoticeIsTriedAgainAndSentOnce() async throws {
         let t = try await addStandardUsers()
