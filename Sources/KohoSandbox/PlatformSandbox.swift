@@ -29,6 +29,9 @@ public final class PlatformSandbox: Sendable {
         registerYouTubeRoutes(app.grouped(SandboxFaultMiddleware(platform: .youtube, state: state)))
         registerDirectoryRoutes(x: app.grouped(SandboxFaultMiddleware(platform: .x, state: state)),
                                 youtube: app.grouped(SandboxFaultMiddleware(platform: .youtube, state: state)))
+        registerProfileRoutes(x: app.grouped(SandboxFaultMiddleware(platform: .x, state: state)),
+                              facebook: app.grouped(SandboxFaultMiddleware(platform: .facebook, state: state)),
+                              youtube: app.grouped(SandboxFaultMiddleware(platform: .youtube, state: state)))
     }
 
     /// Binds and serves; `port` 0 takes any free port. Returns the port bound.

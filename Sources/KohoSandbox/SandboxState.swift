@@ -110,9 +110,23 @@ actor SandboxState {
     private var lastSnowflakeMillis: Int64 = 0
     private var snowflakeSequence: Int64 = 0
     private var nextGraphId = 1_220_000_000_000_000 + Int64.random(in: 0..<100_000_000_000)
+    private(set) var profiles: [String: SandboxProfileFields] = [:]
     let accounts: [SandboxAccount]
 
-    init(accounts: [SandboxAccount]) { self.accounts = accounts }
+    init(accounts: [SandboxAccount]) {
+        self.accounts = accounts
+        profiles = Self.seededProfiles(accounts)
+    }
+
+    static func seededProfiles(_ accounts: [SandboxAccount]) -> [String: SandboxProfileFields] {
+        Dictionary(accounts.map { ($0.account, SandboxProfileFields.seeded($0)) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    func profile(_ account: String) -> SandboxProfileFields? { profiles[account] }
+    func setProfile(_ account: String, _ fields: SandboxProfileFields) {
+        guard accounts.contains(where: { $0.account == account }) else { return }
+        profiles[account] = fields
+    }
 
     func reset() {
         posts = []
@@ -122,6 +136,7 @@ actor SandboxState {
         revokedTokens = []
         faults = SandboxFaults()
         throttledUntil = [:]
+        profiles = Self.seededProfiles(accounts)
     }
 
     // MARK: Faults

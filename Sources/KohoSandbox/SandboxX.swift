@@ -108,16 +108,6 @@ extension PlatformSandbox {
             return SandboxReply.json(.ok, ["data": ["deleted": true]])
         }
 
-        routes.get("2", "users", "by", "username", ":username") { req async throws -> Response in
-            if case .failure(let r) = await authorize(req) { return r }
-            let username = req.parameters.get("username") ?? ""
-            guard let user = state.accounts.first(where: { $0.platform == .x && $0.username.lowercased() == username.lowercased() }) else {
-                return SandboxReply.xNotFound(resourceType: "user", parameter: "username", value: username,
-                                              detail: "Could not find user with username: [\(username)].")
-            }
-            return SandboxReply.json(.ok, ["data": ["id": user.platformId, "name": user.name, "username": user.username]])
-        }
-
         routes.get("2", "users", ":id", "tweets") { req async throws -> Response in
             if case .failure(let r) = await authorize(req) { return r }
             let userId = req.parameters.get("id") ?? ""

@@ -27,7 +27,8 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
         try await trail.writeCheckpoint(on: db, dataDirectory: dataDirectory, at: Date(), logger: jobLogger, always: false)
         return 0
     }
-    var others = [checkpoint, ImpersonationScan.job(app, clock: config.jobClock, logger: logger)]
+    var others = [checkpoint, ImpersonationScan.job(app, clock: config.jobClock, logger: logger),
+                  ProfileCheckService.job(app, clock: config.jobClock, logger: logger)]
     // Comments: one poller job for every connected account (each on its own interval), and the executor of decisions.
     if let publishing = app.publishing, let comments = app.comments {
         let poller = CommentPoller(app: app, publishing: publishing, settings: comments.settings)

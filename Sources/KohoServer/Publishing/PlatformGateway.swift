@@ -46,6 +46,9 @@ struct PlatformGateway: Sendable {
     /// Hides (Facebook `is_hidden`), deletes (Facebook) or rejects (YouTube `setModerationStatus`) a resident's comment.
     var moderateComment: @Sendable (_ credentials: Credentials, _ commentID: String, _ delete: Bool) async throws -> Void =
         { _, _, _ in throw UnexpectedPlatformCall(name: "moderateComment") }
+    /// The official account's public profile (X verification, the about/website fields), for the profile checks.
+    var readProfile: @Sendable (_ credentials: Credentials, _ account: KohoCore.Account) async throws -> AccountProfile =
+        { _, _ in throw UnexpectedPlatformCall(name: "readProfile") }
 }
 
 /// A gateway call that the test did not provide.
@@ -166,6 +169,13 @@ extension PlatformGateway {
                     try await youtube(c.accessToken).setModerationStatus(commentIds: [commentID], status: .rejected)
                 case .x:
                     throw PlatformError.invalid(message: "X のコメントは Koho から非表示・削除しません（3(6)）")
+                }
+            },
+            readProfile: { c, account in
+                switch account.platform {
+                case .x: return try await x(c.accessToken).profile(username: account.handle)
+                case .facebook: return try await facebook(c.accessToken).pageProfile(pageId: c.userID.isEmpty ? account.handle : c.userID)
+                case .youtube: return try await youtube(c.accessToken).channelProfile(id: account.handle)
                 }
             })
     }

@@ -8,9 +8,11 @@ enum AdminController {
         let users = try await User.query(on: req.db).filter(\.$role == .staff).sort(\.$name).all()
         let publishing = req.application.publishing
         let connections = publishing == nil ? [] : try await AccountConnection.query(on: req.db).all()
+        let profiles = try await ProfileCheckRecord.query(on: req.db).all()
         return Layout.response(AccountsView.page(PageFrame(req, title: "アカウント"), AccountsView.Model(
             staff: users, connections: publishing == nil ? nil : connections,
-            oauthPlatforms: Set(Platform.allCases.filter { publishing?.gateway.oauth($0) != nil }))))
+            oauthPlatforms: Set(Platform.allCases.filter { publishing?.gateway.oauth($0) != nil }),
+            profiles: Dictionary(profiles.map { ($0.account, $0) }, uniquingKeysWith: { a, _ in a }))))
     }
 
     static func requireChief(_ req: Request) throws -> User {

@@ -49,8 +49,11 @@ enum DashboardController {
                 .sort(\.$updatedAt, .descending).limit(50).allPosts()
             model.returnReasons = try await PostService.returnReasons(req, model.rejected)
         }
-        let stopped = frame.user?.role == .chief ? try await ConnectionViews.stopped(req) : []
-        return Layout.response(DashboardView.page(frame, model, notice: ConnectionViews.notice(stopped, policy: frame.policy)))
+        let chief = frame.user?.role == .chief
+        let stopped = chief ? try await ConnectionViews.stopped(req) : []
+        let profiles = chief ? try await ProfileCheckService.problems(req.db) : []
+        return Layout.response(DashboardView.page(frame, model, notice: .group([ConnectionViews.notice(stopped, policy: frame.policy),
+                                                                                ProfileCheckViews.notice(profiles, policy: frame.policy)])))
     }
 }
 

@@ -7,6 +7,7 @@ enum AccountsView {
         /// Nil when the server has no platforms configured.
         var connections: [AccountConnection]? = nil
         var oauthPlatforms: Set<Platform> = []
+        var profiles: [String: ProfileCheckRecord] = [:]
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
@@ -16,6 +17,7 @@ enum AccountsView {
                 .tag("h2", [], text: "\(a.displayName)（\(a.platform.displayName)）"),
                 m.connections.map { ConnectionViews.section(a, $0.first { $0.account == a.id }, f: f, oauthAvailable: m.oauthPlatforms.contains(a.platform)) }
                     ?? .empty,
+                ProfileCheckViews.section(a, m.profiles[a.id], policy: f.policy),
                 .tag("p", [], [.text("\(a.handle)　"), .link(href: a.url, a.url), .text("　［\(a.clause)］")]),
                 .tag("p", [], text: "担当者: " + (staff.isEmpty ? "（なし）" : staff.joined(separator: "、"))),
                 .table(["区分", "名称", "内容", "条項"], a.categories.map { c in

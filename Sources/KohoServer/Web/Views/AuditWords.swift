@@ -16,6 +16,7 @@ enum AuditWords {
         "token.create": "APIトークンの作成", "token.list": "APIトークンの一覧", "token.revoke": "APIトークンの取消し",
         "policy.change": "ポリシーの変更", "account.connect": "アカウントの接続", "account.needsReconnecting": "要再接続",
         "account.refresh": "トークンの更新",
+        "profile.problem.found": "プロフィールの問題", "profile.problem.fixed": "プロフィールの問題の解消",
     ]
 
     static func action(_ code: String) -> String { actions[code] ?? code }
