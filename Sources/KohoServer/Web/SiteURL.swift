@@ -9,6 +9,7 @@ enum SiteURL {
     case connectOAuth(String), connectFacebook(String), oauthCallback
     case impersonation, impersonationReport, impersonationCase(UUID), impersonationStep(UUID, String)
     case disaster, disasterRelease
+    case notices, notice(UUID), noticePublish(UUID), accountSuspension(String)
 
     var path: String {
         switch self {
@@ -46,6 +47,10 @@ enum SiteURL {
         case .impersonationStep(let id, let step): return "/impersonation/cases/\(id.uuidString.lowercased())/\(step)"
         case .disaster: return "/disaster"
         case .disasterRelease: return "/disaster/release"
+        case .notices: return "/notices"
+        case .notice(let id): return "/notices/\(id.uuidString.lowercased())"
+        case .noticePublish(let id): return "/notices/\(id.uuidString.lowercased())/publish"
+        case .accountSuspension(let a): return "/accounts/\(a)/suspension"
         }
     }
 
@@ -66,6 +71,9 @@ enum SiteURL {
         case .connectFacebook: return ["accounts", ":account", "facebook"]
         case .impersonationCase: return ["impersonation", "cases", ":id"]
         case .impersonationStep: return ["impersonation", "cases", ":id", ":step"]
+        case .notice: return ["notices", ":id"]
+        case .noticePublish: return ["notices", ":id", "publish"]
+        case .accountSuspension: return ["accounts", ":account", "suspension"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }
