@@ -60,6 +60,29 @@ class PublicPagesTestCase: KohoTestCase {
         return bodies
     }
 
+    /// Each exported file is the page served at its path (but for the links), and every link inside the site is
+    /// relative and leads to a file that was written.
+    func assertExportIsTheServedSite(_ out: URL, notices: [String], file: StaticString = #filePath, line: UInt = #line) async throws {
+        var served: [String: String] = ["index.html": "/public/", "accounts.html": "/public/accounts", "policy.html": "/public/policy",
+                                        "disclaimer.html": "/public/disclaimer", "notices.html": "/public/notices",
+                                        "style.css": "/public/style.css", "notices.atom": "/public/notices.atom"]
+        for id in notices { served["notices/\(id).html"] = "/public/notices/\(id)" }
+        func withoutLinks(_ s: String) -> String { s.replacing(/href="[^"]*"/, with: "href") }
+        for (name, path) in served {
+            let written = try String(contentsOf: out.appendingPathComponent(name), encoding: .utf8)
+            let page = try await get(path).body
+            XCTAssertEqual(withoutLinks(written), withoutLinks(page), "\(name) is the page at \(path)", file: file, line: line)
+            for m in written.matches(of: /href="([^"]*)"/) {
+                let href = String(m.1)
+                if href.hasPrefix("http") || href.hasPrefix("#") { continue }
+                XCTAssertFalse(href.hasPrefix("/"), "\(name): \(href) is not relative", file: file, line: line)
+                let target = out.appendingPathComponent(name).deletingLastPathComponent()
+                    .appendingPathComponent(String(href.split(separator: "#", omittingEmptySubsequences: false)[0])).standardizedFileURL
+                XCTAssertTrue(FileManager.default.fileExists(atPath: target.path), "\(name): \(href) leads nowhere", file: file, line: line)
+            }
+        }
+    }
+
     @discardableResult
     func publishNotice(_ chief: String, kind: String, account: String, title: String, body: String) async throws -> String {
         let r = try await api(.POST, "/notices", token: chief, json: #"{"kind":"\#(kind)","account":"\#(account)","title":"\#(title)","body":"\#(body)"}"#)
@@ -171,24 +194,7 @@ final class PublicPagesTests: PublicPagesTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("notices/README.txt").path))
 
-        let served: [String: String] = ["index.html": "/public/", "accounts.html": "/public/accounts", "policy.html": "/public/policy",
-                                        "disclaimer.html": "/public/disclaimer", "notices.html": "/public/notices", "notices/\(id).html": "/public/notices/\(id)",
-                                        "style.css": "/public/style.css", "notices.atom": "/public/notices.atom"]
-        func withoutLinks(_ s: String) -> String { s.replacing(/href="[^"]*"/, with: "href") }
-        for (file, path) in served {
-            let written = try String(contentsOf: out.appendingPathComponent(file), encoding: .utf8)
-            let page = try await get(path).body
-            XCTAssertEqual(withoutLinks(written), withoutLinks(page), "\(file) is the page at \(path)")
-            // Every link inside the site is relative and leads to a file that was written.
-            for m in written.matches(of: /href="([^"]*)"/) {
-                let href = String(m.1)
-                if href.hasPrefix("http") || href.hasPrefix("#") { continue }
-                XCTAssertFalse(href.hasPrefix("/"), "\(file): \(href) is not relative")
-                let target = out.appendingPathComponent(file).deletingLastPathComponent()
-                    .appendingPathComponent(String(href.split(separator: "#", omittingEmptySubsequences: false)[0])).standardizedFileURL
-                XCTAssertTrue(FileManager.default.fileExists(atPath: target.path), "\(file): \(href) leads nowhere")
-            }
-        }
+        try await assertExportIsTheServedSite(out, notices: [id])
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("notices.json"))) as? [[String: Any]])
         XCTAssertEqual(json.first?["url"] as? String, "notices/\(id).html")
     }
@@ -232,5 +238,9 @@ final class PublicPagesSecondCityTests: PublicPagesTestCase {
         XCTAssertTrue(pages["/public/policy"]!.contains("（第8条）"))
         XCTAssertTrue(pages["/public/notices.atom"]!.contains("https://www.city.midoridai.example.jp/sns/notices/\(id).html"))
         for (_, body) in pages { XCTAssertFalse(body.contains("秘書広報課長"), "nothing of Kodaira") }
+        let out = dir.appendingPathComponent("export", isDirectory: true)
+        let files = try PublicSite.export(try await PublicSite.load(app.db, app.koho), to: out)
+        XCTAssertTrue(files.contains("notices/\(id).html"))
+        try await assertExportIsTheServedSite(out, notices: [id])
     }
 }

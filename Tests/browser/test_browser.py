@@ -2,80 +2,39 @@
 
 Run after `swift build`: `python3 -m pytest Tests/browser`. Screenshots land in ./screenshots.
 """
-import os
-import pathlib
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-KOHO = os.environ.get("KOHO_BIN", str(ROOT / ".build" / "debug" / "koho"))
-SHOTS = ROOT / "screenshots"
+from conftest import KOHO, SHOTS, free_port, start_koho
+
 CHIEF_PASSWORD = "kacho-password-2026"
 STAFF_PASSWORD = "tanto-password-2026"
 NENMATSU = "https://www.city.kodaira.tokyo.jp/shisei/nenmatsu.html"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server():
     data = tempfile.mkdtemp(prefix="koho-browser-")
     port = free_port()
-    env = dict(os.environ, TZ="America/New_York")  # the pages must still speak Tokyo time
-    env.pop("DATABASE_URL", None)
-    proc = subprocess.Popen([KOHO, "serve", "--port", str(port), "--data-dir", data],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    setup = None
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
+    setup = []
+
+    def seen(line):
         m = re.search(r"(/setup/[A-Za-z0-9_\-]+)", line)
         if m:
-            setup = m.group(1)
-        if "待ち受けます" in line:
-            break
+            setup.append(m.group(1))
+
+    proc = start_koho(data, port, seen)
     assert setup, "koho serve printed no setup link on an empty database"
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield {"base": base, "setup": setup, "data": data}
+    yield {"base": f"http://127.0.0.1:{port}", "setup": setup[0], "data": data}
     proc.terminate()
     proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    for arg in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1280,1400", "--lang=ja-JP"]:
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")), options=options)
-    driver.set_page_load_timeout(60)
-    SHOTS.mkdir(exist_ok=True)
-    yield driver
-    driver.quit()
 
 
 def fill(driver, name, value):

@@ -14,7 +14,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from axe_check import assert_accessible
-from test_browser import KOHO, SHOTS, browser, fill, login, logout, press, server  # noqa: F401 (fixtures)
+from conftest import KOHO, SHOTS
+from test_browser import after_new_page, fill, login, logout, press, server  # noqa: F401 (fixture)
 
 CHIEF = ("kacho", "kacho-password-2026")
 X_STAFF = ("tanaka", "tanto-password-2026")
@@ -170,6 +171,29 @@ def test_chief_and_staff_walk_the_main_paths(server, browser):  # noqa: F811
     page_checked(browser, "disaster")
     browser.get(base + "/impersonation")
     page_checked(browser, "impersonation")
+
+    # A suspension notice written, published, and chosen to suspend the YouTube channel; then resumed.
+    browser.get(base + "/notices")
+    page_checked(browser, "notices")
+    assert "停止・削除はできません（5(9)）" in body(browser)
+    Select(browser.find_element(By.NAME, "kind")).select_by_value("suspension")
+    Select(browser.find_element(By.NAME, "account")).select_by_value("UCp9YZtjCNcG0q3fQ1ln31Xg")
+    fill(browser, "title", "ユーチューブの運用を一時停止します")
+    fill(browser, "body", "システムの不具合のため、当面の間停止します。")
+    press(browser, "下書きを保存する")
+    page_checked(browser, "notice-draft")
+    press(browser, "公開ページに掲載する")
+    assert "掲載しました" in body(browser)
+    browser.get(base + "/notices")
+    form = browser.find_element(By.CSS_SELECTOR, "form[action='/accounts/UCp9YZtjCNcG0q3fQ1ln31Xg/suspension']")
+    Select(form.find_element(By.NAME, "action")).select_by_value("suspend")
+    after_new_page(browser, form.find_element(By.TAG_NAME, "button").click)
+    assert "停止しました" in body(browser)
+    page_checked(browser, "notices-suspended")
+    form = browser.find_element(By.CSS_SELECTOR, "form[action='/accounts/UCp9YZtjCNcG0q3fQ1ln31Xg/suspension']")
+    Select(form.find_element(By.NAME, "action")).select_by_value("resume")
+    after_new_page(browser, form.find_element(By.TAG_NAME, "button").click)
+    assert "再開しました" in body(browser)
 
     # The audit log, filtered to the returns: one entry, in words, with its CSV.
     browser.get(base + "/audit?action=post.reject")
