@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "性能を測って数値を出力する（release ビルドで: swift run -c release koho bench）",
-        subcommands: [Core.self, Publisher.self, Moderation.self], defaultSubcommand: Core.self)
+        subcommands: [Core.self, Publisher.self, Moderation.self, Public.self], defaultSubcommand: Core.self)
 
     struct Core: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "core", abstract: "文字数の数え方、運用時間の計算、なりすましの採点")
@@ -52,6 +52,22 @@ struct BenchCommand: AsyncParsableCommand {
             print("注意: debug ビルドです。数値は `swift run -c release koho bench moderation` で測ってください。")
             #endif
             print(CoreBenchmarks.moderation(comments: comments))
+        }
+    }
+
+    struct Public: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "public",
+            abstract: "公開ページの書き出し（koho public export）の時間: アカウント10件・お知らせ1,000件の市（一時フォルダの SQLite）")
+        @Option(help: "公式アカウントの数") var accounts: Int = 10
+        @Option(help: "掲載中のお知らせの数") var notices: Int = 1_000
+
+        func run() async throws {
+            #if DEBUG
+            print("注意: debug ビルドです。数値は `swift run -c release koho bench public` で測ってください。")
+            #endif
+            let r = try await PublicBenchmark.run(accounts: max(1, accounts), notices: max(0, notices))
+            print(String(format: "public export: %.3f 秒（読み込み %.3f 秒、作成と書き込み %.3f 秒）、アカウント %d件・お知らせ %d件、%dファイル %.1f MB",
+                         r.loadSeconds + r.writeSeconds, r.loadSeconds, r.writeSeconds, r.accounts, r.notices, r.files, Double(r.bytes) / 1_000_000))
         }
     }
 }
