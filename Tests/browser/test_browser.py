@@ -23,16 +23,20 @@ NENMATSU = "https://www.city.kodaira.tokyo.jp/shisei/nenmatsu.html"
 def server():
     data = tempfile.mkdtemp(prefix="koho-browser-")
     port = free_port()
-    setup = []
+    setup, sandbox = [], []
 
     def seen(line):
         m = re.search(r"(/setup/[A-Za-z0-9_\-]+)", line)
         if m:
             setup.append(m.group(1))
+        # The line after the one that says it listens names the embedded sandbox, where the tests write residents' comments.
+        m = re.search(r"(http://\S+)/_sandbox", line)
+        if m:
+            sandbox.append(m.group(1))
 
     proc = start_koho(data, port, seen)
     assert setup, "koho serve printed no setup link on an empty database"
-    yield {"base": f"http://127.0.0.1:{port}", "setup": setup[0], "data": data}
+    yield {"base": f"http://127.0.0.1:{port}", "setup": setup[0], "data": data, "sandbox": sandbox[0] if sandbox else None}
     proc.terminate()
     proc.wait(timeout=20)
 

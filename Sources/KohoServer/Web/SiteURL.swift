@@ -10,6 +10,7 @@ enum SiteURL {
     case impersonation, impersonationReport, impersonationCase(UUID), impersonationStep(UUID, String)
     case disaster, disasterRelease
     case notices, notice(UUID), noticePublish(UUID), accountSuspension(String)
+    case comments, comment(UUID), commentStep(UUID, String), commentsBulk, commentsPoll, commentAlarmStep(UUID, String)
 
     var path: String {
         switch self {
@@ -51,6 +52,12 @@ enum SiteURL {
         case .notice(let id): return "/notices/\(id.uuidString.lowercased())"
         case .noticePublish(let id): return "/notices/\(id.uuidString.lowercased())/publish"
         case .accountSuspension(let a): return "/accounts/\(a)/suspension"
+        case .comments: return "/comments"
+        case .comment(let id): return "/comments/\(id.uuidString.lowercased())"
+        case .commentStep(let id, let step): return "/comments/\(id.uuidString.lowercased())/\(step)"
+        case .commentsBulk: return "/comments/bulk"
+        case .commentsPoll: return "/comments/poll"
+        case .commentAlarmStep(let id, let step): return "/comments/alarms/\(id.uuidString.lowercased())/\(step)"
         }
     }
 
@@ -74,6 +81,9 @@ enum SiteURL {
         case .notice: return ["notices", ":id"]
         case .noticePublish: return ["notices", ":id", "publish"]
         case .accountSuspension: return ["accounts", ":account", "suspension"]
+        case .comment: return ["comments", ":id"]
+        case .commentStep: return ["comments", ":id", ":step"]
+        case .commentAlarmStep: return ["comments", "alarms", ":id", ":step"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }
