@@ -83,6 +83,7 @@ func routes(_ app: Application) throws {
     site.get(SiteURL.auditCSV.route, use: AdminController.auditCSV)
     site.get(SiteURL.policy.route, use: AdminController.policy)
     ImpersonationController.register(site)
+    CommentReportController.register(site)
     site.get(SiteURL.disaster.route, use: DisasterController.page)
     site.post(SiteURL.disaster.route, use: DisasterController.switchForm)
     site.post(SiteURL.disasterRelease.route, use: DisasterController.releaseForm)

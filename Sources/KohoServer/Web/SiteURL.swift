@@ -9,6 +9,7 @@ enum SiteURL {
     case connectOAuth(String), connectFacebook(String), oauthCallback
     case impersonation, impersonationReport, impersonationCase(UUID), impersonationStep(UUID, String)
     case disaster, disasterRelease
+    case commentReport(String?), commentReportCSV(String)
 
     var path: String {
         switch self {
@@ -46,6 +47,8 @@ enum SiteURL {
         case .impersonationStep(let id, let step): return "/impersonation/cases/\(id.uuidString.lowercased())/\(step)"
         case .disaster: return "/disaster"
         case .disasterRelease: return "/disaster/release"
+        case .commentReport(let m): return "/reports/comments" + (m.map { "?month=\($0)" } ?? "")
+        case .commentReportCSV(let m): return "/reports/comments.csv?month=\(m)"
         }
     }
 
@@ -66,6 +69,8 @@ enum SiteURL {
         case .connectFacebook: return ["accounts", ":account", "facebook"]
         case .impersonationCase: return ["impersonation", "cases", ":id"]
         case .impersonationStep: return ["impersonation", "cases", ":id", ":step"]
+        case .commentReport: return ["reports", "comments"]
+        case .commentReportCSV: return ["reports", "comments.csv"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }
