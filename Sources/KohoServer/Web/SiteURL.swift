@@ -11,6 +11,7 @@ enum SiteURL {
     case disaster, disasterRelease
     case notices, notice(UUID), noticePublish(UUID), accountSuspension(String)
     case comments, comment(UUID), commentStep(UUID, String), commentsBulk, commentsPoll, commentAlarmStep(UUID, String)
+    case commentReport(String?), commentReportCSV(String)
 
     var path: String {
         switch self {
@@ -58,6 +59,8 @@ enum SiteURL {
         case .commentsBulk: return "/comments/bulk"
         case .commentsPoll: return "/comments/poll"
         case .commentAlarmStep(let id, let step): return "/comments/alarms/\(id.uuidString.lowercased())/\(step)"
+        case .commentReport(let m): return "/reports/comments" + (m.map { "?month=\($0)" } ?? "")
+        case .commentReportCSV(let m): return "/reports/comments.csv?month=\(m)"
         }
     }
 
@@ -84,6 +87,8 @@ enum SiteURL {
         case .comment: return ["comments", ":id"]
         case .commentStep: return ["comments", ":id", ":step"]
         case .commentAlarmStep: return ["comments", "alarms", ":id", ":step"]
+        case .commentReport: return ["reports", "comments"]
+        case .commentReportCSV: return ["reports", "comments.csv"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }
