@@ -27,6 +27,8 @@ class IntakeTestCase: PublisherTestCase {
     var smtp: LoopbackSMTPServer!
     var maildir: URL!
     var validators: Bool { true }
+    /// The mail relay is down when the server starts (its port closed).
+    var relayDown: Bool { false }
 
     func intakeSettings() -> IntakeSettings {
         var s = IntakeSettings()
@@ -44,6 +46,7 @@ class IntakeTestCase: PublisherTestCase {
         feedBase = try await feeds.start()
         smtp = try await LoopbackSMTPServer.start()
         let smtpPort = smtp.port
+        if relayDown { try await smtp.stop() }
         clock = TestClock(startTime)
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-test-\(UUID().uuidString)")
         maildir = dir.appendingPathComponent("Maildir")

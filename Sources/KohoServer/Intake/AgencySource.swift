@@ -107,7 +107,8 @@ enum AlertService {
         return try await q.sort(\.$createdAt, .descending).first()
     }
 
-    /// What the report does to the alerts; the alert raised or changed, or nil.
+    /// What the report does to the alerts; the alert raised or changed, or nil. Each change is saved with its audit
+    /// record and its notice (through the mail outbox) in one transaction.
     static func apply(_ app: Application, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency) async throws -> Alert? {
         // Drills and tests never make anything.
         if r.isDrillOrTest { return nil }
@@ -119,9 +120,10 @@ enum AlertService {
             found.status = "withdrawn"
             found.infoType = r.infoType
             found.updatedAt = now
-            try await IntakeService.locked(app) { try await found.update(on: $0) }
             try await withdrawDrafts(app, found, reason: "気象庁が「\(r.title)」を取り消しました")
-            try await AuditLog.appendLocked(app, action: "alert.withdraw", alert: found, detail: "取消（\(r.reportDateTime)）")
+            try await save(app, found, action: "alert.withdraw", detail: "取消（\(r.reportDateTime)）",
+                           notice: notice(app, "気象庁の情報の取消", "取消: \(r.title)",
+                                          "気象庁が「\(r.title)」（\(found.reportTime)）を取り消しました（\(r.reportDateTime)）。知らせを取り下げ、その下書きを取り消しました。"))
             return found
         }
         if let found {
@@ -134,12 +136,15 @@ enum AlertService {
             found.summary = summary(r)
             found.updatedAt = now
             if lifted { found.status = "lifted" }
-            try await IntakeService.locked(app) { try await found.update(on: $0) }
+            var told: IntakeService.Notice?
             if r.infoType == "訂正" || lifted {
                 try await withdrawDrafts(app, found, reason: lifted ? "解除されました" : "訂正されました")
-                if !lifted { found.draftIDs = IntakeItem.encode(try await draft(app, found, r)); try await IntakeService.locked(app) { try await found.update(on: $0) } }
+                if !lifted { found.draftIDs = IntakeItem.encode(try await draft(app, found, r)) }
+                told = notice(app, lifted ? "気象庁の情報の解除" : "気象庁の情報の訂正", "\(lifted ? "解除" : "訂正"): \(r.title)",
+                              lifted ? "気象庁の「\(r.title)」（\(r.reportDateTime)）で、市に関わる警報は解除されました。知らせの下書きを取り消しました。"
+                                     : "気象庁が「\(r.title)」を訂正しました（\(r.reportDateTime)）: \(found.summary)\n\n下書きを作り直しました。")
             }
-            try await AuditLog.appendLocked(app, action: lifted ? "alert.lift" : "alert.update", alert: found, detail: "\(r.infoType)（\(r.reportDateTime)）")
+            try await save(app, found, action: lifted ? "alert.lift" : "alert.update", detail: "\(r.infoType)（\(r.reportDateTime)）", notice: told)
             return found
         }
         guard r.affects else { return nil }
@@ -158,18 +163,36 @@ enum AlertService {
         alert.draftIDs = "[]"
         alert.createdAt = now
         alert.updatedAt = now
-        try await IntakeService.locked(app) { try await alert.create(on: $0) }
         alert.draftIDs = IntakeItem.encode(try await draft(app, alert, r))
-        try await IntakeService.locked(app) { try await alert.update(on: $0) }
-        try await AuditLog.appendLocked(app, action: "alert.raise", alert: alert, detail: "\(r.title)（\(r.reportDateTime)）")
-        app.intake?.notifier.notify(subject: "【Koho】気象庁の情報: \(r.title)",
-                                    body: "気象庁の「\(r.title)」（\(r.reportDateTime)）が市に関わります: \(alert.summary)\n\n"
-                                        + "市の記事が出たら、下書きの出典に記事を入れて提出してください。\n\(app.koho.config.baseURL)\(SiteURL.dashboard.path)")
+        try await save(app, alert, creating: true, action: "alert.raise", detail: "\(r.title)（\(r.reportDateTime)）",
+                       notice: notice(app, "気象庁の情報", "気象庁の情報: \(r.title)",
+                                      "気象庁の「\(r.title)」（\(r.reportDateTime)）が市に関わります: \(alert.summary)\n\n"
+                                        + "市の記事が出たら、下書きの出典に記事を入れて提出してください。\n\(app.koho.config.baseURL)\(SiteURL.dashboard.path)"))
         if reachesDisasterLevel(r, settings) {
             try await DisasterModeService.switchMode(app.workflow, actor: "system", accounts: .all, on: true,
                                                      reason: "気象庁「\(r.title)」（\(r.reportDateTime)）\(alert.summary.prefix(100))")
         }
         return alert
+    }
+
+    static func notice(_ app: Application, _ kind: String, _ subject: String, _ body: String) -> IntakeService.Notice {
+        IntakeService.Notice(kind: kind, subject: "【Koho】" + subject, body: body)
+    }
+
+    /// Saves the alert, its audit record and its notice in one transaction.
+    static func save(_ app: Application, _ alert: Alert, creating: Bool = false, action: String, detail: String,
+                     notice: IntakeService.Notice?) async throws {
+        let ctx = app.koho
+        let subject = "alert:\(alert.id!.uuidString.lowercased())"
+        let queued = try await IntakeService.locked(app) { db in
+            try await db.transaction { db in
+                if creating { try await alert.create(on: db) } else { try await alert.update(on: db) }
+                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: IntakeService.actorName, action: action,
+                                                subject: subject, detail: detail, reason: alert.summary)
+                return try await notice?.enqueue(app, on: db, subjectRef: subject, at: ctx.now) ?? false
+            }
+        }
+        if queued { IntakeService.mailQueued(app) }
     }
 
     static func reachesDisasterLevel(_ r: JMAReport, _ s: IntakeSettings.Agency) -> Bool {
@@ -205,16 +228,6 @@ enum AlertService {
         for id in IntakeItem.decode(alert.draftIDs) {
             guard let p = try await Post.find(id, on: app.db), [.draft, .submitted].contains(p.state) else { continue }
             _ = try? await PostService.transition(app.workflow, IntakeService.intakeUser, id, .cancel, expectedVersion: nil, reason: reason)
-        }
-    }
-}
-
-extension AuditLog {
-    static func appendLocked(_ app: Application, action: String, alert: Alert, detail: String) async throws {
-        let ctx = app.koho
-        try await ctx.writeLock.run {
-            try await AuditLog.appendLocked(on: app.db, at: ctx.now, actor: IntakeService.actorName, action: action,
-                                            subject: "alert:\(alert.id!.uuidString.lowercased())", detail: detail, reason: alert.summary)
         }
     }
 }
