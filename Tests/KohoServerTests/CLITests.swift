@@ -63,7 +63,7 @@ func temporaryDirectory() throws -> URL {
 @Suite struct CLITests {
     @Test func everyCommandHasHelp() throws {
         for args in [["--help"], ["holidays", "--help"], ["holidays", "import", "--help"], ["hours", "--help"],
-                     ["check", "--help"], ["policy", "validate", "--help"], ["policy", "show", "--help"], ["bench", "--help"],
+                     ["check", "--help"], ["policy", "validate", "--help"], ["policy", "show", "--help"], ["bench", "--help"], ["bench", "intake", "--help"],
                      ["moderate", "--help"], ["bench", "moderation", "--help"]] {
             let r = try KohoProcess.run(args)
             #expect(r.status == 0, "\(args)")
