@@ -54,6 +54,8 @@ public struct PlannedAction: Sendable, Equatable {
     }
 
     public static let correctionPurpose = "correction"
+    /// A reply to an inquiry that says only the policy's guidance (4(7)/5(7): inquiries are received the usual way).
+    public static let guidancePurpose = "guidance"
 
     /// The JSON fields other tools send (`koho check`, `POST /api/v1/posts`).
     public static let fieldNames: Set<String> = [
@@ -141,5 +143,12 @@ extension PlannedAction {
             throw ActionInputError(field: "scheduledAt", message: "ISO 8601 の日時が必要です（例: 2026-11-26T09:00:00+09:00）")
         }
         return d
+    }
+}
+
+extension Policy {
+    /// The only answer to an inquiry in a comment (4(7)/5(7): 市民からの問合せ、意見及び苦情の受付は、従前の方法による).
+    public func inquiryGuidance(clause: String) -> String {
+        "このアカウントでは、コメントへの個別の回答は原則として行っておりません。市民の皆さまからのお問合せ、ご意見及びご苦情は、従前の方法により受け付けております（\(title) \(clause)）。"
     }
 }

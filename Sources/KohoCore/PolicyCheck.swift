@@ -136,7 +136,15 @@ public struct PolicyChecker: Sendable {
                 v.append(Violation(rule: clause, code: "reply.notAllowed",
                     message: "【\(clause)】\(account.platform.displayName)では返信による個別の対応は行いません。問合せ・意見・苦情は従前の方法で受け付けます"))
             case .correctionOnly:
-                if a.replyPurpose != PlannedAction.correctionPurpose {
+                if a.replyPurpose == PlannedAction.guidancePurpose {
+                    // An inquiry is answered only with the policy's own guidance, word for word.
+                    if a.text.trimmingCharacters(in: .whitespacesAndNewlines) != policy.inquiryGuidance(clause: clause) {
+                        v.append(Violation(rule: clause, code: "reply.notGuidance",
+                            message: "【\(clause)】問合せへの返信は、問合せ・意見・苦情は従前の方法で受け付けるという案内の文だけにしてください"))
+                    } else {
+                        approvals.append("【\(clause)】問合せに案内を返すかどうかは\(policy.ownerRole.title)が判断します")
+                    }
+                } else if a.replyPurpose != PlannedAction.correctionPurpose {
                     v.append(Violation(rule: clause, code: "reply.notCorrection",
                         message: "【\(clause)】コメントへの回答は、誤解を与えるおそれがあるなど訂正または釈明が必要な場合に限ります"))
                 } else {

@@ -209,6 +209,15 @@ final class WebClient {
         return try await send(.POST, path, contentType: "application/x-www-form-urlencoded; charset=utf-8", body: ByteBuffer(string: body))
     }
 
+    /// A form with repeated names (`ids[]` of checked boxes), in order.
+    @discardableResult
+    func post(_ path: String, pairs: [(String, String)], withCSRF: Bool = true) async throws -> WebResponse {
+        var fields = pairs
+        if withCSRF, let csrf { fields.append(("csrf", csrf)) }
+        let body = fields.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
+        return try await send(.POST, path, contentType: "application/x-www-form-urlencoded; charset=utf-8", body: ByteBuffer(string: body))
+    }
+
     /// A `multipart/form-data` form, as a browser sends a file input.
     @discardableResult
     func postFile(_ path: String, _ form: [String: String], file: (name: String, filename: String, data: Data), withCSRF: Bool = true) async throws -> WebResponse {

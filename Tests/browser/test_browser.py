@@ -52,6 +52,8 @@ def server():
         if "待ち受けます" in line:
             break
     assert setup, "koho serve printed no setup link on an empty database"
+    # The next line names the embedded sandbox, where the tests write residents' comments.
+    sandbox = re.search(r"(http://\S+)/_sandbox", proc.stdout.readline())
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -59,7 +61,7 @@ def server():
             break
         except OSError:
             time.sleep(0.1)
-    yield {"base": base, "setup": setup, "data": data}
+    yield {"base": base, "setup": setup, "data": data, "sandbox": sandbox.group(1) if sandbox else None}
     proc.terminate()
     proc.wait(timeout=20)
 

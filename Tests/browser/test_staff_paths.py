@@ -5,9 +5,12 @@ Every page the walk opens is checked with axe-core (no violation of WCAG 2.1 A/A
 
 Run after `swift build`: `python3 -m pytest Tests/browser`.
 """
+import json
 import re
 import shutil
 import subprocess
+import time
+import urllib.request
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -56,6 +59,48 @@ def compose(driver, base, account, category, text, source=None, emergency_reason
     if emergency_reason:
         driver.find_element(By.NAME, "emergency").click()
         fill(driver, "emergencyReason", emergency_reason)
+
+
+def sandbox_json(url, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"} if data else {})
+    with urllib.request.urlopen(req, timeout=10) as res:
+        return json.loads(res.read())
+
+
+def comment_inbox(driver, base, sandbox):
+    """A resident answers the published Facebook post with a phone number; the chief reads it in the inbox, sees the
+    evidence marked with its ground in words, and hides it; the sandbox shows it hidden."""
+    assert sandbox, "koho serve printed no sandbox address"
+    post = next(p for p in sandbox_json(sandbox + "/_sandbox/posts") if p["platform"] == "facebook" and "避難指示" in p["text"])
+    written = sandbox_json(sandbox + "/_sandbox/comments",
+                           {"postId": post["id"], "text": "山田さんの携帯は090-1234-5678です <script>x</script>", "author": "市民A"})
+    driver.get(base + "/comments")
+    press(driver, "コメントを今すぐ受信する")
+    assert "新しいコメントは" in body(driver), body(driver)  # the poller may have read it already
+    mark = driver.find_element(By.CSS_SELECTOR, "article.comment mark")
+    assert mark.text == "090-1234-5678"
+    assert "根拠③" in driver.find_element(By.CSS_SELECTOR, "article.comment .ground").text
+    assert "<script>x</script>" in driver.find_element(By.CSS_SELECTOR, "article.comment .post-body").text  # shown as text
+    page_checked(driver, "comments")
+    driver.find_element(By.PARTIAL_LINK_TEXT, "コメント1").click()
+    page_checked(driver, "comment")
+    Select(driver.find_element(By.NAME, "action")).select_by_value("hide")
+    Select(driver.find_element(By.NAME, "ground")).select_by_value("③")
+    fill(driver, "reason", "個人の携帯電話の番号")
+    press(driver, "決定する")
+    assert "「非表示」に決定しました" in body(driver), body(driver)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        mine = [c for c in sandbox_json(sandbox + "/_sandbox/comments") if c["id"] == written["id"]]
+        if mine and mine[0].get("isHidden"):
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail("the comment was not hidden on the sandbox")
+    driver.refresh()
+    assert "実行済み" in body(driver)
+    assert "山田さんの携帯は" in body(driver), "the text stays readable in Koho"
 
 
 def test_chief_and_staff_walk_the_main_paths(server, browser):  # noqa: F811
@@ -150,6 +195,7 @@ def test_chief_and_staff_walk_the_main_paths(server, browser):  # noqa: F811
     press(browser, "承認する")
     WebDriverWait(browser, 20).until(lambda d: "発信済み" in d.find_element(By.TAG_NAME, "main").text or d.refresh())
     page_checked(browser, "post-published")
+    comment_inbox(browser, base, server["sandbox"])
 
     # The returned-then-edited X post, approved: it goes out now or in the next operating window.
     browser.get(post_url)

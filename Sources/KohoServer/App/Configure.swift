@@ -108,4 +108,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(AddMediaNameToPost())
     app.migrations.add(CreateComments())
     app.migrations.add(CreateIntake())
+    app.migrations.add(CreateCommentAlarm())
 }

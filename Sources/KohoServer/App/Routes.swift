@@ -16,6 +16,7 @@ func routes(_ app: Application) throws {
     tokenAuthed.get("calendar", use: APIController.calendar)
     tokenAuthed.get("audit", use: APIController.audit)
     tokenAuthed.get("comments", use: CommentsAPI.list)
+    tokenAuthed.get("comments", "alarms", use: CommentAlarmsAPI.list)
     tokenAuthed.post("comments", ":id", "decision", use: CommentsAPI.decide)
 
     // Meta calls these: no session, no CSRF; a POST counts only with the app secret's signature.
@@ -83,6 +84,9 @@ func routes(_ app: Application) throws {
     site.get(SiteURL.auditCSV.route, use: AdminController.auditCSV)
     site.get(SiteURL.policy.route, use: AdminController.policy)
     ImpersonationController.register(site)
+    CommentsController.register(site)
+    AlarmController.register(site)
+    CommentReportController.register(site)
     site.get(SiteURL.disaster.route, use: DisasterController.page)
     site.post(SiteURL.disaster.route, use: DisasterController.switchForm)
     site.post(SiteURL.disasterRelease.route, use: DisasterController.releaseForm)

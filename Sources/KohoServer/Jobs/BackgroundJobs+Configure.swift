@@ -41,6 +41,9 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
             others.append(Job(name: "comment-actions", interval: comments.settings.actionInterval, clock: config.jobClock, logger: logger) {
                 try await actions.pass()
             })
+            let alarm = FloodAlarm.job(app, settings: comments.settings, clock: config.jobClock, logger: logger)
+            others.append(alarm)
+            comments.whenNew { _ in alarm.wake() }
         }
     }
     if let settings = config.mail {

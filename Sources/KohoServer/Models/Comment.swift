@@ -138,6 +138,7 @@ final class CommentEvent: Model, @unchecked Sendable {
         case "actionDone": return "プラットフォームで実行"
         case "actionFailed": return "実行できず"
         case "actionRetry": return "結果不明・再試行"
+        case "guidance": return "問合せへの案内（返信の下書き）"
         default: return kind
         }
     }

@@ -9,6 +9,8 @@ enum SiteURL {
     case connectOAuth(String), connectFacebook(String), oauthCallback
     case impersonation, impersonationReport, impersonationCase(UUID), impersonationStep(UUID, String)
     case disaster, disasterRelease
+    case comments, comment(UUID), commentStep(UUID, String), commentsBulk, commentsPoll, commentAlarmStep(UUID, String)
+    case commentReport(String?), commentReportCSV(String)
 
     var path: String {
         switch self {
@@ -46,6 +48,14 @@ enum SiteURL {
         case .impersonationStep(let id, let step): return "/impersonation/cases/\(id.uuidString.lowercased())/\(step)"
         case .disaster: return "/disaster"
         case .disasterRelease: return "/disaster/release"
+        case .comments: return "/comments"
+        case .comment(let id): return "/comments/\(id.uuidString.lowercased())"
+        case .commentStep(let id, let step): return "/comments/\(id.uuidString.lowercased())/\(step)"
+        case .commentsBulk: return "/comments/bulk"
+        case .commentsPoll: return "/comments/poll"
+        case .commentAlarmStep(let id, let step): return "/comments/alarms/\(id.uuidString.lowercased())/\(step)"
+        case .commentReport(let m): return "/reports/comments" + (m.map { "?month=\($0)" } ?? "")
+        case .commentReportCSV(let m): return "/reports/comments.csv?month=\(m)"
         }
     }
 
@@ -66,6 +76,11 @@ enum SiteURL {
         case .connectFacebook: return ["accounts", ":account", "facebook"]
         case .impersonationCase: return ["impersonation", "cases", ":id"]
         case .impersonationStep: return ["impersonation", "cases", ":id", ":step"]
+        case .comment: return ["comments", ":id"]
+        case .commentStep: return ["comments", ":id", ":step"]
+        case .commentAlarmStep: return ["comments", "alarms", ":id", ":step"]
+        case .commentReport: return ["reports", "comments"]
+        case .commentReportCSV: return ["reports", "comments.csv"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }

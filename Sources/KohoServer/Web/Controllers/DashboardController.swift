@@ -19,6 +19,11 @@ enum DashboardController {
         var returnReasons: [UUID: AuditEntry] = [:]
         /// Disaster mode's held posts, and the emergency intake (sources, alerts).
         var intake = IntakeDashboard.Model()
+        /// Comments flagged and waiting for the chief's decision, on the accounts the user acts on (nil for viewers).
+        var commentsWaiting: Int?
+        /// The flood alarms open now (shown to the chief).
+        var alarms: [AlarmController.Entry] = []
+        var alarmWindowMinutes = 60
         let now: Date
     }
 
@@ -58,6 +63,11 @@ enum DashboardController {
             model.drafts = try await Post.query(on: req.db).filter(\.$state == .draft).filter(\.$authorName == user.name)
                 .sort(\.$updatedAt, .descending).limit(50).allPosts()
             model.returnReasons = try await PostService.returnReasons(req, model.rejected)
+            model.commentsWaiting = try await CommentInbox.waitingCount(req.db, accounts: ctx.policy.accounts.map(\.id).filter { user.mayAct(on: $0) })
+        }
+        if frame.user?.role == .chief {
+            model.alarms = try await AlarmController.load(req)
+            model.alarmWindowMinutes = req.application.comments?.settings.floodWindowMinutes ?? 60
         }
         let stopped = frame.user?.role == .chief ? try await ConnectionViews.stopped(req) : []
         return Layout.response(DashboardView.page(frame, model, notice: ConnectionViews.notice(stopped, policy: frame.policy)))
@@ -80,8 +90,16 @@ enum DashboardView {
         return Layout.page(f, [
             .tag("p", [], text: "現在: \(JapaneseTime.displayWithEra(m.now))"),
             chiefNotice,
+            AlarmController.section(f, m.alarms, windowMinutes: m.alarmWindowMinutes),
             IntakeDashboard.section(f, m.intake),
             notice,
+            m.commentsWaiting.map { (n: Int) -> BodyNode in
+                var pending = CommentInbox.Filter()
+                pending.pending = true
+                return .tag("p", [Attr("class", n > 0 ? "warn" : "notice")], [
+                    .text("判断を待つコメント: \(n)件 "), .tag("a", [Attr("href", CommentViews.query(pending))], text: "コメントの一覧を開く"),
+                ])
+            } ?? .empty,
             status,
             m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
                 .tag("h2", [], text: "運用時間外の緊急の投稿（\(m.emergencies.count)件）"),

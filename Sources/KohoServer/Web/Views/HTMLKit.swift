@@ -194,7 +194,7 @@ enum Layout {
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 .title("\(f.title) | Koho（広報）"),
-                .style(css + RenderingPreview.css)
+                .style(css + RenderingPreview.css + CommentViews.css)
             ),
             .body(
                 .tag("a", [Attr("class", "skip"), Attr("href", "#main")], text: "本文へ移動"),
@@ -211,8 +211,10 @@ enum Layout {
     static func nav(_ u: User, _ f: PageFrame) -> BodyNode {
         var items: [(SiteURL, String)] = [(.dashboard, "ダッシュボード")]
         if u.role != .viewer { items.append((.compose, "新しい投稿")) }
-        items += [(.approvals, "承認待ち"), (.posts, "投稿一覧"), (.calendar(nil), "カレンダー"), (.accounts, "アカウント"),
-                  (.impersonation, "なりすまし対応"), (.users, "利用者"), (.disaster, "災害モード"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
+        items += [(.approvals, "承認待ち"), (.posts, "投稿一覧")]
+        if u.role != .viewer { items.append((.comments, "コメント")) }
+        items += [(.calendar(nil), "カレンダー"), (.accounts, "アカウント"),
+                  (.impersonation, "なりすまし対応"), (.commentReport(nil), "コメント月報"), (.users, "利用者"), (.disaster, "災害モード"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
         return .tag("nav", [Attr("aria-label", "メインメニュー")], [
             .tag("ul", [], items.map { item in
                 var label = item.1
