@@ -45,9 +45,16 @@ public struct IntakeSettings: Sendable, Equatable {
         public var earthquakeRegion: String?
         public var earthquakeRegionCode: String?
         /// An alert at this level switches every account into disaster mode: warnings whose name contains one of
-        /// these (`特別警報`), or an intensity at or above this (`5-`). Empty/nil: the chief switches it.
+        /// these (`特別警報`), or an intensity at or above this (`5-`). Empty/nil: the policy file's
+        /// `emergencyAreas.disasterModeAt`, and without it the chief switches it.
         public var disasterModeWarnings: [String]
         public var disasterModeIntensity: String?
+
+        /// The level set here, if any.
+        public var disasterModeAt: DisasterModeLevel? {
+            disasterModeWarnings.isEmpty && disasterModeIntensity == nil
+                ? nil : DisasterModeLevel(warnings: disasterModeWarnings, intensity: disasterModeIntensity)
+        }
         public init(feeds: [String], longTermFeeds: [String] = [], interval: Duration = .seconds(60), longTermInterval: Duration = .seconds(600),
                     municipality: String? = nil, earthquakeRegion: String? = nil, earthquakeRegionCode: String? = nil,
                     disasterModeWarnings: [String] = [], disasterModeIntensity: String? = nil) {
@@ -90,8 +97,6 @@ public struct IntakeSettings: Sendable, Equatable {
         self.agency = agency
         self.smtp = smtp
     }
-
-    public static let intensities = ["1", "2", "3", "4", "5-", "5+", "6-", "6+", "7"]
 
     public static func load(path: String) throws -> IntakeSettings {
         let yaml: String
@@ -138,13 +143,9 @@ public struct IntakeSettings: Sendable, Equatable {
                 agency.earthquakeRegionCode = try area.optionalString("earthquakeRegionCode")
             }
             if let d = try a.optional("disasterModeAt") {
-                try d.checkKeys(["warnings", "intensity"])
-                agency.disasterModeWarnings = try d.strings("warnings")
-                if let i = try d.optional("intensity") {
-                    let v = try i.nonEmptyString()
-                    guard intensities.contains(v) else { throw i.error("震度は 1〜4、5-、5+、6-、6+、7 のどれかで書いてください") }
-                    agency.disasterModeIntensity = v
-                }
+                let level = try DisasterModeLevel.read(d)
+                agency.disasterModeWarnings = level.warnings
+                agency.disasterModeIntensity = level.intensity
             }
             s.agency = agency
         }

@@ -15,6 +15,9 @@ public struct Policy: Sendable, Equatable {
     public var disclaimers: [Disclaimer]
     /// The areas whose disaster messages concern the city (気象庁防災情報XML); nil when the file names none.
     public var emergencyAreas: JMAArea? = nil
+    /// `emergencyAreas.disasterModeAt`: the level of an agency message for the city that switches every account into
+    /// disaster mode (4); nil: only the chief switches it.
+    public var disasterModeAt: DisasterModeLevel? = nil
 
     public func account(_ idOrHandle: String) -> Account? {
         let key = idOrHandle.hasPrefix("@") ? String(idOrHandle.dropFirst()) : idOrHandle

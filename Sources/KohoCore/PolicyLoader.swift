@@ -52,12 +52,13 @@ public enum PolicyLoader {
                 try f.checkKeys(["clause", "text"])
                 return Disclaimer(clause: try f.string("clause"), text: try f.string("text"))
             } ?? [],
-            emergencyAreas: try root.optional("emergencyAreas").map(readEmergencyAreas)
+            emergencyAreas: try root.optional("emergencyAreas").map(readEmergencyAreas),
+            disasterModeAt: try root.optional("emergencyAreas")?.optional("disasterModeAt").map(DisasterModeLevel.read)
         )
     }
 
     private static func readEmergencyAreas(_ f: YAMLFields) throws -> JMAArea {
-        try f.checkKeys(["municipality", "earthquakeRegion", "earthquakeRegionCode", "tsunamiRegions"])
+        try f.checkKeys(["municipality", "earthquakeRegion", "earthquakeRegionCode", "tsunamiRegions", "disasterModeAt"])
         let codeField = try f.required("municipality")
         let code = try codeField.nonEmptyString()
         guard code.count == 7, code.allSatisfy({ $0.isASCII && $0.isNumber }) else {

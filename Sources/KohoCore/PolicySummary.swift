@@ -105,6 +105,12 @@ public enum PolicySummary {
             s += "\n■ コメントの削除（\(scope)）\n"
             for g in o.commentDeletionGrounds { s += "  \(g.number) \(g.description)\n" }
         }
+        if let areas = p.emergencyAreas {
+            s += "\n■ 緊急情報（気象庁防災情報XML）\n  市町村コード: \(areas.municipality)"
+                + (areas.earthquakeRegion.map { "　地震の地域: \($0)" } ?? "") + "\n"
+            s += "  災害モード: " + (p.disasterModeAt.map { "市に\($0.description)の情報が出たら、すべてのアカウントで開始（終えるのは課長）" }
+                ?? "課長が切り替える") + "\n"
+        }
         if !o.disclaimers.isEmpty {
             s += "\n■ その他・免責\n"
             for d in o.disclaimers { s += "  \(d.clause) \(d.text)\n" }

@@ -29,6 +29,11 @@ struct KohoProcess {
     }
 
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        try run(arguments, input: stdin.map { Data($0.utf8) }, environment: environment)
+    }
+
+    /// With bytes on stdin (a message in ISO-2022-JP or Shift_JIS, as the mail system pipes it).
+    static func run(_ arguments: [String], input stdin: Data?, environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = executable
         p.arguments = arguments
@@ -40,7 +45,7 @@ struct KohoProcess {
         p.standardError = err
         p.standardInput = input
         try p.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        if let stdin { input.fileHandleForWriting.write(stdin) }
         try input.fileHandleForWriting.close()
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
@@ -58,7 +63,7 @@ func temporaryDirectory() throws -> URL {
 @Suite struct CLITests {
     @Test func everyCommandHasHelp() throws {
         for args in [["--help"], ["holidays", "--help"], ["holidays", "import", "--help"], ["hours", "--help"],
-                     ["check", "--help"], ["policy", "validate", "--help"], ["policy", "show", "--help"], ["bench", "--help"],
+                     ["check", "--help"], ["policy", "validate", "--help"], ["policy", "show", "--help"], ["bench", "--help"], ["bench", "intake", "--help"],
                      ["moderate", "--help"], ["bench", "moderation", "--help"]] {
             let r = try KohoProcess.run(args)
             #expect(r.status == 0, "\(args)")

@@ -49,7 +49,13 @@ final class EmergencyMailTests: MailTestCase {
         XCTAssertTrue(m.text.contains("大雨による避難指示"))
         XCTAssertTrue(m.text.contains("/posts/\(id)"), "a link to the post for the approval")
         XCTAssertTrue(m.text.contains("直ちに発信されます"))
-        let sent = try await AuditEntry.query(on: app.db).filter(\.$action == "mail.sent").all()
+        // The relay has the message before the sender records it: wait for the record.
+        var sent: [AuditEntry] = []
+        for _ in 0..<250 {
+            sent = try await AuditEntry.query(on: app.db).filter(\.$action == "mail.sent").all()
+            if !sent.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         XCTAssertEqual(sent.map(\.subject), ["post:\(id)"])
 
         // An ordinary post waiting for approval is not mailed.

@@ -27,6 +27,8 @@ class IntakeTestCase: PublisherTestCase {
     var smtp: LoopbackSMTPServer!
     var maildir: URL!
     var validators: Bool { true }
+    /// The mail relay is down when the server starts (its port closed).
+    var relayDown: Bool { false }
 
     func intakeSettings() -> IntakeSettings {
         var s = IntakeSettings()
@@ -44,6 +46,7 @@ class IntakeTestCase: PublisherTestCase {
         feedBase = try await feeds.start()
         smtp = try await LoopbackSMTPServer.start()
         let smtpPort = smtp.port
+        if relayDown { try await smtp.stop() }
         clock = TestClock(startTime)
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-test-\(UUID().uuidString)")
         maildir = dir.appendingPathComponent("Maildir")
@@ -55,6 +58,9 @@ class IntakeTestCase: PublisherTestCase {
 
     var smtpPort = 0
 
+    /// A test class may change the feeds file's settings or the server's configuration.
+    func adjustIntake(_ intake: inout IntakeSettings, _ config: inout KohoConfig) {}
+
     func makeIntakeApp(smtpPort: Int, reset: Bool = true) async throws {
         self.smtpPort = smtpPort
         let c = clock!
@@ -65,6 +71,7 @@ class IntakeTestCase: PublisherTestCase {
         var intake = intakeSettings()
         intake.smtp = .init(host: "127.0.0.1", port: smtpPort, from: "koho@city.kodaira.tokyo.jp",
                             to: ["kacho@city.kodaira.tokyo.jp", "tanaka@city.kodaira.tokyo.jp"], helo: "koho.test")
+        adjustIntake(&intake, &config)
         config.intake = intake
         app = try await makeApp(config)
         // The jobs run when the app boots (a first round each), then wait an hour: the tests turn them by hand.
@@ -79,6 +86,20 @@ class IntakeTestCase: PublisherTestCase {
         try await super.tearDown()
         try? await feeds?.shutdown()
         try? await smtp?.stop()
+    }
+
+    func feed(_ entries: [(id: String, title: String)]) -> String {
+        """
+        <?xml version="1.0" encoding="utf-8"?>
+        <feed xmlns="http://www.w3.org/2005/Atom" lang="ja"><title>高頻度（随時）</title><id>urn:test</id><updated>2026-09-09T06:05:00+09:00</updated>
+        \(entries.map { "<entry><title>\($0.title)</title><id>\(feedBase)/\($0.id)</id><updated>2026-09-08T21:05:12Z</updated><author><name>気象庁予報部</name></author><link type=\"application/xml\" href=\"\(feedBase)/\($0.id)\"/><content type=\"text\">【東京都気象警報・注意報】</content></entry>" }.joined())
+        </feed>
+        """
+    }
+
+    func serve(_ fixture: String, at path: String, edit: (String) -> String = { $0 }) throws {
+        let text = try String(contentsOf: fixtures.appendingPathComponent("jma/\(fixture)"), encoding: .utf8)
+        feeds.set("/" + path, edit(text))
     }
 
     func job(_ name: String) throws -> Job { try XCTUnwrap(app.intake?.jobs.first { $0.name == name }, name) }
@@ -147,15 +168,27 @@ final class WebsiteIntakeTests: IntakeTestCase {
         XCTAssertTrue(web.lastBody.contains("緊急情報から作った投稿（2件）"))
         XCTAssertTrue(web.lastBody.contains("緊急の投稿が2件、承認を待っています"))
 
-        // One approval, and it goes out at once — here at 22:00, outside the operating hours (3(5)).
+        // Only the chief approves: not the staff of the account, not a viewer.
+        _ = try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo", "koho.kodairacity"])
+        _ = try await addUser("kansa", .viewer)
+        for name in ["tanaka", "kansa"] {
+            let refused = try await api(.POST, "/posts/\(x.id!.uuidString.lowercased())/approve", token: try await token(name))
+            XCTAssertEqual(refused.status, .forbidden, "\(name): \(refused.body)")
+        }
+        try await assertEqual(try await Post.find(x.id, on: self.app.db)?.state, .submitted)
+
+        // One approval each, and they go out at once — here at 22:00, outside the operating hours (3(5)).
         clock.now = jst("2026-11-25T22:00")
-        let approved = try await api(.POST, "/posts/\(x.id!.uuidString.lowercased())/approve", token: chiefToken)
-        XCTAssertEqual(approved.json["state"] as? String, "scheduled", approved.body)
-        try await waitFor(seconds: 10) { try await Post.find(x.id, on: self.app.db)?.state == .published }
-        try await assertEqual(try await Post.find(x.id, on: self.app.db)?.state, .published)
+        for p in [x, fb] {
+            let approved = try await api(.POST, "/posts/\(p.id!.uuidString.lowercased())/approve", token: chiefToken)
+            XCTAssertEqual(approved.json["state"] as? String, "scheduled", approved.body)
+        }
+        try await waitFor(seconds: 10) { try await self.intakePosts().allSatisfy { $0.state == .published } }
+        try await assertEqual(try await self.intakePosts().map(\.state), [.published, .published])
         let sent = await sandboxPosts(sandbox)
-        XCTAssertEqual(sent.count, 1)
-        XCTAssertTrue(sent[0].text.contains("https://www.city.kodaira.tokyo.jp/kurashi/bousai/123456.html"))
+        XCTAssertEqual(sent.count, 2)
+        XCTAssertTrue(sent.allSatisfy { $0.text.contains("避難所を開設しました") }, "\(sent.map(\.text))")
+        XCTAssertTrue(sent.contains { $0.text.contains("https://www.city.kodaira.tokyo.jp/kurashi/bousai/123456.html") })
 
         // Taken once: another round finds nothing new.
         try await job("intake-website").runOnce()
@@ -245,24 +278,29 @@ final class MailIntakeTests: IntakeTestCase {
         let state = try await sourceState("mail")
         XCTAssertTrue(state?.lastError?.contains("someone@example.com") == true, state?.lastError ?? "")
         XCTAssertTrue(FileManager.default.fileExists(atPath: maildir.appendingPathComponent("cur/1700000003.4.koho:2,F").path), "kept")
+
+        // A message that is not mail: refused with the reason, kept.
+        try Data("これはメールではありません\r\n".utf8).write(to: maildir.appendingPathComponent("new/1700000004.5.koho"))
+        try await job("intake-maildir").runOnce()
+        let broken = try await sourceState("mail")
+        XCTAssertEqual(broken?.lastError, "1700000004.5.koho: メールとして読めません（ヘッダーがありません）")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: maildir.appendingPathComponent("cur/1700000004.5.koho:2,F").path), "kept")
+
+        // The Maildir gone (an unmounted share): a clear status; a message delivered once it is back is taken.
+        let moved = dir.appendingPathComponent("Maildir-away")
+        try FileManager.default.moveItem(at: maildir, to: moved)
+        try await job("intake-maildir").runOnce()
+        let gone = try await sourceState("mail")
+        XCTAssertEqual(gone?.lastError, "Maildir の new/ がありません: \(maildir.appendingPathComponent("new").path)")
+        try FileManager.default.moveItem(at: moved, to: maildir)
+        try deliver("shiftjis-qp.eml", as: "1700000005.6.koho")
+        try await job("intake-maildir").runOnce()
+        try await assertEqual(try await self.intakePosts().count, 2)
+        try await assertEqual(try await self.sourceState("mail")?.lastError, nil)
     }
 }
 
 final class AgencyIntakeTests: IntakeTestCase {
-    func feed(_ entries: [(id: String, title: String)]) -> String {
-        """
-        <?xml version="1.0" encoding="utf-8"?>
-        <feed xmlns="http://www.w3.org/2005/Atom" lang="ja"><title>高頻度（随時）</title><id>urn:test</id><updated>2026-09-09T06:05:00+09:00</updated>
-        \(entries.map { "<entry><title>\($0.title)</title><id>\(feedBase)/\($0.id)</id><updated>2026-09-08T21:05:12Z</updated><author><name>気象庁予報部</name></author><link type=\"application/xml\" href=\"\(feedBase)/\($0.id)\"/><content type=\"text\">【東京都気象警報・注意報】</content></entry>" }.joined())
-        </feed>
-        """
-    }
-
-    func serve(_ fixture: String, at path: String, edit: (String) -> String = { $0 }) throws {
-        let text = try String(contentsOf: fixtures.appendingPathComponent("jma/\(fixture)"), encoding: .utf8)
-        feeds.set("/" + path, edit(text))
-    }
-
     func testAWarningRaisesAnAlertADrillNothingAndACancellationWithdrawsIt() async throws {
         try serve("koho_VPWW53_1321100_warning.xml", at: "w1.xml")
         try serve("koho_VXSE51_drill_5minus.xml", at: "drill.xml")
@@ -296,6 +334,11 @@ final class AgencyIntakeTests: IntakeTestCase {
         let anonymous = try await api(.GET, "/alerts", token: nil)
         XCTAssertEqual(anonymous.status, .unauthorized)
 
+        // The chief and the staff are told through the mail outbox.
+        try await waitFor(seconds: 10) { self.smtp.messages.count == 1 }
+        XCTAssertEqual(smtp.messages.first?.header("Subject"), "【Koho】気象庁の情報: 気象特別警報・警報・注意報")
+        XCTAssertTrue(smtp.messages.first?.text.contains("大雨警報") == true, smtp.messages.first?.text ?? "")
+
         // Each entry's XML is fetched once.
         try await job("intake-agency").runOnce()
         XCTAssertEqual(feeds.requests(for: "/w1.xml").count, 1)
@@ -307,6 +350,13 @@ final class AgencyIntakeTests: IntakeTestCase {
         let after = try await XCTUnwrapAsync(try await Alert.find(alert.id, on: app.db))
         XCTAssertEqual(after.status, "withdrawn")
         for id in drafts { try await assertEqual(try await Post.find(id, on: self.app.db)?.state, .cancelled) }
+        try await waitFor(seconds: 10) { self.smtp.messages.count == 2 }
+        XCTAssertEqual(smtp.messages.last?.header("Subject"), "【Koho】取消: 気象特別警報・警報・注意報")
+        try await waitFor(seconds: 5) {
+            try await AuditEntry.query(on: self.app.db).filter(\.$action == "mail.sent").count() == 2
+        }
+        let trail = try await AuditEntry.query(on: app.db).filter(\.$subject == "alert:\(alert.id!.uuidString.lowercased())").all()
+        XCTAssertEqual(trail.map(\.action).sorted(), ["alert.raise", "alert.withdraw", "mail.sent", "mail.sent"])
     }
 
     func testABadEntryAndAFeedThatIsDownGetAClearStatus() async throws {

@@ -43,12 +43,13 @@ final class LoopbackSMTPServer: Sendable {
         self.received = received
     }
 
-    static func start(refusingFirst n: Int = 0) async throws -> LoopbackSMTPServer {
+    /// `port`: a given one (a relay that comes back where it was), or any free one.
+    static func start(refusingFirst n: Int = 0, port: Int = 0) async throws -> LoopbackSMTPServer {
         let refusals = NIOLockedValueBox(n)
         let received = NIOLockedValueBox<[Message]>([])
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { child in
+            .bind(host: "127.0.0.1", port: port) { child in
                 child.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child) }
             }
         let port = channel.channel.localAddress?.port ?? 0

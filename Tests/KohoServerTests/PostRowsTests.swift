@@ -8,6 +8,10 @@ import KohoCore
 final class PostRowsTests: KohoTestCase {
     func testEveryStoredPropertyIsListed() {
         XCTAssertTrue(Post.storedPropertiesComplete, "a property added to Post belongs in Post.storedProperties too")
+        XCTAssertTrue(AuditEntry.listComplete, "a property added to AuditEntry belongs in its listedProperties too")
+        XCTAssertTrue(PublishAttempt.listComplete, "a property added to PublishAttempt belongs in its listedProperties too")
+        // What Fluent is told is what it would have found itself.
+        XCTAssertEqual(Post().properties.count, ListedProperties.reflected(Post()).count)
     }
 
     func testListsReadTheSamePostsAsFluent() async throws {

@@ -38,15 +38,13 @@ enum APIController {
     /// match, and `X-Next-Cursor` (and a `Link` with `rel="next"`) where the next page starts.
     static func list(_ req: Request) async throws -> Response {
         _ = try req.requireUser()
-        var filtered = Post.query(on: req.db)
+        var state: PostState?
         if let s = req.query[String.self, at: "state"] {
-            guard let state = PostState(rawValue: s) else { throw AppError.badRequest("state が正しくありません") }
-            filtered = filtered.filter(\.$state == state)
+            guard let known = PostState(rawValue: s) else { throw AppError.badRequest("state が正しくありません") }
+            state = known
         }
-        if let a = req.query[String.self, at: "account"] {
-            guard !a.containsControlCharacter else { throw AppError.badRequest("account が正しくありません") }
-            filtered = filtered.filter(\.$account == a)
-        }
+        let account = req.query[String.self, at: "account"]
+        if let a = account, a.containsControlCharacter { throw AppError.badRequest("account が正しくありません") }
         var limit = 50
         if let raw = req.query[String.self, at: "limit"] {
             guard let n = Int(raw), (1...200).contains(n) else { throw AppError.badRequest("limit は1から200の整数で指定してください") }
@@ -57,6 +55,15 @@ enum APIController {
             guard let c = PostCursor(raw) else { throw AppError.badRequest("cursor が正しくありません") }
             cursor = c
         }
+        let key = ["posts", state?.rawValue ?? "", account ?? "", String(limit), cursor?.description ?? ""].joined(separator: "|")
+        let (s, n, after) = (state, limit, cursor)
+        return try await req.cached(key) { CachedResponse(try await listPage(req, state: s, account: account, limit: n, cursor: after)) }.response
+    }
+
+    private static func listPage(_ req: Request, state: PostState?, account: String?, limit: Int, cursor: PostCursor?) async throws -> Response {
+        let filtered = Post.query(on: req.db)
+        if let state { filtered.filter(\.$state == state) }
+        if let account { filtered.filter(\.$account == account) }
         let (shown, total, next) = try await PostCursor.page(filtered, limit: limit, after: cursor)
         let res = Response(status: .ok)
         try res.content.encode(try shown.map { try PostDTO($0, policy: req.koho.policy) })

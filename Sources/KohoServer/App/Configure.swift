@@ -26,8 +26,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     if let url = config.databaseURL {
         app.databases.use(try .postgres(configuration: SQLPostgresConfiguration(url: url)), as: .psql)
     } else {
-        let file = config.dataDirectory.appendingPathComponent("koho.sqlite").path
-        app.databases.use(.sqlite(.file(file)), as: .sqlite)
+        app.databases.use(.sqlite(.file(sqliteFile(config))), as: .sqlite)
     }
     if config.databaseURL == nil, let sql = app.db as? SQLDatabase {
         // WAL: the publisher's polling reads must not make a concurrent write fail with "database is locked".
@@ -36,6 +35,9 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     addMigrations(app, vault: vault)
     if config.resetDatabase { try await app.autoRevert() }
     if migrate { try await app.autoMigrate() }
+    let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil ? sqliteFile(config) : nil)
+    app.storage[ReadCacheKey.self] = cache
+    app.lifecycle.use(ReadCacheLifecycle(cache: cache))
 
     let policy: Policy
     let yaml: String
@@ -75,6 +77,8 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
     configureJobs(app, config)
 }
+
+func sqliteFile(_ config: KohoConfig) -> String { config.dataDirectory.appendingPathComponent("koho.sqlite").path }
 
 func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreatePolicyVersion())

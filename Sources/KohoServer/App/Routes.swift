@@ -86,6 +86,7 @@ func routes(_ app: Application) throws {
     ImpersonationController.register(site)
     CommentsController.register(site)
     AlarmController.register(site)
+    CommentReportController.register(site)
     site.get(SiteURL.disaster.route, use: DisasterController.page)
     site.post(SiteURL.disaster.route, use: DisasterController.switchForm)
     site.post(SiteURL.disasterRelease.route, use: DisasterController.releaseForm)

@@ -40,7 +40,7 @@ struct SessionUserMiddleware: AsyncMiddleware {
                 req.session.id = nil
                 req.session.data = SessionData()
                 req.storage[SessionExpired.self] = true
-            } else if let user = try await User.find(id, on: req.db) {
+            } else if let user = try await req.cached("user|\(id)", { try await User.find(id, on: req.db) }) {
                 req.auth.login(user)
                 if seen.map({ now - $0 >= Self.seenResolution }) ?? true { SessionUserMiddleware.markSeen(req) }
             }
@@ -65,8 +65,9 @@ struct RequireWebUserMiddleware: AsyncMiddleware {
         }
         if req.method == .GET {
             // The menu's count: an emergency waiting for the chief must not look like any other row.
-            req.storage[WaitingEmergencies.self] = try await Post.query(on: req.db)
-                .filter(\.$state == .submitted).filter(\.$emergency == true).count()
+            req.storage[WaitingEmergencies.self] = try await req.cached("waitingEmergencies") {
+                try await Post.query(on: req.db).filter(\.$state == .submitted).filter(\.$emergency == true).count()
+            }
         }
         return try await next.respond(to: req)
     }
@@ -102,14 +103,32 @@ struct CollectBodyMiddleware: AsyncMiddleware {
 /// API requests carry `Authorization: Bearer <token>`; only the token's SHA-256 is looked up.
 struct BearerUserMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        guard let bearer = req.headers.bearerAuthorization,
-              let token = try await APIToken.query(on: req.db).filter(\.$tokenHash == Secrets.sha256Hex(bearer.token)).first(),
-              let user = try await User.find(token.$user.id, on: req.db) else {
+        guard let bearer = req.headers.bearerAuthorization else { throw AppError.unauthorized("APIトークンがないか、正しくありません") }
+        let hash = Secrets.sha256Hex(bearer.token)
+        guard var (token, user) = try await req.cached("token|" + hash, { KeptToken(try await Self.find(hash, req)) }).found else {
             throw AppError.unauthorized("APIトークンがないか、正しくありません")
         }
-        try await token.markUsed(at: req.koho.now, on: req.db)
+        if token.useIsDue(at: req.koho.now) {
+            // The use is recorded on a copy of its own: a kept token is shared by requests and only read.
+            guard let fresh = try await Self.find(hash, req) else { throw AppError.unauthorized("APIトークンがないか、正しくありません") }
+            (token, user) = fresh
+            try await token.markUsed(at: req.koho.now, on: req.db)
+        }
         req.auth.login(user)
         return try await next.respond(to: req)
+    }
+}
+
+extension BearerUserMiddleware {
+    struct KeptToken: Sendable {
+        let found: (token: APIToken, user: User)?
+        init(_ found: (APIToken, User)?) { self.found = found.map { (token: $0.0, user: $0.1) } }
+    }
+
+    static func find(_ hash: String, _ req: Request) async throws -> (APIToken, User)? {
+        guard let token = try await APIToken.query(on: req.db).filter(\.$tokenHash == hash).first(),
+              let user = try await User.find(token.$user.id, on: req.db) else { return nil }
+        return (token, user)
     }
 }
 
@@ -125,7 +144,11 @@ struct ChangedOnlySessionDriver: SessionDriver {
     }
 
     func readSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<SessionData?> {
-        stored.readSession(sessionID, for: request).map { data in
+        let stored = self.stored
+        return request.eventLoop.makeFutureWithTask {
+            let data = try await request.cached("session|" + HashedFluentSessions.key(sessionID).string) {
+                try await stored.readSession(sessionID, for: request).get()
+            }
             request.storage[AsRead.self] = data
             return data
         }

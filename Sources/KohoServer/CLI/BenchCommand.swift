@@ -6,7 +6,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "性能を測って数値を出力する（release ビルドで: swift run -c release koho bench）",
-        subcommands: [Core.self, Publisher.self, Moderation.self], defaultSubcommand: Core.self)
+        subcommands: [Core.self, Publisher.self, Intake.self, Moderation.self], defaultSubcommand: Core.self)
 
     struct Core: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "core", abstract: "文字数の数え方、運用時間の計算、なりすましの採点")
@@ -39,6 +39,28 @@ struct BenchCommand: AsyncParsableCommand {
                          r.percentile(0.5) * 1000, r.percentile(0.95) * 1000, r.latencies.count))
             print(String(format: "処理量: %d件を %.2f 秒で発信（%.1f 件/秒、サンドボックスへ、障害なし）",
                          r.throughputPosts, r.throughputSeconds, Double(r.throughputPosts) / r.throughputSeconds))
+        }
+    }
+
+    struct Intake: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "intake",
+            abstract: "市のフィードに緊急の記事が出てから下書きが揃うまでと、承認からサンドボックスに現れるまでの時間（ループバックのフィードサーバーとサンドボックス）")
+        @Option(help: "測る記事の数（取得の間隔どおりと、取得を起こしたときの、それぞれ）") var items: Int = 30
+        @Option(help: "フィードを取得する間隔（秒）") var interval: Int = 1
+
+        func run() async throws {
+            #if DEBUG
+            print("注意: debug ビルドです。数値は `swift run -c release koho bench intake` で測ってください。")
+            #endif
+            guard items > 0, interval > 0 else { throw CLIInputError("--items と --interval は1以上にしてください") }
+            let r = try await IntakeBenchmark.run(items: items, interval: .seconds(interval))
+            func line(_ label: String, _ values: [Double]) -> String {
+                label + String(format: ": 中央値 %.1f ms、p95 %.1f ms（%d件）",
+                               IntakeBenchmark.percentile(values, 0.5) * 1000, IntakeBenchmark.percentile(values, 0.95) * 1000, values.count)
+            }
+            print(line("記事がフィードに出てから X とフェイスブックの下書きが承認待ちになるまで（取得の間隔 \(interval) 秒）", r.draftsReady))
+            print(line("  うち取り込みの処理だけ（記事を出した直後に取得を起こしたとき）", r.draftsReadyWoken))
+            print(line("承認からサンドボックスに現れるまで（X とフェイスブック）", r.live))
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Fluent
 import Vapor
 import KohoCore
 
@@ -27,8 +28,15 @@ struct IntakeCommand: AsyncParsableCommand {
             try await IntakeService.fetched(app, name: MaildirSource.name, kind: "mail", at: app.koho.now,
                                             error: { if case .refused(let why) = outcome { return why } else { return nil } }(),
                                             item: { if case .taken = outcome { return "標準入力のメール" } else { return nil } }())
-            // The notice is sent before the command ends.
-            if settings.smtp != nil { for _ in 0..<200 where app.intake?.notifier.sent.count == 0 { try await Task.sleep(for: .milliseconds(50)) } }
+            // The notice is queued with the drafts; one round sends it now. What the relay refuses stays queued, and
+            // the server's mail job tries it again.
+            if let relay = app.koho.config.mailRelay, case .taken = outcome {
+                _ = try? await MailOutbox.sendDue(on: app.db, app.koho, mailer: .live(relay), logger: app.logger,
+                                                  observe: IntakeService.mailObserver(app))
+                if let unsent = try? await MailNotice.query(on: app.db).filter(\.$sentAt == nil).count(), unsent > 0 {
+                    FileHandle.standardError.write(Data("知らせのメールを送れませんでした。サーバー（koho serve）のメールの仕事が再送します。\n".utf8))
+                }
+            }
             try await app.asyncShutdown()
             switch outcome {
             case .taken(let ids):

@@ -107,7 +107,8 @@ enum AlertService {
         return try await q.sort(\.$createdAt, .descending).first()
     }
 
-    /// What the report does to the alerts; the alert raised or changed, or nil.
+    /// What the report does to the alerts; the alert raised or changed, or nil. Each change is saved with its audit
+    /// record and its notice (through the mail outbox) in one transaction.
     static func apply(_ app: Application, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency) async throws -> Alert? {
         // Drills and tests never make anything.
         if r.isDrillOrTest { return nil }
@@ -119,14 +120,19 @@ enum AlertService {
             found.status = "withdrawn"
             found.infoType = r.infoType
             found.updatedAt = now
-            try await IntakeService.locked(app) { try await found.update(on: $0) }
             try await withdrawDrafts(app, found, reason: "気象庁が「\(r.title)」を取り消しました")
-            try await AuditLog.appendLocked(app, action: "alert.withdraw", alert: found, detail: "取消（\(r.reportDateTime)）")
+            // A cancellation does not end disaster mode by itself: the chief does, having looked.
+            let stillOn = try await DisasterMode.query(on: db).count() > 0
+            try await save(app, found, action: "alert.withdraw", detail: "取消（\(r.reportDateTime)）",
+                           notice: notice(app, "気象庁の情報の取消", "取消: \(r.title)",
+                                          "気象庁が「\(r.title)」（\(found.reportTime)）を取り消しました（\(r.reportDateTime)）。知らせを取り下げ、その下書きを取り消しました。"
+                                            + (stillOn ? "\n\n災害モードは続いています。終えるかどうかは課長が判断してください。\n\(app.koho.config.baseURL)\(SiteURL.disaster.path)" : "")))
             return found
         }
         if let found {
             // A correction or a continuation: the alert follows the latest message; its draft waits as before.
             let lifted = !r.affects
+            let before = found.summary
             found.title = r.title
             found.reportTime = r.reportDateTime
             found.messageID = messageID
@@ -134,12 +140,21 @@ enum AlertService {
             found.summary = summary(r)
             found.updatedAt = now
             if lifted { found.status = "lifted" }
-            try await IntakeService.locked(app) { try await found.update(on: $0) }
+            var told: IntakeService.Notice?
             if r.infoType == "訂正" || lifted {
                 try await withdrawDrafts(app, found, reason: lifted ? "解除されました" : "訂正されました")
-                if !lifted { found.draftIDs = IntakeItem.encode(try await draft(app, found, r)); try await IntakeService.locked(app) { try await found.update(on: $0) } }
+                if !lifted { found.draftIDs = IntakeItem.encode(try await draft(app, found, r)) }
+                told = notice(app, lifted ? "気象庁の情報の解除" : "気象庁の情報の訂正", "\(lifted ? "解除" : "訂正"): \(r.title)",
+                              lifted ? "気象庁の「\(r.title)」（\(r.reportDateTime)）で、市に関わる警報は解除されました。知らせの下書きを取り消しました。"
+                                     : "気象庁が「\(r.title)」を訂正しました（\(r.reportDateTime)）: \(found.summary)\n\n下書きを作り直しました。")
             }
-            try await AuditLog.appendLocked(app, action: lifted ? "alert.lift" : "alert.update", alert: found, detail: "\(r.infoType)（\(r.reportDateTime)）")
+            // Only what newly reaches the level: a continuation of it does not undo the chief's ending of disaster mode.
+            if !lifted, let reached = try await switchOnAtLevel(app, r, messageID: messageID, settings: settings, unlessIn: before) {
+                told = notice(app, "気象庁の情報", "気象庁の情報: \(r.title)",
+                              "気象庁の「\(r.title)」（\(r.reportDateTime)）が市に関わります: \(found.summary)\n\n"
+                                + disasterModeLine(reached) + (told.map { "\n\n" + $0.body } ?? ""))
+            }
+            try await save(app, found, action: lifted ? "alert.lift" : "alert.update", detail: "\(r.infoType)（\(r.reportDateTime)）", notice: told)
             return found
         }
         guard r.affects else { return nil }
@@ -158,25 +173,52 @@ enum AlertService {
         alert.draftIDs = "[]"
         alert.createdAt = now
         alert.updatedAt = now
-        try await IntakeService.locked(app) { try await alert.create(on: $0) }
         alert.draftIDs = IntakeItem.encode(try await draft(app, alert, r))
-        try await IntakeService.locked(app) { try await alert.update(on: $0) }
-        try await AuditLog.appendLocked(app, action: "alert.raise", alert: alert, detail: "\(r.title)（\(r.reportDateTime)）")
-        app.intake?.notifier.notify(subject: "【Koho】気象庁の情報: \(r.title)",
-                                    body: "気象庁の「\(r.title)」（\(r.reportDateTime)）が市に関わります: \(alert.summary)\n\n"
-                                        + "市の記事が出たら、下書きの出典に記事を入れて提出してください。\n\(app.koho.config.baseURL)\(SiteURL.dashboard.path)")
-        if reachesDisasterLevel(r, settings) {
-            try await DisasterModeService.switchMode(app.workflow, actor: "system", accounts: .all, on: true,
-                                                     reason: "気象庁「\(r.title)」（\(r.reportDateTime)）\(alert.summary.prefix(100))")
-        }
+        // Switched before the alert is saved: if saving fails, the next round finds the mode already on.
+        let reached = try await switchOnAtLevel(app, r, messageID: messageID, settings: settings)
+        try await save(app, alert, creating: true, action: "alert.raise", detail: "\(r.title)（\(r.reportDateTime)）",
+                       notice: notice(app, "気象庁の情報", "気象庁の情報: \(r.title)",
+                                      "気象庁の「\(r.title)」（\(r.reportDateTime)）が市に関わります: \(alert.summary)\n\n"
+                                        + (reached.map { disasterModeLine($0) + "\n\n" } ?? "")
+                                        + "市の記事が出たら、下書きの出典に記事を入れて提出してください。\n\(app.koho.config.baseURL)\(SiteURL.dashboard.path)"))
         return alert
     }
 
-    static func reachesDisasterLevel(_ r: JMAReport, _ s: IntakeSettings.Agency) -> Bool {
-        if r.warnings.contains(where: { w in w.isWarningInForce && s.disasterModeWarnings.contains { w.name.contains($0) } }) { return true }
-        if let threshold = s.disasterModeIntensity, let i = r.maxIntensity,
-           let a = JMAParser.intensityRank(i), let b = JMAParser.intensityRank(threshold) { return a >= b }
-        return false
+    static func disasterModeLine(_ reached: String) -> String {
+        "\(reached)は災害モードの水準に当たるため、すべてのアカウントを災害モードにしました（緊急でない予約投稿は保留）。終えるのは課長です。"
+    }
+
+    /// Every account into disaster mode when the message reaches the level of the feeds file or, without one
+    /// there, of the policy file (`emergencyAreas.disasterModeAt`); audited with the message. What reached it, or nil.
+    @discardableResult
+    static func switchOnAtLevel(_ app: Application, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency,
+                                unlessIn previous: String? = nil) async throws -> String? {
+        guard let level = settings.disasterModeAt ?? app.koho.policy.disasterModeAt, let what = level.reached(by: r),
+              !what.components(separatedBy: "・").allSatisfy({ previous?.contains($0) == true }) else { return nil }
+        let said = "気象庁「\(r.title)」（\(r.reportDateTime)）の\(what)（災害モードの水準: \(level.description)）。電文 \(messageID)"
+        let reason = String(String(said.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) }).prefix(500))
+        try await DisasterModeService.switchMode(app.workflow, actor: "system", accounts: .all, on: true, reason: reason)
+        return what
+    }
+
+    static func notice(_ app: Application, _ kind: String, _ subject: String, _ body: String) -> IntakeService.Notice {
+        IntakeService.Notice(kind: kind, subject: "【Koho】" + subject, body: body)
+    }
+
+    /// Saves the alert, its audit record and its notice in one transaction.
+    static func save(_ app: Application, _ alert: Alert, creating: Bool = false, action: String, detail: String,
+                     notice: IntakeService.Notice?) async throws {
+        let ctx = app.koho
+        let subject = "alert:\(alert.id!.uuidString.lowercased())"
+        let queued = try await IntakeService.locked(app) { db in
+            try await db.transaction { db in
+                if creating { try await alert.create(on: db) } else { try await alert.update(on: db) }
+                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: IntakeService.actorName, action: action,
+                                                subject: subject, detail: detail, reason: alert.summary)
+                return try await notice?.enqueue(app, on: db, subjectRef: subject, at: ctx.now) ?? false
+            }
+        }
+        if queued { IntakeService.mailQueued(app) }
     }
 
     /// A draft for each emergency account that names the agency's message and time; it cannot be submitted until
@@ -205,16 +247,6 @@ enum AlertService {
         for id in IntakeItem.decode(alert.draftIDs) {
             guard let p = try await Post.find(id, on: app.db), [.draft, .submitted].contains(p.state) else { continue }
             _ = try? await PostService.transition(app.workflow, IntakeService.intakeUser, id, .cancel, expectedVersion: nil, reason: reason)
-        }
-    }
-}
-
-extension AuditLog {
-    static func appendLocked(_ app: Application, action: String, alert: Alert, detail: String) async throws {
-        let ctx = app.koho
-        try await ctx.writeLock.run {
-            try await AuditLog.appendLocked(on: app.db, at: ctx.now, actor: IntakeService.actorName, action: action,
-                                            subject: "alert:\(alert.id!.uuidString.lowercased())", detail: detail, reason: alert.summary)
         }
     }
 }

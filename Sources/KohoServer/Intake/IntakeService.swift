@@ -1,7 +1,6 @@
 import Fluent
 import Foundation
 import KohoCore
-import NIOConcurrencyHelpers
 import Vapor
 
 /// An emergency article of the city (website or mail magazine), as a source found it.
@@ -31,12 +30,20 @@ enum IntakeService {
         try await IntakeItem.query(on: app.db).filter(\.$source == source).filter(\.$key == key).first() != nil
     }
 
-    /// Records an item as taken; false if it already was (another round or process took it first).
+    /// Records an item as taken, with its notice queued in the same transaction; false if it already was (another
+    /// round or process took it first: then no notice either).
     @discardableResult
-    static func record(_ app: Application, source: String, key: String, title: String, link: String?, at: Date, drafts: [UUID]) async throws -> Bool {
+    static func record(_ app: Application, source: String, key: String, title: String, link: String?, at: Date, drafts: [UUID],
+                       notice: Notice? = nil) async throws -> Bool {
         do {
             let item = IntakeItem(source: source, key: key, title: String(title.prefix(500)), link: link, takenAt: at, draftIDs: drafts)
-            try await locked(app) { try await item.create(on: $0) }
+            let queued = try await locked(app) { db in
+                try await db.transaction { db in
+                    try await item.create(on: db)
+                    return try await notice?.enqueue(app, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: at) ?? false
+                }
+            }
+            if queued { mailQueued(app) }
             return true
         } catch {
             if let e = error as? any DatabaseError, e.isConstraintFailure { return false }
@@ -80,9 +87,43 @@ enum IntakeService {
     }
 
     /// The process's writes go one at a time (as the workflow's do): SQLite refuses a second writer.
-    static func locked(_ app: Application, _ body: @escaping @Sendable (Database) async throws -> Void) async throws {
+    @discardableResult
+    static func locked<T: Sendable>(_ app: Application, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
         let db = app.db
-        try await app.koho.writeLock.run { try await body(db) }
+        return try await app.koho.writeLock.run { try await body(db) }
+    }
+
+    // MARK: Notices
+
+    /// An e-mail to the chief and the designated staff. It goes through the mail outbox: queued in the transaction
+    /// that records what it tells of, sent by the mail job, tried again while the relay is down, audited.
+    struct Notice: Sendable {
+        var kind: String
+        var subject: String
+        var body: String
+
+        /// Queues it on `db` (inside the caller's transaction); false when no mail server is configured.
+        func enqueue(_ app: Application, on db: Database, subjectRef: String, at: Date) async throws -> Bool {
+            try await MailOutbox.enqueue(on: db, settings: app.koho.config.intakeMail, kind: kind, subjectRef: subjectRef,
+                                         subject: subject, body: body, now: at)
+        }
+    }
+
+    static func mailQueued(_ app: Application) {
+        app.backgroundJobs?.job(named: BackgroundJobs.mailJobName)?.wake()
+    }
+
+    /// The relay's state among the sources (dashboard, `GET /api/v1/intake/sources`), from the mail job's attempts.
+    static func mailObserver(_ app: Application) -> @Sendable (MailNotice, (any Error)?) async -> Void {
+        { notice, error in
+            let at = app.koho.now
+            if let error {
+                try? await fetched(app, name: "smtp", kind: "smtp", at: at,
+                                   error: "知らせのメールを送れませんでした（\(notice.attempts)回目、再送します）: \(error)")
+            } else {
+                try? await fetched(app, name: "smtp", kind: "smtp", at: at, error: nil, item: notice.mailSubject)
+            }
+        }
     }
 
     // MARK: Article → drafts
@@ -129,16 +170,17 @@ enum IntakeService {
         return posts
     }
 
-    /// Takes an article once: the drafts, then the record of it, then the notice. Nil if it was taken before.
+    /// Takes an article once: the drafts, then the record of it with its notice. Nil if it was taken before.
     @discardableResult
     static func take(_ app: Application, source: String, key: String, article: EmergencyArticle) async throws -> [Post]? {
         let w = app.workflow
         if try await seen(app, source: source, key: key) { return nil }
         let posts = try await drafts(w, for: article)
-        guard try await record(app, source: source, key: key, title: article.title, link: article.link, at: w.ctx.now, drafts: posts.compactMap(\.id)) else {
+        let notice = Notice(kind: "緊急情報の下書き", subject: "【Koho】緊急情報の下書き: \(article.title)", body: notice(app, article, posts))
+        guard try await record(app, source: source, key: key, title: article.title, link: article.link, at: w.ctx.now,
+                               drafts: posts.compactMap(\.id), notice: notice) else {
             return nil
         }
-        app.intake?.notifier.notify(subject: "【Koho】緊急情報の下書き: \(article.title)", body: notice(app, article, posts))
         return posts
     }
 
@@ -151,51 +193,4 @@ enum IntakeService {
         }
         return lines.joined(separator: "\n")
     }
-}
-
-/// Sends notices to the chief and the designated staff, when SMTP is configured; a failure is logged and shown as
-/// the `smtp` source's status, and never holds up a draft.
-struct IntakeNotifier: Sendable {
-    let mailer: SMTPClient?
-    let app: Application
-    let sent = NIOLockedBox()
-    private let inFlight = NIOLockedValueBox<[UUID: Task<Void, Never>]>([:])
-
-    init(mailer: SMTPClient?, app: Application) {
-        self.mailer = mailer
-        self.app = app
-    }
-
-    /// Waits for the notices still being sent (at shutdown, before the database closes).
-    func drain() async {
-        let tasks = inFlight.withLockedValue { Array($0.values) }
-        for t in tasks { await t.value }
-    }
-
-    func notify(subject: String, body: String) {
-        guard let mailer else { return }
-        let app = self.app, sent = self.sent, inFlight = self.inFlight
-        let id = UUID()
-        let task = Task {
-            defer { _ = inFlight.withLockedValue { $0.removeValue(forKey: id) } }
-            let at = app.koho.now
-            do {
-                try await mailer.send(OutgoingMail(to: mailer.settings.notify, subject: subject, body: body))
-                try? await IntakeService.fetched(app, name: "smtp", kind: "smtp", at: at, error: nil, item: subject)
-            } catch {
-                app.logger.warning("intake: notice not sent: \(String(describing: error))")
-                try? await IntakeService.fetched(app, name: "smtp", kind: "smtp", at: at, error: "知らせのメールを送れませんでした: \(error)")
-            }
-            sent.increment()
-        }
-        inFlight.withLockedValue { $0[id] = task }
-    }
-}
-
-/// How many notices have been attempted (tests wait on it).
-final class NIOLockedBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var n = 0
-    func increment() { lock.lock(); n += 1; lock.unlock() }
-    var count: Int { lock.lock(); defer { lock.unlock() }; return n }
 }

@@ -13,16 +13,26 @@ extension Application {
     var intake: Intake? { storage[IntakeKey.self] }
 }
 
-/// The sources of `koho serve --feeds FILE`, each a job, and how notices go out.
+extension KohoConfig {
+    /// The relay the mail job sends through: `--smtp`, or else the feeds file's `smtp`.
+    var mailRelay: MailSettings? {
+        mail ?? intake?.smtp.map { MailSettings(host: $0.host, port: $0.port, from: $0.from, notify: $0.to) }
+    }
+
+    /// Who hears of the intake's drafts and alerts: the feeds file's `smtp.to`, or else `--notify`.
+    var intakeMail: MailSettings? {
+        intake?.smtp.map { MailSettings(host: $0.host, port: $0.port, from: $0.from, notify: $0.to) } ?? mail
+    }
+}
+
+/// The sources of `koho serve --feeds FILE`, each a job. Their notices go through the mail outbox.
 final class Intake: Sendable {
     let settings: IntakeSettings
-    let notifier: IntakeNotifier
     let area: JMAArea?
     let jobs: [Job]
 
-    init(settings: IntakeSettings, notifier: IntakeNotifier, area: JMAArea?, jobs: [Job]) {
+    init(settings: IntakeSettings, area: JMAArea?, jobs: [Job]) {
         self.settings = settings
-        self.notifier = notifier
         self.area = area
         self.jobs = jobs
     }
@@ -39,9 +49,6 @@ func configureIntake(_ app: Application, _ config: KohoConfig, logger: Logger) -
     if let a = settings.agency, let code = a.municipality {
         area = JMAArea(municipality: code, earthquakeRegion: a.earthquakeRegion, earthquakeRegionCode: a.earthquakeRegionCode)
     }
-    let notifier = IntakeNotifier(mailer: settings.smtp.map {
-        SMTPClient(settings: MailSettings(host: $0.host, port: $0.port, from: $0.from, notify: $0.to))
-    }, app: app)
     var jobs: [Job] = []
     for feed in settings.website {
         let source = WebsiteFeedSource(app: app, feed: feed)
@@ -61,8 +68,7 @@ func configureIntake(_ app: Application, _ config: KohoConfig, logger: Logger) -
             jobs.append(Job(name: "intake-agency-long", interval: agency.longTermInterval, clock: config.jobClock, logger: logger) { await source.round() })
         }
     }
-    app.storage[IntakeKey.self] = Intake(settings: settings, notifier: notifier, area: area, jobs: jobs)
-    app.lifecycle.use(IntakeLifecycle())
+    app.storage[IntakeKey.self] = Intake(settings: settings, area: area, jobs: jobs)
     return jobs
 }
 
@@ -202,7 +208,7 @@ enum MailIntake {
 
     static func take(_ app: Application, data: Data, settings: IntakeSettings.Mail, fallbackKey: String) async -> Outcome {
         let message: MailMessage
-        do { message = try MailParser.parse(data) } catch { return .refused("メールとして読めません: \(error)") }
+        do { message = try MailParser.parse(data) } catch { return .refused(String(describing: error)) }
         guard settings.senders.contains(message.from.lowercased()) else {
             return .refused("差出人 \(message.from.containsControlCharacter ? "（制御文字を含む）" : message.from) は受け付ける差出人にありません")
         }
@@ -222,12 +228,5 @@ enum MailIntake {
         } catch {
             return .refused("下書きを作れませんでした: \(error)")
         }
-    }
-}
-
-/// Notices still being sent finish before the database closes.
-struct IntakeLifecycle: LifecycleHandler {
-    func shutdownAsync(_ application: Application) async {
-        await application.intake?.notifier.drain()
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOConcurrencyHelpers
 import Vapor
@@ -53,7 +54,8 @@ final class LoopbackFeedServer: Sendable {
     }
 
     func set(_ path: String, _ body: Data, contentType: String = "application/xml", modified: Date = Date()) {
-        let tag = "\"" + String(body.hashValue, radix: 36) + "-\(body.count)\""
+        // From the whole body: `Data.hashValue` reads only its first bytes, so two feeds of one length could share a tag.
+        let tag = "\"" + SHA256.hash(data: body).prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
         documents.withLockedValue { $0[path] = Document(body: body, contentType: contentType, etag: tag, modified: modified) }
     }
 

@@ -46,10 +46,11 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
             comments.whenNew { _ in alarm.wake() }
         }
     }
-    if let settings = config.mail {
+    if let settings = config.mailRelay {
         let mailer = Mailer.live(settings), ctx = app.koho
+        let observe = config.intake == nil ? nil : IntakeService.mailObserver(app)
         others.append(Job(name: BackgroundJobs.mailJobName, interval: .seconds(30), clock: config.jobClock, logger: logger) {
-            try await MailOutbox.sendDue(on: db, ctx, mailer: mailer, logger: jobLogger)
+            try await MailOutbox.sendDue(on: db, ctx, mailer: mailer, logger: jobLogger, observe: observe)
         })
     }
     others += configureIntake(app, config, logger: logger)

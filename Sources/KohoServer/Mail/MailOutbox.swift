@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 import Vapor
 import KohoCore
 
@@ -61,9 +62,10 @@ enum MailOutbox {
 
     /// Queues a notice for the configured recipients, on `db` (inside the caller's transaction). Nothing is queued
     /// when no mail server is configured.
+    @discardableResult
     static func enqueue(on db: Database, settings: MailSettings?, kind: String, subjectRef: String, subject: String,
-                        body: String, now: Date) async throws {
-        guard let settings, !settings.notify.isEmpty else { return }
+                        body: String, now: Date) async throws -> Bool {
+        guard let settings, !settings.notify.isEmpty else { return false }
         let n = MailNotice()
         n.id = UUID()
         n.kind = kind
@@ -74,16 +76,37 @@ enum MailOutbox {
         n.createdAt = now
         n.attempts = 0
         try await n.create(on: db)
+        return true
+    }
+
+    /// A claimed notice that is never settled (the process died while sending) is due again after this.
+    static let claimSeconds: TimeInterval = 120
+
+    /// Takes the notice for one send, so that another process's round (`koho intake mail` beside the server) does
+    /// not send it too.
+    private static func claim(_ n: MailNotice, on db: Database, _ ctx: KohoContext) async throws -> Bool {
+        guard let sql = db as? SQLDatabase, let id = n.id else { return true }
+        let now = ctx.now
+        let rows = try await ctx.writeLock.run {
+            try await sql.update(MailNotice.schema).set("next_attempt_at", to: now.addingTimeInterval(claimSeconds))
+                .where("id", .equal, id).where("sent_at", .is, SQLLiteral.null)
+                .where { $0.where("next_attempt_at", .is, SQLLiteral.null).orWhere("next_attempt_at", .lessThanOrEqual, now) }
+                .returning("id").all()
+        }
+        return !rows.isEmpty
     }
 
     /// One round of the mail job: sends what is due, oldest first; how many it sent or gave up on.
-    static func sendDue(on db: Database, _ ctx: KohoContext, mailer: Mailer, logger: Logger) async throws -> Int {
+    /// `observe` hears of each attempt (the intake shows the relay's state among its sources).
+    static func sendDue(on db: Database, _ ctx: KohoContext, mailer: Mailer, logger: Logger,
+                        observe: (@Sendable (MailNotice, (any Error)?) async -> Void)? = nil) async throws -> Int {
         let now = { ctx.now }
         let due = try await MailNotice.query(on: db).filter(\.$sentAt == nil).filter(\.$attempts < maxAttempts)
             .group(.or) { $0.filter(\.$nextAttemptAt == nil).filter(\.$nextAttemptAt <= now()) }
             .sort(\.$createdAt).limit(20).all()
         var done = 0
         for n in due {
+            guard try await claim(n, on: db, ctx) else { continue }
             let mail = OutgoingMail(to: n.recipients.split(separator: ",").map(String.init), subject: n.mailSubject, body: n.body)
             // Only the send's own failure counts as one; a failure to record it afterwards is the round's error.
             var failure: (any Error)?
@@ -106,6 +129,7 @@ enum MailOutbox {
                 try await record(n, on: db, ctx, action: "mail.sent", detail: "\(n.kind)（宛先\(mail.to.count)件）", reason: "")
                 done += 1
             }
+            await observe?(n, failure)
         }
         return done
     }

@@ -21,8 +21,13 @@ final class APIToken: Model, @unchecked Sendable {
 
     /// Records a use, at most once a minute, so that API calls are not each a write.
     func markUsed(at now: Date, on db: Database) async throws {
-        if let last = lastUsedAt, now.timeIntervalSince(last) < 60, now >= last { return }
+        guard useIsDue(at: now) else { return }
         lastUsedAt = now
         try await save(on: db)
+    }
+
+    func useIsDue(at now: Date) -> Bool {
+        guard let last = lastUsedAt else { return true }
+        return now.timeIntervalSince(last) >= 60 || now < last
     }
 }

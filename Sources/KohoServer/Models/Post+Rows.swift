@@ -18,8 +18,42 @@ extension Post {
     static let storedPropertiesComplete: Bool = {
         let post = Post()
         let listed = post.storedProperties.flatMap(\.keys)
-        return listed.count == Set(listed).count && Set(listed) == Set(post.properties.compactMap { $0 as? any AnyDatabaseProperty }.flatMap(\.keys))
+        return listed.count == Set(listed).count
+            && Set(listed) == Set(ListedProperties.reflected(post).compactMap { $0 as? any AnyDatabaseProperty }.flatMap(\.keys))
     }()
+
+    /// Fluent's requirement, answered from the list instead of by reflection (see `ListedProperties`).
+    var properties: [any AnyProperty] {
+        Post.storedPropertiesComplete ? storedProperties.map { $0 as any AnyProperty } : ListedProperties.reflected(self)
+    }
+}
+
+/// Fluent finds a model's properties by reflection (`Fields.properties`) at every query it builds, every save and
+/// every row it reads; for the publisher's models that was the largest single cost. They answer it from a list
+/// written out instead, used only while it names exactly what reflection finds (else reflection, as before).
+enum ListedProperties {
+    static func reflected(_ model: some Fields) -> [any AnyProperty] {
+        Mirror(reflecting: model).children.compactMap { $0.value as? any AnyProperty }
+    }
+
+    static func complete(_ model: some Fields, _ listed: [any AnyProperty]) -> Bool {
+        let ids = listed.map { ObjectIdentifier($0) }
+        return ids.count == Set(ids).count && Set(ids) == Set(reflected(model).map { ObjectIdentifier($0) })
+    }
+}
+
+extension AuditEntry {
+    var listedProperties: [any AnyProperty] { [$id, $at, $actor, $action, $subject, $detail, $reason, $prevHash, $hash] }
+    static let listComplete: Bool = { let e = AuditEntry(); return ListedProperties.complete(e, e.listedProperties) }()
+    var properties: [any AnyProperty] { AuditEntry.listComplete ? listedProperties : ListedProperties.reflected(self) }
+}
+
+extension PublishAttempt {
+    var listedProperties: [any AnyProperty] {
+        [$id, $postID, $number, $startedAt, $finishedAt, $outcome, $platformPostID, $platformURL, $message, $worker, $uploadSession]
+    }
+    static let listComplete: Bool = { let a = PublishAttempt(); return ListedProperties.complete(a, a.listedProperties) }()
+    var properties: [any AnyProperty] { PublishAttempt.listComplete ? listedProperties : ListedProperties.reflected(self) }
 }
 
 extension QueryBuilder where Model == Post {

@@ -9,20 +9,27 @@ import SQLKit
 extension Publisher {
     // MARK: Leases
 
-    /// The lease: one conditional UPDATE, won by whichever worker's statement the database applies first.
+    /// The lease: one conditional UPDATE, won by whichever worker's statement the database applies first. A scheduled
+    /// post whose time has come moves to publishing in the same commit (what `start` does), one commit fewer per post.
     func claim(_ id: UUID) async throws -> Bool {
-        guard let sql = app.db as? SQLDatabase else { return false }
-        let wall = wallNow
-        let rows = try await ctx.writeLock.run { try await sql.update(Post.schema)
-            .set("lease_owner", to: worker)
-            .set("lease_until", to: wall.addingTimeInterval(settings.leaseSeconds))
-            .where("id", .equal, id)
-            .where { $0.where { $0.where("state", .equal, PostState.scheduled.rawValue).where("held_reason", .is, SQLLiteral.null) }
-                .orWhere("state", .equal, PostState.publishing.rawValue) }
-            .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, wall) }
-            .where(SQLRaw("account NOT IN (SELECT account FROM \(AccountSuspension.schema))"))
-            .returning("id").all() }
-        return !rows.isEmpty
+        let wall = wallNow, worker = self.worker, lease = settings.leaseSeconds
+        return try await write { db -> Bool in
+            guard let sql = db as? SQLDatabase else { return false }
+            let rows = try await sql.update(Post.schema)
+                .set("lease_owner", to: worker)
+                .set("lease_until", to: wall.addingTimeInterval(lease))
+                .where("id", .equal, id)
+                .where { $0.where { $0.where("state", .equal, PostState.scheduled.rawValue).where("held_reason", .is, SQLLiteral.null) }
+                    .orWhere("state", .equal, PostState.publishing.rawValue) }
+                .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, wall) }
+                .where(SQLRaw("account NOT IN (SELECT account FROM \(AccountSuspension.schema))"))
+                .returning("id").all()
+            guard !rows.isEmpty else { return false }
+            if let post = try await Post.find(id, on: db), post.state == .scheduled, let at = post.scheduledAt, at <= self.ctx.now {
+                _ = try await self.start(post, on: db)
+            }
+            return true
+        }
     }
 
     /// Extends the lease just before a platform call, so the call always runs inside it; false if it was lost.
@@ -95,23 +102,22 @@ extension Publisher {
 
     /// scheduled → publishing, conditional on the version so that a concurrent edit or cancellation wins cleanly.
     func start(_ post: Post) async throws -> Bool {
-        guard let next = PostWorkflow.next(post.state, .start) else { return false }
-        let moved = try await write { db -> Bool in
-            guard let sql = db as? SQLDatabase else { return false }
-            let rows = try await sql.update(Post.schema)
-                .set("state", to: next.rawValue).set("lock_version", to: post.lockVersion + 1).set("updated_at", to: self.ctx.now)
-                .where("id", .equal, post.id!).where("state", .equal, PostState.scheduled.rawValue)
-                .where("lock_version", .equal, post.lockVersion).where("lease_owner", .equal, self.worker)
-                .returning("id").all()
-            guard !rows.isEmpty else { return false }
-            try await self.audit(db, "post.publishing", post.id!, detail: "scheduled → publishing", reason: "")
-            return true
-        }
-        if moved {
-            post.state = next
-            post.lockVersion += 1
-        }
-        return moved
+        try await write { db in try await self.start(post, on: db) }
+    }
+
+    /// `start` within the caller's transaction.
+    func start(_ post: Post, on db: Database) async throws -> Bool {
+        guard let next = PostWorkflow.next(post.state, .start), let sql = db as? SQLDatabase else { return false }
+        let rows = try await sql.update(Post.schema)
+            .set("state", to: next.rawValue).set("lock_version", to: post.lockVersion + 1).set("updated_at", to: ctx.now)
+            .where("id", .equal, post.id!).where("state", .equal, PostState.scheduled.rawValue)
+            .where("lock_version", .equal, post.lockVersion).where("lease_owner", .equal, worker)
+            .returning("id").all()
+        guard !rows.isEmpty else { return false }
+        try await audit(db, "post.publishing", post.id!, detail: "scheduled → publishing", reason: "")
+        post.state = next
+        post.lockVersion += 1
+        return true
     }
 
     func succeed(_ post: Post, attempt: PublishAttempt, outcome: AttemptOutcome, published: PublishedPost?) async throws {
@@ -209,14 +215,15 @@ extension Publisher {
                                         detail: detail, reason: reason)
     }
 
-    /// One transaction under the process's write lock, tried again a few times: another process appending to the
-    /// audit chain at the same moment makes one of the two fail on the chain's unique `prev_hash`.
+    /// One transaction under the process's write lock (shared with the other posts' writes of the moment, see
+    /// `GroupCommit`), committed before it returns, tried again a few times: another process appending to the audit
+    /// chain at the same moment makes one of the two fail on the chain's unique `prev_hash`.
     @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
         var tries = 0
         while true {
             do {
-                return try await ctx.writeLock.run { try await self.app.db.transaction { db in try await body(db) } }
+                return try await publishing.commits.run(app.db, lock: ctx.writeLock, body)
             } catch {
                 tries += 1
                 if tries >= 5 || Task.isCancelled { throw error }

@@ -33,22 +33,29 @@ final class Publisher: Sendable {
     /// An approval (or a reconnection) wakes the publisher's job instead of leaving it to the next poll.
     func wake() { app.backgroundJobs?.publisher?.wake() }
 
-    /// One pass over the due posts; how many it worked on.
+    /// One pass over the due posts; how many it worked on. At most `concurrency` posts of one account at a time
+    /// (the platforms limit each account on its own), the accounts side by side, whose writes then share commits.
     @discardableResult
     func pass() async throws -> Int {
-        let ids = try await duePostIDs()
-        guard !ids.isEmpty else { return 0 }
+        var waiting = try await duePostIDs()
+        guard !waiting.isEmpty else { return 0 }
+        let limit = max(1, settings.concurrency)
         var worked = 0
-        await withTaskGroup(of: Bool.self) { group in
-            var next = ids.makeIterator()
-            var running = 0
-            while running < settings.concurrency, let id = next.next() {
-                group.addTask { await self.process(id) }
-                running += 1
-            }
-            while let done = await group.next() {
-                if done { worked += 1 }
-                if !Task.isCancelled, let id = next.next() { group.addTask { await self.process(id) } }
+        await withTaskGroup(of: (done: Bool, account: String).self) { group in
+            var running: [String: Int] = [:]
+            while true {
+                // In the selection's order (emergencies first), every waiting post whose account has room.
+                var i = 0
+                while !Task.isCancelled, i < waiting.count {
+                    let (id, account) = waiting[i]
+                    guard running[account, default: 0] < limit else { i += 1; continue }
+                    running[account, default: 0] += 1
+                    waiting.remove(at: i)
+                    group.addTask { (await self.process(id), account) }
+                }
+                guard let finished = await group.next() else { break }
+                running[finished.account, default: 1] -= 1
+                if finished.done { worked += 1 }
             }
         }
         return worked
@@ -58,13 +65,13 @@ final class Publisher: Sendable {
     /// time has come (and not yet lapsed), and posts in publishing whose retry time has come, that no live lease
     /// holds. Emergencies first. A condition that holds posts back (disaster mode, a suspended account, …) belongs
     /// here; `claim` re-checks the state, the disaster-mode hold and the lease at the moment it takes the post.
-    func duePostIDs(limit: Int = 64) async throws -> [UUID] {
+    func duePostIDs(limit: Int = 64) async throws -> [(id: UUID, account: String)] {
         let now = ctx.now, wall = wallNow
         let oldest = now.addingTimeInterval(-PostWorkflow.expiryGrace)
         // A suspended or deleted account sends nothing (3(7), 4(9), 5(9)): its posts wait, neither sent nor lapsed.
         let suspended = try await SuspensionService.current(app.db).keys.sorted()
         let posts = try await Post.query(on: app.db)
-            .field(\.$id)
+            .field(\.$id).field(\.$account)
             .filter(\.$account !~ suspended)
             .group(.or) { any in
                 // Disaster mode holds a scheduled post until the chief releases it.
@@ -75,7 +82,7 @@ final class Publisher: Sendable {
             .group(.or) { $0.filter(\.$leaseUntil == nil).filter(\.$leaseUntil < wall) }
             .sort(\.$emergency, .descending).sort(\.$scheduledAt, .ascending)
             .limit(limit).all()
-        return posts.compactMap(\.id)
+        return posts.compactMap { p in p.id.map { ($0, p.account) } }
     }
 
     // MARK: One post

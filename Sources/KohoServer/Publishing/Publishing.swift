@@ -18,6 +18,8 @@ final class Publishing: Sendable {
     let dataDirectory: URL
     let ownerTitle: String
     private let publisherBox = NIOLockedValueBox<Publisher?>(nil)
+    /// The publisher's writes, committed together when several posts write at once.
+    let commits = GroupCommit()
 
     init(mode: PlatformMode, endpoints: PlatformEndpoints, gateway: PlatformGateway, vault: TokenVault, settings: PublisherSettings, sandbox: PlatformSandbox?,
          dataDirectory: URL, ownerTitle: String) {

@@ -10,6 +10,7 @@ enum SiteURL {
     case impersonation, impersonationReport, impersonationCase(UUID), impersonationStep(UUID, String)
     case disaster, disasterRelease
     case comments, comment(UUID), commentStep(UUID, String), commentsBulk, commentsPoll, commentAlarmStep(UUID, String)
+    case commentReport(String?), commentReportCSV(String)
 
     var path: String {
         switch self {
@@ -53,6 +54,8 @@ enum SiteURL {
         case .commentsBulk: return "/comments/bulk"
         case .commentsPoll: return "/comments/poll"
         case .commentAlarmStep(let id, let step): return "/comments/alarms/\(id.uuidString.lowercased())/\(step)"
+        case .commentReport(let m): return "/reports/comments" + (m.map { "?month=\($0)" } ?? "")
+        case .commentReportCSV(let m): return "/reports/comments.csv?month=\(m)"
         }
     }
 
@@ -76,6 +79,8 @@ enum SiteURL {
         case .comment: return ["comments", ":id"]
         case .commentStep: return ["comments", ":id", ":step"]
         case .commentAlarmStep: return ["comments", "alarms", ":id", ":step"]
+        case .commentReport: return ["reports", "comments"]
+        case .commentReportCSV: return ["reports", "comments.csv"]
         default: return path.split(separator: "/").map { PathComponent(stringLiteral: String($0)) }
         }
     }

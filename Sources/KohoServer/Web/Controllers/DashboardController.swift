@@ -27,7 +27,17 @@ enum DashboardController {
         let now: Date
     }
 
+    /// The page is kept while the database is unchanged, for the same user, session token and minute (it shows the
+    /// time to the minute, and the operating windows and the day it depends on change on a minute); a page with a
+    /// one-time notice is not kept.
     static func show(_ req: Request) async throws -> Response {
+        guard let user = req.currentUser?.id, req.session.data["flash"] == nil else { return try await page(req) }
+        let minute = Int((req.koho.now.timeIntervalSince1970 / 60).rounded(.down))
+        let key = "dashboard|\(user)|\(req.csrfToken)|\(minute)"
+        return try await req.cached(key) { CachedResponse(try await page(req)) }.response
+    }
+
+    static func page(_ req: Request) async throws -> Response {
         let ctx = req.koho
         let now = ctx.now
         let cal = ctx.cityCalendar

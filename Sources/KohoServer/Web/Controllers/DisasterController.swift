@@ -154,7 +154,7 @@ struct DisasterBanner: StorageKey { typealias Value = [DisasterMode] }
 
 struct DisasterBannerMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        if req.method == .GET { req.storage[DisasterBanner.self] = try await DisasterModeService.active(on: req.db) }
+        if req.method == .GET { req.storage[DisasterBanner.self] = try await req.cached("disasterModes") { try await DisasterModeService.active(on: req.db) } }
         return try await next.respond(to: req)
     }
 }

@@ -215,7 +215,7 @@ enum Layout {
         items += [(.approvals, "承認待ち"), (.posts, "投稿一覧")]
         if u.role != .viewer { items.append((.comments, "コメント")) }
         items += [(.calendar(nil), "カレンダー"), (.accounts, "アカウント"),
-                  (.impersonation, "なりすまし対応"), (.users, "利用者"), (.disaster, "災害モード"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
+                  (.impersonation, "なりすまし対応"), (.commentReport(nil), "コメント月報"), (.users, "利用者"), (.disaster, "災害モード"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
         return .tag("nav", [Attr("aria-label", "メインメニュー")], [
             .tag("ul", [], items.map { item in
                 var label = item.1

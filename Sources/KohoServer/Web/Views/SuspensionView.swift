@@ -8,7 +8,7 @@ struct SuspendedAccounts: StorageKey { typealias Value = [String: AccountSuspens
 
 struct SuspendedAccountsMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        if req.method == .GET { req.storage[SuspendedAccounts.self] = try await SuspensionService.current(req.db) }
+        if req.method == .GET { req.storage[SuspendedAccounts.self] = try await req.cached("suspensions") { try await SuspensionService.current(req.db) } }
         return try await next.respond(to: req)
     }
 }
