@@ -66,7 +66,7 @@ public enum CoreBenchmarks {
 extension CoreBenchmarks {
     /// Comments as residents write them: thanks, questions, harsh criticism, rumours, and each ground in
     /// full-width and half-width writing, with links, numbers and emoji.
-    static let moderationSample: [String] = [
+    public static let moderationSample: [String] = [
         "いつも役立つ情報をありがとうございます。", "駐車場はありますか？", "今年の花火大会も楽しみにしています！🎆",
         "税金の無駄遣い。市長は辞めろ", "市役所の窓口の対応が遅すぎる。職員は何をしているんだ",
         "市民まつりは中止らしいよ", "図書館が来月で閉鎖されるって聞いた", "水道水が汚染されているらしい、拡散希望",

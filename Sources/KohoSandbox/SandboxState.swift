@@ -102,6 +102,9 @@ enum FaultDecision: Sendable {
 actor SandboxState {
     private(set) var posts: [SandboxPost] = []
     private(set) var comments: [SandboxComment] = []
+    /// Where each comment is in `comments`, by id and by post: a poll of one post must not scan every comment.
+    private var commentIndex: [String: Int] = [:]
+    private var commentsByPost: [String: [Int]] = [:]
     private var media: [String: SandboxMedia] = [:]
     private var uploads: [String: SandboxUpload] = [:]
     private(set) var revokedTokens: Set<String> = []
@@ -117,6 +120,8 @@ actor SandboxState {
     func reset() {
         posts = []
         comments = []
+        commentIndex = [:]
+        commentsByPost = [:]
         media = [:]
         uploads = [:]
         revokedTokens = []
@@ -208,16 +213,22 @@ actor SandboxState {
 
     // MARK: Comments
 
-    func add(_ comment: SandboxComment) { comments.append(comment) }
+    func add(_ comment: SandboxComment) {
+        commentIndex[comment.id] = comments.count
+        commentsByPost[comment.postId, default: []].append(comments.count)
+        comments.append(comment)
+    }
 
-    func comment(id: String) -> SandboxComment? { comments.first { $0.id == id && !$0.deleted } }
+    func comment(id: String) -> SandboxComment? { commentIndex[id].map { comments[$0] }.flatMap { $0.deleted ? nil : $0 } }
 
-    func comments(postId: String) -> [SandboxComment] { comments.filter { $0.postId == postId && !$0.deleted } }
+    func comments(postId: String) -> [SandboxComment] {
+        (commentsByPost[postId] ?? []).map { comments[$0] }.filter { !$0.deleted }
+    }
 
     func comments(platform: Platform) -> [SandboxComment] { comments.filter { $0.platform == platform && !$0.deleted } }
 
     func updateComment(id: String, _ change: (inout SandboxComment) -> Void) -> Bool {
-        guard let index = comments.firstIndex(where: { $0.id == id && !$0.deleted }) else { return false }
+        guard let index = commentIndex[id], !comments[index].deleted else { return false }
         change(&comments[index])
         return true
     }

@@ -64,16 +64,24 @@ struct BenchCommand: AsyncParsableCommand {
         }
     }
 
-    struct Moderation: ParsableCommand {
+    struct Moderation: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "moderation",
-            abstract: "コメントの分類の速さ（日本語の混在したコメント、1コア）")
+            abstract: "コメントの分類の速さ（日本語の混在したコメント、1コア）と、サンドボックスから SQLite への取り込みの時間とメモリの最大")
         @Option(help: "分類するコメントの数") var comments: Int = 200_000
+        @Option(help: "サンドボックスから取り込むコメントの数（0 で取り込みを測らない）") var ingest: Int = 100_000
 
-        func run() throws {
+        func run() async throws {
             #if DEBUG
             print("注意: debug ビルドです。数値は `swift run -c release koho bench moderation` で測ってください。")
             #endif
             print(CoreBenchmarks.moderation(comments: comments))
+            guard ingest > 0 else { return }
+            let r = try await CommentIngestBenchmark.run(comments: ingest)
+            func mb(_ bytes: Int?) -> String { bytes.map { String(format: "%.1f MB", Double($0) / 1_048_576) } ?? "不明" }
+            print(String(format: "ingest: %d 件を %.2f 秒で取り込み（%.0f 件/秒。サンドボックスのフェイスブックから巡回 %d 回、一時フォルダの SQLite、保存 %d 件）",
+                         r.comments, r.seconds, Double(r.comments) / max(r.seconds, 1e-9), r.rounds, r.stored))
+            print("ingest のメモリ: 最大 \(mb(r.peakRSS))（VmHWM、同じプロセスのサンドボックスが持つコメントを含む。取り込み前 \(mb(r.rssBefore))）")
+            if r.stored != r.comments { throw CLIInputError("保存されたコメントが \(r.stored) 件で、\(r.comments) 件と合いません") }
         }
     }
 }
