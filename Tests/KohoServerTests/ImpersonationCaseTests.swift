@@ -148,6 +148,23 @@ final class ImpersonationCaseTests: KohoTestCase {
         XCTAssertTrue(chief.lastBody.contains("なりすまし事案が見つかりません"))
     }
 
+    /// A handle as a platform's search gives it is not trusted: markup in it is text on the case page, the title too.
+    func testAHandleWithMarkupIsShownEscapedOnTheCasePage() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("sato", password)
+        let path = try await report(staff, impostor)
+        let found = try await ImpersonationCase.query(on: app.db).first()
+        let stored = try XCTUnwrap(found)
+        stored.handle = "k0daira\"><script>alert(1)</script>"
+        try await stored.save(on: app.db)
+        try await staff.get(path)
+        XCTAssertFalse(staff.lastBody.contains("<script>alert(1)"), staff.lastBody)
+        XCTAssertFalse(staff.lastBody.contains("\"><script"))
+        XCTAssertTrue(staff.lastBody.contains("<title>なりすまし事案 k0daira\"&gt;&lt;script&gt;alert(1)&lt;/script&gt; | Koho（広報）</title>"),
+                      staff.lastBody)
+    }
+
     func testParsesProfileURLsOfEachPlatform() {
         let p = ImpersonationCaseService.parseTarget
         XCTAssertEqual(p("https://twitter.com/k0daira__tokyo", nil).platform, .x)

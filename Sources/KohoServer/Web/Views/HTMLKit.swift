@@ -193,7 +193,7 @@ enum Layout {
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                // Not Plot's `.title`: it also writes the title into meta attributes, which Plot does not escape.
+                // Not Plot's `.title`: it also copies the title into og/twitter meta attributes, which Plot does not escape.
                 .element(named: "title", text: "\(f.title) | Koho（広報）"),
                 .style(css + RenderingPreview.css + CommentViews.css)
             ),
