@@ -248,9 +248,12 @@ func temporaryDirectory() throws -> URL {
     }
 
     @Test func benchModerationPrintsClassificationsPerSecond() throws {
-        let r = try KohoProcess.run(["bench", "moderation", "--comments", "2000"])
+        // A small ingest: the default 100,000 is for release builds and took three minutes of a debug test run.
+        let r = try KohoProcess.run(["bench", "moderation", "--comments", "2000", "--ingest", "2000"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("件/秒"))
+        #expect(r.stdout.contains("ingest: 2000 件を"))
+        #expect(r.stdout.contains("ingest のメモリ: 最大"))
     }
 
     @Test func policyValidateAndShow() throws {

@@ -15,9 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "なりすまし判定で採点する候補の数") var candidates: Int = 200_000
 
         func run() throws {
-            #if DEBUG
-            print("注意: debug ビルドです。数値は `swift run -c release koho bench` で測ってください。")
-            #endif
+            noteIfDebugBuild()
             print(CoreBenchmarks.weightedLength(rounds: rounds))
             print(CoreBenchmarks.nextOpening(lookups: lookups))
             print(CoreBenchmarks.impersonation(candidates: candidates))
@@ -31,9 +29,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "処理量を測る投稿の数") var batch: Int = 300
 
         func run() async throws {
-            #if DEBUG
-            print("注意: debug ビルドです。数値は `swift run -c release koho bench publisher` で測ってください。")
-            #endif
+            noteIfDebugBuild("publisher")
             let r = try await PublisherBenchmark.run(emergencies: emergencies, batch: batch)
             print(String(format: "緊急の投稿: 承認からサンドボックスに現れるまで 中央値 %.1f ms、p95 %.1f ms（%d件）",
                          r.percentile(0.5) * 1000, r.percentile(0.95) * 1000, r.latencies.count))
@@ -49,9 +45,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "フィードを取得する間隔（秒）") var interval: Int = 1
 
         func run() async throws {
-            #if DEBUG
-            print("注意: debug ビルドです。数値は `swift run -c release koho bench intake` で測ってください。")
-            #endif
+            noteIfDebugBuild("intake")
             guard items > 0, interval > 0 else { throw CLIInputError("--items と --interval は1以上にしてください") }
             let r = try await IntakeBenchmark.run(items: items, interval: .seconds(interval))
             func line(_ label: String, _ values: [Double]) -> String {
@@ -71,9 +65,7 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "サンドボックスから取り込むコメントの数（0 で取り込みを測らない）") var ingest: Int = 100_000
 
         func run() async throws {
-            #if DEBUG
-            print("注意: debug ビルドです。数値は `swift run -c release koho bench moderation` で測ってください。")
-            #endif
+            noteIfDebugBuild("moderation")
             print(CoreBenchmarks.moderation(comments: comments))
             guard ingest > 0 else { return }
             let r = try await CommentIngestBenchmark.run(comments: ingest)
@@ -92,12 +84,17 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "掲載中のお知らせの数") var notices: Int = 1_000
 
         func run() async throws {
-            #if DEBUG
-            print("注意: debug ビルドです。数値は `swift run -c release koho bench public` で測ってください。")
-            #endif
+            noteIfDebugBuild("public")
             let r = try await PublicBenchmark.run(accounts: max(1, accounts), notices: max(0, notices))
             print(String(format: "public export: %.3f 秒（読み込み %.3f 秒、作成と書き込み %.3f 秒）、アカウント %d件・お知らせ %d件、%dファイル %.1f MB",
                          r.loadSeconds + r.writeSeconds, r.loadSeconds, r.writeSeconds, r.accounts, r.notices, r.files, Double(r.bytes) / 1_000_000))
         }
     }
+}
+
+/// Figures from a debug build say little; the note names the command to measure with instead.
+private func noteIfDebugBuild(_ benchmark: String? = nil) {
+    #if DEBUG
+    print("注意: debug ビルドです。数値は `swift run -c release koho bench\(benchmark.map { " " + $0 } ?? "")` で測ってください。")
+    #endif
 }

@@ -33,17 +33,7 @@ enum CommentIngestBenchmark {
         settings.facebookPostsPerRound = postsPerRound
         config.comments = settings
         config.logLevel = .error
-        let app = try await makeApp(config)
-        do {
-            let result = try await measure(app, sandbox, comments: comments, perPost: perPost, postsPerRound: postsPerRound)
-            try await app.asyncShutdown()
-            try await sandbox.shutdown()
-            return result
-        } catch {
-            try? await app.asyncShutdown()
-            try? await sandbox.shutdown()
-            throw error
-        }
+        return try await withBenchmarkApp(config, sandbox: sandbox) { app in try await measure(app, sandbox, comments: comments, perPost: perPost, postsPerRound: postsPerRound) }
     }
 
     private static func measure(_ app: Application, _ sandbox: PlatformSandbox, comments: Int, perPost: Int, postsPerRound: Int) async throws -> Result {

@@ -31,17 +31,7 @@ enum PublisherBenchmark {
                                 bcryptCost: 4, environment: Environment(name: "bench", arguments: ["koho"]))
         config.platforms = .sandbox(url: sandbox.baseURL)
         config.logLevel = .error
-        let app = try await makeApp(config)
-        do {
-            let result = try await measure(app, sandbox, emergencies: emergencies, batch: batch)
-            try await app.asyncShutdown()
-            try await sandbox.shutdown()
-            return result
-        } catch {
-            try? await app.asyncShutdown()
-            try? await sandbox.shutdown()
-            throw error
-        }
+        return try await withBenchmarkApp(config, sandbox: sandbox) { app in try await measure(app, sandbox, emergencies: emergencies, batch: batch) }
     }
 
     private static func measure(_ app: Application, _ sandbox: PlatformSandbox, emergencies: Int, batch: Int) async throws -> Result {
@@ -97,5 +87,20 @@ enum PublisherBenchmark {
         await jobs.stop()
         return Result(latencies: latencies, throughputPosts: batch,
                       throughputSeconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+    }
+}
+
+/// A benchmark's app on its own sandbox, both shut down however the measurement ends.
+func withBenchmarkApp<T>(_ config: KohoConfig, sandbox: PlatformSandbox, _ measure: (Application) async throws -> T) async throws -> T {
+    let app = try await makeApp(config)
+    do {
+        let result = try await measure(app)
+        try await app.asyncShutdown()
+        try await sandbox.shutdown()
+        return result
+    } catch {
+        try? await app.asyncShutdown()
+        try? await sandbox.shutdown()
+        throw error
     }
 }
