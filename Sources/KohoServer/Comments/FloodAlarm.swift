@@ -32,12 +32,12 @@ enum FloodAlarm {
         let window = TimeInterval(s.floodWindowMinutes * 60)
         let start = now.addingTimeInterval(-window)
         let baselineStart = now.addingTimeInterval(-baselineDays * 86400)
-        let recent = Comment.query(on: db).filter(\.$account == account).filter(\.$createdAt > start).filter(\.$createdAt <= now)
-        let inWindow = try await recent.count()
-        let misleading = try await Comment.query(on: db).filter(\.$account == account).filter(\.$createdAt > start)
-            .filter(\.$createdAt <= now).filter(\.$misleading == true).count()
-        let before = try await Comment.query(on: db).filter(\.$account == account).filter(\.$createdAt > baselineStart)
-            .filter(\.$createdAt <= start).count()
+        func written(after from: Date, until to: Date) -> QueryBuilder<Comment> {
+            Comment.query(on: db).filter(\.$account == account).filter(\.$createdAt > from).filter(\.$createdAt <= to)
+        }
+        let inWindow = try await written(after: start, until: now).count()
+        let misleading = try await written(after: start, until: now).filter(\.$misleading == true).count()
+        let before = try await written(after: baselineStart, until: start).count()
         let windows = max(1, (baselineDays * 86400 - window) / window)
         return Figures(inWindow: inWindow, usualPerWindow: Double(before) / windows, misleadingInWindow: misleading)
     }
