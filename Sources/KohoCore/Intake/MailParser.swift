@@ -63,10 +63,10 @@ public enum MailParser {
         var links: [String]
         if let p = plain {
             text = p
-            links = urls(in: p)
+            links = TextURLs.find(in: p)
         } else if let h = html {
             text = HTMLText.plainText(h)
-            links = HTMLText.links(h) + urls(in: text)
+            links = HTMLText.links(h) + TextURLs.find(in: text)
         } else {
             text = ""
             links = []
@@ -382,34 +382,5 @@ public enum MailParser {
             i += 1
         }
         return out
-    }
-
-    // MARK: links
-
-    /// http(s) URLs in plain text. A URL ends at white space, at a character outside ASCII (Japanese text
-    /// runs straight on after a URL) or at a bracket, and loses trailing punctuation.
-    static func urls(in text: String) -> [String] {
-        var result: [String] = []
-        let scalars = Array(text.unicodeScalars)
-        var i = 0
-        while i < scalars.count {
-            guard scalars[i] == "h" || scalars[i] == "H" else { i += 1; continue }
-            let head = String(String.UnicodeScalarView(scalars[i..<min(i + 8, scalars.count)])).lowercased()
-            guard head.hasPrefix("http://") || head.hasPrefix("https://") else { i += 1; continue }
-            var j = i
-            while j < scalars.count {
-                let s = scalars[j]
-                if s.value <= 0x20 || s.value >= 0x7F || "<>\"'`{}|\\^".unicodeScalars.contains(s) { break }
-                j += 1
-            }
-            var url = String(String.UnicodeScalarView(scalars[i..<j]))
-            while let last = url.last, ".,;:!?)]".contains(last) {
-                if last == ")", url.filter({ $0 == "(" }).count >= url.filter({ $0 == ")" }).count { break }
-                url.removeLast()
-            }
-            if url.count > (head.hasPrefix("https") ? 8 : 7) { result.append(url) }
-            i = max(j, i + 1)
-        }
-        return result
     }
 }

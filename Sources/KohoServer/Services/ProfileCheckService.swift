@@ -38,21 +38,7 @@ enum ProfileCheckService {
     /// The http(s) links in a profile's texts, in order, each once. Full-width forms are read as their ASCII letters;
     /// closing punctuation after a link is not part of it.
     static func links(in texts: [String]) -> [String] {
-        var out: [String] = []
-        for text in texts {
-            let t = text.precomposedStringWithCompatibilityMapping
-            var rest = t[...]
-            while let r = rest.range(of: #"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"#, options: [.regularExpression, .caseInsensitive]) {
-                var link = String(rest[r])
-                while let last = link.last, ".,;:!?)]'\"".contains(last) {
-                    if last == ")", link.filter({ $0 == "(" }).count >= link.filter({ $0 == ")" }).count { break }
-                    link.removeLast()
-                }
-                out.append(link)
-                rest = rest[r.upperBound...]
-            }
-        }
-        return out.distinctElements()
+        texts.flatMap { TextURLs.find(in: $0.precomposedStringWithCompatibilityMapping) }.distinctElements()
     }
 
     /// Whether `link` leads to `page`: the same host and path (http or https, host in any case, the page with or
