@@ -50,7 +50,7 @@ struct BenchCommand: AsyncParsableCommand {
             let r = try await IntakeBenchmark.run(items: items, interval: .seconds(interval))
             func line(_ label: String, _ values: [Double]) -> String {
                 label + String(format: ": 中央値 %.1f ms、p95 %.1f ms（%d件）",
-                               IntakeBenchmark.percentile(values, 0.5) * 1000, IntakeBenchmark.percentile(values, 0.95) * 1000, values.count)
+                               Benchmarking.percentile(values, 0.5) * 1000, Benchmarking.percentile(values, 0.95) * 1000, values.count)
             }
             print(line("記事がフィードに出てから X とフェイスブックの下書きが承認待ちになるまで（取得の間隔 \(interval) 秒）", r.draftsReady))
             print(line("  うち取り込みの処理だけ（記事を出した直後に取得を起こしたとき）", r.draftsReadyWoken))

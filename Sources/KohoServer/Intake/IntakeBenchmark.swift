@@ -17,12 +17,6 @@ enum IntakeBenchmark {
         var live: [Double]
     }
 
-    static func percentile(_ values: [Double], _ p: Double) -> Double {
-        let sorted = values.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
-    }
-
     static func run(items: Int, interval: Duration) async throws -> Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("koho-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -12,11 +12,7 @@ enum PublisherBenchmark {
         var throughputPosts: Int
         var throughputSeconds: Double
 
-        func percentile(_ p: Double) -> Double {
-            let sorted = latencies.sorted()
-            guard !sorted.isEmpty else { return 0 }
-            return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
-        }
+        func percentile(_ p: Double) -> Double { Benchmarking.percentile(latencies, p) }
     }
 
     static func run(emergencies: Int, batch: Int) async throws -> Result {
@@ -87,20 +83,5 @@ enum PublisherBenchmark {
         await jobs.stop()
         return Result(latencies: latencies, throughputPosts: batch,
                       throughputSeconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
-    }
-}
-
-/// A benchmark's app on its own sandbox, both shut down however the measurement ends.
-func withBenchmarkApp<T>(_ config: KohoConfig, sandbox: PlatformSandbox, _ measure: (Application) async throws -> T) async throws -> T {
-    let app = try await makeApp(config)
-    do {
-        let result = try await measure(app)
-        try await app.asyncShutdown()
-        try await sandbox.shutdown()
-        return result
-    } catch {
-        try? await app.asyncShutdown()
-        try? await sandbox.shutdown()
-        throw error
     }
 }
