@@ -63,7 +63,7 @@ enum CommentIngestBenchmark {
         }
         let stored = try await Comment.query(on: app.db).count()
         return Result(comments: comments, stored: stored, rounds: rounds,
-                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                      seconds: Benchmarking.seconds(elapsed),
                       peakRSS: Memory.status("VmHWM"), rssBefore: rssBefore)
     }
 }

@@ -66,8 +66,6 @@ enum IntakeBenchmark {
         """
     }
 
-    static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-
     private static func measure(_ app: Application, _ sandbox: PlatformSandbox, _ feeds: LoopbackFeedServer, items: Int,
                                 now: @escaping @Sendable () -> Date) async throws -> Result {
         let chief = try await Setup.createUser(on: app.db, app: app, name: "bench", password: "benchmark password", role: .chief,
@@ -100,7 +98,7 @@ enum IntakeBenchmark {
                 drafts = try await Post.query(on: app.db).filter(\.$sourceURL == item.link).filter(\.$state == .submitted).all()
                 if ContinuousClock.now - start > .seconds(30) { throw CLIInputError("the drafts of item \(i) did not appear") }
             }
-            let ready = seconds(ContinuousClock.now - start)
+            let ready = Benchmarking.seconds(ContinuousClock.now - start)
             if woken { result.draftsReadyWoken.append(ready) } else { result.draftsReady.append(ready) }
             if woken { continue }
 
@@ -112,7 +110,7 @@ enum IntakeBenchmark {
                     try await Task.sleep(for: .milliseconds(1))
                     if ContinuousClock.now - approved > .seconds(30) { throw CLIInputError("post of item \(i) did not go out") }
                 }
-                result.live.append(seconds(ContinuousClock.now - approved))
+                result.live.append(Benchmarking.seconds(ContinuousClock.now - approved))
             }
         }
         await jobs.stop()

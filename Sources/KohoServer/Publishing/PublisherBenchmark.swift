@@ -53,7 +53,7 @@ enum PublisherBenchmark {
                 if ContinuousClock.now - start > .seconds(30) { throw CLIInputError("post \(i) did not appear") }
             }
             let d = ContinuousClock.now - start
-            latencies.append(Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+            latencies.append(Benchmarking.seconds(d))
         }
 
         // Throughput: a queue of due posts across the four accounts, published from a standing start.
@@ -82,6 +82,6 @@ enum PublisherBenchmark {
         let d = ContinuousClock.now - start
         await jobs.stop()
         return Result(latencies: latencies, throughputPosts: batch,
-                      throughputSeconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                      throughputSeconds: Benchmarking.seconds(d))
     }
 }
