@@ -67,6 +67,11 @@ public final class PlatformSandbox: Sendable {
         await state.posts.filter { !$0.deleted }.map(SandboxPostRecord.init)
     }
 
+    /// How many posts `allPosts` would list, without copying them (for a loop that waits for posts to appear).
+    public func postCount() async -> Int {
+        await state.livePostCount()
+    }
+
     public func reset() async { await state.reset() }
 
     public func setFaults(_ faults: SandboxFaults) async { await state.setFaults { $0 = faults } }

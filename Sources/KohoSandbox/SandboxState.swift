@@ -210,6 +210,8 @@ actor SandboxState {
 
     func add(_ post: SandboxPost) { posts.append(post) }
 
+    func livePostCount() -> Int { posts.reduce(0) { $1.deleted ? $0 : $0 + 1 } }
+
     func post(id: String) -> SandboxPost? { posts.first { $0.id == id && !$0.deleted } }
 
     func posts(account: String) -> [SandboxPost] {
