@@ -17,8 +17,13 @@ final class GroupCommitTests: KohoTestCase {
             for i in 0..<40 {
                 group.addTask {
                     do {
-                        let n = try await commits.run(db, lock: lock) { tx -> Int in
-                            try await AuditLog.appendLocked(on: tx, at: now, actor: "test", action: "group.\(i)", subject: "", detail: "書き込み\(i)", reason: "")
+                        let n = try await commits.run(db, lock: lock) { w -> Int in
+                            // Half append at once, half with the transaction's other entries at its commit.
+                            if i.isMultiple(of: 2) {
+                                try await AuditLog.appendLocked(on: w.db, at: now, actor: "test", action: "group.\(i)", subject: "", detail: "書き込み\(i)", reason: "")
+                            } else {
+                                w.audit(at: now, actor: "test", action: "group.\(i)", subject: "", detail: "書き込み\(i)", reason: "")
+                            }
                             // Every seventh write fails after its entry was appended: the entry must go with it.
                             if i % 7 == 3 { throw Refused() }
                             return i

@@ -1,4 +1,6 @@
 import Fluent
+import FluentSQL
+import SQLKit
 import Foundation
 
 /// What became of one call to publish a post.
@@ -52,4 +54,15 @@ final class PublishAttempt: Model, @unchecked Sendable {
     @OptionalField(key: "upload_session") var uploadSession: String?
 
     init() {}
+}
+
+extension PublishAttempt {
+    /// A post's latest attempt, read once per post published: plain SQL, without Fluent building the query.
+    static func last(of post: UUID, on db: Database) async throws -> PublishAttempt? {
+        guard let sql = db as? SQLDatabase else {
+            return try await query(on: db).filter(\.$postID == post).sort(\.$number, .descending).first()
+        }
+        return try await sql.select().column("*").from(schema).where("post_id", .equal, post).orderBy("number", .descending).limit(1)
+            .first()?.decode(fluentModel: PublishAttempt.self)
+    }
 }

@@ -1,8 +1,10 @@
 import Fluent
+import FluentSQL
 import Foundation
 import KohoCore
 import KohoPlatforms
 import KohoSandbox
+import SQLKit
 import Vapor
 
 /// Account connections: sealing tokens, opening them for a call, and marking an account that needs reconnecting.
@@ -10,7 +12,10 @@ enum ConnectionService {
     static func subject(_ account: String) -> String { "account:\(account)" }
 
     static func find(_ account: String, on db: Database) async throws -> AccountConnection? {
-        try await AccountConnection.query(on: db).filter(\.$account == account).first()
+        // Read once per post published: plain SQL, without Fluent building the query.
+        guard let sql = db as? SQLDatabase else { return try await AccountConnection.query(on: db).filter(\.$account == account).first() }
+        return try await sql.select().column("*").from(AccountConnection.schema).where("account", .equal, account).limit(1).first()?
+            .decode(fluentModel: AccountConnection.self)
     }
 
     /// Stores a working connection (new or replacing the old) and audits it; the tokens only ever sealed.

@@ -1,4 +1,5 @@
 import Fluent
+import FluentSQL
 import Foundation
 import KohoCore
 import KohoPlatforms
@@ -9,13 +10,14 @@ import SQLKit
 extension Publisher {
     // MARK: Leases
 
-    /// The lease: one conditional UPDATE, won by whichever worker's statement the database applies first. A scheduled
-    /// post whose time has come moves to publishing in the same commit (what `start` does), one commit fewer per post.
-    func claim(_ id: UUID) async throws -> Bool {
+    /// The lease: one conditional UPDATE, won by whichever worker's statement the database applies first; it answers
+    /// the post as it stands, which the publisher then works from without reading it again. A scheduled post whose
+    /// time has come moves to publishing in the same commit (what `start` does), one commit fewer per post.
+    func claim(_ id: UUID) async throws -> Post? {
         let wall = wallNow, worker = self.worker, lease = settings.leaseSeconds
-        return try await write { db -> Bool in
-            guard let sql = db as? SQLDatabase else { return false }
-            let rows = try await sql.update(Post.schema)
+        return try await write { w -> Post? in
+            guard let sql = w.db as? SQLDatabase else { return nil }
+            let row = try await sql.update(Post.schema)
                 .set("lease_owner", to: worker)
                 .set("lease_until", to: wall.addingTimeInterval(lease))
                 .where("id", .equal, id)
@@ -23,12 +25,13 @@ extension Publisher {
                     .orWhere("state", .equal, PostState.publishing.rawValue) }
                 .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, wall) }
                 .where(SQLRaw("account NOT IN (SELECT account FROM \(AccountSuspension.schema))"))
-                .returning("id").all()
-            guard !rows.isEmpty else { return false }
-            if let post = try await Post.find(id, on: db), post.state == .scheduled, let at = post.scheduledAt, at <= self.ctx.now {
-                _ = try await self.start(post, on: db)
+                .returning(SQLLiteral.all).first()
+            guard let row else { return nil }
+            let post = try row.decode(fluentModel: Post.self)
+            if post.state == .scheduled, let at = post.scheduledAt, at <= self.ctx.now {
+                _ = try await self.start(post, w)
             }
-            return true
+            return post
         }
     }
 
@@ -43,7 +46,8 @@ extension Publisher {
     }
 
     func release(_ id: UUID, retryAt: Date?, message: String?) async throws {
-        try await write { db in
+        try await write { w in
+            let db = w.db
             guard let post = try await Post.find(id, on: db), post.leaseOwner == self.worker else { return }
             post.leaseOwner = nil
             post.leaseUntil = nil
@@ -58,30 +62,44 @@ extension Publisher {
     /// Writes attempt `number` as pending and commits it, inside a renewed lease; nil when the lease was lost, and
     /// then nothing is sent.
     func beginAttempt(_ post: Post, number: Int, _ account: KohoCore.Account) async throws -> PublishAttempt? {
-        let id = post.id!
-        let attempt = PublishAttempt()
-        attempt.id = UUID()
-        attempt.postID = id
-        attempt.number = number
-        attempt.startedAt = wallNow
-        attempt.outcome = settings.dryRun ? .dryRun : .pending
-        attempt.message = settings.dryRun ? "試験運転のため、プラットフォームへの発信は行いませんでした" : ""
-        attempt.worker = worker
-        let leaseHeld = try await write { db -> Bool in
-            guard try await self.renewLease(id, on: db) else { return false }
-            try await attempt.create(on: db)
-            try await self.audit(db, "post.publish.attempt", id,
-                                 detail: "試行\(number)（\(account.platform.rawValue) \(account.id)）" + (self.settings.dryRun ? "（試験運転）" : ""),
-                                 reason: "")
-            return true
+        let id = post.id!, startedAt = wallNow, dryRun = settings.dryRun, worker = self.worker
+        return try await write { w -> PublishAttempt? in
+            guard try await self.renewLease(id, on: w.db), let sql = w.db as? SQLDatabase else { return nil }
+            // Made afresh each time the write is tried, so that a retried write inserts it again.
+            let attempt = PublishAttempt()
+            attempt.id = UUID()
+            attempt.postID = id
+            attempt.number = number
+            attempt.startedAt = startedAt
+            attempt.outcome = dryRun ? .dryRun : .pending
+            attempt.message = dryRun ? "試験運転のため、プラットフォームへの発信は行いませんでした" : ""
+            attempt.worker = worker
+            try await sql.insert(into: PublishAttempt.schema).fluentModel(attempt).run()
+            self.audit(w, "post.publish.attempt", id,
+                       detail: "試行\(number)（\(account.platform.rawValue) \(account.id)）" + (dryRun ? "（試験運転）" : ""), reason: "")
+            return attempt
         }
-        return leaseHeld ? attempt : nil
+    }
+
+    /// Writes what became of `attempt` (its outcome, end, platform ids, message, upload session) as it now stands.
+    func store(_ attempt: PublishAttempt, _ w: GroupCommit.Write) async throws {
+        guard let sql = w.db as? SQLDatabase else { throw GroupCommitError() }
+        func value(_ v: (any Encodable & Sendable)?) -> any SQLExpression { v.map { SQLBind($0) } ?? SQLLiteral.null }
+        try await sql.update(PublishAttempt.schema)
+            .set(SQLColumn("outcome"), to: SQLBind(attempt.outcome.rawValue))
+            .set(SQLColumn("finished_at"), to: value(attempt.finishedAt))
+            .set(SQLColumn("platform_post_id"), to: value(attempt.platformPostID))
+            .set(SQLColumn("platform_url"), to: value(attempt.platformURL))
+            .set(SQLColumn("message"), to: SQLBind(attempt.message))
+            .set(SQLColumn("upload_session"), to: value(attempt.uploadSession))
+            .where("id", .equal, attempt.id!)
+            .run()
     }
 
     /// What the platform answered to an attempt that did not succeed.
     func record(_ e: PlatformError, attempt: PublishAttempt, post: Post) async throws {
         let id = post.id!
-        try await write { db in
+        try await write { w in
             switch e {
             case .transient:
                 attempt.outcome = .unknown
@@ -92,8 +110,8 @@ extension Publisher {
             }
             attempt.message = e.explanation
             attempt.finishedAt = self.wallNow
-            try await attempt.update(on: db)
-            try await self.audit(db, "post.publish.\(attempt.outcome.rawValue)", id,
+            try await self.store(attempt, w)
+            self.audit(w, "post.publish.\(attempt.outcome.rawValue)", id,
                                  detail: "試行\(attempt.number): \(attempt.outcome.displayName)", reason: attempt.message)
         }
     }
@@ -102,46 +120,63 @@ extension Publisher {
 
     /// scheduled → publishing, conditional on the version so that a concurrent edit or cancellation wins cleanly.
     func start(_ post: Post) async throws -> Bool {
-        try await write { db in try await self.start(post, on: db) }
+        try await write { w in try await self.start(post, w) }
     }
 
-    /// `start` within the caller's transaction.
-    func start(_ post: Post, on db: Database) async throws -> Bool {
-        guard let next = PostWorkflow.next(post.state, .start), let sql = db as? SQLDatabase else { return false }
+    /// `start` within the caller's write.
+    func start(_ post: Post, _ w: GroupCommit.Write) async throws -> Bool {
+        guard let next = PostWorkflow.next(post.state, .start), let sql = w.db as? SQLDatabase else { return false }
         let rows = try await sql.update(Post.schema)
             .set("state", to: next.rawValue).set("lock_version", to: post.lockVersion + 1).set("updated_at", to: ctx.now)
             .where("id", .equal, post.id!).where("state", .equal, PostState.scheduled.rawValue)
             .where("lock_version", .equal, post.lockVersion).where("lease_owner", .equal, worker)
             .returning("id").all()
         guard !rows.isEmpty else { return false }
-        try await audit(db, "post.publishing", post.id!, detail: "scheduled → publishing", reason: "")
+        audit(w, "post.publishing", post.id!, detail: "scheduled → publishing", reason: "")
         post.state = next
         post.lockVersion += 1
         return true
     }
 
     func succeed(_ post: Post, attempt: PublishAttempt, outcome: AttemptOutcome, published: PublishedPost?) async throws {
-        let id = post.id!
-        try await write { db in
+        let id = post.id!, message = attempt.message
+        try await write { w in
             attempt.outcome = outcome
             attempt.finishedAt = self.wallNow
             attempt.platformPostID = published?.id
             attempt.platformURL = published?.url
-            if outcome == .found { attempt.message += (attempt.message.isEmpty ? "" : " / ") + "最近の投稿に見つかりました" }
-            try await attempt.update(on: db)
-            guard try await self.advance(id, .succeed, on: db, {
-                $0.platformPostID = published?.id
-                $0.platformURL = published?.url
-                $0.publishMessage = outcome == .dryRun ? attempt.message : nil
-            }) else { return }
+            if outcome == .found { attempt.message = message + (message.isEmpty ? "" : " / ") + "最近の投稿に見つかりました" }
+            try await self.store(attempt, w)
+            guard try await self.advance(id, .succeed, w, set: [
+                "platform_post_id": published?.id, "platform_url": published?.url,
+                "publish_message": outcome == .dryRun ? attempt.message : nil,
+            ]) else { return }
             let how = outcome == .found ? "（結果不明だった試行\(attempt.number)を確認）" : outcome == .dryRun ? "（試験運転: 発信せず）" : ""
-            try await self.audit(db, outcome == .dryRun ? "post.publish.dryRun" : "post.published", id,
+            self.audit(w, outcome == .dryRun ? "post.publish.dryRun" : "post.published", id,
                                  detail: "publishing → published \(published?.url ?? "")\(how)", reason: "")
         }
     }
 
-    /// Moves the post by `step` within the caller's transaction: `change` sets what the step sets, the lease is given
-    /// up and the version bumped. False when the post is gone or the step does not apply to its state.
+    /// Moves a post in publishing by `step` within the caller's write, in one conditional UPDATE: `columns` are what
+    /// the step sets, the lease is given up and the version bumped. False when the post is no longer in publishing.
+    func advance(_ id: UUID, _ step: PublishStep, _ w: GroupCommit.Write, set columns: KeyValuePairs<String, String?>) async throws -> Bool {
+        guard let next = PostWorkflow.next(.publishing, step), let sql = w.db as? SQLDatabase else { return false }
+        var update = sql.update(Post.schema)
+            .set("state", to: next.rawValue)
+            .set(SQLColumn("lock_version"), to: SQLBinaryExpression(SQLColumn("lock_version"), .add, SQLLiteral.numeric("1")))
+            .set("updated_at", to: ctx.now)
+            .set(SQLColumn("lease_owner"), to: SQLLiteral.null).set(SQLColumn("lease_until"), to: SQLLiteral.null)
+            .set(SQLColumn("retry_at"), to: SQLLiteral.null)
+        for (column, value) in columns {
+            update = update.set(SQLColumn(column), to: value.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+        }
+        let rows = try await update.where("id", .equal, id).where("state", .equal, PostState.publishing.rawValue).returning("id").all()
+        return !rows.isEmpty
+    }
+
+    /// Moves the post by `step` within the caller's transaction, for steps that depend on what the post holds:
+    /// `change` sets what the step sets, the lease is given up and the version bumped. False when the post is gone or
+    /// the step does not apply to its state.
     func advance(_ id: UUID, _ step: PublishStep, on db: Database, _ change: (Post) -> Void) async throws -> Bool {
         guard let fresh = try await Post.find(id, on: db), let next = PostWorkflow.next(fresh.state, step) else { return false }
         fresh.state = next
@@ -157,9 +192,9 @@ extension Publisher {
 
     func fail(_ post: Post, attempt: PublishAttempt?, message: String) async throws {
         let id = post.id!
-        try await write { db in
-            guard try await self.advance(id, .fail, on: db, { $0.publishMessage = message }) else { return }
-            try await self.audit(db, "post.publish.failed", id, detail: "publishing → failed", reason: message)
+        try await write { w in
+            guard try await self.advance(id, .fail, w, set: ["publish_message": message]) else { return }
+            self.audit(w, "post.publish.failed", id, detail: "publishing → failed", reason: message)
         }
     }
 
@@ -169,7 +204,7 @@ extension Publisher {
         let previous = try await Post.find(id, on: app.db)?.publishMessage
         try await release(id, retryAt: wallNow.addingTimeInterval(max(30, settings.retryBaseSeconds)), message: message)
         if previous != message {
-            try await write { db in try await self.audit(db, "post.publish.held", id, detail: "発信を保留", reason: message) }
+            try await write { w in self.audit(w, "post.publish.held", id, detail: "発信を保留", reason: message) }
         }
     }
 
@@ -178,16 +213,16 @@ extension Publisher {
         let id = post.id!
         let owner = publishing.ownerTitle
         let message = "承認された発信内容と、いま発信される内容が異なるため（ポリシーやKohoの更新など）、発信せずに\(owner)の承認に戻しました。内容を確かめて、もう一度承認してください。"
-        try await write { db in
+        try await write { w in
             let reason = "【発信時の確認】承認された内容と発信する内容が異なるため、\(owner)の承認がもう一度必要です"
-            guard try await self.advance(id, .holdForApproval, on: db, { fresh in
+            guard try await self.advance(id, .holdForApproval, on: w.db, { fresh in
                 fresh.requiresChiefApproval = true
                 if !fresh.reasons.contains(reason) { fresh.approvalReasons = (fresh.reasons + [reason]).joined(separator: "\n") }
                 fresh.approvedRendering = nil
                 fresh.approvedRenderingSHA256 = nil
                 fresh.publishMessage = message
             }) else { return }
-            try await self.audit(db, "post.publish.heldForApproval", id,
+            self.audit(w, "post.publish.heldForApproval", id,
                                  detail: "publishing → submitted（承認時 SHA-256 \(approved ?? "なし")、発信時 SHA-256 \(current)）",
                                  reason: message)
         }
@@ -195,14 +230,14 @@ extension Publisher {
 
     func reschedule(_ post: Post, to at: Date) async throws {
         let id = post.id!
-        try await write { db in
+        try await write { w in
             var before: Date?
-            guard try await self.advance(id, .reschedule, on: db, { fresh in
+            guard try await self.advance(id, .reschedule, on: w.db, { fresh in
                 before = fresh.scheduledAt
                 fresh.scheduledAt = at
                 fresh.publishMessage = "運用時間が終わったため、次の運用時間（\(JapaneseTime.display(at))）に予約し直しました"
             }) else { return }
-            try await self.audit(db, "post.reschedule", id,
+            self.audit(w, "post.reschedule", id,
                                  detail: "publishing → scheduled（予約 \(JapaneseTime.iso8601(at))）",
                                  reason: "発信を待つ間に運用時間（\(before.map { JapaneseTime.display($0) } ?? "—") の枠）が終わったため")
         }
@@ -210,16 +245,15 @@ extension Publisher {
 
     // MARK: Writing
 
-    func audit(_ db: Database, _ action: String, _ id: UUID, detail: String, reason: String) async throws {
-        try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "publisher", action: action, subject: PostService.subject(id),
-                                        detail: detail, reason: reason)
+    func audit(_ w: GroupCommit.Write, _ action: String, _ id: UUID, detail: String, reason: String) {
+        w.audit(at: ctx.now, actor: "publisher", action: action, subject: PostService.subject(id), detail: detail, reason: reason)
     }
 
     /// One transaction under the process's write lock (shared with the other posts' writes of the moment, see
     /// `GroupCommit`), committed before it returns, tried again a few times: another process appending to the audit
     /// chain at the same moment makes one of the two fail on the chain's unique `prev_hash`.
     @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (GroupCommit.Write) async throws -> T) async throws -> T {
         var tries = 0
         while true {
             do {

@@ -14,13 +14,13 @@ extension Publisher {
             try await succeed(post, attempt: last, outcome: .found, published: found)
             return true
         }
-        let id = post.id!
-        try await write { db in
+        let id = post.id!, message = last.message
+        try await write { w in
             last.outcome = .absent
             last.finishedAt = self.wallNow
-            last.message += (last.message.isEmpty ? "" : " / ") + "最近の投稿に見当たりません"
-            try await last.update(on: db)
-            try await self.audit(db, "post.publish.settled", id, detail: "試行\(last.number): 見当たらないため再試行します", reason: "")
+            last.message = message + (message.isEmpty ? "" : " / ") + "最近の投稿に見当たりません"
+            try await self.store(last, w)
+            self.audit(w, "post.publish.settled", id, detail: "試行\(last.number): 見当たらないため再試行します", reason: "")
         }
         return false
     }

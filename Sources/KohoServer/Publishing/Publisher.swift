@@ -35,14 +35,19 @@ final class Publisher: Sendable {
 
     /// One pass over the due posts; how many it worked on. At most `concurrency` posts of one account at a time
     /// (the platforms limit each account on its own), the accounts side by side, whose writes then share commits.
+    /// When a full selection has all been started, the next is selected while those run, so that a long queue keeps
+    /// every account busy instead of waiting at the end of each selection for its slowest post.
     @discardableResult
     func pass() async throws -> Int {
-        var waiting = try await duePostIDs()
+        let batch = 64
+        var waiting = try await duePostIDs(limit: batch)
         guard !waiting.isEmpty else { return 0 }
+        var more = waiting.count == batch
         let limit = max(1, settings.concurrency)
         var worked = 0
-        await withTaskGroup(of: (done: Bool, account: String).self) { group in
+        await withTaskGroup(of: (done: Bool, id: UUID, account: String).self) { group in
             var running: [String: Int] = [:]
+            var inHand = Set<UUID>()
             while true {
                 // In the selection's order (emergencies first), every waiting post whose account has room.
                 var i = 0
@@ -50,11 +55,19 @@ final class Publisher: Sendable {
                     let (id, account) = waiting[i]
                     guard running[account, default: 0] < limit else { i += 1; continue }
                     running[account, default: 0] += 1
+                    inHand.insert(id)
                     waiting.remove(at: i)
-                    group.addTask { (await self.process(id), account) }
+                    group.addTask { (await self.process(id), id, account) }
+                }
+                if waiting.isEmpty, more, !Task.isCancelled {
+                    let next = (try? await duePostIDs(limit: batch)) ?? []
+                    more = next.count == batch
+                    waiting = next.filter { !inHand.contains($0.id) }
+                    if !waiting.isEmpty { continue }
                 }
                 guard let finished = await group.next() else { break }
                 running[finished.account, default: 1] -= 1
+                inHand.remove(finished.id)
                 if finished.done { worked += 1 }
             }
         }
@@ -89,9 +102,9 @@ final class Publisher: Sendable {
 
     /// Whether the post was worked on (false: another worker had it, or it was not due after all).
     func process(_ id: UUID) async -> Bool {
-        guard (try? await claim(id)) == true else { return false }
+        guard let claimed = try? await claim(id) else { return false }
         do {
-            try await handle(id)
+            try await handle(claimed)
         } catch {
             app.logger.warning("publisher: post \(id.uuidString.lowercased()): \(String(describing: error))")
             try? await release(id, retryAt: wallNow.addingTimeInterval(retryPolicy.backoff(1)), message: nil)
@@ -101,8 +114,9 @@ final class Publisher: Sendable {
 
     enum Step { case done, again }
 
-    private func handle(_ id: UUID) async throws {
-        guard let post = try await Post.find(id, on: app.db) else { return }
+    /// `post` as the claim found it (and moved it to publishing when it was due).
+    private func handle(_ post: Post) async throws {
+        let id = post.id!
         if post.state == .scheduled {
             guard let at = post.scheduledAt, at <= ctx.now else { return try await release(id, retryAt: nil, message: nil) }
             guard try await start(post) else { return try await release(id, retryAt: nil, message: nil) }
@@ -174,8 +188,8 @@ final class Publisher: Sendable {
     private func publishOnce(_ post: Post, _ action: PlannedAction, _ account: KohoCore.Account, _ payload: PublishPayload,
                              _ creds: Credentials, change: RenderingChange?) async throws -> Step {
         let id = post.id!
-        let attempts = try await PublishAttempt.query(on: app.db).filter(\.$postID == id).sort(\.$number).all()
-        if let last = attempts.last, try await settleEarlier(last, post, payload, creds) { return .done }
+        let last = try await PublishAttempt.last(of: id, on: app.db)
+        if let last, try await settleEarlier(last, post, payload, creds) { return .done }
         if let change {
             try await holdForApproval(post, approved: change.approved, now: change.now)
             return .done
@@ -193,7 +207,7 @@ final class Publisher: Sendable {
                 return .done
             }
         }
-        guard let attempt = try await beginAttempt(post, number: (attempts.last?.number ?? 0) + 1, account) else { return .done }
+        guard let attempt = try await beginAttempt(post, number: (last?.number ?? 0) + 1, account) else { return .done }
         if settings.dryRun {
             try await succeed(post, attempt: attempt, outcome: .dryRun, published: nil)
             return .done
@@ -203,9 +217,9 @@ final class Publisher: Sendable {
             let vault = publishing.vault, subject = id.uuidString
             published = try await gateway.publish(payload, creds, nil) { session in
                 let sealed = try vault.seal(session, context: subject)
-                try await self.write { db in
+                try await self.write { w in
                     attempt.uploadSession = sealed
-                    try await attempt.update(on: db)
+                    try await self.store(attempt, w)
                 }
             }
         } catch let e as PlatformError {

@@ -41,18 +41,43 @@ actor AuditTrail {
         guard db.inTransaction else {
             return try await db.transaction { try await append(on: $0, at: at, actor: actor, action: action, subject: subject, detail: detail, reason: reason) }
         }
+        try await append([Pending(at: at, actor: actor, action: action, subject: subject, detail: detail, reason: reason)], on: db)
+    }
+
+    /// An entry not yet chained: what `append` records.
+    struct Pending: Sendable {
+        let at: Date
+        let actor, action, subject, detail, reason: String
+    }
+
+    /// Appends `entries` in order within the caller's transaction (the caller holds `run`): one read of the chain's
+    /// head, then one INSERT of all of them, each holding the hash of the one before.
+    static func append(_ entries: [Pending], on db: Database) async throws {
+        guard !entries.isEmpty else { return }
+        guard let sql = db as? SQLDatabase else { throw AuditChainError() }
         try await lockChainAcrossProcesses(db)
-        let last = try await AuditEntry.query(on: db).sort(\.$id, .descending).first()
-        let e = AuditEntry()
-        e.at = Date(timeIntervalSince1970: at.timeIntervalSince1970.rounded(.down))
-        e.actor = AuditLog.recordable(actor)
-        e.action = AuditLog.recordable(action)
-        e.subject = AuditLog.recordable(subject)
-        e.detail = AuditLog.recordable(detail)
-        e.reason = AuditLog.recordable(reason)
-        e.prevHash = last?.hash ?? AuditLog.genesis
-        e.hash = AuditLog.hash(of: e)
-        try await e.create(on: db)
+        var prev = try await sql.select().column("hash").from(AuditEntry.schema)
+            .orderBy("id", .descending).limit(1).first()?.decode(column: "hash", as: String.self) ?? AuditLog.genesis
+        // Rows are numbered in the order of the VALUES list, which is the chain's order.
+        for chunk in stride(from: 0, to: entries.count, by: 50).map({ entries[$0..<min($0 + 50, entries.count)] }) {
+            var insert = sql.insert(into: AuditEntry.schema).columns("at", "actor", "action", "subject", "detail", "reason", "prev_hash", "hash")
+            for p in chunk {
+                let e = AuditEntry()
+                e.at = Date(timeIntervalSince1970: p.at.timeIntervalSince1970.rounded(.down))
+                e.actor = AuditLog.recordable(p.actor)
+                e.action = AuditLog.recordable(p.action)
+                e.subject = AuditLog.recordable(p.subject)
+                e.detail = AuditLog.recordable(p.detail)
+                e.reason = AuditLog.recordable(p.reason)
+                e.prevHash = prev
+                e.hash = AuditLog.hash(of: e)
+                prev = e.hash
+                let row: [any SQLExpression] = [SQLBind(e.at), SQLBind(e.actor), SQLBind(e.action), SQLBind(e.subject), SQLBind(e.detail),
+                                                SQLBind(e.reason), SQLBind(e.prevHash), SQLBind(e.hash)]
+                insert = insert.values(row)
+            }
+            try await insert.run()
+        }
     }
 
     /// The in-process lock does not reach another server on the same PostgreSQL; without this, two
@@ -69,6 +94,8 @@ actor AuditTrail {
         try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: now, logger: logger, always: always)
     }
 }
+
+struct AuditChainError: Error {}
 
 /// The trail's record format: the hash rule, text as kept, verification and checkpoints, exports.
 enum AuditLog {
