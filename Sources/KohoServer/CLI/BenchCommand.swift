@@ -35,6 +35,8 @@ struct BenchCommand: AsyncParsableCommand {
                          r.percentile(0.5) * 1000, r.percentile(0.95) * 1000, r.latencies.count))
             print(String(format: "処理量: %d件を %.2f 秒で発信（%.1f 件/秒、サンドボックスへ、障害なし）",
                          r.throughputPosts, r.throughputSeconds, Double(r.throughputPosts) / r.throughputSeconds))
+            print(String(format: "  その間のプロセスの CPU 時間: %.2f 秒（1件あたり %.2f ms、同じプロセスのサンドボックスを含む）",
+                         r.throughputCPUSeconds, r.throughputCPUSeconds * 1000 / Double(max(1, r.throughputPosts))))
         }
     }
 

@@ -11,6 +11,14 @@ enum Benchmarking {
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+    /// The CPU time the whole process has used so far (user and system, every thread), in seconds: on a machine
+    /// shared with other work, what a measurement costs steadies where its wall time does not.
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
 }
 
 /// A benchmark's app on its own sandbox, both shut down however the measurement ends.
