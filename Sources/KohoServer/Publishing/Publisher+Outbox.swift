@@ -10,38 +10,40 @@ import SQLKit
 extension Publisher {
     // MARK: Leases
 
-    /// The lease: one conditional UPDATE, won by whichever worker's statement the database applies first; it answers
-    /// the post as it stands, which the publisher then works from without reading it again. A scheduled post whose
-    /// time has come moves to publishing in the same commit (what `start` does), one commit fewer per post.
-    func claim(_ id: UUID) async throws -> Post? {
-        let wall = wallNow, worker = self.worker, lease = settings.leaseSeconds
-        return try await write { w -> Post? in
+    /// The lease: one conditional UPDATE, won by whichever worker's statement the database applies first, and only if
+    /// the post is as the selection found it (its version). A scheduled post moves to publishing in the same statement
+    /// (what `start` does). It answers the post as it now stands, which the publisher then works from without reading
+    /// it again, and whether the post has had an attempt.
+    func claim(_ due: DuePost) async throws -> (post: Post, unattempted: Bool)? {
+        let wall = wallNow, now = ctx.now, worker = self.worker, lease = settings.leaseSeconds
+        let starts = due.state == .scheduled
+        guard starts || due.state == .publishing else { return nil }
+        return try await write { w -> (post: Post, unattempted: Bool)? in
             guard let sql = w.db as? SQLDatabase else { return nil }
-            let row = try await sql.update(Post.schema)
-                .set("lease_owner", to: worker)
-                .set("lease_until", to: wall.addingTimeInterval(lease))
-                .where("id", .equal, id)
-                .where { $0.where { $0.where("state", .equal, PostState.scheduled.rawValue).where("held_reason", .is, SQLLiteral.null) }
-                    .orWhere("state", .equal, PostState.publishing.rawValue) }
-                .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, wall) }
-                .where(SQLRaw("account NOT IN (SELECT account FROM \(AccountSuspension.schema))"))
-                .returning(SQLLiteral.all).first()
-            guard let row else { return nil }
+            let started: SQLQueryString = starts
+                ? ", state = \(bind: PostState.publishing.rawValue), lock_version = lock_version + 1, updated_at = \(bind: now)" : ""
+            let held: SQLQueryString = starts ? " AND held_reason IS NULL" : ""
+            let query: SQLQueryString = """
+                UPDATE posts SET lease_owner = \(bind: worker), lease_until = \(bind: wall.addingTimeInterval(lease))\(started)
+                WHERE id = \(bind: due.id) AND lock_version = \(bind: due.version) AND state = \(bind: due.state.rawValue)\(held)
+                AND (lease_until IS NULL OR lease_until < \(bind: wall))
+                AND account NOT IN (SELECT account FROM account_suspensions)
+                RETURNING *, (SELECT MAX(number) FROM publish_attempts WHERE post_id = posts.id) AS koho_last_attempt
+                """
+            guard let row = try await sql.raw(query).first() else { return nil }
             let post = try row.decode(fluentModel: Post.self)
-            if post.state == .scheduled, let at = post.scheduledAt, at <= self.ctx.now {
-                _ = try await self.start(post, w)
-            }
-            return post
+            if starts { self.audit(w, "post.publishing", due.id, detail: "scheduled → publishing", reason: "") }
+            return (post, try row.decodeNil(column: "koho_last_attempt"))
         }
     }
 
     /// Extends the lease just before a platform call, so the call always runs inside it; false if it was lost.
     func renewLease(_ id: UUID, on db: Database) async throws -> Bool {
         guard let sql = db as? SQLDatabase else { return false }
-        let rows = try await sql.update(Post.schema)
-            .set("lease_until", to: wallNow.addingTimeInterval(settings.leaseSeconds))
-            .where("id", .equal, id).where("lease_owner", .equal, worker)
-            .returning("id").all()
+        let until = wallNow.addingTimeInterval(settings.leaseSeconds)
+        let rows = try await sql.raw("""
+            UPDATE posts SET lease_until = \(bind: until) WHERE id = \(bind: id) AND lease_owner = \(bind: worker) RETURNING id
+            """).all()
         return !rows.isEmpty
     }
 
@@ -74,7 +76,11 @@ extension Publisher {
             attempt.outcome = dryRun ? .dryRun : .pending
             attempt.message = dryRun ? "試験運転のため、プラットフォームへの発信は行いませんでした" : ""
             attempt.worker = worker
-            try await sql.insert(into: PublishAttempt.schema).fluentModel(attempt).run()
+            try await sql.raw("""
+                INSERT INTO publish_attempts (id, post_id, number, started_at, outcome, message, worker)
+                VALUES (\(bind: attempt.id!), \(bind: id), \(bind: number), \(bind: startedAt), \(bind: attempt.outcome.rawValue),
+                \(bind: attempt.message), \(bind: worker))
+                """).run()
             self.audit(w, "post.publish.attempt", id,
                        detail: "試行\(number)（\(account.platform.rawValue) \(account.id)）" + (dryRun ? "（試験運転）" : ""), reason: "")
             return attempt
@@ -84,16 +90,12 @@ extension Publisher {
     /// Writes what became of `attempt` (its outcome, end, platform ids, message, upload session) as it now stands.
     func store(_ attempt: PublishAttempt, _ w: GroupCommit.Write) async throws {
         guard let sql = w.db as? SQLDatabase else { throw GroupCommitError() }
-        func value(_ v: (any Encodable & Sendable)?) -> any SQLExpression { v.map { SQLBind($0) } ?? SQLLiteral.null }
-        try await sql.update(PublishAttempt.schema)
-            .set(SQLColumn("outcome"), to: SQLBind(attempt.outcome.rawValue))
-            .set(SQLColumn("finished_at"), to: value(attempt.finishedAt))
-            .set(SQLColumn("platform_post_id"), to: value(attempt.platformPostID))
-            .set(SQLColumn("platform_url"), to: value(attempt.platformURL))
-            .set(SQLColumn("message"), to: SQLBind(attempt.message))
-            .set(SQLColumn("upload_session"), to: value(attempt.uploadSession))
-            .where("id", .equal, attempt.id!)
-            .run()
+        try await sql.raw("""
+            UPDATE publish_attempts SET outcome = \(bind: attempt.outcome.rawValue), finished_at = \(nullable: attempt.finishedAt),
+            platform_post_id = \(nullable: attempt.platformPostID), platform_url = \(nullable: attempt.platformURL),
+            message = \(bind: attempt.message), upload_session = \(nullable: attempt.uploadSession)
+            WHERE id = \(bind: attempt.id!)
+            """).run()
     }
 
     /// What the platform answered to an attempt that did not succeed.
@@ -161,16 +163,13 @@ extension Publisher {
     /// the step sets, the lease is given up and the version bumped. False when the post is no longer in publishing.
     func advance(_ id: UUID, _ step: PublishStep, _ w: GroupCommit.Write, set columns: KeyValuePairs<String, String?>) async throws -> Bool {
         guard let next = PostWorkflow.next(.publishing, step), let sql = w.db as? SQLDatabase else { return false }
-        var update = sql.update(Post.schema)
-            .set("state", to: next.rawValue)
-            .set(SQLColumn("lock_version"), to: SQLBinaryExpression(SQLColumn("lock_version"), .add, SQLLiteral.numeric("1")))
-            .set("updated_at", to: ctx.now)
-            .set(SQLColumn("lease_owner"), to: SQLLiteral.null).set(SQLColumn("lease_until"), to: SQLLiteral.null)
-            .set(SQLColumn("retry_at"), to: SQLLiteral.null)
-        for (column, value) in columns {
-            update = update.set(SQLColumn(column), to: value.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
-        }
-        let rows = try await update.where("id", .equal, id).where("state", .equal, PostState.publishing.rawValue).returning("id").all()
+        var set: SQLQueryString = ""
+        for (column, value) in columns { set += ", \(unsafeRaw: column) = \(nullable: value)" }
+        let rows = try await sql.raw("""
+            UPDATE posts SET state = \(bind: next.rawValue), lock_version = lock_version + 1, updated_at = \(bind: ctx.now),
+            lease_owner = NULL, lease_until = NULL, retry_at = NULL\(set)
+            WHERE id = \(bind: id) AND state = \(bind: PostState.publishing.rawValue) RETURNING id
+            """).all()
         return !rows.isEmpty
     }
 
@@ -264,5 +263,12 @@ extension Publisher {
                 try? await Task.sleep(for: .milliseconds(Int.random(in: 5...50) * tries))
             }
         }
+    }
+}
+
+extension SQLQueryString.StringInterpolation {
+    /// A bound value, or NULL.
+    mutating func appendInterpolation(nullable value: (any Encodable & Sendable)?) {
+        if let value { appendInterpolation(bind: value) } else { appendLiteral("NULL") }
     }
 }

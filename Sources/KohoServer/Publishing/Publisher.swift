@@ -52,12 +52,12 @@ final class Publisher: Sendable {
                 // In the selection's order (emergencies first), every waiting post whose account has room.
                 var i = 0
                 while !Task.isCancelled, i < waiting.count {
-                    let (id, account) = waiting[i]
+                    let due = waiting[i], id = due.id, account = due.account
                     guard running[account, default: 0] < limit else { i += 1; continue }
                     running[account, default: 0] += 1
                     inHand.insert(id)
                     waiting.remove(at: i)
-                    group.addTask { (await self.process(id), id, account) }
+                    group.addTask { (await self.process(due), id, account) }
                 }
                 if waiting.isEmpty, more, !Task.isCancelled {
                     let next = (try? await duePostIDs(limit: batch)) ?? []
@@ -77,14 +77,14 @@ final class Publisher: Sendable {
     /// THE selection of due posts, the one place that decides what the publisher looks at: scheduled posts whose
     /// time has come (and not yet lapsed), and posts in publishing whose retry time has come, that no live lease
     /// holds. Emergencies first. A condition that holds posts back (disaster mode, a suspended account, …) belongs
-    /// here; `claim` re-checks the state, the disaster-mode hold and the lease at the moment it takes the post.
-    func duePostIDs(limit: Int = 64) async throws -> [(id: UUID, account: String)] {
+    /// here; `claim` re-checks the state, the version, the disaster-mode hold and the lease at the moment it takes the post.
+    func duePostIDs(limit: Int = 64) async throws -> [DuePost] {
         let now = ctx.now, wall = wallNow
         let oldest = now.addingTimeInterval(-PostWorkflow.expiryGrace)
         // A suspended or deleted account sends nothing (3(7), 4(9), 5(9)): its posts wait, neither sent nor lapsed.
         let suspended = try await SuspensionService.current(app.db).keys.sorted()
         let posts = try await Post.query(on: app.db)
-            .field(\.$id).field(\.$account)
+            .field(\.$id).field(\.$account).field(\.$state).field(\.$lockVersion)
             .filter(\.$account !~ suspended)
             .group(.or) { any in
                 // Disaster mode holds a scheduled post until the chief releases it.
@@ -95,16 +95,26 @@ final class Publisher: Sendable {
             .group(.or) { $0.filter(\.$leaseUntil == nil).filter(\.$leaseUntil < wall) }
             .sort(\.$emergency, .descending).sort(\.$scheduledAt, .ascending)
             .limit(limit).all()
-        return posts.compactMap { p in p.id.map { ($0, p.account) } }
+        return posts.compactMap { p in p.id.map { DuePost(id: $0, account: p.account, state: p.state, version: p.lockVersion) } }
+    }
+
+    /// A post the selection found due, as it stood then.
+    struct DuePost: Sendable {
+        let id: UUID
+        let account: String
+        /// Scheduled (its time has come) or publishing.
+        let state: PostState
+        let version: Int
     }
 
     // MARK: One post
 
     /// Whether the post was worked on (false: another worker had it, or it was not due after all).
-    func process(_ id: UUID) async -> Bool {
-        guard let claimed = try? await claim(id) else { return false }
+    func process(_ due: DuePost) async -> Bool {
+        let id = due.id
+        guard let claimed = try? await claim(due) else { return false }
         do {
-            try await handle(claimed)
+            try await handle(claimed.post, unattempted: claimed.unattempted)
         } catch {
             app.logger.warning("publisher: post \(id.uuidString.lowercased()): \(String(describing: error))")
             try? await release(id, retryAt: wallNow.addingTimeInterval(retryPolicy.backoff(1)), message: nil)
@@ -114,9 +124,10 @@ final class Publisher: Sendable {
 
     enum Step { case done, again }
 
-    /// `post` as the claim found it (and moved it to publishing when it was due).
-    private func handle(_ post: Post) async throws {
+    /// `post` as the claim found it (and moved it to publishing when it was due); `unattempted`: it had no attempt then.
+    private func handle(_ post: Post, unattempted: Bool) async throws {
         let id = post.id!
+        var unattempted = unattempted
         if post.state == .scheduled {
             guard let at = post.scheduledAt, at <= ctx.now else { return try await release(id, retryAt: nil, message: nil) }
             guard try await start(post) else { return try await release(id, retryAt: nil, message: nil) }
@@ -159,7 +170,10 @@ final class Publisher: Sendable {
                 if try await refresh(creds) { continue }
             }
             do {
-                switch try await publishOnce(post, action, account, payload, creds, change: change) {
+                // What the claim said of the attempts holds for the first round only: a round may add one.
+                let none = unattempted
+                unattempted = false
+                switch try await publishOnce(post, action, account, payload, creds, change: change, unattempted: none) {
                 case .done: return
                 case .again: continue
                 }
@@ -184,11 +198,12 @@ final class Publisher: Sendable {
         let now: String
     }
 
-    /// Settles what came before, checks the window and the policy, then makes one attempt.
+    /// Settles what came before, checks the window and the policy, then makes one attempt. `unattempted`: the post is
+    /// known to have no attempt yet, so there is nothing to read or settle.
     private func publishOnce(_ post: Post, _ action: PlannedAction, _ account: KohoCore.Account, _ payload: PublishPayload,
-                             _ creds: Credentials, change: RenderingChange?) async throws -> Step {
+                             _ creds: Credentials, change: RenderingChange?, unattempted: Bool) async throws -> Step {
         let id = post.id!
-        let last = try await PublishAttempt.last(of: id, on: app.db)
+        let last = unattempted ? nil : try await PublishAttempt.last(of: id, on: app.db)
         if let last, try await settleEarlier(last, post, payload, creds) { return .done }
         if let change {
             try await holdForApproval(post, approved: change.approved, now: change.now)

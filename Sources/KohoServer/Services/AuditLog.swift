@@ -56,11 +56,11 @@ actor AuditTrail {
         guard !entries.isEmpty else { return }
         guard let sql = db as? SQLDatabase else { throw AuditChainError() }
         try await lockChainAcrossProcesses(db)
-        var prev = try await sql.select().column("hash").from(AuditEntry.schema)
-            .orderBy("id", .descending).limit(1).first()?.decode(column: "hash", as: String.self) ?? AuditLog.genesis
+        var prev = try await sql.raw("SELECT hash FROM audit_entries ORDER BY id DESC LIMIT 1").first()?
+            .decode(column: "hash", as: String.self) ?? AuditLog.genesis
         // Rows are numbered in the order of the VALUES list, which is the chain's order.
         for chunk in stride(from: 0, to: entries.count, by: 50).map({ entries[$0..<min($0 + 50, entries.count)] }) {
-            var insert = sql.insert(into: AuditEntry.schema).columns("at", "actor", "action", "subject", "detail", "reason", "prev_hash", "hash")
+            var rows: [SQLQueryString] = []
             for p in chunk {
                 let e = AuditEntry()
                 e.at = Date(timeIntervalSince1970: p.at.timeIntervalSince1970.rounded(.down))
@@ -72,11 +72,11 @@ actor AuditTrail {
                 e.prevHash = prev
                 e.hash = AuditLog.hash(of: e)
                 prev = e.hash
-                let row: [any SQLExpression] = [SQLBind(e.at), SQLBind(e.actor), SQLBind(e.action), SQLBind(e.subject), SQLBind(e.detail),
-                                                SQLBind(e.reason), SQLBind(e.prevHash), SQLBind(e.hash)]
-                insert = insert.values(row)
+                rows.append("(\(bind: e.at), \(bind: e.actor), \(bind: e.action), \(bind: e.subject), \(bind: e.detail), \(bind: e.reason), \(bind: e.prevHash), \(bind: e.hash))")
             }
-            try await insert.run()
+            try await sql.raw("""
+                INSERT INTO audit_entries (at, actor, action, subject, detail, reason, prev_hash, hash) VALUES \(rows.joined(separator: ", "))
+                """).run()
         }
     }
 
