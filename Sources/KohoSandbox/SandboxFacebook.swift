@@ -132,15 +132,14 @@ extension PlatformSandbox {
             if req.query[String.self, at: "order"] == "reverse_chronological" { comments.reverse() }
             let limit = min(max(req.query[Int.self, at: "limit"] ?? 25, 1), 100)
             let wanted = fieldList(req, default: ["id", "message", "created_time", "from"])
-            return paged(comments.prefix(limit).map { comment in
-                var object: [String: Any] = ["id": comment.id]
-                if wanted.contains("message") { object["message"] = comment.text }
-                if wanted.contains("created_time") { object["created_time"] = PlatformDates.graph(comment.createdAt) }
-                if wanted.contains("from") { object["from"] = ["name": comment.authorName, "id": comment.authorId] }
-                if wanted.contains("is_hidden") { object["is_hidden"] = comment.isHidden }
-                if wanted.contains("parent"), let parent = comment.parentId { object["parent"] = ["id": parent] }
-                return object
-            })
+            let page = comments.prefix(limit).map { comment in
+                GraphComment(id: comment.id, message: wanted.contains("message") ? comment.text : nil,
+                             created_time: wanted.contains("created_time") ? PlatformDates.graph(comment.createdAt) : nil,
+                             from: wanted.contains("from") ? .init(name: comment.authorName, id: comment.authorId) : nil,
+                             is_hidden: wanted.contains("is_hidden") ? comment.isHidden : nil,
+                             parent: wanted.contains("parent") ? comment.parentId.map { .init(id: $0) } : nil)
+            }
+            return SandboxReply.json(.ok, encoding: GraphCommentPage(data: Array(page)))
         }
 
         routes.post(":version", ":node", "comments") { req async throws -> Response in
@@ -204,6 +203,33 @@ extension PlatformSandbox {
                 return SandboxReply.json(.ok, ["success": true])
             }
             return SandboxReply.graphNoSuchObject(node, method: "delete")
+        }
+    }
+}
+
+/// A comment as Graph writes it; fields not asked for are left out.
+struct GraphComment: Encodable {
+    struct From: Encodable { var name: String; var id: String }
+    struct Parent: Encodable { var id: String }
+    var id: String
+    var message: String?
+    var created_time: String?
+    var from: From?
+    var is_hidden: Bool?
+    var parent: Parent?
+}
+
+/// A page of comments, with the cursors of its first and last (as `paged` writes them).
+struct GraphCommentPage: Encodable {
+    struct Cursors: Encodable { var before: String; var after: String }
+    struct Paging: Encodable { var cursors: Cursors }
+    var data: [GraphComment]
+    var paging: Paging?
+
+    init(data: [GraphComment]) {
+        self.data = data
+        if let first = data.first, let last = data.last {
+            paging = Paging(cursors: Cursors(before: Data(first.id.utf8).base64EncodedString(), after: Data(last.id.utf8).base64EncodedString()))
         }
     }
 }
