@@ -20,9 +20,37 @@ public struct CommentClassifier: Sendable {
     /// times). `platform` is accepted for the callers' sake; the grounds are the same on every platform.
     public func assess(_ text: String, platform: Platform? = nil, deletionClause: String = "4(8)",
                        recentTexts: [String] = []) -> CommentAssessment {
+        assess(text, platform: platform, deletionClause: deletionClause, recent: RecentComments(newestFirst: recentTexts))
+    }
+
+    /// The same, with the recent comments kept folded (an ingest compares each new comment with the same ones).
+    public func assess(_ text: String, platform: Platform? = nil, deletionClause: String = "4(8)",
+                       recent: RecentComments) -> CommentAssessment {
         var analysis = CommentAnalysis(ModerationText(text), compiled)
-        analysis.run(recentTexts: recentTexts)
+        analysis.run(recent: recent.keys)
         return analysis.assessment(clause: deletionClause)
+    }
+}
+
+/// An account's latest comments as the flood check compares a new one with them, newest first: each text is folded
+/// once, when it comes in, rather than again for every comment compared with it.
+public struct RecentComments: Sendable {
+    public let capacity: Int
+    /// Folded, without punctuation and spaces.
+    private(set) var keys: [[UInt32]]
+
+    public init(newestFirst texts: [String], capacity: Int? = nil) {
+        self.capacity = capacity ?? texts.count
+        keys = texts.prefix(self.capacity).map { CommentAnalysis.floodKey(ModerationText.folded($0)) }
+    }
+
+    public var count: Int { keys.count }
+
+    /// `text` as the newest; the oldest goes once there are `capacity`.
+    public mutating func insert(_ text: String) {
+        guard capacity > 0 else { return }
+        keys.insert(CommentAnalysis.floodKey(ModerationText.folded(text)), at: 0)
+        if keys.count > capacity { keys.removeLast() }
     }
 }
 
@@ -78,7 +106,7 @@ struct CommentAnalysis {
 
     func reason(_ key: String) -> String { lex.lexicon.reasons[key] ?? key }
 
-    mutating func run(recentTexts: [String]) {
+    mutating func run(recent: [[UInt32]]) {
         guard n > 0 else { return }
         hits = lex.scan(s)
         splitSentences()
@@ -90,7 +118,7 @@ struct CommentAnalysis {
         scoreSales()
         scanRumours()
         scanNonsense()
-        scanFlood(recentTexts)
+        scanFlood(recent)
     }
 
     // MARK: - Sentences and targets
@@ -583,7 +611,8 @@ struct CommentAnalysis {
         return set
     }
 
-    mutating func scanFlood(_ recent: [String]) {
+    /// `recent`: the other comments' flood keys.
+    mutating func scanFlood(_ recent: [[UInt32]]) {
         guard !recent.isEmpty else { return }
         let f = lex.lexicon.flood
         let key = Self.floodKey(s)
@@ -591,8 +620,7 @@ struct CommentAnalysis {
         let long = key.count >= f.minLength
         let grams = long ? Self.bigrams(key) : []
         var count = 1
-        for r in recent {
-            let other = Self.floodKey(ModerationText.folded(r))
+        for other in recent {
             if other == key { count += 1; continue }
             guard long, other.count * 4 >= key.count * 3, key.count * 4 >= other.count * 3 else { continue }
             // Dice over character pairs, without building the other comment's set.
