@@ -160,6 +160,37 @@ final class CommentIngestTests: CommentTestCase {
         XCTAssertTrue(api.first?["decision"] is NSNull)
     }
 
+    func testTheSameCommentTwiceInOneDeliveryIsOneRowWithEachChange() async throws {
+        func seen(_ id: String, text: String? = nil, hidden: Bool? = nil, removed: Bool = false) -> ObservedComment {
+            ObservedComment(account: "koho.kodairacity", platform: .facebook, platformCommentID: id, platformPostID: "p1",
+                            authorName: text == nil ? nil : "市民A", text: text, hidden: hidden, removed: removed)
+        }
+        // A new comment and then the same hidden; a removal notice first and then the text a poll still had.
+        let delivery = [seen("p1_c1", text: "会場はどこですか"), seen("p1_c2", removed: true), seen("p1_c1", text: "会場はどこですか", hidden: true),
+                        seen("p1_c2", text: "山田さんの電話は090-1234-5678です")]
+        var result = try await CommentIngest.ingest(delivery, source: "test", db: app.db, ctx: app.koho)
+        XCTAssertEqual(result, .init(new: 2, changed: 2))
+        result = try await CommentIngest.ingest(delivery, source: "test", db: app.db, ctx: app.koho)
+        XCTAssertEqual(result, .init(new: 0, changed: 0), "nothing new the second time")
+
+        let first = try await stored("p1_c1")
+        XCTAssertEqual(first.count, 1)
+        XCTAssertEqual(first.first?.state, .hidden)
+        XCTAssertEqual(first.first?.text, "会場はどこですか")
+        XCTAssertEqual(first.first?.suggestion, "keep")
+        let firstEvents = try await CommentService.events(app.db, try XCTUnwrap(first.first?.id)).map(\.kind)
+        XCTAssertEqual(firstEvents.sorted(), ["hidden", "received"])
+        let second = try await stored("p1_c2")
+        XCTAssertEqual(second.count, 1)
+        XCTAssertEqual(second.first?.state, .deleted)
+        XCTAssertEqual(second.first?.text, "山田さんの電話は090-1234-5678です", "the late text is kept")
+        XCTAssertEqual(second.first?.authorName, "市民A")
+        XCTAssertTrue(second.first?.grounds.contains("③") ?? false, "classified on the late text")
+        let secondEvents = try await CommentService.events(app.db, try XCTUnwrap(second.first?.id)).map(\.kind)
+        XCTAssertEqual(secondEvents.sorted(), ["edited", "received", "removed"])
+        try await assertEqual(try await Comment.query(on: app.db).count(), 2)
+    }
+
     func testAWebhookWithAWrongOrMissingSignatureStoresNothing() async throws {
         let post = try await facebookPost()
         let body = delivery(verb: "add", commentID: "\(post)_999", postID: post, message: "署名のない配信")

@@ -1,5 +1,7 @@
 import Fluent
 import Foundation
+import SQLKit
+import Vapor
 import KohoCore
 import KohoPlatforms
 
@@ -62,15 +64,29 @@ enum CommentIngest {
         var changed = 0
     }
 
+    /// What the classifier found, in the columns it is stored in.
+    struct Assessed: Sendable {
+        var json: String
+        var suggestion: String
+        var grounds: String
+        var misleading: Bool
+    }
+
     @discardableResult
     static func ingest(_ observed: [ObservedComment], source: String, db: Database, ctx: KohoContext) async throws -> Result {
         var total = Result()
+        // Each account's latest texts, read once and carried from batch to batch as new comments are classified.
+        var recent: [String: RecentComments] = [:]
         var start = 0
         while start < observed.count {
             let batch = Array(observed[start..<min(start + batchSize, observed.count)])
             start += batchSize
+            // Classifying needs no lock: the comments a read shows as new are classified before the write lock is
+            // taken, which is held only to look them up again and write (a comment stored meanwhile by a webhook
+            // is found known there, and its classification goes unused).
+            let assessed = try await assessNew(batch, db: db, ctx: ctx, recent: &recent)
             let r = try await ctx.writeLock.run {
-                try await db.transaction { db in try await ingestBatch(batch, source: source, db: db, ctx: ctx) }
+                try await db.transaction { db in try await store(batch, assessed: assessed, source: source, db: db, ctx: ctx) }
             }
             total.new += r.new
             total.changed += r.changed
@@ -78,7 +94,56 @@ enum CommentIngest {
         return total
     }
 
-    private static func ingestBatch(_ batch: [ObservedComment], source: String, db: Database, ctx: KohoContext) async throws -> Result {
+    private static func key(_ platform: Platform, _ id: String) -> String { platform.rawValue + "\u{1}" + id }
+
+    /// The platform comment ids of `batch` already stored, by platform.
+    private static func storedIDs(_ batch: [ObservedComment], db: Database) async throws -> Set<String> {
+        var stored = Set<String>()
+        for platform in Set(batch.map(\.platform)) {
+            let ids = batch.filter { $0.platform == platform }.map(\.platformCommentID)
+            for id in try await Comment.query(on: db).filter(\.$platform == platform.rawValue).filter(\.$platformCommentID ~~ ids)
+                .all(\.$platformCommentID) {
+                stored.insert(key(platform, id))
+            }
+        }
+        return stored
+    }
+
+    /// The classification of each comment of `batch` not stored yet, by key, compared with its account's latest texts.
+    private static func assessNew(_ batch: [ObservedComment], db: Database, ctx: KohoContext,
+                                  recent: inout [String: RecentComments]) async throws -> [String: Assessed] {
+        let stored = try await storedIDs(batch, db: db)
+        let classifier = CommentClassifier()
+        let encoder = JSONEncoder()
+        var assessed: [String: Assessed] = [:]
+        for o in batch {
+            let k = key(o.platform, o.platformCommentID)
+            guard !stored.contains(k), assessed[k] == nil else { continue }
+            if recent[o.account] == nil {
+                let texts = try await Comment.query(on: db).filter(\.$account == o.account)
+                    .sort(\.$receivedAt, .descending).limit(recentWindow).all(\.$currentText)
+                recent[o.account] = RecentComments(newestFirst: texts, capacity: recentWindow)
+            }
+            let text = o.text ?? ""
+            assessed[k] = assess(text, account: o.account, platform: o.platform, recent: recent[o.account]!, ctx: ctx,
+                                 classifier: classifier, encoder: encoder)
+            recent[o.account]!.insert(text)
+        }
+        return assessed
+    }
+
+    /// A new comment's row, written with the others of its batch in one INSERT.
+    private struct NewComment {
+        var id: UUID
+        var o: ObservedComment
+        var postID: UUID?
+        var text: String
+        var state: CommentState
+        var assessed: Assessed
+    }
+
+    private static func store(_ batch: [ObservedComment], assessed: [String: Assessed], source: String, db: Database,
+                              ctx: KohoContext) async throws -> Result {
         var result = Result()
         let now = ctx.now
         var known: [String: Comment] = [:]
@@ -93,88 +158,112 @@ enum CommentIngest {
         for p in try await Post.query(on: db).filter(\.$platformPostID ~~ postIDs).all() {
             if let pid = p.platformPostID, let id = p.id { kohoPosts[pid] = id }
         }
-        var recent: [String: [String]] = [:]
         let classifier = CommentClassifier()
-        // New comments and their events go in with one INSERT each per batch, not one per row (most of the ingest's
-        // time was per-row statements); a comment seen twice in one batch is written before it is updated.
-        var pending: [Comment] = [], pendingEvents: [CommentEvent] = []
-        var pendingKeys = Set<String>()
+        let encoder = JSONEncoder()
+        // New comments and their events go in with one INSERT each per batch, not one per row: per-row statements,
+        // and Fluent's per-model work, were most of the ingest's time. A comment seen again in the same batch is
+        // written first, then read back and updated like any known one.
+        var pending: [NewComment] = [], pendingEvents: [(comment: UUID, kind: String, detail: String)] = []
+        var inserted = Set<String>()
         func flush() async throws {
-            try await pending.create(on: db)
-            try await pendingEvents.create(on: db)
+            try await insert(pending, events: pendingEvents, source: source, now: now, db: db)
             pending = []
             pendingEvents = []
-            pendingKeys = []
         }
         for o in batch {
-            let key = o.platform.rawValue + "\u{1}" + o.platformCommentID
-            if let c = known[key] {
-                if pendingKeys.contains(key) { try await flush() }
-                if try await update(c, with: o, kohoPost: kohoPosts[o.platformPostID], now: now, db: db, ctx: ctx, classifier: classifier) {
+            let k = key(o.platform, o.platformCommentID)
+            if known[k] == nil, inserted.contains(k) {
+                if pending.contains(where: { key($0.o.platform, $0.o.platformCommentID) == k }) { try await flush() }
+                known[k] = try await Comment.query(on: db).filter(\.$platform == o.platform.rawValue)
+                    .filter(\.$platformCommentID == o.platformCommentID).first()
+            }
+            if let c = known[k] {
+                if try await update(c, with: o, kohoPost: kohoPosts[o.platformPostID], now: now, db: db, ctx: ctx,
+                                    classifier: classifier, encoder: encoder) {
                     result.changed += 1
                 }
                 continue
             }
-            if recent[o.account] == nil {
-                recent[o.account] = try await Comment.query(on: db).filter(\.$account == o.account)
-                    .sort(\.$receivedAt, .descending).limit(recentWindow).all().map(\.currentText)
-            }
             let text = o.text ?? ""
-            let c = Comment()
-            c.id = UUID()
-            c.account = o.account
-            c.platform = o.platform.rawValue
-            c.platformCommentID = o.platformCommentID
-            c.platformPostID = o.platformPostID
-            c.postID = kohoPosts[o.platformPostID]
-            c.parentID = o.parentID
-            c.authorName = o.authorName ?? ""
-            c.authorID = o.authorID
-            c.createdAt = o.createdAt ?? now
-            c.receivedAt = now
-            c.text = text
-            c.currentText = text
-            c.state = o.removed ? .deleted : (o.hidden == true ? .hidden : .visible)
-            c.moderationStatus = o.moderationStatus
-            assess(c, text: text, recent: recent[o.account] ?? [], ctx: ctx, classifier: classifier)
-            c.updatedAt = now
-            pending.append(c)
-            pendingKeys.insert(key)
-            pendingEvents.append(CommentEvent(comment: c.id!, at: now, kind: "received", actor: source,
-                                              detail: o.removed ? "削除の通知で初めて知りました（本文なし）" : ""))
-            if o.removed { pendingEvents.append(CommentEvent(comment: c.id!, at: now, kind: "removed", actor: source, detail: "")) }
-            known[key] = c
-            recent[o.account, default: []].insert(text, at: 0)
-            if recent[o.account]!.count > recentWindow { recent[o.account]!.removeLast() }
+            // Classified outside the lock unless it was thought stored then (and no longer is): done here.
+            let a = assessed[k] ?? assess(text, account: o.account, platform: o.platform, recent: RecentComments(newestFirst: []),
+                                          ctx: ctx, classifier: classifier, encoder: encoder)
+            let id = UUID()
+            pending.append(NewComment(id: id, o: o, postID: kohoPosts[o.platformPostID], text: text,
+                                      state: o.removed ? .deleted : (o.hidden == true ? .hidden : .visible), assessed: a))
+            pendingEvents.append((id, "received", o.removed ? "削除の通知で初めて知りました（本文なし）" : ""))
+            if o.removed { pendingEvents.append((id, "removed", "")) }
+            inserted.insert(k)
             result.new += 1
         }
         try await flush()
         return result
     }
 
-    static func assess(_ c: Comment, text: String, recent: [String], ctx: KohoContext, classifier: CommentClassifier) {
-        let clause = ctx.policy.account(c.account).flatMap { ctx.policy.commentDeletion?.clause(for: $0) } ?? "4(8)"
-        let a = classifier.assess(text, platform: c.platformValue, deletionClause: clause, recentTexts: recent)
-        c.assessmentJSON = (try? String(decoding: JSONEncoder().encode(a), as: UTF8.self)) ?? "{}"
-        c.suggestion = a.suggestion.rawValue
-        c.grounds = a.grounds.map(\.ground).joined()
+    /// One multi-row INSERT for the comments and one for their events, with binds (the same SQL on SQLite and
+    /// PostgreSQL); the columns left out are NULL, as Fluent left them.
+    private static func insert(_ rows: [NewComment], events: [(comment: UUID, kind: String, detail: String)], source: String,
+                               now: Date, db: Database) async throws {
+        guard !rows.isEmpty || !events.isEmpty else { return }
+        guard let sql = db as? SQLDatabase else { throw Abort(.internalServerError, reason: "comments need an SQL database") }
+        func bind<T: Encodable & Sendable>(_ value: T?) -> any SQLExpression { value.map { SQLBind($0) } ?? SQLLiteral.null }
+        if !rows.isEmpty {
+            var insert = sql.insert(into: Comment.schema).columns(
+                "id", "account", "platform", "platform_comment_id", "platform_post_id", "post_id", "parent_id", "author_name",
+                "author_id", "created_at", "received_at", "text", "current_text", "state", "moderation_status", "assessment",
+                "suggestion", "grounds", "misleading", "updated_at")
+            for r in rows {
+                insert = insert.values([
+                    SQLBind(r.id), SQLBind(r.o.account), SQLBind(r.o.platform.rawValue), SQLBind(r.o.platformCommentID),
+                    SQLBind(r.o.platformPostID), bind(r.postID), bind(r.o.parentID), SQLBind(r.o.authorName ?? ""),
+                    bind(r.o.authorID), SQLBind(r.o.createdAt ?? now), SQLBind(now), SQLBind(r.text), SQLBind(r.text),
+                    SQLBind(r.state.rawValue), bind(r.o.moderationStatus), SQLBind(r.assessed.json),
+                    SQLBind(r.assessed.suggestion), SQLBind(r.assessed.grounds), SQLBind(r.assessed.misleading), SQLBind(now),
+                ])
+            }
+            try await insert.run()
+        }
+        if !events.isEmpty {
+            var insert = sql.insert(into: CommentEvent.schema).columns("id", "comment_id", "at", "kind", "actor", "detail")
+            for e in events {
+                insert = insert.values([SQLBind(UUID()), SQLBind(e.comment), SQLBind(now), SQLBind(e.kind), SQLBind(source),
+                                        SQLBind(e.detail)])
+            }
+            try await insert.run()
+        }
+    }
+
+    static func assess(_ text: String, account: String, platform: Platform, recent: RecentComments, ctx: KohoContext,
+                       classifier: CommentClassifier, encoder: JSONEncoder) -> Assessed {
+        let clause = ctx.policy.account(account).flatMap { ctx.policy.commentDeletion?.clause(for: $0) } ?? "4(8)"
+        let a = classifier.assess(text, platform: platform, deletionClause: clause, recent: recent)
+        return Assessed(json: (try? String(decoding: encoder.encode(a), as: UTF8.self)) ?? "{}", suggestion: a.suggestion.rawValue,
+                        grounds: a.grounds.map(\.ground).joined(), misleading: a.misleading)
+    }
+
+    private static func apply(_ a: Assessed, to c: Comment) {
+        c.assessmentJSON = a.json
+        c.suggestion = a.suggestion
+        c.grounds = a.grounds
         c.misleading = a.misleading
     }
 
     /// Whether anything changed.
     private static func update(_ c: Comment, with o: ObservedComment, kohoPost: UUID?, now: Date, db: Database, ctx: KohoContext,
-                               classifier: CommentClassifier) async throws -> Bool {
+                               classifier: CommentClassifier, encoder: JSONEncoder) async throws -> Bool {
         var events: [(String, String)] = []
         if c.postID == nil, let kohoPost { c.postID = kohoPost }
         if c.text.isEmpty, c.currentText.isEmpty, let text = o.text, !text.isEmpty {
             // First seen through a removal notice; the text arrives late (a poll that still had it).
             c.text = text
             c.currentText = text
-            assess(c, text: text, recent: [], ctx: ctx, classifier: classifier)
+            apply(assess(text, account: c.account, platform: o.platform, recent: RecentComments(newestFirst: []), ctx: ctx,
+                         classifier: classifier, encoder: encoder), to: c)
             events.append(("edited", text))
         } else if let text = o.text, text != c.currentText, !o.removed {
             c.currentText = text
-            assess(c, text: text, recent: [], ctx: ctx, classifier: classifier)
+            apply(assess(text, account: c.account, platform: o.platform, recent: RecentComments(newestFirst: []), ctx: ctx,
+                         classifier: classifier, encoder: encoder), to: c)
             events.append(("edited", text))
         }
         if c.authorName.isEmpty, let name = o.authorName { c.authorName = name }
