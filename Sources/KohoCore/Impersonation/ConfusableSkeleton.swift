@@ -11,6 +11,16 @@ public enum ConfusableSkeleton {
     /// thread-safely).
     static let table: [UInt32: [Unicode.Scalar]] = parse(ConfusablesData.mappings)
 
+    /// The prototypes as the scorer's fold uses them: lower-cased, each code point with its canonical combining
+    /// class, and whether any of them decomposes (then the fold leaves the text to Foundation's normaliser).
+    static let foldedTable: [UInt32: (scalars: [UInt32], classes: [UInt8], decomposes: Bool)] = table.mapValues { prototype in
+        let scalars = prototype.flatMap { ImpersonationFolding.lower($0) }
+        let decomposes = scalars.contains { s in
+            !s.isASCII && !String(s).decomposedStringWithCanonicalMapping.unicodeScalars.elementsEqual([s])
+        }
+        return (scalars.map(\.value), scalars.map { UInt8($0.properties.canonicalCombiningClass.rawValue) }, decomposes)
+    }
+
     /// The number of mappings loaded (for tests and the benchmark's sanity line).
     public static var mappingCount: Int { table.count }
 

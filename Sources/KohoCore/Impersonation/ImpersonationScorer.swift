@@ -37,10 +37,39 @@ public struct ImpersonationScorer: Sendable {
     let namesakeKeys: [(text: String, key: [UInt32])]
     let allowListed: Set<String>
 
-    struct Official: Sendable {
-        var account: Account
-        var handleKey: [UInt32]
-        var nameKey: [UInt32]
+    /// A class, so that keeping the best match while comparing copies a reference, not the account's fields.
+    final class Official: Sendable {
+        let account: Account
+        let lowercasedHandle: String
+        let handle: Side
+        let name: Side
+
+        init(_ account: Account) {
+            self.account = account
+            lowercasedHandle = account.handle.lowercased()
+            handle = Side(ImpersonationScorer.bareHandle(account.handle))
+            name = Side(account.displayName)
+        }
+
+        /// A handle or display name folded once with every stage, and once without each stage it changed, for the
+        /// reasons (which stage's undoing the match needed).
+        struct Side: Sendable {
+            var key: [UInt32]
+            var touched: FoldStages
+            var without: [Int: [UInt32]]
+
+            init(_ text: String) {
+                let folded = ImpersonationFolding.fold(text, stages: .all)
+                key = folded.key
+                touched = folded.touched
+                without = [:]
+                for stage in FoldStages.each where folded.touched.contains(stage) {
+                    without[stage.rawValue] = ImpersonationFolding.key(text, skipping: stage)
+                }
+            }
+
+            func key(without stage: FoldStages) -> [UInt32] { touched.contains(stage) ? without[stage.rawValue] ?? key : key }
+        }
     }
 
     struct Lexicon: Sendable {
@@ -59,10 +88,7 @@ public struct ImpersonationScorer: Sendable {
 
     public init(policy: Policy, threshold: Double = ImpersonationScorer.defaultThreshold) {
         self.threshold = threshold
-        officials = policy.accounts.map {
-            Official(account: $0, handleKey: ImpersonationFolding.key(Self.bareHandle($0.handle)),
-                     nameKey: ImpersonationFolding.key($0.displayName))
-        }
+        officials = policy.accounts.map(Official.init)
         let city = policy.organization.name
         cityName = city
         cityKey = ImpersonationFolding.key(city)
@@ -76,40 +102,48 @@ public struct ImpersonationScorer: Sendable {
     }
 
     public static func bareHandle(_ handle: String) -> String {
-        var h = handle.trimmingCharacters(in: .whitespacesAndNewlines)
-        for prefix in ["https://", "http://", "www."] where h.lowercased().hasPrefix(prefix) { h = String(h.dropFirst(prefix.count)) }
-        for host in ["x.com/", "twitter.com/", "facebook.com/", "youtube.com/channel/", "youtube.com/"]
-        where h.lowercased().hasPrefix(host) { h = String(h.dropFirst(host.count)) }
+        // Trimmed without Foundation's bridging (White_Space is the set Foundation's whitespacesAndNewlines names).
+        let scalars = handle.unicodeScalars
+        var start = scalars.startIndex, end = scalars.endIndex
+        while start < end, scalars[start].properties.isWhitespace { start = scalars.index(after: start) }
+        while end > start, scalars[scalars.index(before: end)].properties.isWhitespace { end = scalars.index(before: end) }
+        var h = Substring(scalars[start..<end])
+        if h.utf8.contains(UInt8(ascii: "/")) || h.lowercased().hasPrefix("www.") {
+            for prefix in ["https://", "http://", "www."] where h.lowercased().hasPrefix(prefix) { h = h.dropFirst(prefix.count) }
+            for host in ["x.com/", "twitter.com/", "facebook.com/", "youtube.com/channel/", "youtube.com/"]
+            where h.lowercased().hasPrefix(host) { h = h.dropFirst(host.count) }
+        }
         while h.hasPrefix("@") { h.removeFirst() }
         while h.hasSuffix("/") { h.removeLast() }
-        return h
+        return String(h)
     }
 
     public func score(_ candidate: ImpersonationCandidate) -> ImpersonationScore {
         let handle = Self.bareHandle(candidate.handle)
-        if let platform = candidate.platform,
+        let lowercasedHandle = handle.lowercased()
+        if let platform = candidate.platform, !handle.isEmpty,
            let own = officials.first(where: {
-               $0.account.platform == platform && !handle.isEmpty
-                   && ($0.account.handle.caseInsensitiveCompare(handle) == .orderedSame || $0.account.id == handle)
+               $0.account.platform == platform && ($0.lowercasedHandle == lowercasedHandle || $0.account.id == handle)
            }) {
             return ImpersonationScore(score: 0, flagged: false, imitates: nil,
                                       reasons: ["市の公式アカウント（\(own.account.handle)）そのものです"])
         }
-        if allowListed.contains(handle.lowercased()) {
+        if allowListed.contains(lowercasedHandle) {
             return ImpersonationScore(score: 0, flagged: false, imitates: nil,
                                       reasons: ["公式であることを確認した公共団体のアカウント（3(6)）です"])
         }
 
-        let handleKey = ImpersonationFolding.key(handle)
-        let nameKey = ImpersonationFolding.key(candidate.name)
+        let handleFold = ImpersonationFolding.fold(handle, stages: .all)
+        let nameFold = ImpersonationFolding.fold(candidate.name, stages: .all)
+        let handleKey = handleFold.key, nameKey = nameFold.key
         let bioKey = ImpersonationFolding.lightKey(candidate.bio)
         let nameLightKey = ImpersonationFolding.lightKey(candidate.name)
 
         // The best official account by handle and by display name, preferring the candidate's own platform.
         var best: (official: Official, handle: Double, name: Double)?
         for official in officials {
-            let h = Self.handleScore(handleKey, official.handleKey)
-            let n = Self.nameScore(nameKey, official.nameKey)
+            let h = Self.handleScore(handleKey, official.handle.key)
+            let n = Self.nameScore(nameKey, official.name.key)
             let total = max(h, n) + (official.account.platform == candidate.platform ? 0.001 : 0)
             if let b = best {
                 let bestTotal = max(b.handle, b.name) + (b.official.account.platform == candidate.platform ? 0.001 : 0)
@@ -125,8 +159,8 @@ public struct ImpersonationScorer: Sendable {
             imitated = b.official
             score = max(b.handle, b.name)
             if b.handle > 0 && b.name > 0 { score += 0.05 }
-            if b.handle > 0 { reasons += handleReasons(handle, handleKey, b.official, b.handle) }
-            if b.name > 0 { reasons += nameReasons(candidate.name, nameKey, b.official, b.name) }
+            if b.handle > 0 { reasons += handleReasons(handle, handleFold, b.official, b.handle) }
+            if b.name > 0 { reasons += nameReasons(candidate.name, nameFold, b.official, b.name) }
         }
         let mentionsCity = nameKey.containsRun(cityKey) || nameLightKey.containsRun(cityLightKey)
         if mentionsCity && score < 0.5 {
@@ -141,7 +175,7 @@ public struct ImpersonationScorer: Sendable {
         // 非公式 contains 公式: look for official-sounding words only after the disclaimers are taken out.
         let text = nameLightKey + [0] + bioKey
         let unofficial = Self.unofficialWords.first(in: text)
-        let claimText = Self.removing(Self.unofficialWords, from: text)
+        let claimText = unofficial == nil ? text : Self.removing(Self.unofficialWords, from: text)
         if score > 0, let word = Self.officialWords.first(in: claimText) {
             score += 0.2
             reasons.append("公式らしく見せる語（「\(word)」）を使っています")
@@ -171,11 +205,12 @@ public struct ImpersonationScorer: Sendable {
 
     static func removing(_ lexicon: Lexicon, from key: [UInt32]) -> [UInt32] {
         var out = key
-        for word in lexicon.words where !word.key.isEmpty {
+        for word in lexicon.words where !word.key.isEmpty && out.containsRun(word.key) {
             var i = 0
             var result: [UInt32] = []
+            result.reserveCapacity(out.count)
             while i < out.count {
-                if i + word.key.count <= out.count, Array(out[i..<(i + word.key.count)]) == word.key {
+                if i + word.key.count <= out.count, out[i..<(i + word.key.count)].elementsEqual(word.key) {
                     result.append(0); i += word.key.count
                 } else {
                     result.append(out[i]); i += 1
@@ -205,7 +240,7 @@ public struct ImpersonationScorer: Sendable {
 
     // MARK: - Reasons
 
-    func handleReasons(_ handle: String, _ key: [UInt32], _ official: Official, _ score: Double) -> [String] {
+    func handleReasons(_ handle: String, _ folded: ImpersonationFolding.Folded, _ official: Official, _ score: Double) -> [String] {
         let target = official.account.handle
         var reasons: [String]
         switch score {
@@ -214,27 +249,27 @@ public struct ImpersonationScorer: Sendable {
         case 0.75: reasons = ["ハンドル「\(handle)」は公式アカウント「\(target)」を含みます"]
         default: reasons = ["ハンドル「\(handle)」は公式アカウント「\(target)」と2文字違いです（編集距離 2）"]
         }
-        reasons += tricks(in: handle, matching: Self.bareHandle(target), base: score, scoring: Self.handleScore)
+        reasons += tricks(in: handle, folded, matching: official.handle, base: score, scoring: Self.handleScore)
         return reasons
     }
 
-    func nameReasons(_ name: String, _ key: [UInt32], _ official: Official, _ score: Double) -> [String] {
+    func nameReasons(_ name: String, _ folded: ImpersonationFolding.Folded, _ official: Official, _ score: Double) -> [String] {
         var reasons = [score >= 0.9
             ? "表示名「\(name)」は公式アカウントの表示名「\(official.account.displayName)」の写しです"
             : "表示名「\(name)」に公式アカウントの表示名「\(official.account.displayName)」を含みます"]
-        reasons += tricks(in: name, matching: official.account.displayName, base: score, scoring: Self.nameScore)
+        reasons += tricks(in: name, folded, matching: official.name, base: score, scoring: Self.nameScore)
         return reasons
     }
 
     /// The stages whose undoing the match needed: without that stage the candidate scores lower.
     /// Both sides are folded without the stage, so that a fold that changes the official name too (i → l) does
-    /// not count as a trick.
-    func tricks(in text: String, matching official: String, base: Double,
+    /// not count as a trick. A stage that changed neither side cannot lower the score and is not tried.
+    func tricks(in text: String, _ folded: ImpersonationFolding.Folded, matching official: Official.Side, base: Double,
                 scoring: ([UInt32], [UInt32]) -> Double) -> [String] {
         var reasons: [String] = []
-        for stage in FoldStages.each {
-            let without = ImpersonationFolding.key(text, skipping: stage)
-            guard scoring(without, ImpersonationFolding.key(official, skipping: stage)) < base else { continue }
+        for stage in FoldStages.each where folded.touched.contains(stage) || official.touched.contains(stage) {
+            let without = folded.touched.contains(stage) ? ImpersonationFolding.key(text, skipping: stage) : folded.key
+            guard scoring(without, official.key(without: stage)) < base else { continue }
             reasons.append(Self.describe(stage, in: text))
         }
         return reasons
@@ -248,8 +283,7 @@ public struct ImpersonationScorer: Sendable {
         case .lookalike, .confusable:
             let japanese = stage == .lookalike
             var examples: [String] = []
-            let folded = text.precomposedStringWithCompatibilityMapping.decomposedStringWithCanonicalMapping
-            for scalar in folded.unicodeScalars where ImpersonationFolding.isJapanese(scalar.value) == japanese {
+            for scalar in ImpersonationFolding.normalForm(text) where ImpersonationFolding.isJapanese(scalar.value) == japanese {
                 var target: String?
                 if let s = ImpersonationFolding.supplement[scalar.value], let u = Unicode.Scalar(s) { target = String(u) }
                 else if scalar.value > 0x7F, let p = ConfusableSkeleton.prototype(of: scalar) {
