@@ -7,7 +7,9 @@
 #                                    sandbox (a separate `koho sandbox` process), and after MEMORY_SECONDS of polling
 #
 # Settings (environment): KOHO_BIN (.build/release/koho), PORT (18080), DURATION (wrk, 15s), CONNECTIONS (16),
-# POSTS (1000), MEMORY_POSTS (10000), MEMORY_SECONDS (3600), PARALLEL (requests at once while seeding, 4).
+# POSTS (1000), MEMORY_POSTS (10000), MEMORY_SECONDS (3600), PARALLEL (requests at once while seeding, 4),
+# MEMORY_POLL (GET /api/v1/posts while polling: "wrk" as fast as 4 connections go, or N requests a second, as a
+# screen left open does), MEMORY_EVERY (print the RSS every so many seconds while polling, 600).
 # wrk from Debian: apt-get install wrk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,8 @@ CONNECTIONS=${CONNECTIONS:-16}
 POSTS=${POSTS:-1000}
 MEMORY_POSTS=${MEMORY_POSTS:-10000}
 MEMORY_SECONDS=${MEMORY_SECONDS:-3600}
+MEMORY_POLL=${MEMORY_POLL:-wrk}
+MEMORY_EVERY=${MEMORY_EVERY:-600}
 PARALLEL=${PARALLEL:-4}
 BASE="http://127.0.0.1:$PORT"
 DATA=$(mktemp -d /tmp/koho-bench.XXXXXX)
@@ -93,15 +97,35 @@ if [ "$MODE" = memory ]; then
   published=$(curl -fs -D - -o /dev/null -H "Authorization: Bearer $CHIEF" "$BASE/api/v1/posts?state=published&limit=1" | awk -F': ' 'tolower($1) == "x-total-count" { print $2+0 }')
   echo "RSS after $published posts published ($(( $(date +%s) - started )) s): $(rss)"
   login
-  DURATION="${MEMORY_SECONDS}s" CONNECTIONS=4 run "polling: GET /api/v1/posts for ${MEMORY_SECONDS}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/posts" &
-  POLL=$!
-  end=$(( $(date +%s) + MEMORY_SECONDS ))
+  POLL=""
+  if [ "$MEMORY_POLL" = wrk ]; then
+    DURATION="${MEMORY_SECONDS}s" CONNECTIONS=4 run "polling: GET /api/v1/posts for ${MEMORY_SECONDS}s" -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/posts" &
+    POLL=$!
+    api="API under wrk"
+  else
+    api="GET /api/v1/posts $MEMORY_POLL times a second"
+  fi
+  start=$(date +%s)
+  end=$(( start + MEMORY_SECONDS ))
+  next=$(( start + MEMORY_EVERY ))
+  requests=0 failures=0
   while [ "$(date +%s)" -lt "$end" ]; do
-    curl -fs -o /dev/null -H "Cookie: $COOKIE" "$BASE/" || true
+    curl -fs -o /dev/null -H "Cookie: $COOKIE" "$BASE/" || failures=$((failures + 1))
+    if [ "$MEMORY_POLL" != wrk ]; then
+      for _ in $(seq 1 "$MEMORY_POLL"); do
+        curl -fs -o /dev/null -H "Authorization: Bearer $TOKEN" "$BASE/api/v1/posts" || failures=$((failures + 1))
+      done
+      requests=$((requests + MEMORY_POLL))
+    fi
+    requests=$((requests + 1))
+    if [ "$(date +%s)" -ge "$next" ]; then
+      echo "RSS after $(( $(date +%s) - start )) s of polling: $(rss)"
+      next=$(( next + MEMORY_EVERY ))
+    fi
     sleep 1
   done
-  wait "$POLL"
-  echo "RSS at the end, after ${MEMORY_SECONDS}s of polling (API under wrk, the dashboard every second, the publisher's own polls): $(rss)"
+  [ -n "$POLL" ] && wait "$POLL"
+  echo "RSS at the end, after ${MEMORY_SECONDS}s of polling ($api, the dashboard every second, the publisher's own polls; $requests requests by curl, $failures failed): $(rss)"
   exit 0
 fi
 
