@@ -38,6 +38,7 @@ let package = Package(
             name: "KohoPlatforms",
             dependencies: [
                 "KohoCore",
+                "KohoHolidays",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
