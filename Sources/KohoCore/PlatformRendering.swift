@@ -31,7 +31,7 @@ public struct Rendering: Sendable, Equatable, Codable {
 
     /// SHA-256 of the canonical form: what the chief's approval is recorded as.
     public var hash: String {
-        Self.hex(SHA256.hash(data: canonicalJSON))
+        SHA256.hash(data: canonicalJSON).lowercaseHex
     }
 
     /// Sorted keys, absent fields left out: the same rendering always gives the same bytes.
@@ -39,13 +39,6 @@ public struct Rendering: Sendable, Equatable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)) ?? Data()
-    }
-
-    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in digest { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 0xF)]) }
-        return String(decoding: out, as: UTF8.self)
     }
 
     public static func decode(canonicalJSON: String) -> Rendering? {

@@ -82,7 +82,7 @@ public enum FeedParser {
 
     private static func digest(_ title: String, _ summary: String) -> String {
         let hash = SHA256.hash(data: Data((title + "\n" + summary).utf8))
-        return "urn:koho:sha256:" + hash.map { String(format: "%02x", $0) }.joined()
+        return "urn:koho:sha256:" + hash.lowercaseHex
     }
 }
 

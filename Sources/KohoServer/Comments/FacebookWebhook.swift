@@ -67,7 +67,7 @@ enum FacebookWebhook {
     }
 
     static func signature(_ body: Data, secret: String) -> String {
-        "sha256=" + HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))).map { String(format: "%02x", $0) }.joined()
+        "sha256=" + HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))).lowercaseHex
     }
 
     private static func hexBytes(_ s: String) -> [UInt8]? {

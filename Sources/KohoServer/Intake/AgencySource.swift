@@ -78,7 +78,7 @@ struct AgencyFeedSource: Sendable {
     /// An entry's XML, fetched once: later reads come from the cache.
     func message(_ link: String) async throws -> Data {
         let dir = app.koho.config.dataDirectory.appendingPathComponent("jma", isDirectory: true)
-        let file = dir.appendingPathComponent(SHA256.hash(data: Data(link.utf8)).map { String(format: "%02x", $0) }.joined() + ".xml")
+        let file = dir.appendingPathComponent(SHA256.hash(data: Data(link.utf8)).lowercaseHex + ".xml")
         if let cached = try? Data(contentsOf: file) { return cached }
         let answer = try await ConditionalFetch.get(app, link, etag: nil, lastModified: nil, maxBytes: JMAParser.maxBytes)
         guard let body = answer.body else { throw ConditionalFetch.Failure(description: "本文がありません") }

@@ -217,7 +217,7 @@ enum MailIntake {
             guard let host = URL(string: l)?.host?.lowercased() else { return false }
             return domains.contains { host == $0 || host.hasSuffix("." + $0) }
         } ?? message.links.first
-        let key = message.messageID ?? ("file:" + fallbackKey + ":" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined())
+        let key = message.messageID ?? ("file:" + fallbackKey + ":" + SHA256.hash(data: data).lowercaseHex)
         let summary = message.text.split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("http") }.prefix(12).joined(separator: "\n")

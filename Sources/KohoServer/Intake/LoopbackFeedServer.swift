@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KohoCore
 import NIOConcurrencyHelpers
 import Vapor
 
@@ -55,7 +56,7 @@ final class LoopbackFeedServer: Sendable {
 
     func set(_ path: String, _ body: Data, contentType: String = "application/xml", modified: Date = Date()) {
         // From the whole body: `Data.hashValue` reads only its first bytes, so two feeds of one length could share a tag.
-        let tag = "\"" + SHA256.hash(data: body).prefix(12).map { String(format: "%02x", $0) }.joined() + "\""
+        let tag = "\"" + SHA256.hash(data: body).prefix(12).lowercaseHex + "\""
         documents.withLockedValue { $0[path] = Document(body: body, contentType: contentType, etag: tag, modified: modified) }
     }
 

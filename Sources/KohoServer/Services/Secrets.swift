@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
+import KohoCore
 
 enum Secrets {
     static func sha256Hex(_ s: String) -> String { sha256Hex(Data(s.utf8)) }
 
     static func sha256Hex(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: data).lowercaseHex
     }
 
     /// A random token for links and API use: 32 bytes, base64url without padding.
