@@ -19,7 +19,7 @@ struct AgencyFeedSource: Sendable {
     }
 
     func round() async -> Int {
-        let db = app.db, now = app.koho.now
+        let now = app.koho.now
         do {
             guard let area = app.intake?.area else {
                 throw ConditionalFetch.Failure(description: "市の地域がありません（ポリシーファイルの emergencyAreas か、設定の agency.area）")

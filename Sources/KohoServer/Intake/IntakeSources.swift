@@ -114,7 +114,7 @@ struct WebsiteFeedSource: Sendable {
     var name: String { "website:" + feed.url }
 
     func round() async -> Int {
-        let db = app.db, now = app.koho.now
+        let now = app.koho.now
         do {
             let state = try await IntakeService.state(app, name: name, kind: "website")
             let first = state.lastFetchAt == nil || state.lastError != nil && state.lastItemAt == nil && state.etag == nil && state.lastModified == nil
