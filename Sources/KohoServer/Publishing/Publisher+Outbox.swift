@@ -11,8 +11,8 @@ extension Publisher {
     // MARK: Leases
 
     /// The lease: one conditional UPDATE, won by whichever worker's statement the database applies first, and only if
-    /// the post is as the selection found it (its version). A scheduled post moves to publishing in the same statement
-    /// (what `start` does). It answers the post as it now stands, which the publisher then works from without reading
+    /// the post is as the selection found it (its version). A scheduled post moves to publishing in the same statement,
+    /// conditional on that version, so that a concurrent edit or cancellation wins cleanly. It answers the post as it now stands, which the publisher then works from without reading
     /// it again, and whether the post has had an attempt.
     func claim(_ due: DuePost) async throws -> (post: Post, unattempted: Bool)? {
         let wall = wallNow, now = ctx.now, worker = self.worker, lease = settings.leaseSeconds
@@ -119,26 +119,6 @@ extension Publisher {
     }
 
     // MARK: Transitions
-
-    /// scheduled → publishing, conditional on the version so that a concurrent edit or cancellation wins cleanly.
-    func start(_ post: Post) async throws -> Bool {
-        try await write { w in try await self.start(post, w) }
-    }
-
-    /// `start` within the caller's write.
-    func start(_ post: Post, _ w: GroupCommit.Write) async throws -> Bool {
-        guard let next = PostWorkflow.next(post.state, .start), let sql = w.db as? SQLDatabase else { return false }
-        let rows = try await sql.update(Post.schema)
-            .set("state", to: next.rawValue).set("lock_version", to: post.lockVersion + 1).set("updated_at", to: ctx.now)
-            .where("id", .equal, post.id!).where("state", .equal, PostState.scheduled.rawValue)
-            .where("lock_version", .equal, post.lockVersion).where("lease_owner", .equal, worker)
-            .returning("id").all()
-        guard !rows.isEmpty else { return false }
-        audit(w, "post.publishing", post.id!, detail: "scheduled → publishing", reason: "")
-        post.state = next
-        post.lockVersion += 1
-        return true
-    }
 
     func succeed(_ post: Post, attempt: PublishAttempt, outcome: AttemptOutcome, published: PublishedPost?) async throws {
         let id = post.id!, message = attempt.message

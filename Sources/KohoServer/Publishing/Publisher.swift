@@ -128,10 +128,6 @@ final class Publisher: Sendable {
     private func handle(_ post: Post, unattempted: Bool) async throws {
         let id = post.id!
         var unattempted = unattempted
-        if post.state == .scheduled {
-            guard let at = post.scheduledAt, at <= ctx.now else { return try await release(id, retryAt: nil, message: nil) }
-            guard try await start(post) else { return try await release(id, retryAt: nil, message: nil) }
-        }
         guard post.state == .publishing else { return try await release(id, retryAt: nil, message: nil) }
         let action = try post.action
         guard let account = ctx.policy.account(post.account) else {
