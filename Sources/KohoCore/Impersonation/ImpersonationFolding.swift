@@ -104,9 +104,7 @@ public enum ImpersonationFolding {
                 }
             case 0x3000:
                 if width { v = 0x20; touched.insert(.width) }
-            case 0x3001...0x3029, 0x3030...0x3035, 0x3041...0x3096, 0x309D, 0x309E, 0x30A0...0x30FE,
-                 0x3400...0x4DBF, 0x4E00...0x9FFF, 0x200B...0x200F, 0xFE00...0xFE0F,
-                 0x1F300...0x1F5FF, 0x1F600...0x1F64F, 0x1F680...0x1F6FF, 0x1F900...0x1F9FF:
+            case _ where isKeptByNFKC(v):
                 break
             case Letters.ranges:
                 guard let letter = Letters.table[v] else { return nil }
@@ -201,9 +199,7 @@ public enum ImpersonationFolding {
             case 0...0x7F: out.append(scalar)
             case 0xFF01...0xFF5E: out.append(Unicode.Scalar(v - 0xFEE0)!)
             case 0x3000: out.append(" ")
-            case 0x3001...0x3029, 0x3030...0x3035, 0x3041...0x3096, 0x309D, 0x309E, 0x30A0...0x30FE,
-                 0x3400...0x4DBF, 0x4E00...0x9FFF, 0x200B...0x200F, 0xFE00...0xFE0F,
-                 0x1F300...0x1F5FF, 0x1F600...0x1F64F, 0x1F680...0x1F6FF, 0x1F900...0x1F9FF:
+            case _ where isKeptByNFKC(v):
                 if let d = decomposition(of: v) { append(d) } else { out.append(scalar) }
             case Letters.ranges where Letters.table[v] != nil:
                 append(Letters.table[v]!.normal)
@@ -212,6 +208,20 @@ public enum ImpersonationFolding {
             }
         }
         return out
+    }
+
+    /// Kana, kanji, CJK punctuation, invisible formatting marks and common emoji: characters NFKC leaves as they are
+    /// and that combine with nothing before them (the voiced kana decompose under NFD: `decomposition(of:)`).
+    @inline(__always)
+    static func isKeptByNFKC(_ v: UInt32) -> Bool {
+        switch v {
+        case 0x3001...0x3029, 0x3030...0x3035, 0x3041...0x3096, 0x309D, 0x309E, 0x30A0...0x30FE,
+             0x3400...0x4DBF, 0x4E00...0x9FFF, 0x200B...0x200F, 0xFE00...0xFE0F,
+             0x1F300...0x1F5FF, 0x1F600...0x1F64F, 0x1F680...0x1F6FF, 0x1F900...0x1F9FF:
+            return true
+        default:
+            return false
+        }
     }
 
     @inline(__always)

@@ -68,7 +68,8 @@ public struct ImpersonationScorer: Sendable {
                 }
             }
 
-            func key(without stage: FoldStages) -> [UInt32] { touched.contains(stage) ? without[stage.rawValue] ?? key : key }
+            /// A stage that changed nothing has no entry: the key without it is the key.
+            func key(without stage: FoldStages) -> [UInt32] { without[stage.rawValue] ?? key }
         }
     }
 
