@@ -59,7 +59,7 @@ extension PlatformSandbox {
             var body: [String: Any] = ["data": data]
             if let first = data.first?["id"] as? String, let last = data.last?["id"] as? String {
                 body["paging"] = ["cursors": [
-                    "before": Data(first.utf8).base64EncodedString(), "after": Data(last.utf8).base64EncodedString(),
+                    "before": SandboxReply.graphCursor(first), "after": SandboxReply.graphCursor(last),
                 ]]
             }
             return SandboxReply.json(.ok, body)
@@ -229,7 +229,7 @@ struct GraphCommentPage: Encodable {
     init(data: [GraphComment]) {
         self.data = data
         if let first = data.first, let last = data.last {
-            paging = Paging(cursors: Cursors(before: Data(first.id.utf8).base64EncodedString(), after: Data(last.id.utf8).base64EncodedString()))
+            paging = Paging(cursors: Cursors(before: SandboxReply.graphCursor(first.id), after: SandboxReply.graphCursor(last.id)))
         }
     }
 }

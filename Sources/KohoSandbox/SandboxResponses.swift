@@ -9,9 +9,7 @@ enum SandboxReply {
     static func json(_ status: HTTPResponseStatus, _ object: Any, contentType: String = "application/json; charset=utf-8",
                      headers: [(String, String)] = []) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        var httpHeaders = HTTPHeaders([("Content-Type", contentType)])
-        for (name, value) in headers { httpHeaders.add(name: name, value: value) }
-        return Response(status: status, headers: httpHeaders, body: .init(data: data))
+        return respond(status, data, contentType: contentType, headers: headers)
     }
 
     /// An `Encodable` answer, written as `json` writes a dictionary (keys sorted, slashes unescaped): for pages of
@@ -19,9 +17,17 @@ enum SandboxReply {
     static func json<T: Encodable>(_ status: HTTPResponseStatus, encoding value: T) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(value)) ?? Data()
-        return Response(status: status, headers: HTTPHeaders([("Content-Type", "application/json; charset=utf-8")]), body: .init(data: data))
+        return respond(status, (try? encoder.encode(value)) ?? Data(), contentType: "application/json; charset=utf-8", headers: [])
     }
+
+    private static func respond(_ status: HTTPResponseStatus, _ data: Data, contentType: String, headers: [(String, String)]) -> Response {
+        var httpHeaders = HTTPHeaders([("Content-Type", contentType)])
+        for (name, value) in headers { httpHeaders.add(name: name, value: value) }
+        return Response(status: status, headers: httpHeaders, body: .init(data: data))
+    }
+
+    /// Graph's paging cursor for an item: its id, base64-encoded.
+    static func graphCursor(_ id: String) -> String { Data(id.utf8).base64EncodedString() }
 
     // MARK: X (RFC 7807 problems)
 
