@@ -253,18 +253,17 @@ enum CommentIngest {
                                classifier: CommentClassifier, encoder: JSONEncoder) async throws -> Bool {
         var events: [(String, String)] = []
         if c.postID == nil, let kohoPost { c.postID = kohoPost }
-        if c.text.isEmpty, c.currentText.isEmpty, let text = o.text, !text.isEmpty {
-            // First seen through a removal notice; the text arrives late (a poll that still had it).
-            c.text = text
-            c.currentText = text
-            apply(assess(text, account: c.account, platform: o.platform, recent: RecentComments(newestFirst: []), ctx: ctx,
-                         classifier: classifier, encoder: encoder), to: c)
-            events.append(("edited", text))
-        } else if let text = o.text, text != c.currentText, !o.removed {
-            c.currentText = text
-            apply(assess(text, account: c.account, platform: o.platform, recent: RecentComments(newestFirst: []), ctx: ctx,
-                         classifier: classifier, encoder: encoder), to: c)
-            events.append(("edited", text))
+        if let text = o.text {
+            // First seen through a removal notice, the text arrives late (a poll that still had it): it is the text
+            // as received.
+            let late = c.text.isEmpty && c.currentText.isEmpty && !text.isEmpty
+            if late || (text != c.currentText && !o.removed) {
+                if late { c.text = text }
+                c.currentText = text
+                apply(assess(text, account: c.account, platform: o.platform, recent: RecentComments(newestFirst: []), ctx: ctx,
+                             classifier: classifier, encoder: encoder), to: c)
+                events.append(("edited", text))
+            }
         }
         if c.authorName.isEmpty, let name = o.authorName { c.authorName = name }
         if c.authorID == nil, let id = o.authorID { c.authorID = id }
