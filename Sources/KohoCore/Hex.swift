@@ -1,6 +1,6 @@
 extension Sequence where Element == UInt8 {
     /// The bytes in lower-case hexadecimal (digests in the audit chain, tags, file names). Written out by table, not
-    /// by `String(format:)` per byte, which was a tenth of the publisher's time in audit hashing.
+    /// by `String(format:)` per byte, which was most of the time the publisher spent hashing its audit entries.
     public var lowercaseHex: String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
