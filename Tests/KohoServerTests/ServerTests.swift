@@ -105,6 +105,32 @@ final class SetupAndAuthTests: KohoTestCase {
         try await assertEqual(try await web.login("kacho", password, totp: code).status, .seeOther)
         let replay = WebClient(app)
         try await assertEqual(try await replay.login("kacho", password, totp: code).status, .unauthorized, "a used code does not work twice")
+        XCTAssertTrue(replay.lastBody.contains("この確認コードはすでに使われました"), "a used code is refused as such")
+    }
+
+    /// Issue 21, finding 12: a two-factor code used twice in one 30-second window is refused with its own message and
+    /// counts as no failed login: four replays and one typo do not lock the chief out.
+    func testAReusedTwoFactorCodeIsNoFailedLogin() async throws {
+        let user = try await addUser("kacho", .chief)
+        let secret = TOTP.newSecret()
+        user.totpSecret = try TOTPSecret.seal(secret, user: user, app.koho.vault)
+        user.totpEnabled = true
+        try await user.save(on: app.db)
+        let code = try XCTUnwrap(TOTP.code(secret: secret, counter: UInt64(TOTP.counter(at: clock.now))))
+        try await assertEqual(try await WebClient(app).login("kacho", password, totp: code).status, .seeOther)
+        for _ in 0..<4 {
+            let again = WebClient(app)
+            try await assertEqual(try await again.login("kacho", password, totp: code).status, .unauthorized)
+            XCTAssertTrue(again.lastBody.contains("すでに使われました"))
+        }
+        try await assertEqual(try await WebClient(app).login("kacho", "a typo in it!", totp: code).status, .unauthorized)
+        let reused = try await AuditEntry.query(on: app.db).filter(\.$action == "login.totpReused").count()
+        XCTAssertEqual(reused, 4)
+        let failures = try await AuditEntry.query(on: app.db).filter(\.$action ~~ ["login.failed", "login.locked"]).all()
+        XCTAssertEqual(failures.map(\.action), ["login.failed"], "only the typo counts")
+        clock.advance(30)
+        let next = try XCTUnwrap(TOTP.code(secret: secret, counter: UInt64(TOTP.counter(at: clock.now))))
+        try await assertEqual(try await WebClient(app).login("kacho", password, totp: next).status, .seeOther, "not locked out")
     }
 
     func testAUserChangesTheirPassword() async throws {

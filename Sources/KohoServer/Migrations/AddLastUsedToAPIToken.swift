@@ -12,6 +12,17 @@ struct AddMediaNameToPost: AsyncMigration {
     }
 }
 
+/// A notice's version: publishing and editing name the version the person saw (issue 21, finding 7).
+struct AddVersionToNotice: AsyncMigration {
+    func prepare(on db: Database) async throws {
+        try await db.schema(Notice.schema).field("lock_version", .int, .required, .sql(.default(1))).update()
+    }
+
+    func revert(on db: Database) async throws {
+        try await db.schema(Notice.schema).deleteField("lock_version").update()
+    }
+}
+
 struct AddLastUsedToAPIToken: AsyncMigration {
     func prepare(on db: Database) async throws {
         try await db.schema(APIToken.schema).field("last_used_at", .datetime).update()

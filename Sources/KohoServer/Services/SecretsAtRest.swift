@@ -45,12 +45,20 @@ struct SealTOTPSecrets: AsyncMigration {
 }
 
 /// Web sessions in the database, keyed by the SHA-256 of the cookie: a reader of the table sees no cookie it could send.
+/// Writes go through the process's write lock like every other write: on SQLite, a write outside it could end
+/// another writer's transaction with "database is locked" (a deferred transaction that read cannot then write).
 struct HashedFluentSessions: SessionDriver {
     static func key(_ id: SessionID) -> SessionID { SessionID(string: Secrets.sha256Hex(id.string)) }
 
+    private func locked<T: Sendable>(_ request: Request, _ body: @escaping @Sendable () async throws -> T) -> EventLoopFuture<T> {
+        let lock = request.koho.writeLock
+        return request.eventLoop.makeFutureWithTask { try await lock.run(body) }
+    }
+
     func createSession(_ data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
         let id = SessionID(string: Secrets.randomToken())
-        return SessionRecord(key: Self.key(id), data: data).create(on: request.db).map { id }
+        let db = request.db
+        return locked(request) { try await SessionRecord(key: Self.key(id), data: data).create(on: db); return id }
     }
 
     func readSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<SessionData?> {
@@ -58,11 +66,16 @@ struct HashedFluentSessions: SessionDriver {
     }
 
     func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
-        SessionRecord.query(on: request.db).filter(\.$key == Self.key(sessionID)).set(\.$data, to: data).update().map { sessionID }
+        let db = request.db
+        return locked(request) {
+            try await SessionRecord.query(on: db).filter(\.$key == Self.key(sessionID)).set(\.$data, to: data).update()
+            return sessionID
+        }
     }
 
     func deleteSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<Void> {
-        SessionRecord.query(on: request.db).filter(\.$key == Self.key(sessionID)).delete()
+        let db = request.db
+        return locked(request) { try await SessionRecord.query(on: db).filter(\.$key == Self.key(sessionID)).delete() }
     }
 }
 
