@@ -634,8 +634,13 @@ final class WebTests: KohoTestCase {
         let t = try await addStandardUsers()
         let created = try await createPost(t.staff, #"{"account":"hisyo_kodaira_tokyo","category":"市長","text":"市長メッセージ; 第1回, 2026"}"#)
         try await api(.POST, "/posts/\(postID(created))/submit", token: t.staff)
-        try await app.testable().test(.GET, "/calendar/hisyo_kodaira_tokyo.ics") { res async in
-            XCTAssertEqual(res.status, .seeOther, "no token, no session: sent to log in")
+        // A calendar program is told plainly (issue 22, finding 6): 401 with a text body, not a login page.
+        for path in ["/calendar/hisyo_kodaira_tokyo.ics", "/calendar/hisyo_kodaira_tokyo.ics?token=wrong-token"] {
+            try await app.testable().test(.GET, path) { res async in
+                XCTAssertEqual(res.status, .unauthorized, path)
+                XCTAssertEqual(res.headers.contentType?.subType, "plain", path)
+                XCTAssertTrue(res.body.string.contains("token"), res.body.string)
+            }
         }
         try await app.testable().test(.GET, "/calendar/hisyo_kodaira_tokyo.ics?token=\(t.staff)") { res async in
             XCTAssertEqual(res.status, .ok)
@@ -645,6 +650,23 @@ final class WebTests: KohoTestCase {
             XCTAssertTrue(body.contains("DTSTART:20261125T010000Z"))
             XCTAssertTrue(body.contains("第1回\\, 2026"))
         }
+    }
+}
+
+final class ICalendarFoldingTests: XCTestCase {
+    /// A grapheme longer than a line (a letter with 60 combining marks is one Swift Character of 121 octets) is
+    /// folded between its code points: every line at most 75 octets, every line valid UTF-8, unfolding gives it back.
+    func testFoldingIsByOctetsAndNeverSplitsAUTF8Sequence() {
+        let long = "SUMMARY:" + "e" + String(repeating: "\u{0301}", count: 60) + " 市長メッセージ👨‍👩‍👧‍👦" + String(repeating: "あ", count: 40)
+        let folded = ICS.fold(long)
+        let lines = folded.components(separatedBy: "\r\n")
+        XCTAssertGreaterThan(lines.count, 2)
+        for line in lines {
+            XCTAssertLessThanOrEqual(line.utf8.count, 75, line)
+            XCTAssertNotNil(String(data: Data(line.utf8), encoding: .utf8))
+        }
+        let unfolded = lines.enumerated().map { $0.offset == 0 ? $0.element : String(String.UnicodeScalarView($0.element.unicodeScalars.dropFirst())) }.joined()
+        XCTAssertEqual(Array(unfolded.unicodeScalars), Array(long.unicodeScalars))
     }
 }
 

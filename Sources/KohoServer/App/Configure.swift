@@ -71,6 +71,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     // Outside the error middleware, so that error pages carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware(secureCookies: config.secureCookies))
     app.middleware.use(KohoErrorMiddleware())
+    app.middleware.use(MethodNotAllowedMiddleware())
     app.middleware.use(JSONBoundsMiddleware())
     app.storage[CommentServicesKey.self] = CommentServices(settings: config.comments)
     try routes(app)
@@ -110,4 +111,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateIntake())
     app.migrations.add(CreateCommentAlarm())
     app.migrations.add(AddVersionToNotice())
+    app.migrations.add(AddWarningsToAlert())
 }

@@ -138,6 +138,11 @@ struct WebsiteFeedSource: Sendable {
                     try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
                     continue
                 }
+                // An item that is no emergency (a 休館日のお知らせ) is recorded as seen, with no drafts, and shown as such.
+                guard feed.isEmergency(title: item.title, summary: item.summary) else {
+                    try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
+                    continue
+                }
                 let article = EmergencyArticle(origin: "website", title: item.title, summary: item.summary, link: item.link, categories: feed.categories)
                 if try await IntakeService.take(app, source: name, key: key, article: article) != nil {
                     taken += 1

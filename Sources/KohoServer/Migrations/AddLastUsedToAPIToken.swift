@@ -23,6 +23,17 @@ struct AddVersionToNotice: AsyncMigration {
     }
 }
 
+/// An alert's warnings with their levels (レベル２–５), for `GET /api/v1/alerts`.
+struct AddWarningsToAlert: AsyncMigration {
+    func prepare(on db: Database) async throws {
+        try await db.schema(Alert.schema).field("warnings", .string, .required, .sql(.default("[]"))).update()
+    }
+
+    func revert(on db: Database) async throws {
+        try await db.schema(Alert.schema).deleteField("warnings").update()
+    }
+}
+
 struct AddLastUsedToAPIToken: AsyncMigration {
     func prepare(on db: Database) async throws {
         try await db.schema(APIToken.schema).field("last_used_at", .datetime).update()
