@@ -96,4 +96,17 @@ import Testing
             try IntakeSettings.load(yaml: "website:\n  - url: http://127.0.0.1:1/rss.xml\n    categories: [ア]\n    emergencyItems: some\n", file: "feeds.yaml")
         }
     }
+
+    @Test("policy validation warns, with file and line, of an X username that cannot exist on X")
+    func xUsernames() throws {
+        let yaml = BuiltInPolicy.kodairaR5
+        let policy = try PolicyLoader.load(yaml: yaml, file: "kodaira.yaml")
+        let warnings = PolicyLoader.warnings(policy, yaml: yaml, file: "kodaira.yaml")
+        // The mayor's office's X username in the policy has 19 characters: X allows 15.
+        #expect(warnings.count == 1)
+        let line = yaml.components(separatedBy: "\n").firstIndex { $0.contains("handle: hisyo_kodaira_tokyo") }! + 1
+        #expect(warnings.first?.hasPrefix("kodaira.yaml:\(line): accounts[1].handle: ") == true, "\(warnings)")
+        #expect(warnings.first?.contains("19文字") == true)
+        #expect(!warnings.joined().contains("「kodaira_tokyo」"), "the city's own 13-character username is fine")
+    }
 }
