@@ -74,6 +74,9 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.middleware.use(MethodNotAllowedMiddleware())
     app.middleware.use(JSONBoundsMiddleware())
     app.storage[CommentServicesKey.self] = CommentServices(settings: config.comments)
+    let outbound = OutboundHTTP(proxy: config.proxy)
+    app.storage[OutboundHTTPKey.self] = outbound
+    app.lifecycle.use(OutboundHTTPLifecycle(outbound: outbound))
     try routes(app)
     if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
     configureJobs(app, config)

@@ -77,6 +77,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let smtp {
             config.mail = try MailSettings.parse(smtp: smtp, from: mailFrom, notify: notify)
         }
+        do { config.proxy = try OutboundProxy(environment: ProcessInfo.processInfo.environment) } catch {
+            throw CLIInputError(String(describing: error))
+        }
+        if let p = config.proxy.https ?? config.proxy.http {
+            print("Koho: 外への通信はプロキシ \(p) を通ります（NO_PROXY: \(config.proxy.noProxy.isEmpty ? "なし" : config.proxy.noProxy.joined(separator: ","))）")
+        }
         config.publisher.dryRun = dryRun
         config.publisher.pollInterval = .milliseconds(max(10, pollIntervalMs))
         config.publisher.leaseSeconds = leaseSeconds
