@@ -35,6 +35,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     addMigrations(app, vault: vault)
     if config.resetDatabase { try await app.autoRevert() }
     if migrate { try await app.autoMigrate() }
+    try await SecretKeyCheck.verify(app.db, vault)
     let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil ? sqliteFile(config) : nil)
     app.storage[ReadCacheKey.self] = cache
     app.lifecycle.use(ReadCacheLifecycle(cache: cache))

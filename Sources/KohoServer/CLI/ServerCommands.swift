@@ -97,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
                 print("利用者がまだいません。次のリンクを一度だけ開いて、最初の\(app.koho.policy.ownerRole.title)を登録してください:\n\(link)")
             }
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
+            if config.databaseURL != nil { print("Koho: 秘密を封じる鍵は\(SecretKeyCheck.source())のものです（同じデータベースのサーバーはすべて同じ鍵にしてください）") }
             if let p = app.publishing {
                 switch p.mode {
                 case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.endpoints.xAPI)/_sandbox （実際には発信されません）")

@@ -129,3 +129,33 @@ enum DataFolder {
         }
     }
 }
+
+/// The key every server on one database must share: checked at start against what the database already holds
+/// sealed, so that a server with another key refuses to start instead of failing later on a post or a login.
+enum SecretKeyCheck {
+    struct WrongKey: Error, CustomStringConvertible {
+        let what: String
+        var description: String {
+            "データベースにある\(what)を、このサーバーの鍵で開けません。同じデータベースを使うサーバーは同じ鍵が要ります: "
+                + "ほかのサーバーの鍵を環境変数 \(TokenVault.environmentVariable)（32バイトを base64）で渡すか、"
+                + "そのデータフォルダの secret.key をこのサーバーのデータフォルダに写してから起動してください。"
+        }
+    }
+
+    /// Where the key came from, for the start-up line (never the key).
+    static func source(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        (environment[TokenVault.environmentVariable] ?? "").isEmpty ? "データフォルダの secret.key" : "環境変数 \(TokenVault.environmentVariable)"
+    }
+
+    /// Opens one sealed platform token and one sealed two-factor secret, if the database holds any.
+    static func verify(_ db: Database, _ vault: TokenVault) async throws {
+        if let c = try await AccountConnection.query(on: db).filter(\.$sealedAccessToken != nil).first(),
+           let sealed = c.sealedAccessToken, (try? vault.unseal(sealed, context: c.account)) == nil {
+            throw WrongKey(what: "プラットフォームのトークン（アカウント「\(c.account)」）")
+        }
+        if let u = try await User.query(on: db).filter(\.$totpSecret != nil).first(), let sealed = u.totpSecret,
+           sealed.hasPrefix("v1:"), (try? TOTPSecret.open(sealed, user: u, vault)) == nil {
+            throw WrongKey(what: "二段階認証の秘密（利用者「\(u.name)」）")
+        }
+    }
+}
