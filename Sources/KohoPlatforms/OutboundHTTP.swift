@@ -14,6 +14,13 @@ public struct OutboundProxy: Sendable, Equatable {
         public var user: String?
         public var password: String?
 
+        public init(host: String, port: Int, user: String? = nil, password: String? = nil) {
+            self.host = host
+            self.port = port
+            self.user = user
+            self.password = password
+        }
+
         /// Never shows the password: the proxy's address may be logged.
         public var description: String { "\(host):\(port)" + (user == nil ? "" : "（認証あり）") }
 

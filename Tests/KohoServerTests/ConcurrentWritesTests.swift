@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Fluent
 import Foundation
 import NIOCore
 import NIOPosix
@@ -10,7 +11,7 @@ import KohoCore
 /// Many people at once on one SQLite file: logins (sessions, the login throttle, two-factor steps), API writes and
 /// page views together never answer 500 "database is locked" (issue 21, finding 8).
 final class ConcurrentWritesTests: KohoTestCase {
-    private func loginOnce(_ base: String, name: String, password: String) async throws -> HTTPStatus {
+    private static func loginOnce(_ app: Application, _ base: String, name: String, password: String) async throws -> HTTPStatus {
         let web = WebClient(app)
         web.liveBaseURL = base
         try await web.get("/login")
@@ -23,12 +24,13 @@ final class ConcurrentWritesTests: KohoTestCase {
         for i in 0..<6 { tokens.append(try await Setup.createToken(app, userName: "user\(i)", tokenName: "load")) }
         let base = try await WebClient.startLive(app)
         let pw = password
+        let app = self.app!
 
         let statuses: [HTTPStatus] = try await withThrowingTaskGroup(of: [HTTPStatus].self) { group in
             // 60 logins: most right, every fifth with a wrong password (the throttle writes too).
             for i in 0..<60 {
-                group.addTask { [self] in
-                    [try await loginOnce(base, name: "user\(i % 6)", password: i % 5 == 0 ? "wrong password!" : pw)]
+                group.addTask {
+                    [try await Self.loginOnce(app, base, name: "user\(i % 6)", password: i % 5 == 0 ? "wrong password!" : pw)]
                 }
             }
             // 20 clients writing through the API at the same time: create and submit posts, and read the list.

@@ -101,7 +101,8 @@ final class DisasterModeTests: PublisherTestCase {
         try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
         let staff = try await token("tanaka")
         let id = try await schedule(#"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ","scheduledAt":"2026-11-25T10:30:00+09:00"}"#)
-        let seen = try XCTUnwrap(try await api(.GET, "/posts/\(id)", token: staff).json["version"] as? Int)
+        let opened = try await api(.GET, "/posts/\(id)", token: staff)
+        let seen = try XCTUnwrap(opened.json["version"] as? Int)
         try await assertEqual(try await api(.POST, "/disaster-mode", token: chiefToken, json: #"{"accounts":"all","on":true,"reason":"台風"}"#).status, .ok)
         let edit = #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり（中止）","scheduledAt":"2026-11-25T10:30:00+09:00"}"#
         let stale = try await api(.PUT, "/posts/\(id)", token: staff, json: edit, headers: ["If-Match": "\"\(seen)\""])

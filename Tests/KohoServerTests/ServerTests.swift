@@ -472,7 +472,7 @@ final class WebTests: KohoTestCase {
         let staff = WebClient(app)
         try await staff.login("tanaka", password)
         try await staff.get("/posts/\(id)/edit")
-        XCTAssertTrue(staff.lastBody.contains("承認待ちに戻ります"))
+        XCTAssertTrue(staff.lastBody.contains("承認待ちに"), "the page says what a save does before the button")
         let form = ["account": "kodaira_tokyo", "kind": "post", "category": "ウ", "text": "第二版", "intent": "save"]
         try await assertEqual(try await staff.post("/posts/\(id)/edit", form.merging(["version": "2"]) { $1 }).status, .conflict)
         try await assertEqual(try await staff.post("/posts/\(id)/edit", form.merging(["version": "3"]) { $1 }).status, .seeOther)

@@ -28,8 +28,8 @@ public final class LoopbackConnectProxy: Sendable {
                 child.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: child) }
             }
         let seen = NIOLockedValueBox<[String]>([])
-        let task = Task {
-            try? await server.executeThenClose { inbound in
+        let task = Task<Void, Never> {
+            _ = try? await server.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
                     for try await connection in inbound {
                         group.addTask { try? await tunnel(connection, seen) }
@@ -59,7 +59,7 @@ public final class LoopbackConnectProxy: Sendable {
             }
             let bytes = Array(head.readableBytesView)
             let headText = String(decoding: bytes[..<end!], as: UTF8.self)
-            let line = String(headText.prefix { $0 != "\r" && $0 != "\n" })
+            let line = headText.components(separatedBy: "\r\n").first ?? ""
             seen.withLockedValue { $0.append(line) }
             let parts = line.split(separator: " ")
             guard parts.count >= 2, parts[0] == "CONNECT", let colon = parts[1].lastIndex(of: ":"),

@@ -107,8 +107,8 @@ public enum EmergencyDraftText {
     /// `2026-12-07T22:01:00+09:00` as 「12月7日22時01分」 in Tokyo time; a time that does not read is given as written.
     public static func spokenTime(_ iso: String) -> String {
         guard let d = JapaneseTime.parseISO8601(iso.trimmingCharacters(in: .whitespacesAndNewlines)) else { return iso }
-        let (day, seconds) = JapaneseTime.local(d, JapaneseTime.tokyo)
-        return "\(day.month)月\(day.day)日\(seconds / 3600)時\(JapaneseTime.pad(seconds % 3600 / 60))分"
+        let (day, minutes) = JapaneseTime.local(d, JapaneseTime.tokyo)
+        return "\(day.month)月\(day.day)日\(minutes / 60)時\(JapaneseTime.pad(minutes % 60))分"
     }
 
     private static func isOpening(_ c: Character) -> Bool { "「『（(【\"“".contains(c) }

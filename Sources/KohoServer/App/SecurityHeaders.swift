@@ -49,22 +49,23 @@ struct MethodNotAllowedMiddleware: AsyncMiddleware {
         } catch let e as AbortError where e.status == .notFound {
             // Looked at only when something answered 404: the hot paths pay nothing.
             let methods = allowed(req)
-            guard !methods.isEmpty, !methods.contains(req.method) else { throw e }
+            guard !methods.isEmpty, !methods.contains(req.method.rawValue) else { throw e }
             return refuse(req, methods)
         }
     }
 
-    private func allowed(_ req: Request) -> Set<HTTPMethod> {
+    /// The methods the path takes, by name.
+    private func allowed(_ req: Request) -> Set<String> {
         let path = req.url.path.split(separator: "/", omittingEmptySubsequences: true)
-        var methods = Set(req.application.routes.all.filter { Self.matches($0.path, path) }.map(\.method))
-        if methods.contains(.GET) { methods.insert(.HEAD) }
+        var methods = Set(req.application.routes.all.filter { Self.matches($0.path, path) }.map(\.method.rawValue))
+        if methods.contains("GET") { methods.insert("HEAD") }
         return methods
     }
 
-    private func refuse(_ req: Request, _ methods: Set<HTTPMethod>? = nil) -> Response {
+    private func refuse(_ req: Request, _ methods: Set<String>? = nil) -> Response {
         let res = Response(status: .methodNotAllowed, body: .init(string: "\(req.method.rawValue) には対応していません。\n"))
         res.headers.contentType = .plainText
-        res.headers.replaceOrAdd(name: .allow, value: (methods ?? allowed(req)).map(\.rawValue).sorted().joined(separator: ", "))
+        res.headers.replaceOrAdd(name: .allow, value: (methods ?? allowed(req)).sorted().joined(separator: ", "))
         return res
     }
 

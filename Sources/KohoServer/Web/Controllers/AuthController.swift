@@ -63,8 +63,9 @@ enum AuthController {
                                   audit: locked ? "login.locked" : "login.failed")
         }
         // The code's step is claimed in one conditional UPDATE: of two logins with the same code, one passes.
+        let claimedStep = step, name = form.name
         let claimed: Bool = try await ctx.writeLock.run {
-            if let step, let sql = req.db as? SQLDatabase {
+            if let step = claimedStep, let sql = req.db as? SQLDatabase {
                 let rows = try await sql.raw("""
                     UPDATE \(ident: User.schema) SET totp_last_step = \(bind: step)
                     WHERE id = \(bind: try user.requireID()) AND (totp_last_step IS NULL OR totp_last_step < \(bind: step)) RETURNING id
@@ -72,7 +73,7 @@ enum AuthController {
                 guard !rows.isEmpty else { return false }
                 user.totpLastStep = step
             }
-            try await LoginThrottle.recordSuccess(name: form.name, address: address, on: req.db)
+            try await LoginThrottle.recordSuccess(name: name, address: address, on: req.db)
             return true
         }
         guard claimed else { return try await refuseReused() }
@@ -141,7 +142,8 @@ enum AuthController {
                                               actor: form.name, reason: "初期設定リンクによる最初の\(ctx.policy.ownerRole.title)の登録")
         } catch let e as AppError {
             token.usedAt = nil
-            try await token.save(on: req.db)
+            let db = req.db
+            try await ctx.writeLock.run { try await token.save(on: db) }
             return SetupPage.render(req, message: e.message)
         }
         try await startSession(req, user)
