@@ -49,6 +49,32 @@ public struct TokenVault: Sendable {
         return data
     }
 
+    /// Writes `key` (32 bytes) beside the key file as `secret.key.new`, mode 0600, synced: staged before the
+    /// secrets are sealed again, so that the new key is on disk whatever happens next.
+    public static func stageKeyFile(_ url: URL, with key: Data) throws -> URL {
+        guard key.count == 32 else { throw TokenVaultError.badKey("鍵は32バイトです") }
+        let staged = URL(fileURLWithPath: url.path + ".new")
+        unlink(staged.path)
+        let fd = open(staged.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else { throw TokenVaultError.badKey("\(staged.path) を作れません（errno \(errno)）") }
+        let text = Array((key.base64EncodedString() + "\n").utf8)
+        let written = write(fd, text, text.count)
+        fsync(fd)
+        close(fd)
+        guard written == text.count else {
+            unlink(staged.path)
+            throw TokenVaultError.badKey("\(staged.path) に書けません")
+        }
+        return staged
+    }
+
+    /// Puts a staged key in the key file's place in one rename.
+    public static func commitKeyFile(_ staged: URL, to url: URL) throws {
+        guard rename(staged.path, url.path) == 0 else {
+            throw TokenVaultError.badKey("\(staged.path) を \(url.path) にできません（errno \(errno)）。手で置き換えてください")
+        }
+    }
+
     /// `context` (the account id) is bound into the seal, so that a token cannot be moved to another account's row.
     public func seal(_ secret: String, context: String) throws -> String {
         let box = try AES.GCM.seal(Data(secret.utf8), using: key, authenticating: Data(context.utf8))

@@ -8,7 +8,7 @@ public struct KohoCommand: AsyncParsableCommand {
         commandName: "koho",
         abstract: "Koho（広報）: 自治体のソーシャルメディア運用ポリシーを実行できる形にする",
         subcommands: [HolidaysCommand.self, HoursCommand.self, CheckCommand.self, ModerateCommand.self, PolicyCommand.self, BenchCommand.self,
-                      ServeCommand.self, SandboxCommand.self, MigrateCommand.self, UsersCommand.self, TokensCommand.self, AuditCommand.self,
+                      ServeCommand.self, SandboxCommand.self, MigrateCommand.self, UsersCommand.self, TokensCommand.self, SecretsCommand.self, AuditCommand.self,
                       FuzzCommand.self, PublicCommand.self, AlertsCommand.self, ImpersonationCommand.self, IntakeCommand.self,
                       ReportCommand.self]
     )
