@@ -48,7 +48,8 @@ final class EmergencyMailTests: MailTestCase {
         XCTAssertTrue(m.text.contains("【緊急】小平市内に避難指示を発令しました。\r\n最寄りの避難所へ避難してください。"), m.text)
         XCTAssertTrue(m.text.contains("大雨による避難指示"))
         XCTAssertTrue(m.text.contains("/posts/\(id)"), "a link to the post for the approval")
-        XCTAssertTrue(m.text.contains("直ちに発信されます"))
+        XCTAssertTrue(m.text.contains("直ちに発信されます（4(6)）"), "the Facebook Page's clause, not X's 3(5) (issue 23)")
+        XCTAssertFalse(m.text.contains("3(5)"))
         // The relay has the message before the sender records it: wait for the record.
         var sent: [AuditEntry] = []
         for _ in 0..<250 {

@@ -156,6 +156,25 @@ final class StaffInterfaceTests: KohoTestCase {
                               .seeOther, "saved knowingly over the other version")
     }
 
+    /// Issue 23's wrong words: a violation names its clause once, and an emergency sent at once is not said to wait
+    /// for the next operating window.
+    func testViolationsNameTheirClauseOnceAndAnEmergencyIsNotSaidToWait() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/posts/new?account=kodaira_tokyo")
+        try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ア", "text": "避難所を開設しました", "intent": "check"])
+        let body = staff.lastBody
+        XCTAssertTrue(body.contains("【3(4)①ア】"), "the missing source is named with its clause")
+        XCTAssertFalse(body.contains("【3(4)①ア】</strong> 【3(4)①ア】"), "…once")
+        XCTAssertFalse(body.contains("【3(4)①ア】 【3(4)①ア】"))
+
+        let path = try await saveDraft(staff, emergencyX)
+        try await staff.get(path)
+        XCTAssertTrue(staff.lastBody.contains("（自動: 緊急のため直ちに）"), "an emergency without a chosen time goes at once")
+        XCTAssertFalse(staff.lastBody.contains("（自動: 次の運用時間）"))
+    }
+
     func testTheKindIsInWordsAndTheBodyIsReadable() async throws {
         _ = try await addStandardUsers()
         let staff = WebClient(app)

@@ -190,8 +190,10 @@ enum PostService {
         let account = ctx.policy.account(post.account)
         let action = try post.action
         let where_ = account.map { "\($0.platform.displayName) \($0.displayName)" } ?? post.account
+        // The clause of this account's platform (3(5) for X, 4(6) for Facebook), from the policy, not written here.
+        let clause = account.flatMap { ctx.policy.rules(for: $0.platform)?.hoursClause } ?? ""
         let body = """
-        緊急の投稿が秘書広報課長の承認を待っています。承認すると直ちに発信されます（3(5)）。
+        緊急の投稿が\(ctx.policy.ownerRole.title)の承認を待っています。承認すると直ちに発信されます（\(clause)）。
 
         アカウント: \(where_)
         提出: \(submittedBy)（\(JapaneseTime.display(ctx.now))）

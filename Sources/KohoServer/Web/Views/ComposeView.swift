@@ -225,7 +225,8 @@ enum PostView {
             ("アカウント", account.map(PlatformLabel.text) ?? p.account),
             ("区分", p.category.flatMap { c in account?.category(c).map { "\($0.code) \($0.name)［\($0.clause)］" } } ?? (p.category ?? "—")),
             ("種類", a.kind.displayName),
-            ("予約日時", (p.scheduledAt.map { JapaneseTime.displayWithEra($0) } ?? "—") + (p.chosenAt == nil ? "（自動: 次の運用時間）" : "")),
+            ("予約日時", (p.scheduledAt.map { JapaneseTime.displayWithEra($0) } ?? "—")
+                + (p.chosenAt == nil ? (p.emergency ? "（自動: 緊急のため直ちに）" : "（自動: 次の運用時間）") : "")),
         ]
         if let t = a.title { rows.append(("タイトル", t)) }
         if !a.links.isEmpty { rows.append(("リンク", a.links.joined(separator: " "))) }

@@ -105,7 +105,12 @@ extension Node where Context == HTML.BodyContext {
         guard !v.isEmpty else { return .empty }
         return tag("div", [Attr("class", "error"), Attr("role", "alert")], [
             tag("h2", [], text: "ポリシーに合いません"),
-            tag("ul", [], v.map { tag("li", [], [tag("strong", [], text: $0.rule.isEmpty ? "" : "【\($0.rule)】"), .text(" " + $0.message)]) }),
+            // The policy's messages begin with their clause already; it is shown once, in bold.
+            tag("ul", [], v.map { v in
+                let mark = v.rule.isEmpty ? "" : "【\(v.rule)】"
+                let text = !mark.isEmpty && v.message.hasPrefix(mark) ? String(v.message.dropFirst(mark.count)) : v.message
+                return tag("li", [], [tag("strong", [], text: mark), .text(mark.isEmpty ? text : " " + text)])
+            }),
         ])
     }
 }
