@@ -31,6 +31,16 @@ import Testing
         #expect(score(.x, "@KODAIRA_TOKYO").score == 0)
     }
 
+    /// Issue 23: the look-alike reason names the character the fake changed (「巿」 for 「市」), never the official
+    /// name's own 「プ」 (whose decomposed mark the confusables fold like 「̊」).
+    @Test func theReasonNamesOnlyTheCharactersTheOfficialNameLacks() {
+        let r = score(.x, "kodaira_t0ky0", "プチ田舎 東京都小平巿")
+        #expect(r.flagged, "\(r)")
+        let all = r.reasons.joined(separator: "\n")
+        #expect(!all.unicodeScalars.contains("\u{309A}") && !all.unicodeScalars.contains("\u{030A}"), "\(r.reasons)")
+        #expect(all.contains("「巿」→「市」"), "\(r.reasons)")
+    }
+
     @Test func fullWidthAndCase() {
         expectFlagged(score(.x, "ｋｏｄａｉｒａ＿ｔｏｋｙｏ"), imitates: "kodaira_tokyo", reason: "全角・半角")
         let upper = score(.x, "Kodaira_Tokyo_", "プチ田舎 東京都小平市")

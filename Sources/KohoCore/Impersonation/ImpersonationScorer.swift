@@ -250,7 +250,7 @@ public struct ImpersonationScorer: Sendable {
         case 0.75: reasons = ["ハンドル「\(handle)」は公式アカウント「\(target)」を含みます"]
         default: reasons = ["ハンドル「\(handle)」は公式アカウント「\(target)」と2文字違いです（編集距離 2）"]
         }
-        reasons += tricks(in: handle, folded, matching: official.handle, base: score, scoring: Self.handleScore)
+        reasons += tricks(in: handle, folded, matching: official.handle, officialText: official.account.handle, base: score, scoring: Self.handleScore)
         return reasons
     }
 
@@ -258,25 +258,27 @@ public struct ImpersonationScorer: Sendable {
         var reasons = [score >= 0.9
             ? "表示名「\(name)」は公式アカウントの表示名「\(official.account.displayName)」の写しです"
             : "表示名「\(name)」に公式アカウントの表示名「\(official.account.displayName)」を含みます"]
-        reasons += tricks(in: name, folded, matching: official.name, base: score, scoring: Self.nameScore)
+        reasons += tricks(in: name, folded, matching: official.name, officialText: official.account.displayName, base: score, scoring: Self.nameScore)
         return reasons
     }
 
     /// The stages whose undoing the match needed: without that stage the candidate scores lower.
     /// Both sides are folded without the stage, so that a fold that changes the official name too (i → l) does
     /// not count as a trick. A stage that changed neither side cannot lower the score and is not tried.
-    func tricks(in text: String, _ folded: ImpersonationFolding.Folded, matching official: Official.Side, base: Double,
-                scoring: ([UInt32], [UInt32]) -> Double) -> [String] {
+    func tricks(in text: String, _ folded: ImpersonationFolding.Folded, matching official: Official.Side, officialText: String,
+                base: Double, scoring: ([UInt32], [UInt32]) -> Double) -> [String] {
         var reasons: [String] = []
         for stage in FoldStages.each where folded.touched.contains(stage) || official.touched.contains(stage) {
             let without = folded.touched.contains(stage) ? ImpersonationFolding.key(text, skipping: stage) : folded.key
             guard scoring(without, official.key(without: stage)) < base else { continue }
-            reasons.append(Self.describe(stage, in: text))
+            reasons.append(Self.describe(stage, in: text, officialText: officialText))
         }
         return reasons
     }
 
-    static func describe(_ stage: FoldStages, in text: String) -> String {
+    /// `officialText`'s own characters are no trick: 「プ」 decomposes to a mark the confusables fold like 「̊」, in the
+    /// official 「プチ田舎」 as much as in a fake, so only characters the official name lacks are given as examples.
+    static func describe(_ stage: FoldStages, in text: String, officialText: String = "") -> String {
         switch stage {
         case .width: return "全角・半角や互換文字の違いで見た目をそろえています（NFKC）"
         case .kana: return "ひらがなとカタカナを入れ替えています"
@@ -284,7 +286,8 @@ public struct ImpersonationScorer: Sendable {
         case .lookalike, .confusable:
             let japanese = stage == .lookalike
             var examples: [String] = []
-            for scalar in ImpersonationFolding.normalForm(text) where ImpersonationFolding.isJapanese(scalar.value) == japanese {
+            let own = Set(ImpersonationFolding.normalForm(officialText))
+            for scalar in ImpersonationFolding.normalForm(text) where ImpersonationFolding.isJapanese(scalar.value) == japanese && !own.contains(scalar) {
                 var target: String?
                 if let s = ImpersonationFolding.supplement[scalar.value], let u = Unicode.Scalar(s) { target = String(u) }
                 else if scalar.value > 0x7F, let p = ConfusableSkeleton.prototype(of: scalar) {
