@@ -26,16 +26,25 @@ public struct AccountProfile: Sendable, Equatable {
 }
 
 extension XClient {
+    /// `GET /2/users/{id}?user.fields=…`: by the connected account's id, which X looks up whatever the username
+    /// (a username of more than 15 characters, as a policy may name it, is refused by the username lookup).
+    public func profile(userID: String) async throws -> AccountProfile {
+        try await profile(path: "/2/users/\(percentEncode(userID))")
+    }
+
     /// `GET /2/users/by/username/{username}?user.fields=verified,verified_type,url,description`.
     public func profile(username: String) async throws -> AccountProfile {
+        try await profile(path: "/2/users/by/username/\(percentEncode(username))")
+    }
+
+    private func profile(path: String) async throws -> AccountProfile {
         struct Found: Decodable {
             struct Data: Decodable {
                 var id: String; var name: String; var verified: Bool?; var verified_type: String?; var url: String?; var description: String?
             }
             var data: Data?
         }
-        let response = try await transport.send(.GET, "/2/users/by/username/\(percentEncode(username))",
-                                                query: [("user.fields", "verified,verified_type,url,description")])
+        let response = try await transport.send(.GET, path, query: [("user.fields", "verified,verified_type,url,description")])
         guard let d = try Self.check(response).decode(Found.self).data else { throw Self.problem(response) }
         // X leaves `verified` out when it is false.
         return AccountProfile(platform: .x, id: d.id, name: d.name, verified: d.verified ?? false, verifiedType: d.verified_type,

@@ -72,8 +72,14 @@ extension PlatformSandbox {
             guard let query = req.query[String.self, at: "query"], !query.isEmpty else {
                 return SandboxReply.xInvalidRequest("The `query` query parameter can not be empty", parameter: "query")
             }
+            // As X's API description says: `^[A-Za-z0-9_' ]{1,50}$`; a Japanese query is refused.
+            guard query.range(of: #"^[A-Za-z0-9_' ]{1,50}$"#, options: .regularExpression) != nil else {
+                return SandboxReply.xInvalidRequest("The `query` query parameter value [\(query)] does not match ^[A-Za-z0-9_' ]{1,50}$", parameter: "query")
+            }
             let limit = min(max(req.query[Int.self, at: "max_results"] ?? 100, 1), 1000)
-            let found: [[String: Any]] = Array(directory.filter { $0.platform == .x && $0.matches(query) }.prefix(limit)).map(SandboxProfile.xUser)
+            let words = query.lowercased().split(separator: " ").map(String.init)
+            let found: [[String: Any]] = Array(directory.filter { p in p.platform == .x && words.contains { p.matches($0) } }.prefix(limit))
+                .map(SandboxProfile.xUser)
             let meta: [String: Any] = ["result_count": found.count]
             var body: [String: Any] = ["meta": meta]
             if !found.isEmpty { body["data"] = found }
@@ -84,6 +90,9 @@ extension PlatformSandbox {
             guard await authorized(req, .x) else { return SandboxReply.xUnauthorized() }
             let names: [String] = (req.query[String.self, at: "usernames"] ?? "").split(separator: ",").map { $0.lowercased() }
             guard !names.isEmpty else { return SandboxReply.xInvalidRequest("The `usernames` query parameter can not be empty", parameter: "usernames") }
+            if let bad = names.first(where: { $0.range(of: #"^[A-Za-z0-9_]{1,15}$"#, options: .regularExpression) == nil }) {
+                return SandboxReply.xInvalidRequest("The `usernames` query parameter value [\(bad)] does not match ^[A-Za-z0-9_]{1,15}$", parameter: "usernames")
+            }
             let found: [[String: Any]] = directory.filter { p in p.platform == .x && names.contains(p.handle.lowercased()) }.map(SandboxProfile.xUser)
             let body: [String: Any] = ["data": found]
             return SandboxReply.json(.ok, body)

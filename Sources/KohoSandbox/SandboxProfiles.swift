@@ -63,14 +63,8 @@ extension PlatformSandbox {
             return try Self.encoded(p)
         }
 
-        // X: the user by username, with the profile's fields when asked for (`user.fields`).
-        x.get("2", "users", "by", "username", ":username") { req async throws -> Response in
-            guard case .valid = await state.check(token: req.sandboxToken, platform: .x) else { return SandboxReply.xUnauthorized() }
-            let username = req.parameters.get("username") ?? ""
-            guard let user = state.accounts.first(where: { $0.platform == .x && $0.username.lowercased() == username.lowercased() }) else {
-                return SandboxReply.xNotFound(resourceType: "user", parameter: "username", value: username,
-                                              detail: "Could not find user with username: [\(username)].")
-            }
+        // X: the user by username or by id, with the profile's fields when asked for (`user.fields`).
+        @Sendable func xUser(_ user: SandboxAccount, _ req: Request) async -> Response {
             let fields = Set((req.query[String.self, at: "user.fields"] ?? "").split(separator: ",").map(String.init))
             let p = await state.profile(user.account) ?? SandboxProfileFields()
             var data: [String: Any] = ["id": user.platformId, "name": user.name, "username": user.username]
@@ -79,6 +73,30 @@ extension PlatformSandbox {
             if fields.contains("url") { data["url"] = p.link }
             if fields.contains("description") { data["description"] = p.about }
             return SandboxReply.json(.ok, ["data": data])
+        }
+        x.get("2", "users", "by", "username", ":username") { req async throws -> Response in
+            guard case .valid = await state.check(token: req.sandboxToken, platform: .x) else { return SandboxReply.xUnauthorized() }
+            let username = req.parameters.get("username") ?? ""
+            // X usernames have at most 15 characters: X refuses to look up a longer one.
+            guard username.range(of: #"^[A-Za-z0-9_]{1,15}$"#, options: .regularExpression) != nil else {
+                return SandboxReply.xInvalidRequest("The `username` query parameter value [\(username)] does not match ^[A-Za-z0-9_]{1,15}$", parameter: "username")
+            }
+            guard let user = state.accounts.first(where: { $0.platform == .x && $0.username.lowercased() == username.lowercased() }) else {
+                return SandboxReply.xNotFound(resourceType: "user", parameter: "username", value: username,
+                                              detail: "Could not find user with username: [\(username)].")
+            }
+            return await xUser(user, req)
+        }
+        x.get("2", "users", ":id") { req async throws -> Response in
+            guard case .valid = await state.check(token: req.sandboxToken, platform: .x) else { return SandboxReply.xUnauthorized() }
+            let id = req.parameters.get("id") ?? ""
+            guard id.range(of: #"^[0-9]{1,19}$"#, options: .regularExpression) != nil else {
+                return SandboxReply.xInvalidRequest("The `id` query parameter value [\(id)] does not match ^[0-9]{1,19}$", parameter: "id")
+            }
+            guard let user = state.accounts.first(where: { $0.platform == .x && $0.platformId == id }) else {
+                return SandboxReply.xNotFound(resourceType: "user", parameter: "id", value: id, detail: "Could not find user with id: [\(id)].")
+            }
+            return await xUser(user, req)
         }
 
         // Facebook: a Page node with the fields asked for (`id,name` when none).

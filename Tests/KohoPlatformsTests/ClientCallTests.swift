@@ -36,7 +36,10 @@ struct ClientCallTests {
             #expect(try await x.recentPosts(username: "kodaira_tokyo").map(\.id) == [quote.id])
             // The other account's timeline is its own.
             let hisyo = h.x(SandboxAccounts.xHisyo)
-            #expect(try await hisyo.recentPosts(username: "hisyo_kodaira_tokyo").isEmpty)
+            // By id: X looks up no username of more than 15 characters (the policy's mayor's-office name has 19).
+            let hisyoUser = XUser(id: SandboxAccounts.xHisyo.platformId, username: SandboxAccounts.xHisyo.username, name: SandboxAccounts.xHisyo.name)
+            #expect(try await hisyo.recentPosts(of: hisyoUser).isEmpty)
+            await #expect(throws: PlatformError.self) { try await hisyo.recentPosts(username: "hisyo_kodaira_tokyo") }
         }
     }
 

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Fluent
 import Foundation
 import XCTVapor
@@ -180,6 +181,27 @@ final class ImpersonationCaseTests: KohoTestCase {
 
 /// The scheduled search against the sandbox: look-alikes become cases, namesakes, fans and shops do not.
 final class ImpersonationScanTests: PublisherTestCase {
+    override func adjust(_ config: inout KohoConfig) { config.xUserSearch = true }
+
+    /// X's user search takes only ASCII (issue 22, finding 3): the scan asks it the words of the accounts' handles,
+    /// never 「小平市」, and is off unless the city's X plan allows it.
+    func testTheQueriesAreWhatEachPlatformTakes() async throws {
+        let x = ImpersonationScan.queries(app.koho.policy, platform: .x)
+        XCTAssertFalse(x.isEmpty)
+        XCTAssertTrue(x.allSatisfy(ImpersonationScan.isXSearchQuery), "\(x)")
+        XCTAssertTrue(x.contains("kodaira tokyo") && x.contains("kodaira"), "\(x)")
+        XCTAssertFalse(x.contains { $0.contains("小平") })
+        XCTAssertTrue(ImpersonationScan.queries(app.koho.policy, platform: .youtube).contains("小平市"))
+        // The sandbox refuses, as X does, a Japanese query and a username longer than 15 characters.
+        var search = HTTPClientRequest(url: sandbox.baseURL + "/2/users/search?query=" + "小平市".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        search.headers.add(name: "Authorization", value: "Bearer sandbox-token-kodaira_tokyo")
+        let refused = try await HTTPClient.shared.execute(search, timeout: .seconds(10))
+        XCTAssertEqual(refused.status, .badRequest)
+        var long = HTTPClientRequest(url: sandbox.baseURL + "/2/users/by/username/hisyo_kodaira_tokyo")
+        long.headers.add(name: "Authorization", value: "Bearer sandbox-token-kodaira_tokyo")
+        try await assertEqual(try await HTTPClient.shared.execute(long, timeout: .seconds(10)).status, .badRequest)
+    }
+
     func testTheScheduledSearchOpensCasesForLookAlikesOnly() async throws {
         let job = try XCTUnwrap(app.backgroundJobs?.others.first { $0.name == "impersonation-scan" })
         try await job.runOnce()

@@ -77,6 +77,7 @@ class PublisherTestCase: KohoTestCase {
         config.platforms = .sandbox(url: sandbox.baseURL)
         config.publisher = settings()
         config.publisher.dryRun = dryRun
+        adjust(&config)
         app = try await makeApp(config)
         try await addUser("kacho", .chief)
         chiefToken = try await token("kacho")

@@ -51,6 +51,10 @@ public struct KohoConfig: Sendable {
     public var logLevel: Logger.Level = .warning
     /// The proxy for everything fetched from outside (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, read by `koho serve`).
     public var proxy = OutboundProxy()
+    /// X's user search in the impersonation scan: off unless the city's X plan allows it (`--x-user-search`). X's
+    /// terms require its Enterprise plan where X content is shown to people acting for a government, and every call
+    /// is charged.
+    public var xUserSearch = false
 
     public init(dataDirectory: URL = URL(fileURLWithPath: "./data", isDirectory: true),
                 databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"],

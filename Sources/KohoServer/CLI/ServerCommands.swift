@@ -36,6 +36,8 @@ struct DatabaseOptions: ParsableArguments {
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Koho のサーバーを起動する（初回はデータフォルダとデータベースを作る）")
 
+    @ArgumentParser.Flag(name: .long, help: "なりすましの検索で X のユーザー検索を使う（X の契約がこの利用を認めるときだけ。1回ごとに課金されます）")
+    var xUserSearch = false
     @ArgumentParser.Option(name: .long, help: "待ち受けるポート") var port: Int = 8080
     @ArgumentParser.Option(name: .long, help: "待ち受けるホスト名") var hostname: String = "127.0.0.1"
     @ArgumentParser.Flag(name: .long, help: "セッションの cookie に Secure を付ける（HTTPS で公開するとき）") var secureCookies = false
@@ -83,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let p = config.proxy.https ?? config.proxy.http {
             print("Koho: 外への通信はプロキシ \(p) を通ります（NO_PROXY: \(config.proxy.noProxy.isEmpty ? "なし" : config.proxy.noProxy.joined(separator: ","))）")
         }
+        config.xUserSearch = xUserSearch
         config.publisher.dryRun = dryRun
         config.publisher.pollInterval = .milliseconds(max(10, pollIntervalMs))
         config.publisher.leaseSeconds = leaseSeconds

@@ -175,7 +175,9 @@ extension PlatformGateway {
             },
             readProfile: { c, account in
                 switch account.platform {
-                case .x: return try await x(c.accessToken).profile(username: account.handle)
+                case .x:
+                    let client = x(c.accessToken)
+                    return try await c.userID.isEmpty ? client.profile(username: account.handle) : client.profile(userID: c.userID)
                 case .facebook: return try await facebook(c.accessToken).pageProfile(pageId: c.userID.isEmpty ? account.handle : c.userID)
                 case .youtube: return try await youtube(c.accessToken).channelProfile(id: account.handle)
                 }

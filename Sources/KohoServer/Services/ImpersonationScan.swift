@@ -28,14 +28,35 @@ enum ImpersonationScan {
     static let actor = "Koho（なりすまし検索）"
 
     /// What to search for: the city's name, each official display name and handle (deduplicated, non-empty).
+    /// What each platform's search is asked. X's user search takes only `[A-Za-z0-9_' ]{1,50}` (its own API
+    /// description): the words of the accounts' ASCII handles (`kodaira_tokyo` → `kodaira tokyo`, `kodaira`, `tokyo`);
+    /// the Japanese names are matched by the scorer on what comes back. YouTube's takes the names as written.
     static func queries(_ policy: Policy, platform: Platform) -> [String] {
-        var q = [policy.organization.name]
-        for a in policy.accounts {
-            q.append(a.displayName)
-            if platform == .x && a.platform == .x { q.append(a.handle) }
+        var q: [String] = []
+        switch platform {
+        case .x:
+            for a in policy.accounts {
+                let handle = a.handle.hasPrefix("@") ? String(a.handle.dropFirst()) : a.handle
+                guard handle.unicodeScalars.allSatisfy(\.isASCII) else { continue }
+                let words = handle.split(whereSeparator: { !($0.isLetter || $0.isNumber) }).map(String.init).filter { $0.count >= 3 }
+                q.append(words.joined(separator: " "))
+                q += words
+            }
+            q = q.filter(isXSearchQuery)
+        default:
+            q = [policy.organization.name] + policy.accounts.map(\.displayName)
         }
         return q.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.distinctElements()
     }
+
+    /// X's pattern for a user search query.
+    static func isXSearchQuery(_ s: String) -> Bool {
+        (1...50).contains(s.count) && s.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_' ".unicodeScalars.contains($0)) }
+    }
+
+    /// YouTube's `search.list` has its own bucket of 100 calls a day (since June 2026): a round every six hours asks
+    /// at most this many, a quarter of the day's bucket for the four rounds, leaving the rest for other uses.
+    static let youtubeQueriesPerRound = 6
 
     /// One round; the number of new cases.
     @discardableResult
@@ -53,13 +74,19 @@ enum ImpersonationScan {
         let timeout = TimeAmount.milliseconds(Int64(publishing.settings.callTimeoutSeconds * 1000))
         for platform in [Platform.x, .youtube] {
             guard let account = ctx.policy.accounts.first(where: { $0.platform == platform }) else { continue }
+            if platform == .x, !ctx.config.xUserSearch {
+                status.notes.append("X のユーザー検索は使っていません（X の契約が認めるときに --x-user-search で有効にします）。X のなりすましは職員の報告で扱います。")
+                continue
+            }
             let connection = try await ConnectionService.find(account.id, on: app.db)
             guard case .success(let credentials) = ConnectionService.credentials(connection, account: account.id, platform: platform, publishing) else {
                 status.notes.append("\(platform.displayName)は接続されていないため検索していません。")
                 continue
             }
             do {
-                profiles += try await searchProfiles(platform, queries: queries(ctx.policy, platform: platform), as: credentials,
+                let asked = queries(ctx.policy, platform: platform)
+                profiles += try await searchProfiles(platform, queries: platform == .youtube ? Array(asked.prefix(youtubeQueriesPerRound)) : asked,
+                                                     as: credentials,
                                                      endpoints: publishing.endpoints, http: http, timeout: timeout, logger: app.logger)
             } catch {
                 status.notes.append("\(platform.displayName)の検索に失敗しました（\(error)）。次の回にやり直します。")
