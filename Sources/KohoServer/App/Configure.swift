@@ -109,4 +109,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateComments())
     app.migrations.add(CreateIntake())
     app.migrations.add(CreateCommentAlarm())
+    app.migrations.add(AddCommentDecisionsAndImages())
 }
