@@ -191,6 +191,25 @@ final class CommentAgainstSuggestionTests: CommentTestCase {
         try await assertEqual(try await CommentService.find(app.db, id).decision, nil)
     }
 
+    /// On YouTube a deletion is a rejection (the API deletes no one else's comment): the comment stays `hidden`, and
+    /// still cannot be decided again.
+    func testADeletionCarriedOutOnYouTubeIsFinalToo() async throws {
+        let video = try await youtubeVideo()
+        let (id, platformID) = try await polled(on: video, "山田太郎の家は小平市花小金井1丁目、電話は042-345-6789", suggestion: .delete, criticism: false)
+        let done = try await decide(id, #"{"action":"delete","ground":"③","reason":"個人の住所と電話番号"}"#)
+        XCTAssertEqual(done.status, .ok, done.body)
+        XCTAssertEqual((done.json["decision"] as? [String: Any])?["againstSuggestion"] as? Bool, false, "Koho suggested the deletion")
+        try await actions.pass()
+        XCTAssertEqual(try await sandboxComments().first { $0["id"] as? String == platformID }?["moderationStatus"] as? String, "rejected")
+        let c = try await CommentService.find(app.db, id)
+        XCTAssertEqual(c.state, .hidden)
+        XCTAssertEqual(c.actionStatus, .done)
+        let again = try await decide(id, #"{"action":"keep","reason":"戻す"}"#)
+        XCTAssertEqual(again.status, .conflict, again.body)
+        XCTAssertTrue((again.json["error"] as? String ?? "").contains("課長の決定（削除）"), again.body)
+        try await assertEqual(try await audited("comment.decide").count, 1)
+    }
+
     /// Data written before decisions on deleted comments were refused: a deletion carried out, then 「そのまま」.
     func testTheReportCountsTheDeletionCarriedOutNotALaterKeep() async throws {
         let c = Comment()

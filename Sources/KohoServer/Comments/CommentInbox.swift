@@ -89,7 +89,7 @@ enum CommentInbox {
         guard problems.isEmpty else { throw AppError.policy(problems) }
         // Nothing deleted is decided again, and a deletion against Koho's suggestion is confirmed one by one, with
         // its ground and reason in full: a bulk step never carries one.
-        let deleted = comments.filter { $0.state == .deleted }
+        let deleted = comments.filter { $0.isDeleted }
         if !deleted.isEmpty { throw AppError.conflict("選んだコメントのうち\(deleted.count)件は削除済みです。削除されたコメントは決め直せません") }
         let against = comments.filter { CommentService.againstSuggestion(action, $0) }
         if !against.isEmpty, let first = against.first {

@@ -18,11 +18,11 @@ enum CommentReportQuery {
             .all()
         let done = try await carriedOut(db, since: start)
         let rows = comments.map { c in
-                CommentReport.CommentRow(account: c.account, receivedAt: c.receivedAt, grounds: c.grounds.map(String.init),
-                                         misleading: c.misleading, decision: c.decision?.rawValue, decisionGround: c.decisionGround,
-                                         decidedAt: c.decidedAt, againstSuggestion: c.decisionAgainstSuggestion == true,
-                                         carriedOut: c.id.flatMap { done[$0] })
-            }
+            CommentReport.CommentRow(account: c.account, receivedAt: c.receivedAt, grounds: c.grounds.map(String.init),
+                                     misleading: c.misleading, decision: c.decision?.rawValue, decisionGround: c.decisionGround,
+                                     decidedAt: c.decidedAt, againstSuggestion: c.decisionAgainstSuggestion == true,
+                                     carriedOut: c.id.flatMap { done[$0] })
+        }
         return CommentReport.tally(month: month, comments: rows, corrections: try await corrections(db, month: month),
                                    accounts: policy.accounts.map { ($0.id, "\($0.platform.displayName) \($0.displayName)") },
                                    grounds: policy.commentDeletion?.grounds.map { ($0.number, $0.description) } ?? [])

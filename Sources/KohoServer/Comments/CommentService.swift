@@ -124,7 +124,7 @@ enum CommentService {
         }
         let db = app.db
         let comment = try await find(db, id)
-        if comment.state == .deleted { throw deletedRefusal(comment) }
+        if comment.isDeleted { throw deletedRefusal(comment) }
         if comment.actionStatus == .queued, comment.decision == .delete {
             throw AppError.conflict("削除をプラットフォームで実行中です。削除したコメントは決め直せません")
         }
@@ -151,7 +151,7 @@ enum CommentService {
             try await db.transaction { db -> Comment in
                 let c = try await find(db, id)
                 // Deleted meanwhile (a webhook, the actions job): the deletion stays the record.
-                if c.state == .deleted { throw deletedRefusal(c) }
+                if c.isDeleted { throw deletedRefusal(c) }
                 c.decision = action
                 c.decisionAgainstSuggestion = against
                 c.decisionGround = groundMark
@@ -194,7 +194,7 @@ enum CommentService {
         let ctx = app.koho
         let comment = try await find(app.db, id)
         if let denied = Permissions.mayChange(user.person, account: comment.account, policy: ctx.policy) { throw AppError.forbidden(denied.message) }
-        if comment.state == .deleted { throw deletedRefusal(comment) }
+        if comment.isDeleted { throw deletedRefusal(comment) }
         let problems = violations(action, ground: ground, reason: reason, comment: comment, ctx: ctx)
         guard problems.isEmpty else { throw AppError.policy(problems) }
         let now = ctx.now

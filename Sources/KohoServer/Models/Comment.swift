@@ -109,6 +109,9 @@ final class Comment: Model, @unchecked Sendable {
 
     var platformValue: Platform? { Platform(rawValue: platform) }
     var hasImage: Bool { imageKind != nil }
+    /// Deleted on its platform, or deleted by the chief's decision carried out (on YouTube a deletion is a rejection,
+    /// which leaves the comment `hidden`): it is never decided again.
+    var isDeleted: Bool { state == .deleted || (decision == .delete && actionStatus == .done) }
     /// A decided hide/delete against Koho's suggestion, in the words every view uses.
     var againstSuggestionLabel: String? {
         guard decisionAgainstSuggestion == true, let d = decision, d.actsOnPlatform else { return nil }

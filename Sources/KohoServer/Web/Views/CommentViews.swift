@@ -192,7 +192,7 @@ enum CommentViews {
         var cards: [BodyNode] = []
         for (n, c) in page.comments.enumerated() {
             let number = (page.page - 1) * CommentInbox.pageSize + n + 1
-            let select: BodyNode = chief && c.state != .deleted ? .checkbox("コメント\(number)を選ぶ", name: "ids[]", value: c.id!.uuidString.lowercased(), checked: false, idPrefix: "sel") : .empty
+            let select: BodyNode = chief && !c.isDeleted ? .checkbox("コメント\(number)を選ぶ", name: "ids[]", value: c.id!.uuidString.lowercased(), checked: false, idPrefix: "sel") : .empty
             let events = page.events[c.id!] ?? [], attempts = page.attempts[c.id!] ?? []
             let proposals = events.filter { $0.kind == "proposed" }
             var parts: [BodyNode] = [.tag("h3", [Attr("id", "c-\(number)")], [.link(.comment(c.id!), "コメント\(number)（\(visible(c.authorName))）")]), select]
@@ -268,7 +268,7 @@ enum CommentViews {
             deletable ? .selectField("削除の根拠", name: "ground", options: groundOptions(f.policy), selected: c.assessment.grounds.first?.ground ?? "") : .empty,
             .textArea("理由（どの部分が当たるか）", name: "reason", value: "", rows: 2),
         ]
-        if c.state == .deleted, chief || mayPropose {
+        if c.isDeleted, chief || mayPropose {
             content.append(.tag("p", [Attr("class", "notice")], text: c.decision == .delete && c.actionStatus == .done
                 ? "このコメントは課長の決定によりプラットフォーム上で削除済みです。削除したコメントは決め直せません（決定と理由は記録に残っています）。"
                 : "このコメントはプラットフォーム上で削除されています。削除されたコメントは決め直せません。"))
