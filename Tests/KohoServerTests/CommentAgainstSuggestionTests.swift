@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 import KohoPlatforms
+import KohoSandbox
 @testable import KohoServer
 
 /// Issue 19, decisions: hiding or deleting what Koho suggested keeping, or marked as criticism of the city, needs the
@@ -17,7 +18,8 @@ final class CommentAgainstSuggestionTests: CommentTestCase {
         let c = try await residentComment(on: post, text)
         let platformID = try XCTUnwrap(c["id"] as? String)
         try await poller.pass(force: true)
-        let row = try XCTUnwrap(try await stored(platformID).first)
+        let rows = try await stored(platformID)
+        let row = try XCTUnwrap(rows.first)
         let assessment = CommentAssessment(grounds: [], misleading: false, suggestion: suggestion, criticism: criticism)
         row.assessmentJSON = String(decoding: try JSONEncoder().encode(assessment), as: UTF8.self)
         row.suggestion = suggestion.rawValue
@@ -57,7 +59,8 @@ final class CommentAgainstSuggestionTests: CommentTestCase {
         try await assertEqual(try await CommentAction.query(on: app.db).count(), 0, "nothing queued")
         try await assertEqual(try await audited("comment.decide.againstSuggestion").count, 0)
         // Keeping it, or answering with a correction, needs no confirmation.
-        XCTAssertEqual(try await decide(id, #"{"action":"keep","reason":"市政への意見"}"#).status, .ok)
+        let kept = try await decide(id, #"{"action":"keep","reason":"市政への意見"}"#)
+        XCTAssertEqual(kept.status, .ok, kept.body)
 
         let done = try await decide(id, #"{"action":"delete","ground":"⑤","reason":"「ふざけるな」の連呼が品位を欠く","confirmAgainstSuggestion":true}"#)
         XCTAssertEqual(done.status, .ok, done.body)
@@ -66,7 +69,8 @@ final class CommentAgainstSuggestionTests: CommentTestCase {
         XCTAssertEqual(decision["status"] as? String, "queued")
         XCTAssertEqual(done.json["criticism"] as? Bool, true)
         try await actions.pass()
-        XCTAssertNil(try await sandboxComments().first { $0["id"] as? String == platformID }, "deleted on the platform")
+        let onSandbox = try await sandboxComments()
+        XCTAssertNil(onSandbox.first { $0["id"] as? String == platformID }, "deleted on the platform")
 
         // Its own kind in the audit trail, with what Koho suggested and that the chief confirmed.
         let entries = try await audited("comment.decide.againstSuggestion")
@@ -144,14 +148,16 @@ final class CommentAgainstSuggestionTests: CommentTestCase {
         XCTAssertEqual(c.decisionAgainstSuggestion, true)
         XCTAssertEqual(c.decisionReason, reason)
         try await actions.pass()
-        XCTAssertEqual(try await sandboxComments().first { $0["id"] as? String == platformID }?["isHidden"] as? Bool, true)
+        let onSandbox = try await sandboxComments()
+        XCTAssertEqual(onSandbox.first { $0["id"] as? String == platformID }?["isHidden"] as? Bool, true)
         try await chief.get("/comments/\(id.uuidString.lowercased())")
         XCTAssertTrue(chief.lastBody.contains("提案に反する削除（非表示）"))
 
         // Staff cannot decide at all; a bulk step never carries a deletion against the suggestion.
         let sato = WebClient(app)
         try await sato.login("sato", password)
-        XCTAssertEqual(try await sato.post(path, ["action": "hide", "ground": "⑤", "reason": "x", "confirmAgainstSuggestion": "1"]).status, .forbidden)
+        let bySato = try await sato.post(path, ["action": "hide", "ground": "⑤", "reason": "x", "confirmAgainstSuggestion": "1"])
+        XCTAssertEqual(bySato.status, .forbidden)
         let (other, _) = try await polled(on: post, "図書館の開館時間を延ばしてほしい", criticism: false)
         let bulk = try await chief.post("/comments/bulk", pairs: [("ids[]", other.uuidString.lowercased()), ("action", "delete"), ("ground", "⑤"),
                                                                ("reason", "不要"), ("confirmAgainstSuggestion", "1")])
@@ -200,7 +206,8 @@ final class CommentAgainstSuggestionTests: CommentTestCase {
         XCTAssertEqual(done.status, .ok, done.body)
         XCTAssertEqual((done.json["decision"] as? [String: Any])?["againstSuggestion"] as? Bool, false, "Koho suggested the deletion")
         try await actions.pass()
-        XCTAssertEqual(try await sandboxComments().first { $0["id"] as? String == platformID }?["moderationStatus"] as? String, "rejected")
+        let onSandbox = try await sandboxComments()
+        XCTAssertEqual(onSandbox.first { $0["id"] as? String == platformID }?["moderationStatus"] as? String, "rejected")
         let c = try await CommentService.find(app.db, id)
         XCTAssertEqual(c.state, .hidden)
         XCTAssertEqual(c.actionStatus, .done)
