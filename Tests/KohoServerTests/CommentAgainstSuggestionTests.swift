@@ -122,6 +122,8 @@ final class CommentAgainstSuggestionTests: CommentTestCase {
         let chief = WebClient(app)
         try await chief.login("kacho", password)
         let path = "/comments/\(id.uuidString.lowercased())/decide"
+        try await chief.get("/comments/\(id.uuidString.lowercased())")
+        XCTAssertTrue(chief.lastBody.contains("action=\"\(path)\""), "the decision form")
         // A long reason with full-width digits, a line break and markup: shown in full, escaped, carried over unchanged.
         let reason = "２行目に<script>alert(1)</script>とあり、\n" + String(repeating: "職員への言及が不適切。", count: 120)
         let first = try await chief.post(path, ["action": "hide", "ground": "⑤", "reason": reason])
@@ -156,6 +158,7 @@ final class CommentAgainstSuggestionTests: CommentTestCase {
         // Staff cannot decide at all; a bulk step never carries a deletion against the suggestion.
         let sato = WebClient(app)
         try await sato.login("sato", password)
+        try await sato.get("/comments")
         let bySato = try await sato.post(path, ["action": "hide", "ground": "⑤", "reason": "x", "confirmAgainstSuggestion": "1"])
         XCTAssertEqual(bySato.status, .forbidden)
         let (other, _) = try await polled(on: post, "図書館の開館時間を延ばしてほしい", criticism: false)
@@ -186,12 +189,15 @@ final class CommentAgainstSuggestionTests: CommentTestCase {
         XCTAssertEqual(staff.status, .forbidden, "the role before anything else")
         let sato = WebClient(app)
         try await sato.login("sato", password)
+        try await sato.get("/comments/\(id.uuidString.lowercased())")
+        XCTAssertFalse(sato.lastBody.contains("/propose"), "no proposal form for a deleted comment")
         let proposed = try await sato.post("/comments/\(id.uuidString.lowercased())/propose", ["action": "keep", "ground": "", "reason": ""])
         XCTAssertEqual(proposed.status, .seeOther)
         try await assertEqual(try await CommentEvent.query(on: app.db).filter(\.$commentID == id).filter(\.$kind == "proposed").count(), 0)
         try await assertEqual(try await CommentService.find(app.db, id).decision, nil)
         let chief = WebClient(app)
         try await chief.login("kacho", password)
+        try await chief.get("/comments")
         let bulk = try await chief.post("/comments/bulk", pairs: [("ids[]", id.uuidString.lowercased()), ("action", "keep"), ("ground", ""), ("reason", "")])
         XCTAssertEqual(bulk.status, .seeOther)
         try await assertEqual(try await CommentService.find(app.db, id).decision, nil)
