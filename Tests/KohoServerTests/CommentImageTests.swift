@@ -137,6 +137,26 @@ final class CommentImageTests: CommentTestCase {
         XCTAssertEqual(chief.lastBody.components(separatedBy: "画像を確認できません（").count - 1, cases.count)
     }
 
+    /// A webhook delivery carries no image; the next poll brings it to the comment already stored, and the review.
+    func testAnImageArrivingAfterTheWebhookStillSendsTheCommentToReview() async throws {
+        let post = try await facebookPost()
+        let body = try JSONSerialization.data(withJSONObject: ["postId": post, "text": "見てください", "author": "市民C",
+                                                                "image": ["url": "https://evil.example.com/a.png"]])
+        let r = try await sandboxCall(.POST, "/_sandbox/comments", body: body)
+        let platformID = try XCTUnwrap((try JSONSerialization.jsonObject(with: r.body) as? [String: Any])?["id"] as? String)
+        let delivered = delivery(verb: "add", commentID: platformID, postID: post, message: "見てください", from: "市民C")
+        try await assertEqual(try await webhook(delivered, signature: signed(delivered)), .ok)
+        var rows = try await stored(platformID)
+        XCTAssertNil(rows.first?.imageKind)
+        XCTAssertEqual(rows.first?.suggestion, "keep")
+        try await poller.pass(force: true)
+        rows = try await stored(platformID)
+        XCTAssertEqual(rows.count, 1)
+        XCTAssertEqual(rows.first?.suggestion, "review")
+        XCTAssertEqual(rows.first?.assessment.suggestion, .review)
+        XCTAssertTrue(rows.first?.imageProblem?.contains("evil.example.com") == true, rows.first?.imageProblem ?? "")
+    }
+
     func testTheReviewOverrideKeepsADeletionAndLeavesReadableImagesAlone() throws {
         let unreadable = ObservedImage(kind: "photo", url: nil, alt: nil, problem: "画像を確認できません（テスト）")
         func assessed(_ s: CommentSuggestion) throws -> CommentIngest.Assessed {

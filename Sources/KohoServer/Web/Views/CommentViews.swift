@@ -133,7 +133,8 @@ enum CommentViews {
     static func imageNode(_ c: Comment) -> BodyNode {
         guard c.hasImage else { return .empty }
         if let problem = c.imageProblem {
-            return .tag("p", [Attr("class", "warn")], text: "\(visible(problem))。画像はプラットフォームで確認してください（このため「確認が必要（review）」にしています）。")
+            let why = c.assessment.suggestion == .review ? "（このため提案を「確認（review）」にしています）" : ""
+            return .tag("p", [Attr("class", "warn")], text: "\(visible(problem))。画像はプラットフォームで確認してください\(why)。")
         }
         return .tag("figure", [], [
             .void("img", [Attr("src", SiteURL.commentStep(c.id!, "image").path), Attr("alt", visible(CommentImages.altText(c))),
