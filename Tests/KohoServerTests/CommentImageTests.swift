@@ -5,6 +5,7 @@ import XCTest
 import KohoCore
 import KohoPlatforms
 import KohoSandbox
+import NIOConcurrencyHelpers
 @testable import KohoServer
 
 /// Issue 19, comments with images (Facebook's attachments, YouTube's since late 2026): the image is shown to staff
@@ -155,6 +156,32 @@ final class CommentImageTests: CommentTestCase {
         XCTAssertEqual(rows.first?.suggestion, "review")
         XCTAssertEqual(rows.first?.assessment.suggestion, .review)
         XCTAssertTrue(rows.first?.imageProblem?.contains("evil.example.com") == true, rows.first?.imageProblem ?? "")
+    }
+
+    /// A round reads a bounded number of images, each address once; the rest wait for the next round, unshown.
+    func testARoundReadsABoundedNumberOfImagesAndLeavesTheRestForTheNext() async throws {
+        let calls = NIOLockedValueBox<[String]>([])
+        var gateway = PlatformGateway.failing
+        gateway.commentImage = { url, max in
+            calls.withLockedValue { $0.append(url) }
+            XCTAssertEqual(max, CommentImages.maxBytes)
+            if url.hasSuffix("gone.jpg") { return (Data("Not Found".utf8), 404) }
+            if url.hasSuffix("slow.jpg") { throw PlatformError.transient("timeout") }
+            return (Self.png, 200)
+        }
+        func observed(_ id: String, _ file: String) -> ObservedComment {
+            ObservedComment(account: "koho.kodairacity", platform: .facebook, platformCommentID: id, platformPostID: "p",
+                            text: "写真", image: CommentImages.observed(PlatformCommentImage(kind: "photo", url: "https://scontent.xx.fbcdn.net/\(file)"), origins: []))
+        }
+        let batch = [observed("c1", "ok.jpg"), observed("c1", "ok.jpg"), observed("c2", "gone.jpg"), observed("c3", "slow.jpg"), observed("c4", "late.jpg")]
+        let out = try await CommentImages.read(batch, gateway: gateway, db: app.db, perRound: 4)
+        XCTAssertEqual(calls.withLockedValue { $0 }, ["https://scontent.xx.fbcdn.net/ok.jpg", "https://scontent.xx.fbcdn.net/gone.jpg",
+                                                     "https://scontent.xx.fbcdn.net/slow.jpg"], "one read per address")
+        XCTAssertNil(out[0].image?.problem)
+        XCTAssertNil(out[1].image?.problem)
+        XCTAssertEqual(out[2].image?.problem, "画像を確認できません（プラットフォームの画像サーバーが HTTP 404 を返しました）")
+        XCTAssertTrue(out[3].image?.problem?.hasPrefix("画像を確認できません（取得できませんでした") == true)
+        XCTAssertNil(out[4].image, "beyond the round's share: left for the next round")
     }
 
     func testTheReviewOverrideKeepsADeletionAndLeavesReadableImagesAlone() throws {

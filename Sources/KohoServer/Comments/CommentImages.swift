@@ -90,25 +90,35 @@ enum CommentImages {
 
     /// Reads each new comment's image once, as the poller receives it: an address that answers with no image (gone,
     /// refused, too large, not JPEG/PNG/GIF/WebP) is one Koho cannot read. Images of comments already stored with
-    /// their image are not fetched again; at most `perRound` are read per round.
+    /// their image are not fetched again; at most `perRound` are read per round, the others in the next rounds.
     static func read(_ observed: [ObservedComment], gateway: PlatformGateway, db: Database, perRound: Int = 50) async throws -> [ObservedComment] {
         let candidates = observed.indices.filter { observed[$0].image?.problem == nil && observed[$0].image?.url != nil }
         guard !candidates.isEmpty else { return observed }
         let ids = candidates.map { observed[$0].platformCommentID }
         let known = Set(try await Comment.query(on: db).filter(\.$platformCommentID ~~ ids).filter(\.$imageKind != nil).all(\.$platformCommentID))
         var out = observed
-        for i in candidates.filter({ !known.contains(observed[$0].platformCommentID) }).prefix(perRound) {
+        let unread = candidates.filter { !known.contains(observed[$0].platformCommentID) }
+        // Beyond this round's share the image is left for the next round (stored without it for now, so that the
+        // next poll reads it and attaches it): never shown unread.
+        for i in unread.dropFirst(perRound) { out[i].image = nil }
+        // One read per address, though a listing may show a comment twice.
+        var found: [String: String?] = [:]
+        for i in unread.prefix(perRound) {
             let url = observed[i].image!.url!
+            if let problem = found[url] { out[i].image!.problem = problem; continue }
+            var problem: String?
             do {
                 let fetched = try await gateway.commentImage(url, maxBytes)
                 if fetched.status != 200 {
-                    out[i].image!.problem = "画像を確認できません（プラットフォームの画像サーバーが HTTP \(fetched.status) を返しました）"
+                    problem = "画像を確認できません（プラットフォームの画像サーバーが HTTP \(fetched.status) を返しました）"
                 } else if sniff(fetched.data) == nil {
-                    out[i].image!.problem = "画像を確認できません（画像の中身が JPEG・PNG・GIF・WebP のどれでもありません）"
+                    problem = "画像を確認できません（画像の中身が JPEG・PNG・GIF・WebP のどれでもありません）"
                 }
             } catch {
-                out[i].image!.problem = "画像を確認できません（取得できませんでした。\(maxBytes >> 20) MB を超える画像も読みません）"
+                problem = "画像を確認できません（取得できませんでした。\(maxBytes >> 20) MB を超える画像も読みません）"
             }
+            found[url] = .some(problem)
+            out[i].image!.problem = problem
         }
         return out
     }

@@ -260,6 +260,9 @@ enum CommentViews {
         if !deletable, let account {
             limits.append("\(account.platform.displayName)のアカウントには、コメントの削除の定め（4(8)/5(8)）がありません。非表示・削除はできません。")
         }
+        if deletable, account?.platform == .youtube {
+            limits.append("ユーチューブの API は他人のコメントを削除できないため、削除も非表示もコメントを「rejected」（公開から外す）にします。")
+        }
         if noReplies, let rules, let account {
             limits.append("【\(rules.repliesClause)】\(account.platform.displayName)では返信による個別の対応は行いません。訂正の返信も問合せへの案内も送れません（送るものはありません）。")
         }
