@@ -130,6 +130,8 @@ public final class PlatformSandbox: Sendable {
                     guard let data = Data(base64Encoded: b64), data.count <= 16 << 20 else { throw Abort(.badRequest, reason: "image.base64 is not base64") }
                     let id = await state.addCommentImage(data, contentType: image.contentType ?? "application/octet-stream")
                     attached.path = "/_sandbox/images/\(id)"
+                } else if let location = image.redirectTo {
+                    attached.path = "/_sandbox/images/\(await state.addCommentImageRedirect(to: location))"
                 }
                 comment.image = attached
             }
@@ -138,7 +140,11 @@ public final class PlatformSandbox: Sendable {
         }
         // The platforms' image servers: an attached image's bytes, with the content type it was given.
         app.get("_sandbox", "images", ":id") { req async throws -> Response in
-            guard let image = await state.commentImages[req.parameters.get("id") ?? ""] else { throw Abort(.notFound) }
+            let id = req.parameters.get("id") ?? ""
+            if let location = await state.commentImageRedirects[id] {
+                return Response(status: .found, headers: ["Location": location])
+            }
+            guard let image = await state.commentImages[id] else { throw Abort(.notFound) }
             return Response(status: .ok, headers: ["Content-Type": image.contentType], body: .init(data: image.data))
         }
         app.get("_sandbox") { _ async throws -> Response in
@@ -260,6 +266,8 @@ struct NewResidentComment: Content {
         var base64: String?
         var contentType: String?
         var url: String?
+        /// Served by the sandbox as a redirect to this address.
+        var redirectTo: String?
         var width: Int?
         var height: Int?
         var alt: String?

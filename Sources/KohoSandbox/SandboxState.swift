@@ -127,6 +127,7 @@ actor SandboxState {
     private var media: [String: SandboxMedia] = [:]
     /// Images attached to comments: bytes and content type, by id.
     private(set) var commentImages: [String: (data: Data, contentType: String)] = [:]
+    private(set) var commentImageRedirects: [String: String] = [:]
     private var uploads: [String: SandboxUpload] = [:]
     private(set) var revokedTokens: Set<String> = []
     private(set) var faults = SandboxFaults()
@@ -159,6 +160,7 @@ actor SandboxState {
         commentsByPost = [:]
         media = [:]
         commentImages = [:]
+        commentImageRedirects = [:]
         uploads = [:]
         revokedTokens = []
         faults = SandboxFaults()
@@ -261,6 +263,13 @@ actor SandboxState {
     func addCommentImage(_ data: Data, contentType: String) -> String {
         let id = SandboxIds.random(16)
         commentImages[id] = (data, contentType)
+        return id
+    }
+
+    /// An image address that answers with a redirect (to see that Koho does not follow it).
+    func addCommentImageRedirect(to location: String) -> String {
+        let id = SandboxIds.random(16)
+        commentImageRedirects[id] = location
         return id
     }
 

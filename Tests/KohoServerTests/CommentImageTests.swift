@@ -95,7 +95,7 @@ final class CommentImageTests: CommentTestCase {
         let post = try await facebookPost()
         // Different words each time: the same text again would be a flood (⑤), another reason for review.
         let texts = ["市民まつり、楽しかったです", "花火がきれいでした", "子ども広場の写真です", "駅前のイルミネーションを撮りました",
-                     "動画も撮ったので見てください"]
+                     "グリーンロードの紅葉", "動画も撮ったので見てください"]
         let html = Data("<html><script>alert(1)</script></html>".utf8)
         let cases: [(image: [String: Any], why: String)] = [
             // Bytes that are no image, though the server calls them one.
@@ -103,6 +103,8 @@ final class CommentImageTests: CommentTestCase {
             // An address off the platforms' image servers (here, a cloud's metadata service): never fetched.
             (["url": "http://169.254.169.254/latest/meta-data/"], "プラットフォームの画像サーバー以外の場所（169.254.169.254）"),
             (["url": "https://evil.example.com/a.png"], "プラットフォームの画像サーバー以外の場所（evil.example.com）"),
+            // On the platform's image server, but redirected elsewhere: not followed.
+            (["redirectTo": "http://169.254.169.254/latest/meta-data/"], "プラットフォームの画像サーバーが HTTP 302 を返しました"),
             // A photo the platform no longer gives an address for.
             ([:], "プラットフォームが画像の場所を返しませんでした"),
             (["kind": "video_inline", "url": "https://video.xx.fbcdn.net/v.mp4"], "Koho が表示できない種類の添付です: video_inline"),

@@ -174,6 +174,13 @@ enum CommentImages {
 }
 
 extension PlatformGateway {
+    /// The gateway with comment images read on `http` (a client that follows no redirect).
+    func withCommentImages(from http: HTTPClient, timeout: TimeAmount) -> PlatformGateway {
+        var g = self
+        g.commentImage = Self.fetchImage(http: http, timeout: timeout)
+        return g
+    }
+
     /// `GET` of an image on a platform's image server: the status and at most `maxBytes` of the body.
     static func fetchImage(http: HTTPClient, timeout: TimeAmount) -> @Sendable (_ url: String, _ maxBytes: Int) async throws -> (data: Data, status: Int) {
         { url, maxBytes in

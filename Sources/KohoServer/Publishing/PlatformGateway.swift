@@ -180,7 +180,6 @@ extension PlatformGateway {
                 case .facebook: return try await facebook(c.accessToken).pageProfile(pageId: c.userID.isEmpty ? account.handle : c.userID)
                 case .youtube: return try await youtube(c.accessToken).channelProfile(id: account.handle)
                 }
-            },
-            commentImage: fetchImage(http: http, timeout: timeout))
+            })
     }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import KohoCore
 import KohoPlatforms
 import KohoSandbox
@@ -62,18 +63,24 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
         endpoints = e
     }
     // A test's gateway stands in for the platforms; otherwise the clients, on one HTTP client the app shuts down.
-    let http: HTTPClient?
+    let http: [HTTPClient]
     let gateway: PlatformGateway
     if let given = config.platformGateway {
-        http = nil
+        http = []
         gateway = given
     } else {
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+        // Comment images come from addresses in platform answers: checked before the call, and no redirect may
+        // take the call anywhere else.
+        var imageConfiguration = HTTPClient.Configuration()
+        imageConfiguration.redirectConfiguration = .disallow
+        let images = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: imageConfiguration)
         var logger = app.logger
         logger[metadataKey: "component"] = "platforms"
-        http = client
-        gateway = .live(http: client, endpoints: endpoints, timeout: .milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000)),
-                        logger: logger)
+        http = [client, images]
+        let timeout = TimeAmount.milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000))
+        gateway = .live(http: client, endpoints: endpoints, timeout: timeout, logger: logger)
+            .withCommentImages(from: images, timeout: timeout)
     }
     let publishing = Publishing(mode: mode, endpoints: endpoints, gateway: gateway, vault: vault, settings: config.publisher, sandbox: sandbox,
                                 dataDirectory: config.dataDirectory, ownerTitle: app.koho.policy.ownerRole.title)
@@ -83,7 +90,7 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
     do {
         try await ConnectionService.connectSandboxAccounts(app: app)
     } catch {
-        try? await http?.shutdown()
+        for client in http { try? await client.shutdown() }
         try? await sandbox?.shutdown()
         throw error
     }
@@ -91,15 +98,15 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
 
 struct PublishingLifecycle: LifecycleHandler {
     let publishing: Publishing
-    let http: HTTPClient?
+    let http: [HTTPClient]
 
     func shutdownAsync(_ application: Application) async {
-        try? await http?.shutdown()
+        for client in http { try? await client.shutdown() }
         try? await publishing.sandbox?.shutdown()
     }
 
     // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
     func shutdown(_ application: Application) {
-        try? http?.syncShutdown()
+        for client in http { try? client.syncShutdown() }
     }
 }
