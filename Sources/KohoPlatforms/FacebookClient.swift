@@ -67,20 +67,31 @@ public struct FacebookClient: Sendable {
         struct Page: Decodable {
             struct From: Decodable { var name: String?; var id: String? }
             struct Parent: Decodable { var id: String }
+            struct Attachment: Decodable {
+                struct Media: Decodable {
+                    struct Image: Decodable { var src: String?; var width: Int?; var height: Int? }
+                    var image: Image?
+                }
+                var type: String?; var media: Media?; var description: String?
+            }
             struct Comment: Decodable {
                 var id: String; var message: String?; var created_time: String?; var from: From?
-                var is_hidden: Bool?; var parent: Parent?
+                var is_hidden: Bool?; var parent: Parent?; var attachment: Attachment?
             }
             var data: [Comment]
         }
         let response = try await transport.send(
             .GET, path(postId, "comments"),
-            query: [("fields", "id,message,created_time,from,is_hidden,parent"), ("filter", "stream"),
+            query: [("fields", "id,message,created_time,from,is_hidden,parent,attachment"), ("filter", "stream"),
                     ("order", newestFirst ? "reverse_chronological" : "chronological"), ("limit", String(limit))])
         return try Self.check(response).decode(Page.self).data.map {
             PlatformComment(platform: .facebook, id: $0.id, authorName: $0.from?.name ?? "", text: $0.message ?? "",
                             createdAt: PlatformDates.parse($0.created_time), isHidden: $0.is_hidden, parentId: $0.parent?.id,
-                            authorId: $0.from?.id)
+                            authorId: $0.from?.id,
+                            image: $0.attachment.map { a in
+                                PlatformCommentImage(kind: a.type ?? "unknown", url: a.media?.image?.src, width: a.media?.image?.width,
+                                                     height: a.media?.image?.height, alt: a.description)
+                            })
         }
     }
 

@@ -53,10 +53,13 @@ public struct PlatformComment: Sendable, Equatable {
     public var parentId: String?
     /// The author's platform id (Facebook user id, YouTube channel id), where the platform gives it.
     public var authorId: String?
+    /// The image attached to the comment (Facebook's `attachment`, YouTube's `attachedImage`), as the platform gave it.
+    public var image: PlatformCommentImage?
 
     public init(
         platform: Platform, id: String, authorName: String, text: String, createdAt: Date?, isHidden: Bool? = nil,
-        moderationStatus: String? = nil, videoId: String? = nil, parentId: String? = nil, authorId: String? = nil
+        moderationStatus: String? = nil, videoId: String? = nil, parentId: String? = nil, authorId: String? = nil,
+        image: PlatformCommentImage? = nil
     ) {
         self.platform = platform
         self.id = id
@@ -68,6 +71,28 @@ public struct PlatformComment: Sendable, Equatable {
         self.videoId = videoId
         self.parentId = parentId
         self.authorId = authorId
+        self.image = image
+    }
+}
+
+/// An image attached to a comment, as the platform describes it. Nothing here has been fetched: `url` is the
+/// platform's address, which Koho reads only through its own checked route.
+public struct PlatformCommentImage: Sendable, Equatable {
+    /// Facebook's attachment `type` (`photo`, `sticker`, `animated_image_share`, `video_inline`, …); `image` on YouTube.
+    public var kind: String
+    /// The image's address (Facebook `media.image.src`, YouTube `attachedImage.url`); nil when the platform gives none.
+    public var url: String?
+    public var width: Int?
+    public var height: Int?
+    /// The platform's description of the image, where it gives one.
+    public var alt: String?
+
+    public init(kind: String, url: String?, width: Int? = nil, height: Int? = nil, alt: String? = nil) {
+        self.kind = kind
+        self.url = url
+        self.width = width
+        self.height = height
+        self.alt = alt
     }
 }
 

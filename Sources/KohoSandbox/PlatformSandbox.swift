@@ -123,8 +123,29 @@ public final class PlatformSandbox: Sendable {
                 state: state, post: post, parentId: input.parentId, authorName: input.author ?? "小平 太郎",
                 authorId: input.authorId, text: input.text)
             if let status = input.moderationStatus { comment.moderationStatus = status }
+            if let image = input.image {
+                var attached = SandboxCommentImage(kind: image.kind ?? (post.platform == .youtube ? "image" : "photo"), url: image.url,
+                                                   width: image.width, height: image.height, alt: image.alt)
+                if let b64 = image.base64 {
+                    guard let data = Data(base64Encoded: b64), data.count <= 16 << 20 else { throw Abort(.badRequest, reason: "image.base64 is not base64") }
+                    let id = await state.addCommentImage(data, contentType: image.contentType ?? "application/octet-stream")
+                    attached.path = "/_sandbox/images/\(id)"
+                } else if let location = image.redirectTo {
+                    attached.path = "/_sandbox/images/\(await state.addCommentImageRedirect(to: location))"
+                }
+                comment.image = attached
+            }
             await state.add(comment)
             return try Self.encoded(SandboxCommentRecord(comment), status: .created)
+        }
+        // The platforms' image servers: an attached image's bytes, with the content type it was given.
+        app.get("_sandbox", "images", ":id") { req async throws -> Response in
+            let id = req.parameters.get("id") ?? ""
+            if let location = await state.commentImageRedirects[id] {
+                return Response(status: .found, headers: ["Location": location])
+            }
+            guard let image = await state.commentImages[id] else { throw Abort(.notFound) }
+            return Response(status: .ok, headers: ["Content-Type": image.contentType], body: .init(data: image.data))
         }
         app.get("_sandbox") { _ async throws -> Response in
             let html = await SandboxPage.render(state: state)
@@ -237,6 +258,20 @@ struct NewResidentComment: Content {
     var moderationStatus: String?
     /// Accepted for clarity; the post id already names the platform.
     var platform: String?
+    /// An attached image: its bytes (`base64`, served by the sandbox) or an address given as is (`url`).
+    var image: Image?
+
+    struct Image: Content {
+        var kind: String?
+        var base64: String?
+        var contentType: String?
+        var url: String?
+        /// Served by the sandbox as a redirect to this address.
+        var redirectTo: String?
+        var width: Int?
+        var height: Int?
+        var alt: String?
+    }
 }
 
 /// `POST /_sandbox/faults`: only the fields present change.

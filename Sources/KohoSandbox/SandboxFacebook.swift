@@ -132,12 +132,14 @@ extension PlatformSandbox {
             if req.query[String.self, at: "order"] == "reverse_chronological" { comments.reverse() }
             let limit = min(max(req.query[Int.self, at: "limit"] ?? 25, 1), 100)
             let wanted = fieldList(req, default: ["id", "message", "created_time", "from"])
+            let host = req.headers.first(name: .host)
             let page = comments.prefix(limit).map { comment in
                 GraphComment(id: comment.id, message: wanted.contains("message") ? comment.text : nil,
                              created_time: wanted.contains("created_time") ? PlatformDates.graph(comment.createdAt) : nil,
                              from: wanted.contains("from") ? .init(name: comment.authorName, id: comment.authorId) : nil,
                              is_hidden: wanted.contains("is_hidden") ? comment.isHidden : nil,
-                             parent: wanted.contains("parent") ? comment.parentId.map { .init(id: $0) } : nil)
+                             parent: wanted.contains("parent") ? comment.parentId.map { .init(id: $0) } : nil,
+                             attachment: wanted.contains("attachment") ? comment.image.map { GraphComment.Attachment($0, host: host) } : nil)
             }
             return SandboxReply.json(.ok, encoding: GraphCommentPage(data: Array(page)))
         }
@@ -217,6 +219,24 @@ struct GraphComment: Encodable {
     var from: From?
     var is_hidden: Bool?
     var parent: Parent?
+    var attachment: Attachment?
+
+    /// A comment's attachment as Graph writes it: `type`, and for an image `media.image` with its address and size.
+    struct Attachment: Encodable {
+        struct Media: Encodable {
+            struct Image: Encodable { var src: String; var width: Int?; var height: Int? }
+            var image: Image
+        }
+        var type: String
+        var media: Media?
+        var description: String?
+
+        init(_ image: SandboxCommentImage, host: String?) {
+            type = image.kind
+            media = image.address(host: host).map { Media(image: .init(src: $0, width: image.width, height: image.height)) }
+            description = image.alt
+        }
+    }
 }
 
 /// A page of comments, with the cursors of its first and last (as `paged` writes them).

@@ -67,6 +67,25 @@ struct SandboxComment: Sendable {
     var isHidden = false
     var moderationStatus = "published"
     var deleted = false
+    var image: SandboxCommentImage?
+}
+
+/// An image a resident attached to a comment. `path` is served by the sandbox itself (as a platform's image
+/// server would); `url` is an address given as is (a broken or foreign one, to see what Koho does with it).
+struct SandboxCommentImage: Sendable {
+    var kind: String
+    var path: String?
+    var url: String?
+    var width: Int?
+    var height: Int?
+    var alt: String?
+
+    /// The address as the platform's answer gives it, on the host the client reached the sandbox by.
+    func address(host: String?) -> String? {
+        if let url { return url }
+        guard let path, let host else { return nil }
+        return "http://\(host)\(path)"
+    }
 }
 
 struct SandboxMedia: Sendable {
@@ -106,6 +125,9 @@ actor SandboxState {
     private var commentIndex: [String: Int] = [:]
     private var commentsByPost: [String: [Int]] = [:]
     private var media: [String: SandboxMedia] = [:]
+    /// Images attached to comments: bytes and content type, by id.
+    private(set) var commentImages: [String: (data: Data, contentType: String)] = [:]
+    private(set) var commentImageRedirects: [String: String] = [:]
     private var uploads: [String: SandboxUpload] = [:]
     private(set) var revokedTokens: Set<String> = []
     private(set) var faults = SandboxFaults()
@@ -137,6 +159,8 @@ actor SandboxState {
         commentIndex = [:]
         commentsByPost = [:]
         media = [:]
+        commentImages = [:]
+        commentImageRedirects = [:]
         uploads = [:]
         revokedTokens = []
         faults = SandboxFaults()
@@ -234,6 +258,19 @@ actor SandboxState {
         commentIndex[comment.id] = comments.count
         commentsByPost[comment.postId, default: []].append(comments.count)
         comments.append(comment)
+    }
+
+    func addCommentImage(_ data: Data, contentType: String) -> String {
+        let id = SandboxIds.random(16)
+        commentImages[id] = (data, contentType)
+        return id
+    }
+
+    /// An image address that answers with a redirect (to see that Koho does not follow it).
+    func addCommentImageRedirect(to location: String) -> String {
+        let id = SandboxIds.random(16)
+        commentImageRedirects[id] = location
+        return id
     }
 
     func comment(id: String) -> SandboxComment? { commentIndex[id].map { comments[$0] }.flatMap { $0.deleted ? nil : $0 } }

@@ -38,7 +38,7 @@ extension PlatformSandbox {
             return ["kind": "youtube#video", "etag": etag(), "id": post.id, "snippet": snippet, "status": status]
         }
 
-        @Sendable func commentResource(_ comment: SandboxComment, channelId: String) -> [String: Any] {
+        @Sendable func commentResource(_ comment: SandboxComment, channelId: String, host: String?) -> [String: Any] {
             var snippet: [String: Any] = [
                 "channelId": channelId, "videoId": comment.postId, "textDisplay": comment.text, "textOriginal": comment.text,
                 "authorDisplayName": comment.authorName, "authorProfileImageUrl": "https://yt3.ggpht.com/a/default-user=s48",
@@ -48,6 +48,15 @@ extension PlatformSandbox {
                 "moderationStatus": comment.moderationStatus,
             ]
             if let parent = comment.parentId { snippet["parentId"] = parent }
+            // Images in comments (YouTube, since late 2026): the address on Google's image server, its size and alt text.
+            if let image = comment.image {
+                var attached: [String: Any] = [:]
+                if let url = image.address(host: host) { attached["url"] = url }
+                if let w = image.width { attached["width"] = w }
+                if let h = image.height { attached["height"] = h }
+                if let alt = image.alt { attached["altText"] = alt }
+                snippet["attachedImage"] = attached
+            }
             return ["kind": "youtube#comment", "etag": etag(), "id": comment.id, "snippet": snippet]
         }
 
@@ -208,11 +217,11 @@ extension PlatformSandbox {
             let items: [[String: Any]] = threads.prefix(maxResults).map { top in
                 let replies = all.filter { $0.parentId == top.id }
                 var thread: [String: Any] = ["kind": "youtube#commentThread", "etag": etag(), "id": top.id, "snippet": [
-                    "channelId": channelId, "videoId": top.postId, "topLevelComment": commentResource(top, channelId: channelId),
+                    "channelId": channelId, "videoId": top.postId, "topLevelComment": commentResource(top, channelId: channelId, host: req.headers.first(name: .host)),
                     "canReply": true, "totalReplyCount": replies.count, "isPublic": true,
                 ] as [String: Any]]
                 if withReplies, !replies.isEmpty {
-                    thread["replies"] = ["comments": replies.map { commentResource($0, channelId: channelId) }]
+                    thread["replies"] = ["comments": replies.map { commentResource($0, channelId: channelId, host: req.headers.first(name: .host)) }]
                 }
                 return thread
             }
@@ -274,7 +283,7 @@ extension PlatformSandbox {
             let comment = await Self.makeComment(state: state, post: video, parentId: top, authorName: account.name,
                                                  authorId: account.platformId, text: text)
             await state.add(comment)
-            return SandboxReply.json(.ok, commentResource(comment, channelId: video.account))
+            return SandboxReply.json(.ok, commentResource(comment, channelId: video.account, host: req.headers.first(name: .host)))
         }
     }
 }

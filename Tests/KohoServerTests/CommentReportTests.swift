@@ -16,7 +16,8 @@ enum CommentReportFixtures {
     static func t(_ s: String) -> Date { JapaneseTime.parseISO8601(s)! }
 
     static func comment(_ db: Database, _ account: String, _ received: String, grounds: String = "", misleading: Bool = false,
-                        decision: CommentDecisionAction? = nil, ground: String? = nil, decided: String? = nil) async throws {
+                        decision: CommentDecisionAction? = nil, ground: String? = nil, decided: String? = nil,
+                        againstSuggestion: Bool? = nil) async throws {
         let c = Comment()
         c.id = UUID()
         c.account = account
@@ -37,6 +38,7 @@ enum CommentReportFixtures {
         c.decisionGround = ground
         c.decidedBy = decision == nil ? nil : "kacho"
         c.decidedAt = decided.map(t)
+        c.decisionAgainstSuggestion = againstSuggestion
         c.updatedAt = t(received)
         try await c.create(on: db)
     }
@@ -45,7 +47,9 @@ enum CommentReportFixtures {
         let db = app.db
         // November (Tokyo time).
         try await comment(db, fb, "2026-11-02T10:00:00+09:00", grounds: "③", decision: .delete, ground: "③", decided: "2026-11-02T12:00:00+09:00") // 2 h
-        try await comment(db, fb, "2026-11-05T09:00:00+09:00", grounds: "②", decision: .hide, ground: "②", decided: "2026-11-06T09:00:00+09:00") // 24 h
+        // Koho marked it as criticism of the city; the chief confirmed hiding it (「提案に反する削除」).
+        try await comment(db, fb, "2026-11-05T09:00:00+09:00", grounds: "②", decision: .hide, ground: "②", decided: "2026-11-06T09:00:00+09:00",
+                          againstSuggestion: true) // 24 h
         try await comment(db, fb, "2026-11-10T08:00:00+09:00", misleading: true, decision: .correct, decided: "2026-11-10T08:30:00+09:00") // 30 min
         try await comment(db, fb, "2026-11-12T15:00:00+09:00")
         try await comment(db, yt, "2026-11-15T10:00:00+09:00", grounds: "①③", decision: .delete, ground: "①", decided: "2026-11-20T10:00:00+09:00") // 5 days
@@ -194,6 +198,7 @@ final class CommentReportCLITests: KohoTestCase {
         XCTAssertEqual(lines.first, "コメントの月次報告 2026年11月（2026-11-01〜2026-11-30、日本時間）")
         XCTAssertTrue(lines.contains("受信 9件　印 6件（うち誤解のおそれ 1件）　課長の決定 6件　訂正の返信の発信 1件"), text.stdout)
         XCTAssertTrue(lines.contains("決定までの時間（受信から課長の決定まで、6件）: 中央値 2時間、最長 5日"), text.stdout)
+        XCTAssertTrue(lines.contains("提案に反する削除（Koho が「そのまま」を提案した、または市への批判と判定したものの削除・非表示）: 1件"), text.stdout)
         func numbers(after name: String) -> [String]? {
             lines.first { $0.hasPrefix(name + " ") }.map { $0.dropFirst(name.count).split(separator: " ").map(String.init) }
         }
@@ -211,6 +216,7 @@ final class CommentReportCLITests: KohoTestCase {
         let expected = try await CommentReportQuery.load(app.db, month: ReportMonth("2026-11")!, policy: app.koho.policy).csv
         XCTAssertEqual(csv.stdout, expected)
         XCTAssertTrue(csv.stdout.hasPrefix("\u{FEFF}月,区分,項目,名称,指標,値\r\n"))
+        XCTAssertTrue(csv.stdout.contains("\r\n2026-11,合計,,,提案に反する削除,1\r\n"))
 
         let december = try KohoProcess.run(["report", "comments", "--month", "２０２６－１２"] + d)
         XCTAssertEqual(december.status, 0, december.stderr)

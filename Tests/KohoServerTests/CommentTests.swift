@@ -389,7 +389,7 @@ final class CommentContractTests: CommentTestCase {
         try await poller.pass(force: true)
         let rows = try await stored(try XCTUnwrap(c["id"] as? String))
         let id = try XCTUnwrap(rows.first?.id).uuidString
-        let decided = try await api(.POST, "/comments/\(id)/decision", token: tokens.chief, json: #"{"action":"hide","ground":"④","reason":"宣伝"}"#)
+        let decided = try await api(.POST, "/comments/\(id)/decision", token: tokens.chief, json: #"{"action":"hide","ground":"④","reason":"宣伝","confirmAgainstSuggestion":true}"#)
         XCTAssertEqual(decided.status, .ok, decided.body)
         XCTAssertEqual(Set(decided.json.keys), props("Comment"))
         XCTAssertEqual(Set((decided.json["decision"] as? [String: Any] ?? [:]).keys), props("CommentDecision"))

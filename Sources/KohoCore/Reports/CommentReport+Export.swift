@@ -19,6 +19,7 @@ extension CommentReport {
         add("合計", "", "", "印（削除の根拠または誤解のおそれ）", String(flagged))
         add("合計", "", "", "誤解のおそれ", String(misleading))
         add("合計", "", "", "課長の決定", String(decided))
+        add("合計", "", "", "提案に反する削除", String(againstSuggestion))
         add("合計", "", "", "訂正の返信の発信", String(correctionsPublished))
         for a in accounts {
             add("アカウント別", a.account, a.name, "受信", String(a.received))
@@ -53,6 +54,7 @@ extension CommentReport {
     public var text: String {
         var out = ["コメントの月次報告 \(period)", ""]
         out.append("受信 \(received)件　印 \(flagged)件（うち誤解のおそれ \(misleading)件）　課長の決定 \(decided)件　訂正の返信の発信 \(correctionsPublished)件")
+        out.append("提案に反する削除（Koho が「そのまま」を提案した、または市への批判と判定したものの削除・非表示）: \(againstSuggestion)件")
         if let median = decisionMedian, let max = decisionMax {
             out.append("決定までの時間（受信から課長の決定まで、\(decided)件）: 中央値 \(Self.duration(median))、最長 \(Self.duration(max))")
         } else {

@@ -63,9 +63,14 @@ public struct CommentReport: Sendable, Equatable {
         /// The ground the chief gave for a delete or hide.
         public var decisionGround: String?
         public var decidedAt: Date?
+        /// The hide or delete the chief confirmed against Koho's suggestion (「提案に反する削除」).
+        public var againstSuggestion: Bool
+        /// What was carried out on the platform (`delete` or `hide`), whatever was decided after it: a deletion
+        /// carried out is counted as one.
+        public var carriedOut: String?
 
         public init(account: String, receivedAt: Date, grounds: [String], misleading: Bool, decision: String? = nil,
-                    decisionGround: String? = nil, decidedAt: Date? = nil) {
+                    decisionGround: String? = nil, decidedAt: Date? = nil, againstSuggestion: Bool = false, carriedOut: String? = nil) {
             self.account = account
             self.receivedAt = receivedAt
             self.grounds = grounds
@@ -73,6 +78,14 @@ public struct CommentReport: Sendable, Equatable {
             self.decision = decision
             self.decisionGround = decisionGround
             self.decidedAt = decidedAt
+            self.againstSuggestion = againstSuggestion
+            self.carriedOut = carriedOut
+        }
+
+        /// The decision as carried out: a hide or delete done on the platform stands over any later decision.
+        public var effectiveDecision: String? {
+            if carriedOut == "delete" || (carriedOut == "hide" && decision != "delete") { return carriedOut }
+            return decision
         }
 
         /// Flagged: a ground of 4(8)/5(8) may be met, or it may mislead (a correction under 4(7)/5(7)).
@@ -132,6 +145,8 @@ public struct CommentReport: Sendable, Equatable {
     public var decided = 0
     /// Correction replies published in the month.
     public var correctionsPublished = 0
+    /// Of the decisions, hides and deletions the chief confirmed against Koho's suggestion (「提案に反する削除」).
+    public var againstSuggestion = 0
     public var accounts: [AccountLine] = []
     public var grounds: [GroundLine] = []
     public var decisions: [DecisionLine] = []
@@ -180,7 +195,7 @@ public struct CommentReport: Sendable, Equatable {
                 if c.misleading { r.misleading += 1 }
                 for g in Set(c.grounds) { r.grounds[ground(g)].flagged += 1 }
             }
-            if let decision = c.decision, let at = c.decidedAt, month.contains(at) {
+            if let decision = c.effectiveDecision, let at = c.decidedAt, month.contains(at) {
                 let i = line(c.account)
                 r.decided += 1
                 lines[i].decided += 1
@@ -190,6 +205,7 @@ public struct CommentReport: Sendable, Equatable {
                     r.decisions.append(DecisionLine(action: decision, name: decision, count: 1))
                 }
                 if decision == "delete" || decision == "hide", let g = c.decisionGround, !g.isEmpty { r.grounds[ground(g)].decided += 1 }
+                if decision == "delete" || decision == "hide", c.againstSuggestion { r.againstSuggestion += 1 }
                 durations.append(max(0, at.timeIntervalSince(c.receivedAt)))
             }
         }

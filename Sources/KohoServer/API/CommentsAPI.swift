@@ -11,6 +11,14 @@ enum CommentsAPI {
         var action: String
         var ground: String?
         var reason: String?
+        /// Required (true) to hide or delete a comment Koho suggested keeping, or marked as criticism of the city.
+        var confirmAgainstSuggestion: Bool?
+    }
+
+    /// `GET /api/v1/comments/{id}/image`: the comment's image, fetched from its platform by Koho.
+    static func image(_ req: Request) async throws -> Response {
+        _ = try req.requireUser()
+        return try await CommentImages.serve(req, try await CommentService.find(req.db, try CommentService.commentID(req)))
     }
 
     /// Newest first; `account`, `suggestion`, `state` and `post` (Koho's post id, or the platform's) narrow it.
@@ -64,7 +72,7 @@ enum CommentsAPI {
         }
         let id = try CommentService.commentID(req)
         let body: DecisionBody
-        do { body = try req.content.decode(DecisionBody.self) } catch { throw AppError.badRequest("action, ground, reason のJSONが必要です") }
+        do { body = try req.content.decode(DecisionBody.self) } catch { throw AppError.badRequest("action, ground, reason（と confirmAgainstSuggestion）のJSONが必要です") }
         guard let action = CommentDecisionAction(rawValue: body.action) else {
             throw AppError.badRequest("action は delete, hide, keep, correct のどれかです")
         }
@@ -74,7 +82,8 @@ enum CommentsAPI {
             throw AppError.badRequest("ground と reason に制御文字は使えません")
         }
         let comment = try await CommentService.decide(req.application, user: user, id: id, action: action,
-                                                      ground: body.ground ?? "", reason: body.reason ?? "")
+                                                      ground: body.ground ?? "", reason: body.reason ?? "",
+                                                      confirmAgainstSuggestion: body.confirmAgainstSuggestion == true)
         return CommentDTO(comment)
     }
 }

@@ -116,4 +116,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateCommentAlarm())
     app.migrations.add(AddVersionToNotice())
     app.migrations.add(AddWarningsToAlert())
+    app.migrations.add(AddCommentDecisionsAndImages())
 }

@@ -18,6 +18,7 @@ func routes(_ app: Application) throws {
     tokenAuthed.get("comments", use: CommentsAPI.list)
     tokenAuthed.get("comments", "alarms", use: CommentAlarmsAPI.list)
     tokenAuthed.post("comments", ":id", "decision", use: CommentsAPI.decide)
+    tokenAuthed.get("comments", ":id", "image", use: CommentsAPI.image)
 
     // Meta calls these: no session, no CSRF; a POST counts only with the app secret's signature.
     app.get("webhooks", "facebook", use: FacebookWebhook.verify)

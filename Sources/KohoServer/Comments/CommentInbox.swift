@@ -87,6 +87,16 @@ enum CommentInbox {
             }
         }
         guard problems.isEmpty else { throw AppError.policy(problems) }
+        // Nothing deleted is decided again, and a deletion against Koho's suggestion is confirmed one by one, with
+        // its ground and reason in full: a bulk step never carries one.
+        let deleted = comments.filter { $0.isDeleted }
+        if !deleted.isEmpty { throw AppError.conflict("選んだコメントのうち\(deleted.count)件は削除済みです。削除されたコメントは決め直せません") }
+        let against = comments.filter { CommentService.againstSuggestion(action, $0) }
+        if !against.isEmpty, let first = against.first {
+            let rule = CommentService.confirmationRequired(action, ground: ground, reason: reason, comment: first, ctx: ctx).rule
+            let v = Violation(rule: rule, code: "commentDeletion.againstSuggestion", message: "【\(rule)】選んだコメントのうち\(against.count)件は、Koho が「そのまま」を提案したもの、または市への批判です。提案に反する\(action.displayName)はまとめて決められません。一件ずつ開き、根拠と理由を確かめて決めてください")
+            throw AppError.policy([v])
+        }
         var decided: [Comment] = []
         for c in comments.sorted(by: { $0.receivedAt > $1.receivedAt }) {
             decided.append(try await CommentService.decide(app, user: user, id: c.id!, action: action, ground: ground, reason: reason))

@@ -21,10 +21,12 @@ struct ObservedComment: Sendable {
     /// The platform says it is gone (a webhook's `remove`, or missing from a complete listing of its post).
     var removed = false
     var moderationStatus: String?
+    /// The attached image, and why Koho cannot read it (`CommentImages`).
+    var image: ObservedImage?
 
     init(account: String, platform: Platform, platformCommentID: String, platformPostID: String, parentID: String? = nil,
          authorName: String? = nil, authorID: String? = nil, createdAt: Date? = nil, text: String? = nil, hidden: Bool? = nil,
-         removed: Bool = false, moderationStatus: String? = nil) {
+         removed: Bool = false, moderationStatus: String? = nil, image: ObservedImage? = nil) {
         self.account = account
         self.platform = platform
         self.platformCommentID = platformCommentID
@@ -37,9 +39,11 @@ struct ObservedComment: Sendable {
         self.hidden = hidden
         self.removed = removed
         self.moderationStatus = moderationStatus
+        self.image = image
     }
 
-    init(account: String, _ c: PlatformComment, postId: String) {
+    /// `imageOrigins`: where besides the platforms' image servers Koho may read an image from (its sandbox).
+    init(account: String, _ c: PlatformComment, postId: String, imageOrigins: [String] = []) {
         let hidden: Bool?
         switch c.platform {
         case .youtube: hidden = c.moderationStatus.map { $0 == YouTubeModerationStatus.rejected.rawValue }
@@ -47,7 +51,8 @@ struct ObservedComment: Sendable {
         }
         self.init(account: account, platform: c.platform, platformCommentID: c.id, platformPostID: c.videoId ?? postId,
                   parentID: c.parentId, authorName: c.authorName, authorID: c.authorId, createdAt: c.createdAt, text: c.text,
-                  hidden: hidden, moderationStatus: c.moderationStatus)
+                  hidden: hidden, moderationStatus: c.moderationStatus,
+                  image: c.image.map { CommentImages.observed($0, origins: imageOrigins) })
     }
 }
 
@@ -125,8 +130,8 @@ enum CommentIngest {
                 recent[o.account] = RecentComments(newestFirst: texts, capacity: recentWindow)
             }
             let text = o.text ?? ""
-            assessed[k] = assess(text, account: o.account, platform: o.platform, recent: recent[o.account]!, ctx: ctx,
-                                 classifier: classifier, encoder: encoder)
+            assessed[k] = CommentImages.reviewUnreadable(assess(text, account: o.account, platform: o.platform, recent: recent[o.account]!,
+                                                                ctx: ctx, classifier: classifier, encoder: encoder), image: o.image)
             recent[o.account]!.insert(text)
         }
         return assessed
@@ -186,8 +191,8 @@ enum CommentIngest {
             }
             let text = o.text ?? ""
             // Classified outside the lock unless it was thought stored then (and no longer is): done here.
-            let a = assessed[k] ?? assess(text, account: o.account, platform: o.platform, recent: RecentComments(newestFirst: []),
-                                          ctx: ctx, classifier: classifier, encoder: encoder)
+            let a = assessed[k] ?? CommentImages.reviewUnreadable(assess(text, account: o.account, platform: o.platform, recent: RecentComments(newestFirst: []),
+                                                                         ctx: ctx, classifier: classifier, encoder: encoder), image: o.image)
             let id = UUID()
             pending.append(NewComment(id: id, o: o, postID: kohoPosts[o.platformPostID], text: text,
                                       state: o.removed ? .deleted : (o.hidden == true ? .hidden : .visible), assessed: a))
@@ -211,7 +216,7 @@ enum CommentIngest {
             var insert = sql.insert(into: Comment.schema).columns(
                 "id", "account", "platform", "platform_comment_id", "platform_post_id", "post_id", "parent_id", "author_name",
                 "author_id", "created_at", "received_at", "text", "current_text", "state", "moderation_status", "assessment",
-                "suggestion", "grounds", "misleading", "updated_at")
+                "suggestion", "grounds", "misleading", "updated_at", "image_kind", "image_url", "image_alt", "image_problem")
             for r in rows {
                 insert = insert.values([
                     SQLBind(r.id), SQLBind(r.o.account), SQLBind(r.o.platform.rawValue), SQLBind(r.o.platformCommentID),
@@ -219,6 +224,7 @@ enum CommentIngest {
                     bind(r.o.authorID), SQLBind(r.o.createdAt ?? now), SQLBind(now), SQLBind(r.text), SQLBind(r.text),
                     SQLBind(r.state.rawValue), bind(r.o.moderationStatus), SQLBind(r.assessed.json),
                     SQLBind(r.assessed.suggestion), SQLBind(r.assessed.grounds), SQLBind(r.assessed.misleading), SQLBind(now),
+                    bind(r.o.image?.kind), bind(r.o.image?.url), bind(r.o.image?.alt), bind(r.o.image?.problem),
                 ])
             }
             try await insert.run()
@@ -260,9 +266,17 @@ enum CommentIngest {
             if late || (text != c.currentText && !o.removed) {
                 if late { c.text = text }
                 c.currentText = text
-                apply(assess(text, account: c.account, platform: o.platform, recent: RecentComments(newestFirst: []), ctx: ctx,
-                             classifier: classifier, encoder: encoder), to: c)
+                apply(CommentImages.reviewUnreadable(assess(text, account: c.account, platform: o.platform, recent: RecentComments(newestFirst: []),
+                                                            ctx: ctx, classifier: classifier, encoder: encoder), image: o.image ?? c.observedImage), to: c)
                 events.append(("edited", text))
+            }
+        }
+        // First seen without its image (a webhook delivery), the image arrives with a poll.
+        if c.imageKind == nil, let image = o.image {
+            CommentImages.attach(image, to: c)
+            if image.problem != nil {
+                apply(CommentImages.reviewUnreadable(Assessed(json: c.assessmentJSON, suggestion: c.suggestion, grounds: c.grounds,
+                                                              misleading: c.misleading), image: image), to: c)
             }
         }
         if c.authorName.isEmpty, let name = o.authorName { c.authorName = name }

@@ -54,6 +54,7 @@ final class CommentPoller: Sendable {
         let gateway = publishing.gateway
         var observed: [ObservedComment] = []
         var complete: [(platformPost: String, seen: Set<String>, listedAt: Date)] = []
+        let origins = CommentImages.origins(publishing.endpoints)
         switch account.platform {
         case .facebook:
             var postIDs = Array(try await gateway.recentPosts(creds).prefix(settings.facebookPostsPerRound).map(\.id))
@@ -65,13 +66,13 @@ final class CommentPoller: Sendable {
             for postID in postIDs {
                 let listedAt = wallNow
                 let comments = try await gateway.facebookComments(creds, postID, limit)
-                observed += comments.map { ObservedComment(account: account.id, $0, postId: postID) }
+                observed += comments.map { ObservedComment(account: account.id, $0, postId: postID, imageOrigins: origins) }
                 if comments.count < limit { complete.append((postID, Set(comments.map(\.id)), listedAt)) }
             }
         case .youtube:
             for status in [nil, YouTubeModerationStatus.heldForReview, .likelySpam] {
                 let comments = try await gateway.youtubeComments(creds, status)
-                observed += comments.map { ObservedComment(account: account.id, $0, postId: $0.videoId ?? "") }
+                observed += comments.map { ObservedComment(account: account.id, $0, postId: $0.videoId ?? "", imageOrigins: origins) }
             }
         case .x:
             return 0
@@ -87,6 +88,7 @@ final class CommentPoller: Sendable {
                                                 platformPostID: postID, removed: true))
             }
         }
+        observed = try await CommentImages.read(observed, gateway: gateway, db: app.db)
         let result = try await CommentIngest.ingest(observed, source: "poll", db: app.db, ctx: app.koho)
         if result.new > 0 { app.comments?.newComments(account: account.id) }
         return result.new

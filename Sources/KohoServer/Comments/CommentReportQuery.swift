@@ -14,16 +14,29 @@ enum CommentReportQuery {
                 any.group(.and) { $0.filter(\.$decidedAt >= start).filter(\.$decidedAt < end) }
             }
             .field(\.$id).field(\.$account).field(\.$receivedAt).field(\.$grounds).field(\.$misleading)
-            .field(\.$decision).field(\.$decisionGround).field(\.$decidedAt)
+            .field(\.$decision).field(\.$decisionGround).field(\.$decidedAt).field(\.$decisionAgainstSuggestion)
             .all()
-            .map { c in
-                CommentReport.CommentRow(account: c.account, receivedAt: c.receivedAt, grounds: c.grounds.map(String.init),
-                                         misleading: c.misleading, decision: c.decision?.rawValue, decisionGround: c.decisionGround,
-                                         decidedAt: c.decidedAt)
-            }
-        return CommentReport.tally(month: month, comments: comments, corrections: try await corrections(db, month: month),
+        let done = try await carriedOut(db, since: start)
+        let rows = comments.map { c in
+            CommentReport.CommentRow(account: c.account, receivedAt: c.receivedAt, grounds: c.grounds.map(String.init),
+                                     misleading: c.misleading, decision: c.decision?.rawValue, decisionGround: c.decisionGround,
+                                     decidedAt: c.decidedAt, againstSuggestion: c.decisionAgainstSuggestion == true,
+                                     carriedOut: c.id.flatMap { done[$0] })
+        }
+        return CommentReport.tally(month: month, comments: rows, corrections: try await corrections(db, month: month),
                                    accounts: policy.accounts.map { ($0.id, "\($0.platform.displayName) \($0.displayName)") },
                                    grounds: policy.commentDeletion?.grounds.map { ($0.number, $0.description) } ?? [])
+    }
+
+    /// The hide or delete carried out on the platform, by comment, from the outbox of calls (a call done, or found
+    /// done): a decision made in the month is carried out after its start. A deletion stands over a hide.
+    static func carriedOut(_ db: Database, since: Date) async throws -> [UUID: String] {
+        var done: [UUID: String] = [:]
+        for a in try await CommentAction.query(on: db).filter(\.$startedAt >= since).filter(\.$outcome ~~ [.published, .found])
+            .field(\.$commentID).field(\.$action).all() where done[a.commentID] != CommentDecisionAction.delete.rawValue {
+            done[a.commentID] = a.action.rawValue
+        }
+        return done
     }
 
     /// Correction replies (kind `reply`, purpose `correction`) that went out, with when: the finish of the call that

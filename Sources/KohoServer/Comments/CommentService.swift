@@ -81,17 +81,58 @@ enum CommentService {
     }
 
     /// The chief's decision. Staff and viewers are refused before anything is read or written.
-    static func decide(_ app: Application, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String) async throws -> Comment {
+    /// Whether hiding or deleting `comment` goes against what Koho suggested: it suggested keeping it, or found it
+    /// to be criticism of the city (which is never a ground, 4(8)/5(8)).
+    static func againstSuggestion(_ action: CommentDecisionAction, _ comment: Comment) -> Bool {
+        guard action.actsOnPlatform else { return false }
+        let a = comment.assessment
+        return a.suggestion == .keep || a.criticism
+    }
+
+    /// What Koho suggested, in the words the confirmation shows.
+    static func suggestionWords(_ comment: Comment) -> String {
+        let a = comment.assessment
+        var parts: [String] = []
+        if a.suggestion == .keep { parts.append("Koho の提案は「そのまま」（削除の根拠は見つかっていません）") }
+        if a.criticism { parts.append("Koho は市・市長・職員・施策への批判と判定しています") }
+        return parts.joined(separator: "。")
+    }
+
+    /// The refusal of a hide/delete against the suggestion without the chief's explicit confirmation.
+    static func confirmationRequired(_ action: CommentDecisionAction, ground: String, reason: String, comment: Comment, ctx: KohoContext) -> Violation {
+        let policy = ctx.policy
+        let clause = policy.account(comment.account).flatMap { policy.commentDeletion?.clause(for: $0) } ?? "4(8)"
+        let g = groundCode(ground.trimmingCharacters(in: .whitespacesAndNewlines), policy: policy)
+        let groundText = g.map { "\($0.number) \($0.description)" } ?? ground
+        return Violation(rule: clause, code: "commentDeletion.againstSuggestion",
+                         message: "【\(clause)】\(suggestionWords(comment))。批判は削除の理由ではありません。それでも\(action.displayName)するなら、根拠（\(groundText)）と理由（\(reason.trimmingCharacters(in: .whitespacesAndNewlines))）を確かめ、提案に反する削除であることを明示して確認してください（API では \"confirmAgainstSuggestion\": true）")
+    }
+
+    /// A comment deleted on its platform cannot be decided again: what was carried out stays the record.
+    static func deletedRefusal(_ c: Comment) -> AppError {
+        let done = c.decision == .delete && c.actionStatus == .done
+        return AppError.conflict(done
+            ? "このコメントは課長の決定（削除）によりプラットフォーム上で削除済みです。削除したコメントは決め直せません"
+            : "このコメントはプラットフォーム上で既に削除されています。削除されたコメントは決め直せません")
+    }
+
+    static func decide(_ app: Application, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String,
+                       confirmAgainstSuggestion: Bool = false) async throws -> Comment {
         let ctx = app.koho
         guard Permissions.mayDecide(user.person) else {
             throw AppError.forbidden("コメントの扱いを決めるのは\(ctx.policy.ownerRole.title)だけです（担当者は提案できます）")
         }
         let db = app.db
         let comment = try await find(db, id)
+        if comment.isDeleted { throw deletedRefusal(comment) }
+        if comment.actionStatus == .queued, comment.decision == .delete {
+            throw AppError.conflict("削除をプラットフォームで実行中です。削除したコメントは決め直せません")
+        }
         let problems = violations(action, ground: ground, reason: reason, comment: comment, ctx: ctx)
         guard problems.isEmpty else { throw AppError.policy(problems) }
-        if action.actsOnPlatform, comment.state == .deleted {
-            throw AppError.conflict("このコメントはプラットフォーム上で既に削除されています")
+        let against = againstSuggestion(action, comment)
+        if against, !confirmAgainstSuggestion {
+            throw AppError.policy([confirmationRequired(action, ground: ground, reason: reason, comment: comment, ctx: ctx)])
         }
         if comment.actionStatus == .queued, comment.decision != action {
             throw AppError.conflict("前の決定（\(comment.decision?.displayName ?? "")）をプラットフォームで実行中です。終わってから決め直してください")
@@ -109,7 +150,10 @@ enum CommentService {
         let updated = try await ctx.writeLock.run {
             try await db.transaction { db -> Comment in
                 let c = try await find(db, id)
+                // Deleted meanwhile (a webhook, the actions job): the deletion stays the record.
+                if c.isDeleted { throw deletedRefusal(c) }
                 c.decision = action
+                c.decisionAgainstSuggestion = against
                 c.decisionGround = groundMark
                 c.decisionReason = reasonText
                 c.decidedBy = user.name
@@ -123,12 +167,21 @@ enum CommentService {
                 }
                 c.updatedAt = now
                 try await c.update(on: db)
-                let detail = [action.displayName, groundMark].compactMap { $0 }.joined(separator: " ")
+                var detail = [action.displayName, groundMark].compactMap { $0 }.joined(separator: " ")
+                if let label = c.againstSuggestionLabel { detail = "【\(label)】" + detail }
                 try await CommentEvent(comment: id, at: now, kind: "decided", actor: user.name,
                                        detail: reasonText.isEmpty ? detail : "\(detail)：\(reasonText)").create(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide", subject: c.subject,
-                                                detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID)",
-                                                reason: reasonText)
+                if against {
+                    // Its own kind in the audit trail, with what Koho suggested and that the chief confirmed it.
+                    try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide.againstSuggestion", subject: c.subject,
+                                                    detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID) 提案=\(c.assessment.suggestion.rawValue)"
+                                                        + (c.assessment.criticism ? " 市への批判" : "") + " 確認済み",
+                                                    reason: reasonText)
+                } else {
+                    try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide", subject: c.subject,
+                                                    detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID)",
+                                                    reason: reasonText)
+                }
                 return c
             }
         }
@@ -141,6 +194,7 @@ enum CommentService {
         let ctx = app.koho
         let comment = try await find(app.db, id)
         if let denied = Permissions.mayChange(user.person, account: comment.account, policy: ctx.policy) { throw AppError.forbidden(denied.message) }
+        if comment.isDeleted { throw deletedRefusal(comment) }
         let problems = violations(action, ground: ground, reason: reason, comment: comment, ctx: ctx)
         guard problems.isEmpty else { throw AppError.policy(problems) }
         let now = ctx.now
@@ -175,8 +229,31 @@ struct CommentDTO: Content {
     let grounds: [GroundFlag]
     let misleading: Bool
     let suggestion: String
+    /// The comment criticises the city, its mayor, staff or policies: hiding or deleting it needs the confirmation.
+    let criticism: Bool
     let state: String
     let decision: Decision?
+    let image: Image?
+
+    /// The image a comment carries: `url` is Koho's own route (the platform's address is never sent to a browser).
+    struct Image: Content {
+        let kind: String
+        let url: String?
+        let alt: String
+        let readable: Bool
+        let problem: String?
+
+        enum CodingKeys: String, CodingKey { case kind, url, alt, readable, problem }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(url, forKey: .url)
+            try c.encode(alt, forKey: .alt)
+            try c.encode(readable, forKey: .readable)
+            try c.encode(problem, forKey: .problem)
+        }
+    }
 
     struct Decision: Content {
         let action: String
@@ -188,8 +265,10 @@ struct CommentDTO: Content {
         let status: String?
         let message: String?
         let replyPostId: String?
+        /// A hide or delete the chief confirmed against Koho's suggestion (「提案に反する削除」).
+        let againstSuggestion: Bool
 
-        enum CodingKeys: String, CodingKey { case action, ground, reason, decidedBy, decidedAt, status, message, replyPostId }
+        enum CodingKeys: String, CodingKey { case action, ground, reason, decidedBy, decidedAt, status, message, replyPostId, againstSuggestion }
 
         /// Every field written, null where there is none.
         func encode(to encoder: Encoder) throws {
@@ -202,11 +281,13 @@ struct CommentDTO: Content {
             try c.encode(status, forKey: .status)
             try c.encode(message, forKey: .message)
             try c.encode(replyPostId, forKey: .replyPostId)
+            try c.encode(againstSuggestion, forKey: .againstSuggestion)
         }
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, account, platform, platformCommentId, postId, author, text, receivedAt, grounds, misleading, suggestion, state, decision
+        case id, account, platform, platformCommentId, postId, author, text, receivedAt, grounds, misleading, suggestion, criticism, state,
+             decision, image
     }
 
     /// `postId` and `decision` are written as null when there is none, not left out.
@@ -223,8 +304,10 @@ struct CommentDTO: Content {
         try c.encode(grounds, forKey: .grounds)
         try c.encode(misleading, forKey: .misleading)
         try c.encode(suggestion, forKey: .suggestion)
+        try c.encode(criticism, forKey: .criticism)
         try c.encode(state, forKey: .state)
         try c.encode(decision, forKey: .decision)
+        try c.encode(image, forKey: .image)
     }
 
     init(_ c: Comment) {
@@ -240,11 +323,18 @@ struct CommentDTO: Content {
         grounds = a.grounds
         misleading = a.misleading
         suggestion = a.suggestion.rawValue
+        criticism = a.criticism
         state = c.state.rawValue
         decision = c.decision.map { d in
             Decision(action: d.rawValue, ground: c.decisionGround, reason: c.decisionReason ?? "", decidedBy: c.decidedBy ?? "",
                      decidedAt: c.decidedAt.map { JapaneseTime.iso8601($0) } ?? "", status: c.actionStatus?.rawValue,
-                     message: c.actionMessage, replyPostId: c.replyPostID?.uuidString.lowercased())
+                     message: c.actionMessage, replyPostId: c.replyPostID?.uuidString.lowercased(),
+                     againstSuggestion: c.againstSuggestionLabel != nil)
+        }
+        let path = "/api/v1/comments/\(c.id!.uuidString.lowercased())/image"
+        image = c.imageKind.map { kind in
+            Image(kind: kind, url: c.imageURL == nil || c.imageProblem != nil ? nil : path, alt: CommentImages.altText(c),
+                  readable: c.imageProblem == nil, problem: c.imageProblem)
         }
     }
 }

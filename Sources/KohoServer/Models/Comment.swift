@@ -90,6 +90,15 @@ final class Comment: Model, @unchecked Sendable {
     @OptionalField(key: "action_message") var actionMessage: String?
     @OptionalField(key: "lease_until") var leaseUntil: Date?
     @Field(key: "updated_at") var updatedAt: Date
+    /// The chief hid or deleted it although Koho suggested keeping it, or marked it as criticism of the city: done
+    /// only with an explicit confirmation, and shown as 「提案に反する削除」 wherever the decision is.
+    @OptionalField(key: "decision_against_suggestion") var decisionAgainstSuggestion: Bool?
+    /// The image the comment carries, as the platform answered (`CommentImage`); nil when it has none.
+    @OptionalField(key: "image_kind") var imageKind: String?
+    @OptionalField(key: "image_url") var imageURL: String?
+    @OptionalField(key: "image_alt") var imageAlt: String?
+    /// Why Koho could not read the image (the comment then waits for review); nil when it could.
+    @OptionalField(key: "image_problem") var imageProblem: String?
 
     init() {}
 
@@ -99,6 +108,15 @@ final class Comment: Model, @unchecked Sendable {
     }
 
     var platformValue: Platform? { Platform(rawValue: platform) }
+    var hasImage: Bool { imageKind != nil }
+    /// Deleted on its platform, or deleted by the chief's decision carried out (on YouTube a deletion is a rejection,
+    /// which leaves the comment `hidden`): it is never decided again.
+    var isDeleted: Bool { state == .deleted || (decision == .delete && actionStatus == .done) }
+    /// A decided hide/delete against Koho's suggestion, in the words every view uses.
+    var againstSuggestionLabel: String? {
+        guard decisionAgainstSuggestion == true, let d = decision, d.actsOnPlatform else { return nil }
+        return d == .delete ? "提案に反する削除" : "提案に反する削除（非表示）"
+    }
     var subject: String { "comment:\(id?.uuidString.lowercased() ?? "")" }
 }
 

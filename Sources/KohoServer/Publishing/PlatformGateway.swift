@@ -49,6 +49,9 @@ struct PlatformGateway: Sendable {
     /// The official account's public profile (X verification, the about/website fields), for the profile checks.
     var readProfile: @Sendable (_ credentials: Credentials, _ account: KohoCore.Account) async throws -> AccountProfile =
         { _, _ in throw UnexpectedPlatformCall(name: "readProfile") }
+    /// An image attached to a comment, from the platform's image server (an address `CommentImages` checked).
+    var commentImage: @Sendable (_ url: String, _ maxBytes: Int) async throws -> (data: Data, status: Int) =
+        { _, _ in throw UnexpectedPlatformCall(name: "commentImage") }
 }
 
 /// A gateway call that the test did not provide.

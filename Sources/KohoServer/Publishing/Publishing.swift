@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOCore
 import KohoCore
 import KohoPlatforms
 import KohoSandbox
@@ -62,23 +63,32 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
         endpoints = e
     }
     // A test's gateway stands in for the platforms; otherwise the clients, on one HTTP client the app shuts down.
+    var images: OutboundHTTP?
     let gateway: PlatformGateway
     if let given = config.platformGateway {
         gateway = given
     } else {
+        // Comment images come from addresses in platform answers: checked before the call, and no redirect may
+        // take the call anywhere else.
+        var imageConfiguration = HTTPClient.Configuration()
+        imageConfiguration.redirectConfiguration = .disallow
+        let imageClients = OutboundHTTP(proxy: config.proxy, configuration: imageConfiguration)
+        images = imageClients
         var logger = app.logger
         logger[metadataKey: "component"] = "platforms"
-        gateway = .live(http: app.outbound, endpoints: endpoints, timeout: .milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000)),
-                        logger: logger)
+        let timeout = TimeAmount.milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000))
+        gateway = .live(http: app.outbound, endpoints: endpoints, timeout: timeout, logger: logger)
+            .withCommentImages(from: imageClients, timeout: timeout)
     }
     let publishing = Publishing(mode: mode, endpoints: endpoints, gateway: gateway, vault: vault, settings: config.publisher, sandbox: sandbox,
                                 dataDirectory: config.dataDirectory, ownerTitle: app.koho.policy.ownerRole.title)
     app.storage[PublishingKey.self] = publishing
     publishing.setPublisher(Publisher(app: app, publishing: publishing))
-    app.lifecycle.use(PublishingLifecycle(publishing: publishing))
+    app.lifecycle.use(PublishingLifecycle(publishing: publishing, images: images))
     do {
         try await ConnectionService.connectSandboxAccounts(app: app)
     } catch {
+        try? await images?.shutdown()
         try? await sandbox?.shutdown()
         throw error
     }
@@ -86,9 +96,16 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
 
 struct PublishingLifecycle: LifecycleHandler {
     let publishing: Publishing
+    let images: OutboundHTTP?
 
     func shutdownAsync(_ application: Application) async {
+        try? await images?.shutdown()
         try? await publishing.sandbox?.shutdown()
+    }
+
+    // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
+    func shutdown(_ application: Application) {
+        try? images?.syncShutdown()
     }
 }
 

@@ -12,6 +12,7 @@ enum CommentsController {
         site.post(SiteURL.commentsBulk.route, use: bulk)
         site.post(SiteURL.commentsPoll.route, use: pollNow)
         site.get(SiteURL.comment(.any).route, use: show)
+        site.get("comments", ":id", "image", use: image)
         site.post(SiteURL.commentStep(.any, "").route, use: step)
     }
 
@@ -54,6 +55,14 @@ enum CommentsController {
         var action: String?
         var ground: String?
         var reason: String?
+        /// The confirmation of a hide or delete against Koho's suggestion (the checkbox of the confirmation step).
+        var confirmAgainstSuggestion: String?
+    }
+
+    /// The comment's image, fetched from its platform by Koho for any signed-in user.
+    static func image(_ req: Request) async throws -> Response {
+        _ = try req.requireUser()
+        return try await CommentImages.serve(req, try await CommentService.find(req.db, try CommentService.commentID(req)))
     }
 
     static func decisionInput(_ form: DecisionForm) throws -> (CommentDecisionAction, String, String) {
@@ -82,10 +91,21 @@ enum CommentsController {
             guard Permissions.mayDecide(user.person) else {
                 throw AppError.forbidden("コメントの扱いを決めるのは\(req.koho.policy.ownerRole.title)だけです（担当者は提案できます）")
             }
-            let (action, ground, reason) = try decisionInput(try req.content.decode(DecisionForm.self))
+            let form = try req.content.decode(DecisionForm.self)
+            let (action, ground, reason) = try decisionInput(form)
+            let confirmed = form.confirmAgainstSuggestion == "1"
             let c: Comment
-            do { c = try await CommentService.decide(req.application, user: user, id: id, action: action, ground: ground, reason: reason) }
-            catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict { return refused(req, e, back: back) }
+            do {
+                c = try await CommentService.decide(req.application, user: user, id: id, action: action, ground: ground, reason: reason,
+                                                    confirmAgainstSuggestion: confirmed)
+            } catch let e as AppError where e.violations.map(\.code) == ["commentDeletion.againstSuggestion"] {
+                // Against the suggestion and not confirmed yet: the confirmation step, with the ground and reason in full.
+                let comment = try await CommentService.find(req.db, id)
+                var posts: [UUID: Post] = [:]
+                if let pid = comment.postID, let p = try await Post.query(on: req.db).filter(\.$id == pid).allPosts().first { posts[pid] = p }
+                let frame = PageFrame(req, title: "提案に反する削除の確認")
+                return Layout.response(CommentViews.confirmAgainst(frame, comment, action: action, ground: ground, reason: reason, posts: posts))
+            } catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict { return refused(req, e, back: back) }
             if action == .correct, let reply = c.replyPostID {
                 return req.redirect(to: SiteURL.post(reply).path, notice: "訂正の返信の下書きを開きました。本文を書いて提出し、承認を経て発信します。")
             }
@@ -94,7 +114,7 @@ enum CommentsController {
             if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
             let (action, ground, reason) = try decisionInput(try req.content.decode(DecisionForm.self))
             do { _ = try await CommentService.propose(req.application, user: user, id: id, action: action, ground: ground, reason: reason) }
-            catch let e as AppError where e.status == .unprocessableEntity { return req.redirect(to: back, notice: "提案できませんでした: \(e.message)") }
+            catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict { return req.redirect(to: back, notice: "提案できませんでした: \(e.message)") }
             return req.redirect(to: back, notice: "「\(action.displayName)」を提案しました。\(req.koho.policy.ownerRole.title)が決定します。")
         case "guidance":
             let post: Post

@@ -17,6 +17,8 @@ enum AuditWords {
         "policy.change": "ポリシーの変更", "account.connect": "アカウントの接続", "account.needsReconnecting": "要再接続",
         "account.refresh": "トークンの更新",
         "profile.problem.found": "プロフィールの問題", "profile.problem.fixed": "プロフィールの問題の解消",
+        "comment.decide": "コメントの決定", "comment.decide.againstSuggestion": "提案に反する削除", "comment.propose": "コメントの提案",
+        "comment.hide": "コメントの非表示", "comment.delete": "コメントの削除", "comment.actionFailed": "コメントの処理の失敗",
     ]
 
     static func action(_ code: String) -> String { actions[code] ?? code }

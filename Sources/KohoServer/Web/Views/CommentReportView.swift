@@ -30,6 +30,7 @@ enum CommentReportView {
                 [.text("印（削除の根拠または誤解のおそれ）"), .text("\(r.flagged)件")],
                 [.text("うち誤解を与えるおそれ"), .text("\(r.misleading)件")],
                 [.text("\(f.policy.ownerRole.title)の決定"), .text("\(r.decided)件")],
+                [.text("うち提案に反する削除（Koho が「そのまま」を提案した、または市への批判と判定したものの削除・非表示）"), .text("\(r.againstSuggestion)件")],
                 [.text("訂正の返信の発信"), .text("\(r.correctionsPublished)件")],
                 [.text("決定までの時間（受信から決定まで）"), .text(decidedTime)],
             ], caption: "\(m.japanese)の合計"),

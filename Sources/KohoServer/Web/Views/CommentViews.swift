@@ -9,6 +9,8 @@ enum CommentViews {
     .comment{border:1px solid #999;padding:8px 12px;margin:12px 0}.comment h3{margin:0 0 4px;font-size:1rem}
     .comment mark{background:#ffe08a;outline:1px solid #8a6d00}.comment .ground{font-weight:bold;font-size:.9rem}
     .flags{margin:4px 0;padding-left:1.2em}.meta{color:#444;font-size:.95rem;margin:0}
+    .against{font-weight:bold;color:#8a0014;border:2px solid #8a0014;padding:0 4px}
+    .comment-image{max-width:320px;max-height:320px;border:1px solid #999;display:block;margin:6px 0}
     """
 
     // MARK: The text with its evidence
@@ -76,7 +78,7 @@ enum CommentViews {
 
     static func decisionText(_ c: Comment) -> String {
         guard let d = c.decision else { return "未決定" }
-        var s = "\(d.displayName)" + (c.decisionGround.map { " \($0)" } ?? "") + "（\(c.decidedBy ?? "")、\(JapaneseTime.show(c.decidedAt))）"
+        var s = (c.againstSuggestionLabel.map { "【\($0)】" } ?? "") + "\(d.displayName)" + (c.decisionGround.map { " \($0)" } ?? "") + "（\(c.decidedBy ?? "")、\(JapaneseTime.show(c.decidedAt))）"
         if let reason = c.decisionReason, !reason.isEmpty { s += "：\(visible(reason))" }
         if let st = c.actionStatus { s += " — \(st.displayName)" + (c.actionMessage.map { "：\(visible($0))" } ?? "") }
         return s
@@ -116,10 +118,29 @@ enum CommentViews {
             postNode(c, posts: posts),
             markedText(c.text, flags: a.grounds),
             c.currentText != c.text ? .tag("p", [Attr("class", "meta")], text: "編集後の本文: \(visible(c.currentText))") : .empty,
+            imageNode(c),
             flagsList(a),
+            a.criticism ? .tag("p", [Attr("class", "meta")], text: "Koho の判定: 市・市長・職員・施策への批判（批判は削除の理由ではありません。削除・非表示には確認が要ります）") : .empty,
             .tag("p", [Attr("class", "meta")], text: "提案: \(suggestionName(a.suggestion))"),
+            c.againstSuggestionLabel.map { label -> BodyNode in
+                .tag("p", [], [.tag("strong", [Attr("class", "against")], text: label), .text(" 課長が Koho の提案に反することを確認して決めました")])
+            } ?? .empty,
             .tag("p", [Attr("class", "meta")], text: "決定: \(decisionText(c))"),
         ]
+    }
+
+    /// The comment's image through Koho's own route (never the platform's address), or why Koho cannot read it.
+    static func imageNode(_ c: Comment) -> BodyNode {
+        guard c.hasImage else { return .empty }
+        if let problem = c.imageProblem {
+            let why = c.assessment.suggestion == .review ? "（このため提案を「確認（review）」にしています）" : ""
+            return .tag("p", [Attr("class", "warn")], text: "\(visible(problem))。画像はプラットフォームで確認してください\(why)。")
+        }
+        return .tag("figure", [], [
+            .void("img", [Attr("src", SiteURL.commentStep(c.id!, "image").path), Attr("alt", visible(CommentImages.altText(c))),
+                          Attr("class", "comment-image"), Attr("loading", "lazy")]),
+            .tag("figcaption", [Attr("class", "meta")], text: "添付画像（Koho の判定は本文だけを読みます。画像の中身は課長が見て判断してください）"),
+        ])
     }
 
     // MARK: The list
@@ -172,7 +193,7 @@ enum CommentViews {
         var cards: [BodyNode] = []
         for (n, c) in page.comments.enumerated() {
             let number = (page.page - 1) * CommentInbox.pageSize + n + 1
-            let select: BodyNode = chief ? .checkbox("コメント\(number)を選ぶ", name: "ids[]", value: c.id!.uuidString.lowercased(), checked: false, idPrefix: "sel") : .empty
+            let select: BodyNode = chief && !c.isDeleted ? .checkbox("コメント\(number)を選ぶ", name: "ids[]", value: c.id!.uuidString.lowercased(), checked: false, idPrefix: "sel") : .empty
             let events = page.events[c.id!] ?? [], attempts = page.attempts[c.id!] ?? []
             let proposals = events.filter { $0.kind == "proposed" }
             var parts: [BodyNode] = [.tag("h3", [Attr("id", "c-\(number)")], [.link(.comment(c.id!), "コメント\(number)（\(visible(c.authorName))）")]), select]
@@ -198,7 +219,7 @@ enum CommentViews {
             content.append(.postForm(SiteURL.commentsBulk.path, csrf: f.csrf, [.hidden("back", query(filter))] + cards + [
                 .tag("fieldset", [], [
                     .tag("legend", [], text: "選んだコメントをまとめて決定する（連投など）"),
-                    .tag("p", [], text: "一つの根拠と理由をすべてに記録し、非表示・削除はプラットフォームで一件ずつ一度だけ実行します。訂正の返信はコメントごとに決めてください。"),
+                    .tag("p", [], text: "一つの根拠と理由をすべてに記録し、非表示・削除はプラットフォームで一件ずつ一度だけ実行します。訂正の返信はコメントごとに決めてください。Koho が「そのまま」を提案したコメントと市への批判は、まとめて非表示・削除にできません（提案に反する削除は一件ずつ確認して決めます）。"),
                     .selectField("決定", name: "action", options: [CommentDecisionAction.hide, .delete, .keep].map { (value: $0.rawValue, label: $0.displayName) }, selected: "hide", id: "bulk-action"),
                     .selectField("削除の根拠", name: "ground", options: groundOptions(f.policy), selected: "", id: "bulk-ground"),
                     .textArea("理由（どの部分が当たるか）", name: "reason", value: "", rows: 2),
@@ -239,6 +260,9 @@ enum CommentViews {
         if !deletable, let account {
             limits.append("\(account.platform.displayName)のアカウントには、コメントの削除の定め（4(8)/5(8)）がありません。非表示・削除はできません。")
         }
+        if deletable, account?.platform == .youtube {
+            limits.append("ユーチューブの API は他人のコメントを削除できないため、削除も非表示もコメントを「rejected」（公開から外す）にします。")
+        }
         if noReplies, let rules, let account {
             limits.append("【\(rules.repliesClause)】\(account.platform.displayName)では返信による個別の対応は行いません。訂正の返信も問合せへの案内も送れません（送るものはありません）。")
         }
@@ -248,7 +272,11 @@ enum CommentViews {
             deletable ? .selectField("削除の根拠", name: "ground", options: groundOptions(f.policy), selected: c.assessment.grounds.first?.ground ?? "") : .empty,
             .textArea("理由（どの部分が当たるか）", name: "reason", value: "", rows: 2),
         ]
-        if chief {
+        if c.isDeleted, chief || mayPropose {
+            content.append(.tag("p", [Attr("class", "notice")], text: c.decision == .delete && c.actionStatus == .done
+                ? "このコメントは課長の決定によりプラットフォーム上で削除済みです。削除したコメントは決め直せません（決定と理由は記録に残っています）。"
+                : "このコメントはプラットフォーム上で削除されています。削除されたコメントは決め直せません。"))
+        } else if chief {
             content.append(.tag("section", [Attr("aria-labelledby", "s-decide")], [
                 .tag("h2", [Attr("id", "s-decide")], text: "決定する"),
                 .tag("p", [], text: "非表示・削除には根拠（①〜⑤）と理由が要ります。決定は記録・監査され、プラットフォームで一度だけ実行されます。訂正の返信は下書きになり、承認を経て発信されます。"),
@@ -273,6 +301,36 @@ enum CommentViews {
             .tag("h2", [], text: "履歴"),
             history(events, attempts),
             .tag("p", [], [.link(.comments, "コメントの一覧へ")]),
+        ]
+        return Layout.page(f, content)
+    }
+
+    // MARK: Confirming a deletion against the suggestion
+
+    /// The step before a hide or delete against Koho's suggestion: the comment, what Koho suggested, the ground and
+    /// the reason in full, and a checkbox the chief must tick; nothing is decided until this form comes back.
+    static func confirmAgainst(_ f: PageFrame, _ c: Comment, action: CommentDecisionAction, ground: String, reason: String, posts: [UUID: Post]) -> HTML {
+        let g = CommentService.groundCode(ground.trimmingCharacters(in: .whitespacesAndNewlines), policy: f.policy)
+        let clause = f.policy.account(c.account).flatMap { f.policy.commentDeletion?.clause(for: $0) } ?? "4(8)"
+        let content: [BodyNode] = [
+            .tag("h2", [], text: "提案に反する削除の確認"),
+            .tag("div", [Attr("class", "warn"), Attr("role", "alert")], [
+                .tag("p", [], [.tag("strong", [Attr("class", "against")], text: "提案に反する削除"),
+                               .text(" \(CommentService.suggestionWords(c))。【\(clause)】市や施策への批判は、どれほど厳しくても削除の理由ではありません。")]),
+                .tag("p", [], text: "この決定は「提案に反する削除」として受信箱・監査記録・月次報告に示されます。"),
+            ]),
+            .tag("article", [Attr("class", "comment"), Attr("aria-label", "コメント")], card(f, c, posts: posts)),
+            .tag("dl", [], [
+                .tag("dt", [], text: "決定"), .tag("dd", [], text: action.displayName),
+                .tag("dt", [], text: "削除の根拠"), .tag("dd", [], text: g.map { "\($0.number) \($0.description)" } ?? visible(ground)),
+                .tag("dt", [], text: "理由"), .tag("dd", [], [.tag("div", [Attr("class", "post-body")], text: visible(reason))]),
+            ]),
+            .postForm(SiteURL.commentStep(c.id!, "decide").path, csrf: f.csrf, [
+                .hidden("action", action.rawValue), .hidden("ground", ground), .hidden("reason", reason),
+                .checkbox("Koho の提案に反して\(action.displayName)することを確認しました（根拠と理由は上のとおり）", name: "confirmAgainstSuggestion", checked: false),
+                .button("提案に反して\(action.displayName)する"),
+            ]),
+            .tag("p", [], [.link(.comment(c.id!), "やめてコメントに戻る")]),
         ]
         return Layout.page(f, content)
     }
