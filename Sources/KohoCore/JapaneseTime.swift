@@ -59,6 +59,7 @@ public enum JapaneseTime {
 
     public static func iso8601(_ instant: Date, in zone: TimeZone = tokyo) -> String {
         // Written by hand: a formatter per call costs more than the rest of an API answer.
+        let instant = InstantBounds.clamped(instant)
         let offset = zone.secondsFromGMT(for: instant)
         let secs = Int((instant.timeIntervalSince1970 + Double(offset)).rounded(.down))
         let day = Int((Double(secs) / 86400).rounded(.down))
@@ -127,6 +128,8 @@ public enum JapaneseTime {
     }
 
     static func local(_ instant: Date, _ zone: TimeZone) -> (CivilDate, Int) {
+        // A stored instant from outside may lie anywhere (1e300 seconds): shown at the bound rather than overflowing.
+        let instant = InstantBounds.clamped(instant)
         let secs = Int((instant.timeIntervalSince1970 + Double(zone.secondsFromGMT(for: instant))).rounded(.down))
         let day = Int((Double(secs) / 86400).rounded(.down))
         return (CivilDate(dayNumber: day), (secs - day * 86400) / 60)

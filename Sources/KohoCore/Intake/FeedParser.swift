@@ -32,41 +32,50 @@ public enum FeedParser {
         switch root.name {
         case "rss":
             guard let channel = root.child("channel") else { throw IntakeParseError("RSS に channel 要素がありません") }
-            return channel.children("item").map(rssItem)
+            return try channel.children("item").map(rssItem)
         case "RDF":
-            return (root.children("item") + (root.child("channel")?.children("item") ?? [])).map(rssItem)
+            return try (root.children("item") + (root.child("channel")?.children("item") ?? [])).map(rssItem)
         case "feed":
-            return root.children("entry").map(atomEntry)
+            return try root.children("entry").map(atomEntry)
         default:
             throw IntakeParseError("フィード（RSS・Atom）ではありません（ルート要素 <\(root.name)>）")
         }
     }
 
-    private static func rssItem(_ e: XMLElement) -> FeedItem {
+    private static func rssItem(_ e: XMLElement) throws -> FeedItem {
         let title = text(e.child("title"))
         let link = e.value("link") ?? e.children("link").first(where: { $0.attributes["href"] != nil })?.attributes["href"]
         let html = e.children.first(where: { $0.name == "encoded" && $0.namespace.contains("content") })?.text
             ?? e.child("description")?.text ?? ""
         let summary = HTMLText.plainText(html)
-        let pub = e.value("pubDate").flatMap(InternetDates.parse)
-            ?? e.children.first(where: { $0.name == "date" })?.text.nonEmptyTrimmed.flatMap(InternetDates.parse)
-        let updated = e.children.first(where: { $0.name == "updated" || $0.name == "modified" })?.text
-            .nonEmptyTrimmed.flatMap(InternetDates.parse)
+        let pub = try date(e.value("pubDate"), "pubDate", title)
+            ?? date(e.children.first(where: { $0.name == "date" })?.text.nonEmptyTrimmed, "dc:date", title)
+        let updated = try date(e.children.first(where: { $0.name == "updated" || $0.name == "modified" })?.text.nonEmptyTrimmed,
+                               "updated", title)
         let id = e.value("guid") ?? e.attributes["about"]?.nonEmptyTrimmed ?? link ?? digest(title, summary)
         return FeedItem(id: id, title: title, link: link, summary: summary, published: pub, updated: updated ?? pub)
     }
 
-    private static func atomEntry(_ e: XMLElement) -> FeedItem {
+    private static func atomEntry(_ e: XMLElement) throws -> FeedItem {
         let title = text(e.child("title"))
         let links = e.children("link")
         let link = (links.first { ($0.attributes["rel"] ?? "alternate") == "alternate" } ?? links.first)?
             .attributes["href"]?.nonEmptyTrimmed
         let summaryElement = e.child("summary") ?? e.child("content")
         let summary = summaryElement.map(text) ?? ""
-        let published = e.value("published").flatMap(InternetDates.parse) ?? e.value("issued").flatMap(InternetDates.parse)
-        let updated = e.value("updated").flatMap(InternetDates.parse) ?? e.value("modified").flatMap(InternetDates.parse)
+        let published = try date(e.value("published"), "published", title) ?? date(e.value("issued"), "issued", title)
+        let updated = try date(e.value("updated"), "updated", title) ?? date(e.value("modified"), "modified", title)
         let id = e.value("id") ?? link ?? digest(title, summary)
         return FeedItem(id: id, title: title, link: link, summary: summary, published: published, updated: updated)
+    }
+
+    /// An item's date; an out-of-range year makes the item, and so the feed, refused with the item named.
+    private static func date(_ text: String?, _ element: String, _ title: String) throws -> Date? {
+        guard let text else { return nil }
+        do { return try InternetDates.read(text) } catch {
+            let shown = title.containsControlCharacter ? "（制御文字を含む）" : String(title.prefix(80))
+            throw IntakeParseError("項目「\(shown)」の \(element): \(error)")
+        }
     }
 
     /// Text of a title or summary: Atom's `type="html"`/`xhtml` and RSS's escaped HTML become plain text.
