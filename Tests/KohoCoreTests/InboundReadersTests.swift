@@ -167,6 +167,30 @@ struct InboundReadersTests {
         #expect(try MailParser.parse(Self.mail(from: "\"Kodaira, City\" <mailmag@city.kodaira.tokyo.jp>")).fromName == "Kodaira, City")
     }
 
+    @Test("with the relay's authserv-id set, only its topmost Authentication-Results with a pass for the sender's domain counts")
+    func relayAuthentication() throws {
+        let mail = Data("""
+        Authentication-Results: mx.city.kodaira.tokyo.jp;\r\n spf=pass smtp.mailfrom=mailmag@city.kodaira.tokyo.jp;\r\n dkim=none\r\n\
+        Authentication-Results: mx.city.kodaira.tokyo.jp; spf=fail smtp.mailfrom=evil.example\r\n\
+        From: mailmag@city.kodaira.tokyo.jp\r\nSubject: x\r\n\r\nbody\r\n
+        """.utf8)
+        let m = try MailParser.parse(mail)
+        #expect(m.authenticationResults.count == 2)
+        #expect(MailParser.authenticated(m.authenticationResults, authservID: "MX.city.kodaira.tokyo.jp", from: m.from))
+        #expect(!MailParser.authenticated(m.authenticationResults, authservID: "other.relay", from: m.from))
+        let forged = [
+            "mx.city.kodaira.tokyo.jp; dkim=pass header.d=evil.example",          // a pass, for another domain
+            "mx.city.kodaira.tokyo.jp; spf=fail (spf=pass smtp.mailfrom=city.kodaira.tokyo.jp) smtp.mailfrom=x", // in a comment
+            "evil.example; spf=pass smtp.mailfrom=city.kodaira.tokyo.jp",          // another authserv-id
+            "mx.city.kodaira.tokyo.jp.evil.example; dkim=pass header.d=city.kodaira.tokyo.jp",
+        ]
+        for r in forged {
+            #expect(!MailParser.authenticated([r], authservID: "mx.city.kodaira.tokyo.jp", from: "mailmag@city.kodaira.tokyo.jp"), "\(r)")
+        }
+        #expect(MailParser.authenticated(["mx.city.kodaira.tokyo.jp 1; dkim=pass header.d=city.kodaira.tokyo.jp header.s=s1"],
+                                         authservID: "mx.city.kodaira.tokyo.jp", from: "mailmag@city.kodaira.tokyo.jp"))
+    }
+
     // MARK: 10. Escaping by scalar
 
     @Test("a quote or < joined to a combining mark, or after a prepended mark, is still escaped")

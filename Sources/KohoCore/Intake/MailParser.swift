@@ -13,6 +13,8 @@ public struct MailMessage: Sendable, Equatable {
     public var text: String
     /// http(s) URLs in the body, in order of appearance, each once.
     public var links: [String]
+    /// The `Authentication-Results` headers, unfolded, topmost (the last relay's) first.
+    public var authenticationResults: [String] = []
 
     public init(messageID: String?, from: String, fromName: String?, subject: String, date: Date?, text: String, links: [String]) {
         self.messageID = messageID
@@ -75,8 +77,37 @@ public enum MailParser {
         }
         var seen = Set<String>()
         links = links.filter { seen.insert($0).inserted }
-        return MailMessage(messageID: messageID, from: address, fromName: name, subject: subject, date: date,
-                           text: text, links: links)
+        var message = MailMessage(messageID: messageID, from: address, fromName: name, subject: subject, date: date,
+                                  text: text, links: links)
+        message.authenticationResults = headers.filter { $0.name == "authentication-results" }
+            .map { String(decoding: $0.raw, as: UTF8.self) }
+        return message
+    }
+
+    /// Whether the topmost `Authentication-Results` written by `authservID` (RFC 8601; lower ones may be the sender's
+    /// own) says the message passed SPF or DKIM for the domain of `from` (a pass for the attacker's own domain is none).
+    public static func authenticated(_ results: [String], authservID: String, from: String) -> Bool {
+        let domain = from.split(separator: "@").last.map { $0.lowercased() } ?? ""
+        let id = authservID.lowercased()
+        guard let mine = results.first(where: { r in
+            let head = r.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+            return head.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { $0.lowercased() } == id
+        }) else { return false }
+        // Comments `( … )` are not results.
+        var bare = "", depth = 0
+        for c in mine.lowercased() {
+            if c == "(" { depth += 1 } else if c == ")" { depth = max(0, depth - 1) } else if depth == 0 { bare.append(c) }
+        }
+        let methods = bare.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+        return methods.contains { m in
+            guard m.hasPrefix("spf=pass") || m.hasPrefix("dkim=pass") else { return false }
+            return m.split(whereSeparator: { $0 == " " || $0 == "\t" }).contains { p in
+                let kv = p.split(separator: "=", maxSplits: 1)
+                guard kv.count == 2, ["header.d", "header.i", "smtp.mailfrom", "header.from"].contains(String(kv[0])) else { return false }
+                let d = kv[1].split(separator: "@").last.map(String.init) ?? ""
+                return !domain.isEmpty && (d == domain || d.hasSuffix("." + domain))
+            }
+        }
     }
 
     // MARK: headers

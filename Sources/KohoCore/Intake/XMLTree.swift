@@ -78,7 +78,7 @@ enum XMLTree {
 
     static let acceptedEncodings: Set<String> = [
         "utf-8", "utf8", "us-ascii", "ascii", "shift_jis", "shift-jis", "sjis", "windows-31j", "cp932", "euc-jp",
-        "iso-2022-jp", "iso-8859-1", "latin1", "windows-1252",
+        "iso-2022-jp", "iso-8859-1", "latin1", "windows-1252", "cp1252", "x-sjis", "ms932", "x-euc-jp",
     ]
 
     static func checkEncoding(_ data: Data) throws {
