@@ -40,7 +40,7 @@ struct InboundReadersTests {
     }
 
     @Test("an RSS pubDate and an Atom updated in the year 999999999999 make the feed refused, naming the item")
-    func feedsFromTheFarFuture() {
+    func feedsFromTheFarFuture() throws {
         let rss = Data("""
         <?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>小平市</title>
         <item><title>避難所の開設</title><link>https://www.city.kodaira.tokyo.jp/a.html</link><pubDate>Wed, 09 Sep 999999999999 15:01:02 +0900</pubDate></item>
@@ -51,9 +51,14 @@ struct InboundReadersTests {
         let atom = Data("""
         <?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>気象庁</title>
         <entry><title>気象警報</title><id>urn:x</id><updated>99999-01-01T00:00:00+09:00</updated></entry>
-        <entry><title>大雨</title><id>urn:y</id><updated>0001-01-01T00:00:00Z</updated></entry>
+        <entry><title>古い</title><id>urn:y</id><updated>0001-01-01T00:00:00Z</updated></entry>
+        <entry><title>大雨警報</title><id>urn:z</id><updated>2026-09-09T06:05:00+09:00</updated></entry>
         </feed>
         """.utf8)
+        // Item by item, the bad one is set aside and the others read.
+        let each = try FeedParser.parseEach(atom)
+        #expect(each.count == 3)
+        #expect(each.compactMap { try? $0.get().title } == ["大雨警報"])
         let a = #expect(throws: IntakeParseError.self) { try FeedParser.parse(atom) }
         #expect(a?.message.contains("の updated") == true, "\(a?.message ?? "")")
         #expect(a?.message.contains("1900〜9999年") == true, "\(a?.message ?? "")")

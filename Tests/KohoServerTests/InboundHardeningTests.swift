@@ -213,18 +213,8 @@ final class InboundEscapingTests: PublicPagesTestCase {
                                          body: "本文\\u202eです")
         let feed = try await get("/public/notices.atom")
         XCTAssertEqual(feed.status, .ok)
-        final class Titles: NSObject, XMLParserDelegate {
-            var inTitle = false, titles: [String] = [], current = ""
-            func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
-                if e == "title" { inTitle = true; current = "" }
-            }
-            func parser(_ p: XMLParser, foundCharacters s: String) { if inTitle { current += s } }
-            func parser(_ p: XMLParser, didEndElement e: String, namespaceURI: String?, qualifiedName: String?) {
-                if e == "title" { inTitle = false; titles.append(current) }
-            }
-        }
         let parser = XMLParser(data: Data(feed.body.utf8))
-        let titles = Titles()
+        let titles = AtomTitles()
         parser.delegate = titles
         XCTAssertTrue(parser.parse(), "well-formed: \(parser.parserError.map { "\($0)" } ?? "")\n\(feed.body)")
         XCTAssertTrue(titles.titles.contains("<\u{301}script>偽アカウント\u{FFFD}にご注意[U+202E]txt.exe"), "\(titles.titles)")
@@ -237,5 +227,17 @@ final class InboundEscapingTests: PublicPagesTestCase {
             XCTAssertTrue(page.body.contains("[U+202E]"), path)
             XCTAssertFalse(page.body.contains("<\u{301}script"), path)
         }
+    }
+}
+
+/// The texts of an Atom document's `title` elements, as an XML parser reads them.
+private final class AtomTitles: NSObject, XMLParserDelegate {
+    var inTitle = false, titles: [String] = [], current = ""
+    func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        if e == "title" { inTitle = true; current = "" }
+    }
+    func parser(_ p: XMLParser, foundCharacters s: String) { if inTitle { current += s } }
+    func parser(_ p: XMLParser, didEndElement e: String, namespaceURI: String?, qualifiedName: String?) {
+        if e == "title" { inTitle = false; titles.append(current) }
     }
 }

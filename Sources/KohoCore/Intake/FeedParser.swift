@@ -27,16 +27,29 @@ public enum FeedParser {
     /// Feeds larger than this are refused (a city's feed is tens of kilobytes).
     public static let maxBytes = 8 * 1024 * 1024
 
+    /// Every item; an item with a date out of range makes the whole feed refused (see `parseEach`).
     public static func parse(_ data: Data) throws -> [FeedItem] {
+        try parseEach(data).map { try $0.get() }
+    }
+
+    /// Each item on its own: a bad one (a date out of range) is an error in its place and the others are read.
+    public static func parseEach(_ data: Data) throws -> [Result<FeedItem, IntakeParseError>] {
         let root = try XMLTree.parse(data, limits: .init(maxBytes: maxBytes, maxElements: 200_000, maxDepth: 64))
+        func each(_ elements: [XMLElement], _ read: (XMLElement) throws -> FeedItem) -> [Result<FeedItem, IntakeParseError>] {
+            elements.map { e in
+                do { return .success(try read(e)) } catch let error as IntakeParseError { return .failure(error) } catch {
+                    return .failure(IntakeParseError("\(error)"))
+                }
+            }
+        }
         switch root.name {
         case "rss":
             guard let channel = root.child("channel") else { throw IntakeParseError("RSS に channel 要素がありません") }
-            return try channel.children("item").map(rssItem)
+            return each(channel.children("item"), rssItem)
         case "RDF":
-            return try (root.children("item") + (root.child("channel")?.children("item") ?? [])).map(rssItem)
+            return each(root.children("item") + (root.child("channel")?.children("item") ?? []), rssItem)
         case "feed":
-            return try root.children("entry").map(atomEntry)
+            return each(root.children("entry"), atomEntry)
         default:
             throw IntakeParseError("フィード（RSS・Atom）ではありません（ルート要素 <\(root.name)>）")
         }
