@@ -24,7 +24,7 @@ struct InboundReadersTests {
     // MARK: 2. Out-of-range dates
 
     @Test("a mail dated in the year 999999999999 is refused with the reason, not a trap")
-    func mailFromTheFarFuture() {
+    func mailFromTheFarFuture() throws {
         for date in ["Wed, 09 Sep 999999999999 15:01:02 +0900", "09 Sep 99999999999999999999999 15:01:02 +0900",
                      "Mon, 01 Jan 0500 00:00:00 +0000", "Fri, 31 Dec 10000 23:59:59 +0900"] {
             let e = #expect(throws: IntakeParseError.self, "\(date)") { try MailParser.parse(Self.mail(date: date)) }
@@ -216,7 +216,7 @@ struct InboundReadersTests {
     // MARK: 12. Media and XML encodings
 
     @Test("a PNG with a valid IHDR followed by HTML, a JPEG without EOI, a GIF or WebP with trailing data are refused")
-    func mediaToTheEnd() {
+    func mediaToTheEnd() throws {
         let html = Data("<html><script>alert(1)</script></html>".utf8)
         let png = MediaFixtures.png()
         let ihdrOnly = png.prefix(33)

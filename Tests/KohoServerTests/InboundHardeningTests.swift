@@ -6,6 +6,7 @@ import FoundationXML
 import XCTVapor
 import XCTest
 import KohoCore
+import KohoSandbox
 @testable import KohoServer
 
 /// Issue 21, the readers of outside input: a crafted mail through `koho intake mail` (out-of-range date, forged sender).
@@ -128,7 +129,8 @@ final class InboundCommentTests: CommentTestCase {
         let post = try await facebookPost()
         let body = delivery([comment("\(post)_future", post: post, text: "未来から書きました", created: 1e300)])
         try await assertEqual(try await webhook(body, signature: signed(body)), .ok)
-        let stored = try XCTUnwrap(try await self.stored("\(post)_future").first)
+        let found = try await self.stored("\(post)_future")
+        let stored = try XCTUnwrap(found.first)
         XCTAssertTrue(InstantBounds.contains(stored.createdAt), "refused at ingest: \(stored.createdAt)")
 
         let chief = WebClient(app)

@@ -215,6 +215,9 @@ struct Fuzzer {
         "2026-02-29T25:61:61+99:99", "0000-00-00", "9999-12-31T23:59:59Z", "https://", "http://[::1", "xn--",
     ] as [String]).map { Array($0.utf8) }
 
+    static let runs: [[UInt8]] = (["あ", "a", "\\", "%", "😀", "\u{0}", ")", "=?", "=?a?B?", "href=", "1", "１", "三", " a=''", "<"] as [String])
+        .map { Array($0.utf8) }
+
     mutating func mutateOnce(_ d: inout [UInt8]) {
         if d.isEmpty { d = seeds[rng.below(seeds.count)] }
         let at = rng.below(d.count + 1)
@@ -266,9 +269,7 @@ struct Fuzzer {
             d.insert(contentsOf: Self.interesting[rng.below(Self.interesting.count)], at: at)
         case 9: // a long run of one character
             // Also the runs that made readers quadratic: brackets after a URL, `=?`, unquoted `href=`, numerals, attributes.
-            let ch: [UInt8] = [Array("あ".utf8), Array("a".utf8), Array("\\".utf8), Array("%".utf8), Array("😀".utf8), [0],
-                               Array(")".utf8), Array("=?".utf8), Array("=?a?B?".utf8), Array("href=".utf8), Array("1".utf8),
-                               Array("１".utf8), Array("三".utf8), Array(" a=''".utf8), Array("<".utf8)][rng.below(15)]
+            let ch = Self.runs[rng.below(Self.runs.count)]
             let count = 1 + rng.below(rng.chance(20) ? 50_000 : 5000)
             var run = [UInt8]()
             run.reserveCapacity(count * ch.count)
