@@ -13,6 +13,11 @@ public enum InternetDates {
            t.unicodeScalars.dropFirst(4).first == "-" {
             return try rfc3339Checked(t)
         }
+        // RFC 3339 with a year of more than four digits (`99999-01-01T…`): a date, out of range.
+        let digits = t.unicodeScalars.prefix { ("0"..."9").contains($0) }.count
+        if digits > 4, t.unicodeScalars.dropFirst(digits).first == "-" {
+            throw IntakeParseError(InstantBounds.refusal("日付「\(t.prefix(60))」の年 "))
+        }
         return try readRFC822(t)
     }
 
