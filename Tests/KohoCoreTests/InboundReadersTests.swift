@@ -75,6 +75,7 @@ struct InboundReadersTests {
         }
         #expect(JapaneseTime.iso8601(Date(timeIntervalSince1970: 1e300), in: TimeZone(identifier: "UTC")!) == "9999-12-31T23:59:59Z")
         #expect(JapaneseTime.display(Date(timeIntervalSince1970: -1e300)).hasPrefix("1900年1月1日"))
+        #expect(JapaneseTime.display(Date(timeIntervalSince1970: 1e300)) == "9999年12月31日(金) 23:59")
         #expect(InstantBounds.instant(secondsSince1970: 1e300) == nil)
         #expect(InstantBounds.instant(secondsSince1970: .nan) == nil)
         #expect(InstantBounds.instant(secondsSince1970: 1_795_000_000) == Date(timeIntervalSince1970: 1_795_000_000))
