@@ -248,6 +248,11 @@ struct InboundReadersTests {
             let e = #expect(throws: IntakeParseError.self) { try FeedParser.parse(data) }
             #expect(e?.message.contains("UTF-16") == true, "\(e?.message ?? "")")
         }
+        // Found by `koho fuzz feed`: a start tag whose name is not UTF-8 trapped in Foundation's parser.
+        var broken = Data("<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><item><title>x</title><".utf8)
+        broken += Data([0xC3]) + Data("/item></channel></rss>".utf8)
+        let b = #expect(throws: IntakeParseError.self) { try FeedParser.parse(broken) }
+        #expect(b?.message.contains("UTF-8 として読めないバイト") == true, "\(b?.message ?? "")")
         let declared = Data("<?xml version=\"1.0\" encoding=\"UTF-7\"?><rss><channel/></rss>".utf8)
         let e = #expect(throws: IntakeParseError.self) { try FeedParser.parse(declared) }
         #expect(e?.message.contains("UTF-7") == true || e?.message.contains("utf-7") == true, "\(e?.message ?? "")")

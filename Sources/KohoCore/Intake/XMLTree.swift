@@ -89,14 +89,23 @@ enum XMLTree {
             throw IntakeParseError("UTF-16・UTF-32 の XML は受け付けません（UTF-8 で送られるものだけを読みます）")
         }
         // The declared encoding, when there is one, must be one that keeps ASCII as ASCII.
+        var name = "utf-8"
         let prolog = [UInt8](data.prefix(200))
-        guard prolog.starts(with: Array("<?xml".utf8)), let end = prolog.firstIndex(of: UInt8(ascii: ">")) else { return }
-        let decl = String(decoding: prolog[..<end], as: UTF8.self).lowercased()
-        guard let r = decl.range(of: "encoding") else { return }
-        let rest = decl[r.upperBound...].drop(while: { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" })
-        let name = String(rest.prefix(while: { $0 != "\"" && $0 != "'" && $0 != " " && $0 != "?" }))
+        if prolog.starts(with: Array("<?xml".utf8)), let end = prolog.firstIndex(of: UInt8(ascii: ">")) {
+            let decl = String(decoding: prolog[..<end], as: UTF8.self).lowercased()
+            if let r = decl.range(of: "encoding") {
+                let rest = decl[r.upperBound...].drop(while: { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" })
+                name = String(rest.prefix(while: { $0 != "\"" && $0 != "'" && $0 != " " && $0 != "?" }))
+            }
+        }
         guard acceptedEncodings.contains(name) else {
             throw IntakeParseError("XML の文字コード「\(name.prefix(40))」は受け付けません（UTF-8・Shift_JIS・EUC-JP など）")
+        }
+        // Foundation's parser traps on a name that is not UTF-8 (`<\u{C3}/item>` stopped the process): a document read
+        // as UTF-8 must be UTF-8 throughout. The other encodings are converted by the parser, which refuses bad bytes.
+        if ["utf-8", "utf8", "us-ascii", "ascii"].contains(name), String(data: data, encoding: .utf8) == nil {
+            let valid = String(decoding: data, as: UTF8.self).unicodeScalars.prefix { $0 != "\u{FFFD}" }.reduce(0) { $0 + UTF8.width($1) }
+            throw IntakeParseError("UTF-8 として読めないバイトがあります（\(valid + 1) バイト目付近）")
         }
     }
 
