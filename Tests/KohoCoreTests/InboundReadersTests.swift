@@ -242,7 +242,7 @@ struct InboundReadersTests {
     }
 
     @Test("an entity declaration in UTF-16 is refused too, before the parser sees it")
-    func entityInUTF16() {
+    func entityInUTF16() throws {
         let doc = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><!DOCTYPE r [<!ENTITY a \"aaaaaaaaaa\">]><rss><channel><item><title>&a;</title></item></channel></rss>"
         for data in [doc.data(using: .utf16)!, doc.data(using: .utf16BigEndian)!, doc.data(using: .utf16LittleEndian)!] {
             let e = #expect(throws: IntakeParseError.self) { try FeedParser.parse(data) }
@@ -253,6 +253,11 @@ struct InboundReadersTests {
         broken += Data([0xC3]) + Data("/item></channel></rss>".utf8)
         let b = #expect(throws: IntakeParseError.self) { try FeedParser.parse(broken) }
         #expect(b?.message.contains("UTF-8 として読めないバイト") == true, "\(b?.message ?? "")")
+        for pi in ["<?xm?><rss><channel/></rss>", "<rss><?x ?><channel/></rss>"] {
+            let p = #expect(throws: IntakeParseError.self, "\(pi)") { try FeedParser.parse(Data(pi.utf8)) }
+            #expect(p?.message.contains("処理命令") == true, "\(p?.message ?? "")")
+        }
+        #expect(try FeedParser.parse(Data("<?xml version=\"1.0\"?><?xml-stylesheet href=\"a.xsl\"?><rss><channel/></rss>".utf8)).isEmpty)
         let declared = Data("<?xml version=\"1.0\" encoding=\"UTF-7\"?><rss><channel/></rss>".utf8)
         let e = #expect(throws: IntakeParseError.self) { try FeedParser.parse(declared) }
         #expect(e?.message.contains("UTF-7") == true || e?.message.contains("utf-7") == true, "\(e?.message ?? "")")

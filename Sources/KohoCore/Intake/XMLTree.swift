@@ -110,7 +110,7 @@ enum XMLTree {
     }
 
     /// Counts the attributes of each start tag in one pass over the bytes (quoted values, comments, CDATA and
-    /// declarations skipped).
+    /// declarations skipped), and refuses the processing instructions the parser cannot take.
     static func checkAttributeCounts(_ data: Data, max: Int) throws {
         try data.withUnsafeBytes { (b: UnsafeRawBufferPointer) in
             let n = b.count
@@ -136,7 +136,20 @@ enum XMLTree {
                     else { i += 2 }
                     continue
                 }
-                if next == UInt8(ascii: "?") { i = find(Array("?>".utf8), from: i + 2); continue }
+                if next == UInt8(ascii: "?") {
+                    // A processing instruction with nothing after its target (`<?xm?>`) made Foundation's parser read a
+                    // null pointer (found by `koho fuzz feed`).
+                    let end = find(Array("?>".utf8), from: i + 2)
+                    var k = i + 2
+                    while k < end - 2, b[k] != 0x20, b[k] != 0x09, b[k] != 0x0A, b[k] != 0x0D { k += 1 }
+                    while k < end - 2, b[k] == 0x20 || b[k] == 0x09 || b[k] == 0x0A || b[k] == 0x0D { k += 1 }
+                    let closed = end >= i + 4 && b[end - 2] == UInt8(ascii: "?") && b[end - 1] == UInt8(ascii: ">")
+                    if closed, k >= end - 2 {
+                        throw IntakeParseError("中身のない処理命令（<?…?>）を含む XML は受け付けません")
+                    }
+                    i = end
+                    continue
+                }
                 var count = 0
                 var quote: UInt8 = 0
                 i += 1
