@@ -53,11 +53,15 @@ public struct IntakeSettings: Sendable, Equatable {
         public var senders: [String]
         public var categories: [String]
         public var interval: Duration
-        public init(maildir: String?, senders: [String], categories: [String], interval: Duration = .seconds(5)) {
+        /// The authserv-id of the city's own relay: when set, a message is taken only when the topmost
+        /// `Authentication-Results` of that id says `spf=pass` or `dkim=pass` (a From header alone can be forged).
+        public var authservID: String?
+        public init(maildir: String?, senders: [String], categories: [String], interval: Duration = .seconds(5), authservID: String? = nil) {
             self.maildir = maildir
             self.senders = senders.map { $0.lowercased() }
             self.categories = categories
             self.interval = interval
+            self.authservID = authservID
         }
     }
 
@@ -160,13 +164,13 @@ public struct IntakeSettings: Sendable, Equatable {
                                selection: selection)
         } ?? []
         if let m = try root.optional("mail") {
-            try m.checkKeys(["maildir", "senders", "categories", "interval"])
+            try m.checkKeys(["maildir", "senders", "categories", "interval", "authservId"])
             let senders = try m.strings("senders").map { $0.lowercased() }
             if senders.isEmpty { throw m.error("senders（受け付ける差出人のアドレス）が必要です", field: "senders") }
             let categories = try m.strings("categories")
             if categories.isEmpty { throw m.error("categories（メールマガジンの記事が当たる区分）が必要です", field: "categories") }
             s.mail = Mail(maildir: try m.optionalString("maildir"), senders: senders, categories: categories,
-                          interval: try seconds(m, "interval", default: 5))
+                          interval: try seconds(m, "interval", default: 5), authservID: try m.optionalString("authservId"))
         }
         if let a = try root.optional("agency") {
             try a.checkKeys(["feeds", "longTermFeeds", "interval", "longTermInterval", "area", "disasterModeAt"])

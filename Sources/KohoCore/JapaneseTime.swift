@@ -59,8 +59,9 @@ public enum JapaneseTime {
 
     public static func iso8601(_ instant: Date, in zone: TimeZone = tokyo) -> String {
         // Written by hand: a formatter per call costs more than the rest of an API answer.
+        let instant = InstantBounds.clamped(instant)
         let offset = zone.secondsFromGMT(for: instant)
-        let secs = Int((instant.timeIntervalSince1970 + Double(offset)).rounded(.down))
+        let secs = localSeconds(instant, offset)
         let day = Int((Double(secs) / 86400).rounded(.down))
         let d = CivilDate(dayNumber: day)
         let t = secs - day * 86400
@@ -126,8 +127,16 @@ public enum JapaneseTime {
         return Date(timeIntervalSince1970: seconds - offset)
     }
 
+    /// The wall clock's seconds since 1970, kept within the bounds too (the last instant in Tokyo is not in 10000).
+    static func localSeconds(_ instant: Date, _ offset: Int) -> Int {
+        let t = instant.timeIntervalSince1970 + Double(offset)
+        return Int(min(max(t, InstantBounds.earliest.timeIntervalSince1970), InstantBounds.latest.timeIntervalSince1970).rounded(.down))
+    }
+
     static func local(_ instant: Date, _ zone: TimeZone) -> (CivilDate, Int) {
-        let secs = Int((instant.timeIntervalSince1970 + Double(zone.secondsFromGMT(for: instant))).rounded(.down))
+        // A stored instant from outside may lie anywhere (1e300 seconds): shown at the bound rather than overflowing.
+        let instant = InstantBounds.clamped(instant)
+        let secs = localSeconds(instant, zone.secondsFromGMT(for: instant))
         let day = Int((Double(secs) / 86400).rounded(.down))
         return (CivilDate(dayNumber: day), (secs - day * 86400) / 60)
     }

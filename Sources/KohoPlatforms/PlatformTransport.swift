@@ -124,11 +124,11 @@ extension HTTPHeaders {
     /// `Retry-After` as seconds or an HTTP date, as a moment.
     func retryAfter(now: Date = Date()) -> Date? {
         guard let value = first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value) { return now.addingTimeInterval(seconds) }
+        if let seconds = Double(value) { return InstantBounds.instant(secondsSince1970: now.timeIntervalSince1970 + seconds) }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value)
+        return formatter.date(from: value).flatMap { InstantBounds.contains($0) ? $0 : nil }
     }
 }

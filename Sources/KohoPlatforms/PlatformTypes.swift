@@ -98,8 +98,14 @@ public struct PlatformCommentImage: Sendable, Equatable {
 
 /// Dates as the platforms write them; the sandbox writes them the same way.
 public enum PlatformDates {
+    /// A date of a platform's answer; nil when unreadable or outside `InstantBounds` (a year 0000 or 9999+ from a
+    /// formatter would overflow the pages' date arithmetic later).
     public static func parse(_ string: String?) -> Date? {
-        guard let string else { return nil }
+        guard let string, string.utf8.count <= 64 else { return nil }
+        return readAny(string).flatMap { InstantBounds.contains($0) ? $0 : nil }
+    }
+
+    private static func readAny(_ string: String) -> Date? {
         // The forms the platforms write are read by hand: three formatters made for every date were a quarter of
         // the time of reading a page of comments. Anything else goes to the formatters as before.
         if let date = RFC3339.parse(string) { return date }

@@ -220,7 +220,7 @@ public struct XClient: Sendable {
         switch response.status {
         case 429:
             let reset = response.headers.first(name: "x-rate-limit-reset").flatMap(TimeInterval.init)
-                .map { Date(timeIntervalSince1970: $0) } ?? response.headers.retryAfter()
+                .flatMap(InstantBounds.instant(secondsSince1970:)) ?? response.headers.retryAfter()
             return .rateLimited(resetAt: reset)
         case 401:
             return .tokenExpiredOrRevoked

@@ -62,8 +62,20 @@ enum MediaFixtures {
         Data([0x00, 0x00, 0x01, 0xBA, 0x44, 0x00, 0x04, 0x00, 0x04, 0x01, 0x01, 0x89, 0xC3, 0xF8, 0x00, 0x00, 0x01, 0xB9])
     }
 
-    static func mpegTS() -> Data {
-        Data((0..<3).flatMap { _ in [0x47, 0x1F, 0xFF, 0x10] + [UInt8](repeating: 0xFF, count: 184) })
+    /// A packet of `pid` starting a section (pointer field 0), padded with 0xFF.
+    static func tsSection(pid: Int, _ section: [UInt8]) -> [UInt8] {
+        let head: [UInt8] = [0x47, 0x40 | UInt8(pid >> 8 & 0x1F), UInt8(pid & 0xFF), 0x10, 0x00]
+        return head + section + [UInt8](repeating: 0xFF, count: 188 - head.count - section.count)
+    }
+
+    /// A PAT naming program 1 at PID 0x100, its PMT with one stream of `streamType` (H.264 by default) at PID 0x101,
+    /// and a packet of that stream. The CRCs are not checked and left zero.
+    static func mpegTS(streamType: UInt8 = 0x1B) -> Data {
+        let pat: [UInt8] = [0x00, 0xB0, 13, 0x00, 0x01, 0xC1, 0x00, 0x00, 0x00, 0x01, 0xE1, 0x00, 0, 0, 0, 0]
+        let pmt: [UInt8] = [0x02, 0xB0, 18, 0x00, 0x01, 0xC1, 0x00, 0x00, 0xE1, 0x01, 0xF0, 0x00,
+                            streamType, 0xE1, 0x01, 0xF0, 0x00, 0, 0, 0, 0]
+        let video: [UInt8] = [0x47, 0x41, 0x01, 0x10] + [0x00, 0x00, 0x01, 0xE0] + [UInt8](repeating: 0, count: 180)
+        return Data(tsSection(pid: 0, pat) + tsSection(pid: 0x100, pmt) + video)
     }
 }
 

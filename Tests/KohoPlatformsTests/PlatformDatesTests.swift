@@ -57,4 +57,13 @@ struct PlatformDatesTests {
         #expect(PlatformDates.parse("2025-04-01T09:00:00+0900") == Date(timeIntervalSince1970: 1_743_465_600))
         #expect(PlatformDates.parse("2025-04-01T00:00:00.5-01:30") == Date(timeIntervalSince1970: 1_743_471_000.5))
     }
+
+    /// Issue 21: a platform's answer dated outside the years Koho can show is read as no date.
+    @Test func datesOutsideTheBoundsAreNone() {
+        for text in ["0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "+999999999-01-01T00:00:00Z", "99999-01-01T00:00:00+0000",
+                     "2025-04-01T09:00:00Z" + String(repeating: "0", count: 100)] {
+            #expect(PlatformDates.parse(text) == nil, "\(text)")
+        }
+        #expect(PlatformDates.parse("9999-12-31T23:59:59Z") == Date(timeIntervalSince1970: 253_402_300_799))
+    }
 }

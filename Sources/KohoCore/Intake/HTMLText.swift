@@ -50,7 +50,7 @@ public enum HTMLText {
     }
 
     /// `href` targets that are http(s) URLs, in document order.
-    static func links(_ html: String) -> [String] {
+    public static func links(_ html: String) -> [String] {
         var result: [String] = []
         var search = html.startIndex..<html.endIndex
         while let r = html.range(of: "href", options: .caseInsensitive, range: search) {
@@ -69,6 +69,9 @@ public enum HTMLText {
                 if let q = quote { if c == q { break } } else if c == " " || c == ">" { break }
                 end = html.index(after: end)
             }
+            // The search goes on after the value: from just after `href`, a run of unquoted `href=href=…` was scanned
+            // to its end once for each (quadratic).
+            search = (end < html.endIndex ? html.index(after: end) : end)..<html.endIndex
             let value = decodeEntities(String(html[j..<end])).trimmingCharacters(in: .whitespaces)
             let lower = value.lowercased()
             if lower.hasPrefix("http://") || lower.hasPrefix("https://") { result.append(value) }

@@ -2,19 +2,33 @@ import Foundation
 
 /// Dates as feeds and mail write them: RFC 822/5322 (`Wed, 02 Oct 2002 13:00:00 +0900`, with the old zone
 /// names) and RFC 3339 (`2002-10-02T10:00:00+09:00`). Lenient where real feeds are sloppy; nil when the
-/// text is not a date at all.
+/// text is not a date at all. A date whose year lies outside `InstantBounds.years` is refused with an error by
+/// `read`, so that the item carrying it is treated as bad rather than dated somewhere the arithmetic overflows.
 public enum InternetDates {
-    public static func parse(_ text: String) -> Date? {
+    /// The date, nil when the text is not a date; throws when it is one but its year is out of range.
+    public static func read(_ text: String) throws -> Date? {
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !t.isEmpty else { return nil }
         if let first = t.unicodeScalars.first, ("0"..."9").contains(first), t.count >= 10,
            t.unicodeScalars.dropFirst(4).first == "-" {
-            return rfc3339(t)
+            return try rfc3339Checked(t)
         }
-        return rfc822(t)
+        // RFC 3339 with a year of more than four digits (`99999-01-01T…`): a date, out of range.
+        let digits = t.unicodeScalars.prefix { ("0"..."9").contains($0) }.count
+        if digits > 4, t.unicodeScalars.dropFirst(digits).first == "-" {
+            throw IntakeParseError(InstantBounds.refusal("日付「\(t.prefix(60))」の年 "))
+        }
+        return try readRFC822(t)
     }
 
-    public static func rfc3339(_ text: String) -> Date? {
+    /// As `read`, with an out-of-range year read as no date.
+    public static func parse(_ text: String) -> Date? { (try? read(text)) ?? nil }
+
+    public static func rfc3339(_ text: String) -> Date? { (try? rfc3339Checked(text)) ?? nil }
+
+    public static func rfc822(_ text: String) -> Date? { (try? readRFC822(text)) ?? nil }
+
+    static func rfc3339Checked(_ text: String) throws -> Date? {
         let s = Array(text.utf8)
         var i = 0
         func number(_ n: Int) -> Int? {
@@ -67,7 +81,7 @@ public enum InternetDates {
             }
             guard i == s.count else { return nil }
         }
-        return make(y, mo, d, h, mi, sec, offset: offset).map { $0.addingTimeInterval(fraction) }
+        return try make(y, mo, d, h, mi, sec, offset: offset, text: text).map { $0.addingTimeInterval(fraction) }
     }
 
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -76,7 +90,8 @@ public enum InternetDates {
         "pst": -8, "pdt": -7, "jst": 9,
     ]
 
-    public static func rfc822(_ text: String) -> Date? {
+    /// RFC 822/5322; nil when not a date, throws when the year is out of range.
+    public static func readRFC822(_ text: String) throws -> Date? {
         // Comments such as "(JST)" and the day name carry nothing we need.
         var cleaned = ""
         var depth = 0
@@ -99,9 +114,12 @@ public enum InternetDates {
             month = months.firstIndex(of: String(tokens[0].lowercased().prefix(3))).map { $0 + 1 }
             day = Int(tokens[1])
         }
-        year = Int(tokens[2])
+        let yearText = tokens[2]
+        guard !yearText.isEmpty, yearText.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
+        // A run of digits too long for an Int is a year out of range too, not "no date".
+        year = Int(yearText) ?? Int.max
         guard let d = day, let m = month, var y = year else { return nil }
-        if y < 100 { y += y < 50 ? 2000 : 1900 }
+        if yearText.utf8.count <= 2 { y += y < 50 ? 2000 : 1900 }
         let timeParts = tokens[3].split(separator: ":")
         guard timeParts.count >= 2, let h = Int(timeParts[0]), let mi = Int(timeParts[1]) else { return nil }
         let sec = timeParts.count > 2 ? Int(timeParts[2]) ?? 0 : 0
@@ -114,10 +132,14 @@ public enum InternetDates {
                 offset = hours * 3600
             }
         }
-        return make(y, m, d, h, mi, sec, offset: offset)
+        return try make(y, m, d, h, mi, sec, offset: offset, text: text)
     }
 
-    private static func make(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, offset: Int) -> Date? {
+    private static func make(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, offset: Int, text: String) throws -> Date? {
+        guard InstantBounds.years.contains(y) else {
+            let year = y == Int.max ? "（桁が多すぎます）" : String(y)
+            throw IntakeParseError(InstantBounds.refusal("日付「\(text.prefix(60))」の年 \(year) "))
+        }
         guard (1...12).contains(mo), d >= 1, d <= CivilDate.daysInMonth(year: y, month: mo),
               (0...24).contains(h), (0...59).contains(mi), (0...60).contains(s) else { return nil }
         let days = CivilDate(y, mo, d).dayNumber

@@ -13,6 +13,8 @@ public struct MailMessage: Sendable, Equatable {
     public var text: String
     /// http(s) URLs in the body, in order of appearance, each once.
     public var links: [String]
+    /// The `Authentication-Results` headers, unfolded, topmost (the last relay's) first.
+    public var authenticationResults: [String] = []
 
     public init(messageID: String?, from: String, fromName: String?, subject: String, date: Date?, text: String, links: [String]) {
         self.messageID = messageID
@@ -44,12 +46,14 @@ public enum MailParser {
         guard let fromField = headers.first(where: { $0.name == "from" }) else {
             throw IntakeParseError("メールとして読めません（From ヘッダーがありません）")
         }
-        let (address, name) = parseAddress(decodeHeader(fromField.raw))
-        guard let address, address.contains("@") else {
-            throw IntakeParseError("差出人のアドレスが読めません（From: \(decodeHeader(fromField.raw).prefix(200))）")
-        }
+        // The address is the addr-spec a mail server sees: taken from the unfolded header before any encoded word is
+        // decoded (a decoded `=?…?=` could carry a forged `<address>`); only the display name is decoded.
+        let (address, name) = try senderAddress(fromField.raw)
         let subject = headers.first(where: { $0.name == "subject" }).map { decodeHeader($0.raw) } ?? ""
-        let date = headers.first(where: { $0.name == "date" }).flatMap { InternetDates.rfc822(decodeHeader($0.raw)) }
+        let date: Date?
+        do { date = try headers.first(where: { $0.name == "date" }).flatMap { try InternetDates.readRFC822(decodeHeader($0.raw)) } } catch {
+            throw IntakeParseError("Date ヘッダーを受け付けません: \(error)")
+        }
         let messageID = headers.first(where: { $0.name == "message-id" }).map {
             decodeHeader($0.raw).trimmingCharacters(in: CharacterSet(charactersIn: "<> \t"))
         }.flatMap { $0.isEmpty ? nil : $0 }
@@ -73,8 +77,37 @@ public enum MailParser {
         }
         var seen = Set<String>()
         links = links.filter { seen.insert($0).inserted }
-        return MailMessage(messageID: messageID, from: address, fromName: name, subject: subject, date: date,
-                           text: text, links: links)
+        var message = MailMessage(messageID: messageID, from: address, fromName: name, subject: subject, date: date,
+                                  text: text, links: links)
+        message.authenticationResults = headers.filter { $0.name == "authentication-results" }
+            .map { String(decoding: $0.raw, as: UTF8.self) }
+        return message
+    }
+
+    /// Whether the topmost `Authentication-Results` written by `authservID` (RFC 8601; lower ones may be the sender's
+    /// own) says the message passed SPF or DKIM for the domain of `from` (a pass for the attacker's own domain is none).
+    public static func authenticated(_ results: [String], authservID: String, from: String) -> Bool {
+        let domain = from.split(separator: "@").last.map { $0.lowercased() } ?? ""
+        let id = authservID.lowercased()
+        guard let mine = results.first(where: { r in
+            let head = r.split(separator: ";", maxSplits: 1).first.map(String.init) ?? ""
+            return head.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map { $0.lowercased() } == id
+        }) else { return false }
+        // Comments `( … )` are not results.
+        var bare = "", depth = 0
+        for c in mine.lowercased() {
+            if c == "(" { depth += 1 } else if c == ")" { depth = max(0, depth - 1) } else if depth == 0 { bare.append(c) }
+        }
+        let methods = bare.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) }
+        return methods.contains { m in
+            guard m.hasPrefix("spf=pass") || m.hasPrefix("dkim=pass") else { return false }
+            return m.split(whereSeparator: { $0 == " " || $0 == "\t" }).contains { p in
+                let kv = p.split(separator: "=", maxSplits: 1)
+                guard kv.count == 2, ["header.d", "header.i", "smtp.mailfrom", "header.from"].contains(String(kv[0])) else { return false }
+                let d = kv[1].split(separator: "@").last.map(String.init) ?? ""
+                return !domain.isEmpty && (d == domain || d.hasSuffix("." + domain))
+            }
+        }
     }
 
     // MARK: headers
@@ -126,87 +159,165 @@ public enum MailParser {
     /// A header value as text: raw 8-bit bytes in a guessed charset, RFC 2047 encoded words decoded, adjacent
     /// encoded words joined (their bytes together, since Japanese mailers split a character across words).
     static func decodeHeader(_ raw: [UInt8]) -> String {
-        let text = JapaneseCharsets.decode(raw, charset: nil)
+        decodeWords(JapaneseCharsets.decode(raw, charset: nil))
+    }
+
+    /// The encoded words of `text` decoded. Linear: where the next `?=` and the next blank lie is computed once for
+    /// every position, so an `=?` that opens no word costs nothing more (searching to the end for each was quadratic).
+    public static func decodeWords(_ text: String) -> String {
         guard text.contains("=?") else { return text }
+        let s = Array(text.unicodeScalars)
+        let n = s.count
+        var nextClose = [Int](repeating: n, count: n + 1)
+        var nextBlank = [Int](repeating: n, count: n + 1)
+        var k = n - 1
+        while k >= 0 {
+            nextClose[k] = s[k] == "?" && k + 1 < n && s[k + 1] == "=" ? k : nextClose[k + 1]
+            nextBlank[k] = s[k] == " " || s[k] == "\t" ? k : nextBlank[k + 1]
+            k -= 1
+        }
+        func string(_ r: Range<Int>) -> String {
+            var v = String.UnicodeScalarView()
+            v.append(contentsOf: s[r])
+            return String(v)
+        }
+        // =?charset?E?text?=
+        func word(at open: Int) -> (charset: String, bytes: [UInt8], end: Int)? {
+            let csStart = open + 2
+            var q1 = csStart
+            while q1 < n, q1 - csStart <= 64, s[q1] != "?", s[q1] != " ", s[q1] != "\t" { q1 += 1 }
+            guard q1 < n, s[q1] == "?", q1 + 2 < n, s[q1 + 2] == "?" else { return nil }
+            var charset = string(csStart..<q1)
+            if let star = charset.firstIndex(of: "*") { charset = String(charset[..<star]) } // RFC 2231 language
+            let textStart = q1 + 3
+            let close = nextClose[textStart]
+            guard close < n, nextBlank[textStart] > close else { return nil }
+            let payload = Array(string(textStart..<close).utf8)
+            let bytes: [UInt8]
+            switch s[q1 + 1] {
+            case "B", "b": bytes = base64(payload)
+            case "Q", "q": bytes = quotedPrintable(payload, underscoreIsSpace: true)
+            default: return nil
+            }
+            return (charset, bytes, close + 2)
+        }
         var out = ""
         var pendingBytes: [UInt8] = []
         var pendingCharset: String?
-        var betweenWords = ""
         func flushPending() {
-            if let cs = pendingCharset {
-                out += JapaneseCharsets.decode(pendingBytes, charset: cs)
-            }
+            if let cs = pendingCharset { out += JapaneseCharsets.decode(pendingBytes, charset: cs) }
             pendingBytes = []
             pendingCharset = nil
         }
-        var rest = Substring(text)
-        while let start = rest.range(of: "=?") {
-            let before = rest[..<start.lowerBound]
-            guard let word = encodedWord(rest[start.lowerBound...]) else {
+        var pos = 0, i = 0
+        while true {
+            var open = i
+            while open + 1 < n, !(s[open] == "=" && s[open + 1] == "?") { open += 1 }
+            guard open + 1 < n else { break }
+            guard let w = word(at: open) else {
                 flushPending()
-                out += betweenWords + before + "=?"
-                betweenWords = ""
-                rest = rest[start.upperBound...]
+                out += string(pos..<open) + "=?"
+                pos = open + 2
+                i = pos
                 continue
             }
-            if pendingCharset != nil, before.allSatisfy({ $0 == " " || $0 == "\t" }) {
+            if pendingCharset != nil, s[pos..<open].allSatisfy({ $0 == " " || $0 == "\t" }) {
                 // White space between encoded words is not part of the text (RFC 2047 6.2).
             } else {
                 flushPending()
-                out += before
+                out += string(pos..<open)
             }
-            if pendingCharset != nil, pendingCharset?.lowercased() != word.charset.lowercased() { flushPending() }
-            pendingCharset = word.charset
-            pendingBytes += word.bytes
-            rest = rest[word.end...]
+            if pendingCharset != nil, pendingCharset?.lowercased() != w.charset.lowercased() { flushPending() }
+            pendingCharset = w.charset
+            pendingBytes += w.bytes
+            pos = w.end
+            i = pos
         }
         flushPending()
-        out += rest
+        out += string(pos..<n)
         return out
     }
 
-    private static func encodedWord(_ s: Substring) -> (charset: String, bytes: [UInt8], end: Substring.Index)? {
-        // =?charset?E?text?=
-        let afterOpen = s.index(s.startIndex, offsetBy: 2)
-        guard let q1 = s[afterOpen...].firstIndex(of: "?") else { return nil }
-        var charset = String(s[afterOpen..<q1])
-        if let star = charset.firstIndex(of: "*") { charset = String(charset[..<star]) } // RFC 2231 language
-        let encIndex = s.index(after: q1)
-        guard encIndex < s.endIndex else { return nil }
-        let enc = s[encIndex].uppercased()
-        let q2 = s.index(after: encIndex)
-        guard q2 < s.endIndex, s[q2] == "?" else { return nil }
-        let textStart = s.index(after: q2)
-        guard let close = s.range(of: "?=", range: textStart..<s.endIndex) else { return nil }
-        let payload = s[textStart..<close.lowerBound]
-        guard !payload.contains(" ") else { return nil }
-        let bytes: [UInt8]
-        switch enc {
-        case "B": bytes = base64(Array(payload.utf8))
-        case "Q": bytes = quotedPrintable(Array(payload.utf8), underscoreIsSpace: true)
-        default: return nil
+    /// The sender of a `From:` header as a mail server reads it (RFC 5322 3.4): one mailbox, `name <addr-spec>` or
+    /// a bare addr-spec with an optional `(comment)`, in the raw header (encoded words not decoded). The display
+    /// name, and only it, is decoded.
+    static func senderAddress(_ raw: [UInt8]) throws -> (String, String?) {
+        let text = JapaneseCharsets.decode(raw, charset: nil)
+        let s = Array(text.unicodeScalars)
+        func shown() -> String {
+            let t = String(text.prefix(200))
+            return t.containsControlCharacter ? "（制御文字を含む）" : t
         }
-        return (charset, bytes, close.upperBound)
+        func refuse(_ why: String) -> IntakeParseError { IntakeParseError("差出人のアドレスが読めません（\(why)）: From: \(shown())") }
+        // Outside quoted strings and comments: where the angle brackets are, and the text with comments left out.
+        var bare: [Unicode.Scalar] = []
+        var comment: [Unicode.Scalar] = []
+        var angleOpen: Int?, angleClose: Int?
+        var inQuote = false, depth = 0
+        var i = 0
+        while i < s.count {
+            let c = s[i]
+            if inQuote {
+                if c == "\\", i + 1 < s.count { bare.append(c); bare.append(s[i + 1]); i += 2; continue }
+                if c == "\"" { inQuote = false }
+                bare.append(c)
+            } else if depth > 0 {
+                if c == "\\", i + 1 < s.count { comment.append(s[i + 1]); i += 2; continue }
+                if c == "(" { depth += 1 } else if c == ")" { depth -= 1 }
+                if depth > 0 { comment.append(c) }
+            } else if c == "(" {
+                depth = 1
+                if !comment.isEmpty { comment.append(" ") }
+            } else {
+                if c == "\"" { inQuote = true }
+                if c == "<", angleOpen == nil { angleOpen = bare.count }
+                if c == ">", angleOpen != nil, angleClose == nil { angleClose = bare.count }
+                bare.append(c)
+            }
+            i += 1
+        }
+        func str<C: Collection>(_ c: C) -> String where C.Element == Unicode.Scalar {
+            var v = String.UnicodeScalarView()
+            v.append(contentsOf: c)
+            return String(v)
+        }
+        let address: String
+        var name: String?
+        if let open = angleOpen {
+            guard let close = angleClose else { throw refuse("< が閉じていません") }
+            // Nothing may follow the address but blanks: `x@evil =?…<addr>…?=` is not a sender at `addr`.
+            guard bare[(close + 1)...].allSatisfy({ $0 == " " || $0 == "\t" }) else { throw refuse("> の後に文字があります") }
+            address = str(bare[(open + 1)..<close]).trimmingCharacters(in: .whitespaces)
+            var phrase = decodeWords(str(bare[..<open])).trimmingCharacters(in: .whitespaces)
+            if phrase.hasPrefix("\""), phrase.hasSuffix("\""), phrase.count >= 2 {
+                phrase = String(phrase.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+            }
+            name = phrase.isEmpty ? nil : phrase
+        } else {
+            address = str(bare).trimmingCharacters(in: .whitespaces)
+            let c = decodeWords(str(comment)).trimmingCharacters(in: .whitespaces)
+            name = c.isEmpty ? nil : c
+        }
+        guard isAddrSpec(address) else { throw refuse("アドレスの形ではありません") }
+        return (address, name)
     }
 
-    /// `Name <addr>`, `"Name" <addr>`, `addr (Name)` or a bare address.
-    static func parseAddress(_ value: String) -> (String?, String?) {
-        let v = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        if let lt = v.lastIndex(of: "<"), let gt = v[lt...].firstIndex(of: ">") {
-            let addr = v[v.index(after: lt)..<gt].trimmingCharacters(in: .whitespaces)
-            var name = v[..<lt].trimmingCharacters(in: .whitespaces)
-            if name.hasPrefix("\""), name.hasSuffix("\""), name.count >= 2 {
-                name = String(name.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"")
+    /// `local@domain` in dot-atoms: no blanks, no quotes, no controls, one `@`.
+    static func isAddrSpec(_ a: String) -> Bool {
+        let parts = a.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty, a.utf8.count <= 320 else { return false }
+        let atext = Set("!#$%&'*+-/=?^_`{|}~.".unicodeScalars)
+        func ok(_ part: Substring, domain: Bool) -> Bool {
+            !part.hasPrefix(".") && !part.hasSuffix(".") && !part.contains("..") && part.unicodeScalars.allSatisfy { c in
+                if c.value < 0x80 {
+                    let alnum = ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+                    return alnum || (domain ? (c == "-" || c == ".") : atext.contains(c))
+                }
+                // Internationalized addresses (RFC 6532): letters and digits beyond ASCII, nothing invisible.
+                return c.properties.isAlphabetic || c.properties.numericType != nil
             }
-            return (addr, name.isEmpty ? nil : name)
         }
-        if let open = v.firstIndex(of: "("), let close = v.lastIndex(of: ")"), open < close {
-            let addr = v[..<open].trimmingCharacters(in: .whitespaces)
-            let name = v[v.index(after: open)..<close].trimmingCharacters(in: .whitespaces)
-            return (addr, name.isEmpty ? nil : name)
-        }
-        let first = v.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
-        return (first, nil)
+        return ok(parts[0], domain: false) && ok(parts[1], domain: true)
     }
 
     // MARK: MIME

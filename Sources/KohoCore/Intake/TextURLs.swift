@@ -16,12 +16,21 @@ public enum TextURLs {
                 if s.value <= 0x20 || s.value >= 0x7F || "<>\"'`{}|\\^".unicodeScalars.contains(s) { break }
                 j += 1
             }
-            var url = String(String.UnicodeScalarView(scalars[i..<j]))
-            while let last = url.last, ".,;:!?)]".contains(last) {
-                if last == ")", url.filter({ $0 == "(" }).count >= url.filter({ $0 == ")" }).count { break }
-                url.removeLast()
+            // Trailing punctuation goes, and a `)` unless it closes a `(` of the URL: the brackets are counted once
+            // and the count kept as they go (recounting for each `)` made a line of brackets quadratic).
+            var opens = 0, closes = 0
+            for k in i..<j {
+                if scalars[k] == "(" { opens += 1 } else if scalars[k] == ")" { closes += 1 }
             }
-            if url.count > (head.hasPrefix("https") ? 8 : 7) { result.append(url) }
+            var end = j
+            while end > i, ".,;:!?)]".unicodeScalars.contains(scalars[end - 1]) {
+                if scalars[end - 1] == ")" {
+                    if opens >= closes { break }
+                    closes -= 1
+                }
+                end -= 1
+            }
+            if end - i > (head.hasPrefix("https") ? 8 : 7) { result.append(String(String.UnicodeScalarView(scalars[i..<end]))) }
             i = max(j, i + 1)
         }
         return result

@@ -475,8 +475,6 @@ struct CommentAnalysis {
         var i = 1
         while i < n {
             guard i >= covered, Chars.isNumeral(s[i - 1]), !consumed[i] else { i += 1; continue }
-            var numStart = i - 1
-            while numStart > 0 && Chars.isNumeral(s[numStart - 1]) { numStart -= 1 }
             var end: Int? = nil
             if s[i] == chome[0], i + 1 < n, s[i + 1] == chome[1] {
                 var k = i + 2
@@ -498,6 +496,10 @@ struct CommentAnalysis {
                 if e > i + 1, e < n, s[e] == go { end = e + 1 }
             }
             if let end {
+                // The number's start is looked for only here: walking back from every numeral of a run was quadratic
+                // (a comment of 8,000 numerals held a poll for 10 s).
+                var numStart = i - 1
+                while numStart > 0 && Chars.isNumeral(s[numStart - 1]) { numStart -= 1 }
                 addressFlag(expandTownBack(numStart)..<end)
                 covered = end
                 i = end

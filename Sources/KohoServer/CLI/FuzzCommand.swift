@@ -12,14 +12,16 @@ import Glibc
 /// Quick enough for CI on a debug build, with no extra toolchain (libFuzzer needs a separate sanitizer build).
 struct FuzzCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "fuzz",
-        abstract: "入力の読み取り（koho check、ポリシーファイル、フォーム、JSON）をファズする（クラッシュと遅い入力を探す）",
+        abstract: "入力の読み取り（koho check、ポリシーファイル、フォーム、JSON、メール、フィード、気象庁、Webhook、コメント）をファズする（クラッシュと遅い入力を探す）",
         discussion: """
-        対象: check（koho check の JSON と検査）、policy（ポリシーファイルの読み込み）、form（ウェブのフォーム）、json（API の JSON）、all。
+        対象: check（koho check の JSON と検査）、policy（ポリシーファイルの読み込み）、form（ウェブのフォーム）、json（API の JSON）、
+        mail（メールマガジン）、feed（RSS・Atom）、agency（気象庁の Atom と電文）、webhook（Facebook の Webhook）、
+        text（コメントの分類・URL・HTML・日付）、all。外から届くものの対象は 100 KB までの入力を使います。
         同じ --seed なら同じ入力の列になります。見つかった入力は --out のフォルダに保存し、終了コード 1 で終わります。
         クラッシュした入力も、プロセスが止まる前に同じフォルダへ書き出します。
         """)
 
-    @ArgumentParser.Argument(help: "check | policy | form | json | all") var target: String
+    @ArgumentParser.Argument(help: "check | policy | form | json | mail | feed | agency | webhook | text | all") var target: String
     @ArgumentParser.Option(name: .long, help: "対象ごとに走らせる秒数") var seconds: Double = 10
     @ArgumentParser.Option(name: .long, help: "乱数の種（同じ種なら同じ入力）") var seed: UInt64 = 1
     @ArgumentParser.Option(name: .long, help: "対象ごとの入力の数の上限（0: 秒数だけで止める）") var runs: Int = 0
@@ -29,7 +31,7 @@ struct FuzzCommand: AsyncParsableCommand {
     func run() async throws {
         let targets: [FuzzTarget.Kind]
         if target == "all" { targets = FuzzTarget.Kind.allCases } else {
-            guard let k = FuzzTarget.Kind(rawValue: target) else { throw CLIInputError("対象は check, policy, form, json, all のいずれかです") }
+            guard let k = FuzzTarget.Kind(rawValue: target) else { throw CLIInputError("対象は check, policy, form, json, mail, feed, agency, webhook, text, all のいずれかです") }
             targets = [k]
         }
         guard seconds > 0, maxMsPerInput > 0 else { throw CLIInputError("--seconds と --max-ms-per-input は正の数にしてください") }
@@ -66,12 +68,13 @@ struct FuzzCommand: AsyncParsableCommand {
 /// One reader of untrusted input, called as the app calls it.
 struct FuzzTarget {
     enum Kind: String, CaseIterable {
-        case check, policy, form, json
+        case check, policy, form, json, mail, feed, agency, webhook, text
 
         var maxLength: Int {
             switch self {
             case .policy: return 256 * 1024
             case .check, .form, .json: return 64 * 1024
+            case .mail, .feed, .agency, .webhook, .text: return InboundFuzz.maxLength
             }
         }
 
@@ -103,6 +106,8 @@ struct FuzzTarget {
             ]
         case .policy:
             strings = [PolicyLoader.builtInYAML]
+        case .mail, .feed, .agency, .webhook, .text:
+            strings = InboundFuzz.seeds(kind)
         }
         return strings.map { Array($0.utf8) }
     }
@@ -130,6 +135,8 @@ struct FuzzTarget {
             _ = try? req.content.decode(AuthController.LoginForm.self)
             _ = try? req.content.decode(AdminController.UpdateUserForm.self)
             _ = try? req.content.decode(PostsController.StepForm.self)
+        case .mail, .feed, .agency, .webhook, .text:
+            InboundFuzz.run(kind, input)
         }
     }
 
@@ -208,6 +215,9 @@ struct Fuzzer {
         "2026-02-29T25:61:61+99:99", "0000-00-00", "9999-12-31T23:59:59Z", "https://", "http://[::1", "xn--",
     ] as [String]).map { Array($0.utf8) }
 
+    static let runs: [[UInt8]] = (["あ", "a", "\\", "%", "😀", "\u{0}", ")", "=?", "=?a?B?", "href=", "1", "１", "三", " a=''", "<"] as [String])
+        .map { Array($0.utf8) }
+
     mutating func mutateOnce(_ d: inout [UInt8]) {
         if d.isEmpty { d = seeds[rng.below(seeds.count)] }
         let at = rng.below(d.count + 1)
@@ -258,9 +268,12 @@ struct Fuzzer {
         case 8: // an interesting token
             d.insert(contentsOf: Self.interesting[rng.below(Self.interesting.count)], at: at)
         case 9: // a long run of one character
-            let ch: [UInt8] = [Array("あ".utf8), Array("a".utf8), Array("\\".utf8), Array("%".utf8), Array("😀".utf8), [0]][rng.below(6)]
+            // Also the runs that made readers quadratic: brackets after a URL, `=?`, unquoted `href=`, numerals, attributes.
+            let ch = Self.runs[rng.below(Self.runs.count)]
+            let count = 1 + rng.below(rng.chance(20) ? 50_000 : 5000)
             var run = [UInt8]()
-            for _ in 0..<(1 + rng.below(5000)) { run += ch }
+            run.reserveCapacity(count * ch.count)
+            for _ in 0..<count { run += ch }
             d.insert(contentsOf: run, at: at)
         case 10: // invalid UTF-8
             let bad: [[UInt8]] = [[0xC3], [0xE3, 0x81], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xFE], [0xC0, 0xAF]]

@@ -79,6 +79,7 @@ enum CommentIngest {
 
     @discardableResult
     static func ingest(_ observed: [ObservedComment], source: String, db: Database, ctx: KohoContext) async throws -> Result {
+        let observed = observed.map(\.storable)
         var total = Result()
         // Each account's latest texts, read once and carried from batch to batch as new comments are classified.
         var recent: [String: RecentComments] = [:]

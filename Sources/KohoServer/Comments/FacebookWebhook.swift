@@ -44,7 +44,7 @@ enum FacebookWebhook {
                 guard let v = change.value, v.item == "comment", let commentID = v.comment_id, let postID = v.post_id else { continue }
                 var o = ObservedComment(account: account, platform: .facebook, platformCommentID: commentID, platformPostID: postID,
                                         parentID: v.parent_id == postID ? nil : v.parent_id, authorName: v.from?.name, authorID: v.from?.id,
-                                        createdAt: v.created_time.map { Date(timeIntervalSince1970: $0) })
+                                        createdAt: v.created_time.flatMap(InstantBounds.instant(secondsSince1970:)))
                 switch v.verb {
                 case "add", "edited": o.text = v.message ?? ""
                 case "remove": o.removed = true

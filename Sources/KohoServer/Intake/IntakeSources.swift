@@ -217,6 +217,9 @@ enum MailIntake {
         guard settings.senders.contains(message.from.lowercased()) else {
             return .refused("差出人 \(message.from.containsControlCharacter ? "（制御文字を含む）" : message.from) は受け付ける差出人にありません")
         }
+        if let relay = settings.authservID, !MailParser.authenticated(message.authenticationResults, authservID: relay, from: message.from) {
+            return .refused("中継 \(relay) の Authentication-Results に spf=pass も dkim=pass もありません（差出人 \(message.from)）")
+        }
         let domains = app.koho.policy.accounts.flatMap { $0.categories.flatMap(\.sourceDomains) }
         let link = message.links.first { l in
             guard let host = URL(string: l)?.host?.lowercased() else { return false }

@@ -151,7 +151,7 @@ enum PublicRenderer {
             .head(
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
-                .element(named: "title", text: "\(title)｜\(org.name)"),
+                .element(named: "title", nodes: [.text("\(title)｜\(org.name)")]),
                 .selfClosedElement(named: "link", attributes: [Attribute<HTML.HeadContext>(name: "rel", value: "stylesheet"),
                                                                Attribute(name: "href", value: escapeAttribute(c.href(.css)))]),
                 .selfClosedElement(named: "link", attributes: [Attribute<HTML.HeadContext>(name: "rel", value: "alternate"),
@@ -178,7 +178,7 @@ enum PublicRenderer {
                 ])
             )
         )
-        return Data(doc.render().utf8)
+        return Data(HTMLEscaping.showingBidiControls(doc.render()).utf8)
     }
 
     static let css = """
@@ -505,7 +505,7 @@ enum PublicRenderer {
 
     /// RFC 4287. Written out here (Plot has no Atom); every text goes through the escaper.
     static func feed(_ d: PublicSiteData) -> String {
-        func x(_ s: String) -> String { HTMLEscaping.escape(s) }
+        func x(_ s: String) -> String { HTMLEscaping.xml(s) }
         let updated = d.notices.map(\.updatedAt).max() ?? d.versions.first?.registeredAt ?? d.generatedAt
         var out = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"ja\">\n"
         out += "  <title>\(x(d.policy.organization.name)) 公式ソーシャルメディアのお知らせ</title>\n"

@@ -7,6 +7,12 @@ typealias BodyNode = Node<HTML.BodyContext>
 /// Plot escapes text but not attribute values, so every attribute goes through here.
 func escapeAttribute(_ s: String) -> String { HTMLEscaping.escape(s) }
 
+extension Node {
+    /// Text escaped by Unicode scalar. Shadows Plot's `.text`, which escapes by Character: `<` joined to a combining
+    /// mark, or after a prepended mark, passed through raw.
+    static func text(_ text: String) -> Node { .raw(HTMLEscaping.escapeText(text)) }
+}
+
 /// An attribute: a value (escaped), or nil for a boolean attribute such as `checked`.
 struct Attr {
     let name: String
@@ -199,7 +205,7 @@ enum Layout {
                 .meta(.charset(.utf8)),
                 .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
                 // Not Plot's `.title`: it also copies the title into og/twitter meta attributes, which Plot does not escape.
-                .element(named: "title", text: "\(f.title) | Koho（広報）"),
+                .element(named: "title", nodes: [.text("\(f.title) | Koho（広報）")]),
                 .style(css + RenderingPreview.css + CommentViews.css)
             ),
             .body(
