@@ -51,6 +51,9 @@ struct PlatformTransport: Sendable {
         self.logger = logger
     }
 
+    /// A platform's JSON answer is kilobytes; a page of search results a few hundred.
+    static let maxAnswerBytes = 16 << 20
+
     func url(_ path: String, _ query: [(String, String)] = []) -> String {
         baseURL + path + (query.isEmpty ? "" : "?" + formEncode(query))
     }
@@ -87,8 +90,12 @@ struct PlatformTransport: Sendable {
         // Only the method and path are logged: the query may carry ids but the token is only in a header.
         let pathForLog = absoluteURL.split(separator: "?", maxSplits: 1).first.map(String.init) ?? absoluteURL
         do {
-            let response = try await http.execute(request, timeout: timeout)
-            let buffer = try await response.body.collect(upTo: 64 << 20)
+            // The whole call, body included, within the timeout: a platform (or a proxy) that dribbles its answer
+            // would otherwise hold the publisher for ever.
+            let limits = FetchLimits(headers: .nanoseconds(timeout.nanoseconds), whole: .nanoseconds(timeout.nanoseconds),
+                                     maxBytes: Self.maxAnswerBytes)
+            let response = try await BoundedFetch.fetch(http, request, limits: limits)
+            let buffer = response.body
             let status = Int(response.status.code)
             logger.debug("platform call", metadata: ["method": "\(method.rawValue)", "url": "\(pathForLog)", "status": "\(status)"])
             return PlatformResponse(status: status, headers: response.headers, body: Data(buffer.readableBytesView))

@@ -109,4 +109,6 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateComments())
     app.migrations.add(CreateIntake())
     app.migrations.add(CreateCommentAlarm())
+    app.migrations.add(CreateIntakeQuarantine())
+    app.migrations.add(CreateWebhookReplayGuard())
 }

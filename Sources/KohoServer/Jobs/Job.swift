@@ -6,18 +6,48 @@ import ServiceLifecycle
 /// A background job under swift-service-lifecycle. `step` does one round of work and says how much it did; the job goes
 /// again at once while there is work, and otherwise waits for `interval` on its clock or for `wake()` (an approval,
 /// a reconnection). On graceful shutdown the round in progress is cancelled and `run` returns.
+///
+/// A round that throws never ends the job (nor the server): it is started again after a delay that doubles with each
+/// failure in a row, up to `backoff.cap`, and its error is kept in `status` for the chief's dashboard.
 final class Job: Service, Sendable {
+    struct Backoff: Sendable {
+        var first: Duration = .seconds(1)
+        var cap: Duration = .seconds(300)
+
+        func delay(afterFailures n: Int) -> Duration {
+            var d = first
+            for _ in 1..<max(1, min(n, 40)) where d < cap { d = d * 2 }
+            return min(d, cap)
+        }
+    }
+
+    /// What the dashboard shows of a job.
+    struct Status: Sendable {
+        var lastError: String?
+        var lastErrorAt: Date?
+        /// Failed rounds in a row; 0 once a round succeeds.
+        var failures = 0
+        var retryIn: Duration?
+        /// Counts every change, so that a page kept in the read cache is not shown after one.
+        var changes = 0
+    }
+
     let name: String
     let interval: Duration
+    let backoff: Backoff
     private let clock: any Clock<Duration>
     private let step: @Sendable () async throws -> Int
     private let bell = Doorbell()
     private let logger: Logger
+    private let state = NIOLockedValueBox(Status())
 
-    init(name: String, interval: Duration, clock: any Clock<Duration> = ContinuousClock(), logger: Logger,
+    var status: Status { state.withLockedValue { $0 } }
+
+    init(name: String, interval: Duration, clock: any Clock<Duration> = ContinuousClock(), backoff: Backoff = Backoff(), logger: Logger,
          step: @escaping @Sendable () async throws -> Int) {
         self.name = name
         self.interval = interval
+        self.backoff = backoff
         self.clock = clock
         self.step = step
         var logger = logger
@@ -38,15 +68,29 @@ final class Job: Service, Sendable {
         logger.debug("started")
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             var worked = 0
+            var wait = self.interval
             do {
                 let step = self.step
                 worked = try await cancelWhenGracefulShutdown { try await step() }
+                state.withLockedValue { s in
+                    if s.failures > 0 || s.retryIn != nil { s.failures = 0; s.retryIn = nil; s.changes += 1 }
+                }
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                logger.error("round failed: \(String(describing: error))")
+                let said = String(String(describing: error).prefix(500))
+                wait = state.withLockedValue { s in
+                    s.failures += 1
+                    s.lastError = said
+                    s.lastErrorAt = Date()
+                    s.retryIn = backoff.delay(afterFailures: s.failures)
+                    s.changes += 1
+                    return s.retryIn ?? interval
+                }
+                logger.error("round failed, again in \(wait): \(said)")
+                worked = 0
             }
             if worked > 0 { continue }
-            let bell = self.bell, interval = self.interval, clock = self.clock
+            let bell = self.bell, interval = wait, clock = self.clock
             await withGracefulShutdownHandler {
                 await bell.wait(interval, clock: clock)
             } onGracefulShutdown: {
@@ -103,6 +147,9 @@ final class BackgroundJobs: Sendable {
     }
 
     var all: [Job] { [expiry] + (publisher.map { [$0] } ?? []) + others }
+
+    /// Changes whenever a job's status does (for the read cache's key).
+    var statusChanges: Int { all.reduce(0) { $0 &+ $1.status.changes } }
 
     static let mailJobName = "mail"
     func job(named name: String) -> Job? { all.first { $0.name == name } }
