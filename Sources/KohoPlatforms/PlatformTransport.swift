@@ -128,14 +128,28 @@ func jsonData(_ object: [String: Any?]) -> Data {
 }
 
 extension HTTPHeaders {
-    /// `Retry-After` as seconds or an HTTP date, as a moment.
+    /// `Retry-After` as seconds or an HTTP date, as a moment (see `plausibleReset`).
     func retryAfter(now: Date = Date()) -> Date? {
         guard let value = first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value) { return now.addingTimeInterval(seconds) }
+        if let seconds = Double(value) {
+            guard seconds.isFinite, seconds >= 0 else { return nil }
+            return now.addingTimeInterval(min(seconds, maxResetWait))
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value)
+        return formatter.date(from: value).flatMap { plausibleReset($0, now: now) }
     }
+}
+
+/// The longest a platform's "try again at" is believed: its windows are minutes (X) or hours (Meta, Google's daily quota).
+let maxResetWait: TimeInterval = 86_400
+
+/// A platform's reset moment as one Koho can schedule and show: none when not a finite time, at most `maxResetWait`
+/// ahead. A header of `1e300` would otherwise overflow the date arithmetic of the retry and of the page showing it.
+func plausibleReset(_ at: Date, now: Date) -> Date? {
+    let t = at.timeIntervalSince1970
+    guard t.isFinite else { return nil }
+    return min(at, now.addingTimeInterval(maxResetWait))
 }

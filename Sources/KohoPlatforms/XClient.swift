@@ -219,8 +219,9 @@ public struct XClient: Sendable {
         let message = (try? JSONDecoder().decode(ProblemBody.self, from: response.body))?.message
         switch response.status {
         case 429:
+            let now = Date()
             let reset = response.headers.first(name: "x-rate-limit-reset").flatMap(TimeInterval.init)
-                .map { Date(timeIntervalSince1970: $0) } ?? response.headers.retryAfter()
+                .flatMap { plausibleReset(Date(timeIntervalSince1970: $0), now: now) } ?? response.headers.retryAfter(now: now)
             return .rateLimited(resetAt: reset)
         case 401:
             return .tokenExpiredOrRevoked

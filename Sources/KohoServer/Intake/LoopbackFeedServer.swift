@@ -50,6 +50,12 @@ final class LoopbackFeedServer: Sendable {
         return "http://127.0.0.1:\(port)"
     }
 
+    /// On a local UNIX socket instead (a test that no feed link reaches one).
+    func startOnSocket(_ path: String) async throws {
+        try await app.asyncBoot()
+        try await app.server.start(address: .unixDomainSocket(path: path))
+    }
+
     func shutdown() async throws {
         stopping.withLockedValue { $0 = true }
         await app.server.shutdown()
