@@ -96,8 +96,8 @@ public enum BoundedFetch {
 
     /// `request` and its whole body within `limits`. With `links`, the request's URL and every redirect's target must
     /// pass it (and never go from https to http); without, a redirect is returned as it came.
-    public static func fetch(_ http: HTTPClient = client, _ request: HTTPClientRequest, limits: FetchLimits,
-                             links: LinkPolicy? = nil) async throws -> Answer {
+    public static func fetch(_ request: HTTPClientRequest, limits: FetchLimits, links: LinkPolicy? = nil,
+                             using http: HTTPClient = client) async throws -> Answer {
         if let links, let why = links.refusal(request.url) { throw FetchFailure.refusedLink(why) }
         let received = NIOLockedValueBox(0)
         return try await within(limits.whole, received: received) {

@@ -94,7 +94,7 @@ struct PlatformTransport: Sendable {
             // would otherwise hold the publisher for ever.
             let limits = FetchLimits(headers: .nanoseconds(timeout.nanoseconds), whole: .nanoseconds(timeout.nanoseconds),
                                      maxBytes: Self.maxAnswerBytes)
-            let response = try await BoundedFetch.fetch(http, request, limits: limits)
+            let response = try await BoundedFetch.fetch(request, limits: limits, using: http)
             let buffer = response.body
             let status = Int(response.status.code)
             logger.debug("platform call", metadata: ["method": "\(method.rawValue)", "url": "\(pathForLog)", "status": "\(status)"])
@@ -133,7 +133,7 @@ extension HTTPHeaders {
         guard let value = first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
         if let seconds = Double(value) {
             guard seconds.isFinite, seconds >= 0 else { return nil }
-            return now.addingTimeInterval(min(seconds, maxResetWait))
+            return now.addingTimeInterval(Swift.min(seconds, maxResetWait))
         }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
@@ -151,5 +151,5 @@ let maxResetWait: TimeInterval = 86_400
 func plausibleReset(_ at: Date, now: Date) -> Date? {
     let t = at.timeIntervalSince1970
     guard t.isFinite else { return nil }
-    return min(at, now.addingTimeInterval(maxResetWait))
+    return Swift.min(at, now.addingTimeInterval(maxResetWait))
 }

@@ -120,8 +120,8 @@ public struct YouTubeClient: Sendable {
     /// `Range: bytes=0-N` means N+1 bytes arrived; no Range means none did. A last byte past the file (or Int.max,
     /// whose +1 would overflow) is not believed: none, and the whole file is sent again.
     static func receivedBytes(range: String?, totalBytes: Int) -> Int {
-        range.flatMap { $0.split(separator: "-").last }.flatMap { Int($0) }
-            .flatMap { $0 >= 0 && $0 < totalBytes ? $0 + 1 : nil } ?? 0
+        guard let last = range?.split(separator: "-").last, let n = Int(last), n >= 0, n < totalBytes else { return 0 }
+        return n + 1
     }
 
     private static func video(_ response: PlatformResponse) throws -> YouTubeVideo {

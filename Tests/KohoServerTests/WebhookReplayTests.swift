@@ -41,7 +41,8 @@ final class WebhookReplayTests: CommentTestCase {
         let rebatched = change("hide", id, on: post, at: t - 15)
         try await assertEqual(try await webhook(rebatched, signature: signed(rebatched)), .ok)
         try await assertEqual(try await self.stored(id).first?.state, .visible)
-        let kinds = try await CommentService.events(app.db, try XCTUnwrap(try await stored(id).first?.id)).map(\.kind)
+        let row = try await stored(id).first
+        let kinds = try await CommentService.events(app.db, try XCTUnwrap(row?.id)).map(\.kind)
         XCTAssertEqual(kinds, ["received", "hidden", "unhidden"], "nothing recorded for the replays")
 
         // A newer hide is taken.

@@ -78,21 +78,23 @@ final class Job: Service, Sendable {
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 let said = String(String(describing: error).prefix(500))
+                let backoff = self.backoff
                 wait = state.withLockedValue { s in
                     s.failures += 1
                     s.lastError = said
                     s.lastErrorAt = Date()
-                    s.retryIn = backoff.delay(afterFailures: s.failures)
+                    let delay = backoff.delay(afterFailures: s.failures)
+                    s.retryIn = delay
                     s.changes += 1
-                    return s.retryIn ?? interval
+                    return delay
                 }
                 logger.error("round failed, again in \(wait): \(said)")
                 worked = 0
             }
             if worked > 0 { continue }
-            let bell = self.bell, interval = wait, clock = self.clock
+            let bell = self.bell, clock = self.clock, delay = wait
             await withGracefulShutdownHandler {
-                await bell.wait(interval, clock: clock)
+                await bell.wait(delay, clock: clock)
             } onGracefulShutdown: {
                 Task { await bell.ring() }
             }

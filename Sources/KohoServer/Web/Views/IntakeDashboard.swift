@@ -31,7 +31,7 @@ enum IntakeDashboard {
             let aside = QuarantinedItem.query(on: req.db).filter(\.$setAside == true)
             m.setAsideCount = try await aside.count()
             m.setAside = try await aside.sort(\.$lastAt, .descending).limit(20).all()
-            m.jobs = (req.application.backgroundJobs?.all ?? []).map { ($0.name, $0.status) }.filter { $0.status.lastError != nil }
+            m.jobs = (req.application.backgroundJobs?.all ?? []).map { (name: $0.name, status: $0.status) }.filter { $0.status.lastError != nil }
         }
         return m
     }
