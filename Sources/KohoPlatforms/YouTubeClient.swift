@@ -120,7 +120,7 @@ public struct YouTubeClient: Sendable {
     /// `Range: bytes=0-N` means N+1 bytes arrived; no Range means none did. A last byte past the file (or Int.max,
     /// whose +1 would overflow) is not believed: none, and the whole file is sent again.
     static func receivedBytes(range: String?, totalBytes: Int) -> Int {
-        guard let last = range?.split(separator: "-").last, let n = Int(last), n >= 0, n < totalBytes else { return 0 }
+        guard let range, range.hasPrefix("bytes=0-"), let n = Int(range.dropFirst("bytes=0-".count)), n >= 0, n < totalBytes else { return 0 }
         return n + 1
     }
 
