@@ -88,8 +88,11 @@ final class JobTests: XCTestCase {
 
     func testTheBackoffDoublesUpToItsCap() {
         let b = Job.Backoff(first: .seconds(1), cap: .seconds(300))
-        XCTAssertEqual((1...10).map { b.delay(afterFailures: $0) }, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300].map { Duration.seconds($0) })
-        XCTAssertEqual(b.delay(afterFailures: Int.max), .seconds(300))
+        let daily = Duration.seconds(86_400)
+        XCTAssertEqual((1...10).map { b.delay(afterFailures: $0, interval: daily) }, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300].map { Duration.seconds($0) })
+        XCTAssertEqual(b.delay(afterFailures: Int.max, interval: daily), .seconds(300))
+        // A job that runs every 5 s (the publisher, the mail) is not held back more than 30 s.
+        XCTAssertEqual((1...7).map { b.delay(afterFailures: $0, interval: .seconds(5)) }, [1, 2, 4, 8, 16, 30, 30].map { Duration.seconds($0) })
     }
 
     func testAJobThatFindsWorkGoesAgainAtOnce() async throws {

@@ -60,7 +60,8 @@ struct AgencyFeedSource: Sendable {
                     // Tried again on the next rounds, then set aside: one message that stalls does not cost every round.
                     problems.append("\(entry.title): \(error)")
                     try await IntakeService.quarantine(app, source: Self.source, key: key, title: entry.title,
-                                                       reason: "電文を取得できません: \(error)", at: now, permanent: false)
+                                                       reason: "電文を取得できません: \(error)", at: now,
+                                                       permanent: (error as? ConditionalFetch.Failure)?.permanent ?? false)
                     continue
                 }
                 var drafts: [UUID] = []

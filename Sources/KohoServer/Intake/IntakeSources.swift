@@ -83,6 +83,8 @@ struct ConditionalFetch {
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
+        /// Trying again cannot help: the link (or a redirect) leads where Koho does not fetch.
+        var permanent = false
     }
 
     /// Within the feeds file's `limits` (headers, then the whole body) and `maxBytes`; only to the hosts `links`
@@ -99,6 +101,7 @@ struct ConditionalFetch {
             res = try await BoundedFetch.fetch(req, limits: FetchLimits(headers: limits.headers, whole: limits.whole, maxBytes: maxBytes),
                                                links: links)
         } catch let failure as FetchFailure {
+            if case .refusedLink = failure { throw Failure(description: failure.description, permanent: true) }
             throw Failure(description: failure.description)
         } catch {
             throw Failure(description: "接続できません（\(String(describing: error).prefix(200))）")

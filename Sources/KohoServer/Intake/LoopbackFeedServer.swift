@@ -119,7 +119,7 @@ final class LoopbackFeedServer: Sendable {
         let pace = paces.withLockedValue { $0[path] } ?? .whole
         guard case .whole = pace else {
             let body = doc.body, stopping = self.stopping
-            return Response(status: .ok, headers: headers, body: .init(asyncStream: { writer in
+            return Response(status: .ok, headers: headers, body: .init(managedAsyncStream: { writer in
                 var sent = 0
                 switch pace {
                 case .whole: break
@@ -137,7 +137,6 @@ final class LoopbackFeedServer: Sendable {
                         try await Task.sleep(for: .milliseconds(50))
                     }
                 }
-                try await writer.write(.end)
             }))
         }
         return Response(status: .ok, headers: headers, body: .init(data: doc.body))

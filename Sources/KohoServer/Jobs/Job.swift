@@ -8,16 +8,19 @@ import ServiceLifecycle
 /// a reconnection). On graceful shutdown the round in progress is cancelled and `run` returns.
 ///
 /// A round that throws never ends the job (nor the server): it is started again after a delay that doubles with each
-/// failure in a row, up to `backoff.cap`, and its error is kept in `status` for the chief's dashboard.
+/// failure in a row (see `Backoff`), and its error is kept in `status` for the chief's dashboard.
 final class Job: Service, Sendable {
     struct Backoff: Sendable {
         var first: Duration = .seconds(1)
         var cap: Duration = .seconds(300)
 
-        func delay(afterFailures n: Int) -> Duration {
+        /// Doubles from `first`, up to `cap`, and for a job that runs often up to its interval or 30 s: the publisher
+        /// (every few seconds) is not left five minutes behind once its database is back.
+        func delay(afterFailures n: Int, interval: Duration) -> Duration {
+            let limit = min(cap, max(interval, .seconds(30)))
             var d = first
-            for _ in 1..<max(1, min(n, 40)) where d < cap { d = d * 2 }
-            return min(d, cap)
+            for _ in 1..<max(1, min(n, 40)) where d < limit { d = d * 2 }
+            return min(d, limit)
         }
     }
 
@@ -78,12 +81,12 @@ final class Job: Service, Sendable {
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
                 let said = String(String(describing: error).prefix(500))
-                let backoff = self.backoff
+                let backoff = self.backoff, interval = self.interval
                 wait = state.withLockedValue { s in
                     s.failures += 1
                     s.lastError = said
                     s.lastErrorAt = Date()
-                    let delay = backoff.delay(afterFailures: s.failures)
+                    let delay = backoff.delay(afterFailures: s.failures, interval: interval)
                     s.retryIn = delay
                     s.changes += 1
                     return delay
