@@ -327,6 +327,35 @@ final class PlatformCallTimeLimitTests: XCTestCase {
         try await server.shutdown()
     }
 
+    func testMediaProcessingThatNeverEndsIsGivenUpAtTheLimit() async throws {
+        let server = try await LoopbackFeedServer(validators: false)
+        let base = try await server.start()
+        server.set("/2/media/upload/initialize", #"{"data":{"id":"m1"}}"#, contentType: "application/json")
+        server.set("/2/media/upload/m1/append", "{}", contentType: "application/json")
+        // Int.max seconds, then a negative wait, and never done.
+        server.set("/2/media/upload/m1/finalize", #"{"data":{"id":"m1","processing_info":{"state":"pending","check_after_secs":9223372036854775807}}}"#,
+                   contentType: "application/json")
+        server.set("/2/media/upload", #"{"data":{"id":"m1","processing_info":{"state":"in_progress","check_after_secs":-5}}}"#,
+                   contentType: "application/json")
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        let x = XClient(httpClient: http, accessToken: AccessToken("t"), baseURL: base, timeout: .seconds(5))
+        let t0 = ContinuousClock.now
+        do {
+            _ = try await x.uploadMedia(Data(repeating: 0xFF, count: 4_000), mediaType: "image/png", category: "tweet_image",
+                                        processingLimit: .seconds(3))
+            XCTFail("processed")
+        } catch let e as PlatformError {
+            XCTAssertTrue("\(e)".contains("media processing not finished after 3"), "\(e)")
+        }
+        let took = ContinuousClock.now - t0
+        XCTAssertGreaterThanOrEqual(took, .milliseconds(2900))
+        XCTAssertLessThan(took, .seconds(6))
+        // The negative wait was held to a second: a few status calls, not a busy loop.
+        XCTAssertLessThanOrEqual(server.requests(for: "/2/media/upload").count, 3)
+        try await http.shutdown()
+        try await server.shutdown()
+    }
+
     func testAnAnswerLargerThanTheCapIsRefused() async throws {
         let server = try await LoopbackFeedServer(validators: false)
         let base = try await server.start()

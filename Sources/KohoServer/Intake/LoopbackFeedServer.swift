@@ -41,6 +41,8 @@ final class LoopbackFeedServer: Sendable {
         self.validators = validators
         app.middleware = Middlewares()
         app.get("**", use: { [self] req in self.answer(req) })
+        // For a platform's answers to POST (a test of the platform clients): the same documents.
+        app.on(.POST, "**", body: .collect(maxSize: "16mb"), use: { [self] req in self.answer(req) })
     }
 
     func start() async throws -> String {
