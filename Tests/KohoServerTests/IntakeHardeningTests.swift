@@ -302,6 +302,30 @@ final class IntakePoisonTests: IntakeTestCase {
     }
 }
 
+/// An agency message whose alert cannot be saved is set aside; the entries after it are read.
+final class AgencyPoisonTests: IntakeTestCase {
+    func testAMessageThatFailsIsSetAsideAndTheNextOneRaisesItsAlert() async throws {
+        guard let sql = app.db as? SQLDatabase, sql.dialect.name == "sqlite" else { throw XCTSkip("SQLite trigger") }
+        try await sql.raw("CREATE TRIGGER koho_test_poison BEFORE INSERT ON posts WHEN NEW.text LIKE '%毒入り%' BEGIN SELECT RAISE(ABORT, 'posts: 試験で拒否'); END").run()
+        try serve("koho_VPWW53_1321100_warning.xml", at: "poison.xml") {
+            $0.replacingOccurrences(of: "東京地方では、９日昼過ぎまで", with: "毒入りの見出し。東京地方では、９日昼過ぎまで")
+        }
+        try serve("koho_VXSE51_drill_5minus.xml", at: "quake.xml") { $0.replacingOccurrences(of: "<Status>訓練</Status>", with: "<Status>通常</Status>") }
+        feeds.set("/extra.xml", agencyFeed([("quake", "震度速報", feedBase + "/quake.xml"),
+                                             ("poison", "気象特別警報・警報・注意報", feedBase + "/poison.xml")]))
+        let agency = try job("intake-agency")
+        try await agency.runOnce()
+        let alerts = try await Alert.query(on: app.db).all()
+        XCTAssertEqual(alerts.map(\.kind), ["earthquakeIntensity"], "the entry after the failing one raised its alert")
+        let aside = try await setAside()
+        XCTAssertEqual(aside.map(\.key), ["urn:koho:poison"])
+        XCTAssertTrue(aside.first?.reason.hasPrefix("読めません: ") == true, aside.first?.reason ?? "")
+        try await agency.runOnce()
+        XCTAssertEqual(feeds.requests(for: "/poison.xml").count, 1, "not fetched again")
+        try await assertEqual(try await self.setAside().map(\.attempts), [1])
+    }
+}
+
 /// Platform calls are bounded as a whole too: a platform (or a proxy) that dribbles its answer is cut.
 final class PlatformCallTimeLimitTests: XCTestCase {
     func testAnAnswerThatNeverEndsIsATransientFailureAtTheTimeout() async throws {
