@@ -7,16 +7,45 @@ public struct IntakeSettings: Sendable, Equatable {
     /// A feed of the city website (RSS 2.0 or Atom) and the categories its articles belong to (`ア`, `①`): an item
     /// becomes a draft for each account that has one of them as an emergency-eligible category.
     public struct WebsiteFeed: Sendable, Equatable {
+        /// Which items of the feed are emergencies. A city's feed mixes them with everything else (休館日のお知らせ):
+        /// by default only items whose title or summary holds one of `defaultKeywords` become emergency drafts; the
+        /// others are recorded as seen, shown in the intake table, and drafted for nobody.
+        public enum Selection: Sendable, Equatable {
+            /// Every item: a feed that carries nothing but emergencies (a 防災 feed).
+            case all
+            case keywords([String])
+        }
+
+        /// Words of the emergency categories (災害・緊急の情報, 3(4)ア, 4(4)①).
+        public static let defaultKeywords = [
+            "緊急", "災害", "避難", "警報", "地震", "津波", "台風", "大雨", "豪雨", "洪水", "氾濫", "土砂", "噴火", "竜巻",
+            "停電", "断水", "給水", "火災", "火事", "通行止", "運休", "運転見合わせ", "休校", "臨時休", "中止", "延期",
+            "不審者", "行方不明", "熱中症", "感染", "安否", "被害", "危険", "注意喚起", "救急", "防災無線",
+        ]
+
         public var url: String
         public var categories: [String]
         public var interval: Duration
+        public var selection: Selection
         /// Hosts besides the feed's own that its fetch may be redirected to.
         public var hosts: [String]
-        public init(url: String, categories: [String], interval: Duration = .seconds(60), hosts: [String] = []) {
+        public init(url: String, categories: [String], interval: Duration = .seconds(60),
+                    selection: Selection = .keywords(WebsiteFeed.defaultKeywords), hosts: [String] = []) {
             self.url = url
             self.categories = categories
             self.interval = interval
+            self.selection = selection
             self.hosts = hosts
+        }
+
+        /// Whether an item of this feed is an emergency, and so becomes drafts.
+        public func isEmergency(title: String, summary: String) -> Bool {
+            switch selection {
+            case .all: return true
+            case .keywords(let words):
+                let text = (title + "\n" + summary).precomposedStringWithCompatibilityMapping
+                return words.contains { text.contains($0.precomposedStringWithCompatibilityMapping) }
+            }
         }
     }
 
@@ -52,13 +81,15 @@ public struct IntakeSettings: Sendable, Equatable {
         /// `emergencyAreas.disasterModeAt`, and without it the chief switches it.
         public var disasterModeWarnings: [String]
         public var disasterModeIntensity: String?
+        /// A levelled warning at or above this (レベル３–５).
+        public var disasterModeWarningLevel: Int?
         /// Hosts besides each feed's own that its entries' messages may be fetched from (and redirected to).
         public var hosts: [String] = []
 
         /// The level set here, if any.
         public var disasterModeAt: DisasterModeLevel? {
-            disasterModeWarnings.isEmpty && disasterModeIntensity == nil
-                ? nil : DisasterModeLevel(warnings: disasterModeWarnings, intensity: disasterModeIntensity)
+            disasterModeWarnings.isEmpty && disasterModeIntensity == nil && disasterModeWarningLevel == nil
+                ? nil : DisasterModeLevel(warnings: disasterModeWarnings, intensity: disasterModeIntensity, level: disasterModeWarningLevel)
         }
         public init(feeds: [String], longTermFeeds: [String] = [], interval: Duration = .seconds(60), longTermInterval: Duration = .seconds(600),
                     municipality: String? = nil, earthquakeRegion: String? = nil, earthquakeRegionCode: String? = nil,
@@ -128,11 +159,22 @@ public struct IntakeSettings: Sendable, Equatable {
         try root.checkKeys(["website", "mail", "agency", "smtp", "limits"])
         var s = IntakeSettings()
         s.website = try root.optional("website")?.sequence().map { f in
-            try f.checkKeys(["url", "categories", "interval", "hosts"])
+            try f.checkKeys(["url", "categories", "interval", "emergencyItems", "keywords", "hosts"])
             let categories = try f.strings("categories")
             if categories.isEmpty { throw f.error("categories（この記事が当たる区分。例: [ア, ①]）が必要です", field: "categories") }
+            var selection = WebsiteFeed.Selection.keywords(WebsiteFeed.defaultKeywords)
+            let keywords = try f.strings("keywords")
+            switch try f.optionalString("emergencyItems") ?? "keywords" {
+            case "all":
+                guard keywords.isEmpty else { throw f.error("emergencyItems: all では keywords は使いません", field: "keywords") }
+                selection = .all
+            case "keywords":
+                if !keywords.isEmpty { selection = .keywords(keywords) }
+            case let other:
+                throw f.error("emergencyItems は all（すべての記事）か keywords（語句を含む記事だけ。既定）です: \(other)", field: "emergencyItems")
+            }
             return WebsiteFeed(url: try url(f, "url"), categories: categories, interval: try seconds(f, "interval", default: 60),
-                               hosts: try hosts(f))
+                               selection: selection, hosts: try hosts(f))
         } ?? []
         if let m = try root.optional("mail") {
             try m.checkKeys(["maildir", "senders", "categories", "interval"])
@@ -165,6 +207,7 @@ public struct IntakeSettings: Sendable, Equatable {
                 let level = try DisasterModeLevel.read(d)
                 agency.disasterModeWarnings = level.warnings
                 agency.disasterModeIntensity = level.intensity
+                agency.disasterModeWarningLevel = level.level
             }
             s.agency = agency
         }

@@ -259,3 +259,24 @@ public enum PolicyLoader {
         return CommentDeletionRules(clauses: clauses, grounds: grounds)
     }
 }
+
+extension PolicyLoader {
+    /// What loads but cannot be as written, as `file:line: field: message` lines: an X username over 15 characters or
+    /// with characters other than letters, digits and `_` cannot exist on X (its API refuses to look it up), so
+    /// Koho can neither check the account's profile nor find its look-alikes.
+    public static func warnings(_ policy: Policy, yaml: String, file: String) -> [String] {
+        let lines = yaml.components(separatedBy: "\n")
+        var out: [String] = []
+        for (i, account) in policy.accounts.enumerated() where account.platform == .x {
+            let name = account.handle.hasPrefix("@") ? String(account.handle.dropFirst()) : account.handle
+            let valid = (1...15).contains(name.count) && name.unicodeScalars.allSatisfy {
+                $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_")
+            }
+            guard !valid else { continue }
+            let line = (lines.firstIndex { $0.contains("handle:") && $0.contains(account.handle) } ?? 0) + 1
+            out.append("\(file):\(line): accounts[\(i)].handle: X のユーザー名「\(PolicyFileError.escaped(account.handle))」は X にありえません"
+                + "（1〜15文字の英数字と _ だけ。この名前は\(name.count)文字）。X の API はこの名前を引けないため、プロフィールの確認となりすましの検索ができません")
+        }
+        return out
+    }
+}

@@ -60,8 +60,11 @@ public enum PostWorkflow {
         case (.submitted, .reject): return .rejected
         case (.draft, .cancel), (.submitted, .cancel), (.scheduled, .cancel): return .cancelled
         case (.draft, .edit), (.rejected, .edit), (.expired, .edit): return .draft
-        // An edit voids an approval: the post goes back for approval (or straight on when none is needed).
-        case (.submitted, .edit), (.scheduled, .edit): return needsChief ? .submitted : .scheduled
+        // An edit never publishes. A post waiting for approval keeps waiting; a scheduled one loses its approval and
+        // goes back to the chief where it needs the chief (or the emergency exception), else to a draft that must be
+        // submitted again: only an approval or a confirmed submission sends a post towards the platform.
+        case (.submitted, .edit): return .submitted
+        case (.scheduled, .edit): return needsChief ? .submitted : .draft
         case (.scheduled, .expire): return .expired
         default: throw PostTransitionError(state: state, event: event)
         }

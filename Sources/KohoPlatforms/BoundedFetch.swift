@@ -85,26 +85,36 @@ public enum BoundedFetch {
 
     public static let maxRedirects = 5
 
-    /// The client for fetches from outside: redirects are followed here, hop by hop, not by the client; a connection
-    /// must be made within 10 s and no read may stall 15 s. Never shut down: it lives as long as the process.
-    public static let client: HTTPClient = {
+    /// The configuration of clients for fetches from outside: redirects are followed by `fetch`, hop by hop, not by
+    /// the client; a connection must be made within 10 s and no read may stall 15 s.
+    public static var configuration: HTTPClient.Configuration {
         var c = HTTPClient.Configuration()
         c.redirectConfiguration = .disallow
         c.timeout = .init(connect: .seconds(10), read: .seconds(15))
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: c)
-    }()
+        return c
+    }
 
-    /// `request` and its whole body within `limits`. With `links`, the request's URL and every redirect's target must
-    /// pass it (and never go from https to http); without, a redirect is returned as it came.
+    /// A direct client of that configuration. Never shut down: it lives as long as the process.
+    public static let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+
+    /// `request` and its whole body within `limits`, on `http`.
     public static func fetch(_ request: HTTPClientRequest, limits: FetchLimits, links: LinkPolicy? = nil,
                              using http: HTTPClient = client) async throws -> Answer {
+        try await fetch(request, limits: limits, links: links, clients: { _ in http })
+    }
+
+    /// `request` and its whole body within `limits`, each hop on `clients(url)` (direct or through a proxy). With
+    /// `links`, the request's URL and every redirect's target must pass it (and never go from https to http);
+    /// without, a redirect is returned as it came.
+    public static func fetch(_ request: HTTPClientRequest, limits: FetchLimits, links: LinkPolicy? = nil,
+                             clients: @escaping @Sendable (String) -> HTTPClient) async throws -> Answer {
         if let links, let why = links.refusal(request.url) { throw FetchFailure.refusedLink(why) }
         let received = NIOLockedValueBox(0)
         return try await within(limits.whole, received: received) {
             var current = request
             var hops = 0
             while true {
-                let response = try await head(http, current, limits: limits)
+                let response = try await head(clients(current.url), current, limits: limits)
                 if let links, [301, 302, 303, 307, 308].contains(response.status.code),
                    let location = response.headers.first(name: "Location") {
                     guard hops < maxRedirects else { throw FetchFailure.tooManyRedirects(maxRedirects) }

@@ -88,6 +88,8 @@ private func at(_ s: String) -> Date { JapaneseTime.parseISO8601(s)! }
     @Test func csvCellsCannotBecomeFormulasAndAreQuotedWhereNeeded() {
         #expect(CommentReport.csvCell("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"")
         #expect(CommentReport.csvCell("@acct") == "'@acct")
+        #expect(CommentReport.csvCell("＝1＋1") == "'＝1＋1")
+        #expect(CommentReport.csvCell("＠acct") == "'＠acct")
         #expect(CommentReport.csvCell("-1") == "'-1")
         #expect(CommentReport.csvCell("a,b") == "\"a,b\"")
         #expect(CommentReport.csvCell("行1\n行2") == "\"行1\n行2\"")

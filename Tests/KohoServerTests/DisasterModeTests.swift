@@ -95,6 +95,29 @@ final class DisasterModeTests: PublisherTestCase {
         XCTAssertEqual(actions.filter { $0 == "post.release" }.count, 3)
     }
 
+    /// Issue 20: a hold and its release change the post, so an edit begun before either is refused as stale instead of
+    /// silently overwriting (and un-holding) the held post.
+    func testAHoldAndAReleaseRaiseThePostsVersion() async throws {
+        try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
+        let staff = try await token("tanaka")
+        let id = try await schedule(#"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ","scheduledAt":"2026-11-25T10:30:00+09:00"}"#)
+        let opened = try await api(.GET, "/posts/\(id)", token: staff)
+        let seen = try XCTUnwrap(opened.json["version"] as? Int)
+        try await assertEqual(try await api(.POST, "/disaster-mode", token: chiefToken, json: #"{"accounts":"all","on":true,"reason":"台風"}"#).status, .ok)
+        let edit = #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり（中止）","scheduledAt":"2026-11-25T10:30:00+09:00"}"#
+        let stale = try await api(.PUT, "/posts/\(id)", token: staff, json: edit, headers: ["If-Match": "\"\(seen)\""])
+        XCTAssertEqual(stale.status, .conflict, "the hold changed the post after it was opened")
+        let held = try await post(id)
+        XCTAssertNotNil(held.heldReason)
+        XCTAssertGreaterThan(held.lockVersion, seen)
+        try await assertEqual(try await api(.POST, "/disaster-mode", token: chiefToken, json: #"{"accounts":"all","on":false,"reason":"通過"}"#).status, .ok)
+        let beforeRelease = try await post(id).lockVersion
+        try await assertEqual(try await api(.POST, "/disaster-mode/release", token: chiefToken, json: #"{"posts":"all"}"#).status, .ok)
+        let released = try await post(id)
+        XCTAssertNil(released.heldReason)
+        XCTAssertGreaterThan(released.lockVersion, beforeRelease)
+    }
+
     func testTheChiefSwitchesItOnThePageAndEveryPageShowsTheBanner() async throws {
         try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
         let event = try await schedule(#"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり <b>のお知らせ</b>","scheduledAt":"2026-11-25T10:30:00+09:00"}"#)

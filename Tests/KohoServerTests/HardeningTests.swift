@@ -362,7 +362,8 @@ final class ExportInjectionTests: KohoTestCase {
     func testAuditCSVGuardsCellsThatASpreadsheetWouldRun() async throws {
         _ = try await addStandardUsers()
         let attacker = WebClient(app)
-        let payloads = ["\t=HYPERLINK(\"http://evil.example/\",\"x\")", "\r=1+1", "=1+2", "@SUM(A1)"]
+        // The full-width forms too (issue 22, finding 7): Japanese spreadsheets read ＝ as =.
+        let payloads = ["\t=HYPERLINK(\"http://evil.example/\",\"x\")", "\r=1+1", "=1+2", "@SUM(A1)", "＝HYPERLINK(\"http://evil.example/\")", "＋1＋1", "－1", "＠SUM(A1)"]
         for p in payloads { try await attacker.login(p, "whatever") }
         let viewer = WebClient(app)
         try await viewer.login("kansa", password)

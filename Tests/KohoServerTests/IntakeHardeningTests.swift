@@ -276,7 +276,7 @@ final class IntakePoisonTests: IntakeTestCase {
             """).run()
         feeds.set("/bousai.xml", rss([
             article("c-3", "給水所を開設しました", minute: 59),
-            article("b-2", "毒入りの記事", minute: 58),
+            article("b-2", "毒入りの避難情報", minute: 58),
             article("a-1", "避難所を開設しました", minute: 57),
         ]))
         let website = try job("intake-website")
@@ -288,17 +288,17 @@ final class IntakePoisonTests: IntakeTestCase {
         XCTAssertEqual(aside.map(\.key), ["b-2"])
         XCTAssertTrue(aside.first?.reason.hasPrefix("下書きを作れませんでした") == true, aside.first?.reason ?? "")
         let state = try await sourceState("website:")
-        XCTAssertTrue(state?.lastError?.contains("毒入りの記事: 下書きを作れませんでした") == true, state?.lastError ?? "")
+        XCTAssertTrue(state?.lastError?.contains("毒入りの避難情報: 下書きを作れませんでした") == true, state?.lastError ?? "")
 
         // Not tried again: the next rounds leave it, and the source's error clears.
-        feeds.set("/bousai.xml", rss([article("b-2", "毒入りの記事", minute: 58), article("d-4", "断水のお知らせ", minute: 59)]))
+        feeds.set("/bousai.xml", rss([article("b-2", "毒入りの避難情報", minute: 58), article("d-4", "断水のお知らせ", minute: 59)]))
         try await website.runOnce()
         try await website.runOnce()
         try await assertEqual(try await self.intakePosts().count, 6)
         try await assertEqual(try await self.setAside().map(\.attempts), [1])
         try await assertEqual(try await self.sourceState("website:")?.lastError, nil)
         let page = try await chiefDashboard()
-        XCTAssertTrue(page.contains("毒入りの記事（b-2）"), page)
+        XCTAssertTrue(page.contains("毒入りの避難情報（b-2）"), page)
     }
 }
 

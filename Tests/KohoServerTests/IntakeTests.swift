@@ -321,7 +321,8 @@ final class AgencyIntakeTests: IntakeTestCase {
             XCTAssertEqual(p.state, .draft, "waits for the city's article")
             XCTAssertNil(p.sourceURL)
             let text = try p.action.text
-            XCTAssertTrue(text.contains("気象庁の「気象特別警報・警報・注意報」（2026-09-09T06:05:00+09:00）"), text)
+            XCTAssertTrue(text.contains("気象庁の「気象特別警報・警報・注意報」（9月9日6時05分）"), text)
+            XCTAssertFalse(text.contains("2026-09-09T"), "no raw timestamp in a text residents read")
         }
         // Never posted as such: without the city's article the draft cannot be submitted.
         let refused = try await api(.POST, "/posts/\(drafts[0].uuidString.lowercased())/submit", token: chiefToken)

@@ -29,15 +29,15 @@ final class NoticeTests: KohoTestCase {
         XCTAssertTrue(v1, "a draft is not public")
 
         // Only the chief puts it live.
-        try await assertEqual(try await api(.POST, "/notices/\(id)/publish", token: t.staff).status, .forbidden)
-        try await assertEqual(try await api(.POST, "/notices/\(id)/publish", token: t.viewer).status, .forbidden)
-        try await assertEqual(try await api(.POST, "/notices/\(id)/publish", token: nil).status, .unauthorized)
+        try await assertEqual(try await publishNotice("\(id)", token: t.staff).status, .forbidden)
+        try await assertEqual(try await publishNotice("\(id)", token: t.viewer).status, .forbidden)
+        try await assertEqual(try await publishNotice("\(id)", token: nil).status, .unauthorized)
         clock.advance(600)
-        let published = try await api(.POST, "/notices/\(id)/publish", token: t.chief)
+        let published = try await publishNotice("\(id)", token: t.chief)
         XCTAssertEqual(published.status, .ok, published.body)
         XCTAssertEqual(published.json["status"] as? String, "published")
         XCTAssertEqual(published.json["publishedAt"] as? String, "2026-11-25T10:10:00+09:00")
-        try await assertEqual(try await api(.POST, "/notices/\(id)/publish", token: t.chief).status, .conflict)
+        try await assertEqual(try await publishNotice("\(id)", token: t.chief).status, .conflict)
 
         let live = try await publicNotices()
         XCTAssertEqual(live.count, 1)
@@ -54,6 +54,35 @@ final class NoticeTests: KohoTestCase {
 
         let actions = try await AuditEntry.query(on: app.db).filter(\.$subject == "notice:\(id)").sort(\.$id).all().map { "\($0.actor) \($0.action)" }
         XCTAssertEqual(actions, ["tanaka notice.create", "kacho notice.publish", "kacho notice.edit"])
+    }
+
+    /// Issue 21, finding 7: staff designated for X neither create nor rewrite the Facebook Page's suspension notice,
+    /// and the chief publishes the version they read, not whatever text is current.
+    func testNoticesBelongToTheirAccountsStaffAndPublishingNamesTheVersionSeen() async throws {
+        let t = try await addStandardUsers()
+        let fbNotice = #"{"kind":"suspension","account":"koho.kodairacity","title":"フェイスブックの運用を停止します","body":"不具合のため停止します。"}"#
+        try await assertEqual(try await api(.POST, "/notices", token: t.staff, json: fbNotice).status, .forbidden)
+        let created = try await api(.POST, "/notices", token: t.fbStaff, json: fbNotice)
+        XCTAssertEqual(created.status, .created, created.body)
+        let id = try XCTUnwrap(created.json["id"] as? String)
+        XCTAssertEqual(created.json["version"] as? Int, 1)
+        try await assertEqual(try await api(.PUT, "/notices/\(id)", token: t.staff, json: #"{"title":"乗っ取り","body":"書き換え"}"#).status,
+                              .forbidden, "staff for X cannot rewrite the Facebook notice")
+
+        // The chief reads version 1; meanwhile the Facebook staff change the text.
+        let seen = try await api(.GET, "/notices/\(id)", token: t.chief)
+        let seenVersion = try XCTUnwrap(seen.json["version"] as? Int)
+        let changed = try await api(.PUT, "/notices/\(id)", token: t.fbStaff, json: #"{"title":"フェイスブックの運用を停止します","body":"別の本文"}"#)
+        XCTAssertEqual(changed.json["version"] as? Int, 2)
+        try await assertEqual(try await api(.POST, "/notices/\(id)/publish", token: t.chief).status, .preconditionRequired)
+        let stale = try await api(.POST, "/notices/\(id)/publish", token: t.chief, headers: ["If-Match": "\"\(seenVersion)\""])
+        XCTAssertEqual(stale.status, .conflict, stale.body)
+        try await assertEqual(try await Notice.find(UUID(uuidString: id)!, on: app.db)?.status, .draft, "nothing went live")
+        let live = try await api(.POST, "/notices/\(id)/publish", token: t.chief, headers: ["If-Match": "\"2\""])
+        XCTAssertEqual(live.status, .ok, live.body)
+        XCTAssertEqual(live.json["body"] as? String, "別の本文")
+        let entry = try await AuditEntry.query(on: app.db).filter(\.$action == "notice.publish").first()
+        XCTAssertTrue(entry?.detail.contains("版 2") ?? false, entry?.detail ?? "")
     }
 
     func testBadInputIsRefusedClearlyAndNothingIsKept() async throws {
@@ -73,7 +102,7 @@ final class NoticeTests: KohoTestCase {
         XCTAssertEqual(long.status, .badRequest)
         let v3 = try await Notice.query(on: app.db).count()
         XCTAssertEqual(v3, 0)
-        try await assertEqual(try await api(.POST, "/notices/\(UUID().uuidString)/publish", token: t.chief).status, .notFound)
+        try await assertEqual(try await publishNotice("\(UUID().uuidString)", token: t.chief).status, .notFound)
         try await assertEqual(try await api(.POST, "/notices/not-a-uuid/publish", token: t.chief).status, .notFound)
     }
 
@@ -86,7 +115,7 @@ final class NoticeTests: KohoTestCase {
         }
         for id in ids {
             clock.advance(60)
-            try await assertEqual(try await api(.POST, "/notices/\(id)/publish", token: t.chief).status, .ok)
+            try await assertEqual(try await publishNotice("\(id)", token: t.chief).status, .ok)
         }
         let v4 = try await publicNotices().compactMap { $0["id"] as? String }
         XCTAssertEqual(v4, ids.reversed())

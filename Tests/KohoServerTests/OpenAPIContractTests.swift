@@ -100,7 +100,7 @@ final class OpenAPIContractTests: PublisherTestCase {
         let draft = try await api(.POST, "/notices", token: chiefToken, json: #"{"kind":"suspension","account":"koho.kodairacity","title":"停止のお知らせ","body":"理由","about":"suspension:koho.kodairacity"}"#)
         XCTAssertEqual(draft.status, .created, draft.body)
         record("Notice", draft.json)
-        let live = try await api(.POST, "/notices/\(draft.json["id"] as? String ?? "")/publish", token: chiefToken)
+        let live = try await publishNotice(draft.json["id"] as? String ?? "", token: chiefToken)
         record("Notice", live.json)
         let resumed = try await api(.POST, "/accounts/koho.kodairacity/suspension", token: chiefToken,
                                     json: #"{"action":"suspend","noticeId":"\#(draft.json["id"] as? String ?? "")"}"#)

@@ -88,7 +88,7 @@ class PublicPagesTestCase: KohoTestCase {
         let r = try await api(.POST, "/notices", token: chief, json: #"{"kind":"\#(kind)","account":"\#(account)","title":"\#(title)","body":"\#(body)"}"#)
         XCTAssertEqual(r.status, .created, r.body)
         let id = try XCTUnwrap(r.json["id"] as? String)
-        let p = try await api(.POST, "/notices/\(id)/publish", token: chief)
+        let p = try await publishNotice("\(id)", token: chief)
         XCTAssertEqual(p.status, .ok, p.body)
         return id
     }

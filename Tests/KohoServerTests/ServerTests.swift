@@ -105,6 +105,32 @@ final class SetupAndAuthTests: KohoTestCase {
         try await assertEqual(try await web.login("kacho", password, totp: code).status, .seeOther)
         let replay = WebClient(app)
         try await assertEqual(try await replay.login("kacho", password, totp: code).status, .unauthorized, "a used code does not work twice")
+        XCTAssertTrue(replay.lastBody.contains("この確認コードはすでに使われました"), "a used code is refused as such")
+    }
+
+    /// Issue 21, finding 12: a two-factor code used twice in one 30-second window is refused with its own message and
+    /// counts as no failed login: four replays and one typo do not lock the chief out.
+    func testAReusedTwoFactorCodeIsNoFailedLogin() async throws {
+        let user = try await addUser("kacho", .chief)
+        let secret = TOTP.newSecret()
+        user.totpSecret = try TOTPSecret.seal(secret, user: user, app.koho.vault)
+        user.totpEnabled = true
+        try await user.save(on: app.db)
+        let code = try XCTUnwrap(TOTP.code(secret: secret, counter: UInt64(TOTP.counter(at: clock.now))))
+        try await assertEqual(try await WebClient(app).login("kacho", password, totp: code).status, .seeOther)
+        for _ in 0..<4 {
+            let again = WebClient(app)
+            try await assertEqual(try await again.login("kacho", password, totp: code).status, .unauthorized)
+            XCTAssertTrue(again.lastBody.contains("すでに使われました"))
+        }
+        try await assertEqual(try await WebClient(app).login("kacho", "a typo in it!", totp: code).status, .unauthorized)
+        let reused = try await AuditEntry.query(on: app.db).filter(\.$action == "login.totpReused").count()
+        XCTAssertEqual(reused, 4)
+        let failures = try await AuditEntry.query(on: app.db).filter(\.$action ~~ ["login.failed", "login.locked"]).all()
+        XCTAssertEqual(failures.map(\.action), ["login.failed"], "only the typo counts")
+        clock.advance(30)
+        let next = try XCTUnwrap(TOTP.code(secret: secret, counter: UInt64(TOTP.counter(at: clock.now))))
+        try await assertEqual(try await WebClient(app).login("kacho", password, totp: next).status, .seeOther, "not locked out")
     }
 
     func testAUserChangesTheirPassword() async throws {
@@ -446,7 +472,7 @@ final class WebTests: KohoTestCase {
         let staff = WebClient(app)
         try await staff.login("tanaka", password)
         try await staff.get("/posts/\(id)/edit")
-        XCTAssertTrue(staff.lastBody.contains("承認待ちに戻ります"))
+        XCTAssertTrue(staff.lastBody.contains("承認待ちに"), "the page says what a save does before the button")
         let form = ["account": "kodaira_tokyo", "kind": "post", "category": "ウ", "text": "第二版", "intent": "save"]
         try await assertEqual(try await staff.post("/posts/\(id)/edit", form.merging(["version": "2"]) { $1 }).status, .conflict)
         try await assertEqual(try await staff.post("/posts/\(id)/edit", form.merging(["version": "3"]) { $1 }).status, .seeOther)
@@ -608,8 +634,13 @@ final class WebTests: KohoTestCase {
         let t = try await addStandardUsers()
         let created = try await createPost(t.staff, #"{"account":"hisyo_kodaira_tokyo","category":"市長","text":"市長メッセージ; 第1回, 2026"}"#)
         try await api(.POST, "/posts/\(postID(created))/submit", token: t.staff)
-        try await app.testable().test(.GET, "/calendar/hisyo_kodaira_tokyo.ics") { res async in
-            XCTAssertEqual(res.status, .seeOther, "no token, no session: sent to log in")
+        // A calendar program is told plainly (issue 22, finding 6): 401 with a text body, not a login page.
+        for path in ["/calendar/hisyo_kodaira_tokyo.ics", "/calendar/hisyo_kodaira_tokyo.ics?token=wrong-token"] {
+            try await app.testable().test(.GET, path) { res async in
+                XCTAssertEqual(res.status, .unauthorized, path)
+                XCTAssertEqual(res.headers.contentType?.subType, "plain", path)
+                XCTAssertTrue(res.body.string.contains("token"), res.body.string)
+            }
         }
         try await app.testable().test(.GET, "/calendar/hisyo_kodaira_tokyo.ics?token=\(t.staff)") { res async in
             XCTAssertEqual(res.status, .ok)
@@ -619,6 +650,23 @@ final class WebTests: KohoTestCase {
             XCTAssertTrue(body.contains("DTSTART:20261125T010000Z"))
             XCTAssertTrue(body.contains("第1回\\, 2026"))
         }
+    }
+}
+
+final class ICalendarFoldingTests: XCTestCase {
+    /// A grapheme longer than a line (a letter with 60 combining marks is one Swift Character of 121 octets) is
+    /// folded between its code points: every line at most 75 octets, every line valid UTF-8, unfolding gives it back.
+    func testFoldingIsByOctetsAndNeverSplitsAUTF8Sequence() {
+        let long = "SUMMARY:" + "e" + String(repeating: "\u{0301}", count: 60) + " 市長メッセージ👨‍👩‍👧‍👦" + String(repeating: "あ", count: 40)
+        let folded = ICS.fold(long)
+        let lines = folded.components(separatedBy: "\r\n")
+        XCTAssertGreaterThan(lines.count, 2)
+        for line in lines {
+            XCTAssertLessThanOrEqual(line.utf8.count, 75, line)
+            XCTAssertNotNil(String(data: Data(line.utf8), encoding: .utf8))
+        }
+        let unfolded = lines.enumerated().map { $0.offset == 0 ? $0.element : String(String.UnicodeScalarView($0.element.unicodeScalars.dropFirst())) }.joined()
+        XCTAssertEqual(Array(unfolded.unicodeScalars), Array(long.unicodeScalars))
     }
 }
 

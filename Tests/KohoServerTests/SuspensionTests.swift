@@ -12,7 +12,7 @@ final class SuspensionTests: KohoTestCase {
                               json: #"{"kind":"\#(kind)","account":"\#(account)","title":"公式Xアカウントの運用を一時停止します","body":"システムの不具合により、当面の間、運用を停止します。"}"#)
         XCTAssertEqual(r.status, .created, r.body)
         let id = try XCTUnwrap(r.json["id"] as? String)
-        if let publish { try await assertEqual(try await api(.POST, "/notices/\(id)/publish", token: publish).status, .ok) }
+        if let publish { try await assertEqual(try await publishNotice("\(id)", token: publish).status, .ok) }
         return id
     }
 
@@ -56,7 +56,7 @@ final class SuspensionTests: KohoTestCase {
         XCTAssertEqual(v5, ["2"])
 
         // Published: allowed.
-        try await assertEqual(try await api(.POST, "/notices/\(draft)/publish", token: t.chief).status, .ok)
+        try await assertEqual(try await publishNotice("\(draft)", token: t.chief).status, .ok)
         let ok = try await suspension(t.chief, "@kodaira_tokyo", #"{"action":"suspend","noticeId":"\#(draft)"}"#)
         XCTAssertEqual(ok.status, .ok, ok.body)
         XCTAssertEqual(ok.json["status"] as? String, "suspended")
@@ -106,7 +106,7 @@ final class SuspendedPublishingTests: PublisherTestCase {
         let created = try await api(.POST, "/notices", token: chiefToken,
                                     json: #"{"kind":"suspension","account":"kodaira_tokyo","title":"Xの運用を停止します","body":"不具合のため停止します。"}"#)
         let notice = try XCTUnwrap(created.json["id"] as? String)
-        try await assertEqual(try await api(.POST, "/notices/\(notice)/publish", token: chiefToken).status, .ok)
+        try await assertEqual(try await publishNotice("\(notice)", token: chiefToken).status, .ok)
         try await assertEqual(try await api(.POST, "/accounts/kodaira_tokyo/suspension", token: chiefToken,
                                             json: #"{"action":"suspend","noticeId":"\#(notice)"}"#).status, .ok)
 

@@ -130,6 +130,14 @@ class KohoTestCase: XCTestCase {
     }
 
     func postID(_ r: APIResult) -> String { r.json["id"] as? String ?? "" }
+
+    /// `POST /api/v1/notices/{id}/publish` with `If-Match` naming the notice's current version, as a chief who
+    /// has just read it would send.
+    @discardableResult
+    func publishNotice(_ id: String, token: String?) async throws -> APIResult {
+        let version = (try? await Notice.find(UUID(uuidString: id), on: app.db))??.lockVersion ?? 1
+        return try await api(.POST, "/notices/\(id)/publish", token: token, headers: ["If-Match": "\"\(version)\""])
+    }
 }
 
 /// What a page request answered, in memory or over a real connection.

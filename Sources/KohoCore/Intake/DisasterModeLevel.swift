@@ -8,16 +8,21 @@ public struct DisasterModeLevel: Sendable, Equatable {
     public var warnings: [String]
     /// In the agency's notation (`5-`).
     public var intensity: String?
+    /// A levelled warning (レベル２–５, since 2026-05-29) in force for the city at or above this level.
+    public var level: Int?
 
-    public init(warnings: [String] = [], intensity: String? = nil) {
+    public init(warnings: [String] = [], intensity: String? = nil, level: Int? = nil) {
         self.warnings = warnings
         self.intensity = intensity
+        self.level = level
     }
 
     /// What in the message reaches the level (`大雨特別警報`, `震度5弱`), or nil.
     public func reached(by r: JMAReport) -> String? {
         guard !r.isDrillOrTest, !r.isCancellation else { return nil }
-        let names = r.warnings.filter { w in w.isWarningInForce && warnings.contains { w.name.contains($0) } }.map(\.name)
+        let names = r.warnings.filter { w in
+            w.isWarningInForce && (warnings.contains { w.name.contains($0) } || (level.map { min in (w.level ?? 0) >= min } ?? false))
+        }.map(\.name)
         if !names.isEmpty { return names.joined(separator: "・") }
         if let threshold = intensity, let i = r.maxIntensity,
            let a = JMAParser.intensityRank(i), let b = JMAParser.intensityRank(threshold), a >= b {
@@ -35,6 +40,7 @@ public struct DisasterModeLevel: Sendable, Equatable {
     public var description: String {
         var parts: [String] = []
         if !warnings.isEmpty { parts.append(warnings.joined(separator: "・")) }
+        if let level { parts.append("レベル\(level)以上の警報") }
         if let intensity { parts.append("震度\(Self.japanese(intensity))以上") }
         return parts.joined(separator: "、または")
     }
@@ -42,7 +48,7 @@ public struct DisasterModeLevel: Sendable, Equatable {
     /// `disasterModeAt: {warnings: [特別警報], intensity: "5-"}` of the policy file or the feeds file. The intensity
     /// may also be written `5弱`, `５強`; a 注意報 never switches disaster mode on, so it is refused.
     static func read(_ f: YAMLFields) throws -> DisasterModeLevel {
-        try f.checkKeys(["warnings", "intensity"])
+        try f.checkKeys(["warnings", "intensity", "level"])
         var level = DisasterModeLevel()
         if let w = try f.optional("warnings") {
             for item in try w.sequence() {
@@ -66,8 +72,19 @@ public struct DisasterModeLevel: Sendable, Equatable {
             }
             level.intensity = notation
         }
-        guard !level.warnings.isEmpty || level.intensity != nil else {
-            throw f.error("warnings（例: [特別警報]）か intensity（例: \"5-\"）の少なくとも一つが必要です")
+        if let l = try f.optional("level") {
+            // レベル２ is a 注意報, which never switches disaster mode on.
+            let written = try l.nonEmptyString().replacingOccurrences(of: "レベル", with: "").trimmingCharacters(in: .whitespaces)
+            let digits = String(String.UnicodeScalarView(written.unicodeScalars.map { c in
+                (0xFF10...0xFF19).contains(c.value) ? Unicode.Scalar(c.value - 0xFEE0)! : c
+            }))
+            guard let n = Int(digits), (3...5).contains(n) else {
+                throw l.error("level は 3〜5 の数で書いてください（例: 4 ならレベル４以上の警報。レベル２は注意報なので災害モードにしません）")
+            }
+            level.level = n
+        }
+        guard !level.warnings.isEmpty || level.intensity != nil || level.level != nil else {
+            throw f.error("warnings（例: [特別警報]）、intensity（例: \"5-\"）、level（例: 4）の少なくとも一つが必要です")
         }
         return level
     }

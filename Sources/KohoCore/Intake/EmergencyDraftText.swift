@@ -73,6 +73,44 @@ public enum EmergencyDraftText {
         return ""
     }
 
+    // MARK: The drafts' texts, as a resident reads them
+
+    /// The draft's first line: the article's title marked 【緊急】, once. A title that already says so (【緊急】,
+    /// 【緊急情報】, ［緊急］, [緊急], 〔緊急〕, 緊急: …) is kept as the city wrote it.
+    public static func headline(_ title: String) -> String {
+        let t = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let opening = t.unicodeScalars.first.map { "【［[〔（(≪《<＜".unicodeScalars.contains($0) } ?? false
+        let head = opening ? String(t.dropFirst()) : t
+        if head.hasPrefix("緊急") { return t }
+        return "【緊急】" + t
+    }
+
+    /// An article of the city's site or mail magazine as the text of an emergency draft: the headline, then the
+    /// summary where it says more; cut to X's limit (keeping room for the article's link) on X.
+    public static func article(title: String, summary: String, platform: Platform, hasLink: Bool) -> String {
+        let head = headline(title)
+        let body = summary.trimmingCharacters(in: .whitespacesAndNewlines)
+        let full = body.isEmpty || body == title.trimmingCharacters(in: .whitespacesAndNewlines) ? head : head + "\n" + body
+        switch platform {
+        case .x: return shorten(full, toWeightedLength: XTextConfiguration.v3.maxWeightedLength, reservingURL: hasLink)
+        default: return String(full.prefix(60_000))
+        }
+    }
+
+    /// An agency message as the text of a draft that waits for the city's article: the message named as the agency
+    /// names it, its time as people write it (「12月7日22時01分」), and what it says for the city.
+    public static func agencyReport(title: String, reportDateTime: String, summary: String, platform: Platform) -> String {
+        let text = "気象庁の「\(title)」（\(spokenTime(reportDateTime))）: \(summary)"
+        return platform == .x ? shorten(text, toWeightedLength: XTextConfiguration.v3.maxWeightedLength, reservingURL: true) : text
+    }
+
+    /// `2026-12-07T22:01:00+09:00` as 「12月7日22時01分」 in Tokyo time; a time that does not read is given as written.
+    public static func spokenTime(_ iso: String) -> String {
+        guard let d = JapaneseTime.parseISO8601(iso.trimmingCharacters(in: .whitespacesAndNewlines)) else { return iso }
+        let (day, minutes) = JapaneseTime.local(d, JapaneseTime.tokyo)
+        return "\(day.month)月\(day.day)日\(minutes / 60)時\(JapaneseTime.pad(minutes % 60))分"
+    }
+
     private static func isOpening(_ c: Character) -> Bool { "「『（(【\"“".contains(c) }
 
     private static func isHiragana(_ c: Character) -> Bool {

@@ -23,10 +23,41 @@ public struct JMAWarning: Sendable, Equatable, Codable {
     public var name: String
     /// As the message gives it: `発表`, `継続`, `解除`, `特別警報から警報`…
     public var status: String
+    /// The warning level of the agency's levelled warnings (since 2026-05-29, 「気象警報・注意報（Ｒ０６）」): 5 特別警報,
+    /// 4 危険警報, 3 警報, 2 注意報; nil for the hazards without one (波浪, 強風, …) and for the older messages.
+    public var level: Int?
 
     public init(name: String, status: String) {
         self.name = name
         self.status = status
+        level = Self.level(name: name)
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, status, level }
+
+    /// `level` is always written, `null` for a hazard without one, so that a reader need not guess what a missing key means.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(status, forKey: .status)
+        try c.encode(level, forKey: .level)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), status: try c.decode(String.self, forKey: .status))
+    }
+
+    /// The level as the levelled messages name it: the `レベルN` at the head of the kind's name (`レベル４大雨危険警報`),
+    /// full- or half-width. The name is what every R06 message carries whatever its code table; a name without it
+    /// (a hazard without levels, an older message) has none.
+    public static func level(name: String) -> Int? {
+        guard let r = name.range(of: "レベル"), let u = name[r.upperBound...].unicodeScalars.first else { return nil }
+        switch u.value {
+        case 0x32...0x35: return Int(u.value - 0x30)
+        case 0xFF12...0xFF15: return Int(u.value - 0xFF10)
+        default: return nil
+        }
     }
 
     /// A 警報 or 特別警報 (any level, the 2026 危険警報 included), not a 注意報 or a forecast, and not lifted.

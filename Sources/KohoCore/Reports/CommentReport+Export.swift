@@ -38,11 +38,10 @@ extension CommentReport {
         return Self.byteOrderMark + rows.map { $0.map(Self.csvCell).joined(separator: ",") + "\r\n" }.joined()
     }
 
-    /// A cell quoted where it must be; one that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, TAB, CR)
-    /// gets a leading `'` (an account id or a ground comes from data).
+    /// A cell quoted where it must be; one that a spreadsheet would read as a formula (`SpreadsheetCells`) gets a
+    /// leading `'` (an account id or a ground comes from data).
     public static func csvCell(_ s: String) -> String {
-        var v = s
-        if let first = v.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { v = "'" + v }
+        let v = SpreadsheetCells.guarded(s)
         guard v.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return v }
         return "\"" + v.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

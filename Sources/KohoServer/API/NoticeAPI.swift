@@ -51,11 +51,16 @@ enum NoticeAPI {
         if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
         let id = try noticeID(req)
         let b = try req.content.decode(EditBody.self)
-        return NoticeDTO(try await NoticeService.edit(req.workflow, user, id, title: b.title, body: b.body))
+        let version = try req.headers.first(name: .ifMatch).map { _ in try APIController.ifMatchVersion(req) }
+        return NoticeDTO(try await NoticeService.edit(req.workflow, user, id, title: b.title, body: b.body, expectedVersion: version))
     }
 
+    /// `If-Match` carries the version the chief read: what goes live is what the chief saw.
     static func publish(_ req: Request) async throws -> NoticeDTO {
         let user = try req.requireUser()
-        return NoticeDTO(try await NoticeService.publish(req.workflow, user, try noticeID(req)))
+        guard Permissions.mayDecide(user.person) else {
+            throw AppError.forbidden("お知らせの掲載は\(req.koho.policy.ownerRole.title)だけが行えます")
+        }
+        return NoticeDTO(try await NoticeService.publish(req.workflow, user, try noticeID(req), expectedVersion: try APIController.ifMatchVersion(req)))
     }
 }

@@ -35,6 +35,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     addMigrations(app, vault: vault)
     if config.resetDatabase { try await app.autoRevert() }
     if migrate { try await app.autoMigrate() }
+    try await SecretKeyCheck.verify(app.db, vault)
     let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil ? sqliteFile(config) : nil)
     app.storage[ReadCacheKey.self] = cache
     app.lifecycle.use(ReadCacheLifecycle(cache: cache))
@@ -71,8 +72,12 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     // Outside the error middleware, so that error pages carry the headers too.
     app.middleware.use(SecurityHeadersMiddleware(secureCookies: config.secureCookies))
     app.middleware.use(KohoErrorMiddleware())
+    app.middleware.use(MethodNotAllowedMiddleware())
     app.middleware.use(JSONBoundsMiddleware())
     app.storage[CommentServicesKey.self] = CommentServices(settings: config.comments)
+    let outbound = OutboundHTTP(proxy: config.proxy)
+    app.storage[OutboundHTTPKey.self] = outbound
+    app.lifecycle.use(OutboundHTTPLifecycle(outbound: outbound))
     try routes(app)
     if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
     configureJobs(app, config)
@@ -109,6 +114,8 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateComments())
     app.migrations.add(CreateIntake())
     app.migrations.add(CreateCommentAlarm())
+    app.migrations.add(AddVersionToNotice())
+    app.migrations.add(AddWarningsToAlert())
     app.migrations.add(CreateIntakeQuarantine())
     app.migrations.add(CreateWebhookReplayGuard())
 }

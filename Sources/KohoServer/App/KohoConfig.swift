@@ -49,6 +49,8 @@ public struct KohoConfig: Sendable {
     public var mail: MailSettings?
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
     public var logLevel: Logger.Level = .warning
+    /// The proxy for everything fetched from outside (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, read by `koho serve`).
+    public var proxy = OutboundProxy()
 
     public init(dataDirectory: URL = URL(fileURLWithPath: "./data", isDirectory: true),
                 databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"],

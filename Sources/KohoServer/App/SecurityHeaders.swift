@@ -38,3 +38,49 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
         return res
     }
 }
+
+/// An answer to a method the path does not take is 405 with `Allow` (RFC 9110 15.5.6), not 404: `TRACE` on any path,
+/// `DELETE` on a post. Only the router's own "no route" is turned into it; a handler's 404 stays a 404.
+struct MethodNotAllowedMiddleware: AsyncMiddleware {
+    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+        if req.method == .TRACE { return refuse(req) }
+        do {
+            return try await next.respond(to: req)
+        } catch let e as AbortError where e.status == .notFound {
+            // Looked at only when something answered 404: the hot paths pay nothing.
+            let methods = allowed(req)
+            guard !methods.isEmpty, !methods.contains(req.method.rawValue) else { throw e }
+            return refuse(req, methods)
+        }
+    }
+
+    /// The methods the path takes, by name.
+    private func allowed(_ req: Request) -> Set<String> {
+        let path = req.url.path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods = Set(req.application.routes.all.filter { Self.matches($0.path, path) }.map(\.method.rawValue))
+        if methods.contains("GET") { methods.insert("HEAD") }
+        return methods
+    }
+
+    private func refuse(_ req: Request, _ methods: Set<String>? = nil) -> Response {
+        let res = Response(status: .methodNotAllowed, body: .init(string: "\(req.method.rawValue) には対応していません。\n"))
+        res.headers.contentType = .plainText
+        res.headers.replaceOrAdd(name: .allow, value: (methods ?? allowed(req)).sorted().joined(separator: ", "))
+        return res
+    }
+
+    static func matches(_ pattern: [PathComponent], _ path: [Substring]) -> Bool {
+        var i = 0
+        for component in pattern {
+            switch component {
+            case .catchall: return i < path.count
+            case .anything, .parameter:
+                guard i < path.count else { return false }
+            case .constant(let c):
+                guard i < path.count, path[i] == c else { return false }
+            }
+            i += 1
+        }
+        return i == path.count
+    }
+}

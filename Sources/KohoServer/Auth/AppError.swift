@@ -37,6 +37,12 @@ struct KohoErrorMiddleware: AsyncMiddleware {
                 if status == .unauthorized { res.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
                 return res
             }
+            // A calendar program reads the feed, not a person: a plain 401 is an error it reports, a login page a broken file.
+            if req.url.path.hasSuffix(".ics") {
+                let res = Response(status: status, body: .init(string: message + "\n"))
+                res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["charset": "utf-8"])
+                return res
+            }
             if status == .unauthorized { return req.redirect(to: SiteURL.login.path) }
             return try ErrorPage.response(req, status: status, message: message, violations: violations)
         }

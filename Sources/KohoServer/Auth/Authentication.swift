@@ -112,7 +112,8 @@ struct BearerUserMiddleware: AsyncMiddleware {
             // The use is recorded on a copy of its own: a kept token is shared by requests and only read.
             guard let fresh = try await Self.find(hash, req) else { throw AppError.unauthorized("APIトークンがないか、正しくありません") }
             (token, user) = fresh
-            try await token.markUsed(at: req.koho.now, on: req.db)
+            let t = token, now = req.koho.now, db = req.db
+            try await req.koho.writeLock.run { try await t.markUsed(at: now, on: db) }
         }
         req.auth.login(user)
         return try await next.respond(to: req)

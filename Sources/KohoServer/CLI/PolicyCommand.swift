@@ -14,6 +14,10 @@ struct PolicyCommand: ParsableCommand {
 
         func run() throws {
             let p = try PolicyLoader.load(path: file)
+            let yaml = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            for w in PolicyLoader.warnings(p, yaml: yaml, file: file) {
+                FileHandle.standardError.write(Data(("警告: " + w + "\n").utf8))
+            }
             print("OK: \(file): \(p.title)（版 \(p.version)、施行 \(JapaneseTime.displayDate(p.effectiveDate))、アカウント\(p.accounts.count)件）")
         }
     }

@@ -77,6 +77,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let smtp {
             config.mail = try MailSettings.parse(smtp: smtp, from: mailFrom, notify: notify)
         }
+        do { config.proxy = try OutboundProxy(environment: ProcessInfo.processInfo.environment) } catch {
+            throw CLIInputError(String(describing: error))
+        }
+        if let p = config.proxy.https ?? config.proxy.http {
+            print("Koho: 外への通信はプロキシ \(p) を通ります（NO_PROXY: \(config.proxy.noProxy.isEmpty ? "なし" : config.proxy.noProxy.joined(separator: ","))）")
+        }
         config.publisher.dryRun = dryRun
         config.publisher.pollInterval = .milliseconds(max(10, pollIntervalMs))
         config.publisher.leaseSeconds = leaseSeconds
@@ -91,6 +97,7 @@ struct ServeCommand: AsyncParsableCommand {
                 print("利用者がまだいません。次のリンクを一度だけ開いて、最初の\(app.koho.policy.ownerRole.title)を登録してください:\n\(link)")
             }
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
+            if config.databaseURL != nil { print("Koho: 秘密を封じる鍵は\(SecretKeyCheck.source())のものです（同じデータベースのサーバーはすべて同じ鍵にしてください）") }
             if let p = app.publishing {
                 switch p.mode {
                 case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.endpoints.xAPI)/_sandbox （実際には発信されません）")

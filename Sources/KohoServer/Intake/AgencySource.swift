@@ -109,6 +109,10 @@ struct AgencyFeedSource: Sendable {
 
 /// Alerts from the agency's messages: never posted as such; a pre-filled draft waits for the city's article.
 enum AlertService {
+    static func warningsJSON(_ r: JMAReport) -> String {
+        (try? JSONEncoder().encode(r.warnings)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+
     static func summary(_ r: JMAReport) -> String {
         var parts: [String] = []
         let inForce = r.warnings.filter(\.isWarningInForce).map(\.name)
@@ -157,6 +161,7 @@ enum AlertService {
             found.messageID = messageID
             found.infoType = r.infoType
             found.summary = summary(r)
+            found.warningsJSON = warningsJSON(r)
             found.updatedAt = now
             if lifted { found.status = "lifted" }
             var told: IntakeService.Notice?
@@ -189,6 +194,7 @@ enum AlertService {
         alert.status = "active"
         alert.infoType = r.infoType
         alert.summary = summary(r)
+        alert.warningsJSON = warningsJSON(r)
         alert.draftIDs = "[]"
         alert.createdAt = now
         alert.updatedAt = now
@@ -250,10 +256,10 @@ enum AlertService {
             let category = categories.lazy.compactMap { account.category($0) }.first { $0.emergencyEligible }
                 ?? account.categories.first { $0.emergencyEligible && $0.sourceArticle == .required }
             guard let category else { continue }
-            let text = "気象庁の「\(r.title)」（\(r.reportDateTime)）: \(alert.summary)"
             let a = PlannedAction(account: account.id, kind: .post, category: category.code,
-                                  text: account.platform == .x ? EmergencyDraftText.shorten(text, toWeightedLength: XTextConfiguration.v3.maxWeightedLength, reservingURL: true) : text,
-                                  emergency: true, emergencyReason: "気象庁「\(r.title)」（\(r.reportDateTime)）",
+                                  text: EmergencyDraftText.agencyReport(title: r.title, reportDateTime: r.reportDateTime, summary: alert.summary,
+                                                                        platform: account.platform),
+                                  emergency: true, emergencyReason: "気象庁「\(r.title)」（\(EmergencyDraftText.spokenTime(r.reportDateTime))）",
                                   articleOrigin: account.platform == .facebook ? "website" : nil)
             let post = try await PostService.create(w, IntakeService.intakeUser, a, asDraftDespiteViolations: true)
             ids.append(post.id!)

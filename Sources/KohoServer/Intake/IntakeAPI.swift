@@ -16,6 +16,10 @@ enum IntakeAPI {
         let status: String
         let infoType: String
         let summary: String
+        /// The warnings for the city, each with its `level` (2–5, or null for a hazard without one).
+        let warnings: [JMAWarning]
+        /// The highest level among the warnings in force, or null.
+        let level: Int?
         let draftIds: [String]
         let createdAt: String
         let updatedAt: String
@@ -32,6 +36,8 @@ enum IntakeAPI {
             status = a.status
             infoType = a.infoType
             summary = a.summary
+            warnings = (try? JSONDecoder().decode([JMAWarning].self, from: Data(a.warningsJSON.utf8))) ?? []
+            level = warnings.filter(\.isWarningInForce).compactMap(\.level).max()
             draftIds = IntakeItem.decode(a.draftIDs).map { $0.uuidString.lowercased() }
             createdAt = JapaneseTime.iso8601(a.createdAt)
             updatedAt = JapaneseTime.iso8601(a.updatedAt)

@@ -70,6 +70,8 @@ final class Alert: Model, @unchecked Sendable {
     @Field(key: "status") var status: String
     @Field(key: "info_type") var infoType: String
     @Field(key: "summary") var summary: String
+    /// The warnings the message gives for the city, with their levels, as JSON (`[JMAWarning]`).
+    @Field(key: "warnings") var warningsJSON: String
     @Field(key: "draft_ids") var draftIDs: String
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date

@@ -138,14 +138,8 @@ enum IntakeService {
     }
 
     static func action(for article: EmergencyArticle, account: Account, category: KohoCore.Category, reason: String) -> PlannedAction {
-        let head = "【緊急】" + article.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        let body = article.summary.trimmingCharacters(in: .whitespacesAndNewlines)
-        let full = body.isEmpty || body == article.title ? head : head + "\n" + body
-        let text: String
-        switch account.platform {
-        case .x: text = EmergencyDraftText.shorten(full, toWeightedLength: XTextConfiguration.v3.maxWeightedLength, reservingURL: article.link != nil)
-        default: text = String(full.prefix(60_000))
-        }
+        let text = EmergencyDraftText.article(title: article.title, summary: article.summary, platform: account.platform,
+                                              hasLink: article.link != nil)
         return PlannedAction(account: account.id, kind: .post, category: category.code, text: text, sourceURL: article.link,
                              emergency: true, emergencyReason: reason,
                              articleOrigin: account.platform == .facebook ? "website" : nil)

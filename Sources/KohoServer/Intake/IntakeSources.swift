@@ -31,11 +31,15 @@ final class Intake: Sendable {
     let settings: IntakeSettings
     let area: JMAArea?
     let jobs: [Job]
+    /// Through the configured proxy like the platforms' calls, but following no redirect by themselves: each hop is
+    /// checked against the source's hosts (`ConditionalFetch`).
+    let http: OutboundHTTP
 
-    init(settings: IntakeSettings, area: JMAArea?, jobs: [Job]) {
+    init(settings: IntakeSettings, area: JMAArea?, jobs: [Job], http: OutboundHTTP) {
         self.settings = settings
         self.area = area
         self.jobs = jobs
+        self.http = http
     }
 
     /// Wakes every source at once (a test, or `koho bench intake`, after changing a feed).
@@ -69,7 +73,9 @@ func configureIntake(_ app: Application, _ config: KohoConfig, logger: Logger) -
             jobs.append(Job(name: "intake-agency-long", interval: agency.longTermInterval, clock: config.jobClock, logger: logger) { await source.round() })
         }
     }
-    app.storage[IntakeKey.self] = Intake(settings: settings, area: area, jobs: jobs)
+    let http = OutboundHTTP(proxy: config.proxy, configuration: BoundedFetch.configuration)
+    app.lifecycle.use(OutboundHTTPLifecycle(outbound: http))
+    app.storage[IntakeKey.self] = Intake(settings: settings, area: area, jobs: jobs, http: http)
     return jobs
 }
 
@@ -98,8 +104,9 @@ struct ConditionalFetch {
         let limits = app.intake?.settings.limits ?? IntakeSettings.Limits()
         let res: BoundedFetch.Answer
         do {
+            let outbound = app.intake?.http
             res = try await BoundedFetch.fetch(req, limits: FetchLimits(headers: limits.headers, whole: limits.whole, maxBytes: maxBytes),
-                                               links: links)
+                                               links: links, clients: { outbound?.client(for: $0) ?? BoundedFetch.client })
         } catch let failure as FetchFailure {
             if case .refusedLink = failure { throw Failure(description: failure.description, permanent: true) }
             throw Failure(description: failure.description)
@@ -149,6 +156,11 @@ struct WebsiteFeedSource: Sendable {
                 do {
                     let date = item.published ?? item.updated
                     if first, date.map({ now.timeIntervalSince($0) > firstFetchWindow }) ?? true {
+                        try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
+                        continue
+                    }
+                    // An item that is no emergency (a 休館日のお知らせ) is recorded as seen, with no drafts, and shown as such.
+                    guard feed.isEmergency(title: item.title, summary: item.summary) else {
                         try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
                         continue
                     }

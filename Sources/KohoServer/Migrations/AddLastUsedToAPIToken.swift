@@ -12,6 +12,28 @@ struct AddMediaNameToPost: AsyncMigration {
     }
 }
 
+/// A notice's version: publishing and editing name the version the person saw (issue 21, finding 7).
+struct AddVersionToNotice: AsyncMigration {
+    func prepare(on db: Database) async throws {
+        try await db.schema(Notice.schema).field("lock_version", .int, .required, .sql(.default(1))).update()
+    }
+
+    func revert(on db: Database) async throws {
+        try await db.schema(Notice.schema).deleteField("lock_version").update()
+    }
+}
+
+/// An alert's warnings with their levels (レベル２–５), for `GET /api/v1/alerts`.
+struct AddWarningsToAlert: AsyncMigration {
+    func prepare(on db: Database) async throws {
+        try await db.schema(Alert.schema).field("warnings", .string, .required, .sql(.default("[]"))).update()
+    }
+
+    func revert(on db: Database) async throws {
+        try await db.schema(Alert.schema).deleteField("warnings").update()
+    }
+}
+
 struct AddLastUsedToAPIToken: AsyncMigration {
     func prepare(on db: Database) async throws {
         try await db.schema(APIToken.schema).field("last_used_at", .datetime).update()

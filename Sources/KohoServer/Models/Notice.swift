@@ -36,6 +36,8 @@ final class Notice: Model, @unchecked Sendable {
     @Field(key: "about") var about: String
     /// When the suspended account was resumed: the public page says so under the notice.
     @OptionalField(key: "resumed_at") var resumedAt: Date?
+    /// Raised by every change, so that the chief publishes the text they saw and an edit does not overwrite another.
+    @Field(key: "lock_version") var lockVersion: Int
 
     init() {}
 

@@ -60,6 +60,7 @@ enum PublicBenchmark {
                 n.title = "小平市を名乗る偽のアカウントにご注意ください（\(i + 1)）"
                 n.body = String(repeating: "「@k0daira__tokyo」は小平市のアカウントではありません。見かけた場合はフォローせず、秘書広報課へお知らせください。\n\n", count: 4)
                 n.status = .published
+                n.lockVersion = 1
                 n.createdBy = "bench"
                 n.createdAt = start.addingTimeInterval(Double(i) * 3600)
                 n.updatedAt = n.createdAt

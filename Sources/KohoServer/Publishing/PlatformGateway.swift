@@ -70,15 +70,17 @@ extension PlatformGateway {
         checkPageToken: { _, _ in throw UnexpectedPlatformCall(name: "checkPageToken") })
 
     /// The three clients behind one face, on one HTTP client that the app shuts down.
-    static func live(http: HTTPClient, endpoints: PlatformEndpoints, timeout: TimeAmount, logger: Logger) -> PlatformGateway {
+    static func live(http outbound: OutboundHTTP, endpoints: PlatformEndpoints, timeout: TimeAmount, logger: Logger) -> PlatformGateway {
         @Sendable func x(_ token: AccessToken) -> XClient {
-            XClient(httpClient: http, accessToken: token, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
+            XClient(httpClient: outbound.client(for: endpoints.xAPI), accessToken: token, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
         }
         @Sendable func facebook(_ token: AccessToken) -> FacebookClient {
-            FacebookClient(httpClient: http, accessToken: token, baseURL: endpoints.facebookGraph, timeout: timeout, logger: logger)
+            FacebookClient(httpClient: outbound.client(for: endpoints.facebookGraph), accessToken: token, baseURL: endpoints.facebookGraph,
+                           timeout: timeout, logger: logger)
         }
         @Sendable func youtube(_ token: AccessToken) -> YouTubeClient {
-            YouTubeClient(httpClient: http, accessToken: token, baseURL: endpoints.youtubeAPI, timeout: timeout, logger: logger)
+            YouTubeClient(httpClient: outbound.client(for: endpoints.youtubeAPI), accessToken: token, baseURL: endpoints.youtubeAPI,
+                          timeout: timeout, logger: logger)
         }
         return PlatformGateway(
             publish: { payload, c, uploadSession, keepSession in
@@ -132,10 +134,10 @@ extension PlatformGateway {
                 }
             },
             exchangeCode: { client, code, redirectURI, pkce in
-                try await client.exchange(code: code, redirectURI: redirectURI, pkce: pkce, http: http)
+                try await client.exchange(code: code, redirectURI: redirectURI, pkce: pkce, http: outbound.client(for: client.tokenURL))
             },
             refresh: { client, token, now in
-                try await client.refresh(token, http: http, now: now)
+                try await client.refresh(token, http: outbound.client(for: client.tokenURL), now: now)
             },
             identify: { account, token in
                 switch account.platform {

@@ -62,28 +62,23 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
         endpoints = e
     }
     // A test's gateway stands in for the platforms; otherwise the clients, on one HTTP client the app shuts down.
-    let http: HTTPClient?
     let gateway: PlatformGateway
     if let given = config.platformGateway {
-        http = nil
         gateway = given
     } else {
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
         var logger = app.logger
         logger[metadataKey: "component"] = "platforms"
-        http = client
-        gateway = .live(http: client, endpoints: endpoints, timeout: .milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000)),
+        gateway = .live(http: app.outbound, endpoints: endpoints, timeout: .milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000)),
                         logger: logger)
     }
     let publishing = Publishing(mode: mode, endpoints: endpoints, gateway: gateway, vault: vault, settings: config.publisher, sandbox: sandbox,
                                 dataDirectory: config.dataDirectory, ownerTitle: app.koho.policy.ownerRole.title)
     app.storage[PublishingKey.self] = publishing
     publishing.setPublisher(Publisher(app: app, publishing: publishing))
-    app.lifecycle.use(PublishingLifecycle(publishing: publishing, http: http))
+    app.lifecycle.use(PublishingLifecycle(publishing: publishing))
     do {
         try await ConnectionService.connectSandboxAccounts(app: app)
     } catch {
-        try? await http?.shutdown()
         try? await sandbox?.shutdown()
         throw error
     }
@@ -91,15 +86,25 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
 
 struct PublishingLifecycle: LifecycleHandler {
     let publishing: Publishing
-    let http: HTTPClient?
 
     func shutdownAsync(_ application: Application) async {
-        try? await http?.shutdown()
         try? await publishing.sandbox?.shutdown()
     }
+}
 
-    // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
-    func shutdown(_ application: Application) {
-        try? http?.syncShutdown()
+struct OutboundHTTPKey: StorageKey { typealias Value = OutboundHTTP }
+
+extension Application {
+    /// The clients for everything fetched from outside, through the configured proxy (`KohoConfig.proxy`).
+    var outbound: OutboundHTTP {
+        guard let o = storage[OutboundHTTPKey.self] else { fatalError("configure did not run") }
+        return o
     }
+}
+
+struct OutboundHTTPLifecycle: LifecycleHandler {
+    let outbound: OutboundHTTP
+    func shutdownAsync(_ application: Application) async { try? await outbound.shutdown() }
+    // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
+    func shutdown(_ application: Application) { try? outbound.syncShutdown() }
 }

@@ -302,10 +302,7 @@ enum AuditLog {
 
     static func csv(_ entries: [AuditEntry]) -> String {
         func q(_ s: String) -> String {
-            // A leading =, +, - or @ would run as a formula in a spreadsheet, and so would one after a leading
-            // TAB or CR (spreadsheets trim those); a quote mark keeps it text.
-            var t = s
-            if let f = t.unicodeScalars.first, "=+-@\t\r\n".unicodeScalars.contains(f) { t = "'" + t }
+            let t = SpreadsheetCells.guarded(s)
             return "\"" + t.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         var out = "id,at,actor,action,subject,detail,reason,prev_hash,hash\r\n"

@@ -78,6 +78,8 @@ enum DisasterModeService {
             p.heldReason = holdReason(reason)
             p.heldAt = now
             p.updatedAt = now
+            // A hold changes the post: an edit begun before it is refused as stale, like any other change.
+            p.lockVersion += 1
             try await p.update(on: db)
             try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.hold", subject: PostService.subject(p.id!),
                                             detail: "予約 \(p.scheduledAt.map { JapaneseTime.iso8601($0) } ?? "—") を保留", reason: reason)
@@ -128,6 +130,7 @@ enum DisasterModeService {
                     p.heldAt = nil
                     p.retryAt = nil
                     p.updatedAt = now
+                    p.lockVersion += 1
                     try await p.update(on: db)
                     try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.release", subject: PostService.subject(p.id!),
                                                     detail: "保留を解除（予約 \(before.map { JapaneseTime.iso8601($0) } ?? "—") → \(JapaneseTime.iso8601(at))）",

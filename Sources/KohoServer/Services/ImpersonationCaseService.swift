@@ -207,7 +207,7 @@ enum ImpersonationCaseService {
         }
         var notice: Notice
         if let existing = c.noticeId, let n = try await Notice.find(existing, on: w.db), n.status == .draft {
-            notice = try await NoticeService.edit(w, user, existing, title: title, body: body)
+            notice = try await NoticeService.edit(w, user, existing, title: title, body: body, expectedVersion: n.lockVersion)
         } else {
             notice = try await NoticeService.create(w, user, .init(kind: .impersonation, account: c.imitates, title: title, body: body,
                                                                    about: subject(id)))
@@ -221,7 +221,7 @@ enum ImpersonationCaseService {
                 }
             }
         }
-        notice = try await NoticeService.publish(w, user, notice.id!)
+        notice = try await NoticeService.publish(w, user, notice.id!, expectedVersion: notice.lockVersion)
         let noticeId = notice.id!
         return try await advance(w, user, id, to: .warned, note: "お知らせ「\(notice.title)」を掲載（\(SuspensionService.publicURL(of: noticeId, w.ctx))）") {
             $0.noticeId = noticeId

@@ -49,9 +49,7 @@ enum ImpersonationScan {
         }
         let scorer = ImpersonationScorer(policy: ctx.policy)
         var profiles: [PlatformProfile] = []
-        // Its own HTTP client for the round: the search runs every few hours, apart from the publisher's calls.
-        let http = HTTPClient(eventLoopGroupProvider: .singleton)
-        defer { Task { try? await http.shutdown() } }
+        let http = app.outbound
         let timeout = TimeAmount.milliseconds(Int64(publishing.settings.callTimeoutSeconds * 1000))
         for platform in [Platform.x, .youtube] {
             guard let account = ctx.policy.accounts.first(where: { $0.platform == platform }) else { continue }
@@ -96,14 +94,14 @@ enum ImpersonationScan {
 extension ImpersonationScan {
     /// The user or channel search of a platform for each query, with the account's credentials.
     static func searchProfiles(_ platform: Platform, queries: [String], as c: Credentials, endpoints: PlatformEndpoints,
-                               http: HTTPClient, timeout: TimeAmount, logger: Logger) async throws -> [PlatformProfile] {
+                               http: OutboundHTTP, timeout: TimeAmount, logger: Logger) async throws -> [PlatformProfile] {
         var found: [PlatformProfile] = []
         switch platform {
         case .x:
-            let client = XClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
+            let client = XClient(httpClient: http.client(for: endpoints.xAPI), accessToken: c.accessToken, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
             for q in queries { found += try await client.searchUsers(query: q, maxResults: 100) }
         case .youtube:
-            let client = YouTubeClient(httpClient: http, accessToken: c.accessToken, baseURL: endpoints.youtubeAPI, timeout: timeout, logger: logger)
+            let client = YouTubeClient(httpClient: http.client(for: endpoints.youtubeAPI), accessToken: c.accessToken, baseURL: endpoints.youtubeAPI, timeout: timeout, logger: logger)
             for q in queries { found += try await client.searchChannels(query: q, maxResults: 50) }
         case .facebook:
             break

@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import Vapor
 import KohoCore
@@ -39,12 +40,34 @@ enum NoticeService {
         return (t, b)
     }
 
-    /// A draft; anyone but a viewer may write one (the chief decides whether it goes live).
+    /// Notices speak for an account: only its designated staff and the chief write them (3(1), 4(1), 5(1)).
+    private static func requireMayWrite(_ user: User, about account: String, _ policy: Policy) throws {
+        if let denied = Permissions.mayChange(user.person, account: account, policy: policy) { throw AppError.forbidden(denied.message) }
+    }
+
+    /// A draft is its account's staff's and the chief's to change; a live notice the chief's alone.
+    static func requireMayEdit(_ user: User, _ n: Notice, _ policy: Policy) throws {
+        if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
+        try requireMayWrite(user, about: n.account, policy)
+        if n.status == .published, !Permissions.mayDecide(user.person) {
+            throw AppError.forbidden("掲載中のお知らせは\(policy.ownerRole.title)だけが変更できます")
+        }
+    }
+
+    /// The version the person saw must still be the notice's; otherwise someone changed it meanwhile.
+    private static func requireVersion(_ n: Notice, _ expected: Int?) throws {
+        if let expected, expected != n.lockVersion {
+            throw AppError.conflict("このお知らせは、あなたが開いた後に変更されました（版 \(expected) → \(n.lockVersion)）。開き直して内容を確かめてください")
+        }
+    }
+
+    /// A draft, by the account's designated staff or the chief (the chief decides whether it goes live).
     static func create(_ w: Workflow, _ user: User, _ input: Input) async throws -> Notice {
         if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
         guard let account = w.ctx.policy.account(input.account) else {
             throw AppError.policy([PolicyChecker(policy: w.ctx.policy).unknownAccount(input.account)])
         }
+        try requireMayWrite(user, about: account.id, w.ctx.policy)
         guard !input.about.containsControlCharacter, input.about.count <= 300 else { throw AppError.badRequest("about が正しくありません") }
         let (title, body) = try cleaned(title: input.title, body: input.body)
         let now = w.ctx.now
@@ -59,6 +82,7 @@ enum NoticeService {
         n.createdAt = now
         n.updatedAt = now
         n.about = input.about
+        n.lockVersion = 1
         try await w.ctx.writeLock.run {
             try await w.db.transaction { db in
                 try await n.create(on: db)
@@ -71,19 +95,19 @@ enum NoticeService {
 
     /// A draft may be edited by its writer's colleagues; a notice already live only by the chief (the change shows
     /// at once on the public pages and in the feed).
-    static func edit(_ w: Workflow, _ user: User, _ id: UUID, title: String, body: String) async throws -> Notice {
+    static func edit(_ w: Workflow, _ user: User, _ id: UUID, title: String, body: String, expectedVersion: Int?) async throws -> Notice {
         if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
         let (t, b) = try cleaned(title: title, body: body)
         let now = w.ctx.now
         return try await w.ctx.writeLock.run {
             try await w.db.transaction { db in
                 let n = try await find(db, id)
-                if n.status == .published, !Permissions.mayDecide(user.person) {
-                    throw AppError.forbidden("掲載中のお知らせは\(w.ctx.policy.ownerRole.title)だけが変更できます")
-                }
+                try requireMayEdit(user, n, w.ctx.policy)
+                try requireVersion(n, expectedVersion)
                 n.title = t
                 n.body = b
                 n.updatedAt = now
+                n.lockVersion += 1
                 try await n.update(on: db)
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.edit", subject: subject(id),
                                                 detail: "\(n.status.rawValue) \(t)", reason: "")
@@ -92,8 +116,8 @@ enum NoticeService {
         }
     }
 
-    /// Puts a draft on the public pages: the chief's decision alone (3(2), 3(7)).
-    static func publish(_ w: Workflow, _ user: User, _ id: UUID) async throws -> Notice {
+    /// Puts a draft on the public pages: the chief's decision alone (3(2), 3(7)), on the version the chief saw.
+    static func publish(_ w: Workflow, _ user: User, _ id: UUID, expectedVersion: Int) async throws -> Notice {
         guard Permissions.mayDecide(user.person) else {
             throw AppError.forbidden("お知らせの掲載は\(w.ctx.policy.ownerRole.title)だけが行えます")
         }
@@ -102,12 +126,15 @@ enum NoticeService {
             try await w.db.transaction { db in
                 let n = try await find(db, id)
                 guard n.status == .draft else { throw AppError.conflict("このお知らせはすでに掲載されています") }
+                try requireVersion(n, expectedVersion)
                 n.status = .published
+                n.lockVersion += 1
                 n.publishedAt = now
                 n.updatedAt = now
                 try await n.update(on: db)
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.publish", subject: subject(id),
-                                                detail: "\(n.kind.rawValue) \(n.account) \(n.title)", reason: "")
+                                                detail: "\(n.kind.rawValue) \(n.account) \(n.title)（版 \(expectedVersion)、本文 SHA-256 \(SHA256.hash(data: Data(n.body.utf8)).lowercaseHex)）",
+                                                reason: "")
                 return n
             }
         }
@@ -135,6 +162,7 @@ struct NoticeDTO: Content {
     let updatedAt: String
     let about: String
     let resumedAt: String?
+    let version: Int
 
     init(_ n: Notice) {
         id = n.idString
@@ -149,5 +177,6 @@ struct NoticeDTO: Content {
         updatedAt = JapaneseTime.iso8601(n.updatedAt)
         about = n.about
         resumedAt = n.resumedAt.map { JapaneseTime.iso8601($0) }
+        version = n.lockVersion
     }
 }

@@ -138,9 +138,11 @@ enum PostService {
                     let keptAsDraft = asDraftDespiteViolations && event == .edit && from == .draft && ctx.policy.account(action.account) != nil
                     guard violations.isEmpty || keptAsDraft else { throw AppError.policy(violations) }
                     needsChief = result.requiresChiefApproval || chiefMustApprove
+                        || (event == .edit && (action.emergency || result.usesHoursException))
                     try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
                 }
                 post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
+                if event == .edit, post.state == .submitted { markAwaitingChiefAfterEdit(post, from: from, ctx.policy) }
                 try await DisasterModeService.applyHold(post, now: now, on: db)
                 // The approval is recorded as what the platform will receive; the publisher sends only that.
                 if post.state == .scheduled, let rendering {
@@ -170,6 +172,17 @@ enum PostService {
         if post.state == .scheduled { w.scheduled() }
         if post.state == .submitted, post.emergency, event == .submit { w.mailQueued() }
         return post
+    }
+
+    /// A post saved while it waited for approval, or while it was scheduled, waits for the chief even where its
+    /// category alone would not need the chief: the save itself must not publish (an emergency draft from the intake
+    /// waits for the chief whatever its category).
+    private static func markAwaitingChiefAfterEdit(_ post: Post, from: PostState, _ policy: Policy) {
+        guard !post.requiresChiefApproval, let account = policy.account(post.account) else { return }
+        let clause = post.emergency ? (policy.rules(for: account.platform)?.hoursClause ?? account.categoriesClause) : account.categoriesClause
+        post.requiresChiefApproval = true
+        let reason = "【\(clause)】\(from.displayName)の投稿が変更されたため、\(policy.ownerRole.title)の承認があるまで発信しません"
+        post.approvalReasons = post.approvalReasons.isEmpty ? reason : post.approvalReasons + "\n" + reason
     }
 
     /// Tells the chief by e-mail that an emergency post waits for approval, where a mail server is configured.

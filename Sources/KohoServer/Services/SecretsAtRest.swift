@@ -45,12 +45,20 @@ struct SealTOTPSecrets: AsyncMigration {
 }
 
 /// Web sessions in the database, keyed by the SHA-256 of the cookie: a reader of the table sees no cookie it could send.
+/// Writes go through the process's write lock like every other write: on SQLite, a write outside it could end
+/// another writer's transaction with "database is locked" (a deferred transaction that read cannot then write).
 struct HashedFluentSessions: SessionDriver {
     static func key(_ id: SessionID) -> SessionID { SessionID(string: Secrets.sha256Hex(id.string)) }
 
+    private func locked<T: Sendable>(_ request: Request, _ body: @escaping @Sendable () async throws -> T) -> EventLoopFuture<T> {
+        let lock = request.koho.writeLock
+        return request.eventLoop.makeFutureWithTask { try await lock.run(body) }
+    }
+
     func createSession(_ data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
         let id = SessionID(string: Secrets.randomToken())
-        return SessionRecord(key: Self.key(id), data: data).create(on: request.db).map { id }
+        let db = request.db
+        return locked(request) { try await SessionRecord(key: Self.key(id), data: data).create(on: db); return id }
     }
 
     func readSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<SessionData?> {
@@ -58,11 +66,16 @@ struct HashedFluentSessions: SessionDriver {
     }
 
     func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {
-        SessionRecord.query(on: request.db).filter(\.$key == Self.key(sessionID)).set(\.$data, to: data).update().map { sessionID }
+        let db = request.db
+        return locked(request) {
+            try await SessionRecord.query(on: db).filter(\.$key == Self.key(sessionID)).set(\.$data, to: data).update()
+            return sessionID
+        }
     }
 
     func deleteSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<Void> {
-        SessionRecord.query(on: request.db).filter(\.$key == Self.key(sessionID)).delete()
+        let db = request.db
+        return locked(request) { try await SessionRecord.query(on: db).filter(\.$key == Self.key(sessionID)).delete() }
     }
 }
 
@@ -113,6 +126,36 @@ enum DataFolder {
             for name in (try? fm.contentsOfDirectory(atPath: media.path)) ?? [] {
                 chmod(media.appendingPathComponent(name).path, 0o600)
             }
+        }
+    }
+}
+
+/// The key every server on one database must share: checked at start against what the database already holds
+/// sealed, so that a server with another key refuses to start instead of failing later on a post or a login.
+enum SecretKeyCheck {
+    struct WrongKey: Error, CustomStringConvertible {
+        let what: String
+        var description: String {
+            "データベースにある\(what)を、このサーバーの鍵で開けません。同じデータベースを使うサーバーは同じ鍵が要ります: "
+                + "ほかのサーバーの鍵を環境変数 \(TokenVault.environmentVariable)（32バイトを base64）で渡すか、"
+                + "そのデータフォルダの secret.key をこのサーバーのデータフォルダに写してから起動してください。"
+        }
+    }
+
+    /// Where the key came from, for the start-up line (never the key).
+    static func source(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        (environment[TokenVault.environmentVariable] ?? "").isEmpty ? "データフォルダの secret.key" : "環境変数 \(TokenVault.environmentVariable)"
+    }
+
+    /// Opens one sealed platform token and one sealed two-factor secret, if the database holds any.
+    static func verify(_ db: Database, _ vault: TokenVault) async throws {
+        if let c = try await AccountConnection.query(on: db).filter(\.$sealedAccessToken != nil).first(),
+           let sealed = c.sealedAccessToken, (try? vault.unseal(sealed, context: c.account)) == nil {
+            throw WrongKey(what: "プラットフォームのトークン（アカウント「\(c.account)」）")
+        }
+        if let u = try await User.query(on: db).filter(\.$totpSecret != nil).first(), let sealed = u.totpSecret,
+           sealed.hasPrefix("v1:"), (try? TOTPSecret.open(sealed, user: u, vault)) == nil {
+            throw WrongKey(what: "二段階認証の秘密（利用者「\(u.name)」）")
         }
     }
 }

@@ -7,9 +7,15 @@ public enum Setup {
     /// A fresh link when nobody can log in yet (earlier unused links stop working), else nil.
     public static func issueLinkIfEmpty(_ app: Application) async throws -> String? {
         guard try await User.query(on: app.db).count() == 0 else { return nil }
-        try await SetupToken.query(on: app.db).filter(\.$usedAt == nil).delete()
         let token = Secrets.randomToken()
-        try await SetupToken(tokenHash: Secrets.sha256Hex(token), createdAt: app.koho.now).create(on: app.db)
+        let db = app.db, now = app.koho.now
+        // Every write goes through the write lock (SQLite: a write outside it can end another writer's transaction).
+        try await app.koho.writeLock.run {
+            try await db.transaction { db in
+                try await SetupToken.query(on: db).filter(\.$usedAt == nil).delete()
+                try await SetupToken(tokenHash: Secrets.sha256Hex(token), createdAt: now).create(on: db)
+            }
+        }
         return app.koho.config.baseURL + SiteURL.setup(token).path
     }
 
@@ -28,10 +34,13 @@ public enum Setup {
         if try await User.query(on: db).filter(\.$name == name).count() > 0 { throw AppError.conflict("利用者「\(name)」は既にいます") }
         let hash = try await app.password.async.hash(password)
         let user = User(name: name, passwordHash: hash, role: role, accounts: role == .staff ? accounts : [], createdAt: app.koho.now)
-        try await user.create(on: db)
+        let now = app.koho.now
         try await app.koho.writeLock.run {
-            try await AuditLog.appendLocked(on: db, at: app.koho.now, actor: actor, action: "user.add", subject: "user:\(name)",
-                                            detail: "role=\(role.rawValue) accounts=\(user.accountList)", reason: reason)
+            try await db.transaction { db in
+                try await user.create(on: db)
+                try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "user.add", subject: "user:\(name)",
+                                                detail: "role=\(role.rawValue) accounts=\(user.accountList)", reason: reason)
+            }
         }
         return user
     }
@@ -45,10 +54,14 @@ public enum Setup {
             throw AppError.badRequest("トークンの名前に制御文字は使えません")
         }
         let token = "koho_" + Secrets.randomToken()
-        try await APIToken(userID: try user.requireID(), name: tokenName, tokenHash: Secrets.sha256Hex(token), createdAt: app.koho.now).create(on: app.db)
+        let row = APIToken(userID: try user.requireID(), name: tokenName, tokenHash: Secrets.sha256Hex(token), createdAt: app.koho.now)
+        let now = app.koho.now
         try await app.koho.writeLock.run {
-            try await AuditLog.appendLocked(on: app.db, at: app.koho.now, actor: "cli", action: "token.create", subject: "user:\(userName)",
-                                            detail: "name=\(tokenName)", reason: "")
+            try await app.db.transaction { db in
+                try await row.create(on: db)
+                try await AuditLog.appendLocked(on: db, at: now, actor: "cli", action: "token.create", subject: "user:\(userName)",
+                                                detail: "name=\(tokenName)", reason: "")
+            }
         }
         return token
     }

@@ -35,6 +35,7 @@ enum SuspensionService {
             p.scheduledAt = next
             p.retryAt = nil
             p.updatedAt = now
+            p.lockVersion += 1
             try await p.update(on: db)
             try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.release", subject: PostService.subject(p.id!),
                                             detail: "アカウントの再開により保留を解除（予約 \(JapaneseTime.iso8601(s)) → \(JapaneseTime.iso8601(next))）", reason: "")

@@ -37,7 +37,8 @@ enum AdminController {
         guard let s = req.parameters.get("id"), let id = UUID(uuidString: s), let user = try await User.find(id, on: req.db) else {
             throw AppError.notFound("利用者が見つかりません")
         }
-        try await LoginThrottle.unlock(name: user.name, on: req.db)
+        let db = req.db, name = user.name
+        try await req.koho.writeLock.run { try await LoginThrottle.unlock(name: name, on: db) }
         try await AuditLog.append(req, actor: chief.name, action: "user.unlock", subject: "user:\(user.name)",
                                   detail: "ログインのロックと遅延を解除（利用者画面）")
         return req.redirect(to: SiteURL.users.path, notice: "\(user.name)さんのロックを解除しました。")

@@ -47,7 +47,7 @@ enum AlarmController {
             let form = try req.content.decode(NoticeForm.self)
             let draft = try await NoticeService.create(w, user, .init(kind: .suspension, account: alarm.account, title: form.title ?? "",
                                                                       body: form.body ?? "", about: "comment-alarm:\(id.uuidString.lowercased())"))
-            let live = try await NoticeService.publish(w, user, draft.id!)
+            let live = try await NoticeService.publish(w, user, draft.id!, expectedVersion: draft.lockVersion)
             return req.redirect(to: SiteURL.dashboard.path,
                                 notice: "停止の理由を市ホームページに掲載しました（\(SuspensionService.publicURL(of: live.id!, req.koho))）。次にアカウントを停止できます。")
         case "suspend":

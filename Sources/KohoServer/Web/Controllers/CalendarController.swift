@@ -106,15 +106,17 @@ enum ICS {
         return out
     }
 
-    /// Lines longer than 75 octets are folded, never inside a UTF-8 character.
+    /// Lines longer than 75 octets are folded (RFC 5545 3.1), between code points and never inside a UTF-8
+    /// sequence: a grapheme longer than the line (an emoji sequence, a letter with many marks) is split between its
+    /// code points, which the RFC allows.
     static func fold(_ line: String) -> String {
-        var out = "", current = 0
-        for ch in line {
-            let n = String(ch).utf8.count
-            if current + n > 75 { out += "\r\n "; current = 1 }
-            out.append(ch); current += n
+        var out = String.UnicodeScalarView(), current = 0
+        for u in line.unicodeScalars {
+            let n = UTF8.width(u)
+            if current + n > 75 { out.append(contentsOf: "\r\n ".unicodeScalars); current = 1 }
+            out.append(u); current += n
         }
-        return out
+        return String(out)
     }
 
     static func calendar(account: Account, posts: [Post], now: Date) -> String {

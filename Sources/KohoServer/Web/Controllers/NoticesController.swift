@@ -26,6 +26,8 @@ enum NoticesController {
         var account: String?
         var title: String?
         var body: String?
+        /// The version the page showed.
+        var version: Int?
     }
 
     static func create(_ req: Request) async throws -> Response {
@@ -53,14 +55,21 @@ enum NoticesController {
         let user = try req.requireUser()
         if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
         let id = try noticeID(req)
+        try NoticeService.requireMayEdit(user, try await NoticeService.find(req.db, id), req.koho.policy)
         let form = try req.content.decode(NoticeForm.self)
-        _ = try await NoticeService.edit(req.workflow, user, id, title: form.title ?? "", body: form.body ?? "")
+        guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
+        _ = try await NoticeService.edit(req.workflow, user, id, title: form.title ?? "", body: form.body ?? "", expectedVersion: version)
         return req.redirect(to: SiteURL.notice(id).path, notice: "お知らせを保存しました。")
     }
 
     static func publish(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let n = try await NoticeService.publish(req.workflow, user, try noticeID(req))
+        guard Permissions.mayDecide(user.person) else {
+            throw AppError.forbidden("お知らせの掲載は\(req.koho.policy.ownerRole.title)だけが行えます")
+        }
+        let form = try req.content.decode(NoticeForm.self)
+        guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
+        let n = try await NoticeService.publish(req.workflow, user, try noticeID(req), expectedVersion: version)
         return req.redirect(to: SiteURL.notice(n.id!).path, notice: "お知らせを公開ページに掲載しました。")
     }
 

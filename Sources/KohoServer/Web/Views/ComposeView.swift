@@ -150,8 +150,13 @@ enum ComposeView {
             if m.editing?.state == .draft { content.append(.tag("p", [Attr("role", "status")], text: "下書きとして保存しましたが、提出できませんでした。")) }
             content.append(.violations(m.refused))
         }
-        if m.editing?.state == .scheduled {
-            content.append(.tag("p", [Attr("class", "warn")], text: "承認済みの投稿を編集すると、承認待ちに戻ります。"))
+        if let state = m.editing?.state, state == .scheduled || state == .submitted {
+            // Said before the button: a save never publishes, and what it does instead must be plain.
+            let chief = policy.ownerRole.title
+            let text = state == .submitted
+                ? "この投稿は承認を待っています。変更を保存しても発信されず、\(chief)の承認を待ち続けます。"
+                : "予約済みの投稿です。変更を保存すると承認は取り消され、\(chief)の承認が要る投稿（緊急を含む）は承認待ちに、そうでない投稿は下書きに戻ります（改めて提出するまで発信されません）。"
+            content.append(.tag("p", [Attr("class", "warn"), Attr("id", "save-does-not-publish")], text: text))
         }
         content.append(.postForm(target, csrf: f.csrf, fields))
         content.append(.tag("script", [Attr("src", SiteURL.composeScript.path), Attr("defer", "defer")]))

@@ -24,7 +24,7 @@ enum NoticeViews {
                 .tag("h2", [], text: "お知らせの下書きを作る"),
                 .postForm(SiteURL.notices.path, csrf: f.csrf, [
                     .selectField("種類", name: "kind", options: Notice.Kind.allCases.map { (value: $0.rawValue, label: $0.displayName) }, selected: nil),
-                    .selectField("対象の公式アカウント", name: "account", options: p.accounts.map { (value: $0.id, label: PlatformLabel.text($0)) }, selected: nil,
+                    .selectField("対象の公式アカウント", name: "account", options: p.accounts.filter { a in f.user?.mayAct(on: a.id) ?? false }.map { (value: $0.id, label: PlatformLabel.text($0)) }, selected: nil,
                                  hint: "なりすましへの注意ではなりすまされたアカウント、停止・削除では止めるアカウント"),
                     .field("題名", name: "title", required: true),
                     .textArea("本文", name: "body", value: "", rows: 8, hint: "空行で段落を分けます。停止・削除では、その理由を書いてください。"),
@@ -74,7 +74,7 @@ enum NoticeViews {
     static func show(_ f: PageFrame, _ n: Notice, ctx: KohoContext) -> HTML {
         let p = f.policy
         let chief = f.user.map { Permissions.mayDecide($0.person) } ?? false
-        let mayEdit = (f.user.map { Permissions.mayWrite($0.person) == nil } ?? false) && (n.status == .draft || chief)
+        let mayEdit = (f.user.map { Permissions.mayChange($0.person, account: n.account, policy: p) == nil } ?? false) && (n.status == .draft || chief)
         var content: [BodyNode] = [
             .tag("dl", [], [
                 .tag("dt", [], text: "種類"), .tag("dd", [], text: n.kind.displayName),
@@ -94,6 +94,7 @@ enum NoticeViews {
                 .tag("h2", [], text: n.status == .draft ? "下書きを直す" : "掲載中のお知らせを直す"),
                 n.status == .published ? .tag("p", [Attr("class", "warn")], text: "保存すると、直ちに公開ページとフィードに反映されます。") : .empty,
                 .postForm(SiteURL.notice(n.id!).path, csrf: f.csrf, [
+                    .hidden("version", String(n.lockVersion)),
                     .field("題名", name: "title", value: n.title, required: true),
                     .textArea("本文", name: "body", value: n.body, rows: 10),
                     .button("保存する"),
@@ -105,7 +106,7 @@ enum NoticeViews {
                 content += [
                     .tag("h2", [], text: "掲載"),
                     .tag("p", [Attr("class", "immediate")], text: "掲載すると、直ちに公開ページ（お知らせの一覧とフィード）に出ます。"),
-                    .postForm(SiteURL.noticePublish(n.id!).path, csrf: f.csrf, [.button("公開ページに掲載する")]),
+                    .postForm(SiteURL.noticePublish(n.id!).path, csrf: f.csrf, [.hidden("version", String(n.lockVersion)), .button("公開ページに掲載する")]),
                 ]
             } else {
                 content.append(.tag("p", [Attr("class", "notice")], text: "掲載するのは\(p.ownerRole.title)です。"))

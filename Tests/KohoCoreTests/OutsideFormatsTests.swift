@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import KohoCore
+
+/// Issue 22: the agency's levelled warnings, emergency drafts as a resident reads them, and which items of a city
+/// feed are emergencies.
+@Suite struct OutsideFormatsTests {
+    let kodaira = JMAArea(municipality: "1321100", earthquakeRegion: "東京都多摩東部", earthquakeRegionCode: "351")
+
+    @Test("each warning carries its level from the R06 name; hazards without a level and older messages have none")
+    func warningLevels() throws {
+        let matsue = JMAArea(municipality: "3220100")
+        let r = try JMAParser.parse(IntakeFixtures.data("jma", "15_17_01_250630_VPWW55.xml"), area: matsue)
+        #expect(r.warnings.first?.level == 3)
+        #expect(JMAWarning(name: "レベル５大雨特別警報", status: "発表").level == 5)
+        #expect(JMAWarning(name: "レベル４大雨危険警報", status: "発表").level == 4)
+        #expect(JMAWarning(name: "レベル2大雨注意報", status: "発表").level == 2, "a half-width digit too")
+        #expect(JMAWarning(name: "波浪警報", status: "発表").level == nil)
+        #expect(JMAWarning(name: "大雨警報", status: "発表").level == nil, "the older messages name no level")
+        let old = try JMAParser.parse(IntakeFixtures.data("jma", "15_12_02_161130_VPWW53.xml"), area: kodaira)
+        #expect(old.warnings.allSatisfy { $0.level == nil })
+        // Written out with the level, null where there is none.
+        let json = String(decoding: try JSONEncoder().encode([JMAWarning(name: "波浪警報", status: "発表"),
+                                                              JMAWarning(name: "レベル４大雨危険警報", status: "発表")]), as: UTF8.self)
+        #expect(json.contains(#""level":null"#))
+        #expect(json.contains(#""level":4"#))
+        let back = try JSONDecoder().decode([JMAWarning].self, from: Data(json.utf8))
+        #expect(back.map(\.level) == [nil, 4])
+    }
+
+    @Test("disasterModeAt takes a level: レベル４ and above switch it on, レベル３ does not, レベル２ cannot be written")
+    func disasterModeByLevel() throws {
+        let s = try IntakeSettings.load(yaml: "agency:\n  feeds: [http://127.0.0.1:1/extra.xml]\n  disasterModeAt:\n    level: ４\n", file: "feeds.yaml")
+        let level = try #require(s.agency?.disasterModeAt)
+        #expect(level.level == 4)
+        #expect(level.description == "レベル4以上の警報")
+        func report(_ warnings: [JMAWarning]) -> JMAReport {
+            JMAReport(title: "気象警報・注意報（Ｒ０６）（大雨）", status: "通常", infoType: "発表", reportDateTime: "2026-12-07T22:01:00+09:00",
+                      eventID: nil, kind: .weatherWarning, warnings: warnings, maxIntensity: nil, affects: true, headline: "")
+        }
+        #expect(level.reached(by: report([JMAWarning(name: "レベル４大雨危険警報", status: "発表")])) == "レベル４大雨危険警報")
+        #expect(level.reached(by: report([JMAWarning(name: "レベル５大雨特別警報", status: "継続")])) == "レベル５大雨特別警報")
+        #expect(level.reached(by: report([JMAWarning(name: "レベル３大雨警報", status: "発表")])) == nil)
+        #expect(level.reached(by: report([JMAWarning(name: "レベル４大雨危険警報", status: "解除")])) == nil, "a lifted warning is not in force")
+        #expect(throws: PolicyFileError.self) {
+            try IntakeSettings.load(yaml: "agency:\n  feeds: [http://127.0.0.1:1/extra.xml]\n  disasterModeAt:\n    level: 2\n", file: "feeds.yaml")
+        }
+    }
+
+    @Test("an article's draft says 【緊急】 once, however the city wrote its title")
+    func noDoubledPrefix() {
+        #expect(EmergencyDraftText.headline("避難所を開設しました") == "【緊急】避難所を開設しました")
+        #expect(EmergencyDraftText.headline("【緊急】避難所を開設しました") == "【緊急】避難所を開設しました")
+        #expect(EmergencyDraftText.headline("  【緊急情報】断水のお知らせ") == "【緊急情報】断水のお知らせ")
+        #expect(EmergencyDraftText.headline("［緊急］道路の通行止め") == "［緊急］道路の通行止め")
+        #expect(EmergencyDraftText.headline("緊急：土砂崩れ") == "緊急：土砂崩れ")
+        #expect(EmergencyDraftText.headline("【お知らせ】緊急避難場所の見直し") == "【緊急】【お知らせ】緊急避難場所の見直し")
+        let x = EmergencyDraftText.article(title: "【緊急】避難所を開設しました", summary: "小平第三小学校を避難所として開設しました。",
+                                           platform: .x, hasLink: true)
+        #expect(x == "【緊急】避難所を開設しました\n小平第三小学校を避難所として開設しました。")
+        #expect(!x.contains("【緊急】【緊急】"))
+    }
+
+    @Test("an agency draft gives the time as people write it, not a timestamp")
+    func agencyTime() {
+        #expect(EmergencyDraftText.spokenTime("2026-12-07T22:01:00+09:00") == "12月7日22時01分")
+        #expect(EmergencyDraftText.spokenTime("2026-12-07T13:01:00Z") == "12月7日22時01分", "in Tokyo time")
+        #expect(EmergencyDraftText.spokenTime("そのうち") == "そのうち", "what does not read is given as written")
+        let text = EmergencyDraftText.agencyReport(title: "気象警報・注意報（Ｒ０６）（大雨）", reportDateTime: "2026-12-07T22:01:00+09:00",
+                                                   summary: "レベル４大雨危険警報", platform: .facebook)
+        #expect(text == "気象庁の「気象警報・注意報（Ｒ０６）（大雨）」（12月7日22時01分）: レベル４大雨危険警報")
+        #expect(!text.contains("T22:01"))
+    }
+
+    @Test("by default only emergencies of a city feed become drafts; a feed may say all, or its own words")
+    func emergencyItems() throws {
+        let s = try IntakeSettings.load(yaml: """
+            website:
+              - url: http://127.0.0.1:1/rss.xml
+                categories: [ア]
+              - url: http://127.0.0.1:1/bousai.xml
+                categories: [ア]
+                emergencyItems: all
+              - url: http://127.0.0.1:1/other.xml
+                categories: [ア]
+                keywords: [ごみ]
+            """, file: "feeds.yaml")
+        let (plain, all, own) = (s.website[0], s.website[1], s.website[2])
+        #expect(!plain.isEmergency(title: "図書館の休館日のお知らせ", summary: "12月の休館日は次のとおりです。"))
+        #expect(plain.isEmergency(title: "避難所を開設しました", summary: ""))
+        #expect(plain.isEmergency(title: "図書館の臨時休館", summary: "停電のため"), "a closure for a power cut is one")
+        #expect(plain.isEmergency(title: "ｷﾝｷｭｳ", summary: "断水のお知らせ"))
+        #expect(all.isEmergency(title: "図書館の休館日のお知らせ", summary: ""))
+        #expect(own.isEmergency(title: "ごみ収集の変更", summary: "") && !own.isEmergency(title: "避難所を開設しました", summary: ""))
+        #expect(throws: PolicyFileError.self) {
+            try IntakeSettings.load(yaml: "website:\n  - url: http://127.0.0.1:1/rss.xml\n    categories: [ア]\n    emergencyItems: some\n", file: "feeds.yaml")
+        }
+    }
+
+    @Test("policy validation warns, with file and line, of an X username that cannot exist on X")
+    func xUsernames() throws {
+        let yaml = BuiltInPolicy.kodairaR5
+        let policy = try PolicyLoader.load(yaml: yaml, file: "kodaira.yaml")
+        let warnings = PolicyLoader.warnings(policy, yaml: yaml, file: "kodaira.yaml")
+        // The mayor's office's X username in the policy has 19 characters: X allows 15.
+        #expect(warnings.count == 1)
+        let line = yaml.components(separatedBy: "\n").firstIndex { $0.contains("handle: hisyo_kodaira_tokyo") }! + 1
+        #expect(warnings.first?.hasPrefix("kodaira.yaml:\(line): accounts[1].handle: ") == true, "\(warnings)")
+        #expect(warnings.first?.contains("19文字") == true)
+        #expect(!warnings.joined().contains("「kodaira_tokyo」"), "the city's own 13-character username is fine")
+    }
+}
