@@ -9,6 +9,7 @@ import XCTest
 import KohoCore
 import KohoPlatforms
 import KohoSandbox
+import KohoTestSupport
 @testable import KohoServer
 
 extension IntakeTestCase {
@@ -393,5 +394,37 @@ final class PlatformCallTimeLimitTests: XCTestCase {
             XCTAssertEqual(f.description, "本文が大きすぎます（上限 97 KB）")
         }
         try await server.shutdown()
+    }
+}
+
+/// The feeds and the agency's messages are fetched through the configured proxy (`HTTP_PROXY`), as the platforms'
+/// calls are.
+final class IntakeThroughProxyTests: IntakeTestCase {
+    var proxy: LoopbackConnectProxy!
+
+    override func setUp() async throws {
+        proxy = try await LoopbackConnectProxy.start()
+        try await super.setUp()
+    }
+
+    override func tearDown() async throws {
+        try await super.tearDown()
+        await proxy?.shutdown()
+    }
+
+    override func adjustIntake(_ intake: inout IntakeSettings, _ config: inout KohoConfig) {
+        config.proxy = OutboundProxy(http: .init(host: "127.0.0.1", port: proxy.port))
+    }
+
+    func testTheCityFeedAndTheAgencysMessagesGoThroughTheProxy() async throws {
+        let target = "CONNECT " + feedBase.dropFirst("http://".count)
+        feeds.set("/bousai.xml", rss([article("p-1", "避難所を開設しました")]))
+        try await job("intake-website").runOnce()
+        try await assertEqual(try await self.intakePosts().count, 2)
+        try serve("koho_VPWW53_1321100_warning.xml", at: "w1.xml")
+        feeds.set("/extra.xml", feed([("w1.xml", "気象特別警報・警報・注意報")]))
+        try await job("intake-agency").runOnce()
+        try await assertEqual(try await Alert.query(on: self.app.db).count(), 1)
+        XCTAssertTrue(proxy.seen.contains { $0.hasPrefix(target) }, "\(proxy.seen)")
     }
 }
