@@ -66,5 +66,13 @@ final class WebhookReplayTests: CommentTestCase {
         try await assertEqual(try await self.stored(id).first?.state, .visible)
         let marks = try await WebhookCommentMark.query(on: app.db).filter(\.$platformCommentID == id).all().map(\.changeTime)
         XCTAssertEqual(marks, [Double(t - 10)])
+        // A time that is not a number: the change is taken, without a mark.
+        var odd = try XCTUnwrap(try JSONSerialization.jsonObject(with: change("hide", id, on: post, at: t)) as? [String: Any])
+        var entries = try XCTUnwrap(odd["entry"] as? [[String: Any]])
+        entries[0]["time"] = "昨日"
+        odd["entry"] = entries
+        let oddBody = try JSONSerialization.data(withJSONObject: odd, options: [.sortedKeys])
+        try await assertEqual(try await webhook(oddBody, signature: signed(oddBody)), .ok)
+        try await assertEqual(try await self.stored(id).first?.state, .hidden)
     }
 }

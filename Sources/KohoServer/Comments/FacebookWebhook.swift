@@ -127,9 +127,18 @@ enum FacebookWebhook {
     struct Delivery: Decodable {
         struct Entry: Decodable {
             var id: String
-            /// When the change happened (Unix seconds).
+            /// When the change happened (Unix seconds); a value that is not a number is left out, not a refused delivery.
             var time: Double?
             var changes: [Change]?
+
+            private enum CodingKeys: String, CodingKey { case id, time, changes }
+
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                id = try c.decode(String.self, forKey: .id)
+                time = try? c.decodeIfPresent(Double.self, forKey: .time)
+                changes = try c.decodeIfPresent([Change].self, forKey: .changes)
+            }
         }
         struct Change: Decodable {
             var field: String
