@@ -84,7 +84,7 @@ let package = Package(
         ),
         .testTarget(name: "KohoPlatformsTests", dependencies: ["KohoPlatforms", "KohoSandbox", "KohoTestSupport"]),
         .testTarget(name: "KohoSandboxTests", dependencies: ["KohoSandbox", "KohoTestSupport"]),
-        .testTarget(name: "KohoServerTests", dependencies: ["KohoServer", .product(name: "XCTVapor", package: "vapor"), .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "KohoServerTests", dependencies: ["KohoServer", "KohoTestSupport", .product(name: "XCTVapor", package: "vapor"), .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

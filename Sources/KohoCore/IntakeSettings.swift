@@ -27,12 +27,15 @@ public struct IntakeSettings: Sendable, Equatable {
         public var categories: [String]
         public var interval: Duration
         public var selection: Selection
+        /// Hosts besides the feed's own that its fetch may be redirected to.
+        public var hosts: [String]
         public init(url: String, categories: [String], interval: Duration = .seconds(60),
-                    selection: Selection = .keywords(WebsiteFeed.defaultKeywords)) {
+                    selection: Selection = .keywords(WebsiteFeed.defaultKeywords), hosts: [String] = []) {
             self.url = url
             self.categories = categories
             self.interval = interval
             self.selection = selection
+            self.hosts = hosts
         }
 
         /// Whether an item of this feed is an emergency, and so becomes drafts.
@@ -84,6 +87,8 @@ public struct IntakeSettings: Sendable, Equatable {
         public var disasterModeIntensity: String?
         /// A levelled warning at or above this (レベル３–５).
         public var disasterModeWarningLevel: Int?
+        /// Hosts besides each feed's own that its entries' messages may be fetched from (and redirected to).
+        public var hosts: [String] = []
 
         /// The level set here, if any.
         public var disasterModeAt: DisasterModeLevel? {
@@ -121,7 +126,19 @@ public struct IntakeSettings: Sendable, Equatable {
         }
     }
 
+    /// How long one fetch may take: to the response's headers, and to the body's last byte. A source past it shows
+    /// the error; the other sources go on.
+    public struct Limits: Sendable, Equatable {
+        public var headers: Duration
+        public var whole: Duration
+        public init(headers: Duration = .seconds(15), whole: Duration = .seconds(30)) {
+            self.headers = headers
+            self.whole = whole
+        }
+    }
+
     public var website: [WebsiteFeed]
+    public var limits = Limits()
     public var mail: Mail?
     public var agency: Agency?
     public var smtp: SMTP?
@@ -143,10 +160,10 @@ public struct IntakeSettings: Sendable, Equatable {
 
     public static func load(yaml: String, file: String) throws -> IntakeSettings {
         let root = try YAMLFields.parse(yaml: yaml, file: file)
-        try root.checkKeys(["website", "mail", "agency", "smtp"])
+        try root.checkKeys(["website", "mail", "agency", "smtp", "limits"])
         var s = IntakeSettings()
         s.website = try root.optional("website")?.sequence().map { f in
-            try f.checkKeys(["url", "categories", "interval", "emergencyItems", "keywords"])
+            try f.checkKeys(["url", "categories", "interval", "emergencyItems", "keywords", "hosts"])
             let categories = try f.strings("categories")
             if categories.isEmpty { throw f.error("categories（この記事が当たる区分。例: [ア, ①]）が必要です", field: "categories") }
             var selection = WebsiteFeed.Selection.keywords(WebsiteFeed.defaultKeywords)
@@ -161,7 +178,7 @@ public struct IntakeSettings: Sendable, Equatable {
                 throw f.error("emergencyItems は all（すべての記事）か keywords（語句を含む記事だけ。既定）です: \(other)", field: "emergencyItems")
             }
             return WebsiteFeed(url: try url(f, "url"), categories: categories, interval: try seconds(f, "interval", default: 60),
-                               selection: selection)
+                               selection: selection, hosts: try hosts(f))
         } ?? []
         if let m = try root.optional("mail") {
             try m.checkKeys(["maildir", "senders", "categories", "interval", "authservId"])
@@ -173,7 +190,7 @@ public struct IntakeSettings: Sendable, Equatable {
                           interval: try seconds(m, "interval", default: 5), authservID: try m.optionalString("authservId"))
         }
         if let a = try root.optional("agency") {
-            try a.checkKeys(["feeds", "longTermFeeds", "interval", "longTermInterval", "area", "disasterModeAt"])
+            try a.checkKeys(["feeds", "longTermFeeds", "interval", "longTermInterval", "area", "disasterModeAt", "hosts"])
             var agency = Agency(feeds: try urls(a, "feeds"), longTermFeeds: try urls(a, "longTermFeeds"),
                                 interval: try seconds(a, "interval", default: 60), longTermInterval: try seconds(a, "longTermInterval", default: 600),
                                 municipality: nil, earthquakeRegion: nil, earthquakeRegionCode: nil,
@@ -189,6 +206,7 @@ public struct IntakeSettings: Sendable, Equatable {
                 agency.earthquakeRegion = try area.optionalString("earthquakeRegion")
                 agency.earthquakeRegionCode = try area.optionalString("earthquakeRegionCode")
             }
+            agency.hosts = try hosts(a)
             if let d = try a.optional("disasterModeAt") {
                 let level = try DisasterModeLevel.read(d)
                 agency.disasterModeWarnings = level.warnings
@@ -196,6 +214,11 @@ public struct IntakeSettings: Sendable, Equatable {
                 agency.disasterModeWarningLevel = level.level
             }
             s.agency = agency
+        }
+        if let l = try root.optional("limits") {
+            try l.checkKeys(["headers", "body"])
+            s.limits = Limits(headers: try seconds(l, "headers", default: 15, max: 600), whole: try seconds(l, "body", default: 30, max: 3600))
+            if s.limits.whole < s.limits.headers { throw l.error("body（本文を受け取り終えるまでの秒数）は headers 以上にしてください", field: "body") }
         }
         if let m = try root.optional("smtp") {
             try m.checkKeys(["host", "port", "from", "to", "helo"])
@@ -234,10 +257,20 @@ public struct IntakeSettings: Sendable, Equatable {
         try f.optional(key)?.sequence().map(checkedURL) ?? []
     }
 
-    private static func seconds(_ f: YAMLFields, _ key: String, default value: Int) throws -> Duration {
+    private static func seconds(_ f: YAMLFields, _ key: String, default value: Int, max: Int = 86_400) throws -> Duration {
         guard let field = try f.optional(key) else { return .seconds(value) }
         let n = try field.int()
-        guard (1...86_400).contains(n) else { throw field.error("秒数は 1〜86400 です") }
+        guard (1...max).contains(n) else { throw field.error("秒数は 1〜\(max) です") }
         return .seconds(n)
+    }
+
+    /// Host names only (`www.data.jma.go.jp`): no scheme, port, path or space.
+    private static func hosts(_ f: YAMLFields) throws -> [String] {
+        guard let field = try f.optional("hosts") else { return [] }
+        let hosts = try f.strings("hosts")
+        for h in hosts where h.isEmpty || !h.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "." || $0 == "-") }) {
+            throw field.error("hosts にはホスト名だけを書いてください（例: www.data.jma.go.jp）: \(h)")
+        }
+        return hosts.map { $0.lowercased() }
     }
 }

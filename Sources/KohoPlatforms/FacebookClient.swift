@@ -165,7 +165,8 @@ public struct FacebookClient: Sendable {
         if let raw = headers.first(name: "X-Business-Use-Case-Usage"),
            let usage = try? JSONDecoder().decode([String: [Usage]].self, from: Data(raw.utf8)) {
             let minutes = usage.values.flatMap { $0 }.compactMap(\.estimated_time_to_regain_access).max() ?? 0
-            if minutes > 0 { return now.addingTimeInterval(TimeInterval(minutes * 60)) }
+            // Held to a day: a value near Int.max would overflow the multiplication.
+            if minutes > 0 { return now.addingTimeInterval(TimeInterval(min(minutes, Int(maxResetWait) / 60) * 60)) }
         }
         return headers.retryAfter(now: now)
     }

@@ -51,6 +51,9 @@ struct PlatformTransport: Sendable {
         self.logger = logger
     }
 
+    /// A platform's JSON answer is kilobytes; a page of search results a few hundred.
+    static let maxAnswerBytes = 16 << 20
+
     func url(_ path: String, _ query: [(String, String)] = []) -> String {
         baseURL + path + (query.isEmpty ? "" : "?" + formEncode(query))
     }
@@ -87,8 +90,12 @@ struct PlatformTransport: Sendable {
         // Only the method and path are logged: the query may carry ids but the token is only in a header.
         let pathForLog = absoluteURL.split(separator: "?", maxSplits: 1).first.map(String.init) ?? absoluteURL
         do {
-            let response = try await http.execute(request, timeout: timeout)
-            let buffer = try await response.body.collect(upTo: 64 << 20)
+            // The whole call, body included, within the timeout: a platform (or a proxy) that dribbles its answer
+            // would otherwise hold the publisher for ever.
+            let limits = FetchLimits(headers: .nanoseconds(timeout.nanoseconds), whole: .nanoseconds(timeout.nanoseconds),
+                                     maxBytes: Self.maxAnswerBytes)
+            let response = try await BoundedFetch.fetch(request, limits: limits, using: http)
+            let buffer = response.body
             let status = Int(response.status.code)
             logger.debug("platform call", metadata: ["method": "\(method.rawValue)", "url": "\(pathForLog)", "status": "\(status)"])
             return PlatformResponse(status: status, headers: response.headers, body: Data(buffer.readableBytesView))
@@ -121,14 +128,28 @@ func jsonData(_ object: [String: Any?]) -> Data {
 }
 
 extension HTTPHeaders {
-    /// `Retry-After` as seconds or an HTTP date, as a moment.
+    /// `Retry-After` as seconds or an HTTP date, as a moment (see `plausibleReset`).
     func retryAfter(now: Date = Date()) -> Date? {
         guard let value = first(name: "Retry-After")?.trimmingCharacters(in: .whitespaces) else { return nil }
-        if let seconds = Double(value) { return InstantBounds.instant(secondsSince1970: now.timeIntervalSince1970 + seconds) }
+        if let seconds = Double(value) {
+            guard seconds.isFinite, seconds >= 0 else { return nil }
+            return now.addingTimeInterval(Swift.min(seconds, maxResetWait))
+        }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        return formatter.date(from: value).flatMap { InstantBounds.contains($0) ? $0 : nil }
+        return formatter.date(from: value).flatMap { plausibleReset($0, now: now) }
     }
+}
+
+/// The longest a platform's "try again at" is believed: its windows are minutes (X) or hours (Meta, Google's daily quota).
+let maxResetWait: TimeInterval = 86_400
+
+/// A platform's reset moment as one Koho can schedule and show: none when not a finite time, at most `maxResetWait`
+/// ahead. A header of `1e300` would otherwise overflow the date arithmetic of the retry and of the page showing it.
+func plausibleReset(_ at: Date, now: Date) -> Date? {
+    let t = at.timeIntervalSince1970
+    guard t.isFinite else { return nil }
+    return Swift.min(at, now.addingTimeInterval(maxResetWait))
 }

@@ -166,10 +166,14 @@ enum RFC3339 {
         var fraction = 0.0
         if byte(i, ".") {
             i += 1
-            var scale = 1.0, value = 0.0
+            var scale = 1.0, value = 0.0, places = 0
             while i < b.count, b[i] >= 48, b[i] <= 57 {
-                value = value * 10 + Double(b[i] - 48)
-                scale *= 10
+                // Digits past the nanosecond are read and dropped: 400 of them would make both infinite, the time NaN.
+                if places < 9 {
+                    value = value * 10 + Double(b[i] - 48)
+                    scale *= 10
+                }
+                places += 1
                 i += 1
             }
             guard scale > 1 else { return nil }
@@ -197,7 +201,8 @@ enum RFC3339 {
     /// `2025-04-01T09:00:00+0000`; nil outside the years 1000–9999.
     static func graph(_ date: Date) -> String? {
         let t = date.timeIntervalSince1970
-        guard t.isFinite else { return nil }
+        // Years 1000–9999 only, checked before `Int(_:)`, which traps past Int's range.
+        guard t.isFinite, t > -30_610_224_000, t < 253_402_300_800 else { return nil }
         let seconds = Int(t.rounded(.down))
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let inDay = seconds - days * 86400

@@ -124,7 +124,7 @@ public struct XClient: Sendable {
     /// INIT, APPEND in chunks, FINALIZE, then STATUS until processing ends; the media id to attach.
     public func uploadMedia(
         _ data: Data, mediaType: String, category: String, chunkSize: Int = 1 << 20,
-        pollInterval: Duration? = nil
+        pollInterval: Duration? = nil, processingLimit: Duration = .seconds(900)
     ) async throws -> XMediaUpload {
         let id = try await initializeUpload(totalBytes: data.count, mediaType: mediaType, category: category)
         var index = 0
@@ -136,9 +136,14 @@ public struct XClient: Sendable {
             index += 1
         } while offset < data.endIndex
         var media = try await finalizeUpload(id: id)
+        // X's `check_after_secs` is believed between 1 s and a minute, and the processing as a whole for
+        // `processingLimit`: an answer of Int.max (or one that stays pending) would hold the publisher for ever.
+        let clock = ContinuousClock(), deadline = clock.now + processingLimit
         while let state = media.state, state == "pending" || state == "in_progress" {
-            let wait = pollInterval ?? .seconds(media.checkAfterSeconds ?? 1)
-            try await Task.sleep(for: wait)
+            let remaining = deadline - clock.now
+            guard remaining > .zero else { throw PlatformError.transient("media processing not finished after \(processingLimit)") }
+            let asked = Duration.seconds(min(max(media.checkAfterSeconds ?? 1, 1), 60))
+            try await Task.sleep(for: min(pollInterval ?? asked, remaining))
             media = try await uploadStatus(id: id)
         }
         if media.state == "failed" { throw PlatformError.invalid(message: "media processing failed") }
@@ -219,8 +224,9 @@ public struct XClient: Sendable {
         let message = (try? JSONDecoder().decode(ProblemBody.self, from: response.body))?.message
         switch response.status {
         case 429:
+            let now = Date()
             let reset = response.headers.first(name: "x-rate-limit-reset").flatMap(TimeInterval.init)
-                .flatMap(InstantBounds.instant(secondsSince1970:)) ?? response.headers.retryAfter()
+                .flatMap { plausibleReset(Date(timeIntervalSince1970: $0), now: now) } ?? response.headers.retryAfter(now: now)
             return .rateLimited(resetAt: reset)
         case 401:
             return .tokenExpiredOrRevoked

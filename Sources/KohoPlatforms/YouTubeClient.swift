@@ -112,12 +112,16 @@ public struct YouTubeClient: Sendable {
     public func uploadProgress(session: String, totalBytes: Int) async throws -> YouTubeUploadProgress {
         let response = try await transport.send(.PUT, absoluteURL: session, headers: [("Content-Range", "bytes */\(totalBytes)")])
         if response.status == 308 {
-            // Range: bytes=0-N means N+1 bytes arrived; no Range means none did.
-            let received = response.headers.first(name: "Range")
-                .flatMap { $0.split(separator: "-").last }.flatMap { Int($0) }.map { $0 + 1 } ?? 0
-            return .incomplete(receivedBytes: received)
+            return .incomplete(receivedBytes: Self.receivedBytes(range: response.headers.first(name: "Range"), totalBytes: totalBytes))
         }
         return .complete(try Self.video(Self.check(response)))
+    }
+
+    /// `Range: bytes=0-N` means N+1 bytes arrived; no Range means none did. A last byte past the file (or Int.max,
+    /// whose +1 would overflow) is not believed: none, and the whole file is sent again.
+    static func receivedBytes(range: String?, totalBytes: Int) -> Int {
+        guard let range, range.hasPrefix("bytes=0-"), let n = Int(range.dropFirst("bytes=0-".count)), n >= 0, n < totalBytes else { return 0 }
+        return n + 1
     }
 
     private static func video(_ response: PlatformResponse) throws -> YouTubeVideo {

@@ -117,4 +117,6 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(AddVersionToNotice())
     app.migrations.add(AddWarningsToAlert())
     app.migrations.add(AddCommentDecisionsAndImages())
+    app.migrations.add(CreateIntakeQuarantine())
+    app.migrations.add(CreateWebhookReplayGuard())
 }

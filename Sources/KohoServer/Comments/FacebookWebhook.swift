@@ -37,11 +37,27 @@ enum FacebookWebhook {
             throw AppError.badRequest("Webhook の本文を読めません")
         }
         guard delivery.object == "page" else { return .ok }
+        // A replay (the same signed body again) changes nothing; a change older than the last one taken for its
+        // comment is ignored.
+        let now = req.koho.now
+        let digest = WebhookReplayGuard.digest(body)
+        if try await WebhookReplayGuard.seen(digest, on: req.db) {
+            req.logger.info("facebook webhook: ignored a delivery already taken")
+            return .ok
+        }
+        let ids = (delivery.entry ?? []).flatMap { $0.changes ?? [] }.compactMap { $0.value?.comment_id }
+        let marks = try await WebhookReplayGuard.marks(Array(Set(ids)), platform: "facebook", on: req.db)
+        var times: [String: Double] = [:]
         var observed: [ObservedComment] = []
         for entry in delivery.entry ?? [] {
             guard let account = try await account(forPage: entry.id, req) else { continue }
+            let time = WebhookReplayGuard.changeTime(entry.time, now: now)
             for change in entry.changes ?? [] where change.field == "feed" {
                 guard let v = change.value, v.item == "comment", let commentID = v.comment_id, let postID = v.post_id else { continue }
+                if let time {
+                    if let stored = marks[commentID], time < stored { continue }
+                    times[commentID] = max(times[commentID] ?? time, time)
+                }
                 var o = ObservedComment(account: account, platform: .facebook, platformCommentID: commentID, platformPostID: postID,
                                         parentID: v.parent_id == postID ? nil : v.parent_id, authorName: v.from?.name, authorID: v.from?.id,
                                         createdAt: v.created_time.flatMap(InstantBounds.instant(secondsSince1970:)))
@@ -56,6 +72,7 @@ enum FacebookWebhook {
             }
         }
         let result = try await CommentIngest.ingest(observed, source: "webhook", db: req.db, ctx: req.koho)
+        try await WebhookReplayGuard.remember(digest, times: times, platform: "facebook", app: req.application, now: now)
         for account in Set(observed.map(\.account)) where result.new > 0 { req.application.comments?.newComments(account: account) }
         return .ok
     }
@@ -110,7 +127,18 @@ enum FacebookWebhook {
     struct Delivery: Decodable {
         struct Entry: Decodable {
             var id: String
+            /// When the change happened (Unix seconds); a value that is not a number is left out, not a refused delivery.
+            var time: Double?
             var changes: [Change]?
+
+            private enum CodingKeys: String, CodingKey { case id, time, changes }
+
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: CodingKeys.self)
+                id = try c.decode(String.self, forKey: .id)
+                time = try? c.decodeIfPresent(Double.self, forKey: .time)
+                changes = try c.decodeIfPresent([Change].self, forKey: .changes)
+            }
         }
         struct Change: Decodable {
             var field: String

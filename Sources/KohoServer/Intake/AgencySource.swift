@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import KohoCore
+import KohoPlatforms
 import Vapor
 
 /// The agency's Atom feeds (気象庁防災情報XML): every entry of a kind Koho reads is fetched once (kept under
@@ -25,7 +26,8 @@ struct AgencyFeedSource: Sendable {
                 throw ConditionalFetch.Failure(description: "市の地域がありません（ポリシーファイルの emergencyAreas か、設定の agency.area）")
             }
             let state = try await IntakeService.state(app, name: name, kind: "agency")
-            let answer = try await ConditionalFetch.get(app, url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes)
+            let answer = try await ConditionalFetch.get(app, url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes,
+                                                        links: links)
             guard let body = answer.body else {
                 try await IntakeService.fetched(app, name: name, kind: "agency", at: now, error: nil)
                 return 0
@@ -41,14 +43,25 @@ struct AgencyFeedSource: Sendable {
                 let key = entry.id.isEmpty ? (entry.link ?? "") : entry.id
                 if key.isEmpty { continue }
                 if try await IntakeService.seen(app, source: Self.source, key: key) { continue }
+                if try await IntakeService.isSetAside(app, source: Self.source, key: key) { continue }
                 guard Self.isRead(entry.title), let link = entry.link else {
                     try await IntakeService.record(app, source: Self.source, key: key, title: entry.title, link: entry.link, at: now, drafts: [])
                     continue
                 }
+                // A link elsewhere (another host, `http+unix:`, a local file) is never fetched: set aside at once.
+                if let why = links.refusal(link) {
+                    problems.append("\(entry.title): 取得しないリンクです: \(why)")
+                    try await IntakeService.quarantine(app, source: Self.source, key: key, title: entry.title,
+                                                       reason: "取得しないリンクです: \(why)", at: now)
+                    continue
+                }
                 let xml: Data
                 do { xml = try await message(link) } catch {
-                    // Not recorded: the next round tries the entry again.
+                    // Tried again on the next rounds, then set aside: one message that stalls does not cost every round.
                     problems.append("\(entry.title): \(error)")
+                    try await IntakeService.quarantine(app, source: Self.source, key: key, title: entry.title,
+                                                       reason: "電文を取得できません: \(error)", at: now,
+                                                       permanent: (error as? ConditionalFetch.Failure)?.permanent ?? false)
                     continue
                 }
                 var drafts: [UUID] = []
@@ -60,8 +73,11 @@ struct AgencyFeedSource: Sendable {
                         last = report.title
                     }
                 } catch {
-                    // Kept (the XML stays in the cache) and recorded, so that a message that cannot be read is not fetched again.
+                    // Kept (the XML stays in the cache), recorded and set aside with its reason, so that a message that
+                    // cannot be read is not fetched again and the entries after it are read.
                     problems.append("\(entry.title): 読めません: \(error)")
+                    try await IntakeService.quarantine(app, source: Self.source, key: key, title: entry.title,
+                                                       reason: "読めません: \(error)", at: now)
                 }
                 try await IntakeService.record(app, source: Self.source, key: key, title: entry.title, link: link, at: now, drafts: drafts)
             }
@@ -75,12 +91,15 @@ struct AgencyFeedSource: Sendable {
         }
     }
 
+    /// The feed's own host and the configured `hosts`: the only places its links are fetched from.
+    var links: LinkPolicy { LinkPolicy(hostOf: url, extra: settings.hosts) }
+
     /// An entry's XML, fetched once: later reads come from the cache.
     func message(_ link: String) async throws -> Data {
         let dir = app.koho.config.dataDirectory.appendingPathComponent("jma", isDirectory: true)
         let file = dir.appendingPathComponent(SHA256.hash(data: Data(link.utf8)).lowercaseHex + ".xml")
         if let cached = try? Data(contentsOf: file) { return cached }
-        let answer = try await ConditionalFetch.get(app, link, etag: nil, lastModified: nil, maxBytes: JMAParser.maxBytes)
+        let answer = try await ConditionalFetch.get(app, link, etag: nil, lastModified: nil, maxBytes: JMAParser.maxBytes, links: links)
         guard let body = answer.body else { throw ConditionalFetch.Failure(description: "本文がありません") }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try body.write(to: file, options: .atomic)

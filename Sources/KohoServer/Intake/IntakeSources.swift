@@ -5,6 +5,7 @@ import Foundation
 import KohoCore
 import NIOCore
 import NIOHTTP1
+import KohoPlatforms
 import Vapor
 
 struct IntakeKey: StorageKey { typealias Value = Intake }
@@ -30,11 +31,15 @@ final class Intake: Sendable {
     let settings: IntakeSettings
     let area: JMAArea?
     let jobs: [Job]
+    /// Through the configured proxy like the platforms' calls, but following no redirect by themselves: each hop is
+    /// checked against the source's hosts (`ConditionalFetch`).
+    let http: OutboundHTTP
 
-    init(settings: IntakeSettings, area: JMAArea?, jobs: [Job]) {
+    init(settings: IntakeSettings, area: JMAArea?, jobs: [Job], http: OutboundHTTP) {
         self.settings = settings
         self.area = area
         self.jobs = jobs
+        self.http = http
     }
 
     /// Wakes every source at once (a test, or `koho bench intake`, after changing a feed).
@@ -68,7 +73,9 @@ func configureIntake(_ app: Application, _ config: KohoConfig, logger: Logger) -
             jobs.append(Job(name: "intake-agency-long", interval: agency.longTermInterval, clock: config.jobClock, logger: logger) { await source.round() })
         }
     }
-    app.storage[IntakeKey.self] = Intake(settings: settings, area: area, jobs: jobs)
+    let http = OutboundHTTP(proxy: config.proxy, configuration: BoundedFetch.configuration)
+    app.lifecycle.use(OutboundHTTPLifecycle(outbound: http))
+    app.storage[IntakeKey.self] = Intake(settings: settings, area: area, jobs: jobs, http: http)
     return jobs
 }
 
@@ -82,25 +89,34 @@ struct ConditionalFetch {
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
+        /// Trying again cannot help: the link (or a redirect) leads where Koho does not fetch.
+        var permanent = false
     }
 
-    static func get(_ app: Application, _ url: String, etag: String?, lastModified: String?, maxBytes: Int) async throws -> Answer {
+    /// Within the feeds file's `limits` (headers, then the whole body) and `maxBytes`; only to the hosts `links`
+    /// allows, redirects included, each hop checked.
+    static func get(_ app: Application, _ url: String, etag: String?, lastModified: String?, maxBytes: Int,
+                    links: LinkPolicy) async throws -> Answer {
         var req = HTTPClientRequest(url: url)
         req.headers.add(name: "User-Agent", value: "Koho (municipal social media; emergency intake)")
         if let etag { req.headers.add(name: "If-None-Match", value: etag) }
         if let lastModified { req.headers.add(name: "If-Modified-Since", value: lastModified) }
-        let res: HTTPClientResponse
-        do { res = try await app.http.client.shared.execute(req, timeout: .seconds(15)) } catch {
+        let limits = app.intake?.settings.limits ?? IntakeSettings.Limits()
+        let res: BoundedFetch.Answer
+        do {
+            let outbound = app.intake?.http
+            res = try await BoundedFetch.fetch(req, limits: FetchLimits(headers: limits.headers, whole: limits.whole, maxBytes: maxBytes),
+                                               links: links, clients: { outbound?.client(for: $0) ?? BoundedFetch.client })
+        } catch let failure as FetchFailure {
+            if case .refusedLink = failure { throw Failure(description: failure.description, permanent: true) }
+            throw Failure(description: failure.description)
+        } catch {
             throw Failure(description: "接続できません（\(String(describing: error).prefix(200))）")
         }
         let newTag = res.headers.first(name: "ETag"), newModified = res.headers.first(name: "Last-Modified")
         if res.status == .notModified { return Answer(body: nil, etag: newTag, lastModified: newModified) }
         guard res.status == .ok else { throw Failure(description: "HTTP \(res.status.code) \(res.status.reasonPhrase)") }
-        let bytes: ByteBuffer
-        do { bytes = try await res.body.collect(upTo: maxBytes) } catch {
-            throw Failure(description: "本文が大きすぎるか途中で切れました（上限 \(maxBytes / 1024 / 1024) MB）")
-        }
-        return Answer(body: Data(buffer: bytes), etag: newTag, lastModified: newModified)
+        return Answer(body: Data(buffer: res.body), etag: newTag, lastModified: newModified)
     }
 }
 
@@ -118,7 +134,8 @@ struct WebsiteFeedSource: Sendable {
         do {
             let state = try await IntakeService.state(app, name: name, kind: "website")
             let first = state.lastFetchAt == nil || state.lastError != nil && state.lastItemAt == nil && state.etag == nil && state.lastModified == nil
-            let answer = try await ConditionalFetch.get(app, feed.url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes)
+            let answer = try await ConditionalFetch.get(app, feed.url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes,
+                                                        links: LinkPolicy(hostOf: feed.url, extra: feed.hosts))
             guard let body = answer.body else {
                 try await IntakeService.fetched(app, name: name, kind: "website", at: now, error: nil)
                 return 0
@@ -129,29 +146,38 @@ struct WebsiteFeedSource: Sendable {
             }
             var taken = 0
             var last: String?
+            var problems: [String] = []
             // Oldest first, so that drafts come in the order the articles did.
             for item in items.reversed() {
                 let key = item.id.isEmpty ? (item.link ?? item.title) : item.id
                 if try await IntakeService.seen(app, source: name, key: key) { continue }
-                let date = item.published ?? item.updated
-                if first, date.map({ now.timeIntervalSince($0) > firstFetchWindow }) ?? true {
-                    try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
-                    continue
-                }
-                // An item that is no emergency (a 休館日のお知らせ) is recorded as seen, with no drafts, and shown as such.
-                guard feed.isEmergency(title: item.title, summary: item.summary) else {
-                    try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
-                    continue
-                }
-                let article = EmergencyArticle(origin: "website", title: item.title, summary: item.summary, link: item.link, categories: feed.categories)
-                if try await IntakeService.take(app, source: name, key: key, article: article) != nil {
-                    taken += 1
-                    last = item.title
+                if try await IntakeService.isSetAside(app, source: name, key: key) { continue }
+                // One item that fails is set aside with its reason; the items after it are still taken.
+                do {
+                    let date = item.published ?? item.updated
+                    if first, date.map({ now.timeIntervalSince($0) > firstFetchWindow }) ?? true {
+                        try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
+                        continue
+                    }
+                    // An item that is no emergency (a 休館日のお知らせ) is recorded as seen, with no drafts, and shown as such.
+                    guard feed.isEmergency(title: item.title, summary: item.summary) else {
+                        try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
+                        continue
+                    }
+                    let article = EmergencyArticle(origin: "website", title: item.title, summary: item.summary, link: item.link, categories: feed.categories)
+                    if try await IntakeService.take(app, source: name, key: key, article: article) != nil {
+                        taken += 1
+                        last = item.title
+                    }
+                } catch {
+                    let reason = "下書きを作れませんでした: \(error)"
+                    problems.append("\(item.title): \(reason)")
+                    try await IntakeService.quarantine(app, source: name, key: key, title: item.title, reason: reason, at: now)
                 }
             }
-            // The validators are kept only once every item is taken: a round cut short fetches the whole feed again.
-            try await IntakeService.fetched(app, name: name, kind: "website", at: now, error: nil, item: last,
-                                            etag: answer.etag, lastModified: answer.lastModified)
+            // The validators are kept only once every item is taken or set aside: a round cut short fetches the whole feed again.
+            try await IntakeService.fetched(app, name: name, kind: "website", at: now, error: problems.isEmpty ? nil : problems.joined(separator: " / "),
+                                            item: last, etag: answer.etag, lastModified: answer.lastModified)
             return taken
         } catch {
             try? await IntakeService.fetched(app, name: name, kind: "website", at: now, error: String(describing: error))
@@ -161,7 +187,9 @@ struct WebsiteFeedSource: Sendable {
 }
 
 /// The mail magazine delivered into a Maildir: each file in `new/` is read, moved to `cur/` (flag `S` when taken,
-/// `F` when refused: an unknown sender or a message that cannot be read; the file is kept either way).
+/// `F` when refused: an unknown sender or a message that cannot be read; the file is kept either way). A refused
+/// file is also set aside with its reason (the dashboard shows it), so that it is not read again even where it could
+/// not be moved.
 struct MaildirSource: Sendable {
     let app: Application
     let settings: IntakeSettings.Mail
@@ -182,16 +210,30 @@ struct MaildirSource: Sendable {
             var lastError: String?
             for name in names {
                 let file = newDir.appendingPathComponent(name)
-                let data = try Data(contentsOf: file)
-                let outcome = await MailIntake.take(app, data: data, settings: settings, fallbackKey: name)
+                if (try? await IntakeService.isSetAside(app, source: Self.name, key: name)) == true { continue }
+                let outcome: MailIntake.Outcome
+                if let data = try? Data(contentsOf: file) {
+                    outcome = await MailIntake.take(app, data: data, settings: settings, fallbackKey: name)
+                } else {
+                    outcome = .refused("ファイルを読めません")
+                }
                 let flag: String
                 switch outcome {
                 case .taken: taken += 1; flag = "S"
                 case .seenBefore: flag = "S"
-                case .refused(let why): lastError = "\(name): \(why)"; flag = "F"
+                case .refused(let why):
+                    lastError = "\(name): \(why)"
+                    flag = "F"
+                    do {
+                        try await IntakeService.quarantine(app, source: Self.name, key: name, title: name, reason: why, at: now)
+                    } catch {
+                        lastError = "\(name): \(why)（隔離の記録に失敗: \(error)）"
+                    }
                 }
                 let base = name.split(separator: ":").first.map(String.init) ?? name
-                try fm.moveItem(at: file, to: curDir.appendingPathComponent("\(base):2,\(flag)"))
+                do { try fm.moveItem(at: file, to: curDir.appendingPathComponent("\(base):2,\(flag)")) } catch {
+                    lastError = "\(name): cur/ へ移せません（\(error.localizedDescription)）"
+                }
             }
             try await IntakeService.fetched(app, name: Self.name, kind: "mail", at: now, error: lastError,
                                             item: taken > 0 ? "メール \(taken) 通" : nil)

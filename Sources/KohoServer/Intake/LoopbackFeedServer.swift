@@ -6,8 +6,18 @@ import Vapor
 
 /// A feed server on loopback, for tests and `koho bench intake`: serves documents set in memory, answers
 /// `If-None-Match` and `If-Modified-Since` with 304 where the document has not changed (or plain 200 when
-/// `validators` is off), and can be taken down (503) or made to answer garbage.
+/// `validators` is off), and can be taken down (503) or made to answer garbage, slowly, never to the end, or with a
+/// redirect.
 final class LoopbackFeedServer: Sendable {
+    /// How a document's body is sent after its headers.
+    enum Pace: Sendable {
+        case whole
+        /// `bytes` at a time, one piece every `every`.
+        case dribble(bytes: Int, every: Duration)
+        /// The first `bytes`, then nothing, the connection held open (until the server stops).
+        case stall(after: Int)
+    }
+
     struct Document: Sendable {
         var body: Data
         var contentType: String
@@ -19,6 +29,9 @@ final class LoopbackFeedServer: Sendable {
     private let documents = NIOLockedValueBox<[String: Document]>([:])
     private let down = NIOLockedValueBox(false)
     private let requests = NIOLockedValueBox<[(path: String, conditional: Bool)]>([])
+    private let paces = NIOLockedValueBox<[String: Pace]>([:])
+    private let redirects = NIOLockedValueBox<[String: String]>([:])
+    private let stopping = NIOLockedValueBox(false)
     let validators: Bool
 
     init(validators: Bool = true) async throws {
@@ -28,6 +41,8 @@ final class LoopbackFeedServer: Sendable {
         self.validators = validators
         app.middleware = Middlewares()
         app.get("**", use: { [self] req in self.answer(req) })
+        // For a platform's answers to POST (a test of the platform clients): the same documents.
+        app.on(.POST, "**", body: .collect(maxSize: "16mb"), use: { [self] req in self.answer(req) })
     }
 
     func start() async throws -> String {
@@ -37,7 +52,14 @@ final class LoopbackFeedServer: Sendable {
         return "http://127.0.0.1:\(port)"
     }
 
+    /// On a local UNIX socket instead (a test that no feed link reaches one).
+    func startOnSocket(_ path: String) async throws {
+        try await app.asyncBoot()
+        try await app.server.start(address: .unixDomainSocket(path: path))
+    }
+
     func shutdown() async throws {
+        stopping.withLockedValue { $0 = true }
         await app.server.shutdown()
         try await app.asyncShutdown()
     }
@@ -60,6 +82,11 @@ final class LoopbackFeedServer: Sendable {
         documents.withLockedValue { $0[path] = Document(body: body, contentType: contentType, etag: tag, modified: modified) }
     }
 
+    func setPace(_ path: String, _ pace: Pace) { paces.withLockedValue { $0[path] = pace } }
+
+    /// `path` answers 302 with `Location: location`.
+    func redirect(_ path: String, to location: String) { redirects.withLockedValue { $0[path] = location } }
+
     func clearRequests() { requests.withLockedValue { $0 = [] } }
 
     func setDown(_ isDown: Bool) { down.withLockedValue { $0 = isDown } }
@@ -72,6 +99,9 @@ final class LoopbackFeedServer: Sendable {
         let conditional = req.headers.first(name: "If-None-Match") != nil || req.headers.first(name: "If-Modified-Since") != nil
         requests.withLockedValue { $0.append((path, conditional)) }
         if down.withLockedValue({ $0 }) { return Response(status: .serviceUnavailable) }
+        if let location = redirects.withLockedValue({ $0[path] }) {
+            return Response(status: .found, headers: ["Location": location])
+        }
         guard let doc = documents.withLockedValue({ $0[path] }) else { return Response(status: .notFound) }
         var headers = HTTPHeaders()
         if validators {
@@ -88,6 +118,29 @@ final class LoopbackFeedServer: Sendable {
             }
         }
         headers.add(name: .contentType, value: doc.contentType)
+        let pace = paces.withLockedValue { $0[path] } ?? .whole
+        guard case .whole = pace else {
+            let body = doc.body, stopping = self.stopping
+            return Response(status: .ok, headers: headers, body: .init(managedAsyncStream: { writer in
+                var sent = 0
+                switch pace {
+                case .whole: break
+                case .dribble(let n, let every):
+                    while sent < body.count, !stopping.withLockedValue({ $0 }) {
+                        let piece = body[body.startIndex + sent ..< body.startIndex + min(sent + n, body.count)]
+                        try await writer.write(.buffer(ByteBuffer(bytes: piece)))
+                        sent += piece.count
+                        try await Task.sleep(for: every)
+                    }
+                case .stall(let n):
+                    try await writer.write(.buffer(ByteBuffer(bytes: body.prefix(n))))
+                    let t0 = ContinuousClock.now
+                    while !stopping.withLockedValue({ $0 }), ContinuousClock.now - t0 < .seconds(120) {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+            }))
+        }
         return Response(status: .ok, headers: headers, body: .init(data: doc.body))
     }
 }

@@ -6,18 +6,51 @@ import ServiceLifecycle
 /// A background job under swift-service-lifecycle. `step` does one round of work and says how much it did; the job goes
 /// again at once while there is work, and otherwise waits for `interval` on its clock or for `wake()` (an approval,
 /// a reconnection). On graceful shutdown the round in progress is cancelled and `run` returns.
+///
+/// A round that throws never ends the job (nor the server): it is started again after a delay that doubles with each
+/// failure in a row (see `Backoff`), and its error is kept in `status` for the chief's dashboard.
 final class Job: Service, Sendable {
+    struct Backoff: Sendable {
+        var first: Duration = .seconds(1)
+        var cap: Duration = .seconds(300)
+
+        /// Doubles from `first`, up to `cap`, and for a job that runs often up to its interval or 30 s: the publisher
+        /// (every few seconds) is not left five minutes behind once its database is back.
+        func delay(afterFailures n: Int, interval: Duration) -> Duration {
+            let limit = min(cap, max(interval, .seconds(30)))
+            var d = first
+            for _ in 1..<max(1, min(n, 40)) where d < limit { d = d * 2 }
+            return min(d, limit)
+        }
+    }
+
+    /// What the dashboard shows of a job.
+    struct Status: Sendable {
+        var lastError: String?
+        var lastErrorAt: Date?
+        /// Failed rounds in a row; 0 once a round succeeds.
+        var failures = 0
+        var retryIn: Duration?
+        /// Counts every change, so that a page kept in the read cache is not shown after one.
+        var changes = 0
+    }
+
     let name: String
     let interval: Duration
+    let backoff: Backoff
     private let clock: any Clock<Duration>
     private let step: @Sendable () async throws -> Int
     private let bell = Doorbell()
     private let logger: Logger
+    private let state = NIOLockedValueBox(Status())
 
-    init(name: String, interval: Duration, clock: any Clock<Duration> = ContinuousClock(), logger: Logger,
+    var status: Status { state.withLockedValue { $0 } }
+
+    init(name: String, interval: Duration, clock: any Clock<Duration> = ContinuousClock(), backoff: Backoff = Backoff(), logger: Logger,
          step: @escaping @Sendable () async throws -> Int) {
         self.name = name
         self.interval = interval
+        self.backoff = backoff
         self.clock = clock
         self.step = step
         var logger = logger
@@ -38,17 +71,33 @@ final class Job: Service, Sendable {
         logger.debug("started")
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             var worked = 0
+            var wait = self.interval
             do {
                 let step = self.step
                 worked = try await cancelWhenGracefulShutdown { try await step() }
+                state.withLockedValue { s in
+                    if s.failures > 0 || s.retryIn != nil { s.failures = 0; s.retryIn = nil; s.changes += 1 }
+                }
             } catch {
                 if Task.isCancelled || Task.isShuttingDownGracefully { break }
-                logger.error("round failed: \(String(describing: error))")
+                let said = String(String(describing: error).prefix(500))
+                let backoff = self.backoff, interval = self.interval
+                wait = state.withLockedValue { s in
+                    s.failures += 1
+                    s.lastError = said
+                    s.lastErrorAt = Date()
+                    let delay = backoff.delay(afterFailures: s.failures, interval: interval)
+                    s.retryIn = delay
+                    s.changes += 1
+                    return delay
+                }
+                logger.error("round failed, again in \(wait): \(said)")
+                worked = 0
             }
             if worked > 0 { continue }
-            let bell = self.bell, interval = self.interval, clock = self.clock
+            let bell = self.bell, clock = self.clock, delay = wait
             await withGracefulShutdownHandler {
-                await bell.wait(interval, clock: clock)
+                await bell.wait(delay, clock: clock)
             } onGracefulShutdown: {
                 Task { await bell.ring() }
             }
@@ -103,6 +152,9 @@ final class BackgroundJobs: Sendable {
     }
 
     var all: [Job] { [expiry] + (publisher.map { [$0] } ?? []) + others }
+
+    /// Changes whenever a job's status does (for the read cache's key).
+    var statusChanges: Int { all.reduce(0) { $0 &+ $1.status.changes } }
 
     static let mailJobName = "mail"
     func job(named name: String) -> Job? { all.first { $0.name == name } }

@@ -33,7 +33,7 @@ enum DashboardController {
     static func show(_ req: Request) async throws -> Response {
         guard let user = req.currentUser?.id, req.session.data["flash"] == nil else { return try await page(req) }
         let minute = Int((req.koho.now.timeIntervalSince1970 / 60).rounded(.down))
-        let key = "dashboard|\(user)|\(req.csrfToken)|\(minute)"
+        let key = "dashboard|\(user)|\(req.csrfToken)|\(minute)|\(req.application.backgroundJobs?.statusChanges ?? 0)"
         return try await req.cached(key) { CachedResponse(try await page(req)) }.response
     }
 

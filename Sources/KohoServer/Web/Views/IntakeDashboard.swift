@@ -13,6 +13,11 @@ enum IntakeDashboard {
         /// Emergency drafts from the intake that wait for the chief or the staff.
         var waiting: [Post] = []
         var configured = false
+        /// Items set aside (the chief sees them with their reasons), newest first.
+        var setAside: [QuarantinedItem] = []
+        var setAsideCount = 0
+        /// Background jobs whose rounds have failed, with their last error.
+        var jobs: [(name: String, status: Job.Status)] = []
     }
 
     static func load(_ req: Request) async throws -> Model {
@@ -22,6 +27,12 @@ enum IntakeDashboard {
         m.sources = try await IntakeSourceState.query(on: req.db).sort(\.$name).all()
         m.waiting = try await Post.query(on: req.db).filter(\.$authorName == IntakeService.actorName)
             .filter(\.$state ~~ [.draft, .submitted]).sort(\.$createdAt, .descending).limit(20).all()
+        if req.currentUser?.role == .chief {
+            let aside = QuarantinedItem.query(on: req.db).filter(\.$setAside == true)
+            m.setAsideCount = try await aside.count()
+            m.setAside = try await aside.sort(\.$lastAt, .descending).limit(20).all()
+            m.jobs = (req.application.backgroundJobs?.all ?? []).map { (name: $0.name, status: $0.status) }.filter { $0.status.lastError != nil }
+        }
         return m
     }
 
@@ -53,7 +64,44 @@ enum IntakeDashboard {
                      s.lastError.map { e in .tag("span", [Attr("class", "holiday")], text: "\(e)（\(JapaneseTime.show(s.lastErrorAt))）") } ?? .text("なし")]
                 }),
             ]),
+            m.setAside.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("aria-label", "取り込めずに除けた項目")], [
+                .tag("h2", [], text: "取り込めずに除けた項目（\(m.setAsideCount)件）"),
+                .tag("p", [], text: "読めない・作れない項目は除けて、次の項目の取り込みを続けています。除けた項目は再び読みません（メールは Maildir の cur/ に F の印で残っています）。内容を確かめ、必要なら手で下書きを作ってください。"),
+                .table(["取り込み元", "項目", "理由", "日時"], m.setAside.map { q in
+                    [.text(sourceLabel(q.source)), .text(q.title == q.key ? q.key : "\(q.title)（\(q.key)）"), .text(q.reason),
+                     .text(JapaneseTime.show(q.lastAt))]
+                }),
+            ]),
+            m.jobs.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("aria-label", "バックグラウンド処理の誤り")], [
+                .tag("h2", [], text: "バックグラウンド処理の誤り"),
+                .tag("p", [], text: "失敗した処理は間隔を延ばしながらやり直しています。サーバーは動き続けています。"),
+                .table(["処理", "状態", "最後の誤り"], m.jobs.map { j in
+                    [.text(jobLabel(j.name)),
+                     .text(j.status.failures > 0 ? "失敗中（\(j.status.failures)回連続。\(j.status.retryIn.map(secondsText) ?? "")後にやり直します）" : "回復しました"),
+                     .text("\(j.status.lastError ?? "")（\(JapaneseTime.show(j.status.lastErrorAt))）")]
+                }),
+            ]),
         ])
+    }
+
+    static func secondsText(_ d: Duration) -> String {
+        let s = d.components.seconds
+        return s >= 60 ? "\(s / 60)分\(s % 60 == 0 ? "" : "\(s % 60)秒")" : s >= 1 ? "\(s)秒" : "1秒以内"
+    }
+
+    static func jobLabel(_ name: String) -> String {
+        switch name {
+        case "approval-expiry": return "承認期限の処理"
+        case "publisher": return "発信"
+        case "audit-checkpoint": return "監査記録の確認点"
+        case "comment-poller": return "コメントの取得"
+        case "comment-actions": return "コメントの非表示・削除の実行"
+        case BackgroundJobs.mailJobName: return "知らせのメール"
+        case "intake-website": return "市ホームページの取り込み"
+        case "intake-maildir": return "メールマガジンの取り込み"
+        case "intake-agency", "intake-agency-long": return "気象庁の情報の取り込み"
+        default: return name
+        }
     }
 
     static func sourceLabel(_ s: IntakeSourceState) -> String {
@@ -63,6 +111,16 @@ enum IntakeDashboard {
         case "agency": return "気象庁 " + s.name.dropFirst("agency:".count)
         case "smtp": return "知らせのメール（SMTP）"
         default: return s.name
+        }
+    }
+
+    /// A quarantined item's source (`website:URL`, `agency`, `mail`).
+    static func sourceLabel(_ source: String) -> String {
+        if source.hasPrefix("website:") { return "市ホームページ " + source.dropFirst("website:".count) }
+        switch source {
+        case "mail": return "メールマガジン"
+        case AgencyFeedSource.source: return "気象庁"
+        default: return source
         }
     }
 }
