@@ -22,6 +22,9 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         case accusation
         /// A weak sign of advertising: counts only together with other signs or contact details.
         case sales
+        /// Abuse such as a death wish: `clear`, also under `also` when aimed at a private target; only `maybe` when
+        /// aimed at the city alone (the chief weighs rude criticism).
+        case abuse
     }
 
     public struct TermGroup: Sendable, Codable, Equatable {
@@ -34,6 +37,12 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var notBefore: [String]?
         /// …or when the text just after it begins with one of these.
         public var notAfter: [String]?
+        /// The term counts only when one of these is also in the comment (野菜 with 手押し: drugs, not vegetables).
+        public var requires: [String]?
+        /// A second ground the same words meet when aimed at a private target.
+        public var also: String?
+        /// The term does not count in a sentence with one of these (a warning about fraud, a game, a question).
+        public var notInSentence: [String]?
     }
 
     /// A sensitive fact about a named person (③).
@@ -50,6 +59,16 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var subjects: [String]
         public var claims: [String]
         public var notAfter: [String]?
+        /// What the claim is about, in words (避難所, 断水…); the reason when absent.
+        public var topic: String?
+        /// Words that name the topic in the city's own statements (subjects when absent).
+        public var statementSubjects: [String]?
+        /// Words of a city statement on the topic that say the opposite of the claim (開設, 発令中, 安全…).
+        public var counters: [String]?
+        /// Words of a city statement on the topic that say the same as the claim (then it is no rumour).
+        public var agrees: [String]?
+        /// Only a claim passed on (らしい, って聞いた) counts: residents report roads and trains first-hand.
+        public var hearsayOnly: Bool?
     }
 
     /// How names of persons are recognised: a run of kanji or katakana before an honorific or a staff title.
@@ -105,6 +124,25 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
     public var publicPostalCodes: [String]
     public var publicAddresses: [String]
     public var flood: Flood
+    /// Words of the language that contain shorter terms and mean something else (スカスカ, パチンコ, ガン無視):
+    /// a term found inside one of them, and shorter than it, does not count.
+    public var words: [String]?
+    /// Words that name a business (工務店, 商店, 株式会社…): a target like a person.
+    public var businesses: [String]?
+    /// Words that name a group of people (外国人, 障害者, 高齢者…).
+    public var groupTargets: [String]?
+    /// Words of criticism (辞めろ, 無駄, 遅い, 反対…): said of the city, they make the comment criticism.
+    public var criticism: [String]?
+    /// Words that make a phone number or an e-mail address the writer's own (私の番号, 折り返し…).
+    public var selfContact: [String]?
+    /// Words of political speech about the city (リコール, 署名, 住民投票…): its contacts are not advertising or ③.
+    public var politicalContext: [String]?
+    /// Relations that point at a private person without a name (隣の奥さん, 向かいの家).
+    public var relations: [String]?
+    /// What said of a group is hate speech (出ていけ, 税金の無駄, 駆除…): a group word and one of these in a sentence.
+    public var hate: [String]?
+    /// Words that say a rumour is false (デマ, 誤情報): a sentence with one corrects, it does not mislead.
+    public var debunk: [String]?
 
     public static let marks = ["①", "②", "③", "④", "⑤"]
 
@@ -160,6 +198,20 @@ final class CompiledLexicon: Sendable {
         case hearsay
         case question
         case home
+        case word
+        case business
+        case groupTarget
+        case criticism
+        case selfContact
+        case political
+        case requirement(Int)
+        case relation
+        case hate
+        case veto(Int)
+        case debunk
+        case statementSubject(Int)
+        case counter(Int)
+        case agree(Int)
     }
 
     struct Entry: Sendable {
@@ -170,6 +222,11 @@ final class CompiledLexicon: Sendable {
         /// ASCII words match whole words only (sex ≠ Essex).
         let wordStart: Bool
         let wordEnd: Bool
+        /// A katakana term found in katakana: the katakana word must begin/end with it (カス is not in スカスカ).
+        let kanaStart: Bool
+        let kanaEnd: Bool
+        /// A short hiragana term (しね, ばか): must stand as a word among hiragana (not 少しね, ばかり).
+        let shortHiragana: Bool
     }
 
     struct Hit {
@@ -195,11 +252,18 @@ final class CompiledLexicon: Sendable {
         func add(_ terms: [String], _ tag: Tag, notBefore: [String]? = nil, notAfter: [String]? = nil) {
             let nb = (notBefore ?? []).map(ModerationText.folded).filter { !$0.isEmpty }
             let na = (notAfter ?? []).map(ModerationText.folded).filter { !$0.isEmpty }
+            var seen = Set<[UInt32]>()
             for t in terms {
-                let key = ModerationText.folded(t)
-                guard let first = key.first, let last = key.last else { continue }
-                entries.append(Entry(key: key, tag: tag, notBefore: nb, notAfter: na,
-                                     wordStart: Chars.isASCIIAlnum(first), wordEnd: Chars.isASCIIAlnum(last)))
+                let folded = ModerationText.folded(t)
+                // The same word in the other kana (しね/シネ, ぼったくり/ボッタクリ) reads the same.
+                for key in [folded, Self.otherKana(folded)].compactMap({ $0 }) where seen.insert(key).inserted {
+                    guard let first = key.first, let last = key.last else { continue }
+                    let allHiragana = key.allSatisfy(Chars.isHiragana)
+                    entries.append(Entry(key: key, tag: tag, notBefore: nb, notAfter: na,
+                                         wordStart: Chars.isASCIIAlnum(first), wordEnd: Chars.isASCIIAlnum(last),
+                                         kanaStart: Chars.isKatakana(first), kanaEnd: Chars.isKatakana(last),
+                                         shortHiragana: allHiragana && key.count <= 2 && Self.isGround(tag)))
+                }
             }
         }
         for (i, g) in lexicon.groups.enumerated() { add(g.terms, .group(i), notBefore: g.notBefore, notAfter: g.notAfter) }
@@ -215,6 +279,24 @@ final class CompiledLexicon: Sendable {
         add(lexicon.hearsay, .hearsay)
         add(lexicon.questionEndings, .question)
         add(lexicon.homeContext, .home)
+        add(lexicon.words ?? [], .word)
+        add(lexicon.businesses ?? [], .business)
+        add(lexicon.groupTargets ?? [], .groupTarget)
+        add(lexicon.criticism ?? [], .criticism)
+        add(lexicon.selfContact ?? [], .selfContact)
+        add(lexicon.politicalContext ?? [], .political)
+        add(lexicon.relations ?? [], .relation)
+        add(lexicon.hate ?? [], .hate)
+        add(lexicon.debunk ?? [], .debunk)
+        for (i, r) in lexicon.rumours.enumerated() {
+            add(r.statementSubjects ?? r.subjects, .statementSubject(i))
+            add(r.counters ?? [], .counter(i))
+            add(r.agrees ?? [], .agree(i))
+        }
+        for (i, g) in lexicon.groups.enumerated() {
+            add(g.requires ?? [], .requirement(i))
+            add(g.notInSentence ?? [], .veto(i))
+        }
         self.entries = entries
 
         var byFirst: [UInt32: [Int]] = [:]
@@ -232,6 +314,29 @@ final class CompiledLexicon: Sendable {
         self.publicAddresses = lexicon.publicAddresses.map(ModerationText.folded)
         self.publicDomains = lexicon.links.publicDomains.map { $0.lowercased() }
     }
+
+    /// A term written in one kana only (hiragana or katakana, with ー), in the other; nil for any other term.
+    static func otherKana(_ key: [UInt32]) -> [UInt32]? {
+        if key.allSatisfy({ Chars.isHiragana($0) || $0 == 0x30FC }), key.contains(where: Chars.isHiragana) {
+            return key.map { Chars.isHiragana($0) ? $0 + 0x60 : $0 }
+        }
+        if key.allSatisfy({ Chars.isKatakana($0) }), key.contains(where: { $0 != 0x30FC }),
+           key.allSatisfy({ $0 == 0x30FC || $0 <= 0x30F6 }) {
+            return key.map { $0 == 0x30FC ? $0 : $0 - 0x60 }
+        }
+        return nil
+    }
+
+    static func isGround(_ tag: Tag) -> Bool {
+        switch tag {
+        case .group, .fact, .hate: return true
+        default: return false
+        }
+    }
+
+    /// Particles and endings that may stand next to a short hiragana word (お前はしね, ばかだ).
+    static let particlesBefore: Set<UInt32> = Set("はもがらよわぞねをにとん".unicodeScalars.map(\.value))
+    static let endingsAfter: Set<UInt32> = Set("よやばだかじすねなでっ".unicodeScalars.map(\.value))
 
     static func digits(_ s: String) -> String {
         String(String.UnicodeScalarView(ModerationText.folded(s).filter(Chars.isDigit).compactMap(Unicode.Scalar.init)))
@@ -256,13 +361,36 @@ final class CompiledLexicon: Sendable {
                     guard same else { continue }
                     if e.wordStart, i > 0, Chars.isASCIIAlnum(p[i - 1]) { continue }
                     if e.wordEnd, i + len < n, Chars.isASCIIAlnum(p[i + len]) { continue }
+                    if e.kanaStart, i > 0, Chars.isKatakana(p[i - 1]) { continue }
+                    if e.kanaEnd, i + len < n, Chars.isKatakana(p[i + len]), !(p[i + len - 1] == 0x30FC) { continue }
+                    if e.shortHiragana {
+                        if i > 0, Chars.isHiragana(p[i - 1]), !Self.particlesBefore.contains(p[i - 1]) { continue }
+                        if i > 0, p[i - 1] == 0x5C11 { continue }
+                        if i + len < n, Chars.isHiragana(p[i + len]), !Self.endingsAfter.contains(p[i + len]) { continue }
+                    }
                     if e.notBefore.contains(where: { Self.endsWith(p, at: i, $0) }) { continue }
                     if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) }) { continue }
                     hits.append(Hit(entry: idx, start: i, end: i + len))
                 }
             }
         }
-        return hits
+        return Self.shadowed(hits, entries)
+    }
+
+    /// Drops the hits that lie inside a longer dictionary word (the longest match wins, as in a segmentation),
+    /// and keeps the words themselves out of the answer.
+    static func shadowed(_ hits: [Hit], _ entries: [Entry]) -> [Hit] {
+        let words = hits.filter { entries[$0.entry].tag == .word }
+        guard !words.isEmpty else { return hits }
+        return hits.filter { h in
+            let tag = entries[h.entry].tag
+            if tag == .word { return false }
+            switch tag {
+            case .group, .fact, .honorific, .title, .hate, .personal, .groupTarget, .rumourClaim: break
+            default: return true
+            }
+            return !words.contains { w in w.start <= h.start && h.end <= w.end && (w.end - w.start) > (h.end - h.start) }
+        }
     }
 
     static func startsWith(_ p: UnsafeBufferPointer<UInt32>, at i: Int, _ w: [UInt32]) -> Bool {

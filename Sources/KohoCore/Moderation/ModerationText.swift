@@ -60,6 +60,13 @@ struct ModerationText {
         let n = original.count
         while i < n {
             let v = original[i].value
+            // Numbers written in kanji numerals (〇九〇‐一二三四…) or spelled in kana (ぜろきゅうぜろ…) read as digits.
+            if let consumed = foldSpelledNumber(original, i, emit) { i = consumed; continue }
+            // A space inside a Japanese word (し　ね, 死 ね) hides it: a single space between kana or kanji carries no text.
+            if v == 0x20 || v == 0x3000, i > 0, i + 1 < n, isJapaneseLetter(original[i - 1].value),
+               isJapaneseLetter(original[i + 1].value) {
+                i += 1; continue
+            }
             // A voiced or semi-voiced mark after a kana (decomposed ガ, half-width ｶﾞ) composes with it.
             if i + 1 < n, let base = kanaBase(v) {
                 let mark = original[i + 1].value
@@ -95,6 +102,66 @@ struct ModerationText {
             i += 1
         }
     }
+
+    static func isJapaneseLetter(_ v: UInt32) -> Bool {
+        (v >= 0x3041 && v <= 0x30FA) || v == 0x30FC || (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0xFF66 && v <= 0xFF9F)
+    }
+
+    static let kanjiDigitValue: [UInt32: UInt32] = [0x3007: 0, 0x96F6: 0, 0x4E00: 1, 0x4E8C: 2, 0x4E09: 3, 0x56DB: 4,
+                                                    0x4E94: 5, 0x516D: 6, 0x4E03: 7, 0x516B: 8, 0x4E5D: 9]
+
+    /// Digits spelled in kana, longest first within each start (きゅう before く, しち before し).
+    static let kanaDigitWords: [([UInt32], UInt32)] = {
+        let words: [(String, UInt32)] = [
+            ("ぜろ", 0), ("ゼロ", 0), ("れい", 0), ("まる", 0), ("いち", 1), ("イチ", 1), ("に", 2), ("ニ", 2), ("さん", 3),
+            ("サン", 3), ("よん", 4), ("ヨン", 4), ("し", 4), ("シ", 4), ("ご", 5), ("ゴ", 5), ("ろく", 6), ("ロク", 6),
+            ("なな", 7), ("ナナ", 7), ("しち", 7), ("シチ", 7), ("はち", 8), ("ハチ", 8), ("きゅう", 9), ("キュウ", 9),
+            ("きゅー", 9), ("キュー", 9), ("く", 9), ("ク", 9),
+        ]
+        return words.map { (Array($0.0.unicodeScalars.map(\.value)), $0.1) }.sorted { $0.0.count > $1.0.count }
+    }()
+
+    static func isSpelledSeparator(_ v: UInt32) -> Bool {
+        v == 0x20 || v == 0x3000 || v == 0x2D || v == 0x2010 || v == 0x2011 || v == 0x2012 || v == 0x2013 || v == 0x2014
+            || v == 0x2212 || v == 0xFF0D || v == 0x30FC || v == 0xFF70 || v == 0x3001 || v == 0x30FB || v == 0x3001
+    }
+
+    /// A phone-length number (8 digits or more) in kanji numerals or kana words starting at `i`: emits its digits
+    /// (separators as `-`) and returns where it ends; nil when there is none (then nothing is emitted).
+    private static func foldSpelledNumber(_ o: [Unicode.Scalar], _ i: Int, _ emit: (UInt32, Int, Int) -> Void) -> Int? {
+        let first = o[i].value
+        let kanji = kanjiDigitValue[first] != nil
+        guard kanji || (first >= 0x3041 && first <= 0x30FA) else { return nil }
+        // Not a word that merely ends in a numeral (三丁目 is an address; 十 is a count).
+        if i > 0, kanji ? kanjiDigitValue[o[i - 1].value] != nil
+            : isKana(o[i - 1].value) && !"はがをにのもでと".unicodeScalars.contains(o[i - 1]) { return nil }
+        var parts: [(UInt32, Int, Int)] = []
+        var digits = 0
+        var k = i
+        let n = o.count
+        while k < n {
+            let v = o[k].value
+            if kanji, let d = kanjiDigitValue[v] {
+                parts.append((0x30 + d, k, k + 1)); digits += 1; k += 1; continue
+            }
+            if !kanji, let m = kanaDigitWords.first(where: { w in
+                k + w.0.count <= n && (0..<w.0.count).allSatisfy { o[k + $0].value == w.0[$0] } }) {
+                parts.append((0x30 + m.1, k, k + m.0.count)); digits += 1; k += m.0.count; continue
+            }
+            if isSpelledSeparator(v), digits > 0, let last = parts.last, last.0 != 0x2D {
+                parts.append((0x2D, k, k + 1)); k += 1; continue
+            }
+            break
+        }
+        while let last = parts.last, last.0 == 0x2D { parts.removeLast() }
+        guard digits >= 8, let end = parts.last?.2 else { return nil }
+        // A kana number must end at a word's end (not ろくに見ない…).
+        if !kanji, end < n, isKana(o[end].value), !"でにはのへまをがとにだ".unicodeScalars.contains(o[end]) { return nil }
+        for p in parts { emit(p.0, p.1, p.2) }
+        return end
+    }
+
+    static func isKana(_ v: UInt32) -> Bool { (v >= 0x3041 && v <= 0x30FA) || (v >= 0xFF66 && v <= 0xFF9D) }
 
     /// The full-width katakana of a kana scalar that may take a voiced mark (hiragana, katakana, half-width).
     private static func kanaBase(_ v: UInt32) -> UInt32? {

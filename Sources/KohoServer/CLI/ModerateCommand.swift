@@ -20,6 +20,8 @@ struct ModerateCommand: ParsableCommand {
     @OptionGroup var policyOption: PolicyOption
     @Option(name: .long, help: "モデレーション辞書（JSON）。省略時は組み込みの辞書")
     var lexicon: String?
+    @Option(name: .long, help: "市が出した情報（JSON Lines、1行に1件 {\"id\",\"kind\":\"alert|post|notice|article\",\"title\",\"text\",\"url\",\"publishedAt\":\"2026-12-01T09:00:00Z\"}）。うわさをこれと照らす")
+    var statements: String?
 
     func run() throws {
         let policy = try policyOption.load()
@@ -33,6 +35,7 @@ struct ModerateCommand: ParsableCommand {
         } else {
             classifier = CommentClassifier()
         }
+        let index = try statements.map { classifier.index(try Self.loadStatements($0)) }
         let clauses = Self.deletionClauses(policy)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -44,7 +47,8 @@ struct ModerateCommand: ParsableCommand {
             switch Self.parse(line) {
             case .success(let input):
                 let clause = clauses[input.platform.map { $0.rawValue } ?? ""] ?? clauses[""]!
-                let a = classifier.assess(input.text, platform: input.platform, deletionClause: clause)
+                let a = classifier.assess(input.text, platform: input.platform, deletionClause: clause,
+                                          statements: index)
                 answer = (try? encoder.encode(a)) ?? Data(#"{"error":"出力できません"}"#.utf8)
             case .failure(let problem):
                 anyBad = true
@@ -59,6 +63,30 @@ struct ModerateCommand: ParsableCommand {
         }
         if !pending.isEmpty { out.write(pending) }
         if anyBad { throw ExitCode(2) }
+    }
+
+    /// The city's statements, one JSON object a line; a line that is not one stops with its number, nothing half-read.
+    static func loadStatements(_ path: String) throws -> [CityStatement] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CLIInputError("市の情報 \(path) を読めません: \(error.localizedDescription)")
+        }
+        guard data.count <= 64 * 1024 * 1024 else { throw CLIInputError("市の情報 \(path) が大きすぎます（64MBまで）") }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        var out: [CityStatement] = []
+        for (i, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.last == 0x0D ? line.dropLast() : line
+            if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            do {
+                out.append(try decoder.decode(CityStatement.self, from: Data(trimmed)))
+            } catch {
+                throw CLIInputError("市の情報 \(path) の\(i + 1)行目を読めません（id、kind、title、text、publishedAt（ISO 8601）が要ります）")
+            }
+        }
+        return out
     }
 
     /// Platform → the deletion clause of that platform's account in the policy; "" → the clause used without one.
