@@ -450,3 +450,48 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         for g in a.grounds { for e in g.evidence { #expect(e.end <= text.unicodeScalars.count) } }
     }
 }
+
+/// Issue 19's corpus: written from the policy, a development part tuned on and a held-out fifth only measured.
+@Suite struct ModerationJudgementCorpusTests {
+    func part(_ name: String) throws -> [LabelledComment] {
+        let path = try #require(Bundle.module.path(forResource: name + ".jsonl", ofType: nil, inDirectory: "Fixtures/moderation-corpus"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try LabelledComment.load(jsonLines: data, name: name)
+    }
+
+    @Test func theCorpusCoversWhatThePolicyNames() throws {
+        let dev = try part("dev"), heldout = try part("heldout")
+        let all = dev + heldout
+        #expect(all.count >= 1000)
+        #expect(heldout.count * 5 >= all.count * 9 / 10, "a held-out fifth")
+        #expect(all.filter(\.criticism).count * 3 >= all.count, "criticism at least a third")
+        for g in ModerationLexicon.marks { #expect(all.contains { $0.grounds.contains(g) }, "\(g)") }
+        let rumourKinds = Set(all.filter(\.misleading).map(\.kind))
+        for topic in ["ダム・堤防", "避難所", "避難指示", "断水"] { #expect(rumourKinds.contains("rumour:" + topic), "\(topic)") }
+        // No held-out text is a development text.
+        #expect(Set(heldout.map(\.text)).isDisjoint(with: Set(dev.map(\.text))))
+    }
+
+    @Test func theIssuesTableHoldsOnTheDevelopmentPart() throws {
+        let s = ModerationScore.measure(try part("dev"))
+        print(s.report("開発用"))
+        #expect(s.groundRecall >= 0.85)
+        #expect(s.rightGroundShare >= 0.80)
+        #expect(s.legitimateDeleted == 0)
+        #expect(s.criticismFlagged == 0)
+        #expect(s.legitimateReviewShare <= 0.05)
+        #expect(s.rumourRecall >= 0.70)
+        #expect(s.nonRumourMisleadingShare <= 0.03)
+    }
+
+    /// The held-out part is measured, never tuned on: its figures are printed for the README, with bounds that catch
+    /// a collapse rather than the issue's targets.
+    @Test func theHeldOutPartIsMeasured() throws {
+        let s = ModerationScore.measure(try part("heldout"))
+        print(s.report("評価用"))
+        #expect(s.groundRecall >= 0.80)
+        #expect(s.rumourRecall >= 0.70)
+        #expect(s.nonRumourMisleadingShare <= 0.03)
+        #expect(s.criticismFlagged * 20 <= s.criticism)
+    }
+}

@@ -234,11 +234,6 @@ struct CommentAnalysis {
         return mentions.filter { $0.kind != .city }.min { abs($0.range.lowerBound - pos) < abs($1.range.lowerBound - pos) }
     }
 
-    func cityTarget(near pos: Int) -> TargetMention? {
-        let sentence = sentenceOf[pos]
-        return mentions.first { $0.sentence == sentence && $0.kind == .city } ?? mentions.first { $0.kind == .city }
-    }
-
     /// A run of kanji (1–4) or katakana (2–8) just before an honorific or a title, unless it is a word like 皆 or 市長.
     func nameBefore(_ h: CompiledLexicon.Hit, title: Bool) -> Range<Int>? {
         let k = h.start
@@ -315,8 +310,8 @@ struct CommentAnalysis {
                         flag(group.ground, .clear, group.reason, span, target: target)
                         if let also = group.also { flag(also, .clear, group.reason, span, target: target) }
                     } else if institutionalTarget(sentence) {
-                        // Rude words at the city stay criticism unless they wish someone dead: the chief weighs it.
-                        flag(group.ground, .maybe, group.reason, span, target: cityTarget(near: h.start))
+                        // Said of the city, its mayor or its staff as such: criticism however rude, not a ground.
+                        continue
                     } else {
                         flag(group.ground, .clear, group.reason, span, target: target)
                     }
@@ -848,7 +843,8 @@ struct CommentAnalysis {
     var isCriticism: Bool {
         let critical = criticismIn.union(insultIn)
         return critical.contains { sentence in
-            hateIn[sentence] == nil && (institutionalIn.contains(sentence) || (!institutionalIn.isEmpty && !personalIn.contains(sentence)))
+            !(hateIn[sentence] != nil && mentions.contains { $0.sentence == sentence && $0.kind == .group })
+                && (institutionalIn.contains(sentence) || (!institutionalIn.isEmpty && !personalIn.contains(sentence)))
                 && !mentions.contains { $0.sentence == sentence && $0.kind != .city && $0.kind != .group }
         }
     }

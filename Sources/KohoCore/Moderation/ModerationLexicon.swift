@@ -238,6 +238,12 @@ final class CompiledLexicon: Sendable {
     let lexicon: ModerationLexicon
     let entries: [Entry]
     private let byFirst: [UInt32: [Int]]
+    /// The same for the BMP, by scalar: no hashing in the loop over a comment.
+    private let byFirstBMP: [[Int32]]
+    /// Every key end to end, so that the loop compares scalars without touching the entries.
+    private let flatKeys: [UInt32]
+    private let keyStart: [Int32]
+    private let keyLength: [Int32]
     /// One bit per BMP scalar: does any term start with it.
     private let firstBits: [UInt64]
     let notNames: [[UInt32]]
@@ -307,6 +313,18 @@ final class CompiledLexicon: Sendable {
         }
         for k in byFirst.keys { byFirst[k]!.sort { entries[$0].key.count > entries[$1].key.count } }
         self.byFirst = byFirst
+        var bmp = [[Int32]](repeating: [], count: 0x10000)
+        for (k, list) in byFirst where k < 0x10000 { bmp[Int(k)] = list.map(Int32.init) }
+        self.byFirstBMP = bmp
+        var flat: [UInt32] = [], starts: [Int32] = [], lengths: [Int32] = []
+        for e in entries {
+            starts.append(Int32(flat.count))
+            lengths.append(Int32(e.key.count))
+            flat.append(contentsOf: e.key)
+        }
+        self.flatKeys = flat
+        self.keyStart = starts
+        self.keyLength = lengths
         self.firstBits = bits
         self.notNames = lexicon.names.notNames.map(ModerationText.folded)
         self.publicPhones = Set(lexicon.publicPhoneNumbers.map(Self.digits))
@@ -347,34 +365,42 @@ final class CompiledLexicon: Sendable {
         var hits: [Hit] = []
         let n = s.count
         s.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                let c = p[i]
-                if c < 0x10000 && firstBits[Int(c >> 6)] & (1 << UInt64(c & 63)) == 0 { continue }
-                guard let list = byFirst[c] else { continue }
-                for idx in list {
-                    let e = entries[idx]
-                    let len = e.key.count
-                    guard i + len <= n else { continue }
-                    var same = true
-                    var k = 1
-                    while k < len { if p[i + k] != e.key[k] { same = false; break }; k += 1 }
-                    guard same else { continue }
-                    if e.wordStart, i > 0, Chars.isASCIIAlnum(p[i - 1]) { continue }
-                    if e.wordEnd, i + len < n, Chars.isASCIIAlnum(p[i + len]) { continue }
-                    if e.kanaStart, i > 0, Chars.isKatakana(p[i - 1]) { continue }
-                    if e.kanaEnd, i + len < n, Chars.isKatakana(p[i + len]), !(p[i + len - 1] == 0x30FC) { continue }
-                    if e.shortHiragana {
-                        if i > 0, Chars.isHiragana(p[i - 1]), !Self.particlesBefore.contains(p[i - 1]) { continue }
-                        if i > 0, p[i - 1] == 0x5C11 { continue }
-                        if i + len < n, Chars.isHiragana(p[i + len]), !Self.endingsAfter.contains(p[i + len]) { continue }
+            flatKeys.withUnsafeBufferPointer { keys in
+                for i in 0..<n {
+                    let c = p[i]
+                    if c < 0x10000 && firstBits[Int(c >> 6)] & (1 << UInt64(c & 63)) == 0 { continue }
+                    if c < 0x10000 {
+                        for idx in byFirstBMP[Int(c)] { match(Int(idx), at: i, p, keys, &hits) }
+                    } else if let list = byFirst[c] {
+                        for idx in list { match(idx, at: i, p, keys, &hits) }
                     }
-                    if e.notBefore.contains(where: { Self.endsWith(p, at: i, $0) }) { continue }
-                    if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) }) { continue }
-                    hits.append(Hit(entry: idx, start: i, end: i + len))
                 }
             }
         }
         return Self.shadowed(hits, entries)
+    }
+
+    @inline(__always)
+    private func match(_ idx: Int, at i: Int, _ p: UnsafeBufferPointer<UInt32>, _ keys: UnsafeBufferPointer<UInt32>,
+                       _ hits: inout [Hit]) {
+        let n = p.count
+        let len = Int(keyLength[idx]), start = Int(keyStart[idx])
+        guard i + len <= n else { return }
+        var k = 1
+        while k < len { if p[i + k] != keys[start + k] { return }; k += 1 }
+        let e = entries[idx]
+        if e.wordStart, i > 0, Chars.isASCIIAlnum(p[i - 1]) { return }
+        if e.wordEnd, i + len < n, Chars.isASCIIAlnum(p[i + len]) { return }
+        if e.kanaStart, i > 0, Chars.isKatakana(p[i - 1]) { return }
+        if e.kanaEnd, i + len < n, Chars.isKatakana(p[i + len]), !(p[i + len - 1] == 0x30FC) { return }
+        if e.shortHiragana {
+            if i > 0, Chars.isHiragana(p[i - 1]), !Self.particlesBefore.contains(p[i - 1]) { return }
+            if i > 0, p[i - 1] == 0x5C11 { return }
+            if i + len < n, Chars.isHiragana(p[i + len]), !Self.endingsAfter.contains(p[i + len]) { return }
+        }
+        if e.notBefore.contains(where: { Self.endsWith(p, at: i, $0) }) { return }
+        if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) }) { return }
+        hits.append(Hit(entry: idx, start: i, end: i + len))
     }
 
     /// Drops the hits that lie inside a longer dictionary word (the longest match wins, as in a segmentation),
