@@ -111,6 +111,7 @@ struct CommentAnalysis {
     var insultIn = Set<Int32>()
     var vetoed = Set<VetoKey>()
     var accusations: [Range<Int>] = []
+    var hateFlagged = Set<Int32>()
     struct VetoKey: Hashable { let group: Int; let sentence: Int32 }
 
     init(_ t: ModerationText, _ lex: CompiledLexicon) {
@@ -330,6 +331,8 @@ struct CommentAnalysis {
                 }
             case .hate:
                 let sentence = sentenceOf[h.start]
+                // 帰れる, 出ていけない: a verb going on is not the imperative.
+                if h.end < n, Chars.isHiragana(s[h.end]), !Self.hateEndings.contains(s[h.end]) { continue }
                 if hateIn[sentence] == nil { hateIn[sentence] = h.start..<h.end }
             default: break
             }
@@ -347,10 +350,19 @@ struct CommentAnalysis {
     /// Hate speech: a group named with what wishes it gone, dead or worth less, in one sentence (外国人は出ていけ).
     mutating func scanHate() {
         for m in mentions where m.kind == .group {
-            guard let pred = hateIn[m.sentence], pred.lowerBound >= m.range.upperBound, pred.lowerBound - m.range.upperBound <= 10 else { continue }
+            guard let pred = hateIn[m.sentence], pred.lowerBound >= m.range.upperBound else { continue }
+            // An imperative (出ていけ, 帰れ, 消えろ, 来るな) may come after a few words; a judgement (税金の無駄, いらない)
+            // only right after the group and its particle, or it is an opinion about a policy for that group.
+            let gap = pred.lowerBound - m.range.upperBound
+            let imperative = Self.imperativeEnds.contains(s[pred.upperBound - 1])
+            guard gap <= (imperative ? 10 : 3) else { continue }
             flag("⑤", .clear, reason("hate"), [m.range, pred], target: m)
+            hateFlagged.insert(m.sentence)
         }
     }
+
+    static let hateEndings: Set<UInt32> = Set("よやっねとでだぞ".unicodeScalars.map(\.value))
+    static let imperativeEnds: Set<UInt32> = Set("けれせろなね除離".unicodeScalars.map(\.value))
 
     /// Advertising: several signs together, or signs with a way to reach the seller (a link, a phone, an e-mail).
     mutating func scoreSales() {
@@ -843,8 +855,7 @@ struct CommentAnalysis {
     var isCriticism: Bool {
         let critical = criticismIn.union(insultIn)
         return critical.contains { sentence in
-            !(hateIn[sentence] != nil && mentions.contains { $0.sentence == sentence && $0.kind == .group })
-                && (institutionalIn.contains(sentence) || (!institutionalIn.isEmpty && !personalIn.contains(sentence)))
+            !hateFlagged.contains(sentence) && (institutionalIn.contains(sentence) || (!institutionalIn.isEmpty && !personalIn.contains(sentence)))
                 && !mentions.contains { $0.sentence == sentence && $0.kind != .city && $0.kind != .group }
         }
     }
