@@ -9,7 +9,9 @@ struct ModerateCommand: ParsableCommand {
         discussion: """
         入力: 1行に1件、{"text": "...", "platform": "x|facebook|youtube"}（platform は省略可）。
         出力: 入力の1行ごとに1行、同じ順に {"grounds": [{"ground": "③", "clause": "4(8)③", "reason": "...",
-        "evidence": [{"start": 0, "end": 13, "text": "..."}]}], "misleading": false, "suggestion": "delete|review|correct|keep"}。
+        "evidence": [{"start": 0, "end": 13, "text": "..."}], "target": "privatePerson", "targetText": "山田さん"}],
+        "misleading": false, "criticism": false, "suggestion": "delete|review|correct|keep"}。うわさには "rumour":
+        {"status": "unverified|contradicted", "topic", "claim", "source"}（--statements の市の情報と食い違うとき contradicted）。
         evidence の start/end は元の文の Unicode スカラー単位（end は含まない）。根拠は強いものから。
         項番号は使っているポリシーの commentDeletion から、その platform のアカウントのもの（フェイスブック 4(8)、
         ユーチューブ 5(8)）。削除の定めのない X と platform の省略時は、定めの最初の項番号（4(8)）で根拠を示す。
@@ -39,6 +41,7 @@ struct ModerateCommand: ParsableCommand {
         let clauses = Self.deletionClauses(policy)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         var anyBad = false
         let out = FileHandle.standardOutput
         var pending = Data()
