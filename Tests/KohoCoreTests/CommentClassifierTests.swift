@@ -409,8 +409,12 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
             #expect(text.unicodeScalars.count >= r.claim.end && !r.claim.text.isEmpty)
         }
         for text in ["避難所は開いていますか？", "断水はいつ復旧しますか", "ダムが決壊するというのはデマです", "避難指示が解除されるまで待ちます",
-                     "避難所が閉鎖されたらどこに行けばいいの？"] {
+                     "避難所が閉鎖されたらどこに行けばいいの？", "避難所が満員になったら困る", "ワクチン接種が始まるらしいですね、楽しみ"] {
             #expect(!assess(text).misleading, "\(text)")
+        }
+        // Any emergency or service topic with an alarming claim, passed on or with a plea to spread it.
+        for text in ["川が氾濫して溢れてるらしい、拡散希望", "給食センターが止まったって聞いた。明日の給食は来ないらしい"] {
+            #expect(assess(text).rumour?.status == .unverified, "\(text)")
         }
     }
 

@@ -103,6 +103,10 @@ struct CommentAnalysis {
     var statements: CityStatementIndex? = nil
     var rumour: RumourFinding? = nil
     var mentions: [TargetMention] = []
+    /// The private mentions (persons, businesses, groups), all and by sentence: looked up per flag, built once.
+    var privateMentions: [TargetMention] = []
+    var privateBySentence: [Int32: [TargetMention]] = [:]
+    var personOrBusinessIn = Set<Int32>()
     var criticismIn = Set<Int32>()
     var selfContactIn = Set<Int32>()
     var political = false
@@ -189,7 +193,7 @@ struct CommentAnalysis {
             case .business:
                 personalIn.insert(sentence)
                 let name = businessName(h)
-                if mentions.contains(where: { $0.kind == .business && $0.range.overlaps(name) }) { continue }
+                if privateBySentence[sentence]?.contains(where: { $0.kind == .business && $0.range.overlaps(name) }) == true { continue }
                 mentions.append(TargetMention(range: name, kind: .business, sentence: sentence))
             case .groupTarget:
                 personalIn.insert(sentence)
@@ -207,6 +211,11 @@ struct CommentAnalysis {
                     mentions.append(TargetMention(range: name, kind: .privatePerson, sentence: sentence))
                 }
             default: break
+            }
+            if let m = mentions.last, m.kind != .city, privateBySentence[m.sentence]?.last?.range != m.range {
+                privateMentions.append(m)
+                privateBySentence[m.sentence, default: []].append(m)
+                if m.kind != .group { personOrBusinessIn.insert(m.sentence) }
             }
         }
     }
@@ -226,13 +235,13 @@ struct CommentAnalysis {
     /// comment's only kind of private target.
     func privateTarget(near pos: Int) -> TargetMention? {
         let sentence = sentenceOf[pos]
-        let own = mentions.filter { $0.sentence == sentence && $0.kind != .city }
+        let own = privateBySentence[sentence] ?? []
         if let before = own.filter({ $0.range.lowerBound <= pos }).max(by: { $0.range.lowerBound < $1.range.lowerBound }) {
             return before
         }
         if let after = own.min(by: { $0.range.lowerBound < $1.range.lowerBound }) { return after }
         if institutionalIn.contains(sentence) { return nil }
-        return mentions.filter { $0.kind != .city }.min { abs($0.range.lowerBound - pos) < abs($1.range.lowerBound - pos) }
+        return privateMentions.min { abs($0.range.lowerBound - pos) < abs($1.range.lowerBound - pos) }
     }
 
     /// A run of kanji (1–4) or katakana (2–8) just before an honorific or a title, unless it is a word like 皆 or 市長.
@@ -293,7 +302,7 @@ struct CommentAnalysis {
                 case .insult:
                     insultIn.insert(sentence)
                     // Words against a group are weighed as hate speech (⑤), not as an insult of a person.
-                    if target?.kind == .group && !personalIn.isEmpty && mentions.allSatisfy({ $0.kind != .privatePerson && $0.kind != .business }) { continue }
+                    if target?.kind == .group && !personalIn.isEmpty && personOrBusinessIn.isEmpty { continue }
                     if personalTarget(sentence), let target {
                         flag(group.ground, .clear, group.reason, span, target: target)
                     } else if !institutionalTarget(sentence) {
@@ -349,7 +358,7 @@ struct CommentAnalysis {
 
     /// Hate speech: a group named with what wishes it gone, dead or worth less, in one sentence (外国人は出ていけ).
     mutating func scanHate() {
-        for m in mentions where m.kind == .group {
+        for m in privateMentions where m.kind == .group {
             guard let pred = hateIn[m.sentence], pred.lowerBound >= m.range.upperBound else { continue }
             // An imperative (出ていけ, 帰れ, 消えろ, 来るな) may come after a few words; a judgement (税金の無駄, いらない)
             // only right after the group and its particle, or it is an opinion about a policy for that group.
@@ -686,6 +695,7 @@ struct CommentAnalysis {
         var subjects: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
         var claims: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
         var hearsay = Set<Int32>(), question = Set<Int32>(), debunked = Set<Int32>()
+        var topics: [CompiledLexicon.Hit] = [], alarming: [CompiledLexicon.Hit] = [], spread = false
         for h in hits {
             switch lex.entries[h.entry].tag {
             case .rumourSubject(let r): subjects.append((r, h))
@@ -693,17 +703,22 @@ struct CommentAnalysis {
             case .hearsay: hearsay.insert(sentenceOf[h.start])
             case .question: question.insert(sentenceOf[h.start])
             case .debunk: debunked.insert(sentenceOf[h.start])
+            case .rumourTopic: topics.append(h)
+            case .alarming: alarming.append(h)
+            case .spread: spread = true
             default: break
             }
         }
-        guard !claims.isEmpty else { return }
+        guard !claims.isEmpty || !alarming.isEmpty else { return }
         for (i, end) in sentenceEnds.enumerated() where end == 0x3F { question.insert(Int32(i)) }
+        defer { if rumour == nil { scanPassedOnClaims(topics, alarming, hearsay: hearsay, spread: spread, question: question, debunked: debunked) } }
         for c in claims {
             let sentence = sentenceOf[c.hit.start]
             if debunked.contains(sentence) { continue }
             if question.contains(sentence) && !hearsay.contains(sentence) { continue }
             let kind = lex.lexicon.rumours[c.rumour]
             if kind.hearsayOnly == true && !hearsay.contains(sentence) { continue }
+            if Self.conditional(s, after: c.hit.end) { continue }
             let subject = subjects.first { $0.rumour == c.rumour && sentenceOf[$0.hit.start] == sentence
                 && abs($0.hit.start - c.hit.start) <= 30 && !($0.hit.start < c.hit.end && c.hit.start < $0.hit.end) }
             // A claim that names its own subject (避難指示が出た) needs none.
@@ -726,6 +741,47 @@ struct CommentAnalysis {
                 return
             }
         }
+    }
+
+    /// The fallback: a topic of the city's services or an emergency and an alarming claim in one sentence, passed on
+    /// (らしい, って聞いた) or with a plea to spread it. Unverified: no kind of rumour above says what would answer it.
+    mutating func scanPassedOnClaims(_ topics: [CompiledLexicon.Hit], _ alarming: [CompiledLexicon.Hit], hearsay: Set<Int32>,
+                                     spread: Bool, question: Set<Int32>, debunked: Set<Int32>) {
+        for c in alarming {
+            let sentence = sentenceOf[c.start]
+            guard hearsay.contains(sentence) || spread, !debunked.contains(sentence) else { continue }
+            if question.contains(sentence) && !hearsay.contains(sentence) { continue }
+            // 中止になったら, 閉鎖の場合: a condition, not a claim.
+            if Self.conditional(s, after: c.end) { continue }
+            guard let topic = topics.first(where: { sentenceOf[$0.start] == sentence && abs($0.start - c.start) <= 20
+                && !($0.start < c.end && c.start < $0.end) }) else { continue }
+            misleading = true
+            rumour = RumourFinding(status: .unverified, claim: t.evidence(min(topic.start, c.start)..<max(topic.end, c.end)),
+                                   topic: string(topic.start..<topic.end))
+            return
+        }
+    }
+
+    static let conditionalEndings: [[UInt32]] = ["たら", "た場合", "の場合", "なら", "ときは", "時は", "かどうか", "かも", "に備え",
+                                                  "しないで", "の際", "の訓練", "されたら", "になったら", "したら", "しても", "ても"]
+        .map { Array($0.unicodeScalars.map(\.value)) }
+
+    static func conditional(_ s: [UInt32], after end: Int) -> Bool {
+        for w in conditionalEndings {
+            var k = end
+            // Up to four kana of the verb's ending between the claim and the condition (閉鎖されたら).
+            for _ in 0...4 {
+                if k + w.count <= s.count && s[k..<k + w.count].elementsEqual(w) {
+                    // 〜たらしい is hearsay (中止になったらしい), not 〜たら.
+                    let hearsay: [UInt32] = [0x3089, 0x3057, 0x3044]
+                    if w.last == 0x3089, k + w.count + 2 <= s.count, s[(k + w.count - 1)..<(k + w.count + 2)].elementsEqual(hearsay) { return false }
+                    return true
+                }
+                guard k < s.count, Chars.isHiragana(s[k]) else { break }
+                k += 1
+            }
+        }
+        return false
     }
 
     // MARK: - ⑤ floods, nonsense, walls of emoji
@@ -856,7 +912,7 @@ struct CommentAnalysis {
         let critical = criticismIn.union(insultIn)
         return critical.contains { sentence in
             !hateFlagged.contains(sentence) && (institutionalIn.contains(sentence) || (!institutionalIn.isEmpty && !personalIn.contains(sentence)))
-                && !mentions.contains { $0.sentence == sentence && $0.kind != .city && $0.kind != .group }
+                && !personOrBusinessIn.contains(sentence)
         }
     }
 

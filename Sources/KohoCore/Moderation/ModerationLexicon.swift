@@ -143,6 +143,11 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
     public var hate: [String]?
     /// Words that say a rumour is false (デマ, 誤情報): a sentence with one corrects, it does not mislead.
     public var debunk: [String]?
+    /// Any emergency or city-service topic (避難所, 断水, 給付金…) with an alarming claim (中止, 閉鎖, 決壊…) passed on as
+    /// hearsay or with a plea to spread it, when no rumour above names it: unverified.
+    public var rumourTopics: [String]?
+    public var alarmingClaims: [String]?
+    public var spreadAsks: [String]?
 
     public static let marks = ["①", "②", "③", "④", "⑤"]
 
@@ -209,6 +214,9 @@ final class CompiledLexicon: Sendable {
         case hate
         case veto(Int)
         case debunk
+        case rumourTopic
+        case alarming
+        case spread
         case statementSubject(Int)
         case counter(Int)
         case agree(Int)
@@ -294,6 +302,9 @@ final class CompiledLexicon: Sendable {
         add(lexicon.relations ?? [], .relation)
         add(lexicon.hate ?? [], .hate)
         add(lexicon.debunk ?? [], .debunk)
+        add(lexicon.rumourTopics ?? [], .rumourTopic)
+        add(lexicon.alarmingClaims ?? [], .alarming)
+        add(lexicon.spreadAsks ?? [], .spread)
         for (i, r) in lexicon.rumours.enumerated() {
             add(r.statementSubjects ?? r.subjects, .statementSubject(i))
             add(r.counters ?? [], .counter(i))
