@@ -76,7 +76,7 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
 
     @Test func abuseOfPersonsShopsAndGroups() {
         for text in ["隣の山田さんは泥棒です", "あの店長はクズ", "窓口の佐藤さんはバカ",
-                     "鈴木課長は無能", "駅前の田中商店はぼったくり", "ｼﾈよ ﾊﾞｶ店長"] {
+                     "駅前の田中商店はぼったくり", "ｼﾈよ ﾊﾞｶ店長"] {
             let a = assess(text)
             #expect(marks(a).first == "②", "\(text)")
             #expect(a.suggestion == .delete, "\(text)")
@@ -97,7 +97,9 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
     @Test func criticismOfTheCityIsNeverDelete() {
         for text in ["税金の無駄遣い", "対応が遅すぎる", "市長は辞めろ", "市長は無能。税金泥棒だ", "こんな施策を考えた職員はバカなのか",
                      "行政サービスがクソすぎる", "議会は恥さらし", "このアカウントの運営はアホなの？", "小平市は最低の自治体だ",
-                     "市役所は本当に役立たず", "市長、ふざけるな！", "市民をバカにしている", "職員の態度が横柄すぎる"] {
+                     "市役所は本当に役立たず", "市長、ふざけるな！", "市民をバカにしている", "職員の態度が横柄すぎる",
+                     // Staff named in their office are the city's agents (issue 19).
+                     "鈴木課長は無能", "田中部長の説明はデタラメ"] {
             let a = assess(text)
             #expect(a.suggestion != .delete, "\(text)")
             #expect(a.grounds.isEmpty, "\(text): \(a.grounds)")

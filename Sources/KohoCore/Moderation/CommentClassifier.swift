@@ -204,11 +204,19 @@ struct CommentAnalysis {
             case .political: political = true
             case .requirement(let g): requirementsMet.insert(g)
             case .veto(let g): vetoed.insert(VetoKey(group: g, sentence: sentence))
-            case .honorific, .title:
-                if let name = nameBefore(h, title: e.tag == .title) {
+            case .honorific:
+                if let name = nameBefore(h, title: false) {
                     names.append(name)
                     personalIn.insert(sentence)
                     mentions.append(TargetMention(range: name, kind: .privatePerson, sentence: sentence))
+                }
+            case .title:
+                // 鈴木課長: staff named in their office act as the city's agents; what is said of them is criticism.
+                // Their health or family is still their own (③ reads `names`).
+                if let name = nameBefore(h, title: true) {
+                    names.append(name)
+                    institutionalIn.insert(sentence)
+                    mentions.append(TargetMention(range: name, kind: .city, sentence: sentence))
                 }
             default: break
             }
