@@ -75,11 +75,16 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
     }
 
     @Test func abuseOfPersonsShopsAndGroups() {
-        for text in ["隣の山田さんは泥棒です", "あの店長はクズ", "窓口の佐藤さんはバカ", "お前みたいなやつは死ね", "外国人は出ていけ",
-                     "鈴木課長は無能", "駅前の田中商店はぼったくり", "ｼﾈよ ﾊﾞｶ店長"] {
+        for text in ["隣の山田さんは泥棒です", "あの店長はクズ", "窓口の佐藤さんはバカ",
+                     "駅前の田中商店はぼったくり", "ｼﾈよ ﾊﾞｶ店長"] {
             let a = assess(text)
             #expect(marks(a).first == "②", "\(text)")
             #expect(a.suggestion == .delete, "\(text)")
+        }
+        // A death wish and hate against a group are ⑤ (4(8)⑤), whoever they are aimed at.
+        for text in ["お前みたいなやつは死ね", "外国人は出ていけ"] {
+            #expect(marks(assess(text)).contains("⑤"), "\(text)")
+            #expect(assess(text).suggestion == .delete, "\(text)")
         }
         #expect(assess("バカばっかり").suggestion == .review)
         for text in ["泥棒に入られないよう気をつけて", "振り込め詐欺だ、と気づいて電話を切りました", "カステラ作り楽しかった",
@@ -92,7 +97,9 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
     @Test func criticismOfTheCityIsNeverDelete() {
         for text in ["税金の無駄遣い", "対応が遅すぎる", "市長は辞めろ", "市長は無能。税金泥棒だ", "こんな施策を考えた職員はバカなのか",
                      "行政サービスがクソすぎる", "議会は恥さらし", "このアカウントの運営はアホなの？", "小平市は最低の自治体だ",
-                     "市役所は本当に役立たず", "市長、ふざけるな！", "市民をバカにしている", "職員の態度が横柄すぎる"] {
+                     "市役所は本当に役立たず", "市長、ふざけるな！", "市民をバカにしている", "職員の態度が横柄すぎる",
+                     // Staff named in their office are the city's agents (issue 19).
+                     "鈴木課長は無能", "田中部長の説明はデタラメ"] {
             let a = assess(text)
             #expect(a.suggestion != .delete, "\(text)")
             #expect(a.grounds.isEmpty, "\(text): \(a.grounds)")
@@ -253,5 +260,244 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(groundShare >= 0.85)
         #expect(Double(rightSuggestion) / Double(corpus.count) >= 0.85)
         #expect(criticismDeleted == 0)
+    }
+}
+
+/// Issue 19: each kind of miss and wrong flag that the city's PR section met, with texts of our own.
+@Suite struct CommentJudgementTests {
+    private func flagged(_ text: String) -> Bool { !assess(text).grounds.isEmpty }
+
+    @Test func wordsInsideLongerWordsDoNotCount() {
+        // カス in スカスカ, チンコ in パチンコ, ガン (an illness) in ガン無視, 殺す in a rhetorical question, 小平市さん.
+        for text in ["市の新しい交通計画、中身スカスカじゃないですか", "市はパチンコ店の深夜営業を放置してる", "市役所に何度要望してもガン無視",
+                     "小平市さん、佐藤さんの件はガン無視ですか", "暖房費の補助を打ち切るなんて、市は年寄りを殺す気か",
+                     "小平市さん、いい加減に仕事してください", "ｽｶｽｶの予算案、市長は恥ずかしくないの"] {
+            let a = assess(text)
+            #expect(a.grounds.isEmpty, "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.suggestion == .keep, "\(text)")
+        }
+        // The words themselves still count where they stand alone.
+        #expect(marks(assess("山田さんはカス")).contains("②"))
+        #expect(marks(assess("ガンで入院してる佐藤さん")).contains("③"))
+    }
+
+    @Test func criticismOfTheCityIsMarkedAndNeverAGround() {
+        for text in ["市長は無能、税金の無駄遣いばかり", "市役所の窓口対応、最悪。職員やる気ゼロ", "議会は何をしているんだ、説明しろ",
+                     "ほんま市役所アホちゃうか", "市長、年寄りを見殺しにする気か！！"] {
+            let a = assess(text)
+            #expect(a.criticism, "\(text)")
+            #expect(a.grounds.isEmpty, "\(text): \(a.grounds.map(\.reason))")
+        }
+        #expect(!assess("花火大会、楽しかったです").criticism)
+        #expect(!assess("山田さんは泥棒です").criticism)
+    }
+
+    @Test func threatsInAnyWording() {
+        for text in ["あの職員の家にガソリン撒いて火をつけるからな", "窓口のあいつ、駐車場で待ち伏せして刺す",
+                     "今度会ったら痛い目見せてやる", "包丁持って市役所に行くわ"] {
+            let a = assess(text)
+            #expect(marks(a).first == "①", "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.suggestion == .delete, "\(text)")
+            #expect(a.grounds.first?.target == nil, "①は相手を問わない: \(text)")
+        }
+        for text in ["ガスコンロに火をつけるときは換気を", "ゲームで敵を刺すシーンが怖い", "蚊が刺すので虫よけを持って行きます"] {
+            #expect(!marks(assess(text)).contains("①"), "\(text)")
+        }
+    }
+
+    @Test func drugsPiracyAndPhishingByMeaning() {
+        for text in ["新鮮な野菜あります、手押しで即日お届け。DMください", "冷たいの入荷、テレグラムで連絡を", "アイスあります 1gから 手渡し可",
+                     "人気漫画が全巻タダで読めるサイトはこちら", "magnet:?xt=urn:btih:9f8e7d6c5b4a 劇場版まるごと",
+                     "【小平市】給付金の申請代行します。マイナンバーをDMで送ってください",
+                     "小平市からのお知らせ。還付金を受け取るには下記URLから申請してください https://kodaira-refund.example.net"] {
+            let a = assess(text)
+            #expect(marks(a).first == "①", "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.suggestion == .delete, "\(text)")
+        }
+        for text in ["直売所の野菜、今日もありますか？", "アイスクリームの屋台が出ていました", "手押し車の貸し出しはありますか",
+                     "給付金の申請代行をうたう詐欺に注意してください", "マイナンバーをDMで送れと言われたけど、市からですか？",
+                     "図書館で漫画が無料で読めるのはありがたい"] {
+            let a = assess(text)
+            #expect(!marks(a).contains("①"), "\(text): \(a.grounds.map(\.reason))")
+        }
+    }
+
+    @Test func hateSpeechAgainstGroupsIsFive() {
+        for text in ["外国人はこの町から出ていけ", "障害者は税金の無駄", "クルド人は国に帰れ！", "生活保護受給者は寄生虫"] {
+            let a = assess(text)
+            #expect(marks(a).contains("⑤"), "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.grounds.first { $0.ground == "⑤" }?.target == .group, "\(text)")
+            #expect(a.suggestion == .delete, "\(text)")
+        }
+        for text in ["外国人向けの防災ガイド、ありがたいです", "障害者用の駐車スペースを増やしてほしい", "高齢者は予約が要りますか？"] {
+            #expect(assess(text).grounds.isEmpty, "\(text)")
+        }
+    }
+
+    @Test func accusationsAgainstANamedPrivatePersonOrBusiness() throws {
+        for (text, kind) in [("自治会長の木村さんは会費を着服してる", CommentTargetKind.privatePerson),
+                             ("北村さんは前科持ちだから近づくな", .privatePerson), ("野村さん、職場でセクハラしてるらしい", .privatePerson),
+                             ("大野工務店は手抜き工事ばかりだ", .business), ("ひまわり整骨院は不正請求してる", .business)] {
+            let a = assess(text)
+            let flag = try #require(a.grounds.first { $0.ground == "②" }, "\(text): \(a.grounds.map(\.reason))")
+            #expect(flag.target == kind, "\(text)")
+            #expect(flag.targetText?.isEmpty == false, "\(text)")
+            #expect(a.suggestion == .delete, "\(text)")
+        }
+        // The same words about the city's own conduct are criticism, not ②.
+        for text in ["市長は補助金を着服してるんじゃないのか", "市の発注は手抜き工事ばかり"] {
+            #expect(assess(text).grounds.isEmpty, "\(text)")
+        }
+    }
+
+    @Test func phoneNumbersInKanjiNumeralsAndKana() throws {
+        for text in ["原田さんの番号は〇九〇‐四四五五‐六六七七だよ", "原田さんの携帯は ぜろきゅうぜろ はちはちはちはち いちにさんよん",
+                     "原田さんの電話、０８０ー１２１２ー３４３４"] {
+            let a = assess(text)
+            let flag = try #require(a.grounds.first { $0.ground == "③" }, "\(text)")
+            #expect(a.suggestion == .delete, "\(text)")
+            // The evidence is the original writing, not the folded digits.
+            #expect(flag.evidence.contains { $0.text.contains("四四五五") || $0.text.contains("はちはち") || $0.text.contains("１２１２") }, "\(text)")
+        }
+        for text in ["しごとがいそがしい", "三丁目の公園で遊んだ", "いちにさんで跳んでね", "令和八年十二月七日"] {
+            #expect(!marks(assess(text)).contains("③"), "\(text)")
+        }
+    }
+
+    @Test func deathWishesInAnySpelling() {
+        for text in ["岡田しね", "岡田さん し　ね", "ｼﾈ 岡田", "お前はしね"] {
+            let a = assess(text)
+            #expect(marks(a).contains("⑤"), "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.suggestion == .delete, "\(text)")
+        }
+        for text in ["もう少しね、待ってください", "しねんど工作教室に行きました", "シネマ上映会が楽しみ"] {
+            #expect(assess(text).grounds.isEmpty, "\(text)")
+        }
+    }
+
+    @Test func childWithSchoolAndAddressWithIllness() throws {
+        for text in ["りくくん、上水南小の2年生だよね", "さくらちゃんは鈴木保育園に通ってる", "花小金井二丁目のおばあさん、認知症で徘徊してる",
+                     "上水本町5丁目の一人暮らしの人、うつ病らしい"] {
+            let a = assess(text)
+            let flag = try #require(a.grounds.first { $0.ground == "③" }, "\(text)")
+            #expect(flag.target == .privatePerson, "\(text)")
+        }
+        for text in ["花小金井二丁目の公園はきれい", "認知症カフェの日程を教えてください", "さくらちゃん人形展に行きました"] {
+            #expect(!marks(assess(text)).contains("③"), "\(text)")
+        }
+    }
+
+    @Test func theWritersOwnContactAndPoliticalSpeechAreNotGrounds() {
+        for text in ["道路の穴の件です。私の携帯は090-8888-1111なので折り返しください",
+                     "苦情です。連絡ください、０８０－２２２２－９９９９", "市長リコールの署名を集めています。問い合わせは recall.kodaira2026@example.com",
+                     "住民投票を求める会：連絡先 info@jumin-kodaira.example.org"] {
+            let a = assess(text)
+            #expect(a.grounds.isEmpty, "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.suggestion == .keep, "\(text)")
+        }
+        // Someone else's number is still ③.
+        #expect(marks(assess("竹内さんの携帯は090-8888-1111だよ")).contains("③"))
+    }
+
+    @Test func theFourRumoursFromTheTextAlone() throws {
+        for (text, topic) in [("上流のダムが決壊寸前らしい、早く逃げて", "ダム・堤防"), ("第六小の避難所はもう閉鎖されたって", "避難所"),
+                              ("避難指示はさっき解除されたらしいよ", "避難指示"), ("この断水は1週間続くらしい", "断水")] {
+            let a = assess(text)
+            #expect(a.misleading, "\(text)")
+            #expect(a.suggestion == .correct, "\(text)")
+            let r = try #require(a.rumour, "\(text)")
+            #expect(r.status == .unverified)
+            #expect(r.topic == topic, "\(text): \(r.topic)")
+            #expect(text.unicodeScalars.count >= r.claim.end && !r.claim.text.isEmpty)
+        }
+        for text in ["避難所は開いていますか？", "断水はいつ復旧しますか", "ダムが決壊するというのはデマです", "避難指示が解除されるまで待ちます",
+                     "避難所が閉鎖されたらどこに行けばいいの？", "避難所が満員になったら困る", "ワクチン接種が始まるらしいですね、楽しみ"] {
+            #expect(!assess(text).misleading, "\(text)")
+        }
+        // Any emergency or service topic with an alarming claim, passed on or with a plea to spread it.
+        for text in ["川が氾濫して溢れてるらしい、拡散希望", "給食センターが止まったって聞いた。明日の給食は来ないらしい"] {
+            #expect(assess(text).rumour?.status == .unverified, "\(text)")
+        }
+    }
+
+    @Test func aRumourAgainstWhatTheCityPublished() throws {
+        let post = CityStatement(id: "post-1", kind: .post, title: "【緊急】避難所を開設しました",
+                                 text: "小平第六小学校の避難所を開設しています。受け入れ中です。", url: "https://www.city.kodaira.tokyo.jp/x/1.html",
+                                 publishedAt: Date())
+        let index = classifier.index([post])
+        let a = classifier.assess("第六小の避難所はもう閉鎖されたって", statements: index)
+        #expect(a.misleading)
+        let r = try #require(a.rumour)
+        #expect(r.status == .contradicted)
+        #expect(r.source == post)
+        // A claim the city itself made is not a rumour.
+        let closed = CityStatement(id: "n-2", kind: .notice, title: "避難所の閉鎖", text: "本日17時で避難所を閉鎖しました。",
+                                   url: nil, publishedAt: Date())
+        let b = classifier.assess("第六小の避難所はもう閉鎖されたって", statements: classifier.index([closed]))
+        #expect(!b.misleading && b.rumour == nil)
+        // A statement about something else leaves the claim unverified.
+        let other = CityStatement(id: "n-3", kind: .notice, title: "図書館", text: "図書館は通常どおり開館しています。", url: nil, publishedAt: Date())
+        #expect(classifier.assess("この断水は1週間続くらしい", statements: classifier.index([other])).rumour?.status == .unverified)
+    }
+
+    @Test func everyFlagSaysWhomItIsAbout() {
+        let a = assess("隣の奥さんは精神科に通院してる。あの店長はクズ")
+        for g in a.grounds where g.ground != "①" && g.ground != "④" {
+            #expect(g.target != nil && g.targetText?.isEmpty == false, "\(g.ground)")
+        }
+    }
+
+    @Test func longMessyInputStaysBoundedAndQuick() {
+        let unit = "市長は辞めろ！〇九〇‐ ｼﾈ ぜろきゅう　スカスカ\u{200B}😡"
+        let text = String(repeating: unit, count: 100_000 / unit.utf8.count + 1)
+        let start = Date()
+        let a = assess(text)
+        #expect(Date().timeIntervalSince(start) < 5)
+        for g in a.grounds { for e in g.evidence { #expect(e.end <= text.unicodeScalars.count) } }
+    }
+}
+
+/// Issue 19's corpus: written from the policy, a development part tuned on and a held-out fifth only measured.
+@Suite struct ModerationJudgementCorpusTests {
+    func part(_ name: String) throws -> [LabelledComment] {
+        let path = try #require(Bundle.module.path(forResource: name + ".jsonl", ofType: nil, inDirectory: "Fixtures/moderation-corpus"))
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return try LabelledComment.load(jsonLines: data, name: name)
+    }
+
+    @Test func theCorpusCoversWhatThePolicyNames() throws {
+        let dev = try part("dev"), heldout = try part("heldout")
+        let all = dev + heldout
+        #expect(all.count >= 1000)
+        #expect(heldout.count * 5 >= all.count * 9 / 10, "a held-out fifth")
+        #expect(all.filter(\.criticism).count * 3 >= all.count, "criticism at least a third")
+        for g in ModerationLexicon.marks { #expect(all.contains { $0.grounds.contains(g) }, "\(g)") }
+        let rumourKinds = Set(all.filter(\.misleading).map(\.kind))
+        for topic in ["ダム・堤防", "避難所", "避難指示", "断水"] { #expect(rumourKinds.contains("rumour:" + topic), "\(topic)") }
+        // No held-out text is a development text.
+        #expect(Set(heldout.map(\.text)).isDisjoint(with: Set(dev.map(\.text))))
+    }
+
+    @Test func theIssuesTableHoldsOnTheDevelopmentPart() throws {
+        let s = ModerationScore.measure(try part("dev"))
+        print(s.report("開発用"))
+        #expect(s.groundRecall >= 0.85)
+        #expect(s.rightGroundShare >= 0.80)
+        #expect(s.legitimateDeleted == 0)
+        #expect(s.criticismFlagged == 0)
+        #expect(s.legitimateReviewShare <= 0.05)
+        #expect(s.rumourRecall >= 0.70)
+        #expect(s.nonRumourMisleadingShare <= 0.03)
+    }
+
+    /// The held-out part is measured, never tuned on: its figures are printed for the README, with bounds that catch
+    /// a collapse rather than the issue's targets.
+    @Test func theHeldOutPartIsMeasured() throws {
+        let s = ModerationScore.measure(try part("heldout"))
+        print(s.report("評価用"))
+        #expect(s.groundRecall >= 0.80)
+        #expect(s.rumourRecall >= 0.70)
+        #expect(s.nonRumourMisleadingShare <= 0.03)
+        #expect(s.criticismFlagged * 20 <= s.criticism)
     }
 }

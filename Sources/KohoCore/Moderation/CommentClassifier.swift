@@ -18,17 +18,26 @@ public struct CommentClassifier: Sendable {
     /// `deletionClause` is the account's clause (`4(8)`, `5(8)`), used in each flag's `clause` (`4(8)③`).
     /// `recentTexts` are other recent comments on the same account (not this one), for floods (the same text many
     /// times). `platform` is accepted for the callers' sake; the grounds are the same on every platform.
+    /// `statements` are what the city has published lately (alerts, posts, notices): a rumour that contradicts one
+    /// is `contradicted` with it as the source, one that agrees with one is no rumour.
     public func assess(_ text: String, platform: Platform? = nil, deletionClause: String = "4(8)",
-                       recentTexts: [String] = []) -> CommentAssessment {
-        assess(text, platform: platform, deletionClause: deletionClause, recent: RecentComments(newestFirst: recentTexts))
+                       recentTexts: [String] = [], statements: CityStatementIndex? = nil) -> CommentAssessment {
+        assess(text, platform: platform, deletionClause: deletionClause, recent: RecentComments(newestFirst: recentTexts),
+               statements: statements)
     }
 
     /// The same, with the recent comments kept folded (an ingest compares each new comment with the same ones).
     public func assess(_ text: String, platform: Platform? = nil, deletionClause: String = "4(8)",
-                       recent: RecentComments) -> CommentAssessment {
+                       recent: RecentComments, statements: CityStatementIndex? = nil) -> CommentAssessment {
         var analysis = CommentAnalysis(ModerationText(text), compiled)
+        analysis.statements = statements
         analysis.run(recent: recent.keys)
         return analysis.assessment(clause: deletionClause)
+    }
+
+    /// The city's statements made ready for this classifier's rumours (once per batch, not per comment).
+    public func index(_ statements: [CityStatement]) -> CityStatementIndex {
+        CityStatementIndex(statements, compiled)
     }
 }
 
@@ -58,6 +67,15 @@ struct FlagBuilder {
     var level: ModerationLexicon.Level
     var reasons: [String] = []
     var spans: [Range<Int>] = []
+    var target: CommentTargetKind? = nil
+    var targetSpan: Range<Int>? = nil
+}
+
+/// Whom a sentence speaks of: a named person, a relation, a business, a group (private targets), or the city.
+struct TargetMention {
+    let range: Range<Int>
+    let kind: CommentTargetKind
+    let sentence: Int32
 }
 
 /// One comment's classification: the folded text, the terms found in it, and the flags as they are raised.
@@ -82,6 +100,23 @@ struct CommentAnalysis {
     var salesSpans: [Range<Int>] = []
     var salesTerms = Set<Int>()
     var misleading = false
+    var statements: CityStatementIndex? = nil
+    var rumour: RumourFinding? = nil
+    var mentions: [TargetMention] = []
+    /// The private mentions (persons, businesses, groups), all and by sentence: looked up per flag, built once.
+    var privateMentions: [TargetMention] = []
+    var privateBySentence: [Int32: [TargetMention]] = [:]
+    var personOrBusinessIn = Set<Int32>()
+    var criticismIn = Set<Int32>()
+    var selfContactIn = Set<Int32>()
+    var political = false
+    var requirementsMet = Set<Int>()
+    var hateIn: [Int32: Range<Int>] = [:]
+    var insultIn = Set<Int32>()
+    var vetoed = Set<VetoKey>()
+    var accusations: [Range<Int>] = []
+    var hateFlagged = Set<Int32>()
+    struct VetoKey: Hashable { let group: Int; let sentence: Int32 }
 
     init(_ t: ModerationText, _ lex: CompiledLexicon) {
         self.t = t
@@ -91,8 +126,10 @@ struct CommentAnalysis {
         self.consumed = [Bool](repeating: false, count: t.s.count)
     }
 
-    mutating func flag(_ ground: String, _ level: Level, _ reason: String, _ spans: [Range<Int>]) {
+    mutating func flag(_ ground: String, _ level: Level, _ reason: String, _ spans: [Range<Int>],
+                       target: TargetMention? = nil) {
         var f = flags[ground] ?? FlagBuilder(level: level)
+        if f.target == nil, let target { f.target = target.kind; f.targetSpan = target.range }
         if level == .clear && f.level == .maybe {
             f.level = .clear
             f.reasons.removeAll { $0 == reason }
@@ -110,9 +147,10 @@ struct CommentAnalysis {
         guard n > 0 else { return }
         hits = lex.scan(s)
         splitSentences()
-        scanLinks()
         findNamesAndTargets()
+        scanLinks()
         scanTerms()
+        scanHate()
         scanNumbers()
         scanKanjiAddresses()
         scoreSales()
@@ -140,18 +178,78 @@ struct CommentAnalysis {
     mutating func findNamesAndTargets() {
         for h in hits {
             let e = lex.entries[h.entry]
+            let sentence = sentenceOf[h.start]
             switch e.tag {
-            case .institutional: institutionalIn.insert(sentenceOf[h.start])
-            case .personal: personalIn.insert(sentenceOf[h.start])
+            case .institutional:
+                institutionalIn.insert(sentence)
+                mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
+            case .personal:
+                personalIn.insert(sentence)
+                mentions.append(TargetMention(range: h.start..<h.end, kind: .privatePerson, sentence: sentence))
+            case .relation:
+                personalIn.insert(sentence)
+                names.append(h.start..<h.end)
+                mentions.append(TargetMention(range: h.start..<h.end, kind: .privatePerson, sentence: sentence))
+            case .business:
+                personalIn.insert(sentence)
+                let name = businessName(h)
+                if privateBySentence[sentence]?.contains(where: { $0.kind == .business && $0.range.overlaps(name) }) == true { continue }
+                mentions.append(TargetMention(range: name, kind: .business, sentence: sentence))
+            case .groupTarget:
+                personalIn.insert(sentence)
+                mentions.append(TargetMention(range: h.start..<h.end, kind: .group, sentence: sentence))
             case .home: hasHomeContext = true
-            case .honorific, .title:
-                if let name = nameBefore(h, title: e.tag == .title) {
+            case .criticism: criticismIn.insert(sentence)
+            case .selfContact: selfContactIn.insert(sentence)
+            case .political: political = true
+            case .requirement(let g): requirementsMet.insert(g)
+            case .veto(let g): vetoed.insert(VetoKey(group: g, sentence: sentence))
+            case .honorific:
+                if let name = nameBefore(h, title: false) {
                     names.append(name)
-                    personalIn.insert(sentenceOf[h.start])
+                    personalIn.insert(sentence)
+                    mentions.append(TargetMention(range: name, kind: .privatePerson, sentence: sentence))
+                }
+            case .title:
+                // 鈴木課長: staff named in their office act as the city's agents; what is said of them is criticism.
+                // Their health or family is still their own (③ reads `names`).
+                if let name = nameBefore(h, title: true) {
+                    names.append(name)
+                    institutionalIn.insert(sentence)
+                    mentions.append(TargetMention(range: name, kind: .city, sentence: sentence))
                 }
             default: break
             }
+            if let m = mentions.last, m.kind != .city, privateBySentence[m.sentence]?.last?.range != m.range {
+                privateMentions.append(m)
+                privateBySentence[m.sentence, default: []].append(m)
+                if m.kind != .group { personOrBusinessIn.insert(m.sentence) }
+            }
         }
+    }
+
+    /// A business word with the name before it (田中工務店, 駅前のラーメン屋).
+    func businessName(_ h: CompiledLexicon.Hit) -> Range<Int> {
+        var b = h.start
+        while b > 0 && h.start - b < 12 && (Chars.isKanji(s[b - 1]) || Chars.isKatakana(s[b - 1]) || Chars.isASCIIAlnum(s[b - 1])
+            || (Chars.isHiragana(s[b - 1]) && !Self.nameStops.contains(s[b - 1]))) { b -= 1 }
+        var e = h.end
+        // 店は, 屋は: the particle is not part of the name.
+        if e > h.start + 1, s[e - 1] == 0x306F { e -= 1 }
+        return b..<e
+    }
+
+    /// The private target a flag at `pos` is about: the nearest one in its sentence (before it first), else the
+    /// comment's only kind of private target.
+    func privateTarget(near pos: Int) -> TargetMention? {
+        let sentence = sentenceOf[pos]
+        let own = privateBySentence[sentence] ?? []
+        if let before = own.filter({ $0.range.lowerBound <= pos }).max(by: { $0.range.lowerBound < $1.range.lowerBound }) {
+            return before
+        }
+        if let after = own.min(by: { $0.range.lowerBound < $1.range.lowerBound }) { return after }
+        if institutionalIn.contains(sentence) { return nil }
+        return privateMentions.min { abs($0.range.lowerBound - pos) < abs($1.range.lowerBound - pos) }
     }
 
     /// A run of kanji (1–4) or katakana (2–8) just before an honorific or a title, unless it is a word like 皆 or 市長.
@@ -165,12 +263,21 @@ struct CommentAnalysis {
         } else if Chars.isKatakana(s[k - 1]) && !title {
             while b > 0 && Chars.isKatakana(s[b - 1]) { b -= 1 }
             guard k - b >= 2 && k - b <= 8 else { return nil }
+        } else if Chars.isHiragana(s[k - 1]) && !title && Self.isChildHonorific(s[h.start..<h.end]) {
+            // A child's name in hiragana (ゆいちゃん, そうたくん): up to four kana back to a particle or a mark.
+            while b > 0 && k - b < 4 && Chars.isHiragana(s[b - 1]) && !Self.nameStops.contains(s[b - 1]) { b -= 1 }
+            guard k - b >= 2 else { return nil }
         } else {
             return nil
         }
         let run = s[b..<k]
         for w in lex.notNames where run.count >= w.count && run.suffix(w.count).elementsEqual(w) { return nil }
         return b..<h.end
+    }
+
+    static let nameStops: Set<UInt32> = Set("のはがにをへ".unicodeScalars.map(\.value))
+    static func isChildHonorific(_ h: ArraySlice<UInt32>) -> Bool {
+        h.elementsEqual("ちゃん".unicodeScalars.map(\.value)) || h.elementsEqual("くん".unicodeScalars.map(\.value))
     }
 
     func personalTarget(_ sentence: Int32) -> Bool {
@@ -191,30 +298,88 @@ struct CommentAnalysis {
             case .group(let g):
                 let group = lex.lexicon.groups[g]
                 let sentence = sentenceOf[h.start]
+                if group.requires?.isEmpty == false && !requirementsMet.contains(g) { continue }
+                if vetoed.contains(VetoKey(group: g, sentence: sentence)) { continue }
+                let span = [h.start..<h.end]
+                let target = privateTarget(near: h.start)
+                let needsTarget = group.ground != "①" && group.ground != "④"
                 switch group.mode ?? .always {
                 case .always:
-                    flag(group.ground, group.level, group.reason, [h.start..<h.end])
+                    flag(group.ground, group.level, group.reason, span, target: needsTarget ? target : nil)
+                    if let also = group.also, let target { flag(also, group.level, group.reason, span, target: target) }
                 case .insult:
-                    if personalTarget(sentence) {
-                        flag(group.ground, .clear, group.reason, [h.start..<h.end])
+                    insultIn.insert(sentence)
+                    // Words against a group are weighed as hate speech (⑤), not as an insult of a person.
+                    if target?.kind == .group && !personalIn.isEmpty && personOrBusinessIn.isEmpty { continue }
+                    if personalTarget(sentence), let target {
+                        flag(group.ground, .clear, group.reason, span, target: target)
                     } else if !institutionalTarget(sentence) {
-                        flag(group.ground, group.level, group.reason, [h.start..<h.end])
+                        flag(group.ground, group.level, group.reason, span, target: target)
                     }
                 case .accusation:
-                    if personalTarget(sentence) { flag(group.ground, .clear, group.reason, [h.start..<h.end]) }
+                    insultIn.insert(sentence)
+                    if personalTarget(sentence), let target, target.kind != .group {
+                        flag(group.ground, .clear, group.reason, span, target: target)
+                        accusations.append(h.start..<h.end)
+                    }
+                case .abuse:
+                    insultIn.insert(sentence)
+                    if personalTarget(sentence), let target {
+                        flag(group.ground, .clear, group.reason, span, target: target)
+                        if let also = group.also { flag(also, .clear, group.reason, span, target: target) }
+                    } else if institutionalTarget(sentence) {
+                        // Said of the city, its mayor or its staff as such: criticism however rude, not a ground.
+                        continue
+                    } else {
+                        flag(group.ground, .clear, group.reason, span, target: target)
+                    }
                 case .sales:
                     salesSpans.append(h.start..<h.end)
                     salesTerms.insert(h.entry)
                 }
             case .fact(let f):
                 let fact = lex.lexicon.sensitiveFacts[f]
-                if let name = names.min(by: { distance($0, h) < distance($1, h) }), distance(name, h) <= 60 {
-                    flag("③", fact.level, fact.reason, [name, h.start..<h.end])
+                // 前科, 不倫 said as an accusation is ②, not a second ground for the same words.
+                if accusations.contains(where: { $0.overlaps(h.start..<h.end) }) { continue }
+                if let name = names.min(by: { distance($0, h) < distance($1, h) }), distance(name, h) <= 60,
+                   !isWritersOwn(name) {
+                    flag("③", fact.level, fact.reason, [name, h.start..<h.end],
+                         target: TargetMention(range: name, kind: .privatePerson, sentence: sentenceOf[name.lowerBound]))
                 }
+            case .hate:
+                let sentence = sentenceOf[h.start]
+                // 帰れる, 出ていけない: a verb going on is not the imperative.
+                if h.end < n, Chars.isHiragana(s[h.end]), !Self.hateEndings.contains(s[h.end]) { continue }
+                if hateIn[sentence] == nil { hateIn[sentence] = h.start..<h.end }
             default: break
             }
         }
     }
+
+    /// A name that is the writer's own family (うちの子, 息子の…) is not someone else's privacy.
+    func isWritersOwn(_ name: Range<Int>) -> Bool {
+        let own: [[UInt32]] = ["うちの", "私の", "僕の", "俺の", "わたしの", "自分の", "我が家の", "うちは"].map { Array($0.unicodeScalars.map(\.value)) }
+        let from = max(0, name.lowerBound - 4)
+        let window = s[from..<name.lowerBound]
+        return own.contains { w in window.count >= w.count && window.suffix(w.count).elementsEqual(w) }
+    }
+
+    /// Hate speech: a group named with what wishes it gone, dead or worth less, in one sentence (外国人は出ていけ).
+    mutating func scanHate() {
+        for m in privateMentions where m.kind == .group {
+            guard let pred = hateIn[m.sentence], pred.lowerBound >= m.range.upperBound else { continue }
+            // An imperative (出ていけ, 帰れ, 消えろ, 来るな) may come after a few words; a judgement (税金の無駄, いらない)
+            // only right after the group and its particle, or it is an opinion about a policy for that group.
+            let gap = pred.lowerBound - m.range.upperBound
+            let imperative = Self.imperativeEnds.contains(s[pred.upperBound - 1])
+            guard gap <= (imperative ? 10 : 3) else { continue }
+            flag("⑤", .clear, reason("hate"), [m.range, pred], target: m)
+            hateFlagged.insert(m.sentence)
+        }
+    }
+
+    static let hateEndings: Set<UInt32> = Set("よやっねとでだぞ".unicodeScalars.map(\.value))
+    static let imperativeEnds: Set<UInt32> = Set("けれせろなね除離".unicodeScalars.map(\.value))
 
     /// Advertising: several signs together, or signs with a way to reach the seller (a link, a phone, an e-mail).
     mutating func scoreSales() {
@@ -282,8 +447,12 @@ struct CommentAnalysis {
             if a < at, labels.count >= 2, let tld = labels.last, tld.count >= 2, tld.allSatisfy({ $0.isLetter }) {
                 for k in a..<b { consumed[k] = true }
                 guard !isPublic(host: domain) else { return }
+                // A recall petition's or a residents' group's address, or the writer's own: political speech and
+                // a complaint, not someone's privacy.
+                if political && names.isEmpty { return }
                 contacts.append(a..<b)
-                flag("③", .clear, reason("email"), [a..<b])
+                if isWritersContact(a) { return }
+                flag("③", .clear, reason("email"), [a..<b], target: privateTarget(near: a))
             }
             return
         }
@@ -387,11 +556,14 @@ struct CommentAnalysis {
             if let a = e < n ? s[e] : nil, Chars.isASCIIAlnum(a) { continue }
             let key = String(d.map { Character(String($0)) })
             if lex.publicPhones.contains(key) { return e }
+            if political && names.isEmpty { return e }
             contacts.append(start..<e)
+            if isWritersContact(start) { return e }
             let prefix3 = Array(d.prefix(3)), prefix4 = Array(d.prefix(4))
             if prefix4 == [0, 1, 2, 0] || prefix4 == [0, 8, 0, 0] || prefix4 == [0, 5, 7, 0] { return e }
             let mobile = d.count == 11 && [[0, 7, 0], [0, 8, 0], [0, 9, 0], [0, 5, 0]].contains(prefix3)
-            flag("③", mobile || hasHomeContext || !names.isEmpty ? .clear : .maybe, reason("phone"), [start..<e])
+            flag("③", mobile || hasHomeContext || !names.isEmpty ? .clear : .maybe, reason("phone"), [start..<e],
+                 target: privateTarget(near: start))
             return e
         }
         // 2-1333 or 1-2-3 after a town name: an address down to the house.
@@ -401,6 +573,13 @@ struct CommentAnalysis {
             return end
         }
         return end
+    }
+
+    /// A number or address the writer gives as their own (私の携帯, 折り返しください), with no one else named.
+    func isWritersContact(_ pos: Int) -> Bool {
+        guard !selfContactIn.isEmpty, names.isEmpty, salesTerms.isEmpty else { return false }
+        let sentence = sentenceOf[pos]
+        return selfContactIn.contains { abs($0 - sentence) <= 1 }
     }
 
     /// 年月日時分回円人点歳位件号%: a number that counts something, not a house.
@@ -427,7 +606,7 @@ struct CommentAnalysis {
     mutating func addressFlag(_ r: Range<Int>) {
         let text = s[r]
         for p in lex.publicAddresses where text.count >= p.count && text.suffix(p.count).elementsEqual(p) { return }
-        flag("③", hasHomeContext || !names.isEmpty ? .clear : .maybe, reason("address"), [r])
+        flag("③", hasHomeContext || !names.isEmpty ? .clear : .maybe, reason("address"), [r], target: privateTarget(near: r.lowerBound))
     }
 
     /// The town name before a house number: kanji and katakana back to a particle or punctuation (at most 16).
@@ -462,6 +641,11 @@ struct CommentAnalysis {
         return sum % 10 == 0
     }
 
+    func healthHit() -> Range<Int>? {
+        for h in hits { if case .fact(0) = lex.entries[h.entry].tag { return h.start..<h.end } }
+        return nil
+    }
+
     /// 3丁目5番地, 三丁目5番12号, 2丁目5-10, 1333番地, 5番3号.
     mutating func scanKanjiAddresses() {
         let chome: [UInt32] = [0x4E01, 0x76EE], banchi: [UInt32] = [0x756A, 0x5730]
@@ -472,11 +656,25 @@ struct CommentAnalysis {
             while e < n && Chars.isNumeral(s[e]) { e += 1 }
             return e
         }
+        // The number's start is looked for only where an address word follows it: walking back from every numeral
+        // of a run was quadratic (a comment of 8,000 numerals held a poll for 10 s).
+        func numeralStart(before i: Int) -> Int {
+            var start = i - 1
+            while start > 0 && Chars.isNumeral(s[start - 1]) { start -= 1 }
+            return start
+        }
         var i = 1
         while i < n {
             guard i >= covered, Chars.isNumeral(s[i - 1]), !consumed[i] else { i += 1; continue }
             var end: Int? = nil
             if s[i] == chome[0], i + 1 < n, s[i + 1] == chome[1] {
+                // A town down to its 丁目 with an illness in the same comment points at one household.
+                let numStart = numeralStart(before: i)
+                let town = expandTownBack(numStart)
+                if town < numStart, let health = healthHit() {
+                    flag("③", .clear, reason("addressHealth"), [town..<(i + 2), health],
+                         target: TargetMention(range: town..<(i + 2), kind: .privatePerson, sentence: sentenceOf[i]))
+                }
                 var k = i + 2
                 while k < n && s[k] == 0x20 { k += 1 }
                 let e = numeralRun(from: k)
@@ -496,11 +694,7 @@ struct CommentAnalysis {
                 if e > i + 1, e < n, s[e] == go { end = e + 1 }
             }
             if let end {
-                // The number's start is looked for only here: walking back from every numeral of a run was quadratic
-                // (a comment of 8,000 numerals held a poll for 10 s).
-                var numStart = i - 1
-                while numStart > 0 && Chars.isNumeral(s[numStart - 1]) { numStart -= 1 }
-                addressFlag(expandTownBack(numStart)..<end)
+                addressFlag(expandTownBack(numeralStart(before: i))..<end)
                 covered = end
                 i = end
             } else {
@@ -514,27 +708,94 @@ struct CommentAnalysis {
     mutating func scanRumours() {
         var subjects: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
         var claims: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
-        var hearsay = Set<Int32>(), question = Set<Int32>()
+        var hearsay = Set<Int32>(), question = Set<Int32>(), debunked = Set<Int32>()
+        var topics: [CompiledLexicon.Hit] = [], alarming: [CompiledLexicon.Hit] = [], spread = false
         for h in hits {
             switch lex.entries[h.entry].tag {
             case .rumourSubject(let r): subjects.append((r, h))
             case .rumourClaim(let r): claims.append((r, h))
             case .hearsay: hearsay.insert(sentenceOf[h.start])
             case .question: question.insert(sentenceOf[h.start])
+            case .debunk: debunked.insert(sentenceOf[h.start])
+            case .rumourTopic: topics.append(h)
+            case .alarming: alarming.append(h)
+            case .spread: spread = true
             default: break
             }
         }
-        guard !claims.isEmpty else { return }
+        guard !claims.isEmpty || !alarming.isEmpty else { return }
         for (i, end) in sentenceEnds.enumerated() where end == 0x3F { question.insert(Int32(i)) }
+        defer { if rumour == nil { scanPassedOnClaims(topics, alarming, hearsay: hearsay, spread: spread, question: question, debunked: debunked) } }
         for c in claims {
             let sentence = sentenceOf[c.hit.start]
+            if debunked.contains(sentence) { continue }
             if question.contains(sentence) && !hearsay.contains(sentence) { continue }
-            let near = subjects.contains { $0.rumour == c.rumour && sentenceOf[$0.hit.start] == sentence
+            let kind = lex.lexicon.rumours[c.rumour]
+            if kind.hearsayOnly == true && !hearsay.contains(sentence) { continue }
+            if Self.conditional(s, after: c.hit.end) { continue }
+            let subject = subjects.first { $0.rumour == c.rumour && sentenceOf[$0.hit.start] == sentence
                 && abs($0.hit.start - c.hit.start) <= 30 && !($0.hit.start < c.hit.end && c.hit.start < $0.hit.end) }
             // A claim that names its own subject (避難指示が出た) needs none.
-            let ownSubject = lex.lexicon.rumours[c.rumour].subjects.isEmpty
-            if near || ownSubject { misleading = true; return }
+            guard subject != nil || kind.subjects.isEmpty else { continue }
+            let from = min(subject?.hit.start ?? c.hit.start, c.hit.start)
+            let to = max(subject?.hit.end ?? c.hit.end, c.hit.end)
+            let claim = t.evidence(from..<to)
+            let topic = kind.topic ?? kind.reason
+            switch statements?.check(rumour: c.rumour) {
+            case .agrees?:
+                // The city itself says so: passing it on is not misleading.
+                continue
+            case .contradicts(let source)?:
+                misleading = true
+                rumour = RumourFinding(status: .contradicted, claim: claim, topic: topic, source: source)
+                return
+            case nil:
+                misleading = true
+                rumour = RumourFinding(status: .unverified, claim: claim, topic: topic)
+                return
+            }
         }
+    }
+
+    /// The fallback: a topic of the city's services or an emergency and an alarming claim in one sentence, passed on
+    /// (らしい, って聞いた) or with a plea to spread it. Unverified: no kind of rumour above says what would answer it.
+    mutating func scanPassedOnClaims(_ topics: [CompiledLexicon.Hit], _ alarming: [CompiledLexicon.Hit], hearsay: Set<Int32>,
+                                     spread: Bool, question: Set<Int32>, debunked: Set<Int32>) {
+        for c in alarming {
+            let sentence = sentenceOf[c.start]
+            guard hearsay.contains(sentence) || spread, !debunked.contains(sentence) else { continue }
+            if question.contains(sentence) && !hearsay.contains(sentence) { continue }
+            // 中止になったら, 閉鎖の場合: a condition, not a claim.
+            if Self.conditional(s, after: c.end) { continue }
+            guard let topic = topics.first(where: { sentenceOf[$0.start] == sentence && abs($0.start - c.start) <= 20
+                && !($0.start < c.end && c.start < $0.end) }) else { continue }
+            misleading = true
+            rumour = RumourFinding(status: .unverified, claim: t.evidence(min(topic.start, c.start)..<max(topic.end, c.end)),
+                                   topic: string(topic.start..<topic.end))
+            return
+        }
+    }
+
+    static let conditionalEndings: [[UInt32]] = ["たら", "た場合", "の場合", "なら", "ときは", "時は", "かどうか", "かも", "に備え",
+                                                  "しないで", "の際", "の訓練", "されたら", "になったら", "したら", "しても", "ても"]
+        .map { Array($0.unicodeScalars.map(\.value)) }
+
+    static func conditional(_ s: [UInt32], after end: Int) -> Bool {
+        for w in conditionalEndings {
+            var k = end
+            // Up to four kana of the verb's ending between the claim and the condition (閉鎖されたら).
+            for _ in 0...4 {
+                if k + w.count <= s.count && s[k..<k + w.count].elementsEqual(w) {
+                    // 〜たらしい is hearsay (中止になったらしい), not 〜たら.
+                    let hearsay: [UInt32] = [0x3089, 0x3057, 0x3044]
+                    if w.last == 0x3089, k + w.count + 2 <= s.count, s[(k + w.count - 1)..<(k + w.count + 2)].elementsEqual(hearsay) { return false }
+                    return true
+                }
+                guard k < s.count, Chars.isHiragana(s[k]) else { break }
+                k += 1
+            }
+        }
+        return false
     }
 
     // MARK: - ⑤ floods, nonsense, walls of emoji
@@ -647,14 +908,26 @@ struct CommentAnalysis {
             return (order.firstIndex(of: a.key) ?? 9) < (order.firstIndex(of: b.key) ?? 9)
         }.map { ground, f in
             GroundFlag(ground: ground, clause: clause + ground, reason: f.reasons.prefix(3).joined(separator: "、"),
-                       evidence: merged(f.spans).map(t.evidence))
+                       evidence: merged(f.spans).map(t.evidence), target: f.target,
+                       targetText: f.targetSpan.map { t.evidence($0).text })
         }
         let suggestion: CommentSuggestion
         if flags.values.contains(where: { $0.level == .clear }) { suggestion = .delete }
         else if !flags.isEmpty { suggestion = .review }
         else if misleading { suggestion = .correct }
         else { suggestion = .keep }
-        return CommentAssessment(grounds: grounds, misleading: misleading, suggestion: suggestion)
+        return CommentAssessment(grounds: grounds, misleading: misleading, suggestion: suggestion,
+                                 criticism: isCriticism, rumour: rumour)
+    }
+
+    /// The comment speaks of the city (its mayor, staff, policies, services) with criticism or rude words, and
+    /// the sentences that do so name no private target.
+    var isCriticism: Bool {
+        let critical = criticismIn.union(insultIn)
+        return critical.contains { sentence in
+            !hateFlagged.contains(sentence) && (institutionalIn.contains(sentence) || (!institutionalIn.isEmpty && !personalIn.contains(sentence)))
+                && !personOrBusinessIn.contains(sentence)
+        }
     }
 
     func merged(_ spans: [Range<Int>]) -> [Range<Int>] {

@@ -22,6 +22,9 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         case accusation
         /// A weak sign of advertising: counts only together with other signs or contact details.
         case sales
+        /// Abuse such as a death wish: `clear`, also under `also` when aimed at a private target; only `maybe` when
+        /// aimed at the city alone (the chief weighs rude criticism).
+        case abuse
     }
 
     public struct TermGroup: Sendable, Codable, Equatable {
@@ -34,6 +37,12 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var notBefore: [String]?
         /// …or when the text just after it begins with one of these.
         public var notAfter: [String]?
+        /// The term counts only when one of these is also in the comment (野菜 with 手押し: drugs, not vegetables).
+        public var requires: [String]?
+        /// A second ground the same words meet when aimed at a private target.
+        public var also: String?
+        /// The term does not count in a sentence with one of these (a warning about fraud, a game, a question).
+        public var notInSentence: [String]?
     }
 
     /// A sensitive fact about a named person (③).
@@ -50,6 +59,16 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var subjects: [String]
         public var claims: [String]
         public var notAfter: [String]?
+        /// What the claim is about, in words (避難所, 断水…); the reason when absent.
+        public var topic: String?
+        /// Words that name the topic in the city's own statements (subjects when absent).
+        public var statementSubjects: [String]?
+        /// Words of a city statement on the topic that say the opposite of the claim (開設, 発令中, 安全…).
+        public var counters: [String]?
+        /// Words of a city statement on the topic that say the same as the claim (then it is no rumour).
+        public var agrees: [String]?
+        /// Only a claim passed on (らしい, って聞いた) counts: residents report roads and trains first-hand.
+        public var hearsayOnly: Bool?
     }
 
     /// How names of persons are recognised: a run of kanji or katakana before an honorific or a staff title.
@@ -105,6 +124,30 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
     public var publicPostalCodes: [String]
     public var publicAddresses: [String]
     public var flood: Flood
+    /// Words of the language that contain shorter terms and mean something else (スカスカ, パチンコ, ガン無視):
+    /// a term found inside one of them, and shorter than it, does not count.
+    public var words: [String]?
+    /// Words that name a business (工務店, 商店, 株式会社…): a target like a person.
+    public var businesses: [String]?
+    /// Words that name a group of people (外国人, 障害者, 高齢者…).
+    public var groupTargets: [String]?
+    /// Words of criticism (辞めろ, 無駄, 遅い, 反対…): said of the city, they make the comment criticism.
+    public var criticism: [String]?
+    /// Words that make a phone number or an e-mail address the writer's own (私の番号, 折り返し…).
+    public var selfContact: [String]?
+    /// Words of political speech about the city (リコール, 署名, 住民投票…): its contacts are not advertising or ③.
+    public var politicalContext: [String]?
+    /// Relations that point at a private person without a name (隣の奥さん, 向かいの家).
+    public var relations: [String]?
+    /// What said of a group is hate speech (出ていけ, 税金の無駄, 駆除…): a group word and one of these in a sentence.
+    public var hate: [String]?
+    /// Words that say a rumour is false (デマ, 誤情報): a sentence with one corrects, it does not mislead.
+    public var debunk: [String]?
+    /// Any emergency or city-service topic (避難所, 断水, 給付金…) with an alarming claim (中止, 閉鎖, 決壊…) passed on as
+    /// hearsay or with a plea to spread it, when no rumour above names it: unverified.
+    public var rumourTopics: [String]?
+    public var alarmingClaims: [String]?
+    public var spreadAsks: [String]?
 
     public static let marks = ["①", "②", "③", "④", "⑤"]
 
@@ -160,6 +203,23 @@ final class CompiledLexicon: Sendable {
         case hearsay
         case question
         case home
+        case word
+        case business
+        case groupTarget
+        case criticism
+        case selfContact
+        case political
+        case requirement(Int)
+        case relation
+        case hate
+        case veto(Int)
+        case debunk
+        case rumourTopic
+        case alarming
+        case spread
+        case statementSubject(Int)
+        case counter(Int)
+        case agree(Int)
     }
 
     struct Entry: Sendable {
@@ -170,6 +230,11 @@ final class CompiledLexicon: Sendable {
         /// ASCII words match whole words only (sex ≠ Essex).
         let wordStart: Bool
         let wordEnd: Bool
+        /// A katakana term found in katakana: the katakana word must begin/end with it (カス is not in スカスカ).
+        let kanaStart: Bool
+        let kanaEnd: Bool
+        /// A short hiragana term (しね, ばか): must stand as a word among hiragana (not 少しね, ばかり).
+        let shortHiragana: Bool
     }
 
     struct Hit {
@@ -181,6 +246,12 @@ final class CompiledLexicon: Sendable {
     let lexicon: ModerationLexicon
     let entries: [Entry]
     private let byFirst: [UInt32: [Int]]
+    /// The same for the BMP, by scalar: no hashing in the loop over a comment.
+    private let byFirstBMP: [[Int32]]
+    /// Every key end to end, so that the loop compares scalars without touching the entries.
+    private let flatKeys: [UInt32]
+    private let keyStart: [Int32]
+    private let keyLength: [Int32]
     /// One bit per BMP scalar: does any term start with it.
     private let firstBits: [UInt64]
     let notNames: [[UInt32]]
@@ -195,11 +266,18 @@ final class CompiledLexicon: Sendable {
         func add(_ terms: [String], _ tag: Tag, notBefore: [String]? = nil, notAfter: [String]? = nil) {
             let nb = (notBefore ?? []).map(ModerationText.folded).filter { !$0.isEmpty }
             let na = (notAfter ?? []).map(ModerationText.folded).filter { !$0.isEmpty }
+            var seen = Set<[UInt32]>()
             for t in terms {
-                let key = ModerationText.folded(t)
-                guard let first = key.first, let last = key.last else { continue }
-                entries.append(Entry(key: key, tag: tag, notBefore: nb, notAfter: na,
-                                     wordStart: Chars.isASCIIAlnum(first), wordEnd: Chars.isASCIIAlnum(last)))
+                let folded = ModerationText.folded(t)
+                // The same word in the other kana (しね/シネ, ぼったくり/ボッタクリ) reads the same.
+                for key in [folded, Self.otherKana(folded)].compactMap({ $0 }) where seen.insert(key).inserted {
+                    guard let first = key.first, let last = key.last else { continue }
+                    let allHiragana = key.allSatisfy(Chars.isHiragana)
+                    entries.append(Entry(key: key, tag: tag, notBefore: nb, notAfter: na,
+                                         wordStart: Chars.isASCIIAlnum(first), wordEnd: Chars.isASCIIAlnum(last),
+                                         kanaStart: Chars.isKatakana(first), kanaEnd: Chars.isKatakana(last),
+                                         shortHiragana: allHiragana && key.count <= 2 && Self.isGround(tag)))
+                }
             }
         }
         for (i, g) in lexicon.groups.enumerated() { add(g.terms, .group(i), notBefore: g.notBefore, notAfter: g.notAfter) }
@@ -215,6 +293,27 @@ final class CompiledLexicon: Sendable {
         add(lexicon.hearsay, .hearsay)
         add(lexicon.questionEndings, .question)
         add(lexicon.homeContext, .home)
+        add(lexicon.words ?? [], .word)
+        add(lexicon.businesses ?? [], .business)
+        add(lexicon.groupTargets ?? [], .groupTarget)
+        add(lexicon.criticism ?? [], .criticism)
+        add(lexicon.selfContact ?? [], .selfContact)
+        add(lexicon.politicalContext ?? [], .political)
+        add(lexicon.relations ?? [], .relation)
+        add(lexicon.hate ?? [], .hate)
+        add(lexicon.debunk ?? [], .debunk)
+        add(lexicon.rumourTopics ?? [], .rumourTopic)
+        add(lexicon.alarmingClaims ?? [], .alarming)
+        add(lexicon.spreadAsks ?? [], .spread)
+        for (i, r) in lexicon.rumours.enumerated() {
+            add(r.statementSubjects ?? r.subjects, .statementSubject(i))
+            add(r.counters ?? [], .counter(i))
+            add(r.agrees ?? [], .agree(i))
+        }
+        for (i, g) in lexicon.groups.enumerated() {
+            add(g.requires ?? [], .requirement(i))
+            add(g.notInSentence ?? [], .veto(i))
+        }
         self.entries = entries
 
         var byFirst: [UInt32: [Int]] = [:]
@@ -225,6 +324,18 @@ final class CompiledLexicon: Sendable {
         }
         for k in byFirst.keys { byFirst[k]!.sort { entries[$0].key.count > entries[$1].key.count } }
         self.byFirst = byFirst
+        var bmp = [[Int32]](repeating: [], count: 0x10000)
+        for (k, list) in byFirst where k < 0x10000 { bmp[Int(k)] = list.map(Int32.init) }
+        self.byFirstBMP = bmp
+        var flat: [UInt32] = [], starts: [Int32] = [], lengths: [Int32] = []
+        for e in entries {
+            starts.append(Int32(flat.count))
+            lengths.append(Int32(e.key.count))
+            flat.append(contentsOf: e.key)
+        }
+        self.flatKeys = flat
+        self.keyStart = starts
+        self.keyLength = lengths
         self.firstBits = bits
         self.notNames = lexicon.names.notNames.map(ModerationText.folded)
         self.publicPhones = Set(lexicon.publicPhoneNumbers.map(Self.digits))
@@ -232,6 +343,29 @@ final class CompiledLexicon: Sendable {
         self.publicAddresses = lexicon.publicAddresses.map(ModerationText.folded)
         self.publicDomains = lexicon.links.publicDomains.map { $0.lowercased() }
     }
+
+    /// A term written in one kana only (hiragana or katakana, with ー), in the other; nil for any other term.
+    static func otherKana(_ key: [UInt32]) -> [UInt32]? {
+        if key.allSatisfy({ Chars.isHiragana($0) || $0 == 0x30FC }), key.contains(where: Chars.isHiragana) {
+            return key.map { Chars.isHiragana($0) ? $0 + 0x60 : $0 }
+        }
+        if key.allSatisfy({ Chars.isKatakana($0) }), key.contains(where: { $0 != 0x30FC }),
+           key.allSatisfy({ $0 == 0x30FC || $0 <= 0x30F6 }) {
+            return key.map { $0 == 0x30FC ? $0 : $0 - 0x60 }
+        }
+        return nil
+    }
+
+    static func isGround(_ tag: Tag) -> Bool {
+        switch tag {
+        case .group, .fact, .hate: return true
+        default: return false
+        }
+    }
+
+    /// Particles and endings that may stand next to a short hiragana word (お前はしね, ばかだ).
+    static let particlesBefore: Set<UInt32> = Set("はもがらよわぞねをにとん".unicodeScalars.map(\.value))
+    static let endingsAfter: Set<UInt32> = Set("よやばだかじすねなでっ".unicodeScalars.map(\.value))
 
     static func digits(_ s: String) -> String {
         String(String.UnicodeScalarView(ModerationText.folded(s).filter(Chars.isDigit).compactMap(Unicode.Scalar.init)))
@@ -242,27 +376,58 @@ final class CompiledLexicon: Sendable {
         var hits: [Hit] = []
         let n = s.count
         s.withUnsafeBufferPointer { p in
-            for i in 0..<n {
-                let c = p[i]
-                if c < 0x10000 && firstBits[Int(c >> 6)] & (1 << UInt64(c & 63)) == 0 { continue }
-                guard let list = byFirst[c] else { continue }
-                for idx in list {
-                    let e = entries[idx]
-                    let len = e.key.count
-                    guard i + len <= n else { continue }
-                    var same = true
-                    var k = 1
-                    while k < len { if p[i + k] != e.key[k] { same = false; break }; k += 1 }
-                    guard same else { continue }
-                    if e.wordStart, i > 0, Chars.isASCIIAlnum(p[i - 1]) { continue }
-                    if e.wordEnd, i + len < n, Chars.isASCIIAlnum(p[i + len]) { continue }
-                    if e.notBefore.contains(where: { Self.endsWith(p, at: i, $0) }) { continue }
-                    if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) }) { continue }
-                    hits.append(Hit(entry: idx, start: i, end: i + len))
+            flatKeys.withUnsafeBufferPointer { keys in
+                for i in 0..<n {
+                    let c = p[i]
+                    if c < 0x10000 && firstBits[Int(c >> 6)] & (1 << UInt64(c & 63)) == 0 { continue }
+                    if c < 0x10000 {
+                        for idx in byFirstBMP[Int(c)] { match(Int(idx), at: i, p, keys, &hits) }
+                    } else if let list = byFirst[c] {
+                        for idx in list { match(idx, at: i, p, keys, &hits) }
+                    }
                 }
             }
         }
-        return hits
+        return Self.shadowed(hits, entries)
+    }
+
+    @inline(__always)
+    private func match(_ idx: Int, at i: Int, _ p: UnsafeBufferPointer<UInt32>, _ keys: UnsafeBufferPointer<UInt32>,
+                       _ hits: inout [Hit]) {
+        let n = p.count
+        let len = Int(keyLength[idx]), start = Int(keyStart[idx])
+        guard i + len <= n else { return }
+        var k = 1
+        while k < len { if p[i + k] != keys[start + k] { return }; k += 1 }
+        let e = entries[idx]
+        if e.wordStart, i > 0, Chars.isASCIIAlnum(p[i - 1]) { return }
+        if e.wordEnd, i + len < n, Chars.isASCIIAlnum(p[i + len]) { return }
+        if e.kanaStart, i > 0, Chars.isKatakana(p[i - 1]) { return }
+        if e.kanaEnd, i + len < n, Chars.isKatakana(p[i + len]), !(p[i + len - 1] == 0x30FC) { return }
+        if e.shortHiragana {
+            if i > 0, Chars.isHiragana(p[i - 1]), !Self.particlesBefore.contains(p[i - 1]) { return }
+            if i > 0, p[i - 1] == 0x5C11 { return }
+            if i + len < n, Chars.isHiragana(p[i + len]), !Self.endingsAfter.contains(p[i + len]) { return }
+        }
+        if e.notBefore.contains(where: { Self.endsWith(p, at: i, $0) }) { return }
+        if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) }) { return }
+        hits.append(Hit(entry: idx, start: i, end: i + len))
+    }
+
+    /// Drops the hits that lie inside a longer dictionary word (the longest match wins, as in a segmentation),
+    /// and keeps the words themselves out of the answer.
+    static func shadowed(_ hits: [Hit], _ entries: [Entry]) -> [Hit] {
+        let words = hits.filter { entries[$0.entry].tag == .word }
+        guard !words.isEmpty else { return hits }
+        return hits.filter { h in
+            let tag = entries[h.entry].tag
+            if tag == .word { return false }
+            switch tag {
+            case .group, .fact, .honorific, .title, .hate, .personal, .groupTarget, .rumourClaim: break
+            default: return true
+            }
+            return !words.contains { w in w.start <= h.start && h.end <= w.end && (w.end - w.start) > (h.end - h.start) }
+        }
     }
 
     static func startsWith(_ p: UnsafeBufferPointer<UInt32>, at i: Int, _ w: [UInt32]) -> Bool {

@@ -60,6 +60,17 @@ struct ModerationText {
         let n = original.count
         while i < n {
             let v = original[i].value
+            // Numbers written in kanji numerals (〇九〇‐一二三四…) or spelled in kana (ぜろきゅうぜろ…) read as digits.
+            if let consumed = foldSpelledNumber(original, i, emit) { i = consumed; continue }
+            // A space inside a Japanese word (し　ね, 死 ね) hides it: a single space between kana or kanji carries no text.
+            if v == 0x20 || v == 0x3000, i > 0, i + 1 < n, isJapaneseLetter(original[i - 1].value),
+               isJapaneseLetter(original[i + 1].value) {
+                i += 1; continue
+            }
+            // Letters spelled one by one (Ｓ Ｅ Ｘ) read as the word.
+            if v == 0x20 || v == 0x3000, i > 0, i + 1 < n, isLoneLetter(original, i - 1), isLoneLetter(original, i + 1) {
+                i += 1; continue
+            }
             // A voiced or semi-voiced mark after a kana (decomposed ガ, half-width ｶﾞ) composes with it.
             if i + 1 < n, let base = kanaBase(v) {
                 let mark = original[i + 1].value
@@ -95,6 +106,94 @@ struct ModerationText {
             i += 1
         }
     }
+
+    /// A Latin letter (half- or full-width) with a space or an end on both sides.
+    static func isLoneLetter(_ o: [Unicode.Scalar], _ i: Int) -> Bool {
+        func letter(_ k: Int) -> Bool {
+            let v = o[k].value
+            return (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || (v >= 0xFF21 && v <= 0xFF3A) || (v >= 0xFF41 && v <= 0xFF5A)
+        }
+        func gap(_ k: Int) -> Bool { k < 0 || k >= o.count || !letter(k) }
+        return letter(i) && gap(i - 1) && gap(i + 1)
+    }
+
+    static func isJapaneseLetter(_ v: UInt32) -> Bool {
+        (v >= 0x3041 && v <= 0x30FA) || v == 0x30FC || (v >= 0x4E00 && v <= 0x9FFF) || (v >= 0xFF66 && v <= 0xFF9F)
+    }
+
+    /// 〇 零 一 二 三 四 五 六 七 八 九 (not 十: a count, not a digit of a phone number).
+    static func kanjiDigit(_ v: UInt32) -> UInt32? {
+        switch v {
+        case 0x3007, 0x96F6: return 0
+        case 0x4E00: return 1
+        case 0x4E8C: return 2
+        case 0x4E09: return 3
+        case 0x56DB: return 4
+        case 0x4E94: return 5
+        case 0x516D: return 6
+        case 0x4E03: return 7
+        case 0x516B: return 8
+        case 0x4E5D: return 9
+        default: return nil
+        }
+    }
+
+    /// Digits spelled in kana, longest first within each start (きゅう before く, しち before し).
+    static let kanaDigitWords: [([UInt32], UInt32)] = {
+        let words: [(String, UInt32)] = [
+            ("ぜろ", 0), ("ゼロ", 0), ("れい", 0), ("まる", 0), ("いち", 1), ("イチ", 1), ("に", 2), ("ニ", 2), ("さん", 3),
+            ("サン", 3), ("よん", 4), ("ヨン", 4), ("し", 4), ("シ", 4), ("ご", 5), ("ゴ", 5), ("ろく", 6), ("ロク", 6),
+            ("なな", 7), ("ナナ", 7), ("しち", 7), ("シチ", 7), ("はち", 8), ("ハチ", 8), ("きゅう", 9), ("キュウ", 9),
+            ("きゅー", 9), ("キュー", 9), ("く", 9), ("ク", 9),
+        ]
+        return words.map { (Array($0.0.unicodeScalars.map(\.value)), $0.1) }.sorted { $0.0.count > $1.0.count }
+    }()
+
+    static func isSpelledSeparator(_ v: UInt32) -> Bool {
+        v == 0x20 || v == 0x3000 || v == 0x2D || v == 0x2010 || v == 0x2011 || v == 0x2012 || v == 0x2013 || v == 0x2014
+            || v == 0x2212 || v == 0xFF0D || v == 0x30FC || v == 0xFF70 || v == 0x3001 || v == 0x30FB || v == 0x3001
+    }
+
+    /// A phone-length number (8 digits or more) in kanji numerals or kana words starting at `i`: emits its digits
+    /// (separators as `-`) and returns where it ends; nil when there is none (then nothing is emitted).
+    private static func foldSpelledNumber(_ o: [Unicode.Scalar], _ i: Int, _ emit: (UInt32, Int, Int) -> Void) -> Int? {
+        let first = o[i].value
+        let kanji = kanjiDigit(first) != nil
+        guard kanji || (first >= 0x3041 && first <= 0x30FA) else { return nil }
+        // Not a word that merely ends in a numeral (三丁目 is an address; 十 is a count).
+        if i > 0, kanji ? kanjiDigit(o[i - 1].value) != nil : isKana(o[i - 1].value) && !isParticle(o[i - 1].value) { return nil }
+        var parts: [(UInt32, Int, Int)] = []
+        var digits = 0
+        var k = i
+        let n = o.count
+        while k < n {
+            let v = o[k].value
+            if kanji, let d = kanjiDigit(v) {
+                parts.append((0x30 + d, k, k + 1)); digits += 1; k += 1; continue
+            }
+            if !kanji, let m = kanaDigitWords.first(where: { w in
+                k + w.0.count <= n && (0..<w.0.count).allSatisfy { o[k + $0].value == w.0[$0] } }) {
+                parts.append((0x30 + m.1, k, k + m.0.count)); digits += 1; k += m.0.count; continue
+            }
+            if isSpelledSeparator(v), digits > 0, let last = parts.last, last.0 != 0x2D {
+                parts.append((0x2D, k, k + 1)); k += 1; continue
+            }
+            break
+        }
+        while let last = parts.last, last.0 == 0x2D { parts.removeLast() }
+        guard digits >= 8, let end = parts.last?.2 else { return nil }
+        // A kana number must end at a word's end (not ろくに見ない…).
+        if !kanji, end < n, isKana(o[end].value), !isParticle(o[end].value), !"へまがだ".unicodeScalars.contains(o[end]) { return nil }
+        for p in parts { emit(p.0, p.1, p.2) }
+        return end
+    }
+
+    /// は が を に の も で と: a number may follow them.
+    static func isParticle(_ v: UInt32) -> Bool {
+        v == 0x306F || v == 0x304C || v == 0x3092 || v == 0x306B || v == 0x306E || v == 0x3082 || v == 0x3067 || v == 0x3068
+    }
+
+    static func isKana(_ v: UInt32) -> Bool { (v >= 0x3041 && v <= 0x30FA) || (v >= 0xFF66 && v <= 0xFF9D) }
 
     /// The full-width katakana of a kana scalar that may take a voiced mark (hiragana, katakana, half-width).
     private static func kanaBase(_ v: UInt32) -> UInt32? {

@@ -65,9 +65,24 @@ struct BenchCommand: AsyncParsableCommand {
             abstract: "コメントの分類の速さ（日本語の混在したコメント、1コア）と、サンドボックスから SQLite への取り込みの時間とメモリの最大")
         @Option(help: "分類するコメントの数") var comments: Int = 200_000
         @Option(help: "サンドボックスから取り込むコメントの数（0 で取り込みを測らない）") var ingest: Int = 100_000
+        @Option(help: "ラベル付きコーパスのフォルダ（dev.jsonl と heldout.jsonl）。無ければ精度を測らない")
+        var corpus: String = "Tests/KohoCoreTests/Fixtures/moderation-corpus"
 
         func run() async throws {
             noteIfDebugBuild("moderation")
+            for part in ["dev", "heldout"] {
+                let path = URL(fileURLWithPath: corpus).appendingPathComponent(part + ".jsonl")
+                guard let data = try? Data(contentsOf: path) else {
+                    print("精度: \(path.path) がありません（--corpus でコーパスのフォルダを指定）")
+                    continue
+                }
+                do {
+                    let labelled = try LabelledComment.load(jsonLines: data, name: path.lastPathComponent)
+                    print(ModerationScore.measure(labelled).report(part == "dev" ? "開発用" : "評価用（調整に使っていない5分の1）"))
+                } catch let e as ModerationLexiconError {
+                    throw CLIInputError(e.description)
+                }
+            }
             print(CoreBenchmarks.moderation(comments: comments))
             guard ingest > 0 else { return }
             let r = try await CommentIngestBenchmark.run(comments: ingest)

@@ -9,7 +9,9 @@ struct ModerateCommand: ParsableCommand {
         discussion: """
         入力: 1行に1件、{"text": "...", "platform": "x|facebook|youtube"}（platform は省略可）。
         出力: 入力の1行ごとに1行、同じ順に {"grounds": [{"ground": "③", "clause": "4(8)③", "reason": "...",
-        "evidence": [{"start": 0, "end": 13, "text": "..."}]}], "misleading": false, "suggestion": "delete|review|correct|keep"}。
+        "evidence": [{"start": 0, "end": 13, "text": "..."}], "target": "privatePerson", "targetText": "山田さん"}],
+        "misleading": false, "criticism": false, "suggestion": "delete|review|correct|keep"}。うわさには "rumour":
+        {"status": "unverified|contradicted", "topic", "claim", "source"}（--statements の市の情報と食い違うとき contradicted）。
         evidence の start/end は元の文の Unicode スカラー単位（end は含まない）。根拠は強いものから。
         項番号は使っているポリシーの commentDeletion から、その platform のアカウントのもの（フェイスブック 4(8)、
         ユーチューブ 5(8)）。削除の定めのない X と platform の省略時は、定めの最初の項番号（4(8)）で根拠を示す。
@@ -20,6 +22,8 @@ struct ModerateCommand: ParsableCommand {
     @OptionGroup var policyOption: PolicyOption
     @Option(name: .long, help: "モデレーション辞書（JSON）。省略時は組み込みの辞書")
     var lexicon: String?
+    @Option(name: .long, help: "市が出した情報（JSON Lines、1行に1件 {\"id\",\"kind\":\"alert|post|notice|article\",\"title\",\"text\",\"url\",\"publishedAt\":\"2026-12-01T09:00:00Z\"}）。うわさをこれと照らす")
+    var statements: String?
 
     func run() throws {
         let policy = try policyOption.load()
@@ -33,9 +37,11 @@ struct ModerateCommand: ParsableCommand {
         } else {
             classifier = CommentClassifier()
         }
+        let index = try statements.map { classifier.index(try Self.loadStatements($0)) }
         let clauses = Self.deletionClauses(policy)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         var anyBad = false
         let out = FileHandle.standardOutput
         var pending = Data()
@@ -44,7 +50,8 @@ struct ModerateCommand: ParsableCommand {
             switch Self.parse(line) {
             case .success(let input):
                 let clause = clauses[input.platform.map { $0.rawValue } ?? ""] ?? clauses[""]!
-                let a = classifier.assess(input.text, platform: input.platform, deletionClause: clause)
+                let a = classifier.assess(input.text, platform: input.platform, deletionClause: clause,
+                                          statements: index)
                 answer = (try? encoder.encode(a)) ?? Data(#"{"error":"出力できません"}"#.utf8)
             case .failure(let problem):
                 anyBad = true
@@ -59,6 +66,30 @@ struct ModerateCommand: ParsableCommand {
         }
         if !pending.isEmpty { out.write(pending) }
         if anyBad { throw ExitCode(2) }
+    }
+
+    /// The city's statements, one JSON object a line; a line that is not one stops with its number, nothing half-read.
+    static func loadStatements(_ path: String) throws -> [CityStatement] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CLIInputError("市の情報 \(path) を読めません: \(error.localizedDescription)")
+        }
+        guard data.count <= 64 * 1024 * 1024 else { throw CLIInputError("市の情報 \(path) が大きすぎます（64MBまで）") }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        var out: [CityStatement] = []
+        for (i, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.last == 0x0D ? line.dropLast() : line
+            if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            do {
+                out.append(try decoder.decode(CityStatement.self, from: Data(trimmed)))
+            } catch {
+                throw CLIInputError("市の情報 \(path) の\(i + 1)行目を読めません（id、kind、title、text、publishedAt（ISO 8601）が要ります）")
+            }
+        }
+        return out
     }
 
     /// Platform → the deletion clause of that platform's account in the policy; "" → the clause used without one.

@@ -83,6 +83,9 @@ enum CommentIngest {
         var total = Result()
         // Each account's latest texts, read once and carried from batch to batch as new comments are classified.
         var recent: [String: RecentComments] = [:]
+        // What the city has published lately, for the rumours: read once for the whole ingest.
+        let said = try await CityStatements.recent(db: db, now: ctx.now)
+        let statements = said.isEmpty ? nil : CommentClassifier().index(said)
         var start = 0
         while start < observed.count {
             let batch = Array(observed[start..<min(start + batchSize, observed.count)])
@@ -90,9 +93,11 @@ enum CommentIngest {
             // Classifying needs no lock: the comments a read shows as new are classified before the write lock is
             // taken, which is held only to look them up again and write (a comment stored meanwhile by a webhook
             // is found known there, and its classification goes unused).
-            let assessed = try await assessNew(batch, db: db, ctx: ctx, recent: &recent)
+            let assessed = try await assessNew(batch, db: db, ctx: ctx, recent: &recent, statements: statements)
             let r = try await ctx.writeLock.run {
-                try await db.transaction { db in try await store(batch, assessed: assessed, source: source, db: db, ctx: ctx) }
+                try await db.transaction { db in
+                    try await store(batch, assessed: assessed, source: source, db: db, ctx: ctx, statements: statements)
+                }
             }
             total.new += r.new
             total.changed += r.changed
@@ -117,7 +122,7 @@ enum CommentIngest {
 
     /// The classification of each comment of `batch` not stored yet, by key, compared with its account's latest texts.
     private static func assessNew(_ batch: [ObservedComment], db: Database, ctx: KohoContext,
-                                  recent: inout [String: RecentComments]) async throws -> [String: Assessed] {
+                                  recent: inout [String: RecentComments], statements: CityStatementIndex?) async throws -> [String: Assessed] {
         let stored = try await storedIDs(batch, db: db)
         let classifier = CommentClassifier()
         let encoder = JSONEncoder()
@@ -132,7 +137,8 @@ enum CommentIngest {
             }
             let text = o.text ?? ""
             assessed[k] = CommentImages.reviewUnreadable(assess(text, account: o.account, platform: o.platform, recent: recent[o.account]!,
-                                                                ctx: ctx, classifier: classifier, encoder: encoder), image: o.image)
+                                                                ctx: ctx, classifier: classifier, encoder: encoder, statements: statements),
+                                                         image: o.image)
             recent[o.account]!.insert(text)
         }
         return assessed
@@ -149,7 +155,7 @@ enum CommentIngest {
     }
 
     private static func store(_ batch: [ObservedComment], assessed: [String: Assessed], source: String, db: Database,
-                              ctx: KohoContext) async throws -> Result {
+                              ctx: KohoContext, statements: CityStatementIndex?) async throws -> Result {
         var result = Result()
         let now = ctx.now
         var known: [String: Comment] = [:]
@@ -185,7 +191,7 @@ enum CommentIngest {
             }
             if let c = known[k] {
                 if try await update(c, with: o, kohoPost: kohoPosts[o.platformPostID], now: now, db: db, ctx: ctx,
-                                    classifier: classifier, encoder: encoder) {
+                                    classifier: classifier, encoder: encoder, statements: statements) {
                     result.changed += 1
                 }
                 continue
@@ -193,7 +199,8 @@ enum CommentIngest {
             let text = o.text ?? ""
             // Classified outside the lock unless it was thought stored then (and no longer is): done here.
             let a = assessed[k] ?? CommentImages.reviewUnreadable(assess(text, account: o.account, platform: o.platform, recent: RecentComments(newestFirst: []),
-                                                                         ctx: ctx, classifier: classifier, encoder: encoder), image: o.image)
+                                                                         ctx: ctx, classifier: classifier, encoder: encoder, statements: statements),
+                                                                  image: o.image)
             let id = UUID()
             pending.append(NewComment(id: id, o: o, postID: kohoPosts[o.platformPostID], text: text,
                                       state: o.removed ? .deleted : (o.hidden == true ? .hidden : .visible), assessed: a))
@@ -241,9 +248,9 @@ enum CommentIngest {
     }
 
     static func assess(_ text: String, account: String, platform: Platform, recent: RecentComments, ctx: KohoContext,
-                       classifier: CommentClassifier, encoder: JSONEncoder) -> Assessed {
+                       classifier: CommentClassifier, encoder: JSONEncoder, statements: CityStatementIndex? = nil) -> Assessed {
         let clause = ctx.policy.account(account).flatMap { ctx.policy.commentDeletion?.clause(for: $0) } ?? "4(8)"
-        let a = classifier.assess(text, platform: platform, deletionClause: clause, recent: recent)
+        let a = classifier.assess(text, platform: platform, deletionClause: clause, recent: recent, statements: statements)
         return Assessed(json: (try? String(decoding: encoder.encode(a), as: UTF8.self)) ?? "{}", suggestion: a.suggestion.rawValue,
                         grounds: a.grounds.map(\.ground).joined(), misleading: a.misleading)
     }
@@ -257,7 +264,7 @@ enum CommentIngest {
 
     /// Whether anything changed.
     private static func update(_ c: Comment, with o: ObservedComment, kohoPost: UUID?, now: Date, db: Database, ctx: KohoContext,
-                               classifier: CommentClassifier, encoder: JSONEncoder) async throws -> Bool {
+                               classifier: CommentClassifier, encoder: JSONEncoder, statements: CityStatementIndex?) async throws -> Bool {
         var events: [(String, String)] = []
         if c.postID == nil, let kohoPost { c.postID = kohoPost }
         if let text = o.text {
@@ -268,7 +275,8 @@ enum CommentIngest {
                 if late { c.text = text }
                 c.currentText = text
                 apply(CommentImages.reviewUnreadable(assess(text, account: c.account, platform: o.platform, recent: RecentComments(newestFirst: []),
-                                                            ctx: ctx, classifier: classifier, encoder: encoder), image: o.image ?? c.observedImage), to: c)
+                                                            ctx: ctx, classifier: classifier, encoder: encoder, statements: statements),
+                                                     image: o.image ?? c.observedImage), to: c)
                 events.append(("edited", text))
             }
         }

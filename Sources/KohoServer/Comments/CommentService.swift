@@ -140,7 +140,8 @@ enum CommentService {
         let groundMark = action.actsOnPlatform ? (groundCode(ground, policy: ctx.policy)?.number ?? ground) : nil
         var replyPostID: UUID?
         if action == .correct, comment.replyPostID == nil {
-            let draft = PlannedAction(account: comment.account, kind: .reply, text: "", replyPurpose: PlannedAction.correctionPurpose,
+            let draft = PlannedAction(account: comment.account, kind: .reply, text: CityStatements.correctionDraft(for: comment),
+                                      replyPurpose: PlannedAction.correctionPurpose,
                                       inReplyTo: comment.platformCommentID)
             replyPostID = try await PostService.create(app.workflow, user, draft, asDraftDespiteViolations: true).id
         }

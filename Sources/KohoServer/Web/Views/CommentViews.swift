@@ -69,9 +69,22 @@ enum CommentViews {
 
     static func flagsList(_ a: CommentAssessment) -> BodyNode {
         var items: [BodyNode] = a.grounds.map { g in
-            .tag("li", [], [.tag("strong", [], text: "\(g.clause)"), .text(" \(g.reason)（該当箇所: \(g.evidence.map { "「\(visible($0.text))」" }.joined(separator: "、"))）")])
+            .tag("li", [], [.tag("strong", [], text: "\(g.clause)"), .text(" \(g.reason)（該当箇所: \(g.evidence.map { "「\(visible($0.text))」" }.joined(separator: "、"))）"
+                + (g.targetText.map { "　対象: \(visible($0))" } ?? ""))])
         }
-        if a.misleading { items.append(.tag("li", [], [.tag("strong", [], text: "誤解を与えるおそれ"), .text("（訂正・釈明の返信を検討、4(7)/5(7)）")])) }
+        if a.misleading {
+            var why = "（訂正・釈明の返信を検討、4(7)/5(7)）"
+            if let r = a.rumour {
+                switch (r.status, r.source) {
+                case (.contradicted, let source?):
+                    why = "（\(r.topic)について「\(visible(r.claim.text))」。市の情報「\(visible(source.title.isEmpty ? String(source.text.prefix(40)) : source.title))」と食い違います"
+                        + (source.url.map { "：\(visible($0))" } ?? "") + "。訂正の返信に引用できます、4(7)/5(7)）"
+                default:
+                    why = "（\(r.topic)について「\(visible(r.claim.text))」。市の情報では確かめられていません（未確認）、4(7)/5(7)）"
+                }
+            }
+            items.append(.tag("li", [], [.tag("strong", [], text: "誤解を与えるおそれ"), .text(why)]))
+        }
         if items.isEmpty { return .tag("p", [Attr("class", "meta")], text: "削除の根拠・誤解のおそれは見つかりませんでした。") }
         return .tag("ul", [Attr("class", "flags")], items)
     }
