@@ -5,29 +5,20 @@
 /// Control characters, which are not allowed in HTML or XML text, are shown as their pictures (U+2400…), so
 /// that a reader sees them instead of losing what follows.
 public enum HTMLEscaping {
-    public static func escape(_ text: String) -> String {
-        var out = String.UnicodeScalarView()
-        for u in text.unicodeScalars {
-            switch u {
-            case "&": out.append(contentsOf: "&amp;".unicodeScalars)
-            case "<": out.append(contentsOf: "&lt;".unicodeScalars)
-            case ">": out.append(contentsOf: "&gt;".unicodeScalars)
-            case "\"": out.append(contentsOf: "&quot;".unicodeScalars)
-            case "'": out.append(contentsOf: "&#39;".unicodeScalars)
-            default: appendVisible(u, to: &out)
-            }
-        }
-        return String(out)
-    }
+    public static func escape(_ text: String) -> String { escape(text, quotes: true) }
 
     /// For element content: `&`, `<` and `>` (quotes need no escape there), controls shown.
-    public static func escapeText(_ text: String) -> String {
+    public static func escapeText(_ text: String) -> String { escape(text, quotes: false) }
+
+    private static func escape(_ text: String, quotes: Bool) -> String {
         var out = String.UnicodeScalarView()
         for u in text.unicodeScalars {
             switch u {
             case "&": out.append(contentsOf: "&amp;".unicodeScalars)
             case "<": out.append(contentsOf: "&lt;".unicodeScalars)
             case ">": out.append(contentsOf: "&gt;".unicodeScalars)
+            case "\"" where quotes: out.append(contentsOf: "&quot;".unicodeScalars)
+            case "'" where quotes: out.append(contentsOf: "&#39;".unicodeScalars)
             default: appendVisible(u, to: &out)
             }
         }
