@@ -114,7 +114,8 @@ public enum MediaContainer {
         while o < end {
             guard let id = vint(b, o, keepMarker: true), let len = vint(b, o + id.length, keepMarker: false) else { throw bad }
             let body = o + id.length + len.length
-            guard len.value <= UInt64(end - body) else { throw bad }
+            // An element whose own header runs past the EBML header's end is broken, not a negative length.
+            guard body <= end, len.value <= UInt64(end - body) else { throw bad }
             if id.value == 0x4282 { docType = String(decoding: b[body..<body + Int(len.value)], as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: "\0")) }
             o = body + Int(len.value)
         }

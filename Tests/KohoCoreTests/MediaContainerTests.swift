@@ -120,6 +120,13 @@ enum MediaFixtures {
         }
     }
 
+    /// Issue 21, "no trap on data from outside": an EBML element whose header runs past the EBML header's end was a
+    /// negative length converted to UInt64, which stopped the process on a crafted upload.
+    @Test func anEBMLElementRunningPastItsHeaderIsRefusedNotATrap() {
+        let crafted = Data([0x1A, 0x45, 0xDF, 0xA3, 0x81, 0x42, 0x82, 0x84] + [UInt8](repeating: 0x77, count: 64))
+        #expect(throws: MediaContainer.Invalid.self) { try MediaContainer.identify(crafted) }
+    }
+
     @Test func refusalsSayWhyInJapanese() {
         let e = #expect(throws: MediaContainer.Invalid.self) { try MediaContainer.identify(MediaFixtures.mp4().prefix(24) + Data("<html>".utf8)) }
         #expect(e?.message.contains("MP4") == true)

@@ -109,4 +109,26 @@ import Testing
         #expect(warnings.first?.contains("19文字") == true)
         #expect(!warnings.joined().contains("「kodaira_tokyo」"), "the city's own 13-character username is fine")
     }
+
+    static func bytes(_ hex: String) -> Data {
+        var d = Data()
+        var i = hex.startIndex
+        while i < hex.endIndex {
+            let j = hex.index(i, offsetBy: 2)
+            d.append(UInt8(hex[i..<j], radix: 16)!)
+            i = j
+        }
+        return d
+    }
+
+    @Test("a city feed labelled Shift_JIS is read as code page 932 (①, ㈱, 髙), and EUC-JP too")
+    func japaneseFeedEncodings() throws {
+        // Encoded with Python's cp932 and euc_jp codecs, as a Japanese CMS writes them.
+        let sjis = Self.bytes("3c3f786d6c2076657273696f6e3d22312e302220656e636f64696e673d2253686966745f4a4953223f3e3c7273732076657273696f6e3d22322e30223e3c6368616e6e656c3e3c7469746c653e8fac95bd8e733c2f7469746c653e3c6974656d3e3c7469746c653e81798bd98b7d817a94f093ef8f8a874082f08a4a90dd8169878aeee08bb48c9a90dd82cc8ba697cd816a3c2f7469746c653e3c6c696e6b3e68747470733a2f2f7777772e636974792e6b6f64616972612e746f6b796f2e6a702f626f757361692f312e68746d6c3c2f6c696e6b3e3c677569643e622d313c2f677569643e3c6465736372697074696f6e3e91e6874094f093ef8f8a3c2f6465736372697074696f6e3e3c2f6974656d3e3c2f6368616e6e656c3e3c2f7273733e")
+        let items = try FeedParser.parse(sjis)
+        #expect(items.first?.title == "【緊急】避難所①を開設（㈱髙橋建設の協力）")
+        #expect(items.first?.summary == "第①避難所")
+        let eucItems = try FeedParser.parse(Self.bytes("3c3f786d6c2076657273696f6e3d22312e302220656e636f64696e673d224555432d4a50223f3e3c7273732076657273696f6e3d22322e30223e3c6368616e6e656c3e3c7469746c653ebeaecabfbbd43c2f7469746c653e3c6974656d3e3c7469746c653ea1dab6dbb5dea1dbc3c7bfe5a4cea4aac3cea4e9a4bb3c2f7469746c653e3c6c696e6b3e68747470733a2f2f7777772e636974792e6b6f64616972612e746f6b796f2e6a702f737569646f2f312e68746d6c3c2f6c696e6b3e3c677569643e652d313c2f677569643e3c2f6974656d3e3c2f6368616e6e656c3e3c2f7273733e"))
+        #expect(eucItems.first?.title == "【緊急】断水のお知らせ")
+    }
 }

@@ -139,7 +139,9 @@ final class InboundCommentTests: CommentTestCase {
         XCTAssertEqual(page.status, .ok)
         XCTAssertTrue(chief.lastBody.contains("未来から書きました"))
 
-        // A value already stored before the fix (or by another way in) is shown at the bound, not a trap.
+        // A value already stored before the fix (or by another way in) is shown at the bound, not a trap. Only SQLite
+        // can hold one: PostgreSQL's timestamps end in the year 294276 (and PostgresNIO traps binding 1e300).
+        guard app.koho.config.databaseURL == nil else { return }
         stored.createdAt = Date(timeIntervalSince1970: 1e300)
         try await stored.save(on: app.db)
         page = try await chief.get("/comments")

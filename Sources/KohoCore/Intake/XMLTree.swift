@@ -53,7 +53,10 @@ enum XMLTree {
         guard !data.isEmpty else { throw IntakeParseError("中身が空です") }
         // The byte checks below read ASCII: in UTF-16 or UTF-32 `<!ENTITY` has other bytes, and an encoding the
         // parser converts itself could hide it too. Such documents are refused before anything else is looked at.
-        try checkEncoding(data)
+        let declared = try checkEncoding(data)
+        // Japanese sites label their feeds Shift_JIS and mean code page 932 (①, ㈱, 髙), which the parser's own
+        // Shift_JIS refuses whole; the text is read as browsers read it and handed on as UTF-8.
+        let data = try transcodedToUTF8(data, declared: declared)
         if data.range(of: Data("<!ENTITY".utf8)) != nil {
             throw IntakeParseError("実体宣言（<!ENTITY）を含む XML は受け付けません")
         }
@@ -81,7 +84,21 @@ enum XMLTree {
         "iso-2022-jp", "iso-8859-1", "latin1", "windows-1252", "cp1252", "x-sjis", "ms932", "x-euc-jp",
     ]
 
-    static func checkEncoding(_ data: Data) throws {
+    /// A document in a Japanese multi-byte encoding (Shift_JIS as CP932, EUC-JP, ISO-2022-JP) as UTF-8, its
+    /// declaration saying so; any other document as it is.
+    static func transcodedToUTF8(_ data: Data, declared: String) throws -> Data {
+        guard let charset = JapaneseCharsets.charset(named: declared), [.shiftJIS, .eucJP, .iso2022JP].contains(charset) else { return data }
+        var text = JapaneseCharsets.decode([UInt8](data), as: charset)
+        if let r = text.range(of: #"encoding\s*=\s*["'][^"']*["']"#, options: .regularExpression),
+           text.distance(from: text.startIndex, to: r.lowerBound) < 200 {
+            text.replaceSubrange(r, with: "encoding=\"UTF-8\"")
+        }
+        return Data(text.utf8)
+    }
+
+    /// The declared encoding (lower case; `utf-8` when none is declared), refused where it is not one Koho reads.
+    @discardableResult
+    static func checkEncoding(_ data: Data) throws -> String {
         let head = [UInt8](data.prefix(4))
         let utf16 = head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE])
             || (head.count >= 2 && (head[0] == 0 || head[1] == 0))
@@ -107,6 +124,7 @@ enum XMLTree {
             let valid = String(decoding: data, as: UTF8.self).unicodeScalars.prefix { $0 != "\u{FFFD}" }.reduce(0) { $0 + UTF8.width($1) }
             throw IntakeParseError("UTF-8 として読めないバイトがあります（\(valid + 1) バイト目付近）")
         }
+        return name
     }
 
     /// Counts the attributes of each start tag in one pass over the bytes (quoted values, comments, CDATA and

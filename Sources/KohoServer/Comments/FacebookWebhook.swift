@@ -45,18 +45,20 @@ enum FacebookWebhook {
             req.logger.info("facebook webhook: ignored a delivery already taken")
             return .ok
         }
-        let ids = (delivery.entry ?? []).flatMap { $0.changes ?? [] }.compactMap { $0.value?.comment_id }
+        // Ids as they are stored (a NUL as U+2400): PostgreSQL refuses a NUL in a query, SQLite reads one back cut.
+        let ids = (delivery.entry ?? []).flatMap { $0.changes ?? [] }.compactMap { $0.value?.comment_id?.nulAsSymbol }
         let marks = try await WebhookReplayGuard.marks(Array(Set(ids)), platform: "facebook", on: req.db)
         var times: [String: Double] = [:]
         var observed: [ObservedComment] = []
         for entry in delivery.entry ?? [] {
-            guard let account = try await account(forPage: entry.id, req) else { continue }
+            guard let account = try await account(forPage: entry.id.nulAsSymbol, req) else { continue }
             let time = WebhookReplayGuard.changeTime(entry.time, now: now)
             for change in entry.changes ?? [] where change.field == "feed" {
                 guard let v = change.value, v.item == "comment", let commentID = v.comment_id, let postID = v.post_id else { continue }
                 if let time {
-                    if let stored = marks[commentID], time < stored { continue }
-                    times[commentID] = max(times[commentID] ?? time, time)
+                    let key = commentID.nulAsSymbol
+                    if let stored = marks[key], time < stored { continue }
+                    times[key] = max(times[key] ?? time, time)
                 }
                 var o = ObservedComment(account: account, platform: .facebook, platformCommentID: commentID, platformPostID: postID,
                                         parentID: v.parent_id == postID ? nil : v.parent_id, authorName: v.from?.name, authorID: v.from?.id,

@@ -121,7 +121,7 @@ enum MailOutbox {
                     try await record(n, on: db, ctx, action: "mail.failed", detail: n.kind, reason: n.lastError ?? "")
                     done += 1
                 } else {
-                    try await n.update(on: db)
+                    try await ctx.writeLock.run { try await n.update(on: db) }
                 }
             } else {
                 n.sentAt = now()

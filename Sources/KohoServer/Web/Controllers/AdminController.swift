@@ -87,10 +87,15 @@ enum AdminController {
             user.totpEnabled = false
             user.totpSecret = nil
         }
-        try await user.save(on: req.db)
         let after = "role=\(user.role.rawValue) accounts=\(user.accountList) totpRequired=\(user.totpRequired)" + (form.totpReset != nil ? " totp=reset" : "")
-        try await AuditLog.append(req, actor: chief.name, action: "user.role", subject: "user:\(user.name)",
-                                  detail: "\(before) → \(after)", reason: form.reason ?? "")
+        let ctx = req.koho, chiefName = chief.name, name = user.name, reason = form.reason ?? ""
+        try await ctx.writeLock.run {
+            try await req.db.transaction { db in
+                try await user.save(on: db)
+                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: chiefName, action: "user.role", subject: "user:\(name)",
+                                                detail: "\(before) → \(after)", reason: reason)
+            }
+        }
         return req.redirect(to: SiteURL.users.path, notice: "\(user.name)さんの設定を変更しました。")
     }
 

@@ -208,11 +208,17 @@ extension AuthController {
         guard form.new == form.confirm else { return PasswordPage.render(req, message: "確認用のパスワードが一致しません") }
         guard form.new.count >= 10 else { return PasswordPage.render(req, message: "パスワードは10文字以上にしてください") }
         user.passwordHash = try await req.password.async.hash(form.new)
-        try await user.save(on: req.db)
-        // Whoever else holds a session of this user (a stolen cookie, a forgotten PC) is signed out.
-        let ended = try await SessionStore.endSessions(of: user, except: req.session.id, on: req.db)
-        try await AuditLog.append(req, actor: user.name, action: "user.password", subject: "user:\(user.name)",
-                                  detail: "パスワードを変更（ほかのセッション \(ended) 件を終了）")
+        // Whoever else holds a session of this user (a stolen cookie, a forgotten PC) is signed out, in the same
+        // transaction as the new password.
+        let keep = req.session.id, name = user.name
+        try await ctx.writeLock.run {
+            try await req.db.transaction { db in
+                try await user.save(on: db)
+                let ended = try await SessionStore.endSessions(of: user, except: keep, on: db)
+                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: name, action: "user.password", subject: "user:\(name)",
+                                                detail: "パスワードを変更（ほかのセッション \(ended) 件を終了）", reason: "")
+            }
+        }
         return req.redirect(to: SiteURL.dashboard.path, notice: "パスワードを変更しました。")
     }
 }

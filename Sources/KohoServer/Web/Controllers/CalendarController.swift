@@ -63,7 +63,10 @@ enum ICSController {
         if user == nil, let token = req.query[String.self, at: "token"],
            let t = try await APIToken.query(on: req.db).filter(\.$tokenHash == Secrets.sha256Hex(token)).first() {
             user = try await User.find(t.$user.id, on: req.db)
-            if user != nil { try await t.markUsed(at: req.koho.now, on: req.db) }
+            if user != nil {
+                let now = req.koho.now, db = req.db
+                try await req.koho.writeLock.run { try await t.markUsed(at: now, on: db) }
+            }
         }
         guard user != nil else { throw AppError(status: .unauthorized, message: "ログインまたは token が必要です") }
         guard let account = req.koho.policy.account(accountID) else { throw AppError.notFound("アカウントが見つかりません") }
