@@ -59,4 +59,43 @@ final class OutsideWorldTests: KohoTestCase {
         XCTAssertEqual(warnings[1]["level"] as? Int, 2)
         XCTAssertTrue(warnings[2]["level"] is NSNull, "a hazard without a level says null")
     }
+
+    /// Finding 7: the audit through the API with a bearer token, the page's filters, paging, and the CSV.
+    func testTheAuditThroughTheAPIIsFilteredPagedAndExportable() async throws {
+        let t = try await addStandardUsers()
+        for i in 0..<5 {
+            let created = try await createPost(t.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"お知らせ \#(i)"}"#)
+            XCTAssertEqual(created.status, .created, created.body)
+        }
+        let all = try await api(.GET, "/audit?action=post.create&limit=2", token: t.viewer)
+        XCTAssertEqual(all.status, .ok, all.body)
+        let res = try await app.testable().sendRequest(.GET, "/api/v1/audit?action=post.create&limit=2",
+                                                        headers: ["Authorization": "Bearer \(t.viewer)"])
+        XCTAssertEqual(res.headers.first(name: "X-Total-Count"), "5")
+        let first = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(res.body.string.utf8)) as? [[String: Any]])
+        XCTAssertEqual(first.count, 2)
+        XCTAssertTrue(first.allSatisfy { $0["action"] as? String == "post.create" })
+        let cursor = try XCTUnwrap(res.headers.first(name: "X-Next-Cursor"))
+        XCTAssertTrue((res.headers.first(name: .link) ?? "").contains("after=\(cursor)"))
+        var seen = first.compactMap { $0["id"] as? Int }
+        var next: String? = cursor
+        while let after = next {
+            let page = try await app.testable().sendRequest(.GET, "/api/v1/audit?action=post.create&limit=2&after=\(after)",
+                                                             headers: ["Authorization": "Bearer \(t.viewer)"])
+            let items = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(page.body.string.utf8)) as? [[String: Any]])
+            seen += items.compactMap { $0["id"] as? Int }
+            next = page.headers.first(name: "X-Next-Cursor")
+        }
+        XCTAssertEqual(seen.count, 5)
+        XCTAssertEqual(seen, seen.sorted(), "in the chain's order")
+        XCTAssertEqual(Set(seen).count, 5, "nothing twice")
+        try await assertEqual(try await api(.GET, "/audit?limit=0", token: t.viewer).status, .badRequest)
+        try await assertEqual(try await api(.GET, "/audit?after=x", token: t.viewer).status, .badRequest)
+        try await assertEqual(try await api(.GET, "/audit", token: nil).status, .unauthorized)
+        let csv = try await app.testable().sendRequest(.GET, "/api/v1/audit.csv?action=post.create", headers: ["Authorization": "Bearer \(t.viewer)"])
+        XCTAssertEqual(csv.status, .ok)
+        XCTAssertEqual(csv.headers.contentType?.subType, "csv")
+        XCTAssertEqual(csv.body.string.components(separatedBy: "\r\n").filter { $0.contains("post.create") }.count, 5)
+        XCTAssertFalse(csv.body.string.contains("user.add"), "filtered")
+    }
 }

@@ -26,9 +26,9 @@ def koho(*args, data, stdin=None):
     return r.stdout
 
 
-def call(base, token, method, path, body):
+def call(base, token, method, path, body, headers=None):
     req = urllib.request.Request(base + "/api/v1" + path, data=json.dumps(body).encode(), method=method,
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json", **(headers or {})})
     with urllib.request.urlopen(req, timeout=30) as res:
         return json.loads(res.read())
 
@@ -46,11 +46,12 @@ def site():
         "kind": "impersonation", "account": "kodaira_tokyo", "title": "小平市を名乗る偽のXアカウントにご注意ください",
         "body": "「@kodaira__tokyo」は小平市のアカウントではありません。\n市の公式アカウントは @kodaira_tokyo です。\n\n"
                 "見かけた場合は、フォローやリンクの閲覧をせず、市の秘書広報課までお知らせください。"})
-    call(base, token, "POST", f"/notices/{warning['id']}/publish", {})
+    # Published as the chief read it: the version goes in If-Match.
+    call(base, token, "POST", f"/notices/{warning['id']}/publish", {}, {"If-Match": '"%d"' % warning["version"]})
     reason = call(base, token, "POST", "/notices", {
         "kind": "suspension", "account": "koho.kodairacity", "title": "フェイスブックの運用を一時停止します",
         "body": "虚偽の情報が大量にコメントされ、運用を続けることが難しいため、当面の間停止します。"})
-    call(base, token, "POST", f"/notices/{reason['id']}/publish", {})
+    call(base, token, "POST", f"/notices/{reason['id']}/publish", {}, {"If-Match": '"%d"' % reason["version"]})
     call(base, token, "POST", "/accounts/koho.kodairacity/suspension", {"action": "suspend", "noticeId": reason["id"]})
     yield {"base": base, "data": data, "notices": [warning["id"], reason["id"]]}
     proc.terminate()

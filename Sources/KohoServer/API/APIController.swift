@@ -175,9 +175,50 @@ enum APIController {
         }
     }
 
-    static func audit(_ req: Request) async throws -> [AuditLog.JSONEntry] {
+    /// `GET /api/v1/audit`: the chain in its order, with the audit page's filters (`actor`, `action`, `from`, `to`,
+    /// `q`), `limit` (1–1000, 500) entries a page, `after` (an entry id) for the next page, `X-Total-Count`,
+    /// `X-Next-Cursor` and a `Link` with `rel="next"`.
+    static func audit(_ req: Request) async throws -> Response {
         _ = try req.requireUser()
-        return try await AuditEntry.query(on: req.db).sort(\.$id, .ascending).all().map(AuditLog.JSONEntry.init)
+        let filter = try auditFilter(req)
+        let limit = req.query[Int.self, at: "limit"] ?? 500
+        guard (1...1000).contains(limit) else { throw AppError.badRequest("limit は 1〜1000 で指定してください") }
+        let after = req.query[Int.self, at: "after"]
+        if req.query[String.self, at: "after"] != nil, after == nil { throw AppError.badRequest("after は記録の id（整数）で指定してください") }
+        let counted = AuditEntry.query(on: req.db)
+        filter.apply(counted, calendar: nil)
+        let total = try await counted.count()
+        let query = AuditEntry.query(on: req.db)
+        filter.apply(query, calendar: nil)
+        if let after { query.filter(\.$id > after) }
+        let entries = try await query.sort(\.$id, .ascending).limit(limit + 1).all()
+        let shown = Array(entries.prefix(limit))
+        let res = Response(status: .ok)
+        try res.content.encode(shown.map(AuditLog.JSONEntry.init))
+        res.headers.replaceOrAdd(name: "X-Total-Count", value: String(total))
+        if entries.count > limit, let last = shown.last?.id {
+            res.headers.replaceOrAdd(name: "X-Next-Cursor", value: String(last))
+            var query = [("limit", String(limit)), ("after", String(last))]
+            for key in ["actor", "action", "from", "to", "q"] {
+                if let v = req.query[String.self, at: key] { query.append((key, v)) }
+            }
+            let link = "/api/v1/audit?" + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+            res.headers.replaceOrAdd(name: .link, value: "<\(link)>; rel=\"next\"")
+        }
+        return res
+    }
+
+    /// `GET /api/v1/audit.csv`: the same CSV as the page's, with the same filters, for a bearer token.
+    static func auditCSV(_ req: Request) async throws -> Response {
+        _ = try req.requireUser()
+        return AdminController.auditCSVResponse(try await AdminController.auditEntries(req.db, try auditFilter(req)))
+    }
+
+    /// The page's filter from the query; a value of the wrong type is a 400, not ignored.
+    private static func auditFilter(_ req: Request) throws -> AdminController.AuditFilter {
+        do { return try req.query.decode(AdminController.AuditFilter.self) } catch {
+            throw AppError.badRequest("絞り込みの指定が正しくありません（actor、action、from・to は YYYY-MM-DD、q）")
+        }
     }
 
     static func openAPI(_ req: Request) async throws -> Response {

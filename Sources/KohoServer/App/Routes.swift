@@ -15,6 +15,7 @@ func routes(_ app: Application) throws {
     tokenAuthed.grouped(RefuseViewersMiddleware()).on(.PUT, "posts", ":id", "media", body: .collect(maxSize: PostMedia.maxBodySize), use: APIController.attachMedia)
     tokenAuthed.get("calendar", use: APIController.calendar)
     tokenAuthed.get("audit", use: APIController.audit)
+    tokenAuthed.get("audit.csv", use: APIController.auditCSV)
     tokenAuthed.get("comments", use: CommentsAPI.list)
     tokenAuthed.get("comments", "alarms", use: CommentAlarmsAPI.list)
     tokenAuthed.post("comments", ":id", "decision", use: CommentsAPI.decide)

@@ -165,11 +165,19 @@ enum AdminController {
 
     /// The CSV of what the audit page shows with the same filter (all pages of it), oldest first.
     static func auditCSV(_ req: Request) async throws -> Response {
-        var filter = (try? req.query.decode(AuditFilter.self)) ?? AuditFilter()
+        auditCSVResponse(try await auditEntries(req.db, (try? req.query.decode(AuditFilter.self)) ?? AuditFilter()))
+    }
+
+    /// Every entry the filter keeps, in the chain's order (the page's paging left out).
+    static func auditEntries(_ db: Database, _ filter: AuditFilter) async throws -> [AuditEntry] {
+        var filter = filter
         filter.before = nil
-        let query = AuditEntry.query(on: req.db)
+        let query = AuditEntry.query(on: db)
         filter.apply(query, calendar: nil)
-        let entries = try await query.sort(\.$id, .ascending).all()
+        return try await query.sort(\.$id, .ascending).all()
+    }
+
+    static func auditCSVResponse(_ entries: [AuditEntry]) -> Response {
         let res = Response(status: .ok, body: .init(string: "\u{FEFF}" + AuditLog.csv(entries)))
         res.headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
         res.headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"koho-audit.csv\"")
