@@ -39,20 +39,10 @@ enum AuthController {
             : try await User.query(on: req.db).filter(\.$name == form.name).first()
         var ok = try await req.password.async.verify(form.password, created: user?.passwordHash ?? ctx.dummyPasswordHash)
         var step: Int?
-        var reused = false
         if ok, let user, user.totpEnabled, let sealed = user.totpSecret {
             step = TOTP.matchingStep(secret: try TOTPSecret.open(sealed, user: user, ctx.vault), code: form.totp ?? "", at: now)
-            if step == nil { ok = false } else if let s = step, let last = user.totpLastStep, s <= last { reused = true }
+            if step == nil { ok = false }
         }
-        // A code already used (pressed twice, or the page sent again) is refused as such: it is no failed password,
-        // so it neither counts towards a lock nor delays the next try.
-        func refuseReused() async throws -> Response {
-            try await AuditLog.append(req, actor: form.name, action: "login.totpReused", subject: "user:\(form.name)",
-                                      detail: "使用済みの確認コード")
-            return LoginPage.render(req, message: "この確認コードはすでに使われました。認証アプリに次のコードが出てから、そのコードを入力してください。",
-                                    status: .unauthorized)
-        }
-        if reused, let user, !throttle.pairLocked(at: now), user.name == form.name { return try await refuseReused() }
         guard let user, ok, !throttle.pairLocked(at: now) else {
             let locked = try await LoginThrottle.recordFailure(name: form.name, address: address, req.application)
             if user == nil { return try await fail("利用者なし") }
@@ -62,7 +52,9 @@ enum AuthController {
             return try await fail(locked ? "この接続元からの失敗が\(LoginThrottle.pairLockAfter)回続いたため15分間ロック" : "パスワードまたは確認コードの誤り",
                                   audit: locked ? "login.locked" : "login.failed")
         }
-        // The code's step is claimed in one conditional UPDATE: of two logins with the same code, one passes.
+        // The code's step is claimed in one conditional UPDATE: of two logins with the same code, one passes. A code
+        // already used (pressed twice, or the page sent again) is refused as such: it is no failed password, so it
+        // neither counts towards a lock nor delays the next try.
         let claimedStep = step, name = form.name
         let claimed: Bool = try await ctx.writeLock.run {
             if let step = claimedStep, let sql = req.db as? SQLDatabase {
@@ -76,7 +68,12 @@ enum AuthController {
             try await LoginThrottle.recordSuccess(name: name, address: address, on: req.db)
             return true
         }
-        guard claimed else { return try await refuseReused() }
+        guard claimed else {
+            try await AuditLog.append(req, actor: form.name, action: "login.totpReused", subject: "user:\(form.name)",
+                                      detail: "使用済みの確認コード")
+            return LoginPage.render(req, message: "この確認コードはすでに使われました。認証アプリに次のコードが出てから、そのコードを入力してください。",
+                                    status: .unauthorized)
+        }
         try await startSession(req, user)
         try await AuditLog.append(req, actor: user.name, action: "login", subject: "user:\(user.name)")
         return req.redirect(to: SiteURL.dashboard.path, redirectType: .normal)
