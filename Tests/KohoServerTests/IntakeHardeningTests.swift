@@ -303,6 +303,32 @@ final class IntakePoisonTests: IntakeTestCase {
     }
 }
 
+/// An item of the city's feed that cannot even be read (a date out of range) is set aside with its reason; the
+/// feed's other items become drafts, and the next rounds leave it.
+final class UnreadableFeedItemTests: IntakeTestCase {
+    func testAnItemFromTheFarFutureIsSetAsideAndTheOthersAreTaken() async throws {
+        var items = [article("a-1", "避難所を開設しました", minute: 57), article("c-3", "給水所を開設しました", minute: 59)]
+        var future = article("b-2", "遠い未来の記事", minute: 58)
+        future.date = "Wed, 25 Nov 999999999999 09:58:00 +0900"
+        items.insert(future, at: 1)
+        feeds.set("/bousai.xml", rss(items))
+        let website = try job("intake-website")
+        try await website.runOnce()
+        let posts = try await intakePosts()
+        XCTAssertEqual(Set(posts.compactMap(\.sourceURL).map { URL(string: $0)!.lastPathComponent }), ["a-1.html", "c-3.html"])
+        let aside = try await setAside()
+        XCTAssertEqual(aside.count, 1)
+        XCTAssertTrue(aside.first?.reason.hasPrefix("項目を読めません") == true, aside.first?.reason ?? "")
+        XCTAssertTrue(aside.first?.key.hasPrefix("unreadable:") == true)
+        let state = try await sourceState("website:")
+        XCTAssertTrue(state?.lastError?.contains("項目を読めません") == true, state?.lastError ?? "")
+        try await website.runOnce()
+        try await assertEqual(try await self.setAside().map(\.attempts), [1], "set aside once, not tried every round")
+        try await assertEqual(try await self.intakePosts().count, posts.count)
+        try await assertEqual(try await self.sourceState("website:")?.lastError, nil)
+    }
+}
+
 /// An agency message whose alert cannot be saved is set aside; the entries after it are read.
 final class AgencyPoisonTests: IntakeTestCase {
     func testAMessageThatFailsIsSetAsideAndTheNextOneRaisesItsAlert() async throws {

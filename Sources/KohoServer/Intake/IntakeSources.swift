@@ -140,13 +140,27 @@ struct WebsiteFeedSource: Sendable {
                 try await IntakeService.fetched(app, name: name, kind: "website", at: now, error: nil)
                 return 0
             }
-            let items: [FeedItem]
-            do { items = try FeedParser.parse(body) } catch {
+            let read: [Result<FeedItem, IntakeParseError>]
+            do { read = try FeedParser.parseEach(body) } catch {
                 throw ConditionalFetch.Failure(description: "フィードとして読めません: \(error)")
             }
             var taken = 0
             var last: String?
             var problems: [String] = []
+            var items: [FeedItem] = []
+            // An item that cannot be read (a date out of range) is set aside like one that fails later, keyed by what
+            // is wrong with it (the error names the item); the feed's other items are still read.
+            for result in read {
+                switch result {
+                case .success(let item): items.append(item)
+                case .failure(let error):
+                    let key = "unreadable:" + Secrets.sha256Hex(error.description)
+                    if try await IntakeService.isSetAside(app, source: name, key: key) { continue }
+                    let reason = "項目を読めません: \(error)"
+                    problems.append(reason)
+                    try await IntakeService.quarantine(app, source: name, key: key, title: String(error.description.prefix(200)), reason: reason, at: now)
+                }
+            }
             // Oldest first, so that drafts come in the order the articles did.
             for item in items.reversed() {
                 let key = item.id.isEmpty ? (item.link ?? item.title) : item.id
