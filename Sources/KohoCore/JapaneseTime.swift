@@ -37,12 +37,18 @@ public enum JapaneseTime {
         return "\(year)\(d.month)月\(d.day)日（\(weekdayKanji[d.weekday])）"
     }
 
-    /// `令和8年（2026年）12月2日（水） 09:00`: the era with the Western year beside it, for staff pages.
+    /// `令和8年（2026年）12月2日（水）09:00`: the era with the Western year beside it, where a table is sorted by it.
     public static func displayWithEra(_ instant: Date, in zone: TimeZone = tokyo) -> String {
         let (d, minutes) = local(instant, zone)
         let time = pad(minutes / 60) + ":" + pad(minutes % 60)
         guard let year = eraYear(d) else { return display(instant, in: zone) }
-        return "\(year)（\(d.year)年）\(d.month)月\(d.day)日（\(weekdayKanji[d.weekday])） " + time
+        return "\(year)（\(d.year)年）\(d.month)月\(d.day)日（\(weekdayKanji[d.weekday])）" + time
+    }
+
+    /// `令和8年12月7日（月）21:42`: an instant as an office writes it, on every staff page.
+    public static func staff(_ instant: Date, in zone: TimeZone = tokyo) -> String {
+        let (d, minutes) = local(instant, zone)
+        return wareki(d) + pad(minutes / 60) + ":" + pad(minutes % 60)
     }
 
     /// `日本時間` for Tokyo; another zone by its identifier.

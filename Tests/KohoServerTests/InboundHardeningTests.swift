@@ -146,7 +146,7 @@ final class InboundCommentTests: CommentTestCase {
         try await stored.save(on: app.db)
         page = try await chief.get("/comments")
         XCTAssertEqual(page.status, .ok)
-        XCTAssertTrue(chief.lastBody.contains("9999年12月31日"), "shown at the last instant Koho writes")
+        XCTAssertTrue(chief.lastBody.contains("令和7981年12月31日"), "shown at the last instant Koho writes")
         let detail = try await chief.get("/comments/\(stored.id!.uuidString.lowercased())")
         XCTAssertEqual(detail.status, .ok)
         let listed = try await api(.GET, "/comments", token: tokens.chief)

@@ -331,11 +331,11 @@ final class SchedulingTests: KohoTestCase {
         let chief = WebClient(app)
         try await chief.login("kacho", password)
         try await chief.get("/")
-        XCTAssertTrue(chief.lastBody.contains("現在は運用時間内です（2026年11月25日(水) 17:15 まで）。次の運用開始: 2026年11月26日(木) 08:30"), chief.lastBody)
+        XCTAssertTrue(chief.lastBody.contains("現在は運用時間内です（令和8年11月25日（水）17:15 まで）。次の運用開始: 令和8年11月26日（木）08:30"), chief.lastBody)
         clock.advance(3 * 86400) // Saturday 2026-11-28 10:00
         try await chief.login("kacho", password) // days later: the idle session has ended
         try await chief.get("/")
-        XCTAssertTrue(chief.lastBody.contains("現在は運用時間外です。次の運用開始: 2026年11月30日(月) 08:30"), chief.lastBody)
+        XCTAssertTrue(chief.lastBody.contains("現在は運用時間外です。次の運用開始: 令和8年11月30日（月）08:30"), chief.lastBody)
     }
 
     func testAnApprovalExpiresWhenItsTimePassesUnused() async throws {
@@ -454,7 +454,7 @@ final class WebTests: KohoTestCase {
         let fine = try await web.post("/posts/check", ["account": "kodaira_tokyo", "category": "ウ", "text": "市民まつり", "intent": "check"])
         let ok = try JSONSerialization.jsonObject(with: Data(fine.body.readableBytesView)) as? [String: Any]
         XCTAssertEqual(ok?["ok"] as? Bool, true)
-        XCTAssertEqual(ok?["scheduledAt"] as? String, "2026年11月25日(水) 10:00")
+        XCTAssertEqual(ok?["scheduledAt"] as? String, "令和8年11月25日（水）10:00")
         // The same rules as every form: CSRF, and only the staff's own accounts.
         try await assertEqual(try await web.post("/posts/check", ["account": "kodaira_tokyo", "text": "x"], withCSRF: false).status, .forbidden)
         try await assertEqual(try await web.post("/posts/check", ["account": "koho.kodairacity", "category": "③", "text": "x"]).status, .forbidden)

@@ -190,7 +190,7 @@ final class StaffInterfaceTests: KohoTestCase {
         let staff = WebClient(app)
         try await staff.login("tanaka", password)
         try await staff.get("/")
-        XCTAssertTrue(staff.lastBody.contains("現在: 令和8年（2026年）11月25日（水） 10:00"), staff.lastBody)
+        XCTAssertTrue(staff.lastBody.contains("現在: 令和8年（2026年）11月25日（水）10:00"), staff.lastBody)
         try await staff.get("/policy")
         XCTAssertTrue(staff.lastBody.contains("令和5年10月31日（火）"))
         XCTAssertTrue(staff.lastBody.contains("日本時間"))

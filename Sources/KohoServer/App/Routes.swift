@@ -70,6 +70,7 @@ func routes(_ app: Application) throws {
     site.get(SiteURL.post(.any).route, use: PostsController.show)
     site.get(SiteURL.postEdit(.any).route, use: PostsController.editPage)
     site.get(SiteURL.postPoster(.any).route, use: PostsController.poster)
+    site.get(SiteURL.postImage(.any).route, use: PostsController.image)
     site.post(SiteURL.postEdit(.any).route, use: PostsController.edit)
     site.post(SiteURL.postStep(.any, "").route, use: PostsController.step)
     site.get(SiteURL.approvals.route, use: PostsController.approvals)

@@ -4,7 +4,7 @@ import Vapor
 /// Every page and form target of the web interface, so that links and routes cannot drift apart.
 enum SiteURL {
     case dashboard, login, logout, setup(String), totp, password, compose, composeCheck, composeScript, approvals, posts
-    case post(UUID), postStep(UUID, String), postEdit(UUID), postMedia(UUID), postPoster(UUID)
+    case post(UUID), postStep(UUID, String), postEdit(UUID), postMedia(UUID), postPoster(UUID), postImage(UUID)
     case calendar(String?), ics(String), accounts, users, userRole(UUID), userUnlock(UUID), audit, auditCSV, policy
     case connectOAuth(String), connectFacebook(String), oauthCallback
     case impersonation, impersonationReport, impersonationCase(UUID), impersonationStep(UUID, String)
@@ -31,6 +31,7 @@ enum SiteURL {
         case .postEdit(let id): return "/posts/\(id.uuidString.lowercased())/edit"
         case .postMedia(let id): return "/posts/\(id.uuidString.lowercased())/media"
         case .postPoster(let id): return "/posts/\(id.uuidString.lowercased())/poster.jpg"
+        case .postImage(let id): return "/posts/\(id.uuidString.lowercased())/image"
         case .calendar(let m): return "/calendar" + (m.map { "?month=\($0)" } ?? "")
         case .ics(let account): return "/calendar/\(account).ics"
         case .accounts: return "/accounts"
@@ -73,6 +74,7 @@ enum SiteURL {
         case .postEdit: return ["posts", ":id", "edit"]
         case .postMedia: return ["posts", ":id", "media"]
         case .postPoster: return ["posts", ":id", "poster.jpg"]
+        case .postImage: return ["posts", ":id", "image"]
         case .calendar: return ["calendar"]
         case .ics: return ["calendar", ":file"]
         case .userRole: return ["users", ":id"]

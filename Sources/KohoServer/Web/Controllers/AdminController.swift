@@ -208,7 +208,7 @@ enum UsersView {
             .tag("fieldset", [], [.tag("legend", [], text: "担当アカウント（担当者のみ）")] + f.policy.accounts.map {
                 .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: false)
             }),
-            .button("追加する"),
+            .button("追加する", kind: .primary),
         ]))
         content.append(.tag("h2", [], text: "役割と担当の変更"))
         for u in users {

@@ -82,20 +82,20 @@ enum AlarmController {
                         .tag("label", [Attr("for", "alarm-body-\(n)")], text: "お知らせの本文（停止の理由）"),
                         .tag("textarea", [Attr("id", "alarm-body-\(n)"), Attr("name", "body"), Attr("rows", "5")], text: draft.body),
                     ]),
-                    .button("理由を市ホームページに掲載する"),
+                    .button("理由を市ホームページに掲載する", kind: .primary),
                 ]))
             }
             var second: [BodyNode] = [.text(steps[1])]
             if e.suspended {
                 second.append(.text(" — 停止中です。"))
             } else if e.notice != nil {
-                second.append(.postForm(SiteURL.commentAlarmStep(a.id!, "suspend").path, csrf: f.csrf, [.button("\(name)を停止する")]))
+                second.append(.postForm(SiteURL.commentAlarmStep(a.id!, "suspend").path, csrf: f.csrf, [.button("\(name)を停止する", kind: .danger)]))
             } else {
                 second.append(.text(" — 理由の掲載の後に停止できます。"))
             }
             return .tag("div", [], [
                 .tag("h3", [], text: "\(name): \(a.reason.displayName)（\(clause)）"),
-                .tag("p", [], text: "直近\(windowMinutes)分のコメント \(a.inWindow)件（通常は\(String(format: "%.1f", a.usualPerWindow))件）、誤解を与えるおそれ \(a.misleadingInWindow)件。\(JapaneseTime.display(a.raisedAt))から。急増が収まると警報は自動で解除されます。"),
+                .tag("p", [], text: "直近\(windowMinutes)分のコメント \(a.inWindow)件（通常は\(String(format: "%.1f", a.usualPerWindow))件）、誤解を与えるおそれ \(a.misleadingInWindow)件。\(JapaneseTime.staff(a.raisedAt))から。急増が収まると警報は自動で解除されます。"),
                 .tag("p", [], [.tag("a", [Attr("href", SiteURL.comments.path + "?account=\(a.account)")], text: "このアカウントのコメントを開く（まとめて決定できます）")]),
                 .tag("ol", [], [.tag("li", [], first), .tag("li", [], second)]),
             ])

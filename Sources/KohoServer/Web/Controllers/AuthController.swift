@@ -47,7 +47,7 @@ enum AuthController {
             let locked = try await LoginThrottle.recordFailure(name: form.name, address: address, req.application)
             if user == nil { return try await fail("利用者なし") }
             if let until = throttle.pairLockedUntil, until > now {
-                return try await fail("この接続元からはロック中（\(JapaneseTime.display(until))まで）")
+                return try await fail("この接続元からはロック中（\(JapaneseTime.staff(until))まで）")
             }
             return try await fail(locked ? "この接続元からの失敗が\(LoginThrottle.pairLockAfter)回続いたため15分間ロック" : "パスワードまたは確認コードの誤り",
                                   audit: locked ? "login.locked" : "login.failed")
@@ -248,7 +248,7 @@ enum LoginPage {
                 .field("パスワード", name: "password", type: "password", required: true, extra: [Attr("autocomplete", "current-password")] + invalid),
                 .field("確認コード（二段階認証を使う場合）", name: "totp", hint: "認証アプリに表示される6桁の数字",
                        extra: [Attr("inputmode", "numeric"), Attr("autocomplete", "one-time-code")]),
-                .button("ログイン"),
+                .button("ログイン", kind: .primary),
             ]),
         ]), status: status)
     }
@@ -264,7 +264,7 @@ enum SetupPage {
                 .field("名前", name: "name", required: true),
                 .field("パスワード（10文字以上）", name: "password", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
                 .field("パスワード（確認）", name: "passwordConfirm", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
-                .button("登録する"),
+                .button("登録する", kind: .primary),
             ]),
         ]))
     }
@@ -292,7 +292,7 @@ enum TOTPPage {
                 ]),
                 .postForm(SiteURL.totp.path, csrf: f.csrf, [
                     .field("確認コード", name: "code", required: true, extra: [Attr("inputmode", "numeric"), Attr("autocomplete", "one-time-code")]),
-                    .button("有効にする"),
+                    .button("有効にする", kind: .primary),
                 ]),
             ]
         }

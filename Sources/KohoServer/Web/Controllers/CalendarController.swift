@@ -29,7 +29,7 @@ enum CalendarView {
                 : .tag("p", [Attr("class", "holiday")], text: "休み（\(d.closedReason ?? "")）")
             let items = (byDay[d.date] ?? []).sorted { $0.scheduledAt! < $1.scheduledAt! }
             let list: BodyNode = items.isEmpty ? .empty : .tag("ul", [], items.map { p in
-                .tag("li", [], [.link(.post(p.id!), "\(JapaneseTime.display(p.scheduledAt!).suffix(5)) \(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account)（\(p.state.displayName)）")])
+                .tag("li", [], [.link(.post(p.id!), "\(JapaneseTime.staff(p.scheduledAt!).suffix(5)) \(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account)（\(p.state.displayName)）")])
             })
             var attrs = d.operating ? [] : [Attr("class", "closed")]
             if date == today { attrs.append(Attr("aria-current", "date")) }

@@ -139,10 +139,13 @@ enum ConnectionViews {
     }
 
     /// The post page's publishing section: the result, why it is held, and every attempt.
-    static func publishing(_ p: Post, attempts: [PublishAttempt]) -> BodyNode {
+    static func publishing(_ p: Post, attempts: [PublishAttempt], sandbox: Bool = false) -> BodyNode {
         var nodes: [BodyNode] = []
         if let url = p.platformURL {
-            nodes.append(.tag("p", [Attr("class", "notice")], [.text("発信先: "), .link(href: url, url)]))
+            // The sandbox's addresses look like the platform's but lead nowhere: no link, and said plainly.
+            nodes.append(.tag("p", [Attr("class", "notice")], sandbox
+                ? [.text("発信先（サンドボックスの中の架空のアドレス）: "), .tag("code", [], text: url), .tag("span", [Attr("class", "sandbox-mark")], text: Layout.sandboxText)]
+                : [.text("発信先: "), .link(href: url, url)]))
         }
         if let held = p.heldReason, p.state == .scheduled {
             nodes.append(.tag("p", [Attr("class", "warn"), Attr("role", "status")],
@@ -154,7 +157,7 @@ enum ConnectionViews {
         guard !attempts.isEmpty || !nodes.isEmpty else { return .empty }
         nodes.insert(.tag("h2", [], text: "発信の試行"), at: 0)
         nodes.append(attempts.isEmpty ? .tag("p", [], text: "まだありません。") : .table(["回", "開始", "終了", "結果", "投稿ID", "内容"], attempts.map { a in
-            [.text(String(a.number)), .text(JapaneseTime.display(a.startedAt)), .text(JapaneseTime.show(a.finishedAt)),
+            [.text(String(a.number)), .text(JapaneseTime.staff(a.startedAt)), .text(JapaneseTime.show(a.finishedAt)),
              .text(a.outcome.displayName), .text(a.platformPostID ?? "—"), .text(a.message)]
         }))
         return .group(nodes)

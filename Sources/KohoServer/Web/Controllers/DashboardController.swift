@@ -25,6 +25,12 @@ enum DashboardController {
         var alarms: [AlarmController.Entry] = []
         var alarmWindowMinutes = 60
         let now: Date
+        /// The whole counts behind the short tables (each table shows at most `DashboardView.rows`).
+        var totals = Totals()
+    }
+
+    struct Totals {
+        var today = 0, waiting = 0, emergencies = 0, rejected = 0, drafts = 0
     }
 
     /// The page is kept while the database is unchanged, for the same user, session token and minute (it shows the
@@ -44,24 +50,40 @@ enum DashboardController {
         let todayDate = JapaneseTime.localDate(now)
         let start = cal?.instant(todayDate, minutes: 0) ?? now
         let end = cal?.instant(todayDate.adding(days: 1), minutes: 0) ?? now
-        let today = try await Post.query(on: req.db).filter(\.$state == .scheduled)
-            .filter(\.$scheduledAt >= start).filter(\.$scheduledAt < end).sort(\.$scheduledAt).allPosts()
-        let waiting = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$scheduledAt).allPosts()
-        let emergencies = try await Post.query(on: req.db).filter(\.$usesHoursException == true)
-            .filter(\.$state ~~ [.submitted, .scheduled]).sort(\.$scheduledAt).allPosts()
+        let rows = DashboardView.rows
+        // Out-of-hours emergencies have their own table; the other tables leave them out, so that no post is listed twice.
+        func today() -> QueryBuilder<Post> {
+            Post.query(on: req.db).filter(\.$state == .scheduled).filter(\.$usesHoursException == false)
+                .filter(\.$scheduledAt >= start).filter(\.$scheduledAt < end)
+        }
+        func waiting() -> QueryBuilder<Post> {
+            Post.query(on: req.db).filter(\.$state == .submitted).filter(\.$usesHoursException == false)
+        }
+        func emergencies() -> QueryBuilder<Post> {
+            Post.query(on: req.db).filter(\.$usesHoursException == true).filter(\.$state ~~ [.submitted, .scheduled])
+        }
         let needingAction = try await Post.query(on: req.db).group(.or) { any in
             any.filter(\.$state == .failed)
             any.group(.and) { $0.filter(\.$state == .publishing).filter(\.$publishMessage != nil) }
-        }.sort(\.$updatedAt, .descending).limit(50).allPosts()
-        var model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now), today: today, waiting: waiting,
-                          emergencies: emergencies, needingAction: needingAction, now: now)
+        }.sort(\.$updatedAt, .descending).limit(rows).allPosts()
+        var model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now),
+                          today: try await today().sort(\.$scheduledAt).limit(rows).allPosts(),
+                          waiting: try await waiting().sort(\.$scheduledAt).limit(rows).allPosts(),
+                          emergencies: try await emergencies().sort(\.$scheduledAt).limit(rows).allPosts(),
+                          needingAction: needingAction, now: now)
+        model.totals.today = try await today().count()
+        model.totals.waiting = try await waiting().count()
+        model.totals.emergencies = try await emergencies().count()
         model.intake = try await IntakeDashboard.load(req)
         let frame = PageFrame(req, title: "ダッシュボード")
         if let user = frame.user, user.role != .viewer {
-            model.rejected = try await Post.query(on: req.db).filter(\.$state == .rejected).sort(\.$updatedAt, .descending).limit(50).allPosts()
-                .filter { user.mayAct(on: $0.account) }
-            model.drafts = try await Post.query(on: req.db).filter(\.$state == .draft).filter(\.$authorName == user.name)
-                .sort(\.$updatedAt, .descending).limit(50).allPosts()
+            let mine = ctx.policy.accounts.map(\.id).filter { user.mayAct(on: $0) }
+            func rejected() -> QueryBuilder<Post> { Post.query(on: req.db).filter(\.$state == .rejected).filter(\.$account ~~ mine) }
+            func drafts() -> QueryBuilder<Post> { Post.query(on: req.db).filter(\.$state == .draft).filter(\.$authorName == user.name) }
+            model.rejected = try await rejected().sort(\.$updatedAt, .descending).limit(rows).allPosts()
+            model.drafts = try await drafts().sort(\.$updatedAt, .descending).limit(rows).allPosts()
+            model.totals.rejected = try await rejected().count()
+            model.totals.drafts = try await drafts().count()
             model.returnReasons = try await PostService.returnReasons(req, model.rejected)
             model.commentsWaiting = try await CommentInbox.waitingCount(req.db, accounts: ctx.policy.accounts.map(\.id).filter { user.mayAct(on: $0) })
         }
@@ -78,24 +100,64 @@ enum DashboardController {
 }
 
 enum DashboardView {
+    /// At most this many rows per table; the rest behind 「すべて見る」.
+    static let rows = 10
+
+    static func seeAll(shown: Int, total: Int, href: String) -> BodyNode {
+        total > shown ? .tag("p", [], [.tag("a", [Attr("href", href)], text: "すべて見る（\(total)件）")]) : .empty
+    }
+
     static func page(_ f: PageFrame, _ m: DashboardController.Model, notice: BodyNode = .empty) -> HTML {
         let status: BodyNode = m.openWindow.map { w in
-            .tag("p", [Attr("class", "notice")], text: "現在は運用時間内です（\(JapaneseTime.display(w.end)) まで）。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
+            .tag("p", [Attr("class", "notice")], text: "現在は運用時間内です（\(JapaneseTime.staff(w.end)) まで）。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
         } ?? .tag("p", [Attr("class", "warn")], text: "現在は運用時間外です。次の運用開始: \(JapaneseTime.show(m.nextOpening))")
-        let waitingEmergencies = m.waiting.filter(\.emergency)
+        let waitingEmergencies = max(f.waitingEmergencies, m.waiting.filter(\.emergency).count)
         var chiefNotice: BodyNode = .empty
-        if f.user?.role == .chief, !waitingEmergencies.isEmpty {
+        if f.user?.role == .chief, waitingEmergencies > 0 {
             chiefNotice = .tag("section", [Attr("class", "warn"), Attr("role", "alert"), Attr("aria-label", "緊急の承認待ち")], [
-                .tag("p", [], [.strong(.text("緊急の投稿が\(waitingEmergencies.count)件、承認を待っています。")),
+                .tag("p", [], [.strong(.text("緊急の投稿が\(waitingEmergencies)件、承認を待っています。")),
                                .text(" 承認すると直ちに発信されます。 "), .link(.approvals, "承認待ちを開く")]),
             ])
         }
+        let suspended = Set(f.suspensions.keys)
+        let returned: BodyNode = m.rejected.isEmpty ? .empty : .group([
+            .tag("h2", [], text: "差し戻された投稿（\(m.totals.rejected)件）"),
+            .tag("ul", [Attr("class", "returned")], m.rejected.map { p in
+                let text = (try? p.action.text) ?? ""
+                let r = m.returnReasons[p.id!]
+                return .tag("li", [], [
+                    .link(.post(p.id!), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account): \(text.count > 40 ? String(text.prefix(40)) + "…" : text)"),
+                    .tag("br"),
+                    .text("差戻しの理由: \(r?.reason ?? "—")" + (r.map { "（\($0.actor)、\(JapaneseTime.staff($0.at))）" } ?? "")),
+                ])
+            }),
+            seeAll(shown: m.rejected.count, total: m.totals.rejected, href: SiteURL.posts.path + "?state=rejected"),
+        ])
+        let drafts: BodyNode = m.drafts.isEmpty ? .empty : .group([
+            .tag("h2", [], text: "自分の下書き（\(m.totals.drafts)件）"),
+            PostListView.table(m.drafts, policy: f.policy, suspended: suspended),
+            seeAll(shown: m.drafts.count, total: m.totals.drafts, href: SiteURL.posts.path + "?state=draft"),
+        ])
+        let waiting: BodyNode = .group([
+            .tag("h2", [], text: "承認待ち（\(m.totals.waiting)件）"),
+            PostListView.table(m.waiting, policy: f.policy, suspended: suspended),
+            seeAll(shown: m.waiting.count, total: m.totals.waiting,
+                   href: f.user?.role == .chief ? SiteURL.approvals.path : SiteURL.posts.path + "?state=submitted"),
+        ])
+        // Each person's own work first: the chief's approvals, the staff's returned posts and drafts.
+        let own: [BodyNode] = f.user?.role == .chief ? [waiting] : [returned, drafts]
         return Layout.page(f, [
             .tag("p", [], text: "現在: \(JapaneseTime.displayWithEra(m.now))"),
+            status,
             chiefNotice,
             AlarmController.section(f, m.alarms, windowMinutes: m.alarmWindowMinutes),
-            IntakeDashboard.section(f, m.intake),
             notice,
+            m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
+                .tag("h2", [], text: "運用時間外の緊急の投稿（\(m.totals.emergencies)件）"),
+                PostListView.table(m.emergencies, policy: f.policy, suspended: suspended),
+                seeAll(shown: m.emergencies.count, total: m.totals.emergencies, href: SiteURL.approvals.path),
+            ]),
+        ] + own + [
             m.commentsWaiting.map { (n: Int) -> BodyNode in
                 var pending = CommentInbox.Filter()
                 pending.pending = true
@@ -103,40 +165,22 @@ enum DashboardView {
                     .text("判断を待つコメント: \(n)件 "), .tag("a", [Attr("href", CommentViews.query(pending))], text: "コメントの一覧を開く"),
                 ])
             } ?? .empty,
-            status,
-            m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
-                .tag("h2", [], text: "運用時間外の緊急の投稿（\(m.emergencies.count)件）"),
-                PostListView.table(m.emergencies, policy: f.policy, suspended: Set(f.suspensions.keys)),
-            ]),
             m.needingAction.isEmpty ? .empty : .tag("section", [Attr("class", "warn")], [
-                .tag("h2", [], text: "発信に対応が必要な投稿（\(m.needingAction.count)件）"),
+                .tag("h2", [], text: "発信に対応が必要な投稿"),
                 .tag("ul", [], m.needingAction.map { p in
                     .tag("li", [], [
                         .link(.post(p.id!), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account)（\(p.state.displayName)）"),
                         .text(": \(p.publishMessage ?? "")"),
                     ])
                 }),
+                .tag("p", [], [.tag("a", [Attr("href", SiteURL.posts.path + "?state=failed")], text: "発信できなかった投稿をすべて見る")]),
             ]),
-            .tag("h2", [], text: "今日の予約（\(m.today.count)件）"),
-            PostListView.table(m.today, policy: f.policy, suspended: Set(f.suspensions.keys)),
-            .tag("h2", [], text: "承認待ち（\(m.waiting.count)件）"),
-            PostListView.table(m.waiting, policy: f.policy, suspended: Set(f.suspensions.keys)),
-            m.rejected.isEmpty ? .empty : .group([
-                .tag("h2", [], text: "差し戻された投稿（\(m.rejected.count)件）"),
-                .tag("ul", [Attr("class", "returned")], m.rejected.map { p in
-                    let text = (try? p.action.text) ?? ""
-                    let r = m.returnReasons[p.id!]
-                    return .tag("li", [], [
-                        .link(.post(p.id!), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account): \(text.count > 40 ? String(text.prefix(40)) + "…" : text)"),
-                        .tag("br"),
-                        .text("差戻しの理由: \(r?.reason ?? "—")" + (r.map { "（\($0.actor)、\(JapaneseTime.display($0.at))）" } ?? "")),
-                    ])
-                }),
-            ]),
-            m.drafts.isEmpty ? .empty : .group([
-                .tag("h2", [], text: "自分の下書き（\(m.drafts.count)件）"),
-                PostListView.table(m.drafts, policy: f.policy, suspended: Set(f.suspensions.keys)),
-            ]),
+            .tag("h2", [], text: "今日の予約（\(m.totals.today)件）"),
+            PostListView.table(m.today, policy: f.policy, suspended: suspended),
+            seeAll(shown: m.today.count, total: m.totals.today, href: SiteURL.calendar(nil).path),
+        ] + (f.user?.role == .chief ? [returned, drafts] : [waiting]) + [
+            // The sources' addresses and states are for checking, not for the first screen.
+            IntakeDashboard.section(f, m.intake),
         ])
     }
 }

@@ -180,7 +180,7 @@ enum DisasterView {
             .tag("p", [], text: "災害モードのアカウントでは、緊急（3(5) ただし書）でない予約投稿を発信せずに保留します。保留した投稿は失われず、災害モードを終えた後に課長が一件ずつ、またはまとめて解除すると、次の運用時間に発信されます。"),
             .tag("h2", [], text: "現在の状態"),
             modes.isEmpty ? .tag("p", [], text: "災害モードのアカウントはありません。") : .table(["アカウント", "理由", "開始", "開始した人"], modes.map { m in
-                [PlatformLabel.node(f.policy.account(m.account), fallback: m.account), .text(m.reason), .text(JapaneseTime.display(m.startedAt)), .text(m.startedBy)]
+                [PlatformLabel.node(f.policy.account(m.account), fallback: m.account), .text(m.reason), .text(JapaneseTime.staff(m.startedAt)), .text(m.startedBy)]
             }),
         ]
         if chief {
@@ -211,7 +211,7 @@ enum DisasterView {
                     PlatformLabel.node(f.policy.account(p.account), fallback: p.account),
                     .text(p.category ?? "—"),
                     .text(text.count > 60 ? String(text.prefix(60)) + "…" : text),
-                    .text((p.heldReason ?? "") + (p.heldAt.map { "（\(JapaneseTime.display($0))から）" } ?? "")),
+                    .text((p.heldReason ?? "") + (p.heldAt.map { "（\(JapaneseTime.staff($0))から）" } ?? "")),
                     chief && !on.contains(p.account)
                         ? .postForm(SiteURL.disasterRelease.path, csrf: f.csrf, [.hidden("post", p.id!.uuidString.lowercased()), .button("解除")], inline: true)
                         : .text(on.contains(p.account) ? "災害モード中" : ""),
@@ -221,7 +221,7 @@ enum DisasterView {
                 content.append(.postForm(SiteURL.disasterRelease.path, csrf: f.csrf, [
                     .hidden("post", "all"),
                     .tag("p", [], text: "解除すると、予約日時を過ぎた投稿は次の運用時間（運用時間内なら直ちに）に発信されます。"),
-                    .button("すべての保留を解除"),
+                    .button("すべての保留を解除", kind: .danger),
                 ]))
             }
         }

@@ -30,7 +30,7 @@ enum LiveCheckController {
         let (result, at) = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now, submitting: true)
         let account = req.koho.policy.account(action.account)
         return Answer(ok: result.ok, weightedLength: result.weightedLength,
-                      limit: account.map { ComposeView.limitText($0.platform) }, scheduledAt: JapaneseTime.display(at),
+                      limit: account.map { ComposeView.limitText($0.platform) }, scheduledAt: JapaneseTime.staff(at),
                       violations: result.violations, approvalReasons: result.approvalReasons,
                       cut: account.map { ComposeView.howMuchToCut(result, platform: $0.platform) } ?? [],
                       preview: account.flatMap { a in result.rendering.map { RenderingPreview.Answer($0, account: a) } })

@@ -295,6 +295,22 @@ enum PostsController {
         return res
     }
 
+    /// The attached image, for the preview; every signed-in role may read posts, so `find` is the check.
+    static func image(_ req: Request) async throws -> Response {
+        let post = try await PostService.find(req, try postID(req))
+        guard let file = post.mediaFile, let format = PostMedia.format(ofFile: file), format.kind == .image else {
+            throw AppError.notFound("画像が添付されていません")
+        }
+        let media: MediaFile
+        do { media = try PostMedia.read(file, dataDirectory: req.koho.config.dataDirectory) } catch let e as HoldReason {
+            throw AppError.notFound(e.message)
+        }
+        let res = Response(status: .ok, body: .init(data: media.data))
+        res.headers.replaceOrAdd(name: .contentType, value: format.mimeType)
+        res.headers.cacheControl = .init(isPrivate: true, maxAge: 3600)
+        return res
+    }
+
     struct StepForm: Content {
         var version: Int?
         var reason: String?

@@ -73,7 +73,7 @@ enum AuditView {
             content.append(.tag("p", [], text: "該当する記録はありません。"))
         } else {
             let rows: [[BodyNode]] = m.entries.map { (e: AuditEntry) -> [BodyNode] in
-                [.text(String(e.id ?? 0)), .text(JapaneseTime.display(e.at)), .text(e.actor), AuditWords.actionNode(e.action),
+                [.text(String(e.id ?? 0)), .text(JapaneseTime.staff(e.at)), .text(e.actor), AuditWords.actionNode(e.action),
                  AuditWords.subject(e.subject, posts: m.posts, policy: f.policy), AuditWords.detail(e.detail), .text(e.reason)]
             }
             content.append(.table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], rows, caption: "新しい順"))
@@ -95,7 +95,7 @@ enum PolicyView {
             .tag("p", [], text: "適用中: \(m.inForce)"),
             .tag("dl", [], [
                 .tag("dt", [], text: "名称"), .tag("dd", [], text: p.title),
-                .tag("dt", [], text: "版・施行日"), .tag("dd", [], text: "\(p.version)（\(JapaneseTime.wareki(p.effectiveDate))〔\(JapaneseTime.displayDate(p.effectiveDate))〕施行）"),
+                .tag("dt", [], text: "版・施行日"), .tag("dd", [], text: "\(p.version)（\(JapaneseTime.wareki(p.effectiveDate))〔\(p.effectiveDate.year)年〕施行）"),
                 .tag("dt", [], text: "所管"), .tag("dd", [], text: "\(p.organization.name) \(p.organization.department)"),
                 .tag("dt", [], text: "管理者"), .tag("dd", [], text: "\(p.ownerRole.title)［\(p.ownerRole.clause)］"),
             ]),
@@ -130,7 +130,7 @@ enum PolicyView {
         return Layout.page(f, content + [
             .tag("h2", [], text: "版の履歴"),
             .table(["版", "ポリシーの版", "登録日時", "SHA-256"], m.versions.map { v in
-                [.text("第\(v.number)版"), .text(v.version), .text(JapaneseTime.display(v.createdAt)), .tag("code", [], text: v.sha256)]
+                [.text("第\(v.number)版"), .text(v.version), .text(JapaneseTime.staff(v.createdAt)), .tag("code", [], text: v.sha256)]
             }),
         ])
     }

@@ -109,10 +109,10 @@ enum CommentViews {
     static func history(_ events: [CommentEvent], _ attempts: [CommentAction]) -> BodyNode {
         .group([
             .table(["日時", "できごと", "誰が", "内容"], events.map { e in
-                [.text(JapaneseTime.display(e.at)), .text(e.displayKind), .text(e.actor), .tag("div", [Attr("class", "post-body")], text: visible(e.detail))]
+                [.text(JapaneseTime.staff(e.at)), .text(e.displayKind), .text(e.actor), .tag("div", [Attr("class", "post-body")], text: visible(e.detail))]
             }, caption: "履歴（\(events.count)件）"),
             attempts.isEmpty ? .empty : .table(["回", "操作", "開始", "終了", "結果", "内容"], attempts.map { a in
-                [.text("\(a.number)"), .text(a.action.displayName), .text(JapaneseTime.display(a.startedAt)), .text(JapaneseTime.show(a.finishedAt)),
+                [.text("\(a.number)"), .text(a.action.displayName), .text(JapaneseTime.staff(a.startedAt)), .text(JapaneseTime.show(a.finishedAt)),
                  .text(a.outcome.displayName), .text(visible(a.message))]
             }, caption: "プラットフォームでの実行の試み（\(attempts.count)件）"),
         ])
@@ -125,7 +125,7 @@ enum CommentViews {
         return [
             .tag("p", [Attr("class", "meta")], [
                 PlatformLabel.node(account, fallback: c.account),
-                .text(" ／ \(visible(c.authorName)) ／ \(JapaneseTime.display(c.createdAt)) ／ \(c.state.displayName)"
+                .text(" ／ \(visible(c.authorName)) ／ \(JapaneseTime.staff(c.createdAt)) ／ \(c.state.displayName)"
                       + (c.moderationStatus.map { "（\($0)）" } ?? "")),
             ]),
             postNode(c, posts: posts),
@@ -266,7 +266,7 @@ enum CommentViews {
         if !proposals.isEmpty {
             content.append(.tag("section", [Attr("class", "notice"), Attr("aria-labelledby", "s-proposals")], [
                 .tag("h2", [Attr("id", "s-proposals")], text: "担当者の提案（\(proposals.count)件）"),
-                .tag("ul", [], proposals.map { .tag("li", [], text: "\($0.actor)（\(JapaneseTime.display($0.at))）: \(visible($0.detail))") }),
+                .tag("ul", [], proposals.map { .tag("li", [], text: "\($0.actor)（\(JapaneseTime.staff($0.at))）: \(visible($0.detail))") }),
             ]))
         }
         var limits: [String] = []
@@ -293,7 +293,7 @@ enum CommentViews {
             content.append(.tag("section", [Attr("aria-labelledby", "s-decide")], [
                 .tag("h2", [Attr("id", "s-decide")], text: "決定する"),
                 .tag("p", [], text: "非表示・削除には根拠（①〜⑤）と理由が要ります。決定は記録・監査され、プラットフォームで一度だけ実行されます。訂正の返信は下書きになり、承認を経て発信されます。"),
-                .postForm(SiteURL.commentStep(c.id!, "decide").path, csrf: f.csrf, decisionFields + [.button("決定する")]),
+                .postForm(SiteURL.commentStep(c.id!, "decide").path, csrf: f.csrf, decisionFields + [.button("決定する", kind: .primary)]),
             ]))
             if let rules, !noReplies {
                 content.append(.tag("section", [Attr("aria-labelledby", "s-guidance")], [
@@ -307,7 +307,7 @@ enum CommentViews {
             content.append(.tag("section", [Attr("aria-labelledby", "s-propose")], [
                 .tag("h2", [Attr("id", "s-propose")], text: "決定を提案する"),
                 .tag("p", [], text: "決めるのは\(f.policy.ownerRole.title)です。提案は記録・監査され、課長に示されます。"),
-                .postForm(SiteURL.commentStep(c.id!, "propose").path, csrf: f.csrf, decisionFields + [.button("提案する")]),
+                .postForm(SiteURL.commentStep(c.id!, "propose").path, csrf: f.csrf, decisionFields + [.button("提案する", kind: .primary)]),
             ]))
         }
         content += [
@@ -341,7 +341,7 @@ enum CommentViews {
             .postForm(SiteURL.commentStep(c.id!, "decide").path, csrf: f.csrf, [
                 .hidden("action", action.rawValue), .hidden("ground", ground), .hidden("reason", reason),
                 .checkbox("Koho の提案に反して\(action.displayName)することを確認しました（根拠と理由は上のとおり）", name: "confirmAgainstSuggestion", checked: false),
-                .button("提案に反して\(action.displayName)する"),
+                .button("提案に反して\(action.displayName)する", kind: .danger),
             ]),
             .tag("p", [], [.link(.comment(c.id!), "やめてコメントに戻る")]),
         ]

@@ -59,7 +59,7 @@ enum ComposeView {
                 accounts.isEmpty ? .tag("p", [Attr("class", "warn")], text: "担当に指定されたアカウントがありません。") : .empty,
                 .tag("form", [Attr("method", "get"), Attr("action", SiteURL.compose.path)], [
                     .selectField("アカウント", name: "account", options: accounts.map { ($0.id, "\($0.displayName)（\($0.platform.displayName) \($0.handle)）") }, selected: nil),
-                    .button("次へ"),
+                    .button("次へ", kind: .primary),
                 ]),
             ])
         }
@@ -165,7 +165,7 @@ enum ComposeView {
 
     static func checkResult(_ r: CheckResult, _ at: Date, _ account: Account, _ policy: Policy) -> BodyNode {
         var items: [BodyNode] = []
-        if r.ok { items.append(.tag("p", [Attr("class", "notice"), Attr("role", "status")], text: "ポリシーに合っています。予約日時: \(JapaneseTime.display(at))")) }
+        if r.ok { items.append(.tag("p", [Attr("class", "notice"), Attr("role", "status")], text: "ポリシーに合っています。予約日時: \(JapaneseTime.staff(at))")) }
         for cut in howMuchToCut(r, platform: account.platform) { items.append(.tag("p", [Attr("class", "error")], [.strong(.text(cut))])) }
         items.append(.violations(r.violations))
         if let rendering = r.rendering { items.append(RenderingPreview.card(rendering, account: account, heading: "h3")) }
@@ -207,7 +207,7 @@ enum PostView {
     /// Why the chief sent the post back, where staff look first.
     static func returnedNotice(_ e: AuditEntry, policy: Policy) -> BodyNode {
         .tag("section", [Attr("class", "warn"), Attr("role", "alert"), Attr("aria-label", "差戻しの理由")], [
-            .tag("p", [], [.strong(.text("\(e.actor)（\(policy.ownerRole.title)）が差し戻しました（\(JapaneseTime.display(e.at))）。")),
+            .tag("p", [], [.strong(.text("\(e.actor)（\(policy.ownerRole.title)）が差し戻しました（\(JapaneseTime.staff(e.at))）。")),
                            .text(" 理由: "), .text(e.reason)]),
         ])
     }
@@ -249,28 +249,40 @@ enum PostView {
             content.append(.violations(m.draftViolations))
         }
         content.append(suspendedNote)
-        content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
+        if f.sandbox { content.append(.tag("p", [], [.text("発信先: "), Layout.sandboxMark(f)])) }
+        // What the chief reads to approve comes first and largest, with the attached image itself.
+        let image = attachedImage(m)
         switch try? m.post.rendering(policy)?.get() {
         case let rendering?:
-            // What the chief reads to approve: the largest text on the page.
-            content.append(.tag("div", [Attr("class", "post-main")], [RenderingPreview.card(rendering, account: account)]))
+            content.append(.tag("div", [Attr("class", "post-main")], [RenderingPreview.card(rendering, account: account), image]))
         default:
             content.append(.tag("h2", [], text: "本文"))
             content.append(.tag("div", [Attr("class", "post-body")], text: a.text))
+            content.append(image)
         }
         if !p.reasons.isEmpty {
             content.append(.tag("h2", [], text: "\(policy.ownerRole.title)の承認が必要な理由"))
             content.append(.tag("ul", [], p.reasons.map { .tag("li", [], text: $0) }))
         }
+        // The steps sit right under the preview, where the eye is; the details and the history follow.
+        content.append(.tag("section", [Attr("class", "actions-top"), Attr("aria-labelledby", "h-actions")],
+                            [.tag("h2", [Attr("id", "h-actions")], text: "操作"), actions(f, m)]))
+        content.append(.tag("h2", [], text: "詳細"))
+        content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
         if let platform = account?.platform, a.kind != .reply { content.append(media(f, m, platform: platform)) }
-        content.append(ConnectionViews.publishing(p, attempts: m.attempts))
-        content.append(.tag("h2", [], text: "操作"))
-        content.append(actions(f, m))
+        content.append(ConnectionViews.publishing(p, attempts: m.attempts, sandbox: f.sandbox))
         content.append(.tag("h2", [], text: "履歴"))
         content.append(.table(["日時", "誰が", "何を", "内容", "理由"], m.history.map {
-            [.text(JapaneseTime.display($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail), .text($0.reason)]
+            [.text(JapaneseTime.staff($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail), .text($0.reason)]
         }))
         return Layout.page(f, content)
+    }
+
+    /// An attached image as the platform will show it, so that the chief approves what they have seen.
+    static func attachedImage(_ m: Model) -> BodyNode {
+        guard let file = m.post.mediaFile, PostMedia.format(ofFile: file)?.kind == .image, let id = m.post.id else { return .empty }
+        return .tag("img", [Attr("src", SiteURL.postImage(id).path), Attr("class", "attached-image"), Attr("width", "480"),
+                            Attr("alt", "添付した画像\(m.post.mediaName.map { "「\($0)」" } ?? "")")])
     }
 
     /// The post's file (a YouTube video, an X image): what is attached, and a form to attach one while the post may change.
@@ -330,19 +342,19 @@ enum PostView {
                         ? "この投稿は、\(f.policy.ownerRole.title)が承認すると\(place)に直ちに発信されます。"
                         : "提出すると、承認を待たずに\(place)に直ちに発信されます。取り消す時間はありません。"))
                 }
-                forms.append(.postForm(SiteURL.postStep(p.id!, "submit").path, csrf: f.csrf, parts + [.button("提出する")]))
+                forms.append(.postForm(SiteURL.postStep(p.id!, "submit").path, csrf: f.csrf, parts + [.button("提出する", kind: .primary)]))
             case .approve where u.role == .chief:
                 var parts = [version]
                 if m.goesOutAt != nil {
                     parts.append(immediateWarning("承認すると、\(place)に直ちに発信されます。取り消す時間はありません。"))
                 }
-                forms.append(.postForm(SiteURL.postStep(p.id!, "approve").path, csrf: f.csrf, parts + [.button("承認する")]))
+                forms.append(.postForm(SiteURL.postStep(p.id!, "approve").path, csrf: f.csrf, parts + [.button("承認する", kind: .primary)]))
             case .reject where u.role == .chief:
                 forms.append(.postForm(SiteURL.postStep(p.id!, "reject").path, csrf: f.csrf,
-                                       [version, .field("差戻しの理由", name: "reason", required: true, id: "f-reject-reason"), .button("差し戻す")]))
+                                       [version, .field("差戻しの理由", name: "reason", required: true, id: "f-reject-reason"), .button("差し戻す", kind: .danger)]))
             case .cancel where u.mayAct(on: p.account):
                 forms.append(.postForm(SiteURL.postStep(p.id!, "cancel").path, csrf: f.csrf,
-                                       [version, .field("取消しの理由", name: "reason", id: "f-cancel-reason"), .button("取り消す")]))
+                                       [version, .field("取消しの理由", name: "reason", id: "f-cancel-reason"), .button("取り消す", kind: .danger)]))
             case .edit where u.mayAct(on: p.account):
                 forms.append(.tag("p", [], [.link(.postEdit(p.id!), "編集する")]))
             default:

@@ -87,8 +87,11 @@ extension Node where Context == HTML.BodyContext {
         ])
     }
 
-    static func button(_ text: String, name: String? = nil, value: String? = nil) -> BodyNode {
-        var attrs = [Attr("type", "submit")]
+    /// The page's one main step (`primary`), an ordinary one, or one that removes, stops or returns (`danger`).
+    enum ButtonKind: String { case primary, secondary, danger }
+
+    static func button(_ text: String, name: String? = nil, value: String? = nil, kind: ButtonKind = .secondary) -> BodyNode {
+        var attrs = [Attr("type", "submit"), Attr("class", kind.rawValue)]
         if let name { attrs.append(Attr("name", name)) }
         if let value { attrs.append(Attr("value", value)) }
         return tag("button", attrs, text: text)
@@ -137,6 +140,8 @@ struct PageFrame {
     var disasterModes: [DisasterMode] = []
     /// The accounts suspended or deleted (3(7), 4(9), 5(9)), by account id: their posts are held.
     var suspensions: [String: AccountSuspension] = [:]
+    /// Publishing goes to the sandbox: nothing reaches the real platforms, and every staff page says so.
+    var sandbox = false
 
     init(_ req: Request, title: String) {
         self.title = title
@@ -150,6 +155,7 @@ struct PageFrame {
         self.waitingEmergencies = req.storage[WaitingEmergencies.self] ?? 0
         self.disasterModes = req.storage[DisasterBanner.self] ?? []
         self.suspensions = req.storage[SuspendedAccounts.self] ?? [:]
+        self.sandbox = req.koho.config.platforms?.isSandbox ?? false
     }
 }
 
@@ -195,6 +201,13 @@ enum Layout {
     table.month{width:100%;table-layout:fixed}table.month td{height:6em}table.month td[aria-current]{outline:3px solid #0b4f8a;outline-offset:-3px}table.month p{margin:0}table.month ul{margin:0;padding-left:1.2em;font-size:.9rem}
     pre{white-space:pre-wrap}.post-body{white-space:pre-wrap;font-size:1.15rem;line-height:1.8;max-width:40em}.immediate{font-weight:bold}
     .post-main .pv-text{font-size:1.25rem;line-height:1.8;max-width:40em}.post-main .pv-title{font-size:1.3rem}
+    button{font:inherit;padding:6px 16px;margin:4px 0;border-radius:4px;border:2px solid #0b4f8a;background:#fff;color:#0b4f8a;cursor:pointer}
+    button.primary{background:#0b4f8a;color:#fff;font-weight:bold;padding:8px 24px}button.primary:hover{background:#083a66}
+    button.danger{border-color:#b00020;color:#b00020}button.danger:hover{background:#fdecee}button.secondary:hover{background:#eef5fc}
+    header form.inline button{padding:2px 10px;margin:0}
+    .sandbox-banner{background:#fff4e0;border-bottom:3px solid #b36b00;color:#1a1a1a;padding:6px 16px;margin:0;font-weight:bold}
+    .sandbox-mark{display:inline-block;border:1px solid #b36b00;background:#fff4e0;color:#6b4000;padding:0 6px;font-size:.85rem;margin-left:4px}
+    .actions-top{border:2px solid #0b4f8a;padding:8px 12px;margin:12px 0;max-width:40em}
     .live-check{margin:4px 0 12px}.live-check .cut{font-weight:bold}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
     """
 
@@ -210,6 +223,7 @@ enum Layout {
             ),
             .body(
                 .tag("a", [Attr("class", "skip"), Attr("href", "#main")], text: "本文へ移動"),
+                f.sandbox && f.user != nil ? sandboxBanner : .empty,
                 .header(
                     .tag("p", [], [.strong(.text("Koho（広報）")), .text(" \(f.policy.organization.name) \(f.policy.title)")]),
                     f.user.map { nav($0, f) } ?? .empty
@@ -220,13 +234,35 @@ enum Layout {
         )
     }
 
-    static func nav(_ u: User, _ f: PageFrame) -> BodyNode {
+    static let sandboxText = "サンドボックス（実際には発信されません）"
+
+    /// On every staff page while publishing goes to the sandbox.
+    static var sandboxBanner: BodyNode { .tag("p", [Attr("class", "sandbox-banner"), Attr("role", "note")],
+                                            text: "\(sandboxText): 投稿・コメントへの操作は、このサーバーの中の代役に送られます。") }
+
+    /// The mark beside a post or a platform link while publishing goes to the sandbox.
+    static func sandboxMark(_ f: PageFrame) -> BodyNode {
+        f.sandbox ? .tag("span", [Attr("class", "sandbox-mark")], text: sandboxText) : .empty
+    }
+
+    /// The menu by role: the chief's own pages (承認待ち, 利用者, 災害モード) only for the chief; staff and viewers
+    /// reach what they may read from the dashboard and the posts.
+    static func menu(for role: UserRole) -> [(SiteURL, String)] {
+        let chief = role == .chief, writes = role != .viewer
         var items: [(SiteURL, String)] = [(.dashboard, "ダッシュボード")]
-        if u.role != .viewer { items.append((.compose, "新しい投稿")) }
-        items += [(.approvals, "承認待ち"), (.posts, "投稿一覧")]
-        if u.role != .viewer { items.append((.comments, "コメント")) }
-        items += [(.calendar(nil), "カレンダー"), (.accounts, "アカウント"),
-                  (.impersonation, "なりすまし対応"), (.notices, "お知らせ・停止"), (.commentReport(nil), "コメント月報"), (.users, "利用者"), (.disaster, "災害モード"), (.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
+        if writes { items.append((.compose, "新しい投稿")) }
+        if chief { items.append((.approvals, "承認待ち")) }
+        items.append((.posts, "投稿一覧"))
+        if writes { items.append((.comments, "コメント")) }
+        items += [(.calendar(nil), "カレンダー"), (.accounts, "アカウント"), (.impersonation, "なりすまし対応"), (.notices, "お知らせ・停止"),
+                  (.commentReport(nil), "コメント月報")]
+        if chief { items += [(.users, "利用者"), (.disaster, "災害モード")] }
+        items += [(.audit, "監査記録"), (.policy, "運用ポリシー"), (.totp, "二段階認証"), (.password, "パスワード変更")]
+        return items
+    }
+
+    static func nav(_ u: User, _ f: PageFrame) -> BodyNode {
+        let items = menu(for: u.role)
         return .tag("nav", [Attr("aria-label", "メインメニュー")], [
             .tag("ul", [], items.map { item in
                 var label = item.1
@@ -266,5 +302,5 @@ enum ErrorPage {
 }
 
 extension JapaneseTime {
-    static func show(_ d: Date?) -> String { d.map { display($0) } ?? "—" }
+    static func show(_ d: Date?) -> String { d.map { staff($0) } ?? "—" }
 }

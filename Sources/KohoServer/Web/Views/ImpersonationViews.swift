@@ -11,7 +11,7 @@ enum ImpersonationViews {
             list.map { c -> [BodyNode] in
                 [.link(.impersonationCase(c.id!), "\(c.platform.displayName) \(c.handle)"), .text(c.name.isEmpty ? "—" : c.name),
                  .text(percent(c.score)), .text(c.imitates), .text(c.step.displayName + (c.outcome.map { "（\($0.displayName)）" } ?? "")),
-                 .text(JapaneseTime.display(c.updatedAt))]
+                 .text(JapaneseTime.staff(c.updatedAt))]
             }
         }
         let headers = ["アカウント", "表示名", "スコア", "なりすまされている公式アカウント", "段階", "更新"]
@@ -32,7 +32,7 @@ enum ImpersonationViews {
                     .field("表示名（見たとおりに）", name: "name"),
                     .textArea("自己紹介（見たとおりに）", name: "bio", value: "", rows: 3),
                     .textArea("メモ（どこで見つけたか、何を発信しているか）", name: "note", value: "", rows: 3),
-                    .button("報告する"),
+                    .button("報告する", kind: .primary),
                 ]),
             ]
         }
@@ -60,7 +60,7 @@ enum ImpersonationViews {
                 .tag("dt", [], text: "URL"), .tag("dd", [], text: c.profileURL),
                 .tag("dt", [], text: "表示名"), .tag("dd", [], text: c.name.isEmpty ? "（なし）" : c.name),
                 .tag("dt", [], text: "自己紹介"), .tag("dd", [Attr("class", "post-body")], text: c.bio.isEmpty ? "（なし）" : c.bio),
-                .tag("dt", [], text: "確認日時"), .tag("dd", [], text: JapaneseTime.display(c.seenAt)),
+                .tag("dt", [], text: "確認日時"), .tag("dd", [], text: JapaneseTime.staff(c.seenAt)),
                 .tag("dt", [], text: "発見の経緯"), .tag("dd", [], text: c.source.displayName + "（\(c.reportedBy)）" + (c.reportNote.isEmpty ? "" : "：\(c.reportNote)")),
                 .tag("dt", [], text: "スコア"), .tag("dd", [], text: "\(percent(c.score))（しきい値 \(percent(ImpersonationScorer.defaultThreshold))）"),
                 .tag("dt", [], text: "なりすまされている公式アカウント"),
@@ -70,7 +70,7 @@ enum ImpersonationViews {
             .tag("ul", [], c.reasonList.map { BodyNode.tag("li", [], text: $0) }),
             .tag("h2", [], text: "経過"),
             .table(["段階", "誰が", "いつ", "内容"], steps.map { s -> [BodyNode] in
-                [.text(s.step.displayName), .text(s.actor), .text(JapaneseTime.display(s.at)), .tag("div", [Attr("class", "post-body")], text: s.note)]
+                [.text(s.step.displayName), .text(s.actor), .text(JapaneseTime.staff(s.at)), .tag("div", [Attr("class", "post-body")], text: s.note)]
             }),
         ]
         if let notice {
@@ -95,7 +95,7 @@ enum ImpersonationViews {
                     .postForm(SiteURL.impersonationStep(c.id!, "warn").path, csrf: f.csrf, [
                         .field("題名", name: "title", value: title, required: true),
                         .textArea("本文", name: "body", value: body, rows: 10),
-                        .button("注意喚起を掲載する"),
+                        .button("注意喚起を掲載する", kind: .primary),
                     ]),
                 ]))
             case .takedownRequested:
@@ -122,7 +122,7 @@ enum ImpersonationViews {
                     .postForm(SiteURL.impersonationStep(c.id!, "close").path, csrf: f.csrf, [
                         .selectField("終了の理由", name: "outcome", options: ImpersonationCaseOutcome.allCases.map { (value: $0.rawValue, label: $0.displayName) }, selected: nil),
                         .field("メモ", name: "note"),
-                        .button("終了する"),
+                        .button("終了する", kind: .danger),
                     ]),
                 ]))
             case .found:

@@ -16,7 +16,7 @@ enum NoticeViews {
             .tag("h2", [], text: "お知らせ（\(notices.count)件）"),
             notices.isEmpty ? .tag("p", [], text: "お知らせはまだありません。") : .table(["題名", "種類", "アカウント", "状態", "更新"], notices.map { n in
                 [.link(.notice(n.id!), n.title), .text(n.kind.displayName), .text(p.account(n.account).map(PlatformLabel.text) ?? n.account),
-                 .text(n.status.displayName + (n.resumedAt == nil ? "" : "（再開を追記）")), .text(JapaneseTime.display(n.updatedAt))]
+                 .text(n.status.displayName + (n.resumedAt == nil ? "" : "（再開を追記）")), .text(JapaneseTime.staff(n.updatedAt))]
             }),
         ]
         if mayWrite {
@@ -40,7 +40,7 @@ enum NoticeViews {
             let live = notices.filter { $0.kind == .suspension && $0.account == a.id && $0.status == .published && $0.resumedAt == nil }
             var section: [BodyNode] = [
                 .tag("h3", [Attr("id", "s-\(i)")], text: PlatformLabel.text(a)),
-                .tag("p", [], text: "状態: " + (s.map { "\($0.action == .delete ? "削除" : "停止中")（\(JapaneseTime.display($0.since))から、\($0.by)）" } ?? "運用中")),
+                .tag("p", [], text: "状態: " + (s.map { "\($0.action == .delete ? "削除" : "停止中")（\(JapaneseTime.staff($0.since))から、\($0.by)）" } ?? "運用中")),
             ]
             if chief {
                 if s == nil, live.isEmpty, rules?.suspensionRequiresPublishedReason ?? true {
@@ -79,16 +79,16 @@ enum NoticeViews {
             .tag("dl", [], [
                 .tag("dt", [], text: "種類"), .tag("dd", [], text: n.kind.displayName),
                 .tag("dt", [], text: "対象の公式アカウント"), .tag("dd", [], text: p.account(n.account).map(PlatformLabel.text) ?? n.account),
-                .tag("dt", [], text: "状態"), .tag("dd", [], text: n.status.displayName + (n.publishedAt.map { "（\(JapaneseTime.display($0))に掲載）" } ?? "")),
-                .tag("dt", [], text: "作成"), .tag("dd", [], text: "\(n.createdBy)、\(JapaneseTime.display(n.createdAt))"),
-                .tag("dt", [], text: "更新"), .tag("dd", [], text: JapaneseTime.display(n.updatedAt)),
+                .tag("dt", [], text: "状態"), .tag("dd", [], text: n.status.displayName + (n.publishedAt.map { "（\(JapaneseTime.staff($0))に掲載）" } ?? "")),
+                .tag("dt", [], text: "作成"), .tag("dd", [], text: "\(n.createdBy)、\(JapaneseTime.staff(n.createdAt))"),
+                .tag("dt", [], text: "更新"), .tag("dd", [], text: JapaneseTime.staff(n.updatedAt)),
                 .tag("dt", [], text: "市ホームページでの場所"), .tag("dd", [], text: SuspensionService.publicURL(of: n.id!, ctx)),
             ]),
             n.status == .published ? .tag("p", [], [.link(href: PublicPage.notice(n.id!).servedPath, "公開ページで見る（\(n.title)）")]) : .empty,
             .tag("h2", [], text: "本文"),
             .tag("div", [Attr("class", "post-body")], text: n.body),
         ]
-        if let r = n.resumedAt { content.append(.tag("p", [], text: "追記: \(JapaneseTime.display(r))に運用を再開しました。")) }
+        if let r = n.resumedAt { content.append(.tag("p", [], text: "追記: \(JapaneseTime.staff(r))に運用を再開しました。")) }
         if mayEdit {
             content += [
                 .tag("h2", [], text: n.status == .draft ? "下書きを直す" : "掲載中のお知らせを直す"),
@@ -97,7 +97,7 @@ enum NoticeViews {
                     .hidden("version", String(n.lockVersion)),
                     .field("題名", name: "title", value: n.title, required: true),
                     .textArea("本文", name: "body", value: n.body, rows: 10),
-                    .button("保存する"),
+                    .button("保存する", kind: .primary),
                 ]),
             ]
         }
@@ -106,7 +106,7 @@ enum NoticeViews {
                 content += [
                     .tag("h2", [], text: "掲載"),
                     .tag("p", [Attr("class", "immediate")], text: "掲載すると、直ちに公開ページ（お知らせの一覧とフィード）に出ます。"),
-                    .postForm(SiteURL.noticePublish(n.id!).path, csrf: f.csrf, [.hidden("version", String(n.lockVersion)), .button("公開ページに掲載する")]),
+                    .postForm(SiteURL.noticePublish(n.id!).path, csrf: f.csrf, [.hidden("version", String(n.lockVersion)), .button("公開ページに掲載する", kind: .primary)]),
                 ]
             } else {
                 content.append(.tag("p", [Attr("class", "notice")], text: "掲載するのは\(p.ownerRole.title)です。"))

@@ -23,11 +23,11 @@ enum ProfileCheckViews {
         var nodes: [BodyNode] = []
         if !r.problem.isEmpty {
             nodes.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")],
-                              text: "プロフィールの問題: \(r.problem)（\(JapaneseTime.show(r.problemSince))から、最後の確認 \(JapaneseTime.display(r.checkedAt))）"))
+                              text: "プロフィールの問題: \(r.problem)（\(JapaneseTime.show(r.problemSince))から、最後の確認 \(JapaneseTime.staff(r.checkedAt))）"))
         } else if r.verified == true {
-            nodes.append(.tag("p", [Attr("class", "notice")], text: "プロフィール: Xの認証を確認しました（\(JapaneseTime.display(r.checkedAt))）。"))
+            nodes.append(.tag("p", [Attr("class", "notice")], text: "プロフィール: Xの認証を確認しました（\(JapaneseTime.staff(r.checkedAt))）。"))
         } else if r.linksToCityPage == true {
-            nodes.append(.tag("p", [Attr("class", "notice")], text: "プロフィール: 市ホームページのこのアカウントのページへのリンクを確認しました（\(JapaneseTime.display(r.checkedAt))）。"))
+            nodes.append(.tag("p", [Attr("class", "notice")], text: "プロフィール: 市ホームページのこのアカウントのページへのリンクを確認しました（\(JapaneseTime.staff(r.checkedAt))）。"))
         }
         if !r.website.isEmpty, a.platform != .x {
             nodes.append(.tag("p", [], text: "プロフィールにあるリンク: " + r.website.split(separator: "\n").joined(separator: "、")))

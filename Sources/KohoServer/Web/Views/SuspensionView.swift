@@ -19,7 +19,7 @@ enum SuspensionView {
         guard let s = f.suspensions[account.id] else { return .empty }
         let clause = f.policy.rules(for: account.platform)?.suspensionClause ?? ""
         return .tag("p", [Attr("class", "warn"), Attr("role", "status")], [
-            .tag("strong", [], text: "\(account.displayName)は\(s.action == .delete ? "削除" : "停止")されています（\(JapaneseTime.display(s.since))から、\(clause)）。"),
+            .tag("strong", [], text: "\(account.displayName)は\(s.action == .delete ? "削除" : "停止")されています（\(JapaneseTime.staff(s.since))から、\(clause)）。"),
             .text(" このアカウントへの投稿は発信されず、予約は保留されます。\(f.policy.ownerRole.title)が運用を再開すると、保留した予約は次の運用時間に発信されます。"),
         ])
     }

@@ -1,0 +1,138 @@
+import Fluent
+import Foundation
+import XCTVapor
+import KohoCore
+@testable import KohoServer
+
+/// Issue 23's second pass over the staff pages: one clear action, the sandbox said, short dashboards, the image seen
+/// before approval, menus by role, dates as an office writes them.
+final class StaffInterfaceSecondPassTests: KohoTestCase {
+    override func adjust(_ config: inout KohoConfig) {
+        // Publishing goes to a sandbox (the in-memory platform; the publisher itself is off): what a first run shows.
+        config.platforms = .sandbox(url: "http://127.0.0.1:9")
+        config.platformGateway = InMemoryPlatform(clock: { Date() }).gateway
+        config.publisher.enabled = false
+        config.comments.enabled = false
+    }
+
+    func testTheSandboxIsSaidOnEveryStaffPageAndItsAddressesAreNotLinks() async throws {
+        let tokens = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        for path in ["/", "/posts", "/posts/new?account=kodaira_tokyo", "/calendar", "/accounts", "/audit", "/policy", "/comments"] {
+            try await staff.get(path)
+            XCTAssertTrue(staff.lastBody.contains("サンドボックス（実際には発信されません）"), "banner on \(path)")
+        }
+        // A post the sandbox "published": its address looks like X's but is not offered as a link.
+        let created = try await createPost(tokens.chief, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ"}"#)
+        let found = try await Post.find(UUID(uuidString: postID(created)), on: app.db)
+        let post = try XCTUnwrap(found)
+        post.platformURL = "https://x.com/kodaira_tokyo/status/123"
+        try await post.save(on: app.db)
+        try await staff.get("/posts/\(postID(created))")
+        XCTAssertTrue(staff.lastBody.contains("サンドボックスの中の架空のアドレス"))
+        XCTAssertFalse(staff.lastBody.contains(#"href="https://x.com/kodaira_tokyo/status/123""#))
+
+        // The public pages are the city's, not the staff's: no banner there.
+        try await staff.get("/public/policy")
+        XCTAssertFalse(staff.lastBody.contains("サンドボックス（実際には発信されません）"))
+    }
+
+    func testMenusByRole() async throws {
+        _ = try await addStandardUsers()
+        func menu(_ name: String) async throws -> String {
+            let web = WebClient(app)
+            try await web.login(name, password)
+            try await web.get("/")
+            let body = web.lastBody
+            let nav = try XCTUnwrap(body.range(of: "<nav").flatMap { start in body.range(of: "</nav>").map { body[start.lowerBound..<$0.upperBound] } })
+            return String(nav)
+        }
+        let staff = try await menu("tanaka"), chief = try await menu("kacho"), viewer = try await menu("kansa")
+        for item in ["承認待ち", "利用者", "災害モード"] {
+            XCTAssertFalse(staff.contains(">\(item)<"), "staff menu without \(item)")
+            XCTAssertTrue(chief.contains(">\(item)<"), "chief menu with \(item)")
+        }
+        XCTAssertTrue(staff.contains(">新しい投稿<"))
+        XCTAssertFalse(viewer.contains(">新しい投稿<"))
+        XCTAssertFalse(viewer.contains(">コメント<"))
+    }
+
+    func testApprovalIsTheOnePrimaryActionAtTheTopWithTheImageAboveIt() async throws {
+        let tokens = try await addStandardUsers()
+        // Category ウ (the city's events) needs the chief; an image is attached before submission.
+        let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"防災訓練を行います"}"#)
+        let id = postID(created)
+        let attached = try await attachMedia(tokens.staff, id, version: 1, data: Self.sampleImage)
+        XCTAssertEqual(attached.status, .ok, attached.body)
+        let submitted = try await api(.POST, "/posts/\(id)/submit", token: tokens.staff)
+        XCTAssertEqual(submitted.json["state"] as? String, "submitted", submitted.body)
+
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/posts/\(id)")
+        let body = chief.lastBody
+        XCTAssertEqual(body.components(separatedBy: #"class="primary""#).count - 1, 1, "one primary action")
+        XCTAssertTrue(body.contains(#"<button type="submit" class="primary">承認する</button>"#))
+        XCTAssertTrue(body.contains(#"<button type="submit" class="danger">差し戻す</button>"#))
+        let image = try XCTUnwrap(body.range(of: "/posts/\(id)/image"), "the image itself in the preview")
+        let approve = try XCTUnwrap(body.range(of: ">承認する</button>"))
+        let details = try XCTUnwrap(body.range(of: "<h2>詳細</h2>"))
+        let history = try XCTUnwrap(body.range(of: "<h2>履歴</h2>"))
+        XCTAssertLessThan(image.lowerBound, approve.lowerBound)
+        XCTAssertLessThan(approve.lowerBound, details.lowerBound, "approve before the details")
+        XCTAssertLessThan(approve.lowerBound, history.lowerBound)
+
+        let served = try await chief.get("/posts/\(id)/image")
+        XCTAssertEqual(served.status, .ok)
+        XCTAssertEqual(served.headers.first(name: .contentType), "image/png")
+        XCTAssertEqual(Data(served.body.readableBytesView), Self.sampleImage)
+        // Signed out, the image is not served.
+        let anonymous = try await app.testable().sendRequest(.GET, "/posts/\(id)/image")
+        XCTAssertNotEqual(anonymous.status, .ok)
+    }
+
+    func testTheDashboardStaysShortAndListsEachPostOnce() async throws {
+        let tokens = try await addStandardUsers()
+        var waiting: [String] = []
+        for i in 0..<35 {
+            let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ \#(i)"}"#)
+            _ = try await api(.POST, "/posts/\(postID(created))/submit", token: tokens.staff)
+            waiting.append(postID(created))
+        }
+        for i in 0..<25 {
+            _ = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"下書き \#(i)"}"#)
+        }
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/")
+        var body = chief.lastBody
+        XCTAssertTrue(body.contains("承認待ち（35件）"), body)
+        XCTAssertTrue(body.contains("すべて見る（35件）"))
+        let shown = waiting.filter { body.contains("/posts/\($0)\"") }
+        XCTAssertEqual(shown.count, DashboardView.rows)
+        // The chief's own work (approvals) comes before today's bookings and the intake's sources.
+        XCTAssertLessThan(try XCTUnwrap(body.range(of: "承認待ち（35件）")).lowerBound, try XCTUnwrap(body.range(of: "今日の予約")).lowerBound)
+
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/")
+        body = staff.lastBody
+        XCTAssertTrue(body.contains("自分の下書き（25件）"), body)
+        XCTAssertTrue(body.contains("すべて見る（25件）"))
+        XCTAssertLessThan(try XCTUnwrap(body.range(of: "自分の下書き")).lowerBound, try XCTUnwrap(body.range(of: "今日の予約")).lowerBound,
+                          "the staff's own drafts first")
+    }
+
+    func testDatesAsAnOfficeWritesThem() async throws {
+        let tokens = try await addStandardUsers()
+        let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり"}"#)
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/posts/\(postID(created))")
+        XCTAssertTrue(staff.lastBody.contains("令和8年11月25日（水）10:00"), "the history's time in the era with full-width brackets")
+        XCTAssertFalse(staff.lastBody.contains("2026年11月25日(水)"))
+        XCTAssertFalse(staff.lastBody.contains("2026-11-25T"))
+        XCTAssertEqual(JapaneseTime.staff(jst("2026-12-07T21:42")), "令和8年12月7日（月）21:42")
+    }
+}
