@@ -136,3 +136,46 @@ final class StaffInterfaceSecondPassTests: KohoTestCase {
         XCTAssertEqual(JapaneseTime.staff(jst("2026-12-07T21:42")), "令和8年12月7日（月）21:42")
     }
 }
+
+final class AuditPageSecondPassTests: KohoTestCase {
+    func testEveryKindRecordedIsInTheFilterAndWordsFindTheirCodes() async throws {
+        let tokens = try await addStandardUsers()
+        let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"避難所の開設訓練を行います"}"#)
+        let id = postID(created)
+        _ = try await api(.POST, "/posts/\(id)/submit", token: tokens.staff)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/audit")
+        // Every kind the code records appears by its words in 「何を」.
+        for code in ["disaster.on", "mail.sent", "notice.publish", "account.suspend", "impersonation.case.open", "post.hold",
+                     "comment.decide.againstSuggestion", "alert.raise", "intake.quarantine", "secrets.rotate"] {
+            XCTAssertTrue(chief.lastBody.contains(#"<option value="\#(code)">"#), "filter lists \(code)")
+        }
+        // Words as shown find what is stored as codes, and a post's own words find its records.
+        try await chief.get("/audit?q=" + "承認待ち".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        XCTAssertTrue(chief.lastBody.contains("提出"), "承認待ち finds the submission (draft → submitted)")
+        XCTAssertFalse(chief.lastBody.contains("該当する記録はありません"))
+        try await chief.get("/audit?q=" + "避難所".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)
+        XCTAssertTrue(chief.lastBody.contains("/posts/\(id)"), "the post's text finds its records")
+        XCTAssertFalse(chief.lastBody.contains("該当する記録はありません"))
+    }
+
+    func testPagingGoesBothWays() async throws {
+        let tokens = try await addStandardUsers()
+        for i in 0..<(AdminController.auditPageSize + 30) {
+            _ = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"記録 \#(i)"}"#)
+        }
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/audit")
+        XCTAssertFalse(chief.lastBody.contains("新しい記録"), "the first page has nothing newer")
+        let older = try XCTUnwrap(chief.lastBody.range(of: #"href="/audit\?before=\d+""#, options: .regularExpression))
+        let olderPath = String(chief.lastBody[older].dropFirst(6).dropLast()).replacingOccurrences(of: "&amp;", with: "&")
+        try await chief.get(olderPath)
+        let newer = try XCTUnwrap(chief.lastBody.range(of: #"href="/audit\?after=\d+""#, options: .regularExpression), "a way back")
+        let newerPath = String(chief.lastBody[newer].dropFirst(6).dropLast())
+        try await chief.get(newerPath)
+        XCTAssertFalse(chief.lastBody.contains("← 新しい記録"), "back on the newest page")
+        XCTAssertTrue(chief.lastBody.contains("さらに古い記録"))
+    }
+}

@@ -180,7 +180,7 @@ enum APIController {
     /// `X-Next-Cursor` and a `Link` with `rel="next"`.
     static func audit(_ req: Request) async throws -> Response {
         _ = try req.requireUser()
-        let filter = try auditFilter(req)
+        let filter = try await auditFilter(req).expand(on: req.db)
         let limit = req.query[Int.self, at: "limit"] ?? 500
         guard (1...1000).contains(limit) else { throw AppError.badRequest("limit は 1〜1000 で指定してください") }
         let after = req.query[Int.self, at: "after"]

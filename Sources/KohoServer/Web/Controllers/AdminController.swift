@@ -108,6 +108,28 @@ enum AdminController {
         var q: String?
         /// Paging: only entries older than this id.
         var before: Int?
+        /// Paging back: only entries newer than this id.
+        var after: Int?
+        /// What the words of `q` mean in stored codes, found by `expand(on:)`: actions named by them, post states
+        /// named by them (as written in details), and posts whose text holds them.
+        var wordActions: [String] = []
+        var wordStates: [String] = []
+        var wordSubjects: [String] = []
+
+        enum CodingKeys: String, CodingKey { case actor, action, from, to, q, before, after }
+
+        /// Looks up what a person's words stand for: 承認待ち is `submitted` in a detail, 避難所 is in posts' texts.
+        func expand(on db: Database) async throws -> AuditFilter {
+            guard let q = q?.trimmingCharacters(in: .whitespaces), !q.isEmpty else { return self }
+            var f = self
+            f.wordActions = AuditWords.actions(matching: q)
+            f.wordStates = PostState.allCases.filter { $0.displayName.contains(q) }.map(\.rawValue)
+            let stored = StoredText.encode(q)
+            let posts = try await Post.query(on: db).group(.or) { $0.filter(\.$text ~~ stored).filter(\.$title ~~ stored) }
+                .field(\.$id).limit(500).all()
+            f.wordSubjects = posts.compactMap { $0.id.map(PostService.subject) }
+            return f
+        }
 
         func apply(_ query: QueryBuilder<AuditEntry>, calendar: OperatingCalendar?) {
             func clean(_ s: String?) -> String? { s.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } }
@@ -123,16 +145,21 @@ enum AdminController {
                     any.filter(\.$detail ~~ q)
                     any.filter(\.$reason ~~ q)
                     any.filter(\.$actor ~~ q)
+                    any.filter(\.$action ~~ q)
+                    if !wordActions.isEmpty { any.filter(\.$action ~~ wordActions) }
+                    for state in wordStates { any.filter(\.$detail ~~ "→ \(state)") }
+                    if !wordSubjects.isEmpty { any.filter(\.$subject ~~ wordSubjects) }
                 }
             }
         }
 
         /// The filter as a query string, with `before` for the next page or without it for the CSV of the whole view.
-        func queryString(before id: Int? = nil) -> String {
+        func queryString(before id: Int? = nil, after newer: Int? = nil) -> String {
             var c = URLComponents()
             c.queryItems = [("actor", actor), ("action", action), ("from", from), ("to", to), ("q", q)].compactMap { k, v in
                 v.flatMap { $0.isEmpty ? nil : URLQueryItem(name: k, value: $0) }
             } + (id.map { [URLQueryItem(name: "before", value: String($0))] } ?? [])
+              + (newer.map { [URLQueryItem(name: "after", value: String($0))] } ?? [])
             return c.percentEncodedQuery ?? ""
         }
 
@@ -142,15 +169,24 @@ enum AdminController {
     static let auditPageSize = 100
 
     static func audit(_ req: Request) async throws -> Response {
-        let filter = (try? req.query.decode(AuditFilter.self)) ?? AuditFilter()
+        let filter = try await ((try? req.query.decode(AuditFilter.self)) ?? AuditFilter()).expand(on: req.db)
         let counted = AuditEntry.query(on: req.db)
         filter.apply(counted, calendar: nil)
         let total = try await counted.count()
         let query = AuditEntry.query(on: req.db)
         filter.apply(query, calendar: nil)
-        if let before = filter.before { query.filter(\.$id < before) }
-        let entries = try await query.sort(\.$id, .descending).limit(auditPageSize + 1).all()
-        let shown = Array(entries.prefix(auditPageSize))
+        let shown: [AuditEntry], olderExists: Bool
+        if let after = filter.after, filter.before == nil {
+            // Back towards the newest: the page just above `after`, read upwards and shown newest first.
+            let page = try await query.filter(\.$id > after).sort(\.$id, .ascending).limit(auditPageSize).all()
+            shown = page.reversed()
+            olderExists = true
+        } else {
+            if let before = filter.before { query.filter(\.$id < before) }
+            let entries = try await query.sort(\.$id, .descending).limit(auditPageSize + 1).all()
+            shown = Array(entries.prefix(auditPageSize))
+            olderExists = entries.count > auditPageSize
+        }
         let postIDs = Set(shown.compactMap { e in e.subject.hasPrefix("post:") ? UUID(uuidString: String(e.subject.dropFirst(5))) : nil })
         let posts = postIDs.isEmpty ? [] : try await Post.query(on: req.db).filter(\.$id ~~ Array(postIDs)).all()
         let (checkpoints, unreadable) = try AuditLog.Checkpoints.read(req.koho.config.dataDirectory)
@@ -159,7 +195,12 @@ enum AdminController {
         model.filter = filter
         model.total = total
         model.posts = Dictionary(posts.map { (PostService.subject($0.id!), $0) }, uniquingKeysWith: { a, _ in a })
-        if entries.count > auditPageSize, let last = shown.last?.id { model.next = filter.queryString(before: last) }
+        if olderExists, let last = shown.last?.id { model.next = filter.queryString(before: last) }
+        if let first = shown.first?.id {
+            let newer = AuditEntry.query(on: req.db)
+            filter.apply(newer, calendar: nil)
+            if try await newer.filter(\.$id > first).count() > 0 { model.previous = filter.queryString(after: first) }
+        }
         return Layout.response(AuditView.page(PageFrame(req, title: "監査記録"), model))
     }
 
@@ -170,8 +211,9 @@ enum AdminController {
 
     /// Every entry the filter keeps, in the chain's order (the page's paging left out).
     static func auditEntries(_ db: Database, _ filter: AuditFilter) async throws -> [AuditEntry] {
-        var filter = filter
+        var filter = try await filter.expand(on: db)
         filter.before = nil
+        filter.after = nil
         let query = AuditEntry.query(on: db)
         filter.apply(query, calendar: nil)
         return try await query.sort(\.$id, .ascending).all()

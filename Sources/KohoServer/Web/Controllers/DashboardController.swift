@@ -30,7 +30,7 @@ enum DashboardController {
     }
 
     struct Totals {
-        var today = 0, waiting = 0, emergencies = 0, rejected = 0, drafts = 0
+        var today = 0, waiting = 0, emergencies = 0, rejected = 0, drafts = 0, needingAction = 0
     }
 
     /// The page is kept while the database is unchanged, for the same user, session token and minute (it shows the
@@ -62,15 +62,18 @@ enum DashboardController {
         func emergencies() -> QueryBuilder<Post> {
             Post.query(on: req.db).filter(\.$usesHoursException == true).filter(\.$state ~~ [.submitted, .scheduled])
         }
-        let needingAction = try await Post.query(on: req.db).group(.or) { any in
-            any.filter(\.$state == .failed)
-            any.group(.and) { $0.filter(\.$state == .publishing).filter(\.$publishMessage != nil) }
-        }.sort(\.$updatedAt, .descending).limit(rows).allPosts()
+        func needingAction() -> QueryBuilder<Post> {
+            Post.query(on: req.db).group(.or) { any in
+                any.filter(\.$state == .failed)
+                any.group(.and) { $0.filter(\.$state == .publishing).filter(\.$publishMessage != nil) }
+            }
+        }
         var model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now),
                           today: try await today().sort(\.$scheduledAt).limit(rows).allPosts(),
                           waiting: try await waiting().sort(\.$scheduledAt).limit(rows).allPosts(),
                           emergencies: try await emergencies().sort(\.$scheduledAt).limit(rows).allPosts(),
-                          needingAction: needingAction, now: now)
+                          needingAction: try await needingAction().sort(\.$updatedAt, .descending).limit(rows).allPosts(), now: now)
+        model.totals.needingAction = try await needingAction().count()
         model.totals.today = try await today().count()
         model.totals.waiting = try await waiting().count()
         model.totals.emergencies = try await emergencies().count()
@@ -166,14 +169,14 @@ enum DashboardView {
                 ])
             } ?? .empty,
             m.needingAction.isEmpty ? .empty : .tag("section", [Attr("class", "warn")], [
-                .tag("h2", [], text: "発信に対応が必要な投稿"),
+                .tag("h2", [], text: "発信に対応が必要な投稿（\(m.totals.needingAction)件）"),
                 .tag("ul", [], m.needingAction.map { p in
                     .tag("li", [], [
                         .link(.post(p.id!), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account)（\(p.state.displayName)）"),
                         .text(": \(p.publishMessage ?? "")"),
                     ])
                 }),
-                .tag("p", [], [.tag("a", [Attr("href", SiteURL.posts.path + "?state=failed")], text: "発信できなかった投稿をすべて見る")]),
+                seeAll(shown: m.needingAction.count, total: m.totals.needingAction, href: SiteURL.posts.path + "?state=failed"),
             ]),
             .tag("h2", [], text: "今日の予約（\(m.totals.today)件）"),
             PostListView.table(m.today, policy: f.policy, suspended: suspended),

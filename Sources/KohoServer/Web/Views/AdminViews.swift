@@ -39,16 +39,19 @@ enum AuditView {
         var posts: [String: Post] = [:]
         /// The query of the next (older) page, if any.
         var next: String?
+        /// The query of the page before (newer), if any.
+        var previous: String?
     }
 
     static func filterForm(_ f: AdminController.AuditFilter) -> BodyNode {
-        let actions: [(value: String, label: String)] = AuditWords.actions.sorted { $0.key < $1.key }.map { (k, v) in (k, "\(v)（\(k)）") }
+        // Every kind Koho records, by its words; the code stays in the option's value.
+        let actions: [(value: String, label: String)] = AuditWords.actions.sorted { $0.value < $1.value }.map { (k, v) in (k, v) }
         return .tag("form", [Attr("method", "get"), Attr("action", SiteURL.audit.path), Attr("aria-label", "監査記録の絞り込み")], [
             .field("誰が（名前）", name: "actor", value: f.actor ?? ""),
             .selectField("何を", name: "action", options: [("", "すべて")] + actions, selected: f.action ?? ""),
             .field("いつから（日付）", name: "from", value: f.from ?? "", type: "date"),
             .field("いつまで（日付）", name: "to", value: f.to ?? "", type: "date"),
-            .field("言葉で探す（対象・内容・理由）", name: "q", value: f.q ?? "", type: "search"),
+            .field("言葉で探す（対象・内容・理由・操作・投稿の本文）", name: "q", value: f.q ?? "", type: "search"),
             .button("絞り込む"),
         ])
     }
@@ -78,7 +81,11 @@ enum AuditView {
             }
             content.append(.table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], rows, caption: "新しい順"))
         }
-        if let next = m.next { content.append(.tag("p", [], [.link(href: SiteURL.audit.path + "?" + next, "さらに古い記録")])) }
+        let paging: [BodyNode] = [
+            m.previous.map { BodyNode.link(href: SiteURL.audit.path + "?" + $0, "← 新しい記録") },
+            m.next.map { BodyNode.link(href: SiteURL.audit.path + "?" + $0, "さらに古い記録 →") },
+        ].compactMap { $0 }
+        if !paging.isEmpty { content.append(.tag("nav", [Attr("aria-label", "監査記録のページ")], [.tag("p", [], paging.flatMap { [$0, .text("　")] })])) }
         return Layout.page(f, content)
     }
 }

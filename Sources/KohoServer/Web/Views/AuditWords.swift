@@ -19,7 +19,25 @@ enum AuditWords {
         "profile.problem.found": "プロフィールの問題", "profile.problem.fixed": "プロフィールの問題の解消",
         "comment.decide": "コメントの決定", "comment.decide.againstSuggestion": "提案に反する削除", "comment.propose": "コメントの提案",
         "comment.hide": "コメントの非表示", "comment.delete": "コメントの削除", "comment.actionFailed": "コメントの処理の失敗",
+        "comment.guidance": "コメントへの案内の返信", "comment.alarm.raised": "大量投稿の警告", "comment.alarm.cleared": "大量投稿の警告の解除",
+        "post.hold": "発信の保留（災害モード・停止）", "post.release": "保留の解除", "post.reschedule": "予約日時の変更",
+        "mail.sent": "メールの送信", "mail.failed": "メールの送信失敗",
+        "disaster.on": "災害モードの開始", "disaster.off": "災害モードの終了",
+        "alert.raise": "気象警報等の受信", "alert.update": "気象警報等の更新", "alert.lift": "気象警報等の解除", "alert.withdraw": "警報の下書きの取下げ",
+        "intake.quarantine": "取り込めない記事の保留",
+        "notice.create": "お知らせの作成", "notice.edit": "お知らせの編集", "notice.publish": "お知らせの掲載", "notice.resumed": "運用再開のお知らせ",
+        "account.suspend": "アカウントの停止", "account.delete": "アカウントの削除", "account.resume": "アカウントの運用再開",
+        "impersonation.report": "なりすましの通報", "impersonation.case.open": "なりすまし事案の登録",
+        "impersonation.case.found": "なりすまし事案: 発見", "impersonation.case.warned": "なりすまし事案: 注意喚起",
+        "impersonation.case.takedown_requested": "なりすまし事案: 削除依頼", "impersonation.case.press_notified": "なりすまし事案: 報道機関へ情報提供",
+        "impersonation.case.closed": "なりすまし事案: 終了",
+        "secrets.rotate": "秘密鍵の交換", "login.totpReused": "使用済みの確認コード",
     ]
+
+    /// The stored codes whose words contain `q` (「承認」 finds post.approve and post.expire's 「承認の失効」).
+    static func actions(matching q: String) -> [String] {
+        actions.filter { $0.value.contains(q) }.map(\.key).sorted()
+    }
 
     static func action(_ code: String) -> String { actions[code] ?? code }
 
