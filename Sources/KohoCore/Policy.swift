@@ -18,6 +18,9 @@ public struct Policy: Sendable, Equatable {
     /// `emergencyAreas.disasterModeAt`: the level of an agency message for the city that switches every account into
     /// disaster mode (4); nil: only the chief switches it.
     public var disasterModeAt: DisasterModeLevel? = nil
+    /// The policy's own text as the city adopted it (a Markdown subset: `#` headings, paragraphs, `-` lists, links), for
+    /// the public pages: 3(3), 4(3) and 5(3) ask for the policy itself on the city's site. Nil when the file has none.
+    public var document: String? = nil
 
     public func account(_ idOrHandle: String) -> Account? {
         let key = idOrHandle.hasPrefix("@") ? String(idOrHandle.dropFirst()) : idOrHandle

@@ -25,7 +25,7 @@ public enum PolicyLoader {
         let root = try YAMLFields.parse(yaml: yaml, file: file)
         try root.checkKeys(["format", "version", "effectiveDate", "title", "organization", "ownerRole",
                             "operatingHours", "platforms", "accounts", "commentDeletion", "disclaimers",
-                            "emergencyAreas"])
+                            "emergencyAreas", "document"])
         let formatField = try root.required("format")
         let format = try formatField.nonEmptyString()
         guard format == supportedFormat else {
@@ -53,7 +53,8 @@ public enum PolicyLoader {
                 return Disclaimer(clause: try f.string("clause"), text: try f.string("text"))
             } ?? [],
             emergencyAreas: try root.optional("emergencyAreas").map(readEmergencyAreas),
-            disasterModeAt: try root.optional("emergencyAreas")?.optional("disasterModeAt").map(DisasterModeLevel.read)
+            disasterModeAt: try root.optional("emergencyAreas")?.optional("disasterModeAt").map(DisasterModeLevel.read),
+            document: try root.optional("document")?.nonEmptyString()
         )
     }
 

@@ -20,7 +20,7 @@ import Testing
         #expect(JapaneseTime.wareki(CivilDate(2023, 10, 31)) == "令和5年10月31日（火）")
         #expect(JapaneseTime.wareki(CivilDate(2026, 12, 2)) == "令和8年12月2日（水）")
         let instant = JapaneseTime.parseISO8601("2026-12-02T09:05:00+09:00")!
-        #expect(JapaneseTime.displayWithEra(instant) == "令和8年（2026年）12月2日（水） 09:05")
+        #expect(JapaneseTime.displayWithEra(instant) == "令和8年（2026年）12月2日（水）09:05")
         #expect(JapaneseTime.zoneName(JapaneseTime.tokyo) == "日本時間")
         #expect(JapaneseTime.zoneName(TimeZone(identifier: "America/New_York")!) == "America/New_York")
     }

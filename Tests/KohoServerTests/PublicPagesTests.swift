@@ -10,7 +10,7 @@ import KohoCore
 
 /// Checks every public page shares, whichever city's policy made it.
 class PublicPagesTestCase: KohoTestCase {
-    static let htmlPages = ["/public/", "/public/accounts", "/public/policy", "/public/disclaimer", "/public/notices"]
+    static let htmlPages = ["/public/", "/public/accounts", "/public/policy", "/public/policy/rules", "/public/disclaimer", "/public/notices"]
 
     func get(_ path: String) async throws -> (status: HTTPStatus, body: String, headers: HTTPHeaders) {
         let res = try await app.testable().sendRequest(.GET, path)
@@ -124,10 +124,23 @@ final class PublicPagesTests: PublicPagesTestCase {
         XCTAssertTrue(accounts.contains("href=\"/public/notices/\(reason)\""))
         XCTAssertTrue(accounts.contains("令和8年（2026年）12月2日（水）から停止しています"), "the date in 和暦 with the Western year and weekday")
 
+        let rules = try XCTUnwrap(pages["/public/policy/rules"])
+        for clause in ["3(5)", "3(6)", "3(7)", "4(5)", "4(8)", "5(9)", "6(4)"] { XCTAssertTrue(rules.contains("（\(clause)）"), clause) }
+        // The policy page is the policy itself (3(3), 4(3), 5(3)): every section, the words the city wrote.
         let policy = try XCTUnwrap(pages["/public/policy"])
-        for clause in ["3(5)", "3(6)", "3(7)", "4(5)", "4(8)", "5(9)", "6(4)"] { XCTAssertTrue(policy.contains("（\(clause)）"), clause) }
         XCTAssertTrue(policy.contains("令和5年（2023年）10月31日（火）"))
         XCTAssertTrue(policy.contains("改定の履歴"))
+        for heading in ["<h2>1 目的</h2>", "<h2>2 適用するソーシャルメディアの種類</h2>", "<h3>(2) アカウントの証明</h3>",
+                        "<h3>(3) 運用ポリシー等の明示</h3>", "<h2>5 ユーチューブに関する事項</h2>", "<h3>(2) アカウントの証明</h3>",
+                        "<h2>6 その他の事項</h2>"] {
+            XCTAssertTrue(policy.contains(heading), heading)
+        }
+        for word in ["証明", "なりすまし", "kodaira_tokyo", "hisyo_kodaira_tokyo"] { XCTAssertTrue(policy.contains(word), word) }
+        XCTAssertTrue(policy.contains(#"<a href="https://twitter.com/kodaira_tokyo">"#), "the document's links, unescaped")
+        XCTAssertFalse(policy.contains("\\_"), "no Markdown escapes left")
+        let footer = try XCTUnwrap(policy.range(of: "<footer>").map { policy[$0.lowerBound...] })
+        XCTAssertFalse(footer.contains("R5-2023-10-31"), "no internal version code in the footer")
+        XCTAssertTrue(footer.contains("令和5年10月31日（火）施行"))
 
         let disclaimer = try XCTUnwrap(pages["/public/disclaimer"])
         for clause in ["6(1)", "6(2)", "6(3)", "6(4)"] { XCTAssertTrue(disclaimer.contains("（\(clause)）"), clause) }
@@ -189,7 +202,7 @@ final class PublicPagesTests: PublicPagesTestCase {
         try Data("keep".utf8).write(to: out.appendingPathComponent("notices/README.txt"))
 
         let files = try PublicSite.export(try await PublicSite.load(app.db, app.koho), to: out)
-        XCTAssertEqual(Set(files), ["index.html", "accounts.html", "accounts.json", "policy.html", "disclaimer.html", "notices.html",
+        XCTAssertEqual(Set(files), ["index.html", "accounts.html", "accounts.json", "policy.html", "policy-rules.html", "disclaimer.html", "notices.html",
                                     "notices.json", "notices.atom", "style.css", "notices/\(id).html"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("notices/README.txt").path))
@@ -235,7 +248,8 @@ final class PublicPagesSecondCityTests: PublicPagesTestCase {
         XCTAssertFalse(accounts.contains("小平"))
         XCTAssertTrue(accounts.contains("停止中"))
         XCTAssertTrue(pages["/public/disclaimer"]!.contains("免責事項の定めはありません"))
-        XCTAssertTrue(pages["/public/policy"]!.contains("（第8条）"))
+        XCTAssertTrue(pages["/public/policy/rules"]!.contains("（第8条）"))
+        XCTAssertTrue(pages["/public/policy"]!.contains("運用のきまり"), "a policy file without its text points to the rules")
         XCTAssertTrue(pages["/public/notices.atom"]!.contains("https://www.city.midoridai.example.jp/sns/notices/\(id).html"))
         for (_, body) in pages { XCTAssertFalse(body.contains("秘書広報課長"), "nothing of Kodaira") }
         let out = dir.appendingPathComponent("export", isDirectory: true)

@@ -99,12 +99,57 @@ public enum ImpersonationTexts {
         return "\(e.platform.displayName)のアカウント\(name)（\(e.handle.hasPrefix("@") || e.platform == .facebook ? e.handle : "@" + e.handle)、\(e.profileURL)）"
     }
 
+    /// Where a look-alike differs from the official text, character by character: 「市」ではなく「巿」, 「o」が加わっている.
+    /// Empty when the two are the same or share nothing to align.
+    public static func differences(official: String, lookAlike: String) -> [String] {
+        let a = Array(official), b = Array(lookAlike)
+        guard a != b, !a.isEmpty, !b.isEmpty else { return [] }
+        let diff = b.difference(from: a)
+        var removed: [Int: Character] = [:], inserted: [Int: Character] = [:]
+        for change in diff {
+            switch change {
+            case let .remove(offset, element, _): removed[offset] = element
+            case let .insert(offset, element, _): inserted[offset] = element
+            }
+        }
+        // Walk both texts along the difference: a removal facing an insertion is one character swapped for another.
+        var out: [String] = []
+        var i = 0, j = 0
+        while i < a.count || j < b.count {
+            switch (removed[i], inserted[j]) {
+            case let (r?, n?): out.append("「\(r)」ではなく「\(n)」"); i += 1; j += 1
+            case let (r?, nil): out.append("「\(r)」が抜けている"); i += 1
+            case let (nil, n?): out.append("「\(n)」が加わっている"); j += 1
+            case (nil, nil): i += 1; j += 1
+            }
+        }
+        return out
+    }
+
+    /// The sentence that tells a reader what to look at, when the look-alike is hard to tell apart by eye.
+    static func lookAlikeSentence(_ e: ImpersonationEvidence) -> String {
+        var lines: [String] = []
+        if !e.name.isEmpty {
+            let d = differences(official: e.imitated.displayName, lookAlike: e.name)
+            if !d.isEmpty, d.count <= 4 {
+                lines.append("表示名「\(e.name)」は公式の「\(e.imitated.displayName)」とよく似ていますが、違う文字があります（\(d.joined(separator: "、"))）。")
+            }
+        }
+        let handle = e.handle.hasPrefix("@") ? String(e.handle.dropFirst()) : e.handle
+        let d = differences(official: e.imitated.handle.lowercased(), lookAlike: handle.lowercased())
+        if !d.isEmpty, d.count <= 4 {
+            lines.append("ユーザー名「\(handle)」も公式の「\(e.imitated.handle)」とは違います（\(d.joined(separator: "、"))）。")
+        }
+        return lines.joined(separator: "\n")
+    }
+
     /// The warning for the public pages (the notice's title and body).
     public static func warning(_ e: ImpersonationEvidence, policy: Policy) -> (title: String, body: String) {
         let org = policy.organization.name
         let title = "\(org)を名乗る\(e.platform.displayName)のなりすましアカウントにご注意ください"
+        let lookAlike = lookAlikeSentence(e)
         let body = """
-        \(seen(e))が、\(org)の公式アカウントであるかのように情報を発信しています。このアカウントは\(org)が運用するものではありません。
+        \(seen(e))が、\(org)の公式アカウントであるかのように情報を発信しています。このアカウントは\(org)が運用するものではありません。\(lookAlike.isEmpty ? "" : "\n" + lookAlike)
 
         \(org)の公式アカウントは「\(e.imitated.displayName)」（\(e.imitated.url)）です。公式アカウントの一覧は\(org)ホームページ（\(policy.organization.website)）に掲載しています。
 

@@ -11,6 +11,7 @@ enum PublicController {
         pub.get("accounts", use: page(.accounts))
         pub.get("accounts.json", use: page(.accountsJSON))
         pub.get("policy", use: page(.policy))
+        pub.get("policy", "rules", use: page(.rules))
         pub.get("disclaimer", use: page(.disclaimer))
         pub.get("notices", use: page(.notices))
         pub.get("notices.json", use: page(.noticesJSON))

@@ -38,7 +38,7 @@ struct PublicSiteData {
 
 /// One public page: where it is, and how its links are written.
 enum PublicPage: Hashable {
-    case index, accounts, accountsJSON, policy, disclaimer, notices, noticesJSON, notice(UUID), feed, css
+    case index, accounts, accountsJSON, policy, rules, disclaimer, notices, noticesJSON, notice(UUID), feed, css
 
     /// Served (`/public/…`, absolute paths) or exported (files, relative links).
     enum Mode { case served, exported }
@@ -49,6 +49,7 @@ enum PublicPage: Hashable {
         case .accounts: return "accounts.html"
         case .accountsJSON: return "accounts.json"
         case .policy: return "policy.html"
+        case .rules: return "policy-rules.html"
         case .disclaimer: return "disclaimer.html"
         case .notices: return "notices.html"
         case .noticesJSON: return "notices.json"
@@ -64,6 +65,7 @@ enum PublicPage: Hashable {
         case .accounts: return "/public/accounts"
         case .accountsJSON: return "/public/accounts.json"
         case .policy: return "/public/policy"
+        case .rules: return "/public/policy/rules"
         case .disclaimer: return "/public/disclaimer"
         case .notices: return "/public/notices"
         case .noticesJSON: return "/public/notices.json"
@@ -94,7 +96,7 @@ enum PublicPage: Hashable {
 enum PublicRenderer {
     /// Every page of the site, for the export.
     static func all(_ d: PublicSiteData, _ mode: PublicPage.Mode) throws -> [(PublicPage, Data)] {
-        var pages: [PublicPage] = [.index, .accounts, .accountsJSON, .policy, .disclaimer, .notices, .noticesJSON, .feed, .css]
+        var pages: [PublicPage] = [.index, .accounts, .accountsJSON, .policy, .rules, .disclaimer, .notices, .noticesJSON, .feed, .css]
         pages += d.notices.compactMap { $0.id.map(PublicPage.notice) }
         return try pages.map { ($0, try render($0, d, mode)) }
     }
@@ -104,7 +106,8 @@ enum PublicRenderer {
         switch page {
         case .index: return html(c, title: "\(d.policy.organization.name)の公式ソーシャルメディア", index(c))
         case .accounts: return html(c, title: "公式アカウントの一覧", accounts(c))
-        case .policy: return html(c, title: d.policy.title, policy(c))
+        case .policy: return html(c, title: d.policy.title, policyDocument(c))
+        case .rules: return html(c, title: "運用のきまり（\(d.policy.title)の要点）", policy(c))
         case .disclaimer: return html(c, title: "免責事項", disclaimer(c))
         case .notices: return html(c, title: "お知らせ（なりすましへの注意・アカウントの停止）", noticeList(c))
         case .notice(let id):
@@ -145,7 +148,7 @@ enum PublicRenderer {
     static func html(_ c: Context, title: String, _ content: [BodyNode]) -> Data {
         let org = c.policy.organization
         let nav: [(PublicPage, String)] = [(.index, "トップ"), (.accounts, "公式アカウント"), (.policy, "運用ポリシー"),
-                                           (.notices, "お知らせ"), (.disclaimer, "免責事項")]
+                                           (.rules, "運用のきまり"), (.notices, "お知らせ"), (.disclaimer, "免責事項")]
         let doc = HTML(
             .lang(.japanese),
             .head(
@@ -174,7 +177,7 @@ enum PublicRenderer {
                 .tag("footer", [], [
                     .tag("p", [], [.text("\(org.name) \(org.department)　"),
                                    .tag("a", [Attr("href", org.website)], text: "\(org.name)ホームページ（\(org.website)）")]),
-                    .tag("p", [], [.text("このページは\(c.policy.title)（\(c.policy.version)）から作成しています。作成日: "), time(c.data.generatedAt)]),
+                    .tag("p", [], [.text("このページは\(c.policy.title)（\(JapaneseTime.wareki(c.policy.effectiveDate))施行）から作成しています。作成日: "), time(c.data.generatedAt)]),
                 ])
             )
         )
@@ -331,6 +334,63 @@ enum PublicRenderer {
         ])
     }
 
+    /// The policy itself, as the city adopted it; Koho's reading of it as rules is the separate 「運用のきまり」 page.
+    static func policyDocument(_ c: Context) -> [BodyNode] {
+        let p = c.policy
+        var out: [BodyNode] = [
+            .tag("p", [], [.text("施行日: "), .tag("time", [Attr("datetime", p.effectiveDate.description)], text: date(p.effectiveDate)),
+                           .text("　所管: \(p.organization.name) \(p.organization.department)")]),
+        ]
+        guard let document = p.document else {
+            out.append(.tag("p", [], [.text("運用ポリシーの本文は、\(p.organization.name)ホームページに掲載しています。要点は "),
+                                      c.link(.rules, "運用のきまり"), .text(" をご覧ください。")]))
+            return out + history(c)
+        }
+        out.append(.tag("p", [], [.text("運用ポリシーの本文です。アカウントごとの発信内容や時間などの要点は "), c.link(.rules, "運用のきまり"),
+                                  .text(" にまとめています。")]))
+        func inline(_ items: [PolicyDocument.Inline]) -> [BodyNode] {
+            items.map { i -> BodyNode in
+                switch i {
+                case .text(let t): return .text(t)
+                case .link(let t, let url): return .tag("a", [Attr("href", url)], text: t)
+                case .lineBreak: return .selfClosedElement(named: "br")
+                }
+            }
+        }
+        var body: [BodyNode] = []
+        for block in PolicyDocument.blocks(document) {
+            switch block {
+            case .heading(let level, let text):
+                // The document's own title is the page's h1.
+                if level == 1 { continue }
+                body.append(.tag("h\(min(level, 6))", [], text: text))
+            case .paragraph(let items): body.append(.tag("p", [], inline(items)))
+            case .list(let items): body.append(.tag("ul", [], items.map { .tag("li", [], inline($0)) }))
+            }
+        }
+        out.append(.tag("div", [Attr("class", "policy-document")], body))
+        return out + history(c)
+    }
+
+    /// The versions Koho has registered, newest first, with what changed in each.
+    static func history(_ c: Context) -> [BodyNode] {
+        var out: [BodyNode] = []
+        out.append(.tag("h2", [], text: "改定の履歴"))
+        if c.data.versions.count <= 1 {
+            out.append(.tag("p", [], text: "この版より前の版はありません。"))
+        }
+        out.append(.tag("ol", [Attr("reversed", nil)], c.data.versions.enumerated().map { i, v in
+            var head: [BodyNode] = [.tag("strong", [], text: "第\(v.number)版（\(v.version)）"), .text(i == 0 ? "　現在の版" : "")]
+            if let e = v.effectiveDate { head.append(.text("　施行日: ")); head.append(.tag("time", [Attr("datetime", e.description)], text: date(e))) }
+            head.append(.text("　登録日: "))
+            head.append(time(v.registeredAt))
+            return .tag("li", [], [.tag("p", [], head),
+                                   v.changes.isEmpty ? .tag("p", [], text: v.number == 1 ? "最初の版です。" : "規定の内容に変更はありません（表記の変更のみ）。")
+                                       : .tag("ul", [], v.changes.map { .tag("li", [], text: $0) })])
+        }))
+        return out
+    }
+
     static func policy(_ c: Context) -> [BodyNode] {
         let p = c.policy, o = PolicySummary.outline(p)
         var out: [BodyNode] = [
@@ -377,19 +437,6 @@ enum PublicRenderer {
             out.append(.tag("h2", [], text: "その他・免責"))
             out.append(clauseList(o.disclaimers))
         }
-        out.append(.tag("h2", [], text: "改定の履歴"))
-        if c.data.versions.count <= 1 {
-            out.append(.tag("p", [], text: "この版より前の版はありません。"))
-        }
-        out.append(.tag("ol", [Attr("reversed", nil)], c.data.versions.enumerated().map { i, v in
-            var head: [BodyNode] = [.tag("strong", [], text: "第\(v.number)版（\(v.version)）"), .text(i == 0 ? "　現在の版" : "")]
-            if let e = v.effectiveDate { head.append(.text("　施行日: ")); head.append(.tag("time", [Attr("datetime", e.description)], text: date(e))) }
-            head.append(.text("　登録日: "))
-            head.append(time(v.registeredAt))
-            return .tag("li", [], [.tag("p", [], head),
-                                   v.changes.isEmpty ? .tag("p", [], text: v.number == 1 ? "最初の版です。" : "規定の内容に変更はありません（表記の変更のみ）。")
-                                       : .tag("ul", [], v.changes.map { .tag("li", [], text: $0) })])
-        }))
         return out
     }
 

@@ -56,13 +56,15 @@ extension Node where Context == HTML.BodyContext {
         ])
     }
 
-    static func textArea(_ label: String, name: String, value: String, rows: Int = 6, hint: String? = nil) -> BodyNode {
-        var attrs = [Attr("id", "f-\(name)"), Attr("name", name), Attr("rows", String(rows))]
-        if hint != nil { attrs.append(Attr("aria-describedby", "h-\(name)")) }
+    /// `id` tells two text areas of one name apart when two forms share a page.
+    static func textArea(_ label: String, name: String, value: String, rows: Int = 6, hint: String? = nil, id: String? = nil) -> BodyNode {
+        let key = id ?? name
+        var attrs = [Attr("id", "f-\(key)"), Attr("name", name), Attr("rows", String(rows))]
+        if hint != nil { attrs.append(Attr("aria-describedby", "h-\(key)")) }
         return tag("div", [Attr("class", "field")], [
-            tag("label", [Attr("for", "f-\(name)")], text: label),
+            tag("label", [Attr("for", "f-\(key)")], text: label),
             tag("textarea", attrs, text: value),
-            hint.map { tag("small", [Attr("id", "h-\(name)")], text: $0) } ?? .empty,
+            hint.map { tag("small", [Attr("id", "h-\(key)")], text: $0) } ?? .empty,
         ])
     }
 

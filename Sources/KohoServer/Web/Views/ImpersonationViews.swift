@@ -104,7 +104,7 @@ enum ImpersonationViews {
                     .tag("h3", [Attr("id", "s-takedown")], text: "運営者へ削除を依頼する"),
                     .tag("p", [], [.text("送付先: \(form.name) "), .link(href: form.url, "\(c.platform.displayName)の報告フォームを開く")]),
                     .postForm(SiteURL.impersonationStep(c.id!, "takedown").path, csrf: f.csrf, [
-                        .textArea("削除依頼の文面", name: "text", value: ImpersonationTexts.takedownRequest(evidence, policy: f.policy, noticeURL: noticeURL), rows: 16),
+                        .textArea("削除依頼の文面", name: "text", value: ImpersonationTexts.takedownRequest(evidence, policy: f.policy, noticeURL: noticeURL), rows: 16, id: "takedown-text"),
                         .button("削除依頼を送ったことを記録する"),
                     ]),
                 ]))
@@ -112,7 +112,7 @@ enum ImpersonationViews {
                 content.append(.tag("section", [Attr("aria-labelledby", "s-press")], [
                     .tag("h3", [Attr("id", "s-press")], text: "報道機関へ情報提供する（必要な場合）"),
                     .postForm(SiteURL.impersonationStep(c.id!, "press").path, csrf: f.csrf, [
-                        .textArea("情報提供の文面", name: "text", value: ImpersonationTexts.pressNotice(evidence, policy: f.policy, noticeURL: noticeURL), rows: 12),
+                        .textArea("情報提供の文面", name: "text", value: ImpersonationTexts.pressNotice(evidence, policy: f.policy, noticeURL: noticeURL), rows: 12, id: "press-text"),
                         .button("情報提供したことを記録する"),
                     ]),
                 ]))
