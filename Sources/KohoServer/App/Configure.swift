@@ -33,8 +33,18 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
         try await sql.raw("PRAGMA journal_mode=WAL").run()
     }
     addMigrations(app, vault: vault)
+    // Fluent logs each migration at info: sixty English lines before the one-time setup link. One line says it instead.
+    let level = app.logger.logLevel
+    app.logger.logLevel = max(level, .warning)
     if config.resetDatabase { try await app.autoRevert() }
-    if migrate { try await app.autoMigrate() }
+    var applied = 0
+    if migrate {
+        try await app.migrator.setupIfNeeded().get()
+        applied = try await app.migrator.previewPrepareBatch().get().count
+        try await app.autoMigrate()
+    }
+    app.logger.logLevel = level
+    if applied > 0 { app.logger.info("データベースを準備しました（\(applied)件の変更を適用）") }
     try await SecretKeyCheck.verify(app.db, vault)
     let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil ? sqliteFile(config) : nil)
     app.storage[ReadCacheKey.self] = cache

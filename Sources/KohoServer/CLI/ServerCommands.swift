@@ -96,9 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let app = try await makeApp(config)
         do {
-            if let link = try await Setup.issueLinkIfEmpty(app) {
-                print("利用者がまだいません。次のリンクを一度だけ開いて、最初の\(app.koho.policy.ownerRole.title)を登録してください:\n\(link)")
-            }
+            let setupLink = try await Setup.issueLinkIfEmpty(app)
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
             if config.databaseURL != nil { print("Koho: 秘密を封じる鍵は\(SecretKeyCheck.source())のものです（同じデータベースのサーバーはすべて同じ鍵にしてください）") }
             if let p = app.publishing {
@@ -111,6 +109,11 @@ struct ServeCommand: AsyncParsableCommand {
             }
             if let intake = app.intake {
                 print("緊急情報の取り込み: \(intake.jobs.count) 件の取り込み元（\(feeds ?? "")）" + (intake.settings.smtp.map { "、知らせは SMTP \($0.host):\($0.port)" } ?? ""))
+            }
+            // The one thing a newcomer must do, last and framed, so that it is not lost above the other lines.
+            if let setupLink {
+                let rule = String(repeating: "━", count: 40)
+                print("\n\(rule)\n 利用者がまだいません。次のリンクを一度だけ開いて、\n 最初の\(app.koho.policy.ownerRole.title)を登録してください:\n\n   \(setupLink)\n\(rule)\n")
             }
             fflush(nil)
             try await app.execute()
