@@ -87,6 +87,11 @@ extension PlatformSandbox {
             }
             return await xUser(user, req)
         }
+        // The user the token acts for, whatever its username (the policy's may be longer than X allows).
+        x.get("2", "users", "me") { req async throws -> Response in
+            guard case .valid(let user) = await state.check(token: req.sandboxToken, platform: .x) else { return SandboxReply.xUnauthorized() }
+            return await xUser(user, req)
+        }
         x.get("2", "users", ":id") { req async throws -> Response in
             guard case .valid = await state.check(token: req.sandboxToken, platform: .x) else { return SandboxReply.xUnauthorized() }
             let id = req.parameters.get("id") ?? ""
