@@ -113,7 +113,7 @@ public struct XClient: Sendable {
             struct Post: Decodable { var id: String; var text: String; var created_at: String? }
             var data: [Post]?
         }
-        var query = [("max_results", String(min(max(maxResults, 5), 100))), ("tweet.fields", "created_at")]
+        var query = [("max_results", String(min(max(maxResults, 5), 100))), ("post.fields", "created_at")]
         if let sinceId { query.append(("since_id", sinceId)) }
         let response = try await transport.send(.GET, "/2/users/\(percentEncode(user.id))/tweets", query: query)
         let page = try Self.check(response).decode(Page.self)

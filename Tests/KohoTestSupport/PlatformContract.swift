@@ -45,6 +45,11 @@ public struct PlatformContract: Sendable {
                                 youtubeSchemas: SchemaValidator(document: youtube, dialect: .discovery))
     }
 
+    private static let loaded = Result { try load() }
+
+    /// The default folder's descriptions, read once per test process (the X document is 800 KB).
+    public static func shared() throws -> PlatformContract { try loaded.get() }
+
     /// Every problem of every call, each line starting with the call.
     public func problems(_ calls: [SandboxCall]) -> [String] {
         calls.flatMap { call in problems(call).map { "\(call.summary): \($0)" } }
