@@ -71,6 +71,13 @@ struct PlatformContractTests {
             _ = try await yt.uploadProgress(session: session, totalBytes: bytes.count)
             _ = try await yt.recentVideos(channelId: channel, maxResults: 50)
             let top = try await h.residentComment(on: uploaded.id, text: "楽しみです")
+            _ = try await h.residentComment(on: uploaded.id, text: "会場の写真です",
+                                            extra: ",\"image\":{\"base64\":\"\(png.base64EncodedString())\",\"contentType\":\"image/png\"}")
+            _ = try await h.residentComment(on: fbPost.id, text: "会場の写真です",
+                                            extra: ",\"image\":{\"base64\":\"\(png.base64EncodedString())\",\"contentType\":\"image/png\",\"alt\":\"テント\"}")
+            let images = try await yt.commentThreads(channelId: channel).compactMap(\.image?.url)
+            #expect(images.count == 1, "the image's address from snippet.imageUrl")
+            _ = try await fb.comments(postId: fbPost.id)
             _ = try await h.residentComment(on: uploaded.id, text: "保留中", extra: ",\"moderationStatus\":\"heldForReview\"")
             for status in [nil, YouTubeModerationStatus.heldForReview, .likelySpam] {
                 _ = try await yt.commentThreads(channelId: channel, moderationStatus: status)
@@ -164,6 +171,14 @@ struct PlatformContractTests {
         let undocumented = SandboxCall(method: "GET", path: "/2/users/me", query: nil, requestHeaders: [], requestBody: Data(),
                                        status: 200, responseHeaders: [("Content-Type", "text/html")], responseBody: Data("<p>".utf8))
         #expect(contract.problems(undocumented).contains { $0.contains("the sandbox as text/html") })
+        // YouTube's answers are held against its discovery document: a comment's image is `snippet.imageUrl`, and
+        // the invented `attachedImage` the sandbox once wrote is caught.
+        let thread = #"{"kind":"youtube#commentThreadListResponse","items":[{"kind":"youtube#commentThread","id":"Ug1","snippet":{"topLevelComment":{"id":"Ug1","snippet":{"textOriginal":"写真","attachedImage":{"url":"https://yt3.ggpht.com/a.png"}}}}}]}"#
+        let youtube = SandboxCall(method: "GET", path: "/youtube/v3/commentThreads",
+                                  query: "part=snippet&allThreadsRelatedToChannelId=UCp9YZtjCNcG0q3fQ1ln31Xg", requestHeaders: [],
+                                  requestBody: Data(), status: 200, responseHeaders: [("Content-Type", "application/json")],
+                                  responseBody: Data(thread.utf8))
+        #expect(contract.problems(youtube).contains { $0.contains("unknown property \"attachedImage\"") }, "\(contract.problems(youtube))")
     }
 
     /// Without the descriptions the contract cannot be checked: that is a failure with the folder named, not a skip.
