@@ -38,6 +38,17 @@ import Testing
         #expect(try IntakeSettings.load(yaml: "website: []\n", file: "f.yaml").proxy == nil)
     }
 
+    @Test func theExampleSettingsFilesProxyReads() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/feeds.example.yaml")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(try IntakeSettings.load(yaml: text, file: file.path).proxy == nil, "commented out")
+        let uncommented = text.replacingOccurrences(of: "# proxy:", with: "proxy:").replacingOccurrences(of: "#   ", with: "  ")
+        let proxy = try #require(try IntakeSettings.load(yaml: uncommented, file: file.path).proxy)
+        #expect(proxy.https == "http://proxy.city.kodaira.tokyo.jp:8080")
+        #expect(proxy.noProxy == ["localhost", ".city.kodaira.tokyo.jp"])
+    }
+
     @Test func aProxyThatCannotBeUsedIsRefusedWithItsLine() throws {
         for (value, message) in [("socks5://proxy:1080", "http:// で指定"), ("http://proxy:99999", "ポートが正しくありません"),
                                  ("http://", "URL（http://host:port）として読めません")] {
