@@ -8,9 +8,10 @@ import KohoSandbox
 import KohoTestSupport
 @testable import KohoServer
 
-/// The server's own flows against a recording sandbox: publishing on the four accounts (a video on YouTube),
-/// connecting the mayor's office through OAuth, comments polled and hidden or rejected, the impersonation search and
-/// the profile checks. Every call it made is then held against the platforms' own descriptions.
+/// The server's own flows against a recording sandbox: publishing on the four accounts (an image on X, a video on
+/// YouTube), connecting the mayor's office through OAuth, comments polled and hidden or rejected (Koho sends no reply
+/// by itself; the clients' replies are in `PlatformContractTests`), the impersonation search and the profile checks.
+/// Every call it made is then held against the platforms' own descriptions.
 final class PlatformContractServerTests: KohoTestCase {
     var sandbox: PlatformSandbox!
     var log: SandboxCallLog!
@@ -48,12 +49,12 @@ final class PlatformContractServerTests: KohoTestCase {
         sandbox = nil
     }
 
-    func publish(_ fields: String) async throws -> Post {
+    func publish(_ fields: String, media: Data? = nil) async throws -> Post {
         let created = try await createPost(chiefToken, fields)
         XCTAssertEqual(created.status, .created, created.body)
         let id = postID(created)
-        if created.json["account"] as? String == SandboxAccounts.youtubeKodaira.account {
-            let attached = try await attachMedia(chiefToken, id, version: created.json["version"] as? Int)
+        if let media {
+            let attached = try await attachMedia(chiefToken, id, version: created.json["version"] as? Int, data: media)
             XCTAssertEqual(attached.status, .ok, attached.body)
         }
         var r = try await api(.POST, "/posts/\(id)/submit", token: chiefToken)
@@ -72,9 +73,10 @@ final class PlatformContractServerTests: KohoTestCase {
         // Publishing on each account.
         var published: [String: Post] = [:]
         for account in 0..<4 {
-            let post = try await publish(PostFactory.fields(1, account: account))
+            let post = try await publish(PostFactory.fields(1, account: account), media: account == 3 ? Self.sampleVideo : nil)
             published[post.account] = post
         }
+        _ = try await publish(PostFactory.fields(2, account: 0), media: Self.sampleImage)
 
         // The mayor's office (19 characters, a username X cannot look up) connects through OAuth: identified by its token.
         let web = WebClient(app)
@@ -125,7 +127,7 @@ final class PlatformContractServerTests: KohoTestCase {
         for expected in ["POST /2/tweets", "GET /2/users/me", "POST /v26.0/{id}/feed", "POST /upload/youtube/v3/videos",
                          "PUT /upload/youtube/v3/videos", "GET /v26.0/{id}/comments", "POST /v26.0/{id}",
                          "POST /youtube/v3/comments/setModerationStatus", "GET /2/users/search", "GET /youtube/v3/search",
-                         "POST /2/oauth2/token"] {
+                         "POST /2/oauth2/token", "POST /2/media/upload/initialize"] {
             XCTAssertTrue(seen.contains(expected), "\(expected) not among \(seen.sorted())")
         }
         let problems = try PlatformContract.shared().problems(calls)
