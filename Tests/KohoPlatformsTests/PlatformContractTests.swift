@@ -38,6 +38,9 @@ struct PlatformContractTests {
             _ = try await hisyo.createPost(XNewPost(text: "市長メッセージ"), as: hisyoUser.username)
             _ = try await hisyo.profile(userID: hisyoUser.id)
             _ = try await x.profile(username: "kodaira_tokyo")
+            // X answers a user or post it does not have with 200 and `errors` (a resource-not-found problem).
+            #expect(await platformError { try await x.profile(userID: "1") } != nil)
+            #expect(await platformError { try await x.deletePost(id: "1") } != nil)
             // The impersonation scan: ASCII queries, and the look-alike handles by name.
             for query in ["kodaira tokyo", "kodaira", "tokyo", "hisyo kodaira tokyo"] { _ = try await x.searchUsers(query: query) }
             _ = try await x.users(usernames: ["k0daira__tokyo", "kodairatokyo_jp", "obira_town"])

@@ -69,16 +69,9 @@ final class PlatformContractServerTests: KohoTestCase {
         throw CancellationError()
     }
 
-    func testTheServersCallsKeepThePlatformsOwnDescriptions() async throws {
-        // Publishing on each account.
-        var published: [String: Post] = [:]
-        for account in 0..<4 {
-            let post = try await publish(PostFactory.fields(1, account: account), media: account == 3 ? Self.sampleVideo : nil)
-            published[post.account] = post
-        }
-        _ = try await publish(PostFactory.fields(2, account: 0), media: Self.sampleImage)
-
-        // The mayor's office (19 characters, a username X cannot look up) connects through OAuth: identified by its token.
+    /// The mayor's office (`hisyo_kodaira_tokyo`: 19 characters, a username X cannot look up) connects through OAuth:
+    /// it is identified by its token (`GET /2/users/me`), not by the policy's username.
+    func connectTheMayorsOffice() async throws {
         let web = WebClient(app)
         try await web.login("kacho", password)
         try await web.get("/accounts")
@@ -91,6 +84,29 @@ final class PlatformContractServerTests: KohoTestCase {
         XCTAssertEqual(hisyo?.status, .connected)
         XCTAssertEqual(hisyo?.platformUserID, SandboxAccounts.xHisyo.platformId)
         XCTAssertEqual(hisyo?.platformUsername, "hisyo_kodaira_tokyo")
+    }
+
+    func testAnAccountWhoseUsernameXCannotLookUpConnectsThroughOAuth() async throws {
+        XCTAssertGreaterThan(SandboxAccounts.xHisyo.username.count, 15)
+        try await connectTheMayorsOffice()
+        let calls = await log.calls.map { "\($0.method) \($0.path)" }
+        XCTAssertTrue(calls.contains("GET /2/users/me"), "\(calls)")
+        XCTAssertFalse(calls.contains { $0.hasPrefix("GET /2/users/by/username/") }, "never by the policy's username: \(calls)")
+        let audit = try await AuditEntry.query(on: app.db).filter(\.$subject == "account:hisyo_kodaira_tokyo")
+            .filter(\.$action == "account.connect").all()
+        XCTAssertTrue(audit.contains { $0.reason.contains("OAuth") }, "the connection through OAuth is in the audit trail")
+    }
+
+    func testTheServersCallsKeepThePlatformsOwnDescriptions() async throws {
+        // Publishing on each account.
+        var published: [String: Post] = [:]
+        for account in 0..<4 {
+            let post = try await publish(PostFactory.fields(1, account: account), media: account == 3 ? Self.sampleVideo : nil)
+            published[post.account] = post
+        }
+        _ = try await publish(PostFactory.fields(2, account: 0), media: Self.sampleImage)
+
+        try await connectTheMayorsOffice()
 
         // Comments: residents write on the Page's post and under the video; Koho reads them, the chief hides one and
         // rejects another.
