@@ -137,8 +137,31 @@ public struct IntakeSettings: Sendable, Equatable {
         }
     }
 
+    /// The outbound proxy of the city's servers (`proxy:`). The usual environment variables, when set, win field by
+    /// field (`OutboundProxy(environment:settings:)`).
+    public struct Proxy: Sendable, Equatable {
+        public var http: String?
+        public var https: String?
+        public var noProxy: [String]
+        public init(http: String? = nil, https: String? = nil, noProxy: [String] = []) {
+            self.http = http
+            self.https = https
+            self.noProxy = noProxy
+        }
+
+        /// As the environment's variables would give them.
+        public var variables: [String: String] {
+            var v: [String: String] = [:]
+            v["HTTP_PROXY"] = http
+            v["HTTPS_PROXY"] = https
+            if !noProxy.isEmpty { v["NO_PROXY"] = noProxy.joined(separator: ",") }
+            return v
+        }
+    }
+
     public var website: [WebsiteFeed]
     public var limits = Limits()
+    public var proxy: Proxy?
     public var mail: Mail?
     public var agency: Agency?
     public var smtp: SMTP?
@@ -160,7 +183,7 @@ public struct IntakeSettings: Sendable, Equatable {
 
     public static func load(yaml: String, file: String) throws -> IntakeSettings {
         let root = try YAMLFields.parse(yaml: yaml, file: file)
-        try root.checkKeys(["website", "mail", "agency", "smtp", "limits"])
+        try root.checkKeys(["website", "mail", "agency", "smtp", "limits", "proxy"])
         var s = IntakeSettings()
         s.website = try root.optional("website")?.sequence().map { f in
             try f.checkKeys(["url", "categories", "interval", "emergencyItems", "keywords", "hosts"])
@@ -230,7 +253,31 @@ public struct IntakeSettings: Sendable, Equatable {
             s.smtp = SMTP(host: try m.string("host"), port: port, from: try m.string("from"), to: to,
                           helo: try m.optionalString("helo") ?? "koho.localhost")
         }
+        if let p = try root.optional("proxy") {
+            try p.checkKeys(["http", "https", "all", "noProxy"])
+            let all = try proxyURL(p, "all")
+            s.proxy = Proxy(http: try proxyURL(p, "http") ?? all, https: try proxyURL(p, "https") ?? all,
+                            noProxy: try p.strings("noProxy").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+            for entry in s.proxy!.noProxy where entry.contains(where: { $0 == " " || $0 == "/" }) {
+                throw p.error("noProxy にはホスト名・.ドメイン・host:port・* だけを書いてください: \(entry)", field: "noProxy")
+            }
+        }
         return s
+    }
+
+    /// A proxy as `http://[user:password@]host:port` (HTTPS goes through it with CONNECT).
+    private static func proxyURL(_ f: YAMLFields, _ key: String) throws -> String? {
+        guard let field = try f.optional(key) else { return nil }
+        let raw = try field.nonEmptyString().trimmingCharacters(in: .whitespaces)
+        let withScheme = raw.contains("://") ? raw : "http://" + raw
+        guard let c = URLComponents(string: withScheme), let host = c.host, !host.isEmpty else {
+            throw field.error("プロキシの URL（http://host:port）として読めません")
+        }
+        guard c.scheme?.lowercased() == "http" else {
+            throw field.error("プロキシは http:// で指定してください（HTTPS の通信もそのプロキシを CONNECT で通ります）")
+        }
+        guard (1...65535).contains(c.port ?? 80) else { throw field.error("プロキシのポートが正しくありません") }
+        return withScheme
     }
 
     /// An address SMTP can carry in `MAIL FROM:<…>`/`RCPT TO:<…>`: one `@`, no space, control character or angle bracket.

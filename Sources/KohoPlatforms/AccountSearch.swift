@@ -62,7 +62,7 @@ extension YouTubeClient {
         struct Page: Decodable {
             struct Item: Decodable {
                 struct Id: Decodable { var channelId: String? }
-                struct Snippet: Decodable { var channelId: String?; var title: String?; var description: String?; var customUrl: String? }
+                struct Snippet: Decodable { var channelId: String?; var title: String?; var description: String? }
                 var id: Id?
                 var snippet: Snippet?
             }
@@ -71,11 +71,34 @@ extension YouTubeClient {
         let response = try await transport.send(.GET, "/youtube/v3/search", query: [
             ("part", "snippet"), ("type", "channel"), ("q", query), ("maxResults", String(min(max(maxResults, 1), 50))),
         ])
-        return (try Self.check(response).decode(Page.self).items ?? []).compactMap { item in
+        let found: [PlatformProfile] = (try Self.check(response).decode(Page.self).items ?? []).compactMap { item in
             guard let id = item.id?.channelId ?? item.snippet?.channelId else { return nil }
-            let handle = item.snippet?.customUrl ?? id
-            return PlatformProfile(platform: .youtube, id: id, handle: handle, name: item.snippet?.title ?? "",
+            return PlatformProfile(platform: .youtube, id: id, handle: id, name: item.snippet?.title ?? "",
                                    description: item.snippet?.description ?? "", url: "https://www.youtube.com/channel/\(id)")
         }
+        // A search result's snippet has no @handle (YouTube's discovery document: SearchResultSnippet); the channels'
+        // own snippets do, read in one `channels.list` (1 unit of the general quota, not the search bucket).
+        let handles = try await customURLs(channelIds: found.map(\.id))
+        return found.map { p in
+            var p = p
+            if let handle = handles[p.id], !handle.isEmpty { p.handle = handle }
+            return p
+        }
+    }
+
+    /// `GET /youtube/v3/channels?part=snippet&id=…`: each channel's `snippet.customUrl` (its @handle), by id.
+    func customURLs(channelIds: [String]) async throws -> [String: String] {
+        struct List: Decodable {
+            struct Item: Decodable { struct Snippet: Decodable { var customUrl: String? }; var id: String; var snippet: Snippet? }
+            var items: [Item]?
+        }
+        let ids = Array(Set(channelIds)).sorted().prefix(50)
+        guard !ids.isEmpty else { return [:] }
+        let response = try await transport.send(.GET, "/youtube/v3/channels", query: [
+            ("part", "snippet"), ("id", ids.joined(separator: ",")),
+        ])
+        var handles: [String: String] = [:]
+        for item in try Self.check(response).decode(List.self).items ?? [] { handles[item.id] = item.snippet?.customUrl }
+        return handles
     }
 }

@@ -56,6 +56,16 @@ public struct OutboundProxy: Sendable, Equatable {
                       .filter { !$0.isEmpty })
     }
 
+    /// The environment's variables over the settings file's (given as the variables it stands for): a variable that
+    /// is set wins, one by one, so that an operator can still change the city's file for one run.
+    public init(environment env: [String: String], settings: [String: String]) throws {
+        var merged = settings
+        for name in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+            if let v = env[name] ?? env[name.lowercased()], !v.trimmingCharacters(in: .whitespaces).isEmpty { merged[name] = v }
+        }
+        try self.init(environment: merged)
+    }
+
     static func server(_ raw: String, variable: String) throws -> Server {
         let withScheme = raw.contains("://") ? raw : "http://" + raw
         guard let c = URLComponents(string: withScheme), let host = c.host, !host.isEmpty else {

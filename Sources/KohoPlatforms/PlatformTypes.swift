@@ -53,7 +53,7 @@ public struct PlatformComment: Sendable, Equatable {
     public var parentId: String?
     /// The author's platform id (Facebook user id, YouTube channel id), where the platform gives it.
     public var authorId: String?
-    /// The image attached to the comment (Facebook's `attachment`, YouTube's `attachedImage`), as the platform gave it.
+    /// The image attached to the comment (Facebook's `attachment`, YouTube's `snippet.imageUrl`), as the platform gave it.
     public var image: PlatformCommentImage?
 
     public init(
@@ -80,7 +80,7 @@ public struct PlatformComment: Sendable, Equatable {
 public struct PlatformCommentImage: Sendable, Equatable {
     /// Facebook's attachment `type` (`photo`, `sticker`, `animated_image_share`, `video_inline`, …); `image` on YouTube.
     public var kind: String
-    /// The image's address (Facebook `media.image.src`, YouTube `attachedImage.url`); nil when the platform gives none.
+    /// The image's address (Facebook `media.image.src`, YouTube `snippet.imageUrl`); nil when the platform gives none.
     public var url: String?
     public var width: Int?
     public var height: Int?

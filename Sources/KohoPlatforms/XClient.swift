@@ -98,13 +98,22 @@ public struct XClient: Sendable {
         return XUser(id: data.id, username: data.username, name: data.name)
     }
 
+    /// `GET /2/users/me`: the user the access token acts for. Connecting an account identifies it so, whatever the
+    /// policy names it (X refuses to look up a username of more than 15 characters, such as `hisyo_kodaira_tokyo`).
+    public func me() async throws -> XUser {
+        struct Found: Decodable { struct Data: Decodable { var id: String; var username: String; var name: String }; var data: Data? }
+        let response = try await transport.send(.GET, "/2/users/me")
+        guard let data = try Self.check(response).decode(Found.self).data else { throw Self.problem(response) }
+        return XUser(id: data.id, username: data.username, name: data.name)
+    }
+
     /// `GET /2/users/{id}/tweets`, newest first, with `created_at`.
     public func recentPosts(of user: XUser, maxResults: Int = 100, sinceId: String? = nil) async throws -> [RecentPost] {
         struct Page: Decodable {
             struct Post: Decodable { var id: String; var text: String; var created_at: String? }
             var data: [Post]?
         }
-        var query = [("max_results", String(min(max(maxResults, 5), 100))), ("tweet.fields", "created_at")]
+        var query = [("max_results", String(min(max(maxResults, 5), 100))), ("post.fields", "created_at")]
         if let sinceId { query.append(("since_id", sinceId)) }
         let response = try await transport.send(.GET, "/2/users/\(percentEncode(user.id))/tweets", query: query)
         let page = try Self.check(response).decode(Page.self)

@@ -173,9 +173,8 @@ public struct YouTubeClient: Sendable {
                     var publishedAt: String?; var moderationStatus: String?; var videoId: String?; var parentId: String?
                     struct ChannelRef: Decodable { var value: String? }
                     var authorChannelId: ChannelRef?
-                    /// Images in comments (since late 2026).
-                    struct AttachedImage: Decodable { var url: String?; var width: Int?; var height: Int?; var altText: String? }
-                    var attachedImage: AttachedImage?
+                    /// The image attached to the comment (the discovery document's `CommentSnippet.imageUrl`).
+                    var imageUrl: String?
                 }
                 var id: String; var snippet: Snippet?
             }
@@ -196,7 +195,7 @@ public struct YouTubeClient: Sendable {
                             createdAt: PlatformDates.parse(c.snippet?.publishedAt), moderationStatus: c.snippet?.moderationStatus,
                             videoId: c.snippet?.videoId ?? videoId, parentId: c.snippet?.parentId,
                             authorId: c.snippet?.authorChannelId?.value,
-                            image: c.snippet?.attachedImage.map { PlatformCommentImage(kind: "image", url: $0.url, width: $0.width, height: $0.height, alt: $0.altText) })
+                            image: c.snippet?.imageUrl.map { PlatformCommentImage(kind: "image", url: $0, width: nil, height: nil, alt: nil) })
         }
         return try Self.check(response).decode(Page.self).items.flatMap { thread in
             [comment(thread.snippet.topLevelComment, videoId: thread.snippet.videoId)]

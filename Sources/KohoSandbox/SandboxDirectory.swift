@@ -23,7 +23,7 @@ public struct SandboxProfile: Sendable, Equatable {
     public static let seeded: [SandboxProfile] = [
         .init(platform: .x, id: "1700000000000000001", handle: "k0daira__tokyo", name: "プチ田舎 東京都小平巿",
               description: "小平市の公式アカウントです。お得な情報をお届けします"),
-        .init(platform: .x, id: "1700000000000000002", handle: "kodaira_tokyo_info", name: "小平市役所【公式】",
+        .init(platform: .x, id: "1700000000000000002", handle: "kodairatokyo_jp", name: "小平市役所【公式】",
               description: "東京都小平市の最新情報"),
         .init(platform: .x, id: "1700000000000000003", handle: "obira_town", name: "北海道小平町",
               description: "北海道留萌郡小平町の公式アカウントです"),
@@ -114,7 +114,7 @@ extension PlatformSandbox {
             for p in found {
                 let id: [String: Any] = ["kind": "youtube#channel", "channelId": p.id]
                 let snippet: [String: Any] = ["channelId": p.id, "title": p.name, "description": p.description,
-                                              "channelTitle": p.name, "customUrl": p.handle]
+                                              "channelTitle": p.name]
                 items.append(["kind": "youtube#searchResult", "id": id, "snippet": snippet])
             }
             let pageInfo: [String: Any] = ["totalResults": items.count, "resultsPerPage": limit]

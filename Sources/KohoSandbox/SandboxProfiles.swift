@@ -50,7 +50,7 @@ extension PlatformSandbox {
     public func profile(_ account: String) async -> SandboxProfileFields? { await state.profile(account) }
 
     func registerProfileRoutes(x: RoutesBuilder, facebook: RoutesBuilder, youtube: RoutesBuilder) {
-        let state = self.state
+        let state = self.state, directory = self.directory
         app.get("_sandbox", "profiles") { _ async throws -> Response in try Self.encoded(await state.profiles) }
         app.post("_sandbox", "profiles") { req async throws -> Response in
             let u = try req.content.decode(ProfileUpdate.self)
@@ -85,6 +85,11 @@ extension PlatformSandbox {
                 return SandboxReply.xNotFound(resourceType: "user", parameter: "username", value: username,
                                               detail: "Could not find user with username: [\(username)].")
             }
+            return await xUser(user, req)
+        }
+        // The user the token acts for, whatever its username (the policy's may be longer than X allows).
+        x.get("2", "users", "me") { req async throws -> Response in
+            guard case .valid(let user) = await state.check(token: req.sandboxToken, platform: .x) else { return SandboxReply.xUnauthorized() }
             return await xUser(user, req)
         }
         x.get("2", "users", ":id") { req async throws -> Response in
@@ -139,7 +144,15 @@ extension PlatformSandbox {
                 : (req.query[String.self, at: "id"] ?? "").split(separator: ",").map(String.init)
             var items: [[String: Any]] = []
             for id in ids {
-                guard let c = state.accounts.first(where: { $0.platform == .youtube && $0.platformId == id }) else { continue }
+                guard let c = state.accounts.first(where: { $0.platform == .youtube && $0.platformId == id }) else {
+                    // Another public channel (the search's look-alikes and namesakes): its snippet with its @handle.
+                    if let other = directory.first(where: { $0.platform == .youtube && $0.id == id }), parts.contains("snippet") {
+                        let snippet: [String: Any] = ["title": other.name, "description": other.description, "customUrl": other.handle,
+                                                      "publishedAt": "2020-04-01T00:00:00Z"]
+                        items.append(["kind": "youtube#channel", "etag": SandboxIds.random(27), "id": other.id, "snippet": snippet])
+                    }
+                    continue
+                }
                 let p = await state.profile(c.account) ?? SandboxProfileFields()
                 var item: [String: Any] = ["kind": "youtube#channel", "etag": SandboxIds.random(27), "id": c.platformId]
                 if parts.contains("snippet") {

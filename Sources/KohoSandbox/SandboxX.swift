@@ -121,7 +121,7 @@ extension PlatformSandbox {
                 posts = posts.filter { (UInt64($0.id) ?? 0) > sinceValue }
             }
             posts = Array(posts.prefix(maxResults))
-            let wanted = fields(req, "tweet.fields").union(fields(req, "post.fields"))
+            let wanted = fields(req, "post.fields")
             var meta: [String: Any] = ["result_count": posts.count]
             if let first = posts.first, let last = posts.last {
                 meta["newest_id"] = first.id

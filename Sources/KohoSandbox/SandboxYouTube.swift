@@ -48,15 +48,9 @@ extension PlatformSandbox {
                 "moderationStatus": comment.moderationStatus,
             ]
             if let parent = comment.parentId { snippet["parentId"] = parent }
-            // Images in comments (YouTube, since late 2026): the address on Google's image server, its size and alt text.
-            if let image = comment.image {
-                var attached: [String: Any] = [:]
-                if let url = image.address(host: host) { attached["url"] = url }
-                if let w = image.width { attached["width"] = w }
-                if let h = image.height { attached["height"] = h }
-                if let alt = image.alt { attached["altText"] = alt }
-                snippet["attachedImage"] = attached
-            }
+            // Images in comments: `snippet.imageUrl`, a signed address on Google's image server (the discovery
+            // document's CommentSnippet; it gives no size or alt text).
+            if let url = comment.image?.address(host: host) { snippet["imageUrl"] = url }
             return ["kind": "youtube#comment", "etag": etag(), "id": comment.id, "snippet": snippet]
         }
 

@@ -208,7 +208,7 @@ final class ImpersonationScanTests: PublisherTestCase {
         let cases = try await ImpersonationCase.query(on: app.db).all()
         let found = Set(cases.map { "\($0.platform.rawValue):\($0.handle)" })
         XCTAssertTrue(found.contains("x:k0daira__tokyo"), "\(found)")
-        XCTAssertTrue(found.contains("x:kodaira_tokyo_info"), "\(found)")
+        XCTAssertTrue(found.contains("x:kodairatokyo_jp"), "\(found)")
         XCTAssertTrue(found.contains("youtube:kodaira-koho"), "\(found)")
         for namesake in ["x:obira_town", "x:kodaira_fan", "x:kodaira_bakery", "x:kokubunji_city", "youtube:obiratown",
                          "x:kodaira_tokyo", "x:hisyo_kodaira_tokyo"] {

@@ -96,7 +96,7 @@ final class IntakeDisasterModeTests: IntakeTestCase {
         feeds.set("/extra.xml", feed([("w2.xml", "気象特別警報・警報・注意報"), ("w1.xml", "気象特別警報・警報・注意報")]))
         try await job("intake-agency").runOnce()
         try await assertEqual(try await Alert.query(on: self.app.db).count(), 1)
-        try await assertEqual(try await Alert.find(alert.id, on: self.app.db)?.summary.hasPrefix("大雨特別警報"), true)
+        try await assertEqual(try await Alert.find(alert.id, on: self.app.db)?.summary.contains("大雨特別警報"), true)
         try await assertEqual(try await self.modes(), everyAccount)
         let on = try await AuditEntry.query(on: app.db).filter(\.$action == "disaster.on").all()
         XCTAssertTrue(on.allSatisfy { $0.reason.contains("の大雨特別警報（災害モードの水準") }, on.map(\.reason).joined(separator: "\n"))

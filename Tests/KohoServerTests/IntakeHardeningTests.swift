@@ -335,7 +335,8 @@ final class AgencyPoisonTests: IntakeTestCase {
         guard let sql = app.db as? SQLDatabase, sql.dialect.name == "sqlite" else { throw XCTSkip("SQLite trigger") }
         try await sql.raw("CREATE TRIGGER koho_test_poison BEFORE INSERT ON posts WHEN NEW.text LIKE '%毒入り%' BEGIN SELECT RAISE(ABORT, 'posts: 試験で拒否'); END").run()
         try serve("koho_VPWW53_1321100_warning.xml", at: "poison.xml") {
-            $0.replacingOccurrences(of: "東京地方では、９日昼過ぎまで", with: "毒入りの見出し。東京地方では、９日昼過ぎまで")
+            // The city's area name goes into the drafts (the prefecture's headline no longer does).
+            $0.replacingOccurrences(of: "<Name>小平市</Name>", with: "<Name>毒入り小平市</Name>")
         }
         try serve("koho_VXSE51_drill_5minus.xml", at: "quake.xml") { $0.replacingOccurrences(of: "<Status>訓練</Status>", with: "<Status>通常</Status>") }
         feeds.set("/extra.xml", agencyFeed([("quake", "震度速報", feedBase + "/quake.xml"),

@@ -323,6 +323,9 @@ final class AgencyIntakeTests: IntakeTestCase {
             let text = try p.action.text
             XCTAssertTrue(text.contains("気象庁の「気象特別警報・警報・注意報」（9月9日6時05分）"), text)
             XCTAssertFalse(text.contains("2026-09-09T"), "no raw timestamp in a text residents read")
+            // The agency's words for the city's area, not the prefecture's headline (issue 22).
+            XCTAssertTrue(text.contains("小平市: 大雨警報"), text)
+            XCTAssertFalse(text.contains("東京地方では"), text)
         }
         // Never posted as such: without the city's article the draft cannot be submitted.
         let refused = try await api(.POST, "/posts/\(drafts[0].uuidString.lowercased())/submit", token: chiefToken)

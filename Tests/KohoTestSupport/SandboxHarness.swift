@@ -12,8 +12,10 @@ public struct Harness {
     public let http: HTTPClient
     public let base: String
 
-    public static func run(_ body: (Harness) async throws -> Void) async throws {
+    /// `record`: a log that receives every call made to the sandbox (see `PlatformContract`).
+    public static func run(recording record: ((SandboxCallLog) -> Void)? = nil, _ body: (Harness) async throws -> Void) async throws {
         let sandbox = try await PlatformSandbox()
+        if let record { record(sandbox.recordCalls()) }
         let port = try await sandbox.start(host: "127.0.0.1", port: 0)
         let http = HTTPClient(eventLoopGroupProvider: .singleton)
         let harness = Harness(sandbox: sandbox, http: http, base: "http://127.0.0.1:\(port)")

@@ -89,14 +89,19 @@ public struct JMAReport: Sendable, Equatable {
     public var maxIntensity: String?
     /// True when a 警報/特別警報 is in force for the city or the intensity is 3 or more (never for 取消).
     public var affects: Bool
-    /// Head/Headline/Text.
+    /// Head/Headline/Text: the whole message's, for the prefecture (or the whole event).
     public var headline: String
+    /// What the message says for the city's own area, in the agency's words: the kinds of the headline's item for the
+    /// municipality (else of the body's), 「小平市: 大雨特別警報（土砂災害）・洪水警報」; for an earthquake the headline's
+    /// intensity for the city's region, 「東京都多摩東部（小平市）で震度２」. Head/Headline/Text follows only when it names
+    /// the area: a prefecture's headline about other islands is not the city's. Empty when the message names no area of the city.
+    public var areaHeadline: String
 
     public var isDrillOrTest: Bool { status != "通常" }
     public var isCancellation: Bool { infoType == "取消" }
 
     public init(title: String, status: String, infoType: String, reportDateTime: String, eventID: String?, kind: Kind,
-                warnings: [JMAWarning], maxIntensity: String?, affects: Bool, headline: String) {
+                warnings: [JMAWarning], maxIntensity: String?, affects: Bool, headline: String, areaHeadline: String = "") {
         self.title = title
         self.status = status
         self.infoType = infoType
@@ -107,6 +112,7 @@ public struct JMAReport: Sendable, Equatable {
         self.maxIntensity = maxIntensity
         self.affects = affects
         self.headline = headline
+        self.areaHeadline = areaHeadline
     }
 }
 
@@ -155,7 +161,81 @@ public enum JMAParser {
             title: title, status: status, infoType: infoType,
             reportDateTime: reportDateTime.trimmingCharacters(in: .whitespacesAndNewlines),
             eventID: head.value("EventID"), kind: kind, warnings: warnings, maxIntensity: maxIntensity,
-            affects: affects, headline: head.value("Headline", "Text") ?? "")
+            affects: affects, headline: head.value("Headline", "Text") ?? "",
+            areaHeadline: cancelled ? "" : areaHeadline(kind: kind, head: head, body: body, area: area, warnings: warnings, intensity: maxIntensity))
+    }
+
+    /// See `JMAReport.areaHeadline`.
+    static func areaHeadline(kind: JMAReport.Kind, head: XMLElement, body: XMLElement?, area: JMAArea, warnings: [JMAWarning],
+                             intensity: String?) -> String {
+        let headlineText = (head.value("Headline", "Text") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let information = head.child("Headline")?.children("Information") ?? []
+        func items(_ typeSuffix: String) -> [XMLElement] {
+            information.filter { $0.attributes["type"]?.hasSuffix(typeSuffix) == true }.flatMap { $0.children("Item") }
+        }
+        func areas(_ item: XMLElement) -> [XMLElement] { item.children("Area") + (item.child("Areas")?.children("Area") ?? []) }
+        var names: [String] = []
+        var line = ""
+        switch kind {
+        case .weatherWarning:
+            let cityItems = (body?.children("Warning") ?? []).filter { $0.attributes["type"]?.hasSuffix("（市町村等）") == true }
+                .flatMap { $0.children("Item") }
+            guard let cityArea = (items("（市町村等）") + cityItems).lazy.flatMap(areas).first(where: { $0.value("Code") == area.municipality }),
+                  let cityName = cityArea.value("Name") else { return "" }
+            names = [cityName]
+            // The headline's item for the municipality when the agency gives one; else the body's kinds in force.
+            let headlineKinds = items("（市町村等）").filter { areas($0).contains { $0.value("Code") == area.municipality } }
+                .flatMap { $0.children("Kind") }
+            var kinds: [String] = []
+            for k in headlineKinds {
+                guard let name = k.value("Name") else { continue }
+                let condition = k.value("Condition").map { "（\($0)）" } ?? ""
+                if !kinds.contains(name + condition) { kinds.append(name + condition) }
+            }
+            if kinds.isEmpty {
+                let conditions = Dictionary(cityItems.filter { areas($0).contains { $0.value("Code") == area.municipality } }
+                    .flatMap { $0.children("Kind") }.compactMap { k in k.value("Name").map { ($0, k.value("Condition")) } },
+                    uniquingKeysWith: { a, _ in a })
+                kinds = warnings.filter { !$0.status.contains("解除") }.map { w in w.name + ((conditions[w.name] ?? nil).map { "（\($0)）" } ?? "") }
+                let lifted = warnings.filter { $0.status.contains("解除") }.map(\.name)
+                if kinds.isEmpty && !lifted.isEmpty { kinds = [lifted.joined(separator: "・") + "は解除"] }
+            }
+            line = kinds.isEmpty ? "" : "\(cityName): " + kinds.joined(separator: "・")
+        case .earthquakeIntensity:
+            guard let intensity else { return "" }
+            let observation = body?.path("Intensity", "Observation")
+            let regions = observation?.children("Pref").flatMap { $0.children("Area") } ?? []
+            let region = regions.first { r in
+                (area.earthquakeRegionCode.map { r.value("Code") == $0 } ?? false) || (area.earthquakeRegion.map { r.value("Name") == $0 } ?? false)
+            }
+            let city = regions.lazy.flatMap { $0.children("City") }.first { $0.value("Code") == area.municipality }?.value("Name")
+            let regionName = region?.value("Name") ?? area.earthquakeRegion
+            // The headline's intensity for the region, as the agency words it (震度５弱以上未入電 included).
+            let headlineKind = items("（細分区域）").first { item in
+                areas(item).contains { a in
+                    (area.earthquakeRegionCode.map { a.value("Code") == $0 } ?? false) || (area.earthquakeRegion.map { a.value("Name") == $0 } ?? false)
+                }
+            }?.value("Kind", "Name")
+            // The agency's own notation (震度５弱): full-width digits as its headlines write them.
+            let fullWidth = String(intensity.unicodeScalars.map { ("0"..."9").contains($0) ? Character(Unicode.Scalar($0.value + 0xFEE0)!) : Character($0) })
+            let spoken = headlineKind ?? "震度" + fullWidth.replacingOccurrences(of: "-", with: "弱").replacingOccurrences(of: "+", with: "強")
+            names = [regionName, city].compactMap { $0 }
+            switch (regionName, city) {
+            case let (r?, c?): line = "\(r)（\(c)）で\(spoken)"
+            case let (r?, nil): line = "\(r)で\(spoken)"
+            case let (nil, c?): line = "\(c)で\(spoken)"
+            default: line = spoken
+            }
+        case .tsunami:
+            line = warnings.map { "\($0.name)（\($0.status)）" }.joined(separator: "・")
+            names = area.tsunamiRegions
+        case .other:
+            return ""
+        }
+        if !headlineText.isEmpty, names.contains(where: { !$0.isEmpty && headlineText.contains($0) }) {
+            line += line.isEmpty ? headlineText : " " + headlineText
+        }
+        return line
     }
 
     static func classify(title: String, body: XMLElement?) -> JMAReport.Kind {

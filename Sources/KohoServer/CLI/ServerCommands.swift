@@ -79,7 +79,14 @@ struct ServeCommand: AsyncParsableCommand {
         if let smtp {
             config.mail = try MailSettings.parse(smtp: smtp, from: mailFrom, notify: notify)
         }
-        do { config.proxy = try OutboundProxy(environment: ProcessInfo.processInfo.environment) } catch {
+        if let feeds {
+            do { config.intake = try IntakeSettings.load(path: feeds) } catch { throw CLIInputError(String(describing: error)) }
+        }
+        // The settings file may name the city's proxy; the usual variables, when set, win.
+        do {
+            config.proxy = try OutboundProxy(environment: ProcessInfo.processInfo.environment,
+                                             settings: config.intake?.proxy?.variables ?? [:])
+        } catch {
             throw CLIInputError(String(describing: error))
         }
         if let p = config.proxy.https ?? config.proxy.http {
@@ -91,9 +98,6 @@ struct ServeCommand: AsyncParsableCommand {
         config.publisher.leaseSeconds = leaseSeconds
         config.publisher.callTimeoutSeconds = callTimeoutSeconds
         config.publisher.retryBaseSeconds = retryBaseSeconds
-        if let feeds {
-            do { config.intake = try IntakeSettings.load(path: feeds) } catch { throw CLIInputError(String(describing: error)) }
-        }
         let app = try await makeApp(config)
         do {
             let setupLink = try await Setup.issueLinkIfEmpty(app)

@@ -113,13 +113,13 @@ enum AlertService {
         (try? JSONEncoder().encode(r.warnings)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
     }
 
+    /// What the drafts and notices say: the agency's own words for the city's area, not the prefecture's headline.
     static func summary(_ r: JMAReport) -> String {
+        if !r.areaHeadline.isEmpty { return r.areaHeadline }
         var parts: [String] = []
         let inForce = r.warnings.filter(\.isWarningInForce).map(\.name)
         if !inForce.isEmpty { parts.append(inForce.joined(separator: "・")) }
         if let i = r.maxIntensity { parts.append("震度\(i.replacingOccurrences(of: "-", with: "弱").replacingOccurrences(of: "+", with: "強"))") }
-        let headline = r.headline.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !headline.isEmpty { parts.append(headline) }
         return parts.joined(separator: " ")
     }
 

@@ -145,7 +145,8 @@ extension PlatformGateway {
             identify: { account, token in
                 switch account.platform {
                 case .x:
-                    let user = try await x(token).user(username: account.handle)
+                    // The token's own user: the policy's username may be one X cannot look up (over 15 characters).
+                    let user = try await x(token).me()
                     return (user.id, user.username)
                 case .facebook:
                     _ = try await facebook(token).recentPosts(pageId: account.handle, limit: 1)
