@@ -232,7 +232,8 @@ public struct PolicyChecker: Sendable {
                 v.append(Violation(rule: "X", code: "text.empty", message: "本文が空です"))
             } else if parsed.weightedLength > XTextConfiguration.v3.maxWeightedLength {
                 v.append(Violation(rule: "X", code: "x.textTooLong",
-                    message: "Xの文字数の上限（280。日本語は1文字2、URLは23と数えます）を超えています: \(parsed.weightedLength)（\(parsed.weightedLength - XTextConfiguration.v3.maxWeightedLength)減らしてください）"))
+                    message: "Xの文字数の上限（280。日本語は1文字2、URLは23と数えます）を超えています: \(parsed.weightedLength)。"
+                        + XLengthAdvice.cut(over: parsed.weightedLength - XTextConfiguration.v3.maxWeightedLength)))
             } else if !parsed.isValid {
                 v.append(Violation(rule: "X", code: "x.invalidCharacters", message: "Xで使えない文字（U+FFFE、U+FEFF、U+FFFF）が含まれています"))
             }
@@ -271,5 +272,13 @@ public struct PolicyChecker: Sendable {
                 v.append(Violation(rule: "YouTube", code: "youtube.descriptionInvalidCharacters", message: "動画の説明に「<」「>」は使えません"))
             }
         }
+    }
+}
+
+/// How much to cut from an X text, said the same way by the check's message and by the compose page's live line, so
+/// that the two never show different figures side by side.
+public enum XLengthAdvice {
+    public static func cut(over: Int) -> String {
+        "あと\((over + 1) / 2)文字分減らしてください（Xの数え方で\(over)超えています。日本語は1文字を2、英数字は1と数えます）"
     }
 }

@@ -99,7 +99,7 @@ import Testing
         let over = check(PlannedAction(account: "kodaira_tokyo", category: "カ", text: text, links: [nenmatsu]))
         #expect(over.codes == ["x.textTooLong"])
         #expect(over.weightedLength == 280 + 2)
-        #expect(over.violations[0].message.contains("2減らしてください"))
+        #expect(over.violations[0].message.contains("あと1文字分減らしてください（Xの数え方で2超えています"))
     }
 
     @Test func theHashIsOfTheCanonicalFormAndChangesWithWhatGoesOut() throws {

@@ -124,6 +124,30 @@ final class StaffInterfaceSecondPassTests: KohoTestCase {
                           "the staff's own drafts first")
     }
 
+    func testWrongWordsCorrected() async throws {
+        let tokens = try await addStandardUsers()
+        // The X inbox says it reads no replies rather than 「判断待ち 0件」.
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/comments")
+        XCTAssertTrue(staff.lastBody.contains("返信は読み込みません（X の API の制限）"))
+        XCTAssertFalse(staff.lastBody.contains("X（@kodaira_tokyo）（判断待ち"))
+        // The check's message and the compose page's live line give the same figures for an X text too long.
+        let long = String(repeating: "市", count: 360)
+        let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"\#(long)"}"#)
+        let message = (created.violations.first?["message"] as? String) ?? ""
+        XCTAssertTrue(message.contains("あと220文字分減らしてください（Xの数え方で440超えています"), message)
+        XCTAssertFalse(message.contains("（440減らしてください）"))
+        // The mail's sender is the one the settings name unless the command line names another.
+        let yaml = "smtp:\n  host: 127.0.0.1\n  from: kouhou@city.kodaira.example.jp\n  to: [kacho@city.kodaira.example.jp]\n"
+        let file = dir.appendingPathComponent("feeds.yaml")
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let settings = try IntakeSettings.load(path: file.path)
+        XCTAssertEqual(ServeCommand.sender(commandLine: nil, settings: settings), "kouhou@city.kodaira.example.jp")
+        XCTAssertEqual(ServeCommand.sender(commandLine: "other@example.jp", settings: settings), "other@example.jp")
+        XCTAssertEqual(ServeCommand.sender(commandLine: nil, settings: nil), "koho@localhost")
+    }
+
     func testDatesAsAnOfficeWritesThem() async throws {
         let tokens = try await addStandardUsers()
         let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり"}"#)

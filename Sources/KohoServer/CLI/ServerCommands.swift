@@ -34,6 +34,11 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 struct ServeCommand: AsyncParsableCommand {
+    /// `--mail-from`, else the settings file's `smtp.from`, else `koho@localhost`.
+    static func sender(commandLine: String?, settings: IntakeSettings?) -> String {
+        commandLine ?? settings?.smtp?.from ?? "koho@localhost"
+    }
+
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Koho のサーバーを起動する（初回はデータフォルダとデータベースを作る）")
 
     @ArgumentParser.Flag(name: .long, help: "なりすましの検索で X のユーザー検索を使う（X の契約がこの利用を認めるときだけ。1回ごとに課金されます）")
@@ -48,7 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
     var sandboxURL: String?
     @ArgumentParser.Flag(name: .long, help: "試験運転: プラットフォームへの発信だけを行わない") var dryRun = false
     @ArgumentParser.Option(name: .long, help: "通知メールを送る SMTP サーバー（HOST または HOST:PORT）。省略時はメールを送らない") var smtp: String?
-    @ArgumentParser.Option(name: .long, help: "通知メールの差出人アドレス") var mailFrom: String = "koho@localhost"
+    @ArgumentParser.Option(name: .long, help: "通知メールの差出人アドレス（省略時: 取り込み元の設定ファイルの smtp.from、なければ koho@localhost）") var mailFrom: String?
     @ArgumentParser.Option(name: .long, help: "緊急の投稿の承認依頼を受け取るアドレス（秘書広報課長など。繰り返し指定できる）") var notify: [String] = []
     @ArgumentParser.Option(name: .long, help: "予約投稿を探す間隔（ミリ秒）") var pollIntervalMs: Int = 1000
     @ArgumentParser.Option(name: .long, help: "投稿を確保する期間（秒）。1回の呼び出しの制限時間より長くする") var leaseSeconds: Double = 60
@@ -76,11 +81,13 @@ struct ServeCommand: AsyncParsableCommand {
         guard leaseSeconds >= callTimeoutSeconds + 1 else {
             throw CLIInputError("--lease-seconds は --call-timeout-seconds より長くしてください（呼び出しの途中で他のサーバーが同じ投稿を取らないように）")
         }
-        if let smtp {
-            config.mail = try MailSettings.parse(smtp: smtp, from: mailFrom, notify: notify)
-        }
         if let feeds {
             do { config.intake = try IntakeSettings.load(path: feeds) } catch { throw CLIInputError(String(describing: error)) }
+        }
+        if let smtp {
+            // The sender the city's settings name, unless the command line names one.
+            let from = Self.sender(commandLine: mailFrom, settings: config.intake)
+            config.mail = try MailSettings.parse(smtp: smtp, from: from, notify: notify)
         }
         // The settings file may name the city's proxy; the usual variables, when set, win.
         do {

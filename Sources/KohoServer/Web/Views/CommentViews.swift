@@ -188,8 +188,10 @@ enum CommentViews {
         for (a, n) in waiting {
             var one = filterWithout
             one.account = a.id
+            // X's API answers replies only to a post that summons it: Koho reads none, so a count of 0 would mislead.
+            let count = a.platform == .x ? "返信は読み込みません（X の API の制限）" : "判断待ち \(n)件"
             perAccount.append(.tag("li", [], [.tag("a", [Attr("href", query(one))] + (filter.account == a.id ? [Attr("aria-current", "page")] : []),
-                                                    text: "\(PlatformLabel.text(a))（判断待ち \(n)件）")]))
+                                                    text: "\(PlatformLabel.text(a))（\(count)）")]))
         }
         let filterForm: BodyNode = .tag("form", [Attr("method", "get"), Attr("action", SiteURL.comments.path), Attr("aria-label", "絞り込み")], [
             filter.account.map { .hidden("account", $0) } ?? .empty,

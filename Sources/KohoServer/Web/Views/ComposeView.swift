@@ -36,7 +36,7 @@ enum ComposeView {
             let limit = XTextConfiguration.v3.maxWeightedLength
             if let w = r.weightedLength, w > limit {
                 let over = w - limit
-                out.append("あと\((over + 1) / 2)文字分減らしてください（Xの数え方で\(over)超えています。日本語は1文字を2、英数字は1と数えます）")
+                out.append(XLengthAdvice.cut(over: over))
             }
         case .facebook:
             let over = rendering.text.unicodeScalars.count - PlatformLimits.facebookTextCharacters
