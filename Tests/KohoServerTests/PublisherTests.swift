@@ -190,7 +190,7 @@ final class PublisherBehaviourTests: PublisherTestCase {
         let refreshed = try await AuditEntry.query(on: app.db).filter(\.$action == "account.refresh").all()
         XCTAssertEqual(refreshed.map(\.subject), ["account:kodaira_tokyo"])
         let renewed = try await ConnectionService.find("kodaira_tokyo", on: app.db)?.expiresAt
-        XCTAssertGreaterThan(try XCTUnwrap(renewed), Date().addingTimeInterval(3600))
+        XCTAssertGreaterThan(try XCTUnwrap(renewed), Date().addingTimeInterval(3000), "the sandbox gives an hour, as Google does")
         let attempts = try await PublishAttempt.query(on: app.db).filter(\.$postID == UUID(uuidString: id)!).all()
         XCTAssertEqual(attempts.map(\.outcome), [.published], "one call, not a refused one first")
     }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 import KohoCore
@@ -81,57 +82,67 @@ enum MailOutbox {
 
     /// A claimed notice that is never settled (the process died while sending) is due again after this.
     static let claimSeconds: TimeInterval = 120
+    /// 30 s, 1 min, 2 min … at most an hour between tries.
+    static let retryPolicy = RetryPolicy(baseSeconds: 30, maxSeconds: 3600, jitter: { 1 })
 
-    /// Takes the notice for one send, so that another process's round (`koho intake mail` beside the server) does
-    /// not send it too.
-    private static func claim(_ n: MailNotice, on db: Database, _ ctx: KohoContext) async throws -> Bool {
-        guard let sql = db as? SQLDatabase, let id = n.id else { return true }
-        let now = ctx.now
-        let rows = try await ctx.writeLock.run {
-            try await sql.update(MailNotice.schema).set("next_attempt_at", to: now.addingTimeInterval(claimSeconds))
-                .where("id", .equal, id).where("sent_at", .is, SQLLiteral.null)
-                .where { $0.where("next_attempt_at", .is, SQLLiteral.null).orWhere("next_attempt_at", .lessThanOrEqual, now) }
-                .returning("id").all()
-        }
-        return !rows.isEmpty
-    }
-
-    /// One round of the mail job: sends what is due, oldest first; how many it sent or gave up on.
-    /// `observe` hears of each attempt (the intake shows the relay's state among its sources).
+    /// One round of the mail job: sends what is due, oldest first, one at a time; how many it sent or gave up on.
+    /// A notice is claimed first, so that another process's round (`koho intake mail` beside the server) does not
+    /// send it too; its `next_attempt_at` is the lease. `observe` hears of each attempt (the intake shows the relay's
+    /// state among its sources).
     static func sendDue(on db: Database, _ ctx: KohoContext, mailer: Mailer, logger: Logger,
                         observe: (@Sendable (MailNotice, (any Error)?) async -> Void)? = nil) async throws -> Int {
-        let now = { ctx.now }
-        let due = try await MailNotice.query(on: db).filter(\.$sentAt == nil).filter(\.$attempts < maxAttempts)
-            .group(.or) { $0.filter(\.$nextAttemptAt == nil).filter(\.$nextAttemptAt <= now()) }
-            .sort(\.$createdAt).limit(20).all()
-        var done = 0
-        for n in due {
-            guard try await claim(n, on: db, ctx) else { continue }
-            let mail = OutgoingMail(to: n.recipients.split(separator: ",").map(String.init), subject: n.mailSubject, body: n.body)
-            // Only the send's own failure counts as one; a failure to record it afterwards is the round's error.
-            var failure: (any Error)?
-            do { try await mailer.send(mail) } catch { failure = error }
-            if let failure {
-                n.attempts += 1
-                n.lastError = String(String(describing: failure).prefix(500))
-                // 30 s, 1 min, 2 min … at most an hour between tries.
-                n.nextAttemptAt = now().addingTimeInterval(min(3600, 30 * pow(2, Double(n.attempts - 1))))
-                logger.warning("mail for \(n.subjectRef) failed (attempt \(n.attempts)): \(n.lastError ?? "")")
-                if n.attempts >= maxAttempts {
-                    try await record(n, on: db, ctx, action: "mail.failed", detail: n.kind, reason: n.lastError ?? "")
-                    done += 1
-                } else {
-                    try await ctx.writeLock.run { try await n.update(on: db) }
+        let settled = NIOLockedValueBox(0)
+        let outbox = Outbox<MailNotice, MailNotice>(
+            due: { limit in
+                let now = ctx.now
+                return try await MailNotice.query(on: db).filter(\.$sentAt == nil).filter(\.$attempts < maxAttempts)
+                    .group(.or) { $0.filter(\.$nextAttemptAt == nil).filter(\.$nextAttemptAt <= now) }
+                    .sort(\.$createdAt).limit(limit).all()
+            },
+            group: { _ in "mail" }, id: { $0.id ?? UUID() },
+            claim: { n in
+                guard let id = n.id else { return nil }
+                let now = ctx.now
+                let rows = try await ctx.writeLock.run {
+                    try await OutboxLease.claim(db, table: MailNotice.schema, id: id, column: "next_attempt_at",
+                                                until: now.addingTimeInterval(claimSeconds), now: now, where: " AND sent_at IS NULL")
                 }
+                return rows.isEmpty ? nil : n
+            },
+            work: { n in
+                if try await send(n, on: db, ctx, mailer: mailer, logger: logger, observe: observe) { settled.withLockedValue { $0 += 1 } }
+            },
+            failed: { n, error in logger.warning("mail for \(n.subjectRef): \(String(describing: error))") })
+        try await OutboxRunner(perGroup: 1, batch: 20).pass(outbox)
+        return settled.withLockedValue { $0 }
+    }
+
+    /// Sends one claimed notice and records what became of it; whether it was sent or given up on.
+    private static func send(_ n: MailNotice, on db: Database, _ ctx: KohoContext, mailer: Mailer, logger: Logger,
+                             observe: (@Sendable (MailNotice, (any Error)?) async -> Void)?) async throws -> Bool {
+        let mail = OutgoingMail(to: n.recipients.split(separator: ",").map(String.init), subject: n.mailSubject, body: n.body)
+        // Only the send's own failure counts as one; a failure to record it afterwards is the round's error.
+        var failure: (any Error)?
+        do { try await mailer.send(mail) } catch { failure = error }
+        var settled = true
+        if let failure {
+            n.attempts += 1
+            n.lastError = String(String(describing: failure).prefix(500))
+            n.nextAttemptAt = ctx.now.addingTimeInterval(retryPolicy.backoff(n.attempts))
+            logger.warning("mail for \(n.subjectRef) failed (attempt \(n.attempts)): \(n.lastError ?? "")")
+            if n.attempts >= maxAttempts {
+                try await record(n, on: db, ctx, action: "mail.failed", detail: n.kind, reason: n.lastError ?? "")
             } else {
-                n.sentAt = now()
-                n.lastError = nil
-                try await record(n, on: db, ctx, action: "mail.sent", detail: "\(n.kind)（宛先\(mail.to.count)件）", reason: "")
-                done += 1
+                try await ctx.writeLock.run { try await n.update(on: db) }
+                settled = false
             }
-            await observe?(n, failure)
+        } else {
+            n.sentAt = ctx.now
+            n.lastError = nil
+            try await record(n, on: db, ctx, action: "mail.sent", detail: "\(n.kind)（宛先\(mail.to.count)件）", reason: "")
         }
-        return done
+        await observe?(n, failure)
+        return settled
     }
 
     private static func record(_ n: MailNotice, on db: Database, _ ctx: KohoContext, action: String, detail: String, reason: String) async throws {
