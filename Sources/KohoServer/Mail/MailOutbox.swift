@@ -123,7 +123,10 @@ enum MailOutbox {
         let mail = OutgoingMail(to: n.recipients.split(separator: ",").map(String.init), subject: n.mailSubject, body: n.body)
         // Only the send's own failure counts as one; a failure to record it afterwards is the round's error.
         var failure: (any Error)?
-        do { try await mailer.send(mail) } catch { failure = error }
+        do { try await mailer.send(mail) } catch is CancellationError {
+            // The server stopping is no failed attempt: the claim lapses and the next round sends it.
+            throw CancellationError()
+        } catch { failure = error }
         var settled = true
         if let failure {
             n.attempts += 1
