@@ -35,6 +35,37 @@ final class OutboxRunnerTests: KohoTestCase {
         XCTAssertEqual(Set(subjects).count, 12)
         try await assertEqual(try await MailNotice.query(on: app.db).filter(\.$sentAt == nil).count(), 0)
         try await assertEqual(try await AuditEntry.query(on: app.db).filter(\.$action == "mail.sent").count(), 12)
+        let attempts = try await MailAttempt.query(on: app.db).all()
+        XCTAssertEqual(attempts.map(\.outcome), Array(repeating: .published, count: 12), "one attempt each, recorded")
+    }
+
+    /// A round that stopped mid-send left its attempt pending; once the claim lapses the notice goes again, and the
+    /// cut-off attempt says it is not known whether it arrived.
+    func testASendCutOffIsRecordedAsUnknownAndSentAgain() async throws {
+        try await enqueue(1)
+        let notice = try await MailNotice.query(on: app.db).first()
+        let id = try XCTUnwrap(notice?.id)
+        let cut = MailAttempt()
+        cut.noticeID = id
+        cut.number = 1
+        cut.startedAt = clock.now
+        cut.outcome = .pending
+        cut.message = ""
+        cut.worker = "stopped-server"
+        try await cut.create(on: app.db)
+        notice?.nextAttemptAt = clock.now.addingTimeInterval(MailOutbox.claimSeconds)
+        try await notice?.update(on: app.db)
+        let sent = NIOLockedValueBox(0)
+        let mailer = Mailer(settings: settings) { _ in sent.withLockedValue { $0 += 1 } }
+        let early = try await MailOutbox.sendDue(on: app.db, app.koho, mailer: mailer, logger: app.logger)
+        XCTAssertEqual(early, 0, "the claim still holds")
+        clock.advance(MailOutbox.claimSeconds + 1)
+        let later = try await MailOutbox.sendDue(on: app.db, app.koho, mailer: mailer, logger: app.logger)
+        XCTAssertEqual(later, 1)
+        XCTAssertEqual(sent.withLockedValue { $0 }, 1)
+        let attempts = try await MailAttempt.query(on: app.db).sort(\.$number).all()
+        XCTAssertEqual(attempts.map(\.outcome), [.unknown, .published])
+        XCTAssertTrue(attempts[0].message.contains("届いたか確かめられない"), attempts[0].message)
     }
 
     func testARefusingRelayIsTriedAgainOnTheRetryPolicy() async throws {
@@ -60,6 +91,9 @@ final class OutboxRunnerTests: KohoTestCase {
         }
         XCTAssertEqual(waits, [30, 60, 120], "30 s, then doubled")
         XCTAssertEqual(calls.withLockedValue { $0 }, 3)
+        let attempts = try await MailAttempt.query(on: app.db).sort(\.$number).all()
+        XCTAssertEqual(attempts.map(\.number), [1, 2, 3])
+        XCTAssertEqual(Set(attempts.map(\.outcome)), [.notDone])
         XCTAssertEqual(waits, (1...3).map { MailOutbox.retryPolicy.backoff($0) })
     }
 }

@@ -117,9 +117,11 @@ enum MailOutbox {
         return settled.withLockedValue { $0 }
     }
 
-    /// Sends one claimed notice and records what became of it; whether it was sent or given up on.
+    /// Sends one claimed notice and records what became of it, the notice and its attempt together; whether it was
+    /// sent or given up on.
     private static func send(_ n: MailNotice, on db: Database, _ ctx: KohoContext, mailer: Mailer, logger: Logger,
                              observe: (@Sendable (MailNotice, (any Error)?) async -> Void)?) async throws -> Bool {
+        let attempt = try await begin(n, on: db, ctx)
         let mail = OutgoingMail(to: n.recipients.split(separator: ",").map(String.init), subject: n.mailSubject, body: n.body)
         // Only the send's own failure counts as one; a failure to record it afterwards is the round's error.
         var failure: (any Error)?
@@ -128,32 +130,68 @@ enum MailOutbox {
             throw CancellationError()
         } catch { failure = error }
         var settled = true
+        attempt.finishedAt = ctx.now
         if let failure {
             n.attempts += 1
             n.lastError = String(String(describing: failure).prefix(500))
             n.nextAttemptAt = ctx.now.addingTimeInterval(retryPolicy.backoff(n.attempts))
+            attempt.outcome = .notDone
+            attempt.message = n.lastError ?? ""
             logger.warning("mail for \(n.subjectRef) failed (attempt \(n.attempts)): \(n.lastError ?? "")")
             if n.attempts >= maxAttempts {
-                try await record(n, on: db, ctx, action: "mail.failed", detail: n.kind, reason: n.lastError ?? "")
+                try await record(n, attempt, on: db, ctx, audit: ("mail.failed", n.kind, n.lastError ?? ""))
             } else {
-                try await ctx.writeLock.run { try await n.update(on: db) }
+                try await record(n, attempt, on: db, ctx, audit: nil)
                 settled = false
             }
         } else {
             n.sentAt = ctx.now
             n.lastError = nil
-            try await record(n, on: db, ctx, action: "mail.sent", detail: "\(n.kind)（宛先\(mail.to.count)件）", reason: "")
+            attempt.outcome = .published
+            try await record(n, attempt, on: db, ctx, audit: ("mail.sent", "\(n.kind)（宛先\(mail.to.count)件）", ""))
         }
         await observe?(n, failure)
         return settled
     }
 
-    private static func record(_ n: MailNotice, on db: Database, _ ctx: KohoContext, action: String, detail: String, reason: String) async throws {
+    /// Writes the attempt as pending before the relay is called. An earlier one still pending was cut off mid-send:
+    /// SMTP cannot say whether it arrived, so it is marked unknown and the notice goes again.
+    private static func begin(_ n: MailNotice, on db: Database, _ ctx: KohoContext) async throws -> MailAttempt {
+        guard let id = n.id else { throw OutboxError.unsaved }
+        let now = ctx.now, worker = ctx.config.publisher.workerID
+        return try await ctx.writeLock.run {
+            try await db.transaction { db in
+                let earlier = try await MailAttempt.query(on: db).filter(\.$noticeID == id).sort(\.$number, .descending).first()
+                if let earlier, earlier.outcome == .pending {
+                    earlier.outcome = .unknown
+                    earlier.message = "送信の途中で処理が止まりました。届いたか確かめられないため、もう一度送ります"
+                    earlier.finishedAt = now
+                    try await earlier.update(on: db)
+                }
+                let attempt = MailAttempt()
+                attempt.id = UUID()
+                attempt.noticeID = id
+                attempt.number = (earlier?.number ?? 0) + 1
+                attempt.startedAt = now
+                attempt.outcome = .pending
+                attempt.message = ""
+                attempt.worker = worker
+                try await attempt.create(on: db)
+                return attempt
+            }
+        }
+    }
+
+    private static func record(_ n: MailNotice, _ attempt: MailAttempt, on db: Database, _ ctx: KohoContext,
+                               audit: (action: String, detail: String, reason: String)?) async throws {
         try await ctx.writeLock.run {
             try await db.transaction { db in
                 try await n.update(on: db)
-                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: action, subject: n.subjectRef,
-                                                detail: detail, reason: reason)
+                try await attempt.update(on: db)
+                if let audit {
+                    try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: audit.action, subject: n.subjectRef,
+                                                    detail: audit.detail, reason: audit.reason)
+                }
             }
         }
     }

@@ -102,7 +102,7 @@ enum OutboxLease {
     }
 }
 
-enum OutboxError: Error { case notSQL }
+enum OutboxError: Error { case notSQL, unsaved }
 
 /// One attempt of an outbox item, as every outbox records it: written before the call, its outcome after.
 protocol OutboxAttempt: AnyObject {
