@@ -24,15 +24,18 @@ struct CreateMailAttempt: AsyncMigration {
         try await db.schema(MailAttempt.schema)
             .id()
             .field("notice_id", .uuid, .required, .references(MailNotice.schema, "id"))
-            .field("number", .int, .required)
-            .field("started_at", .datetime, .required)
-            .field("finished_at", .datetime)
-            .field("outcome", .string, .required)
-            .field("message", .string, .required)
-            .field("worker", .string, .required)
+            .outboxAttemptFields()
             .unique(on: "notice_id", "number")
             .create()
     }
 
     func revert(on db: Database) async throws { try await db.schema(MailAttempt.schema).delete() }
+}
+
+extension SchemaBuilder {
+    /// The columns of `OutboxAttempt`, as every outbox's attempts table has them.
+    func outboxAttemptFields() -> SchemaBuilder {
+        field("number", .int, .required).field("started_at", .datetime, .required).field("finished_at", .datetime)
+            .field("outcome", .string, .required).field("message", .string, .required).field("worker", .string, .required)
+    }
 }
