@@ -86,6 +86,18 @@ final class TokenRenewalTests: CommentTestCase {
         let record = try await ProfileCheckRecord.query(on: app.db).filter(\.$account == youtube.id).first()
         XCTAssertTrue(record?.readError.contains("要再接続") == true, record?.readError ?? "")
     }
+
+    /// The impersonation search reaches the platforms through the gateway and the same credentials: after the token
+    /// lapsed it renews it and finds the look-alike channel.
+    func testTheImpersonationSearchGoesOnAfterTheTokenLapsed() async throws {
+        await sandbox.expireTokens(account: youtube.id)
+        let opened = try await ImpersonationScan.pass(app)
+        XCTAssertGreaterThanOrEqual(opened, 1)
+        let cases = try await ImpersonationCase.query(on: app.db).all()
+        XCTAssertTrue(cases.contains { $0.platformId == "UCk0dairaFakeChannel0001" }, "\(cases.map(\.platformId))")
+        let report = await sandbox.tokenReport()
+        XCTAssertEqual(report.renewals[youtube.id], 1)
+    }
 }
 
 /// A platform in memory whose tokens the test lapses: counts the refresh calls and the refused ones.
