@@ -11,9 +11,11 @@ import Vapor
 /// new attempt and commit it; only then call the platform; then write what it answered. A worker that dies
 /// anywhere in between leaves a `pending` attempt that the next worker settles before it posts again.
 ///
-/// Split by concern: this file is the pass and one post's path; `Publisher+Outbox` the leases, attempts and state
-/// transitions; `Publisher+Settlement` unknown outcomes; `RetryPolicy` backoff and rate limits; `PublishPayload`
-/// what a rendering becomes on its platform; `PlatformGateway` the platform calls, replaceable in tests.
+/// Split by concern: this file is the publisher as an outbox and one post's path; `Outbox` the runner, lease and
+/// attempt shape it shares with the comment actions and the mail; `Publisher+Outbox` the claim, attempts and state
+/// transitions; `Publisher+Settlement` unknown outcomes; `RetryPolicy` backoff and rate limits; `AccountCredentials`
+/// the tokens; `PublishPayload` what a rendering becomes on its platform; `PlatformGateway` the platform calls,
+/// replaceable in tests.
 final class Publisher: Sendable {
     let app: Application
     let publishing: Publishing
