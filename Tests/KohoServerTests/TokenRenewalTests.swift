@@ -87,6 +87,30 @@ final class TokenRenewalTests: CommentTestCase {
         XCTAssertTrue(record?.readError.contains("要再接続") == true, record?.readError ?? "")
     }
 
+    /// A post whose account's token lapsed goes out after one renewal: the refused attempt is recorded as not done,
+    /// the next one publishes, and the account stays connected.
+    func testAPostGoesOutAfterItsAccountsTokenLapsed() async throws {
+        let created = try await createPost(tokens.chief, PostFactory.fields(1, account: 0))
+        XCTAssertEqual(created.status, .created, created.body)
+        let id = postID(created)
+        var r = try await api(.POST, "/posts/\(id)/submit", token: tokens.chief)
+        if r.json["state"] as? String == "submitted" { r = try await api(.POST, "/posts/\(id)/approve", token: tokens.chief) }
+        XCTAssertEqual(r.json["state"] as? String, "scheduled", r.body)
+        await sandbox.expireTokens(account: "kodaira_tokyo")
+
+        let worked = try await app.publishing!.publisher!.pass()
+        XCTAssertEqual(worked, 1)
+        let post = try await Post.find(UUID(uuidString: id)!, on: app.db)
+        XCTAssertEqual(post?.state, .published)
+        let attempts = try await PublishAttempt.query(on: app.db).filter(\.$postID == UUID(uuidString: id)!).sort(\.$number).all()
+        XCTAssertEqual(attempts.map(\.outcome), [.notDone, .published])
+        let onPlatform = await sandboxPosts(sandbox)
+        XCTAssertEqual(onPlatform.count, 1, "sent once")
+        let report = await sandbox.tokenReport()
+        XCTAssertEqual(report.renewals["kodaira_tokyo"], 1)
+        try await assertEqual(try await ConnectionService.find("kodaira_tokyo", on: app.db)?.status, .connected)
+    }
+
     /// The impersonation search reaches the platforms through the gateway and the same credentials: after the token
     /// lapsed it renews it and finds the look-alike channel.
     func testTheImpersonationSearchGoesOnAfterTheTokenLapsed() async throws {
