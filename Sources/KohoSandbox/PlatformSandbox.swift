@@ -12,17 +12,19 @@ public final class PlatformSandbox: Sendable {
     let state: SandboxState
 
     /// `logger` receives Vapor's own logging; by default only warnings and worse.
-    public init(accounts: [SandboxAccount] = SandboxAccounts.all, logger: Logger? = nil) async throws {
+    /// `accessTokenLifetime`: how long a token the token endpoint hands out works (Google's last an hour).
+    public init(accounts: [SandboxAccount] = SandboxAccounts.all, logger: Logger? = nil, accessTokenLifetime: TimeInterval = 3600) async throws {
         var appLogger = logger ?? Logger(label: "koho.sandbox")
         if logger == nil { appLogger.logLevel = .warning }
         // Fixed arguments: Vapor must not read the host process's command line.
         app = try await Application.make(Environment(name: "sandbox", arguments: ["sandbox"]), .singleton, logger: appLogger)
-        state = SandboxState(accounts: accounts)
+        state = SandboxState(accounts: accounts, accessTokenLifetime: accessTokenLifetime)
         app.routes.defaultMaxBodySize = "512mb"
         app.middleware = Middlewares()
         app.middleware.use(ErrorMiddleware.default(environment: app.environment))
         registerControlRoutes()
         registerOAuthRoutes()
+        registerTokenRoutes()
         registerConsentRoutes()
         registerXRoutes(app.grouped(SandboxFaultMiddleware(platform: .x, state: state)))
         registerFacebookRoutes(app.grouped(SandboxFaultMiddleware(platform: .facebook, state: state)))

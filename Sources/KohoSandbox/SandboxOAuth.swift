@@ -34,7 +34,7 @@ extension PlatformSandbox {
                 }
                 // A new grant: the account's token works again.
                 await state.restore(token: account.accessToken)
-                return tokens(account)
+                return tokens(account, lifetime: await state.issue(account, renewal: false))
             case "refresh_token":
                 guard let refresh = form.refresh_token, let account = accounts.first(where: { Self.refreshToken(for: $0.account) == refresh }) else {
                     return invalidGrant("Value passed for the token was invalid.")
@@ -42,13 +42,13 @@ extension PlatformSandbox {
                 if await state.revokedTokens.contains(account.accessToken) {
                     return invalidGrant("Token has been expired or revoked.")
                 }
-                return tokens(account)
+                return tokens(account, lifetime: await state.issue(account, renewal: true))
             default:
                 return SandboxReply.json(.badRequest, ["error": "unsupported_grant_type", "error_description": "grant_type is not supported"])
             }
         }
-        @Sendable func tokens(_ account: SandboxAccount) -> Response {
-            SandboxReply.json(.ok, ["token_type": "bearer", "access_token": account.accessToken, "expires_in": 7200,
+        @Sendable func tokens(_ account: SandboxAccount, lifetime: TimeInterval) -> Response {
+            SandboxReply.json(.ok, ["token_type": "bearer", "access_token": account.accessToken, "expires_in": Int(lifetime),
                                     "refresh_token": Self.refreshToken(for: account.account), "scope": "sandbox"])
         }
         app.post("2", "oauth2", "token", use: handler)

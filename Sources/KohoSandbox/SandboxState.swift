@@ -130,6 +130,10 @@ actor SandboxState {
     private(set) var commentImageRedirects: [String: String] = [:]
     private var uploads: [String: SandboxUpload] = [:]
     private(set) var revokedTokens: Set<String> = []
+    /// When each access token lapses (see SandboxTokens.swift); a token without an entry does not.
+    var tokenExpiry: [String: Date] = [:]
+    var accessTokenLifetime: TimeInterval
+    var tokenRenewals: [String: Int] = [:]
     private(set) var faults = SandboxFaults()
     private var throttledUntil: [Platform: Date] = [:]
     private var lastSnowflakeMillis: Int64 = 0
@@ -138,8 +142,9 @@ actor SandboxState {
     private(set) var profiles: [String: SandboxProfileFields] = [:]
     let accounts: [SandboxAccount]
 
-    init(accounts: [SandboxAccount]) {
+    init(accounts: [SandboxAccount], accessTokenLifetime: TimeInterval = 3600) {
         self.accounts = accounts
+        self.accessTokenLifetime = accessTokenLifetime
         profiles = Self.seededProfiles(accounts)
     }
 
@@ -163,6 +168,8 @@ actor SandboxState {
         commentImageRedirects = [:]
         uploads = [:]
         revokedTokens = []
+        tokenExpiry = [:]
+        tokenRenewals = [:]
         faults = SandboxFaults()
         throttledUntil = [:]
         profiles = Self.seededProfiles(accounts)
@@ -206,7 +213,7 @@ actor SandboxState {
         guard let token, let account = accounts.first(where: { $0.accessToken == token && $0.platform == platform }) else {
             return .unknown
         }
-        return revokedTokens.contains(token) ? .revoked : .valid(account)
+        return revokedTokens.contains(token) || isLapsed(token) ? .revoked : .valid(account)
     }
 
     // MARK: Ids

@@ -27,57 +27,62 @@ final class CommentActions: Sendable {
 
     func wake() { app.backgroundJobs?.others.first { $0.name == "comment-actions" }?.wake() }
 
+    private var retryPolicy: RetryPolicy {
+        RetryPolicy(baseSeconds: settings.actionRetryBaseSeconds, maxSeconds: settings.actionRetryMaxSeconds, jitter: { 1 })
+    }
+
     /// One pass over the queued decisions whose time has come; how many were worked on.
     @discardableResult
     func pass() async throws -> Int {
-        let wall = wallNow
-        let due = try await Comment.query(on: app.db).filter(\.$actionStatus == .queued)
-            .group(.or) { $0.filter(\.$actionRetryAt == nil).filter(\.$actionRetryAt <= wall) }
-            .group(.or) { $0.filter(\.$leaseUntil == nil).filter(\.$leaseUntil < wall) }
-            .limit(32).all()
-        var worked = 0
-        for c in due {
-            guard let id = c.id, try await claim(id) else { continue }
-            worked += 1
-            do { try await handle(id) } catch {
-                app.logger.warning("comment actions: \(id): \(String(describing: error))")
-                try await finish(id, status: .queued, retryAt: wallNow.addingTimeInterval(settings.actionRetryBaseSeconds), message: nil)
-            }
-        }
-        return worked
+        // One at a time: the decisions of a moment are few, and one account's calls should not crowd its limit.
+        try await OutboxRunner(perGroup: 1, batch: 32).pass(outbox)
     }
 
-    private func claim(_ id: UUID) async throws -> Bool {
-        guard let sql = app.db as? SQLDatabase else { return false }
-        let wall = wallNow
-        let rows = try await ctx.writeLock.run { try await sql.update(Comment.schema)
-            .set("lease_until", to: wall.addingTimeInterval(publishing.settings.leaseSeconds))
-            .where("id", .equal, id).where("action_status", .equal, CommentActionStatus.queued.rawValue)
-            .where { $0.where("lease_until", .is, SQLLiteral.null).orWhere("lease_until", .lessThan, wall) }
-            .returning("id").all() }
-        return !rows.isEmpty
+    /// The decisions as an outbox: queued ones whose retry time has come, claimed by the comment's lease.
+    var outbox: Outbox<UUID, UUID> {
+        let db = app.db
+        return Outbox(
+            due: { limit in
+                let wall = self.wallNow
+                return try await Comment.query(on: db).filter(\.$actionStatus == .queued)
+                    .group(.or) { $0.filter(\.$actionRetryAt == nil).filter(\.$actionRetryAt <= wall) }
+                    .group(.or) { $0.filter(\.$leaseUntil == nil).filter(\.$leaseUntil < wall) }
+                    .limit(limit).all(\.$id).compactMap { $0 }
+            },
+            group: { _ in "comment-actions" }, id: { $0 },
+            claim: { id in
+                let wall = self.wallNow, until = wall.addingTimeInterval(self.publishing.settings.leaseSeconds)
+                let rows = try await self.ctx.writeLock.run {
+                    try await OutboxLease.claim(db, table: Comment.schema, id: id, until: until, now: wall,
+                                                where: " AND action_status = \(bind: CommentActionStatus.queued.rawValue)")
+                }
+                return rows.isEmpty ? nil : id
+            },
+            work: { try await self.handle($0) },
+            failed: { id, error in
+                self.app.logger.warning("comment actions: \(id): \(String(describing: error))")
+                try? await self.finish(id, status: .queued, retryAt: self.wallNow.addingTimeInterval(self.retryPolicy.backoff(1)), message: nil)
+            })
     }
 
     private func handle(_ id: UUID) async throws {
         let c = try await CommentService.find(app.db, id)
-        guard let action = c.decision, action.actsOnPlatform, let platform = c.platformValue,
+        guard let action = c.decision, action.actsOnPlatform, c.platformValue != nil,
               let account = ctx.policy.account(c.account) else {
             return try await finish(id, status: .failed, retryAt: nil, message: "実行できる決定がありません")
         }
-        let connection = try await ConnectionService.find(account.id, on: app.db)
-        let creds: Credentials
-        switch ConnectionService.credentials(connection, account: account.id, platform: platform, publishing) {
-        case .success(let cr): creds = cr
-        case .failure(let hold):
+        let credentials = publishing.credentials
+        do {
+            _ = try await credentials.current(account)
+        } catch let hold as HoldReason {
             return try await finish(id, status: .queued, retryAt: wallNow.addingTimeInterval(settings.actionRetryMaxSeconds), message: hold.message)
         }
         let attempts = try await CommentAction.query(on: app.db).filter(\.$commentID == id).sort(\.$number).all()
-        if let last = attempts.last, last.outcome == .pending || last.outcome == .unknown {
+        if let last = attempts.last, last.isOpen {
             // The last call may have been carried out: look before calling again.
-            let done = try await isDone(action, c, creds)
+            let done = try await credentials.call(account) { try await isDone(action, c, $0) }
             try await write { db in
-                last.outcome = done ? .found : .absent
-                last.finishedAt = last.finishedAt ?? self.wallNow
+                last.settle(found: done, note: nil, at: self.wallNow)
                 try await last.update(on: db)
             }
             if done { return try await succeeded(c, action, attempt: last.number, settled: true) }
@@ -94,22 +99,23 @@ final class CommentActions: Sendable {
         attempt.worker = worker
         try await write { db in try await attempt.create(on: db) }
         do {
-            try await call(action, c, creds)
-        } catch let error as PlatformError {
-            let outcome: AttemptOutcome
-            let status: CommentActionStatus
-            var retry: Date? = wallNow.addingTimeInterval(backoff(number))
-            switch error {
-            case .transient: outcome = .unknown; status = .queued
-            case .rateLimited(let reset): outcome = .notDone; status = .queued; retry = max(reset ?? retry!, retry!)
-            case .tokenExpiredOrRevoked: outcome = .notDone; status = .queued; retry = wallNow.addingTimeInterval(settings.actionRetryMaxSeconds)
-            case .invalid: outcome = .refused; status = .failed; retry = nil
+            try await credentials.call(account) { try await call(action, c, $0) }
+        } catch let hold as HoldReason {
+            // Renewal refused: the account now needs reconnecting, and the decision waits for it.
+            try await write { db in
+                attempt.outcome = .notDone
+                attempt.finishedAt = self.wallNow
+                attempt.message = hold.message
+                try await attempt.update(on: db)
             }
+            return try await finish(id, status: .queued, retryAt: wallNow.addingTimeInterval(settings.actionRetryMaxSeconds), message: hold.message)
+        } catch let error as PlatformError {
+            let refused = AttemptOutcome(after: error) == .refused
+            let status: CommentActionStatus = refused ? .failed : .queued
+            let retry = refused ? nil : retryPolicy.retry(after: error, attempts: number, now: wallNow).at
             let message = status == .failed ? "プラットフォームが拒否しました: \(error.description)" : "再試行します（\(error.description)）"
             try await write { db in
-                attempt.outcome = outcome
-                attempt.finishedAt = self.wallNow
-                attempt.message = error.description
+                attempt.record(error, message: error.description, at: self.wallNow)
                 try await attempt.update(on: db)
                 try await CommentEvent(comment: id, at: self.ctx.now, kind: status == .failed ? "actionFailed" : "actionRetry",
                                        actor: "system", detail: "\(action.displayName)（\(number)回目）: \(error.description)").create(on: db)
@@ -126,10 +132,6 @@ final class CommentActions: Sendable {
             try await attempt.update(on: db)
         }
         try await succeeded(c, action, attempt: number, settled: false)
-    }
-
-    private func backoff(_ n: Int) -> TimeInterval {
-        min(settings.actionRetryMaxSeconds, settings.actionRetryBaseSeconds * pow(2, Double(max(0, n - 1))))
     }
 
     private func call(_ action: CommentDecisionAction, _ c: Comment, _ creds: Credentials) async throws {

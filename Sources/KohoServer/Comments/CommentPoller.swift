@@ -45,38 +45,36 @@ final class CommentPoller: Sendable {
     }
 
     func poll(_ account: KohoCore.Account) async throws -> Int {
-        let connection = try await ConnectionService.find(account.id, on: app.db)
-        let creds: Credentials
-        switch ConnectionService.credentials(connection, account: account.id, platform: account.platform, publishing) {
-        case .success(let c): creds = c
-        case .failure(let hold): throw hold
-        }
+        guard account.platform != .x else { return 0 }
         let gateway = publishing.gateway
-        var observed: [ObservedComment] = []
-        var complete: [(platformPost: String, seen: Set<String>, listedAt: Date)] = []
         let origins = CommentImages.origins(publishing.endpoints)
-        switch account.platform {
-        case .facebook:
-            var postIDs = Array(try await gateway.recentPosts(creds).prefix(settings.facebookPostsPerRound).map(\.id))
-            let since = app.koho.now.addingTimeInterval(-30 * 86400)
-            let own = try await Post.query(on: app.db).filter(\.$account == account.id).filter(\.$state == .published)
-                .filter(\.$scheduledAt >= since).all().compactMap(\.platformPostID)
-            for id in own where !postIDs.contains(id) { postIDs.append(id) }
-            let limit = 100
-            for postID in postIDs {
-                let listedAt = wallNow
-                let comments = try await gateway.facebookComments(creds, postID, limit)
-                observed += comments.map { ObservedComment(account: account.id, $0, postId: postID, imageOrigins: origins) }
-                if comments.count < limit { complete.append((postID, Set(comments.map(\.id)), listedAt)) }
+        let ownPosts = try await ownPostIDs(account)
+        // Read whole again after a renewed token: a listing is only complete when it was read in one go.
+        let (listed, complete) = try await publishing.credentials.call(account) { creds in
+            var observed: [ObservedComment] = []
+            var complete: [(platformPost: String, seen: Set<String>, listedAt: Date)] = []
+            switch account.platform {
+            case .facebook:
+                var postIDs = Array(try await gateway.recentPosts(creds).prefix(settings.facebookPostsPerRound).map(\.id))
+                for id in ownPosts where !postIDs.contains(id) { postIDs.append(id) }
+                let limit = 100
+                for postID in postIDs {
+                    let listedAt = wallNow
+                    let comments = try await gateway.facebookComments(creds, postID, limit)
+                    observed += comments.map { ObservedComment(account: account.id, $0, postId: postID, imageOrigins: origins) }
+                    if comments.count < limit { complete.append((postID, Set(comments.map(\.id)), listedAt)) }
+                }
+            case .youtube:
+                for status in [nil, YouTubeModerationStatus.heldForReview, .likelySpam] {
+                    let comments = try await gateway.youtubeComments(creds, status)
+                    observed += comments.map { ObservedComment(account: account.id, $0, postId: $0.videoId ?? "", imageOrigins: origins) }
+                }
+            case .x:
+                break
             }
-        case .youtube:
-            for status in [nil, YouTubeModerationStatus.heldForReview, .likelySpam] {
-                let comments = try await gateway.youtubeComments(creds, status)
-                observed += comments.map { ObservedComment(account: account.id, $0, postId: $0.videoId ?? "", imageOrigins: origins) }
-            }
-        case .x:
-            return 0
+            return (observed, complete)
         }
+        var observed = listed
         // A comment no longer in a complete listing of its post was removed on the platform (by its author or the
         // platform); Koho's own deletions are already marked.
         for (postID, seen, listedAt) in complete {
@@ -92,5 +90,13 @@ final class CommentPoller: Sendable {
         let result = try await CommentIngest.ingest(observed, source: "poll", db: app.db, ctx: app.koho)
         if result.new > 0 { app.comments?.newComments(account: account.id) }
         return result.new
+    }
+
+    /// Koho's own posts of the last 30 days on a Facebook Page, whose comments are read besides the Page's latest.
+    private func ownPostIDs(_ account: KohoCore.Account) async throws -> [String] {
+        guard account.platform == .facebook else { return [] }
+        let since = app.koho.now.addingTimeInterval(-30 * 86400)
+        return try await Post.query(on: app.db).filter(\.$account == account.id).filter(\.$state == .published)
+            .filter(\.$scheduledAt >= since).all().compactMap(\.platformPostID)
     }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOConcurrencyHelpers
 import SQLKit
 import Vapor
 import KohoCore
@@ -81,65 +82,116 @@ enum MailOutbox {
 
     /// A claimed notice that is never settled (the process died while sending) is due again after this.
     static let claimSeconds: TimeInterval = 120
+    /// 30 s, 1 min, 2 min … at most an hour between tries.
+    static let retryPolicy = RetryPolicy(baseSeconds: 30, maxSeconds: 3600, jitter: { 1 })
 
-    /// Takes the notice for one send, so that another process's round (`koho intake mail` beside the server) does
-    /// not send it too.
-    private static func claim(_ n: MailNotice, on db: Database, _ ctx: KohoContext) async throws -> Bool {
-        guard let sql = db as? SQLDatabase, let id = n.id else { return true }
-        let now = ctx.now
-        let rows = try await ctx.writeLock.run {
-            try await sql.update(MailNotice.schema).set("next_attempt_at", to: now.addingTimeInterval(claimSeconds))
-                .where("id", .equal, id).where("sent_at", .is, SQLLiteral.null)
-                .where { $0.where("next_attempt_at", .is, SQLLiteral.null).orWhere("next_attempt_at", .lessThanOrEqual, now) }
-                .returning("id").all()
-        }
-        return !rows.isEmpty
-    }
-
-    /// One round of the mail job: sends what is due, oldest first; how many it sent or gave up on.
-    /// `observe` hears of each attempt (the intake shows the relay's state among its sources).
+    /// One round of the mail job: sends what is due, oldest first, one at a time; how many it sent or gave up on.
+    /// A notice is claimed first, so that another process's round (`koho intake mail` beside the server) does not
+    /// send it too; its `next_attempt_at` is the lease. `observe` hears of each attempt (the intake shows the relay's
+    /// state among its sources).
     static func sendDue(on db: Database, _ ctx: KohoContext, mailer: Mailer, logger: Logger,
                         observe: (@Sendable (MailNotice, (any Error)?) async -> Void)? = nil) async throws -> Int {
-        let now = { ctx.now }
-        let due = try await MailNotice.query(on: db).filter(\.$sentAt == nil).filter(\.$attempts < maxAttempts)
-            .group(.or) { $0.filter(\.$nextAttemptAt == nil).filter(\.$nextAttemptAt <= now()) }
-            .sort(\.$createdAt).limit(20).all()
-        var done = 0
-        for n in due {
-            guard try await claim(n, on: db, ctx) else { continue }
-            let mail = OutgoingMail(to: n.recipients.split(separator: ",").map(String.init), subject: n.mailSubject, body: n.body)
-            // Only the send's own failure counts as one; a failure to record it afterwards is the round's error.
-            var failure: (any Error)?
-            do { try await mailer.send(mail) } catch { failure = error }
-            if let failure {
-                n.attempts += 1
-                n.lastError = String(String(describing: failure).prefix(500))
-                // 30 s, 1 min, 2 min … at most an hour between tries.
-                n.nextAttemptAt = now().addingTimeInterval(min(3600, 30 * pow(2, Double(n.attempts - 1))))
-                logger.warning("mail for \(n.subjectRef) failed (attempt \(n.attempts)): \(n.lastError ?? "")")
-                if n.attempts >= maxAttempts {
-                    try await record(n, on: db, ctx, action: "mail.failed", detail: n.kind, reason: n.lastError ?? "")
-                    done += 1
-                } else {
-                    try await ctx.writeLock.run { try await n.update(on: db) }
+        let settled = NIOLockedValueBox(0)
+        let outbox = Outbox<MailNotice, MailNotice>(
+            due: { limit in
+                let now = ctx.now
+                return try await MailNotice.query(on: db).filter(\.$sentAt == nil).filter(\.$attempts < maxAttempts)
+                    .group(.or) { $0.filter(\.$nextAttemptAt == nil).filter(\.$nextAttemptAt <= now) }
+                    .sort(\.$createdAt).limit(limit).all()
+            },
+            group: { _ in "mail" }, id: { $0.id ?? UUID() },
+            claim: { n in
+                guard let id = n.id else { return nil }
+                let now = ctx.now
+                let rows = try await ctx.writeLock.run {
+                    try await OutboxLease.claim(db, table: MailNotice.schema, id: id, column: "next_attempt_at",
+                                                until: now.addingTimeInterval(claimSeconds), now: now, where: " AND sent_at IS NULL")
                 }
-            } else {
-                n.sentAt = now()
-                n.lastError = nil
-                try await record(n, on: db, ctx, action: "mail.sent", detail: "\(n.kind)（宛先\(mail.to.count)件）", reason: "")
-                done += 1
-            }
-            await observe?(n, failure)
-        }
-        return done
+                return rows.isEmpty ? nil : n
+            },
+            work: { n in
+                if try await send(n, on: db, ctx, mailer: mailer, logger: logger, observe: observe) { settled.withLockedValue { $0 += 1 } }
+            },
+            failed: { n, error in logger.warning("mail for \(n.subjectRef): \(String(describing: error))") })
+        try await OutboxRunner(perGroup: 1, batch: 20).pass(outbox)
+        return settled.withLockedValue { $0 }
     }
 
-    private static func record(_ n: MailNotice, on db: Database, _ ctx: KohoContext, action: String, detail: String, reason: String) async throws {
+    /// Sends one claimed notice and records what became of it, the notice and its attempt together; whether it was
+    /// sent or given up on.
+    private static func send(_ n: MailNotice, on db: Database, _ ctx: KohoContext, mailer: Mailer, logger: Logger,
+                             observe: (@Sendable (MailNotice, (any Error)?) async -> Void)?) async throws -> Bool {
+        let attempt = try await begin(n, on: db, ctx)
+        let mail = OutgoingMail(to: n.recipients.split(separator: ",").map(String.init), subject: n.mailSubject, body: n.body)
+        // Only the send's own failure counts as one; a failure to record it afterwards is the round's error.
+        var failure: (any Error)?
+        do { try await mailer.send(mail) } catch is CancellationError {
+            // The server stopping is no failed attempt: the claim lapses and the next round sends it.
+            throw CancellationError()
+        } catch { failure = error }
+        var settled = true
+        attempt.finishedAt = ctx.now
+        if let failure {
+            n.attempts += 1
+            n.lastError = String(String(describing: failure).prefix(500))
+            n.nextAttemptAt = ctx.now.addingTimeInterval(retryPolicy.backoff(n.attempts))
+            attempt.outcome = .notDone
+            attempt.message = n.lastError ?? ""
+            logger.warning("mail for \(n.subjectRef) failed (attempt \(n.attempts)): \(n.lastError ?? "")")
+            if n.attempts >= maxAttempts {
+                try await record(n, attempt, on: db, ctx, audit: ("mail.failed", n.kind, n.lastError ?? ""))
+            } else {
+                try await record(n, attempt, on: db, ctx, audit: nil)
+                settled = false
+            }
+        } else {
+            n.sentAt = ctx.now
+            n.lastError = nil
+            attempt.outcome = .published
+            try await record(n, attempt, on: db, ctx, audit: ("mail.sent", "\(n.kind)（宛先\(mail.to.count)件）", ""))
+        }
+        await observe?(n, failure)
+        return settled
+    }
+
+    /// Writes the attempt as pending before the relay is called. An earlier one still pending was cut off mid-send:
+    /// SMTP cannot say whether it arrived, so it is marked unknown and the notice goes again.
+    private static func begin(_ n: MailNotice, on db: Database, _ ctx: KohoContext) async throws -> MailAttempt {
+        guard let id = n.id else { throw OutboxError.unsaved }
+        let now = ctx.now, worker = ctx.config.publisher.workerID
+        return try await ctx.writeLock.run {
+            try await db.transaction { db in
+                let earlier = try await MailAttempt.query(on: db).filter(\.$noticeID == id).sort(\.$number, .descending).first()
+                if let earlier, earlier.outcome == .pending {
+                    earlier.outcome = .unknown
+                    earlier.message = "送信の途中で処理が止まりました。届いたか確かめられないため、もう一度送ります"
+                    earlier.finishedAt = now
+                    try await earlier.update(on: db)
+                }
+                let attempt = MailAttempt()
+                attempt.id = UUID()
+                attempt.noticeID = id
+                attempt.number = (earlier?.number ?? 0) + 1
+                attempt.startedAt = now
+                attempt.outcome = .pending
+                attempt.message = ""
+                attempt.worker = worker
+                try await attempt.create(on: db)
+                return attempt
+            }
+        }
+    }
+
+    private static func record(_ n: MailNotice, _ attempt: MailAttempt, on db: Database, _ ctx: KohoContext,
+                               audit: (action: String, detail: String, reason: String)?) async throws {
         try await ctx.writeLock.run {
             try await db.transaction { db in
                 try await n.update(on: db)
-                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: action, subject: n.subjectRef,
-                                                detail: detail, reason: reason)
+                try await attempt.update(on: db)
+                if let audit {
+                    try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: audit.action, subject: n.subjectRef,
+                                                    detail: audit.detail, reason: audit.reason)
+                }
             }
         }
     }

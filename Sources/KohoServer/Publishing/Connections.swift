@@ -7,7 +7,7 @@ import KohoSandbox
 import SQLKit
 import Vapor
 
-/// Account connections: sealing tokens, opening them for a call, and marking an account that needs reconnecting.
+/// Account connections: finding one, and storing a new one with its tokens sealed (`AccountCredentials` opens and renews them).
 enum ConnectionService {
     static func subject(_ account: String) -> String { "account:\(account)" }
 
@@ -49,65 +49,6 @@ enum ConnectionService {
             }
         }
         p.publisher?.wake()
-    }
-
-    /// The tokens of a usable connection, or why there is none (in Japanese, for the post's page).
-    static func credentials(_ c: AccountConnection?, account: String, platform: Platform, _ p: Publishing) -> Result<Credentials, HoldReason> {
-        guard let c, c.status != .notConnected, let sealed = c.sealedAccessToken else {
-            return .failure(HoldReason("アカウント「\(account)」はプラットフォームに接続されていません。\(p.ownerTitle)が「アカウント」画面で接続してください。"))
-        }
-        guard c.environment == p.environment else {
-            return .failure(HoldReason("アカウント「\(account)」の接続は\(c.environment == "sandbox" ? "サンドボックス" : "実際のプラットフォーム")のものです。接続し直してください。"))
-        }
-        guard c.status == .connected else {
-            return .failure(HoldReason("アカウント「\(account)」は要再接続です（\(c.statusReason)）。\(p.ownerTitle)が「アカウント」画面で接続し直すまで発信を止めています。"))
-        }
-        do {
-            let access = try p.vault.unseal(sealed, context: account)
-            let refresh = try c.sealedRefreshToken.map { try p.vault.unseal($0, context: account + "#refresh") }
-            return .success(Credentials(account: account, platform: platform, userID: c.platformUserID, username: c.platformUsername,
-                                        accessToken: AccessToken(access), refreshToken: refresh.map(AccessToken.init), expiresAt: c.expiresAt))
-        } catch {
-            return .failure(HoldReason("アカウント「\(account)」のトークンを復号できません（秘密鍵が変わった可能性があります）。接続し直してください。"))
-        }
-    }
-
-    /// The platform said the token is expired or revoked and no refresh helped: stop publishing for the account.
-    static func markNeedsReconnecting(app: Application, account: String, reason: String) async throws {
-        let ctx = app.koho, now = ctx.now
-        try await ctx.writeLock.run {
-            try await app.db.transaction { db in
-                guard let c = try await find(account, on: db), c.status == .connected else { return }
-                c.status = .needsReconnecting
-                c.statusReason = reason
-                c.updatedAt = now
-                c.updatedBy = "publisher"
-                try await c.save(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: "publisher", action: "account.needsReconnecting",
-                                                subject: subject(account), detail: "connected → needsReconnecting", reason: reason)
-            }
-        }
-    }
-
-    /// Keeps refreshed tokens; the refresh itself is audited, the tokens are not.
-    static func storeRefreshed(app: Application, account: String, tokens: OAuthTokens) async throws {
-        guard let p = app.publishing else { return }
-        let ctx = app.koho, now = ctx.now
-        let access = try p.vault.seal(tokens.accessToken.value, context: account)
-        let refresh = try tokens.refreshToken.map { try p.vault.seal($0.value, context: account + "#refresh") }
-        try await ctx.writeLock.run {
-            try await app.db.transaction { db in
-                guard let c = try await find(account, on: db) else { return }
-                c.sealedAccessToken = access
-                if let refresh { c.sealedRefreshToken = refresh }
-                c.expiresAt = tokens.expiresAt
-                c.updatedAt = now
-                c.updatedBy = "publisher"
-                try await c.save(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: "publisher", action: "account.refresh",
-                                                subject: subject(account), detail: "アクセストークンを更新しました", reason: "")
-            }
-        }
     }
 
     /// Sandbox mode: each policy account that has no connection is connected with the sandbox's own token,

@@ -49,6 +49,9 @@ struct PlatformGateway: Sendable {
     /// The official account's public profile (X verification, the about/website fields), for the profile checks.
     var readProfile: @Sendable (_ credentials: Credentials, _ account: KohoCore.Account) async throws -> AccountProfile =
         { _, _ in throw UnexpectedPlatformCall(name: "readProfile") }
+    /// The platform's user (X) or channel (YouTube) search for one query, for the impersonation search; Facebook has none.
+    var searchProfiles: @Sendable (_ credentials: Credentials, _ query: String) async throws -> [PlatformProfile] =
+        { _, _ in throw UnexpectedPlatformCall(name: "searchProfiles") }
     /// An image attached to a comment, from the platform's image server (an address `CommentImages` checked).
     var commentImage: @Sendable (_ url: String, _ maxBytes: Int) async throws -> (data: Data, status: Int) =
         { _, _ in throw UnexpectedPlatformCall(name: "commentImage") }
@@ -184,6 +187,13 @@ extension PlatformGateway {
                     return try await c.userID.isEmpty ? client.profile(username: account.handle) : client.profile(userID: c.userID)
                 case .facebook: return try await facebook(c.accessToken).pageProfile(pageId: c.userID.isEmpty ? account.handle : c.userID)
                 case .youtube: return try await youtube(c.accessToken).channelProfile(id: account.handle)
+                }
+            },
+            searchProfiles: { c, query in
+                switch c.platform {
+                case .x: return try await x(c.accessToken).searchUsers(query: query, maxResults: 100)
+                case .youtube: return try await youtube(c.accessToken).searchChannels(query: query, maxResults: 50)
+                case .facebook: return []
                 }
             })
     }

@@ -19,18 +19,18 @@ extension Publisher {
         let starts = due.state == .scheduled
         guard starts || due.state == .publishing else { return nil }
         return try await write { w -> (post: Post, unattempted: Bool)? in
-            guard let sql = w.db as? SQLDatabase else { return nil }
             let started: SQLQueryString = starts
                 ? ", state = \(bind: PostState.publishing.rawValue), lock_version = lock_version + 1, updated_at = \(bind: now)" : ""
             let held: SQLQueryString = starts ? " AND held_reason IS NULL" : ""
-            let query: SQLQueryString = """
-                UPDATE posts SET lease_owner = \(bind: worker), lease_until = \(bind: wall.addingTimeInterval(lease))\(started)
-                WHERE id = \(bind: due.id) AND lock_version = \(bind: due.version) AND state = \(bind: due.state.rawValue)\(held)
-                AND (lease_until IS NULL OR lease_until < \(bind: wall))
-                AND account NOT IN (SELECT account FROM account_suspensions)
-                RETURNING *, (SELECT MAX(number) FROM publish_attempts WHERE post_id = posts.id) AS koho_last_attempt
-                """
-            guard let row = try await sql.raw(query).first() else { return nil }
+            let rows = try await OutboxLease.claim(
+                w.db, table: Post.schema, id: due.id, until: wall.addingTimeInterval(lease), now: wall,
+                set: ", lease_owner = \(bind: worker)\(started)",
+                where: """
+                     AND lock_version = \(bind: due.version) AND state = \(bind: due.state.rawValue)\(held) \
+                    AND account NOT IN (SELECT account FROM account_suspensions)
+                    """,
+                returning: "*, (SELECT MAX(number) FROM publish_attempts WHERE post_id = posts.id) AS koho_last_attempt")
+            guard let row = rows.first else { return nil }
             let post = try row.decode(fluentModel: Post.self)
             if starts { self.audit(w, "post.publishing", due.id, detail: "scheduled → publishing", reason: "") }
             return (post, try row.decodeNil(column: "koho_last_attempt"))
@@ -39,12 +39,7 @@ extension Publisher {
 
     /// Extends the lease just before a platform call, so the call always runs inside it; false if it was lost.
     func renewLease(_ id: UUID, on db: Database) async throws -> Bool {
-        guard let sql = db as? SQLDatabase else { return false }
-        let until = wallNow.addingTimeInterval(settings.leaseSeconds)
-        let rows = try await sql.raw("""
-            UPDATE posts SET lease_until = \(bind: until) WHERE id = \(bind: id) AND lease_owner = \(bind: worker) RETURNING id
-            """).all()
-        return !rows.isEmpty
+        try await OutboxLease.renew(db, table: Post.schema, id: id, owner: worker, until: wallNow.addingTimeInterval(settings.leaseSeconds))
     }
 
     func release(_ id: UUID, retryAt: Date?, message: String?) async throws {
@@ -102,16 +97,7 @@ extension Publisher {
     func record(_ e: PlatformError, attempt: PublishAttempt, post: Post) async throws {
         let id = post.id!
         try await write { w in
-            switch e {
-            case .transient:
-                attempt.outcome = .unknown
-            case .invalid:
-                attempt.outcome = .refused
-            case .rateLimited, .tokenExpiredOrRevoked:
-                attempt.outcome = .notDone
-            }
-            attempt.message = e.explanation
-            attempt.finishedAt = self.wallNow
+            attempt.record(e, at: self.wallNow)
             try await self.store(attempt, w)
             self.audit(w, "post.publish.\(attempt.outcome.rawValue)", id,
                                  detail: "試行\(attempt.number): \(attempt.outcome.displayName)", reason: attempt.message)

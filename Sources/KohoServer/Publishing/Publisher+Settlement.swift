@@ -9,16 +9,14 @@ extension Publisher {
     /// Settles `last` if its outcome is open: true when it turned out published (the post is then done); otherwise
     /// it is marked absent and a new attempt may go.
     func settleEarlier(_ last: PublishAttempt, _ post: Post, _ payload: PublishPayload, _ creds: Credentials) async throws -> Bool {
-        guard last.outcome == .pending || last.outcome == .unknown else { return false }
+        guard last.isOpen else { return false }
         if let found = try await settle(last, post, payload, creds) {
             try await succeed(post, attempt: last, outcome: .found, published: found)
             return true
         }
-        let id = post.id!, message = last.message
+        let id = post.id!
         try await write { w in
-            last.outcome = .absent
-            last.finishedAt = self.wallNow
-            last.message = message + (message.isEmpty ? "" : " / ") + "最近の投稿に見当たりません"
+            last.settle(found: false, note: "最近の投稿に見当たりません", at: self.wallNow)
             try await self.store(last, w)
             self.audit(w, "post.publish.settled", id, detail: "試行\(last.number): 見当たらないため再試行します", reason: "")
         }

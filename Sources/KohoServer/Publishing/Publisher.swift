@@ -11,9 +11,11 @@ import Vapor
 /// new attempt and commit it; only then call the platform; then write what it answered. A worker that dies
 /// anywhere in between leaves a `pending` attempt that the next worker settles before it posts again.
 ///
-/// Split by concern: this file is the pass and one post's path; `Publisher+Outbox` the leases, attempts and state
-/// transitions; `Publisher+Settlement` unknown outcomes; `RetryPolicy` backoff and rate limits; `PublishPayload`
-/// what a rendering becomes on its platform; `PlatformGateway` the platform calls, replaceable in tests.
+/// Split by concern: this file is the publisher as an outbox and one post's path; `Outbox` the runner, lease and
+/// attempt shape it shares with the comment actions and the mail; `Publisher+Outbox` the claim, attempts and state
+/// transitions; `Publisher+Settlement` unknown outcomes; `RetryPolicy` backoff and rate limits; `AccountCredentials`
+/// the tokens; `PublishPayload` what a rendering becomes on its platform; `PlatformGateway` the platform calls,
+/// replaceable in tests.
 final class Publisher: Sendable {
     let app: Application
     let publishing: Publishing
@@ -35,43 +37,21 @@ final class Publisher: Sendable {
 
     /// One pass over the due posts; how many it worked on. At most `concurrency` posts of one account at a time
     /// (the platforms limit each account on its own), the accounts side by side, whose writes then share commits.
-    /// When a full selection has all been started, the next is selected while those run, so that a long queue keeps
-    /// every account busy instead of waiting at the end of each selection for its slowest post.
     @discardableResult
     func pass() async throws -> Int {
-        let batch = 64
-        var waiting = try await duePostIDs(limit: batch)
-        guard !waiting.isEmpty else { return 0 }
-        var more = waiting.count == batch
-        let limit = max(1, settings.concurrency)
-        var worked = 0
-        await withTaskGroup(of: (done: Bool, id: UUID, account: String).self) { group in
-            var running: [String: Int] = [:]
-            var inHand = Set<UUID>()
-            while true {
-                // In the selection's order (emergencies first), every waiting post whose account has room.
-                var i = 0
-                while !Task.isCancelled, i < waiting.count {
-                    let due = waiting[i], id = due.id, account = due.account
-                    guard running[account, default: 0] < limit else { i += 1; continue }
-                    running[account, default: 0] += 1
-                    inHand.insert(id)
-                    waiting.remove(at: i)
-                    group.addTask { (await self.process(due), id, account) }
-                }
-                if waiting.isEmpty, more, !Task.isCancelled {
-                    let next = (try? await duePostIDs(limit: batch)) ?? []
-                    more = next.count == batch
-                    waiting = next.filter { !inHand.contains($0.id) }
-                    if !waiting.isEmpty { continue }
-                }
-                guard let finished = await group.next() else { break }
-                running[finished.account, default: 1] -= 1
-                inHand.remove(finished.id)
-                if finished.done { worked += 1 }
-            }
-        }
-        return worked
+        try await OutboxRunner(perGroup: settings.concurrency).pass(outbox)
+    }
+
+    /// The publisher as an outbox: due posts, claimed by their lease, published or held; a post whose work failed
+    /// waits for the first backoff.
+    var outbox: Outbox<DuePost, (post: Post, unattempted: Bool)> {
+        Outbox(due: { try await self.duePostIDs(limit: $0) }, group: \.account, id: \.id,
+               claim: { try await self.claim($0) },
+               work: { try await self.handle($0.post, unattempted: $0.unattempted) },
+               failed: { due, error in
+                   self.app.logger.warning("publisher: post \(due.id.uuidString.lowercased()): \(String(describing: error))")
+                   try? await self.release(due.id, retryAt: self.wallNow.addingTimeInterval(self.retryPolicy.backoff(1)), message: nil)
+               })
     }
 
     /// THE selection of due posts, the one place that decides what the publisher looks at: scheduled posts whose
@@ -109,23 +89,10 @@ final class Publisher: Sendable {
 
     // MARK: One post
 
-    /// Whether the post was worked on (false: another worker had it, or it was not due after all).
-    func process(_ due: DuePost) async -> Bool {
-        let id = due.id
-        guard let claimed = try? await claim(due) else { return false }
-        do {
-            try await handle(claimed.post, unattempted: claimed.unattempted)
-        } catch {
-            app.logger.warning("publisher: post \(id.uuidString.lowercased()): \(String(describing: error))")
-            try? await release(id, retryAt: wallNow.addingTimeInterval(retryPolicy.backoff(1)), message: nil)
-        }
-        return true
-    }
-
     enum Step { case done, again }
 
     /// `post` as the claim found it (and moved it to publishing when it was due); `unattempted`: it had no attempt then.
-    private func handle(_ post: Post, unattempted: Bool) async throws {
+    func handle(_ post: Post, unattempted: Bool) async throws {
         let id = post.id!
         var unattempted = unattempted
         guard post.state == .publishing else { return try await release(id, retryAt: nil, message: nil) }
@@ -150,41 +117,22 @@ final class Publisher: Sendable {
         } catch let hold as HoldReason {
             return try await fail(post, attempt: nil, message: hold.message)
         }
-        var refreshed = false
-        while true {
-            let connection = try await ConnectionService.find(account.id, on: app.db)
-            let creds: Credentials
-            switch ConnectionService.credentials(connection, account: account.id, platform: account.platform, publishing) {
-            case .failure(let reason):
-                return try await hold(post, reason.message)
-            case .success(let c):
-                creds = c
-            }
-            // A token about to lapse is renewed before the call rather than after the platform refuses it.
-            if !refreshed, creds.refreshToken != nil, let expires = creds.expiresAt, expires <= wallNow.addingTimeInterval(RetryPolicy.refreshMargin) {
-                refreshed = true
-                if try await refresh(creds) { continue }
-            }
-            do {
-                // What the claim said of the attempts holds for the first round only: a round may add one.
-                let none = unattempted
-                unattempted = false
-                switch try await publishOnce(post, action, account, payload, creds, change: change, unattempted: none) {
-                case .done: return
-                case .again: continue
+        // The credentials renew an expiring token before the round, and a refused one once within it (the round
+        // then runs again: the platform did nothing); a renewal refused marks the account and holds the post.
+        do {
+            while true {
+                let step = try await publishing.credentials.call(account) { creds in
+                    // What the claim said of the attempts holds for the first round only: a round may add one.
+                    let none = unattempted
+                    unattempted = false
+                    return try await publishOnce(post, action, account, payload, creds, change: change, unattempted: none)
                 }
-            } catch let e as PlatformError {
-                if case .tokenExpiredOrRevoked = e {
-                    if !refreshed, try await refresh(creds) {
-                        refreshed = true
-                        continue
-                    }
-                    let reason = "\(account.platform.displayName)がアクセストークンを期限切れまたは無効と答えました"
-                    try await ConnectionService.markNeedsReconnecting(app: app, account: account.id, reason: reason)
-                    return try await hold(post, "アカウント「\(account.id)」は要再接続です（\(reason)）。\(publishing.ownerTitle)が「アカウント」画面で接続し直すまで発信を止めています。")
-                }
-                return try await waitAfter(e, post)
+                if case .done = step { return }
             }
+        } catch let reason as HoldReason {
+            return try await hold(post, reason.message)
+        } catch let e as PlatformError {
+            return try await waitAfter(e, post)
         }
     }
 
@@ -254,19 +202,5 @@ final class Publisher: Sendable {
         let attempts = try await PublishAttempt.query(on: app.db).filter(\.$postID == id).count()
         let (at, message) = retryPolicy.retry(after: e, attempts: attempts, now: wallNow)
         try await release(id, retryAt: at, message: message)
-    }
-
-    private func refresh(_ c: Credentials) async throws -> Bool {
-        guard let refresh = c.refreshToken, let oauth = gateway.oauth(c.platform) else { return false }
-        do {
-            let tokens = try await gateway.refresh(oauth, refresh, wallNow)
-            try await ConnectionService.storeRefreshed(app: app, account: c.account, tokens: tokens)
-            return true
-        } catch let e as PlatformError where e.outcomeUnknown {
-            // A brief network error says nothing about the token: try again later, keep the account connected.
-            throw e
-        } catch {
-            return false
-        }
     }
 }

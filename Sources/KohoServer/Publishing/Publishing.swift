@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Fluent
 import Foundation
 import NIOCore
 import KohoCore
@@ -18,12 +19,14 @@ final class Publishing: Sendable {
     let sandbox: PlatformSandbox?
     let dataDirectory: URL
     let ownerTitle: String
+    /// The accounts' tokens, opened and renewed for every caller.
+    let credentials: AccountCredentials
     private let publisherBox = NIOLockedValueBox<Publisher?>(nil)
     /// The publisher's writes, committed together when several posts write at once.
     let commits = GroupCommit()
 
     init(mode: PlatformMode, endpoints: PlatformEndpoints, gateway: PlatformGateway, vault: TokenVault, settings: PublisherSettings, sandbox: PlatformSandbox?,
-         dataDirectory: URL, ownerTitle: String) {
+         dataDirectory: URL, ownerTitle: String, db: Database, ctx: KohoContext) {
         self.mode = mode
         self.endpoints = endpoints
         self.gateway = gateway
@@ -32,6 +35,8 @@ final class Publishing: Sendable {
         self.sandbox = sandbox
         self.dataDirectory = dataDirectory
         self.ownerTitle = ownerTitle
+        credentials = AccountCredentials(db: db, ctx: ctx, gateway: gateway, vault: vault, environment: mode.isSandbox ? "sandbox" : "live",
+                                         ownerTitle: ownerTitle, wallClock: settings.wallClock)
     }
 
     var environment: String { mode.isSandbox ? "sandbox" : "live" }
@@ -81,7 +86,7 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
             .withCommentImages(from: imageClients, timeout: timeout)
     }
     let publishing = Publishing(mode: mode, endpoints: endpoints, gateway: gateway, vault: vault, settings: config.publisher, sandbox: sandbox,
-                                dataDirectory: config.dataDirectory, ownerTitle: app.koho.policy.ownerRole.title)
+                                dataDirectory: config.dataDirectory, ownerTitle: app.koho.policy.ownerRole.title, db: app.db, ctx: app.koho)
     app.storage[PublishingKey.self] = publishing
     publishing.setPublisher(Publisher(app: app, publishing: publishing))
     app.lifecycle.use(PublishingLifecycle(publishing: publishing, images: images))

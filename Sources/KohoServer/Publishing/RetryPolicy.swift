@@ -2,7 +2,8 @@ import Foundation
 import KohoCore
 import KohoPlatforms
 
-/// When a post that could not go out is tried again, and what its page says meanwhile.
+/// When an outbox item (a post, a comment decision, a notice by mail) that could not go out is tried again, and what
+/// its page says meanwhile: the one backoff of every outbox.
 struct RetryPolicy: Sendable {
     var baseSeconds: TimeInterval
     var maxSeconds: TimeInterval
@@ -18,9 +19,6 @@ struct RetryPolicy: Sendable {
     init(_ settings: PublisherSettings) {
         self.init(baseSeconds: settings.retryBaseSeconds, maxSeconds: settings.retryMaxSeconds)
     }
-
-    /// How long before its expiry an access token is renewed.
-    static let refreshMargin: TimeInterval = 5 * 60
 
     /// The wait before the `n`th retry: base × 2^(n-1), at most the maximum, with jitter so that workers spread out.
     func backoff(_ n: Int) -> TimeInterval {

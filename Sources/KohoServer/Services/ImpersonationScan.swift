@@ -70,24 +70,22 @@ enum ImpersonationScan {
         }
         let scorer = ImpersonationScorer(policy: ctx.policy)
         var profiles: [PlatformProfile] = []
-        let http = app.outbound
-        let timeout = TimeAmount.milliseconds(Int64(publishing.settings.callTimeoutSeconds * 1000))
         for platform in [Platform.x, .youtube] {
             guard let account = ctx.policy.accounts.first(where: { $0.platform == platform }) else { continue }
             if platform == .x, !ctx.config.xUserSearch {
                 status.notes.append("X のユーザー検索は使っていません（X の契約が認めるときに --x-user-search で有効にします）。X のなりすましは職員の報告で扱います。")
                 continue
             }
-            let connection = try await ConnectionService.find(account.id, on: app.db)
-            guard case .success(let credentials) = ConnectionService.credentials(connection, account: account.id, platform: platform, publishing) else {
-                status.notes.append("\(platform.displayName)は接続されていないため検索していません。")
-                continue
-            }
+            let asked = queries(ctx.policy, platform: platform)
+            let chosen = platform == .youtube ? Array(asked.prefix(youtubeQueriesPerRound)) : asked
             do {
-                let asked = queries(ctx.policy, platform: platform)
-                profiles += try await searchProfiles(platform, queries: platform == .youtube ? Array(asked.prefix(youtubeQueriesPerRound)) : asked,
-                                                     as: credentials,
-                                                     endpoints: publishing.endpoints, http: http, timeout: timeout, logger: app.logger)
+                profiles += try await publishing.credentials.call(account) { c in
+                    var found: [PlatformProfile] = []
+                    for q in chosen { found += try await publishing.gateway.searchProfiles(c, q) }
+                    return found
+                }
+            } catch let why as HoldReason {
+                status.notes.append("\(platform.displayName)は検索していません（\(why.message)）")
             } catch {
                 status.notes.append("\(platform.displayName)の検索に失敗しました（\(error)）。次の回にやり直します。")
             }
@@ -115,25 +113,6 @@ enum ImpersonationScan {
             _ = try await pass(app)
             return 0
         }
-    }
-}
-
-extension ImpersonationScan {
-    /// The user or channel search of a platform for each query, with the account's credentials.
-    static func searchProfiles(_ platform: Platform, queries: [String], as c: Credentials, endpoints: PlatformEndpoints,
-                               http: OutboundHTTP, timeout: TimeAmount, logger: Logger) async throws -> [PlatformProfile] {
-        var found: [PlatformProfile] = []
-        switch platform {
-        case .x:
-            let client = XClient(httpClient: http.client(for: endpoints.xAPI), accessToken: c.accessToken, baseURL: endpoints.xAPI, timeout: timeout, logger: logger)
-            for q in queries { found += try await client.searchUsers(query: q, maxResults: 100) }
-        case .youtube:
-            let client = YouTubeClient(httpClient: http.client(for: endpoints.youtubeAPI), accessToken: c.accessToken, baseURL: endpoints.youtubeAPI, timeout: timeout, logger: logger)
-            for q in queries { found += try await client.searchChannels(query: q, maxResults: 50) }
-        case .facebook:
-            break
-        }
-        return found
     }
 }
 

@@ -129,21 +129,17 @@ enum ProfileCheckService {
         for a in ctx.policy.accounts {
             try Task.checkCancellation()
             guard let req = requirement(a, policy: ctx.policy, siteURL: site) else { continue }
-            let connection = try await ConnectionService.find(a.id, on: app.db)
             var finding: Finding?, readError = ""
-            switch ConnectionService.credentials(connection, account: a.id, platform: a.platform, publishing) {
-            case .failure(let why):
+            do {
+                finding = evaluate(a, try await publishing.credentials.call(a) { try await publishing.gateway.readProfile($0, a) }, req)
+            } catch let why as HoldReason {
                 readError = why.message
-            case .success(let credentials):
-                do {
-                    finding = evaluate(a, try await publishing.gateway.readProfile(credentials, a), req)
-                } catch let e as PlatformError {
-                    readError = "\(a.platform.displayName)からプロフィールを読めませんでした（\(e.explanation)）。次の回にやり直します。"
-                } catch is CancellationError {
-                    throw CancellationError()
-                } catch {
-                    readError = "\(a.platform.displayName)からプロフィールを読めませんでした。次の回にやり直します。"
-                }
+            } catch let e as PlatformError {
+                readError = "\(a.platform.displayName)からプロフィールを読めませんでした（\(e.explanation)）。次の回にやり直します。"
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                readError = "\(a.platform.displayName)からプロフィールを読めませんでした。次の回にやり直します。"
             }
             if try await record(app.db, ctx, account: a.id, finding: finding, readError: readError) != .none { changes += 1 }
         }
