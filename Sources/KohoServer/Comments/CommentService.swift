@@ -40,44 +40,11 @@ enum CommentService {
     }
 
     /// The ground as the policy codes it, from its mark (`③`) or its code (`privacy`); nil if the policy has none such.
-    static func groundCode(_ raw: String, policy: Policy) -> DeletionGround? {
-        policy.commentDeletion?.grounds.first { $0.number == raw || $0.code == raw }
-    }
+    static func groundCode(_ raw: String, policy: Policy) -> DeletionGround? { policy.commentDeletion?.ground(raw) }
 
-    /// Why `action` may not be decided on `comment` under the policy (empty when it may).
+    /// Why `action` may not be decided on `comment` under the policy (empty when it may): the rules are KohoCore's.
     static func violations(_ action: CommentDecisionAction, ground: String, reason: String, comment: Comment, ctx: KohoContext) -> [Violation] {
-        let policy = ctx.policy
-        guard let account = policy.account(comment.account) else { return ctx.checker.checkCommentDeletion(account: comment.account, ground: ground) }
-        let clause = policy.commentDeletion?.clause(for: account) ?? policy.commentDeletion?.clauses.values.sorted().joined(separator: "、") ?? ""
-        switch action {
-        case .delete, .hide:
-            // The account first: no ground makes a deletion lawful where the clause does not apply.
-            let notCovered = ctx.checker.checkCommentDeletion(account: account.id, ground: policy.commentDeletion?.grounds.first?.code ?? "")
-                .filter { $0.code == "commentDeletion.notApplicable" }
-            if !notCovered.isEmpty { return notCovered }
-            var v: [Violation] = []
-            let g = ground.trimmingCharacters(in: .whitespacesAndNewlines)
-            if g.isEmpty {
-                v.append(Violation(rule: clause, code: "commentDeletion.groundRequired",
-                                   message: "【\(clause)】\(action.displayName)には削除の理由（①〜⑤）のどれに当たるかを指定してください"))
-            } else {
-                v += ctx.checker.checkCommentDeletion(account: account.id, ground: groundCode(g, policy: policy)?.code ?? g)
-            }
-            if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                v.append(Violation(rule: clause, code: "commentDeletion.reasonRequired",
-                                   message: "【\(clause)】\(action.displayName)の理由（どの部分が当たるか）を書いてください"))
-            }
-            return v
-        case .correct:
-            guard let rules = policy.rules(for: account.platform) else { return [] }
-            if rules.replies == .none {
-                return [Violation(rule: rules.repliesClause, code: "reply.notAllowed",
-                                  message: "【\(rules.repliesClause)】\(account.platform.displayName)では返信による個別の対応は行いません。訂正が必要なら投稿で行ってください")]
-            }
-            return []
-        case .keep:
-            return []
-        }
+        ctx.checker.checkCommentDecision(action, account: comment.account, ground: ground, reason: reason)
     }
 
     /// The chief's decision. Staff and viewers are refused before anything is read or written.
@@ -138,28 +105,26 @@ enum CommentService {
             throw AppError.conflict("前の決定（\(comment.decision?.displayName ?? "")）をプラットフォームで実行中です。終わってから決め直してください")
         }
         let groundMark = action.actsOnPlatform ? (groundCode(ground, policy: ctx.policy)?.number ?? ground) : nil
-        var replyPostID: UUID?
-        if action == .correct, comment.replyPostID == nil {
-            let draft = PlannedAction(account: comment.account, kind: .reply, text: CityStatements.correctionDraft(for: comment),
-                                      replyPurpose: PlannedAction.correctionPurpose,
-                                      inReplyTo: comment.platformCommentID)
-            replyPostID = try await PostService.create(app.workflow, user, draft, asDraftDespiteViolations: true).id
-        }
-        let replyID = replyPostID
         let now = ctx.now
         let reasonText = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        let updated = try await ctx.writeLock.run {
-            try await db.transaction { db -> Comment in
+        let w = app.workflow
+        // The reply draft of a correction commits with the decision, or neither does: a decision that fails leaves no
+        // orphan draft, and deciding again makes one draft, not a second.
+        let updated = try await ctx.write(on: db) { db -> Comment in
                 let c = try await find(db, id)
                 // Deleted meanwhile (a webhook, the actions job): the deletion stays the record.
                 if c.isDeleted { throw deletedRefusal(c) }
+                if action == .correct, c.replyPostID == nil {
+                    let draft = PlannedAction(account: c.account, kind: .reply, text: CityStatements.correctionDraft(for: c),
+                                              replyPurpose: PlannedAction.correctionPurpose, inReplyTo: c.platformCommentID)
+                    c.replyPostID = try await PostService.create(w, user, draft, asDraftDespiteViolations: true).id
+                }
                 c.decision = action
                 c.decisionAgainstSuggestion = against
                 c.decisionGround = groundMark
                 c.decisionReason = reasonText
                 c.decidedBy = user.name
                 c.decidedAt = now
-                if let replyID { c.replyPostID = replyID }
                 let alreadyDone = (action == .hide && c.state == .hidden) || (action == .delete && c.state == .deleted)
                 if action.actsOnPlatform, !alreadyDone {
                     c.actionStatus = .queued
@@ -184,7 +149,6 @@ enum CommentService {
                                                     reason: reasonText)
                 }
                 return c
-            }
         }
         if updated.actionStatus == .queued { app.comments?.actions?.wake() }
         return updated
@@ -202,12 +166,10 @@ enum CommentService {
         let mark = action.actsOnPlatform ? (groundCode(ground, policy: ctx.policy)?.number ?? ground) : nil
         let detail = [action.displayName, mark].compactMap { $0 }.joined(separator: " ")
         let r = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        try await ctx.writeLock.run {
-            try await app.db.transaction { db in
+        try await ctx.write(on: app.db) { db in
                 try await CommentEvent(comment: id, at: now, kind: "proposed", actor: user.name, detail: r.isEmpty ? detail : "\(detail)：\(r)").create(on: db)
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.propose", subject: comment.subject,
                                                 detail: "\(action.rawValue) \(mark ?? "")", reason: r)
-            }
         }
         return comment
     }

@@ -20,17 +20,9 @@ extension Publisher {
         guard starts || due.state == .publishing else { return nil }
         return try await write { w -> (post: Post, unattempted: Bool)? in
             guard let sql = w.db as? SQLDatabase else { return nil }
-            let started: SQLQueryString = starts
-                ? ", state = \(bind: PostState.publishing.rawValue), lock_version = lock_version + 1, updated_at = \(bind: now)" : ""
-            let held: SQLQueryString = starts ? " AND held_reason IS NULL" : ""
-            let query: SQLQueryString = """
-                UPDATE posts SET lease_owner = \(bind: worker), lease_until = \(bind: wall.addingTimeInterval(lease))\(started)
-                WHERE id = \(bind: due.id) AND lock_version = \(bind: due.version) AND state = \(bind: due.state.rawValue)\(held)
-                AND (lease_until IS NULL OR lease_until < \(bind: wall))
-                AND account NOT IN (SELECT account FROM account_suspensions)
-                RETURNING *, (SELECT MAX(number) FROM publish_attempts WHERE post_id = posts.id) AS koho_last_attempt
-                """
-            guard let row = try await sql.raw(query).first() else { return nil }
+            guard let row = try await PostStore.claim(sql, id: due.id, version: due.version, state: due.state, worker: worker,
+                                                      until: wall.addingTimeInterval(lease), wall: wall,
+                                                      startPublishingAt: starts ? now : nil) else { return nil }
             let post = try row.decode(fluentModel: Post.self)
             if starts { self.audit(w, "post.publishing", due.id, detail: "scheduled → publishing", reason: "") }
             return (post, try row.decodeNil(column: "koho_last_attempt"))
@@ -41,10 +33,7 @@ extension Publisher {
     func renewLease(_ id: UUID, on db: Database) async throws -> Bool {
         guard let sql = db as? SQLDatabase else { return false }
         let until = wallNow.addingTimeInterval(settings.leaseSeconds)
-        let rows = try await sql.raw("""
-            UPDATE posts SET lease_until = \(bind: until) WHERE id = \(bind: id) AND lease_owner = \(bind: worker) RETURNING id
-            """).all()
-        return !rows.isEmpty
+        return try await PostStore.renewLease(sql, id: id, worker: worker, until: until)
     }
 
     func release(_ id: UUID, retryAt: Date?, message: String?) async throws {
@@ -55,7 +44,7 @@ extension Publisher {
             post.leaseUntil = nil
             post.retryAt = retryAt
             if let message { post.publishMessage = message }
-            try await post.update(on: db)
+            try await PostStore.save(post, on: db)
         }
     }
 
@@ -143,14 +132,7 @@ extension Publisher {
     /// the step sets, the lease is given up and the version bumped. False when the post is no longer in publishing.
     func advance(_ id: UUID, _ step: PublishStep, _ w: GroupCommit.Write, set columns: KeyValuePairs<String, String?>) async throws -> Bool {
         guard let next = PostWorkflow.next(.publishing, step), let sql = w.db as? SQLDatabase else { return false }
-        var set: SQLQueryString = ""
-        for (column, value) in columns { set += ", \(unsafeRaw: column) = \(nullable: value)" }
-        let rows = try await sql.raw("""
-            UPDATE posts SET state = \(bind: next.rawValue), lock_version = lock_version + 1, updated_at = \(bind: ctx.now),
-            lease_owner = NULL, lease_until = NULL, retry_at = NULL\(set)
-            WHERE id = \(bind: id) AND state = \(bind: PostState.publishing.rawValue) RETURNING id
-            """).all()
-        return !rows.isEmpty
+        return try await PostStore.advanceFromPublishing(sql, id: id, to: next, at: ctx.now, set: columns)
     }
 
     /// Moves the post by `step` within the caller's transaction, for steps that depend on what the post holds:
@@ -163,9 +145,8 @@ extension Publisher {
         fresh.leaseOwner = nil
         fresh.leaseUntil = nil
         fresh.retryAt = nil
-        fresh.lockVersion += 1
         fresh.updatedAt = ctx.now
-        try await fresh.update(on: db)
+        try await PostStore.save(fresh, on: db)
         return true
     }
 

@@ -48,8 +48,7 @@ enum DisasterModeService {
         let ids = try resolve(accounts, w.ctx.policy)
         let reason = try checkedReason(reason)
         let now = w.ctx.now
-        try await w.ctx.writeLock.run {
-            try await w.db.transaction { db in
+        try await w.ctx.write(on: w.db) { db in
                 let current = Set(try await DisasterMode.query(on: db).all().map(\.account))
                 for id in ids {
                     if on, !current.contains(id) {
@@ -63,7 +62,6 @@ enum DisasterModeService {
                                                         detail: "災害モードを終了（保留中の投稿は課長が解除するまで保留）", reason: reason)
                     }
                 }
-            }
         }
         return try await active(on: w.db)
     }
@@ -79,8 +77,7 @@ enum DisasterModeService {
             p.heldAt = now
             p.updatedAt = now
             // A hold changes the post: an edit begun before it is refused as stale, like any other change.
-            p.lockVersion += 1
-            try await p.update(on: db)
+            try await PostStore.save(p, on: db)
             try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.hold", subject: PostService.subject(p.id!),
                                             detail: "予約 \(p.scheduledAt.map { JapaneseTime.iso8601($0) } ?? "—") を保留", reason: reason)
         }
@@ -107,8 +104,7 @@ enum DisasterModeService {
     static func release(_ w: Workflow, actor: String, ids: [UUID]?) async throws -> [Post] {
         let ctx = w.ctx
         let now = ctx.now
-        let released = try await ctx.writeLock.run {
-            try await w.db.transaction { db -> [Post] in
+        let released = try await ctx.write(on: w.db) { db -> [Post] in
                 var query = Post.query(on: db).filter(\.$heldReason != nil).filter(\.$state == .scheduled)
                 if let ids { query = query.filter(\.$id ~~ ids) }
                 let posts = try await query.sort(\.$scheduledAt).all()
@@ -130,14 +126,12 @@ enum DisasterModeService {
                     p.heldAt = nil
                     p.retryAt = nil
                     p.updatedAt = now
-                    p.lockVersion += 1
-                    try await p.update(on: db)
+                    try await PostStore.save(p, on: db)
                     try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.release", subject: PostService.subject(p.id!),
                                                     detail: "保留を解除（予約 \(before.map { JapaneseTime.iso8601($0) } ?? "—") → \(JapaneseTime.iso8601(at))）",
                                                     reason: "")
                 }
                 return posts
-            }
         }
         if !released.isEmpty { w.scheduled() }
         return released

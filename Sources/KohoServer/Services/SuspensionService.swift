@@ -35,8 +35,7 @@ enum SuspensionService {
             p.scheduledAt = next
             p.retryAt = nil
             p.updatedAt = now
-            p.lockVersion += 1
-            try await p.update(on: db)
+            try await PostStore.save(p, on: db)
             try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.release", subject: PostService.subject(p.id!),
                                             detail: "アカウントの再開により保留を解除（予約 \(JapaneseTime.iso8601(s)) → \(JapaneseTime.iso8601(next))）", reason: "")
         }
@@ -51,8 +50,7 @@ enum SuspensionService {
         guard let account = ctx.policy.account(id) else { throw AppError.policy([ctx.checker.unknownAccount(id)]) }
         let now = ctx.now
         defer { if action == .resume { w.scheduled() } }
-        return try await ctx.writeLock.run {
-            try await w.db.transaction { db -> AccountSuspension? in
+        return try await ctx.write(on: w.db) { db -> AccountSuspension? in
                 let existing = try await AccountSuspension.query(on: db).filter(\.$account == account.id).first()
                 if action == .resume {
                     guard let existing else { throw AppError.conflict("\(account.displayName)は停止されていません") }
@@ -101,7 +99,6 @@ enum SuspensionService {
                 try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "account.\(to.rawValue)", subject: subject(account.id),
                                                 detail: "\(from) → \(to.rawValue)" + (live.map { "（お知らせ \($0.idString)）" } ?? ""), reason: live?.title ?? "")
                 return s
-            }
         }
     }
 }
