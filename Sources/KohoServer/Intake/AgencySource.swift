@@ -84,7 +84,7 @@ struct AgencyFeedSource: Sendable {
                     }
                     IntakeService.mailQueued(app)
                     continue
-                } catch let e as any DatabaseError where e.isConstraintFailure {
+                } catch is IntakeService.AlreadyTaken {
                     continue
                 } catch {
                     // Kept (the XML stays in the cache), recorded and set aside with its reason, so that a message that

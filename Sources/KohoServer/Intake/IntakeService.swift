@@ -42,9 +42,12 @@ enum IntakeService {
     /// process took it) throws, and the caller's transaction ends with nothing written.
     static func claim(on db: Database, source: String, key: String, title: String, link: String?, at: Date) async throws -> IntakeItem {
         let item = IntakeItem(source: source, key: key, title: String(title.prefix(500)), link: link, takenAt: at, draftIDs: [])
-        try await item.create(on: db)
+        do { try await item.create(on: db) } catch let e as any DatabaseError where e.isConstraintFailure { throw AlreadyTaken() }
         return item
     }
+
+    /// The item's key is recorded already: another round or process took it.
+    struct AlreadyTaken: Error {}
 
     // MARK: Status
 
@@ -157,9 +160,8 @@ enum IntakeService {
                 _ = try await notice.enqueue(app, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: now)
                 return posts
             }
-        } catch {
-            if let e = error as? any DatabaseError, e.isConstraintFailure { return nil }
-            throw error
+        } catch is AlreadyTaken {
+            return nil
         }
         mailQueued(app)
         return posts
