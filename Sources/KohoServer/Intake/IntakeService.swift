@@ -16,7 +16,7 @@ enum IntakeService {
     // MARK: Seen items
 
     static func seen(_ app: Application, source: String, key: String) async throws -> Bool {
-        try await IntakeItem.query(on: app.db).filter(\.$source == source).filter(\.$key == key).first() != nil
+        try await IntakeItem.query(on: app.workflow.db).filter(\.$source == source).filter(\.$key == key).first() != nil
     }
 
     /// Records an item as taken, with its notice queued in the same transaction; false if it already was (another
