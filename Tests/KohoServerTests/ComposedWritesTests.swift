@@ -123,6 +123,40 @@ final class ComposedWritesTests: KohoTestCase {
     }
 }
 
+/// A list reads only what a list shows.
+final class PostListProjectionTests: KohoTestCase {
+    func testAListLeavesOutThePublishersColumnsAndShowsEverythingElse() async throws {
+        let chief = try await addUser("kacho", .chief)
+        let w = app.workflow
+        let draft = try await PostService.create(w, chief, PlannedAction(account: "kodaira_tokyo", category: "ウ", text: "市民まつりのお知らせ",
+                                                                         links: ["https://www.city.kodaira.tokyo.jp/event/1.html"]))
+        let submitted = try await PostService.transition(w, chief, draft.id!, .submit, expectedVersion: draft.lockVersion, reason: "")
+        let approved = try await PostService.transition(w, chief, draft.id!, .approve, expectedVersion: submitted.lockVersion, reason: "")
+        XCTAssertNotNil(approved.approvedRendering)
+
+        let listed = try await XCTUnwrapAsync(try await Post.query(on: self.app.db).allPosts().first)
+        XCTAssertNil(listed.approvedRendering, "the full rendering is the publisher's; a list shows its hash")
+        XCTAssertEqual(listed.approvedRenderingSHA256, approved.approvedRenderingSHA256)
+        XCTAssertEqual(try listed.action, try approved.action)
+        XCTAssertEqual(listed.lockVersion, approved.lockVersion)
+        XCTAssertEqual(listed.scheduledAt, approved.scheduledAt)
+        XCTAssertFalse(Post.listedColumns.contains("approved_rendering"))
+        XCTAssertEqual(Post.listedColumns.count, Post().storedProperties.flatMap(\.keys).count - Post.notListed.count)
+
+        // The API's list shows the same post as its own page does, and the whole post is still there to publish.
+        let token = try await token("kacho")
+        let list = try await api(.GET, "/posts", token: token)
+        XCTAssertEqual(list.status, .ok, list.body)
+        let one = try await api(.GET, "/posts/\(approved.id!.uuidString.lowercased())", token: token)
+        let first = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(list.body.utf8)) as? [[String: Any]])?.first)
+        for key in ["text", "state", "version", "approvedRenderingSHA256", "renderingSHA256", "scheduledAt"] {
+            XCTAssertEqual(first[key] as? NSObject, one.json[key] as? NSObject, key)
+        }
+        let whole = try await Post.find(approved.id, on: app.db)
+        XCTAssertEqual(whole?.approvedRendering, approved.approvedRendering)
+    }
+}
+
 /// A correction decision and its reply draft commit together.
 final class CorrectionDecisionTransactionTests: KohoTestCase {
     func failCommentEvents() async throws {
