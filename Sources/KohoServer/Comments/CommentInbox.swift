@@ -122,12 +122,12 @@ enum CommentInbox {
         let w = app.workflow
         // The draft and the record of it commit together.
         return try await ctx.write(on: app.db) { db in
-                let post = try await PostService.create(w, user, draft, asDraftDespiteViolations: false)
-                try await CommentEvent(comment: id, at: now, kind: "guidance", actor: user.name,
-                                       detail: "従前の方法の案内を返信の下書きにした（投稿 \(post.id!.uuidString.lowercased())）").create(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.guidance", subject: comment.subject,
-                                                detail: "reply \(post.id!.uuidString.lowercased())", reason: "")
-                return post
+            let post = try await PostService.create(w, user, draft, asDraftDespiteViolations: false)
+            try await CommentEvent(comment: id, at: now, kind: "guidance", actor: user.name,
+                                   detail: "従前の方法の案内を返信の下書きにした（投稿 \(post.id!.uuidString.lowercased())）").create(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.guidance", subject: comment.subject,
+                                            detail: "reply \(post.id!.uuidString.lowercased())", reason: "")
+            return post
         }
     }
 }

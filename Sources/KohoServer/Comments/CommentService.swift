@@ -111,44 +111,44 @@ enum CommentService {
         // The reply draft of a correction commits with the decision, or neither does: a decision that fails leaves no
         // orphan draft, and deciding again makes one draft, not a second.
         let updated = try await ctx.write(on: db) { db -> Comment in
-                let c = try await find(db, id)
-                // Deleted meanwhile (a webhook, the actions job): the deletion stays the record.
-                if c.isDeleted { throw deletedRefusal(c) }
-                if action == .correct, c.replyPostID == nil {
-                    let draft = PlannedAction(account: c.account, kind: .reply, text: CityStatements.correctionDraft(for: c),
-                                              replyPurpose: PlannedAction.correctionPurpose, inReplyTo: c.platformCommentID)
-                    c.replyPostID = try await PostService.create(w, user, draft, asDraftDespiteViolations: true).id
-                }
-                c.decision = action
-                c.decisionAgainstSuggestion = against
-                c.decisionGround = groundMark
-                c.decisionReason = reasonText
-                c.decidedBy = user.name
-                c.decidedAt = now
-                let alreadyDone = (action == .hide && c.state == .hidden) || (action == .delete && c.state == .deleted)
-                if action.actsOnPlatform, !alreadyDone {
-                    c.actionStatus = .queued
-                    c.actionRetryAt = nil
-                    c.actionMessage = nil
-                }
-                c.updatedAt = now
-                try await c.update(on: db)
-                var detail = [action.displayName, groundMark].compactMap { $0 }.joined(separator: " ")
-                if let label = c.againstSuggestionLabel { detail = "【\(label)】" + detail }
-                try await CommentEvent(comment: id, at: now, kind: "decided", actor: user.name,
-                                       detail: reasonText.isEmpty ? detail : "\(detail)：\(reasonText)").create(on: db)
-                if against {
-                    // Its own kind in the audit trail, with what Koho suggested and that the chief confirmed it.
-                    try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide.againstSuggestion", subject: c.subject,
-                                                    detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID) 提案=\(c.assessment.suggestion.rawValue)"
-                                                        + (c.assessment.criticism ? " 市への批判" : "") + " 確認済み",
-                                                    reason: reasonText)
-                } else {
-                    try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide", subject: c.subject,
-                                                    detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID)",
-                                                    reason: reasonText)
-                }
-                return c
+            let c = try await find(db, id)
+            // Deleted meanwhile (a webhook, the actions job): the deletion stays the record.
+            if c.isDeleted { throw deletedRefusal(c) }
+            if action == .correct, c.replyPostID == nil {
+                let draft = PlannedAction(account: c.account, kind: .reply, text: CityStatements.correctionDraft(for: c),
+                                          replyPurpose: PlannedAction.correctionPurpose, inReplyTo: c.platformCommentID)
+                c.replyPostID = try await PostService.create(w, user, draft, asDraftDespiteViolations: true).id
+            }
+            c.decision = action
+            c.decisionAgainstSuggestion = against
+            c.decisionGround = groundMark
+            c.decisionReason = reasonText
+            c.decidedBy = user.name
+            c.decidedAt = now
+            let alreadyDone = (action == .hide && c.state == .hidden) || (action == .delete && c.state == .deleted)
+            if action.actsOnPlatform, !alreadyDone {
+                c.actionStatus = .queued
+                c.actionRetryAt = nil
+                c.actionMessage = nil
+            }
+            c.updatedAt = now
+            try await c.update(on: db)
+            var detail = [action.displayName, groundMark].compactMap { $0 }.joined(separator: " ")
+            if let label = c.againstSuggestionLabel { detail = "【\(label)】" + detail }
+            try await CommentEvent(comment: id, at: now, kind: "decided", actor: user.name,
+                                   detail: reasonText.isEmpty ? detail : "\(detail)：\(reasonText)").create(on: db)
+            if against {
+                // Its own kind in the audit trail, with what Koho suggested and that the chief confirmed it.
+                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide.againstSuggestion", subject: c.subject,
+                                                detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID) 提案=\(c.assessment.suggestion.rawValue)"
+                                                    + (c.assessment.criticism ? " 市への批判" : "") + " 確認済み",
+                                                reason: reasonText)
+            } else {
+                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide", subject: c.subject,
+                                                detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID)",
+                                                reason: reasonText)
+            }
+            return c
         }
         if updated.actionStatus == .queued { app.comments?.actions?.wake() }
         return updated
@@ -167,9 +167,9 @@ enum CommentService {
         let detail = [action.displayName, mark].compactMap { $0 }.joined(separator: " ")
         let r = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         try await ctx.write(on: app.db) { db in
-                try await CommentEvent(comment: id, at: now, kind: "proposed", actor: user.name, detail: r.isEmpty ? detail : "\(detail)：\(r)").create(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.propose", subject: comment.subject,
-                                                detail: "\(action.rawValue) \(mark ?? "")", reason: r)
+            try await CommentEvent(comment: id, at: now, kind: "proposed", actor: user.name, detail: r.isEmpty ? detail : "\(detail)：\(r)").create(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.propose", subject: comment.subject,
+                                            detail: "\(action.rawValue) \(mark ?? "")", reason: r)
         }
         return comment
     }

@@ -113,65 +113,65 @@ enum PostService {
         let ctx = w.ctx
         let now = ctx.now
         let post = try await ctx.write(on: w.db) { db in
-                guard let post = try await Post.find(id, on: db) else { throw AppError.notFound("投稿が見つかりません") }
-                if let expectedVersion, expectedVersion != post.lockVersion { throw AppError.staleEdit }
-                if let denied = Permissions.check(event, by: user.person, on: post.account, policy: ctx.policy) {
-                    throw AppError.forbidden(denied.message)
+            guard let post = try await Post.find(id, on: db) else { throw AppError.notFound("投稿が見つかりません") }
+            if let expectedVersion, expectedVersion != post.lockVersion { throw AppError.staleEdit }
+            if let denied = Permissions.check(event, by: user.person, on: post.account, policy: ctx.policy) {
+                throw AppError.forbidden(denied.message)
+            }
+            let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            if event == .reject, trimmedReason.isEmpty { throw AppError.badRequest("差戻しの理由を入力してください") }
+            let from = post.state
+            // A step the state does not allow is refused as such, before any policy check.
+            _ = try PostWorkflow.next(from, event, needsChief: true)
+            var needsChief = post.requiresChiefApproval
+            var rendering: Rendering?
+            if [.submit, .approve, .edit].contains(event) {
+                var action = try edited ?? post.action
+                if let e = edited {
+                    try requireMayAct(user, on: e.account, ctx)
+                    if let account = ctx.policy.account(e.account) { action.account = account.id }
                 }
-                let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-                if event == .reject, trimmedReason.isEmpty { throw AppError.badRequest("差戻しの理由を入力してください") }
-                let from = post.state
-                // A step the state does not allow is refused as such, before any policy check.
-                _ = try PostWorkflow.next(from, event, needsChief: true)
-                var needsChief = post.requiresChiefApproval
-                var rendering: Rendering?
-                if [.submit, .approve, .edit].contains(event) {
-                    var action = try edited ?? post.action
-                    if let e = edited {
-                        try requireMayAct(user, on: e.account, ctx)
-                        if let account = ctx.policy.account(e.account) { action.account = account.id }
-                    }
-                    let submitting = event != .edit || from == .submitted || from == .scheduled
-                    if let media {
-                        post.mediaFile = media.file
-                        post.mediaBytes = media.bytes
-                        post.mediaName = media.name
-                    }
-                    let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting,
-                                                                    mediaSHA256: post.mediaSHA256, storedPost: true)
-                    rendering = result.rendering
-                    let violations = result.violations
-                    let keptAsDraft = asDraftDespiteViolations && event == .edit && from == .draft && ctx.policy.account(action.account) != nil
-                    guard violations.isEmpty || keptAsDraft else { throw AppError.policy(violations) }
-                    needsChief = result.requiresChiefApproval || chiefMustApprove
-                        || (event == .edit && (action.emergency || result.usesHoursException))
-                    try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
+                let submitting = event != .edit || from == .submitted || from == .scheduled
+                if let media {
+                    post.mediaFile = media.file
+                    post.mediaBytes = media.bytes
+                    post.mediaName = media.name
                 }
-                post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
-                if event == .edit, post.state == .submitted { markAwaitingChiefAfterEdit(post, from: from, ctx.policy) }
-                try await DisasterModeService.applyHold(post, now: now, on: db)
-                // The approval is recorded as what the platform will receive; the publisher sends only that.
-                if post.state == .scheduled, let rendering {
-                    post.approvedRendering = String(decoding: rendering.canonicalJSON, as: UTF8.self)
-                    post.approvedRenderingSHA256 = rendering.hash
-                } else if post.state != .scheduled {
-                    post.approvedRendering = nil
-                    post.approvedRenderingSHA256 = nil
-                }
-                post.updatedAt = now
-                try await PostStore.save(post, on: db)
-                var detail = "\(from.rawValue) → \(post.state.rawValue)"
-                if let media { detail += "（添付 \(media.file)）" }
-                if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }
-                if post.state == .scheduled, let sha = post.approvedRenderingSHA256 { detail += "（発信内容 SHA-256 \(sha)）" }
-                if post.usesHoursException, [.submit, .approve].contains(event) { detail += "（運用時間外・緊急）" }
-                if post.state == .scheduled, post.heldReason != nil { detail += "（災害モードのため保留）" }
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
-                                                subject: subject(id), detail: detail, reason: trimmedReason)
-                if post.state == .submitted, post.emergency, event == .submit {
-                    try await queueEmergencyNotice(post, submittedBy: user.name, on: db, ctx)
-                }
-                return post
+                let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting,
+                                                                mediaSHA256: post.mediaSHA256, storedPost: true)
+                rendering = result.rendering
+                let violations = result.violations
+                let keptAsDraft = asDraftDespiteViolations && event == .edit && from == .draft && ctx.policy.account(action.account) != nil
+                guard violations.isEmpty || keptAsDraft else { throw AppError.policy(violations) }
+                needsChief = result.requiresChiefApproval || chiefMustApprove
+                    || (event == .edit && (action.emergency || result.usesHoursException))
+                try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
+            }
+            post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
+            if event == .edit, post.state == .submitted { markAwaitingChiefAfterEdit(post, from: from, ctx.policy) }
+            try await DisasterModeService.applyHold(post, now: now, on: db)
+            // The approval is recorded as what the platform will receive; the publisher sends only that.
+            if post.state == .scheduled, let rendering {
+                post.approvedRendering = String(decoding: rendering.canonicalJSON, as: UTF8.self)
+                post.approvedRenderingSHA256 = rendering.hash
+            } else if post.state != .scheduled {
+                post.approvedRendering = nil
+                post.approvedRenderingSHA256 = nil
+            }
+            post.updatedAt = now
+            try await PostStore.save(post, on: db)
+            var detail = "\(from.rawValue) → \(post.state.rawValue)"
+            if let media { detail += "（添付 \(media.file)）" }
+            if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }
+            if post.state == .scheduled, let sha = post.approvedRenderingSHA256 { detail += "（発信内容 SHA-256 \(sha)）" }
+            if post.usesHoursException, [.submit, .approve].contains(event) { detail += "（運用時間外・緊急）" }
+            if post.state == .scheduled, post.heldReason != nil { detail += "（災害モードのため保留）" }
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
+                                            subject: subject(id), detail: detail, reason: trimmedReason)
+            if post.state == .submitted, post.emergency, event == .submit {
+                try await queueEmergencyNotice(post, submittedBy: user.name, on: db, ctx)
+            }
+            return post
         }
         if post.state == .scheduled { w.scheduled() }
         if post.state == .submitted, post.emergency, event == .submit { w.mailQueued() }
