@@ -65,4 +65,28 @@ extension PolicyChecker {
             return []
         }
     }
+
+    /// Whether hiding or deleting goes against what Koho suggested: it suggested keeping the comment, or found it to
+    /// be criticism of the city (which is never a ground, 4(8)/5(8)).
+    public static func againstSuggestion(_ action: CommentDecisionAction, _ assessment: CommentAssessment) -> Bool {
+        action.actsOnPlatform && (assessment.suggestion == .keep || assessment.criticism)
+    }
+
+    /// What Koho suggested, in the words the confirmation shows.
+    public static func suggestionWords(_ assessment: CommentAssessment) -> String {
+        var parts: [String] = []
+        if assessment.suggestion == .keep { parts.append("Koho の提案は「そのまま」（削除の根拠は見つかっていません）") }
+        if assessment.criticism { parts.append("Koho は市・市長・職員・施策への批判と判定しています") }
+        return parts.joined(separator: "。")
+    }
+
+    /// The refusal of a hide or delete against the suggestion that the chief has not explicitly confirmed.
+    public func confirmationRequired(_ action: CommentDecisionAction, account: String, ground: String, reason: String,
+                                     assessment: CommentAssessment) -> Violation {
+        let clause = policy.account(account).flatMap { policy.commentDeletion?.clause(for: $0) } ?? "4(8)"
+        let g = policy.commentDeletion?.ground(ground.trimmingCharacters(in: .whitespacesAndNewlines))
+        let groundText = g.map { "\($0.number) \($0.description)" } ?? ground
+        return Violation(rule: clause, code: "commentDeletion.againstSuggestion",
+                         message: "【\(clause)】\(Self.suggestionWords(assessment))。批判は削除の理由ではありません。それでも\(action.displayName)するなら、根拠（\(groundText)）と理由（\(reason.trimmingCharacters(in: .whitespacesAndNewlines))）を確かめ、提案に反する削除であることを明示して確認してください（API では \"confirmAgainstSuggestion\": true）")
+    }
 }

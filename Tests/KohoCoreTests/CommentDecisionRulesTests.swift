@@ -47,6 +47,23 @@ import Testing
         #expect(checker.checkCommentDecision(.keep, account: "nobody", ground: "", reason: "").map(\.code) == ["account.unknown"])
     }
 
+    @Test func removingWhatKohoWouldKeepOrWhatCriticisesTheCityNeedsTheChiefsConfirmation() {
+        let keep = CommentAssessment(grounds: [], misleading: false, suggestion: .keep)
+        let criticism = CommentAssessment(grounds: [], misleading: false, suggestion: .delete, criticism: true)
+        let abuse = CommentAssessment(grounds: [], misleading: false, suggestion: .delete)
+        #expect(PolicyChecker.againstSuggestion(.delete, keep))
+        #expect(PolicyChecker.againstSuggestion(.hide, criticism))
+        #expect(!PolicyChecker.againstSuggestion(.delete, abuse))
+        #expect(!PolicyChecker.againstSuggestion(.keep, keep), "keeping or correcting removes nothing")
+        #expect(!PolicyChecker.againstSuggestion(.correct, criticism))
+        let v = checker.confirmationRequired(.delete, account: "UCp9YZtjCNcG0q3fQ1ln31Xg", ground: "privacy", reason: " 電話番号 ",
+                                             assessment: criticism)
+        #expect(v.rule == "5(8)")
+        #expect(v.code == "commentDeletion.againstSuggestion")
+        #expect(v.message.hasPrefix("【5(8)】Koho は市・市長・職員・施策への批判と判定しています。批判は削除の理由ではありません。"))
+        #expect(v.message.contains("根拠（③ 個人のプライバシーを侵害するおそれのある）と理由（電話番号）"))
+    }
+
     @Test func onlyHidingAndDeletingActOnThePlatform() {
         #expect(CommentDecisionAction.allCases.filter(\.actsOnPlatform) == [.delete, .hide])
         #expect(CommentDecisionAction.correct.displayName == "訂正の返信")

@@ -47,32 +47,16 @@ enum CommentService {
         ctx.checker.checkCommentDecision(action, account: comment.account, ground: ground, reason: reason)
     }
 
-    /// The chief's decision. Staff and viewers are refused before anything is read or written.
-    /// Whether hiding or deleting `comment` goes against what Koho suggested: it suggested keeping it, or found it
-    /// to be criticism of the city (which is never a ground, 4(8)/5(8)).
+    /// Whether hiding or deleting `comment` goes against what Koho suggested (KohoCore's rule).
     static func againstSuggestion(_ action: CommentDecisionAction, _ comment: Comment) -> Bool {
-        guard action.actsOnPlatform else { return false }
-        let a = comment.assessment
-        return a.suggestion == .keep || a.criticism
+        PolicyChecker.againstSuggestion(action, comment.assessment)
     }
 
-    /// What Koho suggested, in the words the confirmation shows.
-    static func suggestionWords(_ comment: Comment) -> String {
-        let a = comment.assessment
-        var parts: [String] = []
-        if a.suggestion == .keep { parts.append("Koho の提案は「そのまま」（削除の根拠は見つかっていません）") }
-        if a.criticism { parts.append("Koho は市・市長・職員・施策への批判と判定しています") }
-        return parts.joined(separator: "。")
-    }
+    static func suggestionWords(_ comment: Comment) -> String { PolicyChecker.suggestionWords(comment.assessment) }
 
     /// The refusal of a hide/delete against the suggestion without the chief's explicit confirmation.
     static func confirmationRequired(_ action: CommentDecisionAction, ground: String, reason: String, comment: Comment, ctx: KohoContext) -> Violation {
-        let policy = ctx.policy
-        let clause = policy.account(comment.account).flatMap { policy.commentDeletion?.clause(for: $0) } ?? "4(8)"
-        let g = groundCode(ground.trimmingCharacters(in: .whitespacesAndNewlines), policy: policy)
-        let groundText = g.map { "\($0.number) \($0.description)" } ?? ground
-        return Violation(rule: clause, code: "commentDeletion.againstSuggestion",
-                         message: "【\(clause)】\(suggestionWords(comment))。批判は削除の理由ではありません。それでも\(action.displayName)するなら、根拠（\(groundText)）と理由（\(reason.trimmingCharacters(in: .whitespacesAndNewlines))）を確かめ、提案に反する削除であることを明示して確認してください（API では \"confirmAgainstSuggestion\": true）")
+        ctx.checker.confirmationRequired(action, account: comment.account, ground: ground, reason: reason, assessment: comment.assessment)
     }
 
     /// A comment deleted on its platform cannot be decided again: what was carried out stays the record.
@@ -83,6 +67,7 @@ enum CommentService {
             : "このコメントはプラットフォーム上で既に削除されています。削除されたコメントは決め直せません")
     }
 
+    /// The chief's decision. Staff and viewers are refused before anything is read or written.
     static func decide(_ app: Application, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String,
                        confirmAgainstSuggestion: Bool = false) async throws -> Comment {
         let ctx = app.koho
