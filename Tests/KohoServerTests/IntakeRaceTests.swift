@@ -120,3 +120,23 @@ final class NIOLockedBox<T>: @unchecked Sendable {
         set { lock.withLock { stored = newValue } }
     }
 }
+
+/// An agency message that reaches disaster mode's level and whose drafts cannot be saved leaves nothing: no alert,
+/// no disaster mode, no audit record of either; it is set aside with its reason.
+final class AgencyAllOrNothingTests: IntakeTestCase {
+    func testAFailedDraftUndoesTheAlertAndDisasterMode() async throws {
+        guard let sql = app.db as? SQLDatabase, sql.dialect.name == "sqlite" else { throw XCTSkip("SQLite trigger") }
+        try await sql.raw("CREATE TRIGGER koho_test_poison BEFORE INSERT ON posts WHEN NEW.account = 'koho.kodairacity' BEGIN SELECT RAISE(ABORT, 'posts: 試験で拒否'); END").run()
+        try serve("koho_VXSE51_drill_5minus.xml", at: "quake.xml") { $0.replacingOccurrences(of: "<Status>訓練</Status>", with: "<Status>通常</Status>") }
+        feeds.set("/extra.xml", agencyFeed([("quake", "震度速報", feedBase + "/quake.xml")]))
+        try await job("intake-agency").runOnce()
+        try await assertEqual(try await Alert.query(on: self.app.db).count(), 0)
+        try await assertEqual(try await DisasterMode.query(on: self.app.db).count(), 0, "disaster mode went with the alert")
+        try await assertEqual(try await Post.query(on: self.app.db).count(), 0, "not even the X draft made before the failing one")
+        try await assertEqual(try await AuditEntry.query(on: self.app.db).filter(\.$action ~~ ["alert.raise", "disaster.on", "post.create"]).count(), 0)
+        try await assertEqual(try await MailNotice.query(on: self.app.db).count(), 0)
+        let aside = try await setAside()
+        XCTAssertEqual(aside.map(\.key), ["urn:koho:quake"])
+        XCTAssertTrue(aside.first?.reason.hasPrefix("読めません: ") == true, aside.first?.reason ?? "")
+    }
+}
