@@ -133,8 +133,7 @@ public struct PolicyChecker: Sendable {
             let clause = rules.repliesClause
             switch rules.replies {
             case .none:
-                v.append(Violation(rule: clause, code: "reply.notAllowed",
-                    message: "【\(clause)】\(account.platform.displayName)では返信による個別の対応は行いません。問合せ・意見・苦情は従前の方法で受け付けます"))
+                if let refused = replyNotAllowed(on: account) { v.append(refused) }
             case .correctionOnly:
                 if a.replyPurpose == PlannedAction.guidancePurpose {
                     // An inquiry is answered only with the policy's own guidance, word for word.

@@ -90,9 +90,11 @@ public enum PostWorkflow {
 extension PolicyChecker {
     /// The post check for a step of the workflow: the action at its resolved time, plus what only a
     /// workflow can know (a time already past). `submitting` is set for the steps that send a post
-    /// towards publication; a draft may still leave out where its article comes from.
+    /// towards publication; a draft may still leave out where its article comes from. `storedPost` says that
+    /// `mediaSHA256` is what the saved post has attached (nil: nothing), so that a YouTube post is refused without its
+    /// video; a form not yet saved cannot have one attached, and is not refused for it.
     public func checkForWorkflow(_ action: PlannedAction, chosen: Date?, now: Date, submitting: Bool = false,
-                                 mediaSHA256: String? = nil) -> (CheckResult, Date) {
+                                 mediaSHA256: String? = nil, storedPost: Bool = false) -> (CheckResult, Date) {
         let account = policy.account(action.account)
         let cal = account.flatMap { calendar(for: $0.platform) }
         let at = PostWorkflow.resolveTime(chosen: chosen, emergency: action.emergency, calendar: cal, now: now)
@@ -119,6 +121,10 @@ extension PolicyChecker {
            let clause = account.flatMap({ policy.rules(for: $0.platform)?.repliesClause }) {
             result.violations.append(Violation(rule: clause, code: "reply.targetMissing",
                 message: "【\(clause)】返信先（コメントまたは投稿のIDかURL）を入力してください"))
+        }
+        if submitting, storedPost, mediaSHA256 == nil, action.kind != .reply, account?.platform == .youtube {
+            result.violations.append(Violation(rule: "YouTube", code: "youtube.videoMissing",
+                message: "動画ファイルが添付されていません。投稿のページから動画を添付してから提出してください。"))
         }
         return (result, at)
     }

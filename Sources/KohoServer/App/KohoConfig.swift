@@ -1,5 +1,6 @@
 import Foundation
 import Vapor
+import Fluent
 import KohoCore
 import KohoPlatforms
 
@@ -100,6 +101,23 @@ struct KohoContext: Sendable {
     /// The X calendar stands for the city's operating hours where no account is in view (all platforms share them here).
     var cityCalendar: OperatingCalendar? {
         policy.platforms.first.map { OperatingCalendar(hours: $0.operatingHours, holidays: holidays) }
+    }
+}
+
+/// The transaction of the write the current task is inside (`KohoContext.write`), if any.
+enum WriteScope {
+    @TaskLocal static var transaction: (any Database)?
+}
+
+extension KohoContext {
+    /// The one way into a change: this process's write lock, then one transaction on `db`, both opened by the
+    /// outermost call. Called again inside (an inner use case), it joins the outer transaction, so that use cases
+    /// combine into one commit; the lock is never taken twice, so nothing waits on itself.
+    func write<T: Sendable>(on db: any Database, _ body: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
+        if let tx = WriteScope.transaction { return try await body(tx) }
+        return try await audit.run {
+            try await db.transaction { tx in try await WriteScope.$transaction.withValue(tx) { try await body(tx) } }
+        }
     }
 }
 

@@ -115,22 +115,19 @@ enum CommentInbox {
         guard let account = ctx.policy.account(comment.account), let rules = ctx.policy.rules(for: account.platform) else {
             throw AppError.policy([ctx.checker.unknownAccount(comment.account)])
         }
-        guard rules.replies != .none else {
-            throw AppError.policy([Violation(rule: rules.repliesClause, code: "reply.notAllowed",
-                                             message: "【\(rules.repliesClause)】\(account.platform.displayName)では返信による個別の対応は行いません。問合せ・意見・苦情は従前の方法で受け付けます")])
-        }
+        if let refused = ctx.checker.replyNotAllowed(on: account) { throw AppError.policy([refused]) }
         let draft = PlannedAction(account: comment.account, kind: .reply, text: ctx.policy.inquiryGuidance(clause: rules.repliesClause),
                                   replyPurpose: PlannedAction.guidancePurpose, inReplyTo: comment.platformCommentID)
-        let post = try await PostService.create(app.workflow, user, draft, asDraftDespiteViolations: false)
         let now = ctx.now
-        try await ctx.writeLock.run {
-            try await app.db.transaction { db in
-                try await CommentEvent(comment: id, at: now, kind: "guidance", actor: user.name,
-                                       detail: "従前の方法の案内を返信の下書きにした（投稿 \(post.id!.uuidString.lowercased())）").create(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.guidance", subject: comment.subject,
-                                                detail: "reply \(post.id!.uuidString.lowercased())", reason: "")
-            }
+        let w = app.workflow
+        // The draft and the record of it commit together.
+        return try await ctx.write(on: app.db) { db in
+            let post = try await PostService.create(w, user, draft, asDraftDespiteViolations: false)
+            try await CommentEvent(comment: id, at: now, kind: "guidance", actor: user.name,
+                                   detail: "従前の方法の案内を返信の下書きにした（投稿 \(post.id!.uuidString.lowercased())）").create(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.guidance", subject: comment.subject,
+                                            detail: "reply \(post.id!.uuidString.lowercased())", reason: "")
+            return post
         }
-        return post
     }
 }

@@ -40,72 +40,23 @@ enum CommentService {
     }
 
     /// The ground as the policy codes it, from its mark (`③`) or its code (`privacy`); nil if the policy has none such.
-    static func groundCode(_ raw: String, policy: Policy) -> DeletionGround? {
-        policy.commentDeletion?.grounds.first { $0.number == raw || $0.code == raw }
-    }
+    static func groundCode(_ raw: String, policy: Policy) -> DeletionGround? { policy.commentDeletion?.ground(raw) }
 
-    /// Why `action` may not be decided on `comment` under the policy (empty when it may).
+    /// Why `action` may not be decided on `comment` under the policy (empty when it may): the rules are KohoCore's.
     static func violations(_ action: CommentDecisionAction, ground: String, reason: String, comment: Comment, ctx: KohoContext) -> [Violation] {
-        let policy = ctx.policy
-        guard let account = policy.account(comment.account) else { return ctx.checker.checkCommentDeletion(account: comment.account, ground: ground) }
-        let clause = policy.commentDeletion?.clause(for: account) ?? policy.commentDeletion?.clauses.values.sorted().joined(separator: "、") ?? ""
-        switch action {
-        case .delete, .hide:
-            // The account first: no ground makes a deletion lawful where the clause does not apply.
-            let notCovered = ctx.checker.checkCommentDeletion(account: account.id, ground: policy.commentDeletion?.grounds.first?.code ?? "")
-                .filter { $0.code == "commentDeletion.notApplicable" }
-            if !notCovered.isEmpty { return notCovered }
-            var v: [Violation] = []
-            let g = ground.trimmingCharacters(in: .whitespacesAndNewlines)
-            if g.isEmpty {
-                v.append(Violation(rule: clause, code: "commentDeletion.groundRequired",
-                                   message: "【\(clause)】\(action.displayName)には削除の理由（①〜⑤）のどれに当たるかを指定してください"))
-            } else {
-                v += ctx.checker.checkCommentDeletion(account: account.id, ground: groundCode(g, policy: policy)?.code ?? g)
-            }
-            if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-                v.append(Violation(rule: clause, code: "commentDeletion.reasonRequired",
-                                   message: "【\(clause)】\(action.displayName)の理由（どの部分が当たるか）を書いてください"))
-            }
-            return v
-        case .correct:
-            guard let rules = policy.rules(for: account.platform) else { return [] }
-            if rules.replies == .none {
-                return [Violation(rule: rules.repliesClause, code: "reply.notAllowed",
-                                  message: "【\(rules.repliesClause)】\(account.platform.displayName)では返信による個別の対応は行いません。訂正が必要なら投稿で行ってください")]
-            }
-            return []
-        case .keep:
-            return []
-        }
+        ctx.checker.checkCommentDecision(action, account: comment.account, ground: ground, reason: reason)
     }
 
-    /// The chief's decision. Staff and viewers are refused before anything is read or written.
-    /// Whether hiding or deleting `comment` goes against what Koho suggested: it suggested keeping it, or found it
-    /// to be criticism of the city (which is never a ground, 4(8)/5(8)).
+    /// Whether hiding or deleting `comment` goes against what Koho suggested (KohoCore's rule).
     static func againstSuggestion(_ action: CommentDecisionAction, _ comment: Comment) -> Bool {
-        guard action.actsOnPlatform else { return false }
-        let a = comment.assessment
-        return a.suggestion == .keep || a.criticism
+        PolicyChecker.againstSuggestion(action, comment.assessment)
     }
 
-    /// What Koho suggested, in the words the confirmation shows.
-    static func suggestionWords(_ comment: Comment) -> String {
-        let a = comment.assessment
-        var parts: [String] = []
-        if a.suggestion == .keep { parts.append("Koho の提案は「そのまま」（削除の根拠は見つかっていません）") }
-        if a.criticism { parts.append("Koho は市・市長・職員・施策への批判と判定しています") }
-        return parts.joined(separator: "。")
-    }
+    static func suggestionWords(_ comment: Comment) -> String { PolicyChecker.suggestionWords(comment.assessment) }
 
     /// The refusal of a hide/delete against the suggestion without the chief's explicit confirmation.
     static func confirmationRequired(_ action: CommentDecisionAction, ground: String, reason: String, comment: Comment, ctx: KohoContext) -> Violation {
-        let policy = ctx.policy
-        let clause = policy.account(comment.account).flatMap { policy.commentDeletion?.clause(for: $0) } ?? "4(8)"
-        let g = groundCode(ground.trimmingCharacters(in: .whitespacesAndNewlines), policy: policy)
-        let groundText = g.map { "\($0.number) \($0.description)" } ?? ground
-        return Violation(rule: clause, code: "commentDeletion.againstSuggestion",
-                         message: "【\(clause)】\(suggestionWords(comment))。批判は削除の理由ではありません。それでも\(action.displayName)するなら、根拠（\(groundText)）と理由（\(reason.trimmingCharacters(in: .whitespacesAndNewlines))）を確かめ、提案に反する削除であることを明示して確認してください（API では \"confirmAgainstSuggestion\": true）")
+        ctx.checker.confirmationRequired(action, account: comment.account, ground: ground, reason: reason, assessment: comment.assessment)
     }
 
     /// A comment deleted on its platform cannot be decided again: what was carried out stays the record.
@@ -116,6 +67,7 @@ enum CommentService {
             : "このコメントはプラットフォーム上で既に削除されています。削除されたコメントは決め直せません")
     }
 
+    /// The chief's decision. Staff and viewers are refused before anything is read or written.
     static func decide(_ app: Application, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String,
                        confirmAgainstSuggestion: Bool = false) async throws -> Comment {
         let ctx = app.koho
@@ -138,53 +90,50 @@ enum CommentService {
             throw AppError.conflict("前の決定（\(comment.decision?.displayName ?? "")）をプラットフォームで実行中です。終わってから決め直してください")
         }
         let groundMark = action.actsOnPlatform ? (groundCode(ground, policy: ctx.policy)?.number ?? ground) : nil
-        var replyPostID: UUID?
-        if action == .correct, comment.replyPostID == nil {
-            let draft = PlannedAction(account: comment.account, kind: .reply, text: CityStatements.correctionDraft(for: comment),
-                                      replyPurpose: PlannedAction.correctionPurpose,
-                                      inReplyTo: comment.platformCommentID)
-            replyPostID = try await PostService.create(app.workflow, user, draft, asDraftDespiteViolations: true).id
-        }
-        let replyID = replyPostID
         let now = ctx.now
         let reasonText = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        let updated = try await ctx.writeLock.run {
-            try await db.transaction { db -> Comment in
-                let c = try await find(db, id)
-                // Deleted meanwhile (a webhook, the actions job): the deletion stays the record.
-                if c.isDeleted { throw deletedRefusal(c) }
-                c.decision = action
-                c.decisionAgainstSuggestion = against
-                c.decisionGround = groundMark
-                c.decisionReason = reasonText
-                c.decidedBy = user.name
-                c.decidedAt = now
-                if let replyID { c.replyPostID = replyID }
-                let alreadyDone = (action == .hide && c.state == .hidden) || (action == .delete && c.state == .deleted)
-                if action.actsOnPlatform, !alreadyDone {
-                    c.actionStatus = .queued
-                    c.actionRetryAt = nil
-                    c.actionMessage = nil
-                }
-                c.updatedAt = now
-                try await c.update(on: db)
-                var detail = [action.displayName, groundMark].compactMap { $0 }.joined(separator: " ")
-                if let label = c.againstSuggestionLabel { detail = "【\(label)】" + detail }
-                try await CommentEvent(comment: id, at: now, kind: "decided", actor: user.name,
-                                       detail: reasonText.isEmpty ? detail : "\(detail)：\(reasonText)").create(on: db)
-                if against {
-                    // Its own kind in the audit trail, with what Koho suggested and that the chief confirmed it.
-                    try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide.againstSuggestion", subject: c.subject,
-                                                    detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID) 提案=\(c.assessment.suggestion.rawValue)"
-                                                        + (c.assessment.criticism ? " 市への批判" : "") + " 確認済み",
-                                                    reason: reasonText)
-                } else {
-                    try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide", subject: c.subject,
-                                                    detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID)",
-                                                    reason: reasonText)
-                }
-                return c
+        let w = app.workflow
+        // The reply draft of a correction commits with the decision, or neither does: a decision that fails leaves no
+        // orphan draft, and deciding again makes one draft, not a second.
+        let updated = try await ctx.write(on: db) { db -> Comment in
+            let c = try await find(db, id)
+            // Deleted meanwhile (a webhook, the actions job): the deletion stays the record.
+            if c.isDeleted { throw deletedRefusal(c) }
+            if action == .correct, c.replyPostID == nil {
+                let draft = PlannedAction(account: c.account, kind: .reply, text: CityStatements.correctionDraft(for: c),
+                                          replyPurpose: PlannedAction.correctionPurpose, inReplyTo: c.platformCommentID)
+                c.replyPostID = try await PostService.create(w, user, draft, asDraftDespiteViolations: true).id
             }
+            c.decision = action
+            c.decisionAgainstSuggestion = against
+            c.decisionGround = groundMark
+            c.decisionReason = reasonText
+            c.decidedBy = user.name
+            c.decidedAt = now
+            let alreadyDone = (action == .hide && c.state == .hidden) || (action == .delete && c.state == .deleted)
+            if action.actsOnPlatform, !alreadyDone {
+                c.actionStatus = .queued
+                c.actionRetryAt = nil
+                c.actionMessage = nil
+            }
+            c.updatedAt = now
+            try await c.update(on: db)
+            var detail = [action.displayName, groundMark].compactMap { $0 }.joined(separator: " ")
+            if let label = c.againstSuggestionLabel { detail = "【\(label)】" + detail }
+            try await CommentEvent(comment: id, at: now, kind: "decided", actor: user.name,
+                                   detail: reasonText.isEmpty ? detail : "\(detail)：\(reasonText)").create(on: db)
+            if against {
+                // Its own kind in the audit trail, with what Koho suggested and that the chief confirmed it.
+                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide.againstSuggestion", subject: c.subject,
+                                                detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID) 提案=\(c.assessment.suggestion.rawValue)"
+                                                    + (c.assessment.criticism ? " 市への批判" : "") + " 確認済み",
+                                                reason: reasonText)
+            } else {
+                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.decide", subject: c.subject,
+                                                detail: "\(action.rawValue) \(groundMark ?? "") \(c.account) \(c.platformCommentID)",
+                                                reason: reasonText)
+            }
+            return c
         }
         if updated.actionStatus == .queued { app.comments?.actions?.wake() }
         return updated
@@ -202,12 +151,10 @@ enum CommentService {
         let mark = action.actsOnPlatform ? (groundCode(ground, policy: ctx.policy)?.number ?? ground) : nil
         let detail = [action.displayName, mark].compactMap { $0 }.joined(separator: " ")
         let r = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        try await ctx.writeLock.run {
-            try await app.db.transaction { db in
-                try await CommentEvent(comment: id, at: now, kind: "proposed", actor: user.name, detail: r.isEmpty ? detail : "\(detail)：\(r)").create(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.propose", subject: comment.subject,
-                                                detail: "\(action.rawValue) \(mark ?? "")", reason: r)
-            }
+        try await ctx.write(on: app.db) { db in
+            try await CommentEvent(comment: id, at: now, kind: "proposed", actor: user.name, detail: r.isEmpty ? detail : "\(detail)：\(r)").create(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.propose", subject: comment.subject,
+                                            detail: "\(action.rawValue) \(mark ?? "")", reason: r)
         }
         return comment
     }

@@ -64,14 +64,28 @@ struct AgencyFeedSource: Sendable {
                                                        permanent: (error as? ConditionalFetch.Failure)?.permanent ?? false)
                     continue
                 }
-                var drafts: [UUID] = []
                 do {
                     let report = try JMAParser.parse(xml, area: area)
-                    if let alert = try await AlertService.apply(app, report, messageID: key, settings: settings) {
-                        drafts = IntakeItem.decode(alert.draftIDs)
+                    // One transaction: the message recorded as taken first (another process that took it meanwhile
+                    // ends this with nothing written), then the alert with its drafts, disaster mode, audit and notice.
+                    let settings = self.settings
+                    let raisedAlert = try await app.koho.write(on: app.db) { db -> Alert? in
+                        let item = try await IntakeService.claim(on: db, source: Self.source, key: key, title: entry.title, link: link, at: now)
+                        let alert = try await AlertService.apply(app, report, messageID: key, settings: settings)
+                        if let alert {
+                            item.draftIDs = alert.draftIDs
+                            try await item.update(on: db)
+                        }
+                        return alert
+                    }
+                    if raisedAlert != nil {
                         raised += 1
                         last = report.title
                     }
+                    IntakeService.mailQueued(app)
+                    continue
+                } catch is IntakeService.AlreadyTaken {
+                    continue
                 } catch {
                     // Kept (the XML stays in the cache), recorded and set aside with its reason, so that a message that
                     // cannot be read is not fetched again and the entries after it are read.
@@ -79,7 +93,7 @@ struct AgencyFeedSource: Sendable {
                     try await IntakeService.quarantine(app, source: Self.source, key: key, title: entry.title,
                                                        reason: "読めません: \(error)", at: now)
                 }
-                try await IntakeService.record(app, source: Self.source, key: key, title: entry.title, link: link, at: now, drafts: drafts)
+                try await IntakeService.record(app, source: Self.source, key: key, title: entry.title, link: link, at: now, drafts: [])
             }
             try await IntakeService.fetched(app, name: name, kind: "agency", at: now, error: problems.isEmpty ? nil : problems.joined(separator: " / "),
                                             item: last, etag: problems.isEmpty ? answer.etag : nil,
@@ -130,12 +144,21 @@ enum AlertService {
         return try await q.sort(\.$createdAt, .descending).first()
     }
 
-    /// What the report does to the alerts; the alert raised or changed, or nil. Each change is saved with its audit
-    /// record and its notice (through the mail outbox) in one transaction.
+    /// What the report does to the alerts; the alert raised or changed, or nil. Everything it does (the alert, its
+    /// drafts, disaster mode, the audit records and the notice through the mail outbox) commits in one transaction,
+    /// or nothing does.
     static func apply(_ app: Application, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency) async throws -> Alert? {
         // Drills and tests never make anything.
         if r.isDrillOrTest { return nil }
-        let db = app.db, now = app.koho.now
+        let alert = try await app.koho.write(on: app.db) { db in try await change(app, r, messageID: messageID, settings: settings, on: db) }
+        if alert != nil { IntakeService.mailQueued(app) }
+        return alert
+    }
+
+    /// `apply` inside its transaction.
+    private static func change(_ app: Application, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency,
+                               on db: Database) async throws -> Alert? {
+        let now = app.koho.now
         let area = app.intake?.area?.municipality ?? ""
         let found = try await existing(db, r, area: area)
         if r.isCancellation {
@@ -199,7 +222,6 @@ enum AlertService {
         alert.createdAt = now
         alert.updatedAt = now
         alert.draftIDs = IntakeItem.encode(try await draft(app, alert, r))
-        // Switched before the alert is saved: if saving fails, the next round finds the mode already on.
         let reached = try await switchOnAtLevel(app, r, messageID: messageID, settings: settings)
         try await save(app, alert, creating: true, action: "alert.raise", detail: "\(r.title)（\(r.reportDateTime)）",
                        notice: notice(app, "気象庁の情報", "気象庁の情報: \(r.title)",
@@ -235,15 +257,12 @@ enum AlertService {
                      notice: IntakeService.Notice?) async throws {
         let ctx = app.koho
         let subject = "alert:\(alert.id!.uuidString.lowercased())"
-        let queued = try await IntakeService.locked(app) { db in
-            try await db.transaction { db in
-                if creating { try await alert.create(on: db) } else { try await alert.update(on: db) }
-                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: IntakeService.actorName, action: action,
-                                                subject: subject, detail: detail, reason: alert.summary)
-                return try await notice?.enqueue(app, on: db, subjectRef: subject, at: ctx.now) ?? false
-            }
+        try await IntakeService.locked(app) { db in
+            if creating { try await alert.create(on: db) } else { try await alert.update(on: db) }
+            try await AuditLog.appendLocked(on: db, at: ctx.now, actor: IntakeService.actorName, action: action,
+                                            subject: subject, detail: detail, reason: alert.summary)
+            _ = try await notice?.enqueue(app, on: db, subjectRef: subject, at: ctx.now)
         }
-        if queued { IntakeService.mailQueued(app) }
     }
 
     /// A draft for each emergency account that names the agency's message and time; it cannot be submitted until
@@ -252,26 +271,19 @@ enum AlertService {
         let w = app.workflow
         let categories = app.intake?.settings.website.flatMap(\.categories) ?? []
         var ids: [UUID] = []
-        for account in w.ctx.policy.accounts where account.platform != .youtube {
-            let category = categories.lazy.compactMap { account.category($0) }.first { $0.emergencyEligible }
-                ?? account.categories.first { $0.emergencyEligible && $0.sourceArticle == .required }
-            guard let category else { continue }
-            let a = PlannedAction(account: account.id, kind: .post, category: category.code,
-                                  text: EmergencyDraftText.agencyReport(title: r.title, reportDateTime: r.reportDateTime, summary: alert.summary,
-                                                                        platform: account.platform),
-                                  emergency: true, emergencyReason: "気象庁「\(r.title)」（\(EmergencyDraftText.spokenTime(r.reportDateTime))）",
-                                  articleOrigin: account.platform == .facebook ? "website" : nil)
-            let post = try await PostService.create(w, IntakeService.intakeUser, a, asDraftDespiteViolations: true)
-            ids.append(post.id!)
+        for a in EmergencyDrafts.forAgencyReport(title: r.title, reportDateTime: r.reportDateTime, summary: alert.summary,
+                                                  categories: categories, policy: w.ctx.policy) {
+            ids.append(try await PostService.create(w, IntakeService.intakeUser, a, asDraftDespiteViolations: true).id!)
         }
         return ids
     }
 
     /// Cancels the alert's drafts that have not gone out.
     static func withdrawDrafts(_ app: Application, _ alert: Alert, reason: String) async throws {
+        let w = app.workflow
         for id in IntakeItem.decode(alert.draftIDs) {
-            guard let p = try await Post.find(id, on: app.db), [.draft, .submitted].contains(p.state) else { continue }
-            _ = try? await PostService.transition(app.workflow, IntakeService.intakeUser, id, .cancel, expectedVersion: nil, reason: reason)
+            guard let p = try await Post.find(id, on: w.db), [.draft, .submitted].contains(p.state) else { continue }
+            _ = try? await PostService.transition(w, IntakeService.intakeUser, id, .cancel, expectedVersion: nil, reason: reason)
         }
     }
 }

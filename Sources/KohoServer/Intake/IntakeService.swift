@@ -3,17 +3,6 @@ import Foundation
 import KohoCore
 import Vapor
 
-/// An emergency article of the city (website or mail magazine), as a source found it.
-struct EmergencyArticle: Sendable {
-    /// `website` or `mail`.
-    var origin: String
-    var title: String
-    var summary: String
-    var link: String?
-    /// The categories the source's articles belong to (`ア`, `①`).
-    var categories: [String]
-}
-
 /// From taken items to drafts, alerts and notices; each source's status. Runs on the database (no request).
 enum IntakeService {
     static let actorName = "緊急情報の取り込み"
@@ -27,7 +16,7 @@ enum IntakeService {
     // MARK: Seen items
 
     static func seen(_ app: Application, source: String, key: String) async throws -> Bool {
-        try await IntakeItem.query(on: app.db).filter(\.$source == source).filter(\.$key == key).first() != nil
+        try await IntakeItem.query(on: app.workflow.db).filter(\.$source == source).filter(\.$key == key).first() != nil
     }
 
     /// Records an item as taken, with its notice queued in the same transaction; false if it already was (another
@@ -37,11 +26,9 @@ enum IntakeService {
                        notice: Notice? = nil) async throws -> Bool {
         do {
             let item = IntakeItem(source: source, key: key, title: String(title.prefix(500)), link: link, takenAt: at, draftIDs: drafts)
-            let queued = try await locked(app) { db in
-                try await db.transaction { db in
-                    try await item.create(on: db)
-                    return try await notice?.enqueue(app, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: at) ?? false
-                }
+            let queued = try await app.koho.write(on: app.db) { db in
+                try await item.create(on: db)
+                return try await notice?.enqueue(app, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: at) ?? false
             }
             if queued { mailQueued(app) }
             return true
@@ -50,6 +37,17 @@ enum IntakeService {
             throw error
         }
     }
+
+    /// Records an item as taken inside the caller's write, first of what it writes: a unique-key conflict (another
+    /// process took it) throws, and the caller's transaction ends with nothing written.
+    static func claim(on db: Database, source: String, key: String, title: String, link: String?, at: Date) async throws -> IntakeItem {
+        let item = IntakeItem(source: source, key: key, title: String(title.prefix(500)), link: link, takenAt: at, draftIDs: [])
+        do { try await item.create(on: db) } catch let e as any DatabaseError where e.isConstraintFailure { throw AlreadyTaken() }
+        return item
+    }
+
+    /// The item's key is recorded already: another round or process took it.
+    struct AlreadyTaken: Error {}
 
     // MARK: Status
 
@@ -86,11 +84,11 @@ enum IntakeService {
         try await locked(app) { try await s.update(on: $0) }
     }
 
-    /// The process's writes go one at a time (as the workflow's do): SQLite refuses a second writer.
+    /// The process's writes go one at a time (as the workflow's do): SQLite refuses a second writer. Inside another
+    /// write it joins that one's transaction.
     @discardableResult
     static func locked<T: Sendable>(_ app: Application, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
-        let db = app.db
-        return try await app.koho.writeLock.run { try await body(db) }
+        try await app.koho.write(on: app.db, body)
     }
 
     // MARK: Notices
@@ -128,31 +126,11 @@ enum IntakeService {
 
     // MARK: Article → drafts
 
-    /// The emergency-eligible categories of the policy's accounts that the article belongs to: one draft each.
-    static func targets(_ categories: [String], _ policy: Policy) -> [(Account, KohoCore.Category)] {
-        policy.accounts.compactMap { a in
-            guard a.platform != .youtube,
-                  let c = categories.lazy.compactMap({ a.category($0) }).first(where: { $0.emergencyEligible }) else { return nil }
-            return (a, c)
-        }
-    }
-
-    static func action(for article: EmergencyArticle, account: Account, category: KohoCore.Category, reason: String) -> PlannedAction {
-        let text = EmergencyDraftText.article(title: article.title, summary: article.summary, platform: account.platform,
-                                              hasLink: article.link != nil)
-        return PlannedAction(account: account.id, kind: .post, category: category.code, text: text, sourceURL: article.link,
-                             emergency: true, emergencyReason: reason,
-                             articleOrigin: account.platform == .facebook ? "website" : nil)
-    }
-
     /// Drafts for the X account and the Facebook Page, submitted at once so that they wait for the chief; a draft
     /// the policy refuses (no article link) is kept as a draft for the staff to complete.
     static func drafts(_ w: Workflow, for article: EmergencyArticle) async throws -> [Post] {
-        let origin = article.origin == "mail" ? "メールマガジン" : "市ホームページ"
-        let reason = "\(origin)の緊急情報「\(String(article.title.prefix(80)))」"
         var posts: [Post] = []
-        for (account, category) in targets(article.categories, w.ctx.policy) {
-            let a = action(for: article, account: account, category: category, reason: reason)
+        for a in EmergencyDrafts.forArticle(article, policy: w.ctx.policy) {
             let post = try await PostService.create(w, intakeUser, a, asDraftDespiteViolations: true)
             if let submitted = try? await PostService.transition(w, intakeUser, post.id!, .submit, expectedVersion: nil,
                                                                  reason: "緊急情報から自動で作成", chiefMustApprove: true) {
@@ -164,17 +142,28 @@ enum IntakeService {
         return posts
     }
 
-    /// Takes an article once: the drafts, then the record of it with its notice. Nil if it was taken before.
+    /// Takes an article once, in one transaction: the record of it first (its unique key: another process that took it
+    /// meanwhile ends this one with nothing written), then the drafts and the notice. Nil if it was taken before.
     @discardableResult
     static func take(_ app: Application, source: String, key: String, article: EmergencyArticle) async throws -> [Post]? {
         let w = app.workflow
         if try await seen(app, source: source, key: key) { return nil }
-        let posts = try await drafts(w, for: article)
-        let notice = Notice(kind: "緊急情報の下書き", subject: "【Koho】緊急情報の下書き: \(article.title)", body: notice(app, article, posts))
-        guard try await record(app, source: source, key: key, title: article.title, link: article.link, at: w.ctx.now,
-                               drafts: posts.compactMap(\.id), notice: notice) else {
+        let now = w.ctx.now
+        let posts: [Post]
+        do {
+            posts = try await w.ctx.write(on: app.db) { db in
+                let item = try await claim(on: db, source: source, key: key, title: article.title, link: article.link, at: now)
+                let posts = try await drafts(w, for: article)
+                item.draftIDs = IntakeItem.encode(posts.compactMap(\.id))
+                try await item.update(on: db)
+                let notice = Notice(kind: "緊急情報の下書き", subject: "【Koho】緊急情報の下書き: \(article.title)", body: notice(app, article, posts))
+                _ = try await notice.enqueue(app, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: now)
+                return posts
+            }
+        } catch is AlreadyTaken {
             return nil
         }
+        mailQueued(app)
         return posts
     }
 

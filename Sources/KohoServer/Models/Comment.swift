@@ -15,21 +15,8 @@ enum CommentState: String, Codable, Sendable, CaseIterable {
     }
 }
 
-/// What the chief decided for a comment (4(8)/5(8), 4(7)/5(7)).
-enum CommentDecisionAction: String, Codable, Sendable, CaseIterable {
-    case delete, hide, keep, correct
-
-    var displayName: String {
-        switch self {
-        case .delete: return "削除"
-        case .hide: return "非表示"
-        case .keep: return "そのまま"
-        case .correct: return "訂正の返信"
-        }
-    }
-    /// The decisions that change the comment on its platform, and so need a ground of 4(8)/5(8).
-    var actsOnPlatform: Bool { self == .delete || self == .hide }
-}
+/// What the chief decided for a comment: KohoCore's, with its rules.
+typealias CommentDecisionAction = KohoCore.CommentDecisionAction
 
 /// Where carrying out a hide or delete stands (the comment's side of the outbox in `comment_actions`).
 enum CommentActionStatus: String, Codable, Sendable {

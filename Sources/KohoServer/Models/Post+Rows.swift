@@ -56,10 +56,19 @@ extension PublishAttempt {
     var properties: [any AnyProperty] { PublishAttempt.listComplete ? listedProperties : ListedProperties.reflected(self) }
 }
 
+extension Post {
+    /// What only the publisher reads: its lease and retry time, and the approved rendering in full (a list shows its
+    /// hash). Optional columns all, so a post read without them reads them as nil.
+    static let notListed: Set<String> = ["approved_rendering", "lease_owner", "lease_until", "retry_at"]
+    static let listedColumns: [FieldKey] = Post().storedProperties.flatMap(\.keys).filter { !notListed.contains($0.description) }
+}
+
 extension QueryBuilder where Model == Post {
-    /// `all()`, each row read through `Post.storedProperties`.
+    /// The posts of a list: only the columns a list shows (`Post.listedColumns`), each row read through
+    /// `Post.storedProperties`. Not for a post about to be changed or published: read it whole (`Post.find`).
     func allPosts() async throws -> [Post] {
         guard Post.storedPropertiesComplete else { return try await all() }
+        query.fields = Post.listedColumns.map { .extendedPath([$0], schema: Post.schema, space: nil) }
         let rows = NIOLockedValueBox<[Result<Post, any Error>]>([])
         try await run { output in
             let read = Result { () throws -> Post in

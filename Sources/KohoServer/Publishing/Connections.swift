@@ -44,8 +44,7 @@ enum ConnectionService {
                 try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "account.connect", subject: subject(account.id),
                                                 detail: "\(account.platform.rawValue) \(username)（\(p.environment)）", reason: reason)
                 // Posts held for this account go on at once.
-                try await Post.query(on: db).filter(\.$account == account.id).filter(\.$state == .publishing)
-                    .set(\.$retryAt, to: nil).update()
+                try await PostStore.retryNow(account: account.id, on: db)
             }
         }
         p.publisher?.wake()

@@ -19,18 +19,9 @@ extension Publisher {
         let starts = due.state == .scheduled
         guard starts || due.state == .publishing else { return nil }
         return try await write { w -> (post: Post, unattempted: Bool)? in
-            let started: SQLQueryString = starts
-                ? ", state = \(bind: PostState.publishing.rawValue), lock_version = lock_version + 1, updated_at = \(bind: now)" : ""
-            let held: SQLQueryString = starts ? " AND held_reason IS NULL" : ""
-            let rows = try await OutboxLease.claim(
-                w.db, table: Post.schema, id: due.id, until: wall.addingTimeInterval(lease), now: wall,
-                set: ", lease_owner = \(bind: worker)\(started)",
-                where: """
-                     AND lock_version = \(bind: due.version) AND state = \(bind: due.state.rawValue)\(held) \
-                    AND account NOT IN (SELECT account FROM account_suspensions)
-                    """,
-                returning: "*, (SELECT MAX(number) FROM publish_attempts WHERE post_id = posts.id) AS koho_last_attempt")
-            guard let row = rows.first else { return nil }
+            guard let row = try await PostStore.claim(w.db, id: due.id, version: due.version, state: due.state, worker: worker,
+                                                      until: wall.addingTimeInterval(lease), wall: wall,
+                                                      startPublishingAt: starts ? now : nil) else { return nil }
             let post = try row.decode(fluentModel: Post.self)
             if starts { self.audit(w, "post.publishing", due.id, detail: "scheduled → publishing", reason: "") }
             return (post, try row.decodeNil(column: "koho_last_attempt"))
@@ -39,7 +30,7 @@ extension Publisher {
 
     /// Extends the lease just before a platform call, so the call always runs inside it; false if it was lost.
     func renewLease(_ id: UUID, on db: Database) async throws -> Bool {
-        try await OutboxLease.renew(db, table: Post.schema, id: id, owner: worker, until: wallNow.addingTimeInterval(settings.leaseSeconds))
+        try await PostStore.renewLease(db, id: id, worker: worker, until: wallNow.addingTimeInterval(settings.leaseSeconds))
     }
 
     func release(_ id: UUID, retryAt: Date?, message: String?) async throws {
@@ -50,7 +41,7 @@ extension Publisher {
             post.leaseUntil = nil
             post.retryAt = retryAt
             if let message { post.publishMessage = message }
-            try await post.update(on: db)
+            try await PostStore.save(post, on: db)
         }
     }
 
@@ -129,14 +120,7 @@ extension Publisher {
     /// the step sets, the lease is given up and the version bumped. False when the post is no longer in publishing.
     func advance(_ id: UUID, _ step: PublishStep, _ w: GroupCommit.Write, set columns: KeyValuePairs<String, String?>) async throws -> Bool {
         guard let next = PostWorkflow.next(.publishing, step), let sql = w.db as? SQLDatabase else { return false }
-        var set: SQLQueryString = ""
-        for (column, value) in columns { set += ", \(unsafeRaw: column) = \(nullable: value)" }
-        let rows = try await sql.raw("""
-            UPDATE posts SET state = \(bind: next.rawValue), lock_version = lock_version + 1, updated_at = \(bind: ctx.now),
-            lease_owner = NULL, lease_until = NULL, retry_at = NULL\(set)
-            WHERE id = \(bind: id) AND state = \(bind: PostState.publishing.rawValue) RETURNING id
-            """).all()
-        return !rows.isEmpty
+        return try await PostStore.advanceFromPublishing(sql, id: id, to: next, at: ctx.now, set: columns)
     }
 
     /// Moves the post by `step` within the caller's transaction, for steps that depend on what the post holds:
@@ -149,9 +133,8 @@ extension Publisher {
         fresh.leaseOwner = nil
         fresh.leaseUntil = nil
         fresh.retryAt = nil
-        fresh.lockVersion += 1
         fresh.updatedAt = ctx.now
-        try await fresh.update(on: db)
+        try await PostStore.save(fresh, on: db)
         return true
     }
 

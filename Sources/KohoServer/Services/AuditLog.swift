@@ -22,6 +22,8 @@ actor AuditTrail {
 
     /// Runs `body` as this process's one writer; an audited change appends its entry (`append`) inside it.
     func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        // Already this task's write (`KohoContext.write`): the lock is held by the caller.
+        if WriteScope.transaction != nil { return try await body() }
         if busy { await withCheckedContinuation { waiters.append($0) } } else { busy = true }
         defer { if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() } }
         return try await body()
@@ -30,6 +32,9 @@ actor AuditTrail {
     /// An entry of its own: one transaction, under the lock.
     func record(on db: Database, at: Date, actor: String, action: String, subject: String = "", detail: String = "",
                 reason: String = "") async throws {
+        if let tx = WriteScope.transaction {
+            return try await Self.append(on: tx, at: at, actor: actor, action: action, subject: subject, detail: detail, reason: reason)
+        }
         try await run {
             try await db.transaction { try await Self.append(on: $0, at: at, actor: actor, action: action, subject: subject,
                                                              detail: detail, reason: reason) }

@@ -48,24 +48,36 @@ enum DisasterModeService {
         let ids = try resolve(accounts, w.ctx.policy)
         let reason = try checkedReason(reason)
         let now = w.ctx.now
-        try await w.ctx.writeLock.run {
-            try await w.db.transaction { db in
-                let current = Set(try await DisasterMode.query(on: db).all().map(\.account))
-                for id in ids {
-                    if on, !current.contains(id) {
-                        try await DisasterMode(account: id, reason: reason, startedAt: now, startedBy: actor).create(on: db)
-                        try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "disaster.on", subject: "account:\(id)",
-                                                        detail: "災害モードを開始", reason: reason)
-                        try await hold(account: id, reason: reason, now: now, actor: actor, on: db)
-                    } else if !on, current.contains(id) {
-                        try await DisasterMode.query(on: db).filter(\.$account == id).delete()
-                        try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "disaster.off", subject: "account:\(id)",
-                                                        detail: "災害モードを終了（保留中の投稿は課長が解除するまで保留）", reason: reason)
-                    }
-                }
+        // A post another server changed between this reading and its hold makes the hold stale: read again and hold
+        // it as it now is (inside another write, that write's caller decides).
+        var tries = 0
+        while true {
+            do {
+                try await switchOnce(w, ids: ids, actor: actor, on: on, reason: reason, now: now)
+                break
+            } catch let e as AppError where e.message == AppError.staleEdit.message && WriteScope.transaction == nil && tries < 3 {
+                tries += 1
             }
         }
         return try await active(on: w.db)
+    }
+
+    private static func switchOnce(_ w: Workflow, ids: [String], actor: String, on: Bool, reason: String, now: Date) async throws {
+        try await w.ctx.write(on: w.db) { db in
+            let current = Set(try await DisasterMode.query(on: db).all().map(\.account))
+            for id in ids {
+                if on, !current.contains(id) {
+                    try await DisasterMode(account: id, reason: reason, startedAt: now, startedBy: actor).create(on: db)
+                    try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "disaster.on", subject: "account:\(id)",
+                                                    detail: "災害モードを開始", reason: reason)
+                    try await hold(account: id, reason: reason, now: now, actor: actor, on: db)
+                } else if !on, current.contains(id) {
+                    try await DisasterMode.query(on: db).filter(\.$account == id).delete()
+                    try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "disaster.off", subject: "account:\(id)",
+                                                    detail: "災害モードを終了（保留中の投稿は課長が解除するまで保留）", reason: reason)
+                }
+            }
+        }
     }
 
     static func holdReason(_ reason: String) -> String { "災害モードのため保留: \(reason)" }
@@ -79,8 +91,7 @@ enum DisasterModeService {
             p.heldAt = now
             p.updatedAt = now
             // A hold changes the post: an edit begun before it is refused as stale, like any other change.
-            p.lockVersion += 1
-            try await p.update(on: db)
+            try await PostStore.save(p, on: db)
             try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.hold", subject: PostService.subject(p.id!),
                                             detail: "予約 \(p.scheduledAt.map { JapaneseTime.iso8601($0) } ?? "—") を保留", reason: reason)
         }
@@ -107,37 +118,34 @@ enum DisasterModeService {
     static func release(_ w: Workflow, actor: String, ids: [UUID]?) async throws -> [Post] {
         let ctx = w.ctx
         let now = ctx.now
-        let released = try await ctx.writeLock.run {
-            try await w.db.transaction { db -> [Post] in
-                var query = Post.query(on: db).filter(\.$heldReason != nil).filter(\.$state == .scheduled)
-                if let ids { query = query.filter(\.$id ~~ ids) }
-                let posts = try await query.sort(\.$scheduledAt).all()
-                if let ids, posts.count != Set(ids).count { throw AppError.notFound("保留中の投稿が見つかりません（解除済みか、予約ではなくなっています）") }
-                let on = Set(try await DisasterMode.query(on: db).all().map(\.account))
-                if let still = posts.first(where: { on.contains($0.account) }) {
-                    throw AppError.conflict("アカウント「\(still.account)」はまだ災害モードです。災害モードを終えてから保留を解除してください")
-                }
-                for p in posts {
-                    guard let cal = ctx.calendar(for: p.account) else { continue }
-                    let before = p.scheduledAt
-                    let at: Date
-                    if let s = p.scheduledAt, s > now, cal.isOpen(at: s) { at = s } else {
-                        guard let next = cal.earliestPublishingTime(atOrAfter: now) else { throw AppError.conflict("次の運用時間が見つかりません") }
-                        at = next
-                    }
-                    p.scheduledAt = at
-                    p.heldReason = nil
-                    p.heldAt = nil
-                    p.retryAt = nil
-                    p.updatedAt = now
-                    p.lockVersion += 1
-                    try await p.update(on: db)
-                    try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.release", subject: PostService.subject(p.id!),
-                                                    detail: "保留を解除（予約 \(before.map { JapaneseTime.iso8601($0) } ?? "—") → \(JapaneseTime.iso8601(at))）",
-                                                    reason: "")
-                }
-                return posts
+        let released = try await ctx.write(on: w.db) { db -> [Post] in
+            var query = Post.query(on: db).filter(\.$heldReason != nil).filter(\.$state == .scheduled)
+            if let ids { query = query.filter(\.$id ~~ ids) }
+            let posts = try await query.sort(\.$scheduledAt).all()
+            if let ids, posts.count != Set(ids).count { throw AppError.notFound("保留中の投稿が見つかりません（解除済みか、予約ではなくなっています）") }
+            let on = Set(try await DisasterMode.query(on: db).all().map(\.account))
+            if let still = posts.first(where: { on.contains($0.account) }) {
+                throw AppError.conflict("アカウント「\(still.account)」はまだ災害モードです。災害モードを終えてから保留を解除してください")
             }
+            for p in posts {
+                guard let cal = ctx.calendar(for: p.account) else { continue }
+                let before = p.scheduledAt
+                let at: Date
+                if let s = p.scheduledAt, s > now, cal.isOpen(at: s) { at = s } else {
+                    guard let next = cal.earliestPublishingTime(atOrAfter: now) else { throw AppError.conflict("次の運用時間が見つかりません") }
+                    at = next
+                }
+                p.scheduledAt = at
+                p.heldReason = nil
+                p.heldAt = nil
+                p.retryAt = nil
+                p.updatedAt = now
+                try await PostStore.save(p, on: db)
+                try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.release", subject: PostService.subject(p.id!),
+                                                detail: "保留を解除（予約 \(before.map { JapaneseTime.iso8601($0) } ?? "—") → \(JapaneseTime.iso8601(at))）",
+                                                reason: "")
+            }
+            return posts
         }
         if !released.isEmpty { w.scheduled() }
         return released

@@ -143,13 +143,6 @@ enum PostMedia {
         }
         return MediaFile(data: data, mimeType: format.mimeType)
     }
-
-    /// A YouTube post goes to the chief, and out, only with its video.
-    static func violation(for post: Post, _ policy: Policy) -> Violation? {
-        guard policy.account(post.account)?.platform == .youtube, post.mediaFile == nil else { return nil }
-        return Violation(rule: "YouTube", code: "youtube.videoMissing",
-                         message: "動画ファイルが添付されていません。投稿のページから動画を添付してから提出してください。")
-    }
 }
 
 /// The optional programs that look into uploaded files; nil where not installed (or, in tests, not wanted).

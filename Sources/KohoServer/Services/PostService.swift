@@ -6,11 +6,21 @@ import KohoCore
 /// What the post workflow runs on: a database, the policy in force with its clock, and who to wake when a post is
 /// scheduled. Web pages, the API, commands and jobs all make one; nothing in the workflow needs a request.
 struct Workflow: Sendable {
-    let db: any Database
+    private let base: any Database
     let ctx: KohoContext
     let scheduled: @Sendable () -> Void
     /// Wakes the mail job after a notice was queued.
     var mailQueued: @Sendable () -> Void = {}
+
+    init(db: any Database, ctx: KohoContext, scheduled: @escaping @Sendable () -> Void, mailQueued: @escaping @Sendable () -> Void = {}) {
+        self.base = db
+        self.ctx = ctx
+        self.scheduled = scheduled
+        self.mailQueued = mailQueued
+    }
+
+    /// Inside a write (`KohoContext.write`), its transaction: a use case run within another reads what that one wrote.
+    var db: any Database { WriteScope.transaction ?? base }
 }
 
 extension Application {
@@ -66,12 +76,10 @@ enum PostService {
         post.createdAt = now
         try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
         let stored = action
-        try await ctx.writeLock.run {
-            try await w.db.transaction { db in
-                try await post.create(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.create", subject: subject(post.id!),
-                                                detail: "\(PostState.draft.rawValue) \(stored.account) \(stored.category ?? "")", reason: "")
-            }
+        try await ctx.write(on: w.db) { db in
+            try await PostStore.insert(post, on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.create", subject: subject(post.id!),
+                                            detail: "\(PostState.draft.rawValue) \(stored.account) \(stored.category ?? "")", reason: "")
         }
         return post
     }
@@ -101,73 +109,69 @@ enum PostService {
     static func transition(_ w: Workflow, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
                            reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil,
                            asDraftDespiteViolations: Bool = false, chiefMustApprove: Bool = false) async throws -> Post {
-        try await expireOverdue(w.db, w.ctx)
+        try await expireIfOverdue(id, w)
         let ctx = w.ctx
         let now = ctx.now
-        let post = try await ctx.writeLock.run {
-            try await w.db.transaction { db in
-                guard let post = try await Post.find(id, on: db) else { throw AppError.notFound("投稿が見つかりません") }
-                if let expectedVersion, expectedVersion != post.lockVersion { throw AppError.staleEdit }
-                if let denied = Permissions.check(event, by: user.person, on: post.account, policy: ctx.policy) {
-                    throw AppError.forbidden(denied.message)
-                }
-                let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-                if event == .reject, trimmedReason.isEmpty { throw AppError.badRequest("差戻しの理由を入力してください") }
-                let from = post.state
-                // A step the state does not allow is refused as such, before any policy check.
-                _ = try PostWorkflow.next(from, event, needsChief: true)
-                var needsChief = post.requiresChiefApproval
-                var rendering: Rendering?
-                if [.submit, .approve, .edit].contains(event) {
-                    var action = try edited ?? post.action
-                    if let e = edited {
-                        try requireMayAct(user, on: e.account, ctx)
-                        if let account = ctx.policy.account(e.account) { action.account = account.id }
-                    }
-                    let submitting = event != .edit || from == .submitted || from == .scheduled
-                    if let media {
-                        post.mediaFile = media.file
-                        post.mediaBytes = media.bytes
-                        post.mediaName = media.name
-                    }
-                    let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting,
-                                                                    mediaSHA256: post.mediaSHA256)
-                    rendering = result.rendering
-                    var violations = result.violations
-                    if submitting, let missing = PostMedia.violation(for: post, ctx.policy) { violations.append(missing) }
-                    let keptAsDraft = asDraftDespiteViolations && event == .edit && from == .draft && ctx.policy.account(action.account) != nil
-                    guard violations.isEmpty || keptAsDraft else { throw AppError.policy(violations) }
-                    needsChief = result.requiresChiefApproval || chiefMustApprove
-                        || (event == .edit && (action.emergency || result.usesHoursException))
-                    try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
-                }
-                post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
-                if event == .edit, post.state == .submitted { markAwaitingChiefAfterEdit(post, from: from, ctx.policy) }
-                try await DisasterModeService.applyHold(post, now: now, on: db)
-                // The approval is recorded as what the platform will receive; the publisher sends only that.
-                if post.state == .scheduled, let rendering {
-                    post.approvedRendering = String(decoding: rendering.canonicalJSON, as: UTF8.self)
-                    post.approvedRenderingSHA256 = rendering.hash
-                } else if post.state != .scheduled {
-                    post.approvedRendering = nil
-                    post.approvedRenderingSHA256 = nil
-                }
-                post.updatedAt = now
-                try await bumpVersion(post, on: db)
-                try await post.update(on: db)
-                var detail = "\(from.rawValue) → \(post.state.rawValue)"
-                if let media { detail += "（添付 \(media.file)）" }
-                if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }
-                if post.state == .scheduled, let sha = post.approvedRenderingSHA256 { detail += "（発信内容 SHA-256 \(sha)）" }
-                if post.usesHoursException, [.submit, .approve].contains(event) { detail += "（運用時間外・緊急）" }
-                if post.state == .scheduled, post.heldReason != nil { detail += "（災害モードのため保留）" }
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
-                                                subject: subject(id), detail: detail, reason: trimmedReason)
-                if post.state == .submitted, post.emergency, event == .submit {
-                    try await queueEmergencyNotice(post, submittedBy: user.name, on: db, ctx)
-                }
-                return post
+        let post = try await ctx.write(on: w.db) { db in
+            guard let post = try await Post.find(id, on: db) else { throw AppError.notFound("投稿が見つかりません") }
+            if let expectedVersion, expectedVersion != post.lockVersion { throw AppError.staleEdit }
+            if let denied = Permissions.check(event, by: user.person, on: post.account, policy: ctx.policy) {
+                throw AppError.forbidden(denied.message)
             }
+            let trimmedReason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+            if event == .reject, trimmedReason.isEmpty { throw AppError.badRequest("差戻しの理由を入力してください") }
+            let from = post.state
+            // A step the state does not allow is refused as such, before any policy check.
+            _ = try PostWorkflow.next(from, event, needsChief: true)
+            var needsChief = post.requiresChiefApproval
+            var rendering: Rendering?
+            if [.submit, .approve, .edit].contains(event) {
+                var action = try edited ?? post.action
+                if let e = edited {
+                    try requireMayAct(user, on: e.account, ctx)
+                    if let account = ctx.policy.account(e.account) { action.account = account.id }
+                }
+                let submitting = event != .edit || from == .submitted || from == .scheduled
+                if let media {
+                    post.mediaFile = media.file
+                    post.mediaBytes = media.bytes
+                    post.mediaName = media.name
+                }
+                let (result, at) = ctx.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: now, submitting: submitting,
+                                                                mediaSHA256: post.mediaSHA256, storedPost: true)
+                rendering = result.rendering
+                let violations = result.violations
+                let keptAsDraft = asDraftDespiteViolations && event == .edit && from == .draft && ctx.policy.account(action.account) != nil
+                guard violations.isEmpty || keptAsDraft else { throw AppError.policy(violations) }
+                needsChief = result.requiresChiefApproval || chiefMustApprove
+                    || (event == .edit && (action.emergency || result.usesHoursException))
+                try apply(action, result: result, at: at, to: post, now: now, policyVersion: ctx.policyVersionID)
+            }
+            post.state = try PostWorkflow.next(from, event, needsChief: needsChief)
+            if event == .edit, post.state == .submitted { markAwaitingChiefAfterEdit(post, from: from, ctx.policy) }
+            try await DisasterModeService.applyHold(post, now: now, on: db)
+            // The approval is recorded as what the platform will receive; the publisher sends only that.
+            if post.state == .scheduled, let rendering {
+                post.approvedRendering = String(decoding: rendering.canonicalJSON, as: UTF8.self)
+                post.approvedRenderingSHA256 = rendering.hash
+            } else if post.state != .scheduled {
+                post.approvedRendering = nil
+                post.approvedRenderingSHA256 = nil
+            }
+            post.updatedAt = now
+            try await PostStore.save(post, on: db)
+            var detail = "\(from.rawValue) → \(post.state.rawValue)"
+            if let media { detail += "（添付 \(media.file)）" }
+            if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }
+            if post.state == .scheduled, let sha = post.approvedRenderingSHA256 { detail += "（発信内容 SHA-256 \(sha)）" }
+            if post.usesHoursException, [.submit, .approve].contains(event) { detail += "（運用時間外・緊急）" }
+            if post.state == .scheduled, post.heldReason != nil { detail += "（災害モードのため保留）" }
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.\(event.rawValue)",
+                                            subject: subject(id), detail: detail, reason: trimmedReason)
+            if post.state == .submitted, post.emergency, event == .submit {
+                try await queueEmergencyNotice(post, submittedBy: user.name, on: db, ctx)
+            }
+            return post
         }
         if post.state == .scheduled { w.scheduled() }
         if post.state == .submitted, post.emergency, event == .submit { w.mailQueued() }
@@ -208,19 +212,9 @@ enum PostService {
                                      subject: "【緊急・承認依頼】\(where_): \(action.text.prefix(30))", body: body, now: ctx.now)
     }
 
-    /// Claims the next lock version in the database itself, so that even another process's change is noticed.
-    private static func bumpVersion(_ post: Post, on db: Database) async throws {
-        let old = post.lockVersion
-        if let sql = db as? SQLDatabase {
-            let rows = try await sql.update(Post.schema).set("lock_version", to: old + 1)
-                .where("id", .equal, post.id!).where("lock_version", .equal, old).returning("id").all()
-            if rows.isEmpty { throw AppError.staleEdit }
-        }
-        post.lockVersion = old + 1
-    }
-
     /// An approval lapses when its time passes and the post has not gone out; how many lapsed. The approval-expiry
-    /// job runs it, and so does every step before it acts; pages that only show never write.
+    /// job sweeps every post with it; a step checks only the post at hand (`expireIfOverdue`); pages that only show
+    /// never write.
     @discardableResult
     static func expireOverdue(_ db: Database, _ ctx: KohoContext) async throws -> Int {
         let limit = ctx.now.addingTimeInterval(-PostWorkflow.expiryGrace)
@@ -228,28 +222,38 @@ enum PostService {
         // Nor does one of a suspended account: it goes out after the account resumes.
         let suspended = try await SuspensionService.current(db).keys.sorted()
         let overdue = try await Post.query(on: db).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit).filter(\.$heldReason == nil)
-            .filter(\.$account !~ suspended).all()
+            .filter(\.$account !~ suspended).field(\.$id).all()
         var expired = 0
         for p in overdue {
-            let done = try await ctx.writeLock.run {
-                try await db.transaction { db -> Bool in
-                    guard let post = try await Post.find(p.id, on: db), post.state == .scheduled, post.heldReason == nil,
-                          try await AccountSuspension.query(on: db).filter(\.$account == post.account).count() == 0 else { return false }
-                    post.state = try PostWorkflow.next(.scheduled, .expire, needsChief: post.requiresChiefApproval)
-                    post.approvedRendering = nil
-                    post.approvedRenderingSHA256 = nil
-                    post.updatedAt = ctx.now
-                    try await bumpVersion(post, on: db)
-                    try await post.update(on: db)
-                    try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: "post.expire", subject: subject(post.id!),
-                                                    detail: "scheduled → expired",
-                                                    reason: "予約日時（\(post.scheduledAt.map { JapaneseTime.display($0) } ?? "")）を過ぎても発信されなかったため承認が失効しました")
-                    return true
-                }
-            }
-            if done { expired += 1 }
+            if try await ctx.write(on: db, { db in try await expire(p.id!, ctx, on: db) }) { expired += 1 }
         }
         return expired
+    }
+
+    /// The post at hand lapses first if its approval is overdue: in a write of its own, so that the step refused
+    /// after it (now stale) does not undo the lapse.
+    static func expireIfOverdue(_ id: UUID, _ w: Workflow) async throws {
+        let limit = w.ctx.now.addingTimeInterval(-PostWorkflow.expiryGrace)
+        guard try await Post.query(on: w.db).filter(\.$id == id).filter(\.$state == .scheduled).filter(\.$scheduledAt < limit)
+            .filter(\.$heldReason == nil).count() > 0 else { return }
+        try await w.ctx.write(on: w.db) { db in _ = try await expire(id, w.ctx, on: db) }
+    }
+
+    /// Expires the post if it is still scheduled, past its time, not held and its account not suspended.
+    private static func expire(_ id: UUID, _ ctx: KohoContext, on db: Database) async throws -> Bool {
+        let limit = ctx.now.addingTimeInterval(-PostWorkflow.expiryGrace)
+        guard let post = try await Post.find(id, on: db), post.state == .scheduled, post.heldReason == nil,
+              let at = post.scheduledAt, at < limit,
+              try await AccountSuspension.query(on: db).filter(\.$account == post.account).count() == 0 else { return false }
+        post.state = try PostWorkflow.next(.scheduled, .expire, needsChief: post.requiresChiefApproval)
+        post.approvedRendering = nil
+        post.approvedRenderingSHA256 = nil
+        post.updatedAt = ctx.now
+        try await PostStore.save(post, on: db)
+        try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: "post.expire", subject: subject(id),
+                                        detail: "scheduled → expired",
+                                        reason: "予約日時（\(JapaneseTime.display(at))）を過ぎても発信されなかったため承認が失効しました")
+        return true
     }
 
     static func attempts(_ req: Request, _ id: UUID) async throws -> [PublishAttempt] {

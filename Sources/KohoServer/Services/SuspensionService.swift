@@ -35,8 +35,7 @@ enum SuspensionService {
             p.scheduledAt = next
             p.retryAt = nil
             p.updatedAt = now
-            p.lockVersion += 1
-            try await p.update(on: db)
+            try await PostStore.save(p, on: db)
             try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "post.release", subject: PostService.subject(p.id!),
                                             detail: "アカウントの再開により保留を解除（予約 \(JapaneseTime.iso8601(s)) → \(JapaneseTime.iso8601(next))）", reason: "")
         }
@@ -51,57 +50,55 @@ enum SuspensionService {
         guard let account = ctx.policy.account(id) else { throw AppError.policy([ctx.checker.unknownAccount(id)]) }
         let now = ctx.now
         defer { if action == .resume { w.scheduled() } }
-        return try await ctx.writeLock.run {
-            try await w.db.transaction { db -> AccountSuspension? in
-                let existing = try await AccountSuspension.query(on: db).filter(\.$account == account.id).first()
-                if action == .resume {
-                    guard let existing else { throw AppError.conflict("\(account.displayName)は停止されていません") }
-                    try await existing.delete(on: db)
-                    var detail = "\(existing.action.rawValue) → resume"
-                    if let nid = existing.noticeID, let n = try await Notice.find(nid, on: db) {
-                        n.resumedAt = now
-                        n.updatedAt = now
-                        try await n.update(on: db)
-                        detail += "（お知らせ \(nid.uuidString.lowercased()) に再開を追記）"
-                        try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.resumed", subject: NoticeService.subject(nid),
-                                                        detail: account.id, reason: "")
-                    }
-                    try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "account.resume", subject: subject(account.id),
-                                                    detail: detail, reason: "")
-                    try await releaseHeld(account, ctx: ctx, actor: user.name, on: db)
-                    return nil
+        return try await ctx.write(on: w.db) { db -> AccountSuspension? in
+            let existing = try await AccountSuspension.query(on: db).filter(\.$account == account.id).first()
+            if action == .resume {
+                guard let existing else { throw AppError.conflict("\(account.displayName)は停止されていません") }
+                try await existing.delete(on: db)
+                var detail = "\(existing.action.rawValue) → resume"
+                if let nid = existing.noticeID, let n = try await Notice.find(nid, on: db) {
+                    n.resumedAt = now
+                    n.updatedAt = now
+                    try await n.update(on: db)
+                    detail += "（お知らせ \(nid.uuidString.lowercased()) に再開を追記）"
+                    try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.resumed", subject: NoticeService.subject(nid),
+                                                    detail: account.id, reason: "")
                 }
-                var notice: Notice?
-                if let noticeID { notice = try await Notice.find(noticeID, on: db) }
-                // The reason counts as published only as a live suspension notice about this account.
-                let live = notice.flatMap { n in
-                    n.status == .published && n.kind == .suspension && n.account == account.id ? n : nil
-                }
-                let violations = ctx.checker.checkSuspension(account: account.id,
-                                                             publishedReasonURL: live.map { publicURL(of: $0.id!, ctx) })
-                if !violations.isEmpty {
-                    var v = violations
-                    if let notice, live == nil {
-                        let why = notice.status != .published ? "まだ掲載されていません" : notice.kind != .suspension ? "停止・削除のお知らせではありません" : "別のアカウントについてのお知らせです"
-                        v = v.map { Violation(rule: $0.rule, code: $0.code, message: $0.message + "（指定したお知らせは\(why)）") }
-                    }
-                    throw AppError.policy(v)
-                }
-                let to = action == .delete ? AccountSuspension.Action.delete : .suspend
-                if let existing, existing.action == to { throw AppError.conflict("\(account.displayName)はすでに\(to.displayName)です") }
-                let s = existing ?? AccountSuspension()
-                if existing == nil { s.id = UUID() }
-                let from = existing?.action.rawValue ?? "active"
-                s.account = account.id
-                s.action = to
-                s.noticeID = live?.id ?? existing?.noticeID
-                s.since = existing?.since ?? now
-                s.by = user.name
-                if existing == nil { try await s.create(on: db) } else { try await s.update(on: db) }
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "account.\(to.rawValue)", subject: subject(account.id),
-                                                detail: "\(from) → \(to.rawValue)" + (live.map { "（お知らせ \($0.idString)）" } ?? ""), reason: live?.title ?? "")
-                return s
+                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "account.resume", subject: subject(account.id),
+                                                detail: detail, reason: "")
+                try await releaseHeld(account, ctx: ctx, actor: user.name, on: db)
+                return nil
             }
+            var notice: Notice?
+            if let noticeID { notice = try await Notice.find(noticeID, on: db) }
+            // The reason counts as published only as a live suspension notice about this account.
+            let live = notice.flatMap { n in
+                n.status == .published && n.kind == .suspension && n.account == account.id ? n : nil
+            }
+            let violations = ctx.checker.checkSuspension(account: account.id,
+                                                         publishedReasonURL: live.map { publicURL(of: $0.id!, ctx) })
+            if !violations.isEmpty {
+                var v = violations
+                if let notice, live == nil {
+                    let why = notice.status != .published ? "まだ掲載されていません" : notice.kind != .suspension ? "停止・削除のお知らせではありません" : "別のアカウントについてのお知らせです"
+                    v = v.map { Violation(rule: $0.rule, code: $0.code, message: $0.message + "（指定したお知らせは\(why)）") }
+                }
+                throw AppError.policy(v)
+            }
+            let to = action == .delete ? AccountSuspension.Action.delete : .suspend
+            if let existing, existing.action == to { throw AppError.conflict("\(account.displayName)はすでに\(to.displayName)です") }
+            let s = existing ?? AccountSuspension()
+            if existing == nil { s.id = UUID() }
+            let from = existing?.action.rawValue ?? "active"
+            s.account = account.id
+            s.action = to
+            s.noticeID = live?.id ?? existing?.noticeID
+            s.since = existing?.since ?? now
+            s.by = user.name
+            if existing == nil { try await s.create(on: db) } else { try await s.update(on: db) }
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "account.\(to.rawValue)", subject: subject(account.id),
+                                            detail: "\(from) → \(to.rawValue)" + (live.map { "（お知らせ \($0.idString)）" } ?? ""), reason: live?.title ?? "")
+            return s
         }
     }
 }

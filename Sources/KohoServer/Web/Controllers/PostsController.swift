@@ -209,8 +209,8 @@ enum PostsController {
         model.hasPoster = post.mediaFile.map { FileManager.default.fileExists(atPath: PostMedia.posterURL(req.koho.config.dataDirectory, file: $0).path) } ?? false
         if post.state == .draft, var a = try? post.action {
             a.scheduledAt = post.chosenAt
-            model.draftViolations = req.koho.checker.checkForWorkflow(a, chosen: post.chosenAt, now: req.koho.now, submitting: true).0.violations
-            if let missing = PostMedia.violation(for: post, req.koho.policy) { model.draftViolations.append(missing) }
+            model.draftViolations = req.koho.checker.checkForWorkflow(a, chosen: post.chosenAt, now: req.koho.now, submitting: true,
+                                                                      mediaSHA256: post.mediaSHA256, storedPost: true).0.violations
         }
         return Layout.response(PostView.page(f, model))
     }
