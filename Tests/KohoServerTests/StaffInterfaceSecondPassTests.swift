@@ -148,6 +148,52 @@ final class StaffInterfaceSecondPassTests: KohoTestCase {
         XCTAssertEqual(ServeCommand.sender(commandLine: nil, settings: nil), "koho@localhost")
     }
 
+    func testApprovalsArePagedAndPlainOnesApprovedTogether() async throws {
+        let tokens = try await addStandardUsers()
+        var ids: [String] = []
+        for i in 0..<23 {
+            let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり \#(i)"}"#)
+            _ = try await api(.POST, "/posts/\(postID(created))/submit", token: tokens.staff)
+            ids.append(postID(created))
+        }
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/approvals")
+        XCTAssertTrue(chief.lastBody.contains("23件（1/3ページ、10件を表示）"), chief.lastBody)
+        XCTAssertEqual(chief.lastBody.components(separatedBy: "承認すると発信される内容").count - 1, 10, "ten previews a page")
+        XCTAssertTrue(chief.lastBody.contains(#"href="/approvals?page=3""#))
+        // Without the confirmation nothing is approved.
+        let first = try await Post.find(UUID(uuidString: ids[0]), on: app.db)
+        let version = try XCTUnwrap(first).lockVersion
+        var r = try await chief.post("/approvals/bulk", pairs: [("ids[]", "\(ids[0]):\(version)"), ("ids[]", "\(ids[1]):\(version)")])
+        XCTAssertEqual(r.status, .seeOther)
+        try await assertEqual(try await Post.query(on: app.db).filter(\.$state == .submitted).count(), 23)
+        // With it, both go to the schedule; one changed since the chief looked is left waiting and said.
+        r = try await chief.post("/approvals/bulk", pairs: [("ids[]", "\(ids[0]):\(version)"), ("ids[]", "\(ids[1]):\(version)"),
+                                                           ("ids[]", "\(ids[2]):\(version - 1)"), ("confirm", "1")])
+        XCTAssertEqual(r.status, .seeOther)
+        try await chief.get("/approvals")
+        XCTAssertTrue(chief.lastBody.contains("2件を承認しました。1件は承認していません"), chief.lastBody)
+        try await assertEqual(try await Post.query(on: app.db).filter(\.$state == .scheduled).count(), 2)
+        // Staff cannot.
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/approvals")
+        let denied = try await staff.post("/approvals/bulk", pairs: [("ids[]", "\(ids[3]):\(version)"), ("confirm", "1")])
+        XCTAssertEqual(denied.status, .forbidden)
+    }
+
+    func testTheCalendarShowsFirstWordsAndPlatformMarks() async throws {
+        let tokens = try await addStandardUsers()
+        let created = try await createPost(tokens.chief, #"{"account":"kodaira_tokyo","category":"ウ","text":"小平グリーンロード灯りまつりのお知らせです。\nぜひ"}"#)
+        let submitted = try await api(.POST, "/posts/\(postID(created))/submit", token: tokens.chief)
+        if submitted.json["state"] as? String == "submitted" { _ = try await api(.POST, "/posts/\(postID(created))/approve", token: tokens.chief) }
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/calendar")
+        XCTAssertTrue(staff.lastBody.contains("𝕏 小平グリーンロード灯りまつりのお…"), staff.lastBody)
+    }
+
     func testDatesAsAnOfficeWritesThem() async throws {
         let tokens = try await addStandardUsers()
         let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり"}"#)

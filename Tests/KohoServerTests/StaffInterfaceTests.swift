@@ -164,6 +164,7 @@ final class StaffInterfaceTests: KohoTestCase {
         try await staff.login("tanaka", password)
         try await staff.get("/posts/new?account=kodaira_tokyo")
         try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ア", "text": "避難所を開設しました", "intent": "check"])
+        try await staff.get("/posts/new?checked=1")
         let body = staff.lastBody
         XCTAssertTrue(body.contains("【3(4)①ア】"), "the missing source is named with its clause")
         XCTAssertFalse(body.contains("【3(4)①ア】</strong> 【3(4)①ア】"), "…once")
@@ -263,8 +264,15 @@ final class StaffInterfaceTests: KohoTestCase {
         let text = String(repeating: "あ", count: 152) // 304 by X's count: 24 over, 12 Japanese characters
         try await staff.post("/posts/check", ["account": "kodaira_tokyo", "category": "ウ", "text": text, "intent": "check"])
         XCTAssertTrue(staff.lastBody.contains("あと12文字分減らしてください"), "the live check says how much to cut")
-        try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ウ", "text": text, "intent": "check"])
+        let checked = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "category": "ウ", "text": text, "intent": "check"])
+        // Post/redirect/get: 確認 answers with a redirect to a page, so Back never asks to send the form again.
+        XCTAssertEqual(checked.status, .seeOther)
+        XCTAssertEqual(checked.headers.first(name: .location), "/posts/new?checked=1")
+        try await staff.get("/posts/new?checked=1")
         XCTAssertTrue(staff.lastBody.contains("あと12文字分減らしてください"), "and so does 確認 without scripts")
+        XCTAssertTrue(staff.lastBody.contains(text), "what was typed is kept")
+        try await staff.get("/posts/new?checked=1")
+        XCTAssertFalse(staff.lastBody.contains(text), "the checked form is shown once")
         let textField = try XCTUnwrap(staff.lastBody.range(of: "</textarea>"))
         let live = try XCTUnwrap(staff.lastBody.range(of: #"id="live-check""#))
         XCTAssertLessThan(textField.lowerBound, live.lowerBound)

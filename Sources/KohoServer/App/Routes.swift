@@ -74,6 +74,7 @@ func routes(_ app: Application) throws {
     site.post(SiteURL.postEdit(.any).route, use: PostsController.edit)
     site.post(SiteURL.postStep(.any, "").route, use: PostsController.step)
     site.get(SiteURL.approvals.route, use: PostsController.approvals)
+    site.post(SiteURL.approvalsBulk.route, use: PostsController.approveMany)
     site.get(SiteURL.calendar(nil).route, use: CalendarController.month)
     site.get(SiteURL.accounts.route, use: AdminController.accounts)
     site.post(SiteURL.connectOAuth("").route, use: ConnectionsController.startOAuth)

@@ -3,7 +3,7 @@ import Vapor
 
 /// Every page and form target of the web interface, so that links and routes cannot drift apart.
 enum SiteURL {
-    case dashboard, login, logout, setup(String), totp, password, compose, composeCheck, composeScript, approvals, posts
+    case dashboard, login, logout, setup(String), totp, password, compose, composeCheck, composeScript, approvals, approvalsBulk, posts
     case post(UUID), postStep(UUID, String), postEdit(UUID), postMedia(UUID), postPoster(UUID), postImage(UUID)
     case calendar(String?), ics(String), accounts, users, userRole(UUID), userUnlock(UUID), audit, auditCSV, policy
     case connectOAuth(String), connectFacebook(String), oauthCallback
@@ -25,6 +25,7 @@ enum SiteURL {
         case .composeCheck: return "/posts/check"
         case .composeScript: return "/static/compose.js"
         case .approvals: return "/approvals"
+        case .approvalsBulk: return "/approvals/bulk"
         case .posts: return "/posts"
         case .post(let id): return "/posts/\(id.uuidString.lowercased())"
         case .postStep(let id, let step): return "/posts/\(id.uuidString.lowercased())/\(step)"

@@ -15,6 +15,12 @@ enum CalendarController {
 }
 
 enum CalendarView {
+    /// The first words of a post for a calendar cell: at most 16 characters, on one line.
+    static func firstWords(_ text: String) -> String {
+        let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        return line.count > 16 ? String(line.prefix(16)) + "…" : line
+    }
+
     /// `09:00` out of an ISO 8601 time with its offset.
     static func clock(_ iso: String) -> String { String(iso.dropFirst(11).prefix(5)) }
 
@@ -29,7 +35,17 @@ enum CalendarView {
                 : .tag("p", [Attr("class", "holiday")], text: "休み（\(d.closedReason ?? "")）")
             let items = (byDay[d.date] ?? []).sorted { $0.scheduledAt! < $1.scheduledAt! }
             let list: BodyNode = items.isEmpty ? .empty : .tag("ul", [], items.map { p in
-                .tag("li", [], [.link(.post(p.id!), "\(JapaneseTime.staff(p.scheduledAt!).suffix(5)) \(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account)（\(p.state.displayName)）")])
+                // The time, the platform's mark and the post's first words; a hold is said where the post appears.
+                let account = f.policy.account(p.account)
+                let mark = account.map { PlatformLabel.mark($0.platform) } ?? ""
+                let words = firstWords((try? p.action.text) ?? "")
+                var state = p.state.displayName
+                if let held = p.heldReason, p.state == .scheduled { state = "保留中: \(held)" }
+                else if f.suspensions[p.account] != nil, [.scheduled, .publishing].contains(p.state) { state = "保留中: \(SuspensionService.heldText)" }
+                return .tag("li", [Attr("title", account.map(PlatformLabel.text) ?? p.account)], [
+                    .link(.post(p.id!), "\(JapaneseTime.staff(p.scheduledAt!).suffix(5)) \(mark) \(words)"),
+                    .text("（\(state)）"),
+                ])
             })
             var attrs = d.operating ? [] : [Attr("class", "closed")]
             if date == today { attrs.append(Attr("aria-current", "date")) }

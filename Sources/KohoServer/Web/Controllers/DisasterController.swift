@@ -194,7 +194,7 @@ enum DisasterView {
                         .checkbox(PlatformLabel.text(a) + (on.contains(a.id) ? "（災害モード中）" : ""), name: "accounts[]", value: a.id, checked: false)
                     }),
                     .field("理由", name: "reason", required: true, hint: "例: 台風第10号の接近（監査記録に残ります）"),
-                    .button("災害モードを開始", name: "on", value: "1"),
+                    .button("災害モードを開始", name: "on", value: "1", kind: .danger),
                     .text(" "),
                     .button("災害モードを終了", name: "on", value: "0"),
                 ]),
@@ -204,7 +204,7 @@ enum DisasterView {
         if held.isEmpty {
             content.append(.tag("p", [], text: "ありません。"))
         } else {
-            content.append(.table(["予約日時", "アカウント", "区分", "本文", "保留の理由", ""], held.map { p in
+            content.append(.table(["予約日時", "アカウント", "区分", "本文", "保留の理由", "解除"], held.map { p in
                 let text = (try? p.action.text) ?? ""
                 return [
                     .link(.post(p.id!), JapaneseTime.show(p.scheduledAt)),

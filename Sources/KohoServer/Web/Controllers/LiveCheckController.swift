@@ -145,5 +145,28 @@ enum LiveCheckController {
       form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 400); });
       form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(run, 100); });
     })();
+    (function () {
+      "use strict";
+      // Fields that apply only to some categories or kinds are hidden for the others; one that holds a value stays.
+      var live = document.getElementById("live-check");
+      var form = live && live.closest ? live.closest("form") : null;
+      if (!form) { return; }
+      function selected(name) { var s = form.querySelector("[name=" + name + "]"); return s ? s.value : ""; }
+      function filled(box) {
+        return Array.prototype.some.call(box.querySelectorAll("input,select,textarea"), function (i) {
+          return i.type === "checkbox" ? i.checked : i.value !== "";
+        });
+      }
+      function apply() {
+        var category = selected("category"), kind = selected("kind");
+        Array.prototype.forEach.call(form.querySelectorAll("[data-for-categories],[data-for-kinds]"), function (box) {
+          var cats = box.getAttribute("data-for-categories"), kinds = box.getAttribute("data-for-kinds");
+          var fits = (!cats || !category || cats.split(" ").indexOf(category) >= 0) && (!kinds || kinds.split(" ").indexOf(kind) >= 0);
+          box.hidden = !fits && !filled(box);
+        });
+      }
+      form.addEventListener("change", apply);
+      apply();
+    })();
     """#
 }

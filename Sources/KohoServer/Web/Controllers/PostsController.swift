@@ -99,24 +99,94 @@ enum PostsController {
         return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy), more]))
     }
 
+    /// Previews per page of 承認待ち: the chief reads each one, so the page stays readable with a long queue.
+    static let approvalsPerPage = 10
+
     static func approvals(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        let page = max(1, req.query[Int.self, at: "page"] ?? 1)
         // Emergencies first: they go out the moment they are approved.
-        let posts = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$emergency, .descending).sort(\.$scheduledAt).allPosts()
+        let all = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$emergency, .descending).sort(\.$scheduledAt).allPosts()
+        let pages = max(1, (all.count + approvalsPerPage - 1) / approvalsPerPage)
+        let shown = Array(all.dropFirst((min(page, pages) - 1) * approvalsPerPage).prefix(approvalsPerPage))
         let f = PageFrame(req, title: "承認待ち")
         var content: [BodyNode] = []
-        if posts.contains(where: \.usesHoursException) {
+        if all.contains(where: \.usesHoursException) {
             content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急で発信する投稿が承認を待っています。"))
         }
-        content.append(PostListView.table(posts, policy: f.policy))
-        // What each post would put on its platform, as the chief approves it.
-        for p in posts {
+        content.append(.tag("p", [Attr("role", "status")], text: "\(all.count)件" + (pages > 1 ? "（\(min(page, pages))/\(pages)ページ、\(shown.count)件を表示）" : "")))
+        // What each post would put on its platform, as the chief approves it. Posts that need nothing but a yes (not an
+        // emergency, which goes out at once) may be approved together, with the same confirmation as one.
+        var cards: [BodyNode] = []
+        for p in shown {
             guard let account = f.policy.account(p.account), case .success(let r)? = try? p.rendering(f.policy) else { continue }
-            content.append(.tag("article", [Attr("class", "queued")], [
-                .tag("p", [], [.link(.post(p.id!), "\(JapaneseTime.show(p.scheduledAt)) \(PlatformLabel.text(account))（\(p.authorName)）を開いて承認・差戻し")]),
+            let bulk = user.role == .chief && !p.emergency
+            cards.append(.tag("article", [Attr("class", "queued"), Attr("aria-labelledby", "q-\(p.id!.uuidString.lowercased())")], [
+                .tag("h2", [Attr("id", "q-\(p.id!.uuidString.lowercased())")], text: "\(JapaneseTime.show(p.scheduledAt)) \(PlatformLabel.text(account))（\(p.authorName)）"),
+                bulk ? .checkbox("まとめて承認する", name: "ids[]", value: "\(p.id!.uuidString.lowercased()):\(p.lockVersion)", checked: false, idPrefix: "a")
+                     : .tag("p", [Attr("class", "warn")], text: p.emergency ? "緊急の投稿は、開いて一件ずつ承認してください（承認すると直ちに発信されます）。" : ""),
                 RenderingPreview.card(r, account: account, caption: "承認すると発信される内容"),
+                .tag("p", [], [.link(.post(p.id!), "開いて承認・差戻し")]),
             ]))
         }
+        if user.role == .chief, shown.contains(where: { !$0.emergency }) {
+            content.append(.postForm(SiteURL.approvalsBulk.path, csrf: f.csrf, [
+                .tag("div", [Attr("role", "group"), Attr("aria-label", "まとめて承認する投稿の選択")], cards),
+            ] + [
+                .tag("fieldset", [], [
+                    .tag("legend", [], text: "選んだ投稿をまとめて承認する"),
+                    .checkbox("選んだ投稿の発信される内容をすべて確かめました", name: "confirm", checked: false, idPrefix: "a"),
+                    .button("選んだ投稿を承認する", kind: .primary),
+                ]),
+            ]))
+        } else {
+            content += cards
+        }
+        if pages > 1 {
+            let links: [BodyNode] = (1...pages).map { n in
+                n == min(page, pages) ? .tag("strong", [Attr("aria-current", "page")], text: "\(n)") : .tag("a", [Attr("href", SiteURL.approvals.path + "?page=\(n)")], text: "\(n)")
+            }
+            content.append(.tag("nav", [Attr("aria-label", "承認待ちのページ")], [.tag("p", [], links.flatMap { [$0, .text(" ")] })]))
+        }
         return Layout.response(Layout.page(f, content))
+    }
+
+    struct ApproveManyForm: Content {
+        var ids: [String]?
+        var confirm: String?
+    }
+
+    /// Approves the chosen posts one by one, each at the version the chief saw; one that changed or cannot be approved
+    /// is left waiting and named.
+    static func approveMany(_ req: Request) async throws -> Response {
+        let user = try req.requireUser()
+        guard user.role == .chief else { throw AppError.forbidden("承認するのは\(req.koho.policy.ownerRole.title)だけです") }
+        let form = try req.content.decode(ApproveManyForm.self)
+        let chosen = try (form.ids ?? []).prefix(200).map { raw -> (UUID, Int) in
+            let parts = raw.split(separator: ":")
+            guard parts.count == 2, let id = UUID(uuidString: String(parts[0])), let v = Int(parts[1]) else {
+                throw AppError.badRequest("投稿の指定が正しくありません")
+            }
+            return (id, v)
+        }
+        guard !chosen.isEmpty else { return req.redirect(to: SiteURL.approvals.path, notice: "承認する投稿が選ばれていません。") }
+        guard form.confirm == "1" else {
+            return req.redirect(to: SiteURL.approvals.path, notice: "「発信される内容をすべて確かめました」に印を付けてから承認してください。何も承認していません。")
+        }
+        var approved = 0
+        var refused: [String] = []
+        for (id, version) in chosen {
+            let post = try await Post.find(id, on: req.db)
+            if post?.emergency == true { refused.append("緊急の投稿は一件ずつ承認してください"); continue }
+            do {
+                _ = try await PostService.transition(req, user, id, .approve, expectedVersion: version, reason: "")
+                approved += 1
+            } catch let e as AppError {
+                refused.append(e.message)
+            }
+        }
+        let rest = refused.isEmpty ? "" : "\(refused.count)件は承認していません（\(Set(refused).sorted().joined(separator: "／"))）。"
+        return req.redirect(to: SiteURL.approvals.path, notice: "\(approved)件を承認しました。" + rest)
     }
 
     static func composePage(_ req: Request) async throws -> Response {
@@ -124,7 +194,9 @@ enum PostsController {
         guard user.role != .viewer else { throw AppError.forbidden("閲覧のみの利用者は投稿を作成できません") }
         var form = ComposeForm(PlannedAction(account: ""), chosen: nil)
         form.account = req.query[String.self, at: "account"]
-        return Layout.response(ComposeView.page(PageFrame(req, title: "新しい投稿"), ComposeView.Model(user: user, form: form, editing: nil)))
+        var model = ComposeView.Model(user: user, form: form, editing: nil)
+        try checkedForm(req, &model)
+        return Layout.response(ComposeView.page(PageFrame(req, title: "新しい投稿"), model))
     }
 
     static func compose(_ req: Request) async throws -> Response {
@@ -174,8 +246,21 @@ enum PostsController {
         }
         guard form.intent == "check" else { return .action(action) }
         try PostService.requireMayAct(user, on: account ?? action.account, req.koho)
+        // Post/redirect/get for 確認 too: the form waits in the session and the result is a page of its own, so Back
+        // and reload never ask to send the form again.
+        req.session.data[checkedFormKey] = String(decoding: try JSONEncoder().encode(form), as: UTF8.self)
+        return .answered(req.redirect(to: req.url.path + "?checked=1", redirectType: .normal))
+    }
+
+    static let checkedFormKey = "composeChecked"
+
+    /// The form 確認 left in the session, checked now; nil when the page was opened otherwise.
+    static func checkedForm(_ req: Request, _ model: inout ComposeView.Model) throws {
+        guard req.query[String.self, at: "checked"] != nil, let json = req.session.data[checkedFormKey] else { return }
+        req.session.data[checkedFormKey] = nil
+        guard let form = try? JSONDecoder().decode(ComposeForm.self, from: Data(json.utf8)), let action = try? form.action() else { return }
+        model.form = form
         model.check = req.koho.checker.checkForWorkflow(action, chosen: action.scheduledAt, now: req.koho.now, submitting: true)
-        return .answered(Layout.response(ComposeView.page(frame, model)))
     }
 
     /// The compose or edit form, filled with what was sent, when its CSRF token no longer matches the session
@@ -234,6 +319,7 @@ enum PostsController {
         form.version = post.lockVersion
         var model = ComposeView.Model(user: user, form: form, editing: post)
         model.returned = try await PostService.returnReasons(req, [post]).values.first
+        try checkedForm(req, &model)
         return Layout.response(ComposeView.page(PageFrame(req, title: "投稿の編集"), model))
     }
 

@@ -231,14 +231,16 @@ enum CommentViews {
         if page.comments.isEmpty {
             content.append(.tag("p", [], text: "条件に合うコメントはありません。"))
         } else if chief {
-            content.append(.postForm(SiteURL.commentsBulk.path, csrf: f.csrf, [.hidden("back", query(filter))] + cards + [
+            // The per-comment boxes form one group, named, so that a screen reader says what choosing them is for.
+            content.append(.postForm(SiteURL.commentsBulk.path, csrf: f.csrf, [.hidden("back", query(filter)),
+                .tag("div", [Attr("role", "group"), Attr("aria-label", "まとめて決定するコメントの選択")], cards)] + [
                 .tag("fieldset", [], [
                     .tag("legend", [], text: "選んだコメントをまとめて決定する（連投など）"),
                     .tag("p", [], text: "一つの根拠と理由をすべてに記録し、非表示・削除はプラットフォームで一件ずつ一度だけ実行します。訂正の返信はコメントごとに決めてください。Koho が「そのまま」を提案したコメントと市への批判は、まとめて非表示・削除にできません（提案に反する削除は一件ずつ確認して決めます）。"),
                     .selectField("決定", name: "action", options: [CommentDecisionAction.hide, .delete, .keep].map { (value: $0.rawValue, label: $0.displayName) }, selected: "hide", id: "bulk-action"),
                     .selectField("削除の根拠", name: "ground", options: groundOptions(f.policy), selected: "", id: "bulk-ground"),
                     .textArea("理由（どの部分が当たるか）", name: "reason", value: "", rows: 2),
-                    .button("選んだコメントにまとめて決定する"),
+                    .button("選んだコメントにまとめて決定する", kind: .primary),
                 ]),
             ]))
         } else {

@@ -94,39 +94,49 @@ enum ComposeView {
         // Fields no category of the account can use are left out; a value already given stays, so nothing is lost.
         let needsSource = account.categories.contains { $0.sourceArticle == .required }
         let mayBeEmergency = account.categories.contains(where: \.emergencyEligible)
+        // Shown by the page's script only for the categories or kinds they apply to (all of them without scripts).
+        func only(categories: [String]? = nil, kinds: [PlannedAction.Kind]? = nil, _ nodes: [BodyNode]) -> BodyNode {
+            var attrs: [Attr] = [Attr("class", "for-some")]
+            if let categories { attrs.append(Attr("data-for-categories", categories.joined(separator: " "))) }
+            if let kinds { attrs.append(Attr("data-for-kinds", kinds.map(\.rawValue).joined(separator: " "))) }
+            return .tag("div", attrs, nodes)
+        }
+        let sourceCategories = account.categories.filter { $0.sourceArticle == .required }.map(\.code)
+        let emergencyCategories = account.categories.filter(\.emergencyEligible).map(\.code)
         if needsSource || !(fm.sourceURL ?? "").isEmpty {
-            let names = account.categories.filter { $0.sourceArticle == .required }.map(\.code).joined(separator: "・")
-            fields.append(.field("出典記事のURL", name: "sourceURL", value: fm.sourceURL ?? "", type: "url",
-                                 hint: "区分\(names)では、掲載済みの記事のURLが必要です"))
+            let names = sourceCategories.joined(separator: "・")
+            fields.append(only(categories: sourceCategories, [.field("出典記事のURL", name: "sourceURL", value: fm.sourceURL ?? "", type: "url",
+                                                                     hint: "区分\(names)では、掲載済みの記事のURLが必要です")]))
         }
         fields.append(.field("予約日時", name: "scheduledAt", value: fm.scheduledAt ?? "", type: "datetime-local",
                              hint: "空欄なら次の運用時間の始まり\(mayBeEmergency ? "（緊急なら直ちに）。運用時間外の指定は緊急の場合に限ります" : "")［\(rules?.hoursClause ?? "")］"))
         if mayBeEmergency || fm.emergency != nil {
-            fields += [
+            fields.append(only(categories: emergencyCategories, [
                 .checkbox("緊急として扱う（運用時間外の発信）", name: "emergency", checked: fm.emergency != nil),
                 .field("緊急とする理由", name: "emergencyReason", value: fm.emergencyReason ?? ""),
-            ]
+            ]))
         }
         if let rules, !rules.articleOrigins.isEmpty {
             fields.append(.selectField("記事の出所［\(rules.articleOriginsClause ?? "")］", name: "articleOrigin",
                                        options: [("", "（選んでください）")] + rules.articleOrigins.map { ($0.code, $0.name) }, selected: fm.articleOrigin))
         }
         if rules?.replies == .correctionOnly {
-            fields.append(.selectField("返信の目的［\(rules?.repliesClause ?? "")］", name: "replyPurpose",
-                                       options: [("", "（返信でない）"), ("correction", "訂正・釈明")], selected: fm.replyPurpose))
+            fields.append(only(kinds: [.reply], [.selectField("返信の目的［\(rules?.repliesClause ?? "")］", name: "replyPurpose",
+                                                              options: [("", "（返信でない）"), ("correction", "訂正・釈明")], selected: fm.replyPurpose)]))
         }
         if rules.map({ $0.replies != .none }) ?? false {
-            fields.append(.field("返信先（種類が返信のとき: コメントまたは投稿のIDかURL）", name: "inReplyTo", value: fm.inReplyTo ?? ""))
+            fields.append(only(kinds: [.reply], [.field("返信先（種類が返信のとき: コメントまたは投稿のIDかURL）", name: "inReplyTo", value: fm.inReplyTo ?? "")]))
         }
         if rules?.quotes != PlatformRules.QuoteRule.none {
-            fields.append(.field("引用するアカウント", name: "quotedAccount", value: fm.quotedAccount ?? ""))
+            fields.append(only(kinds: [.quote], [.field("引用するアカウント", name: "quotedAccount", value: fm.quotedAccount ?? "")]))
         }
         if let v = fm.version { fields.append(.hidden("version", String(v))) }
         fields.append(.tag("div", [], [
             .button("確認", name: "intent", value: "check"),
             .text(" "),
-            .button(m.editing == nil ? "下書きとして保存" : "変更を保存", name: "intent", value: "save"),
-            m.editing == nil && account.platform != .youtube ? .group([.text(" "), .button("保存して提出", name: "intent", value: "submit")]) : .empty,
+            .button(m.editing == nil ? "下書きとして保存" : "変更を保存", name: "intent", value: "save",
+                    kind: m.editing == nil && account.platform != .youtube ? .secondary : .primary),
+            m.editing == nil && account.platform != .youtube ? .group([.text(" "), .button("保存して提出", name: "intent", value: "submit", kind: .primary)]) : .empty,
         ]))
         if m.editing == nil, account.platform != .youtube, mayBeEmergency {
             // Said before the button, without scripts: an emergency leaves no time to take it back.

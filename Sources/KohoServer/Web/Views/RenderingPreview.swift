@@ -80,7 +80,8 @@ enum RenderingPreview {
             items.append(.tag("p", [Attr("class", "pv-quote")], text: "返信先: \(r.inReplyTo ?? "（未入力）")"))
             items.append(.tag("p", [Attr("class", "pv-text")], text: r.text))
         }
-        return .tag("section", [Attr("class", "preview pv-\(r.platform.rawValue)"), Attr("aria-label", "\(platformName)での見え方")], [
+        // A group, not a landmark: several previews of one platform on a page would repeat a region's name.
+        return .tag("div", [Attr("class", "preview pv-\(r.platform.rawValue)"), Attr("role", "group"), Attr("aria-label", "\(platformName)での見え方")], [
             .tag(heading, [], text: "\(caption): \(platformName)"),
         ] + items)
     }
