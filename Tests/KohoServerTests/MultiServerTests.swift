@@ -84,7 +84,7 @@ final class MultiServerTests: XCTestCase {
         return p
     }
 
-    static let commentPolls: (String) -> Bool = { $0 == "GET /youtube/v3/commentThreads" }
+    static func commentPolls(_ key: String) -> Bool { key == "GET /youtube/v3/commentThreads" }
 
     func waitUntil(_ seconds: Double, _ what: String, _ condition: () async throws -> Bool) async throws -> Double {
         let started = Date()
@@ -127,7 +127,10 @@ final class MultiServerTests: XCTestCase {
         toSandboxA.resetCounts(); toSandboxB.resetCounts()
         let took = try await waitUntil(10, "the second server polls") { toSandboxB.count(Self.commentPolls) > 0 }
         XCTAssertLessThanOrEqual(took, 2.0 + 0.4 + 2.0, "taken over within the lease (2 s), one renewal and a round")
-        _ = try await waitUntil(3, "every lease moved") { try await Set(leasesB.holders().values) == [leasesB.holder] && Set(leasesB.holders().keys) == once }
+        _ = try await waitUntil(3, "every lease moved") {
+            let now = try await leasesB.holders()
+            return Set(now.values) == [leasesB.holder] && Set(now.keys) == once
+        }
         try await Task.sleep(for: .seconds(1.5))
         XCTAssertEqual(toSandboxA.count(Self.commentPolls), 0, "the stopped server polls no more")
         XCTAssertGreaterThan(toSandboxB.count(Self.commentPolls), 3)
