@@ -96,6 +96,16 @@ final class SharedServerStateTests: KohoTestCase {
         XCTAssertEqual(read.data, Self.sampleVideo)
     }
 
+    /// `koho serve --media-dir` on a folder that is not there: exit code 2 and the message, before anything listens.
+    func testServeRefusesAMediaFolderThatIsNotThere() async throws {
+        try XCTSkipIf(app.koho.config.databaseURL != nil, "the same check as on SQLite; the process would share the test's database")
+        let missing = dir.appendingPathComponent("nfs-not-mounted")
+        let r = try KohoProcess.run(["serve", "--data-dir", dir.appendingPathComponent("serve").path, "--port", "0",
+                                     "--media-dir", missing.path])
+        XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("メディアのフォルダ \(missing.path) を使えません（フォルダがありません）"), r.stderr)
+    }
+
     /// The checkpoints are in the database beside the chain: a host whose data folder has no file still finds them,
     /// and a deletion at the chain's end shows against them.
     func testCheckpointsInTheDatabaseAreFoundOnAHostWithoutTheFile() async throws {

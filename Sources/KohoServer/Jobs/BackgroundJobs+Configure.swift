@@ -57,7 +57,7 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
     }
     others += configureIntake(app, config, logger: logger)
     // Every job but the outboxes (which claim item by item) runs on one server at a time.
-    let leases = JobLeases(db: db, settings: config.jobLeases, logger: logger)
+    let leases = JobLeases(db: db, settings: config.jobLeases, writeLock: app.koho.writeLock, logger: logger)
     let perItem: Set = ["publisher", "comment-actions", BackgroundJobs.mailJobName]
     for job in [expiry] + others where !perItem.contains(job.name) { leases.register(job) }
     app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: others, leases: leases, logger: logger)

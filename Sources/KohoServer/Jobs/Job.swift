@@ -77,7 +77,7 @@ final class Job: Service, Sendable {
     func run() async throws {
         logger.debug("started")
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            if let lease, !lease.holds(name) {
+            if let lease, !lease.holds(name), await !lease.acquire(name) {
                 // Another server runs it; the lease service rings when this one takes it over.
                 await pause(min(interval, lease.settings.renewEvery))
                 continue

@@ -30,6 +30,9 @@ final class JobLeases: Service, Sendable {
     let holder: String
     let settings: JobLeaseSettings
     private let db: Database
+    /// This process's one writer: on SQLite a lease's write waits its turn like every other write, so that it never
+    /// meets another one with "database is locked".
+    private let writeLock: AuditTrail?
     private let logger: Logger
     private let state = NIOLockedValueBox(State())
     private let bell = Doorbell()
@@ -40,8 +43,9 @@ final class JobLeases: Service, Sendable {
         var failing = false
     }
 
-    init(db: Database, settings: JobLeaseSettings, logger: Logger, holder: String = JobLeases.newHolder()) {
+    init(db: Database, settings: JobLeaseSettings, writeLock: AuditTrail? = nil, logger: Logger, holder: String = JobLeases.newHolder()) {
         self.db = db
+        self.writeLock = (db as? SQLDatabase)?.dialect.name == "sqlite" ? writeLock : nil
         self.settings = settings
         self.logger = logger
         self.holder = holder
@@ -68,26 +72,38 @@ final class JobLeases: Service, Sendable {
     /// Claims or renews every registered lease once; a job whose lease this server has just taken is woken.
     func renew() async {
         for name in names {
-            let sent = ContinuousClock.now
-            do {
-                let mine = try await claim(name)
-                let margin = min(settings.renewEvery, settings.duration / 2)
-                let (wake, recovered) = state.withLockedValue { s -> (Job?, Bool) in
-                    let had = s.heldUntil[name].map { $0 > .now } ?? false
-                    if mine { s.heldUntil[name] = sent + settings.duration - margin } else { s.heldUntil[name] = nil }
-                    let recovered = s.failing
-                    s.failing = false
-                    return (mine && !had ? s.jobs[name] : nil, recovered)
-                }
-                if recovered { logger.notice("ジョブの確保をまた更新できるようになりました") }
-                if let wake {
-                    logger.info("ジョブ「\(name)」をこのサーバーで実行します（\(holder)）")
-                    wake.wake()
-                }
-            } catch {
-                let first = state.withLockedValue { s -> Bool in defer { s.failing = true }; return !s.failing }
-                if first { logger.warning("ジョブ「\(name)」の確保を更新できません: \(String(describing: error))") }
+            if let job = await attempt(name) {
+                logger.info("ジョブ「\(name)」をこのサーバーで実行します（\(holder)）")
+                job.wake()
             }
+        }
+    }
+
+    /// Claims the lease now (a job about to run a round without it); whether this server holds it.
+    func acquire(_ name: String) async -> Bool {
+        if let job = await attempt(name) { logger.info("ジョブ「\(job.name)」をこのサーバーで実行します（\(holder)）") }
+        return holds(name)
+    }
+
+    /// One claim, recorded; the job when this server has just taken its lease.
+    private func attempt(_ name: String) async -> Job? {
+        let sent = ContinuousClock.now
+        do {
+            let mine = try await claim(name)
+            let margin = min(settings.renewEvery, settings.duration / 2)
+            let (taken, recovered) = state.withLockedValue { s -> (Job?, Bool) in
+                let had = s.heldUntil[name].map { $0 > .now } ?? false
+                if mine { s.heldUntil[name] = sent + settings.duration - margin } else { s.heldUntil[name] = nil }
+                let recovered = s.failing
+                s.failing = false
+                return (mine && !had ? s.jobs[name] : nil, recovered)
+            }
+            if recovered { logger.notice("ジョブの確保をまた更新できるようになりました") }
+            return taken
+        } catch {
+            let first = state.withLockedValue { s -> Bool in defer { s.failing = true }; return !s.failing }
+            if first { logger.warning("ジョブ「\(name)」の確保を更新できません: \(String(describing: error))") }
+            return nil
         }
     }
 
@@ -97,13 +113,13 @@ final class JobLeases: Service, Sendable {
         guard let sql = db as? SQLDatabase else { return true }
         let now = Self.databaseNow(sql)
         let seconds = Double(settings.duration.components.seconds) + Double(settings.duration.components.attoseconds) / 1e18
-        let rows = try await sql.raw("""
+        let query: SQLQueryString = """
             INSERT INTO job_leases (name, holder, expires_at) VALUES (\(bind: name), \(bind: holder), \(unsafeRaw: now) + \(bind: seconds))
             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
             WHERE job_leases.holder = excluded.holder OR job_leases.expires_at < \(unsafeRaw: now)
             RETURNING holder
-            """).all()
-        return !rows.isEmpty
+            """
+        return try await writing { try await !sql.raw(query).all().isEmpty }
     }
 
     /// Gives up this server's leases, so that another server takes the jobs over at its next renewal.
@@ -111,7 +127,8 @@ final class JobLeases: Service, Sendable {
         state.withLockedValue { $0.heldUntil = [:] }
         guard let sql = db as? SQLDatabase else { return }
         do {
-            try await sql.raw("DELETE FROM job_leases WHERE holder = \(bind: holder)").run()
+            let query: SQLQueryString = "DELETE FROM job_leases WHERE holder = \(bind: holder)"
+            try await writing { try await sql.raw(query).run() }
         } catch {
             logger.warning("ジョブの確保を手放せませんでした（\(settings.duration) 後に切れます）: \(String(describing: error))")
         }
@@ -131,6 +148,18 @@ final class JobLeases: Service, Sendable {
             out[try row.decode(column: "name", as: String.self)] = try row.decode(column: "holder", as: String.self)
         }
         return out
+    }
+
+    private func writing<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard let writeLock else { return try await body() }
+        // Another process on the same SQLite file (a command beside the server) may hold it for a moment.
+        var tries = 0
+        while true {
+            do { return try await writeLock.run(body) } catch where tries < 5 && String(describing: error).contains("locked") {
+                tries += 1
+                try await Task.sleep(for: .milliseconds(20 * tries))
+            }
+        }
     }
 
     private static func databaseNow(_ sql: SQLDatabase) -> String {

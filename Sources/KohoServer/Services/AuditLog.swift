@@ -88,10 +88,11 @@ actor AuditTrail {
         try await sql.raw("SELECT pg_advisory_xact_lock(\(literal: AuditLog.chainLockKey))").run()
     }
 
-    /// Appends the chain's head to the checkpoint file; isolated, so that two writes of the file never interleave.
+    /// Appends the chain's head to the checkpoint table and file, as this process's one writer: two writes of the
+    /// file never interleave, and on SQLite the row never meets another write.
     @discardableResult
     func writeCheckpoint(on db: Database, dataDirectory: URL, at now: Date, logger: Logger, always: Bool = true) async throws -> AuditLog.Checkpoint? {
-        try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: now, logger: logger, always: always)
+        try await run { try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: now, logger: logger, always: always) }
     }
 }
 
