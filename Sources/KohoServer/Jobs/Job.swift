@@ -184,8 +184,10 @@ final class BackgroundJobs: Sendable {
             // The lease service first: a group stops in reverse order, so the leases are given up after the last round.
             let services: [any Service] = (leases.map { [$0] } ?? []) + all
             let group = ServiceGroup(services: services, logger: logger)
-            let logger = self.logger
+            let logger = self.logger, leases = self.leases
             let task = Task {
+                // One statement claims what this server may run, so that each job's first round starts at once.
+                await leases?.renew(wake: false)
                 do { try await group.run() } catch { logger.error("background jobs stopped: \(String(describing: error))") }
             }
             running = (group, task)

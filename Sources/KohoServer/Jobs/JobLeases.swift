@@ -69,58 +69,69 @@ final class JobLeases: Service, Sendable {
         state.withLockedValue { $0.heldUntil[name].map { $0 > .now } ?? false }
     }
 
-    /// Claims or renews every registered lease once; a job whose lease this server has just taken is woken.
-    func renew() async {
-        for name in names {
-            if let job = await attempt(name) {
-                logger.info("ジョブ「\(name)」をこのサーバーで実行します（\(holder)）")
-                job.wake()
-            }
+    /// Claims or renews every registered lease in one statement; a job whose lease this server has just taken is
+    /// woken (`wake`: not at start, where the jobs are about to run their first round anyway).
+    func renew(wake: Bool = true) async {
+        let taken = await attempt(names)
+        for job in taken {
+            logger.info("ジョブ「\(job.name)」をこのサーバーで実行します（\(holder)）")
+            if wake { job.wake() }
         }
     }
 
     /// Claims the lease now (a job about to run a round without it); whether this server holds it.
     func acquire(_ name: String) async -> Bool {
-        if let job = await attempt(name) { logger.info("ジョブ「\(job.name)」をこのサーバーで実行します（\(holder)）") }
+        for job in await attempt([name]) { logger.info("ジョブ「\(job.name)」をこのサーバーで実行します（\(holder)）") }
         return holds(name)
     }
 
-    /// One claim, recorded; the job when this server has just taken its lease.
-    private func attempt(_ name: String) async -> Job? {
+    /// One claim, recorded; the jobs whose leases this server has just taken.
+    private func attempt(_ names: [String]) async -> [Job] {
+        guard !names.isEmpty else { return [] }
         let sent = ContinuousClock.now
         do {
-            let mine = try await claim(name)
+            let mine = try await claim(names)
             let margin = min(settings.renewEvery, settings.duration / 2)
-            let (taken, recovered) = state.withLockedValue { s -> (Job?, Bool) in
-                let had = s.heldUntil[name].map { $0 > .now } ?? false
-                if mine { s.heldUntil[name] = sent + settings.duration - margin } else { s.heldUntil[name] = nil }
-                let recovered = s.failing
-                s.failing = false
-                return (mine && !had ? s.jobs[name] : nil, recovered)
+            let (taken, recovered) = state.withLockedValue { s -> ([Job], Bool) in
+                var taken: [Job] = []
+                for name in names {
+                    let had = s.heldUntil[name].map { $0 > .now } ?? false
+                    if mine.contains(name) {
+                        s.heldUntil[name] = sent + settings.duration - margin
+                        if !had, let job = s.jobs[name] { taken.append(job) }
+                    } else {
+                        s.heldUntil[name] = nil
+                    }
+                }
+                defer { s.failing = false }
+                return (taken, s.failing)
             }
             if recovered { logger.notice("ジョブの確保をまた更新できるようになりました") }
             return taken
         } catch {
             let first = state.withLockedValue { s -> Bool in defer { s.failing = true }; return !s.failing }
-            if first { logger.warning("ジョブ「\(name)」の確保を更新できません: \(String(describing: error))") }
-            return nil
+            if first { logger.warning("ジョブの確保を更新できません: \(String(describing: error))") }
+            return []
         }
     }
 
-    /// One statement: the row is inserted, or updated only where it is free (expired) or already ours; a row comes
-    /// back only when this server holds the lease afterwards.
-    func claim(_ name: String) async throws -> Bool {
-        guard let sql = db as? SQLDatabase else { return true }
+    /// One statement: each row is inserted, or updated only where it is free (expired) or already ours; the rows
+    /// that come back are the leases this server holds afterwards.
+    func claim(_ names: [String]) async throws -> Set<String> {
+        guard let sql = db as? SQLDatabase else { return Set(names) }
         let now = Self.databaseNow(sql)
         let seconds = Double(settings.duration.components.seconds) + Double(settings.duration.components.attoseconds) / 1e18
+        let rows = names.map { name -> SQLQueryString in "(\(bind: name), \(bind: holder), \(unsafeRaw: now) + \(bind: seconds))" }
         let query: SQLQueryString = """
-            INSERT INTO job_leases (name, holder, expires_at) VALUES (\(bind: name), \(bind: holder), \(unsafeRaw: now) + \(bind: seconds))
+            INSERT INTO job_leases (name, holder, expires_at) VALUES \(rows.joined(separator: ", "))
             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
             WHERE job_leases.holder = excluded.holder OR job_leases.expires_at < \(unsafeRaw: now)
-            RETURNING holder
+            RETURNING name
             """
-        return try await writing { try await !sql.raw(query).all().isEmpty }
+        return try await writing { Set(try await sql.raw(query).all().map { try $0.decode(column: "name", as: String.self) }) }
     }
+
+    func claim(_ name: String) async throws -> Bool { try await claim([name]).contains(name) }
 
     /// Gives up this server's leases, so that another server takes the jobs over at its next renewal.
     func release() async {
@@ -167,15 +178,17 @@ final class JobLeases: Service, Sendable {
             : "((julianday('now') - 2440587.5) * 86400.0)"
     }
 
+    /// Renews every `renewEvery`; the first claim is made by `BackgroundJobs.start` before any job runs.
     func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
-            await renew()
             let bell = self.bell, every = settings.renewEvery
             await withGracefulShutdownHandler {
                 await bell.wait(every)
             } onGracefulShutdown: {
                 Task { await bell.ring() }
             }
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            await renew()
         }
         // The jobs were stopped before this service (it is first in the group), so nobody runs a round any more.
         if state.withLockedValue({ !$0.jobs.isEmpty }) { await release() }
