@@ -62,8 +62,9 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     let holidays = try HolidayStore(dataDirectory: config.dataDirectory).calendar()
     let lock = AuditTrail()
     let stored = try await PolicyStore.ensureInForce(yaml: yaml, policy: policy, db: app.db, now: config.clock(), lock: lock)
+    let media = try MediaStore.configured(config, db: app.db)
     app.storage[KohoContextKey.self] = KohoContext(config: config, policy: policy, policyVersionID: try stored.requireID(),
-                                                   policyVersionLabel: stored.label, holidays: holidays, audit: lock, vault: vault,
+                                                   policyVersionLabel: stored.label, holidays: holidays, audit: lock, vault: vault, media: media,
                                                    dummyPasswordHash: try Bcrypt.hash(Secrets.randomToken(), cost: config.bcryptCost))
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
@@ -130,4 +131,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateIntakeQuarantine())
     app.migrations.add(CreateWebhookReplayGuard())
     app.migrations.add(CreateMailAttempt())
+    app.migrations.add(CreateSharedServerState())
 }

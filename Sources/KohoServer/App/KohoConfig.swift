@@ -41,6 +41,11 @@ public struct KohoConfig: Sendable {
     public var expiryInterval: Duration = .seconds(30)
     /// The clock the background jobs wait on between rounds.
     public var jobClock: any Clock<Duration> = ContinuousClock()
+    /// The leases by which a job runs on one server of several (`JobLeases`); tests shorten them.
+    public var jobLeases = JobLeaseSettings()
+    /// A media folder every server reaches (`koho serve --media-dir`); nil: the database with `DATABASE_URL`,
+    /// else `<data-dir>/media` (see `MediaStore`).
+    public var mediaDirectory: URL?
     /// Where the city website shows the exported public pages (`koho public export`), ending in `/`; nil means
     /// `<the policy's website>koho/`. A suspension notice's address there is what 3(7) checks.
     public var publicSiteURL: String?
@@ -89,6 +94,8 @@ struct KohoContext: Sendable {
     var writeLock: AuditTrail { audit }
     /// Seals TOTP secrets and platform tokens.
     let vault: TokenVault
+    /// Where attached files are kept (a folder or the database).
+    let media: MediaStore
     /// Checked against when a login names nobody, so that the answer takes as long as for a real user.
     let dummyPasswordHash: String
 

@@ -61,6 +61,10 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "一時的な障害の後、再試行までの最初の待ち時間（秒）") var retryBaseSeconds: Double = 2
     @ArgumentParser.Option(name: .long, help: "緊急情報の取り込み元（市ホームページのフィード、メールマガジンの Maildir、気象庁のフィード、SMTP）を書いた YAML。省略時はどれも動かない")
     var feeds: String?
+    @ArgumentParser.Option(name: .long, help: "添付ファイルを置く、すべてのサーバーから読み書きできる共有フォルダ。省略時は DATABASE_URL があればデータベース、なければデータフォルダの media/")
+    var mediaDir: String?
+    @ArgumentParser.Option(name: .long, help: "一つのサーバーだけが動かすジョブ（コメントの取得、なりすましの検索など）の確保の期間（秒）。止まったサーバーのジョブはこの時間のうちにほかのサーバーが引き継ぐ")
+    var jobLeaseSeconds: Double = 30
     @OptionGroup var db: DatabaseOptions
 
     func run() async throws {
@@ -83,6 +87,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if let feeds {
             do { config.intake = try IntakeSettings.load(path: feeds) } catch { throw CLIInputError(String(describing: error)) }
+        }
+        guard jobLeaseSeconds >= 1, jobLeaseSeconds <= 3600 else { throw CLIInputError("--job-lease-seconds は1から3600の間にしてください") }
+        config.jobLeases = JobLeaseSettings(duration: .milliseconds(Int64(jobLeaseSeconds * 1000)),
+                                            renewEvery: .milliseconds(Int64(jobLeaseSeconds * 1000 / 3)))
+        if let mediaDir {
+            guard !mediaDir.isEmpty else { throw CLIInputError("--media-dir にフォルダを指定してください") }
+            config.mediaDirectory = URL(fileURLWithPath: mediaDir, isDirectory: true).standardizedFileURL
         }
         if let smtp {
             // The sender the city's settings name, unless the command line names one.
@@ -110,6 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
             let setupLink = try await Setup.issueLinkIfEmpty(app)
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
             if config.databaseURL != nil { print("Koho: 秘密を封じる鍵は\(SecretKeyCheck.source())のものです（同じデータベースのサーバーはすべて同じ鍵にしてください）") }
+            print("Koho: 添付ファイルの置き場所は\(app.koho.media.description)です")
             if let p = app.publishing {
                 switch p.mode {
                 case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.endpoints.xAPI)/_sandbox （実際には発信されません）")
@@ -257,17 +269,20 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "verify",
-            abstract: "ハッシュの連鎖と、データフォルダのチェックポイントを確かめる（0: 正しい、1: 切れている箇所をすべて表示）")
+            abstract: "ハッシュの連鎖と、データベースとデータフォルダのチェックポイントを確かめる（0: 正しい、1: 切れている箇所をすべて表示）")
         @OptionGroup var db: DatabaseOptions
 
         func run() async throws {
             let dir = db.data.url
-            let (checkpoints, unreadable) = try AuditLog.Checkpoints.read(dir)
-            let v = try await db.withApp { app in try await AuditLog.check(on: app.db, checkpoints: checkpoints) }
+            let (v, checkpoints, unreadable, inTable) = try await db.withApp { app in
+                let (checkpoints, unreadable) = try await AuditLog.Checkpoints.gathered(on: app.db, dataDirectory: dir)
+                let inTable = try await AuditLog.Checkpoints.stored(on: app.db).count
+                return (try await AuditLog.check(on: app.db, checkpoints: checkpoints), checkpoints, unreadable, inTable)
+            }
             let breaks = unreadable + v.breaks
             for b in breaks { print(b.description) }
             print("先頭: \(v.count)件目\(v.headID.map { "（#\($0)）" } ?? "") ハッシュ \(v.headHash)")
-            print("チェックポイント: \(checkpoints.count)件（\(AuditLog.Checkpoints.url(dir).path)）")
+            print("チェックポイント: \(checkpoints.count)件（データベースに\(inTable)件、\(AuditLog.Checkpoints.url(dir).path)）")
             if !breaks.isEmpty {
                 print("監査記録 \(v.count) 件: 連鎖の切れ目・食い違いが \(breaks.count) 箇所あります")
                 throw ExitCode(1)
@@ -278,7 +293,7 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Checkpoint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "checkpoint",
-            abstract: "連鎖の先頭（件数とハッシュ）をデータフォルダの audit-checkpoints.log に追記する（サーバーは毎日行う）")
+            abstract: "連鎖の先頭（件数とハッシュ）をデータベースとデータフォルダの audit-checkpoints.log に追記する（サーバーは毎日行う）")
         @OptionGroup var db: DatabaseOptions
 
         func run() async throws {

@@ -7,7 +7,8 @@ extension Application {
 }
 
 /// The jobs of this server: approval expiry always, the publisher when platforms are configured. They start when the
-/// app boots and stop, before the platform clients close, when it shuts down.
+/// app boots and stop, before the platform clients close, when it shuts down. With several servers on one database,
+/// each job but the outboxes runs on the one server holding its lease (see `JobLeases`).
 func configureJobs(_ app: Application, _ config: KohoConfig) {
     var logger = app.logger
     logger[metadataKey: "component"] = "jobs"
@@ -55,7 +56,11 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
         })
     }
     others += configureIntake(app, config, logger: logger)
-    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: others, logger: logger)
+    // Every job but the outboxes (which claim item by item) runs on one server at a time.
+    let leases = JobLeases(db: db, settings: config.jobLeases, writeLock: app.koho.writeLock, logger: logger)
+    let perItem: Set = ["publisher", "comment-actions", BackgroundJobs.mailJobName]
+    for job in [expiry] + others where !perItem.contains(job.name) { leases.register(job) }
+    app.storage[BackgroundJobsKey.self] = BackgroundJobs(expiry: expiry, publisher: publisherJob, others: others, leases: leases, logger: logger)
     app.lifecycle.use(BackgroundJobsLifecycle())
 }
 

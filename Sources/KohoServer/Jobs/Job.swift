@@ -43,8 +43,15 @@ final class Job: Service, Sendable {
     private let bell = Doorbell()
     private let logger: Logger
     private let state = NIOLockedValueBox(Status())
+    private let leaseBox = NIOLockedValueBox<JobLeases?>(nil)
 
     var status: Status { state.withLockedValue { $0 } }
+
+    /// Set for a job that runs once across servers: its rounds run only while this server holds its lease.
+    var lease: JobLeases? {
+        get { leaseBox.withLockedValue { $0 } }
+        set { leaseBox.withLockedValue { $0 = newValue } }
+    }
 
     init(name: String, interval: Duration, clock: any Clock<Duration> = ContinuousClock(), backoff: Backoff = Backoff(), logger: Logger,
          step: @escaping @Sendable () async throws -> Int) {
@@ -70,6 +77,11 @@ final class Job: Service, Sendable {
     func run() async throws {
         logger.debug("started")
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
+            if let lease, !lease.holds(name), await !lease.acquire(name) {
+                // Another server runs it; the lease service rings when this one takes it over.
+                await pause(min(interval, lease.settings.renewEvery))
+                continue
+            }
             var worked = 0
             var wait = self.interval
             do {
@@ -95,14 +107,18 @@ final class Job: Service, Sendable {
                 worked = 0
             }
             if worked > 0 { continue }
-            let bell = self.bell, clock = self.clock, delay = wait
-            await withGracefulShutdownHandler {
-                await bell.wait(delay, clock: clock)
-            } onGracefulShutdown: {
-                Task { await bell.ring() }
-            }
+            await pause(wait)
         }
         logger.debug("stopped")
+    }
+
+    private func pause(_ delay: Duration) async {
+        let bell = self.bell, clock = self.clock
+        await withGracefulShutdownHandler {
+            await bell.wait(delay, clock: clock)
+        } onGracefulShutdown: {
+            Task { await bell.ring() }
+        }
     }
 }
 
@@ -141,13 +157,16 @@ final class BackgroundJobs: Sendable {
     let expiry: Job
     let publisher: Job?
     let others: [Job]
+    /// The leases of the jobs that run once across servers; nil where every job runs here (tests of one job).
+    let leases: JobLeases?
     private let logger: Logger
     private let running = NIOLockedValueBox<(group: ServiceGroup, task: Task<Void, Never>)?>(nil)
 
-    init(expiry: Job, publisher: Job?, others: [Job] = [], logger: Logger) {
+    init(expiry: Job, publisher: Job?, others: [Job] = [], leases: JobLeases? = nil, logger: Logger) {
         self.expiry = expiry
         self.publisher = publisher
         self.others = others
+        self.leases = leases
         self.logger = logger
     }
 
@@ -162,9 +181,13 @@ final class BackgroundJobs: Sendable {
     func start() {
         running.withLockedValue { running in
             guard running == nil else { return }
-            let group = ServiceGroup(services: all, logger: logger)
-            let logger = self.logger
+            // The lease service first: a group stops in reverse order, so the leases are given up after the last round.
+            let services: [any Service] = (leases.map { [$0] } ?? []) + all
+            let group = ServiceGroup(services: services, logger: logger)
+            let logger = self.logger, leases = self.leases
             let task = Task {
+                // One statement claims what this server may run, so that each job's first round starts at once.
+                await leases?.renew(wake: false)
                 do { try await group.run() } catch { logger.error("background jobs stopped: \(String(describing: error))") }
             }
             running = (group, task)
@@ -180,5 +203,11 @@ final class BackgroundJobs: Sendable {
 
     func cancel() {
         running.withLockedValue { $0?.task.cancel() }
+    }
+
+    /// Stops every job as a killed server would: the leases stay in the database until they expire (for tests).
+    func halt() async {
+        leases?.abandon()
+        await stop()
     }
 }

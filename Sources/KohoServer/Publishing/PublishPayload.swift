@@ -28,9 +28,9 @@ enum PublishPayload: Sendable {
     }
 
     /// The platform call for the approved rendering `r` of a post of `kind`, with its attached file read from
-    /// `dataDirectory`; a `HoldReason` for what Koho does not send by itself.
+    /// `media`; a `HoldReason` for what Koho does not send by itself.
     static func make(_ kind: PlannedAction.Kind, _ r: Rendering, mediaFile: String?, account: KohoCore.Account,
-                     dataDirectory: URL) throws -> PublishPayload {
+                     media: MediaStore) async throws -> PublishPayload {
         switch r.kind {
         case .reply:
             throw HoldReason("返信は自動では発信しません。\(account.platform.displayName)で返信先を確かめ、手作業で返信してください。")
@@ -38,7 +38,8 @@ enum PublishPayload: Sendable {
             throw HoldReason("引用する投稿のURL（https://x.com/…/status/…）がリンクにありません。投稿を編集してください。")
         case .xPost:
             // The image attached to an X post, as the chief approved it.
-            let image = try mediaFile.map { try PostMedia.read($0, dataDirectory: dataDirectory) }
+            var image: MediaFile?
+            if let mediaFile { image = try await media.read(mediaFile) }
             return .x(XNewPost(text: r.text, quoteTweetId: r.quotedPostID), image: image)
         case .facebookPost:
             return .facebook(message: r.text, link: r.link)
@@ -48,7 +49,7 @@ enum PublishPayload: Sendable {
             }
             return .youtube(YouTubeVideoMetadata(title: r.title ?? "", description: r.text,
                                                  privacyStatus: YouTubePrivacyStatus(rawValue: r.privacyStatus ?? "") ?? .public),
-                            video: try PostMedia.read(file, dataDirectory: dataDirectory))
+                            video: try await media.read(file))
         }
     }
 }

@@ -112,8 +112,8 @@ final class Publisher: Sendable {
         let change = approved?.hash == rendering.hash ? nil : RenderingChange(approved: post.approvedRenderingSHA256, now: rendering.hash)
         let payload: PublishPayload
         do {
-            payload = try PublishPayload.make(action.kind, approved ?? rendering, mediaFile: post.mediaFile, account: account,
-                                              dataDirectory: publishing.dataDirectory)
+            payload = try await PublishPayload.make(action.kind, approved ?? rendering, mediaFile: post.mediaFile, account: account,
+                                                    media: ctx.media)
         } catch let hold as HoldReason {
             return try await fail(post, attempt: nil, message: hold.message)
         }

@@ -93,10 +93,11 @@ actor AuditTrail {
         try await sql.raw("SELECT pg_advisory_xact_lock(\(literal: AuditLog.chainLockKey))").run()
     }
 
-    /// Appends the chain's head to the checkpoint file; isolated, so that two writes of the file never interleave.
+    /// Appends the chain's head to the checkpoint table and file, as this process's one writer: two writes of the
+    /// file never interleave, and on SQLite the row never meets another write.
     @discardableResult
     func writeCheckpoint(on db: Database, dataDirectory: URL, at now: Date, logger: Logger, always: Bool = true) async throws -> AuditLog.Checkpoint? {
-        try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: now, logger: logger, always: always)
+        try await run { try await AuditLog.Checkpoints.write(on: db, dataDirectory: dataDirectory, at: now, logger: logger, always: always) }
     }
 }
 
@@ -279,14 +280,37 @@ enum AuditLog {
             return Checkpoint(at: now, count: count, hash: last.hash)
         }
 
-        /// Appends the head to the file (created 0600, only ever appended to) and to the log.
-        /// Nothing is written when the head is the one the file already ends with, unless `always`.
+        static let schema = "audit_checkpoints"
+
+        /// The checkpoints kept in the database beside the chain, where every server and `koho audit verify` on any
+        /// host find them; oldest first.
+        static func stored(on db: Database) async throws -> [Checkpoint] {
+            try await AuditCheckpointRow.query(on: db).sort(\.$count, .ascending).sort(\.$at, .ascending).all()
+                .map { Checkpoint(at: $0.at, count: $0.count, hash: $0.hash) }
+        }
+
+        /// The table's checkpoints and the data folder's file's (the same head once), and the file's unreadable lines.
+        static func gathered(on db: Database, dataDirectory: URL) async throws -> (checkpoints: [Checkpoint], unreadable: [Break]) {
+            let (inFile, unreadable) = try read(dataDirectory)
+            var seen = Set<String>(), all: [Checkpoint] = []
+            for c in try await stored(on: db) + inFile where seen.insert("\(c.count) \(c.hash)").inserted { all.append(c) }
+            return (all, unreadable)
+        }
+
+        /// Appends the head to the table and to the file (created 0600, only ever appended to), and to the log.
+        /// Nothing is written when the head is the one last kept, unless `always`.
         @discardableResult
         static func write(on db: Database, dataDirectory: URL, at now: Date, logger: Logger, always: Bool = true) async throws -> Checkpoint? {
             let current = try await head(on: db, at: now)
-            if !always, let last = try read(dataDirectory).checkpoints.last, last.count == current.count, last.hash == current.hash {
+            if !always, let last = try await stored(on: db).last ?? read(dataDirectory).checkpoints.last,
+               last.count == current.count, last.hash == current.hash {
                 return nil
             }
+            let row = AuditCheckpointRow()
+            row.at = Date(timeIntervalSince1970: current.at.timeIntervalSince1970.rounded(.down))
+            row.count = current.count
+            row.hash = current.hash
+            try await row.create(on: db)
             try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
             let fd = open(url(dataDirectory).path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw CheckpointError(path: url(dataDirectory).path, errno: errno) }
@@ -329,3 +353,15 @@ enum AuditLog {
     }
 }
 
+
+/// A checkpoint kept in the database (`AuditLog.Checkpoints.stored`).
+final class AuditCheckpointRow: Model, @unchecked Sendable {
+    static let schema = AuditLog.Checkpoints.schema
+
+    @ID(key: .id) var id: UUID?
+    @Field(key: "at") var at: Date
+    @Field(key: "count") var count: Int
+    @Field(key: "hash") var hash: String
+
+    init() {}
+}

@@ -2,10 +2,10 @@ import Foundation
 import Vapor
 import KohoCore
 
-/// The file a post carries: a YouTube post's video, or an X post's image. Files are kept under
-/// `<data-dir>/media/` by their SHA-256, so that writing one never changes what an earlier approval saw: the
-/// post names its file, and a new upload is a new name that reaches the post only through the workflow
-/// (which sends an approved post back for approval).
+/// The file a post carries: a YouTube post's video, or an X post's image. Files are kept in the `MediaStore` by
+/// their SHA-256, so that writing one never changes what an earlier approval saw: the post names its file, and a
+/// new upload is a new name that reaches the post only through the workflow (which sends an approved post back for
+/// approval).
 enum PostMedia {
     /// The largest file accepted from the web form or the API (a YouTube video).
     static let maxBytes = 512 * 1024 * 1024
@@ -73,10 +73,8 @@ enum PostMedia {
 
     static func directory(_ dataDirectory: URL) -> URL { dataDirectory.appendingPathComponent("media") }
 
-    static func url(_ dataDirectory: URL, file: String) -> URL { directory(dataDirectory).appendingPathComponent(file) }
-
     /// Checks a file against what the platform takes and stores it; the same content is stored once.
-    static func store(_ data: Data, for platform: Platform, dataDirectory: URL, tools: MediaTools) async throws -> Stored {
+    static func store(_ data: Data, for platform: Platform, in media: MediaStore, tools: MediaTools) async throws -> Stored {
         guard let accepted = accepted(on: platform) else {
             throw AppError(status: .unprocessableEntity, message: "\(platform.displayName)の投稿にはファイルを添付できません")
         }
@@ -92,7 +90,7 @@ enum PostMedia {
         guard format.kind == accepted.kind else { throw refuse("このファイルは\(format.kind.displayName)です。") }
         let sha = Secrets.sha256Hex(data)
         let name = "\(sha).\(format.ext)"
-        let dir = directory(dataDirectory)
+        let dir = media.directory
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let target = dir.appendingPathComponent(name)
         if !FileManager.default.fileExists(atPath: target.path) {
@@ -104,44 +102,32 @@ enum PostMedia {
                 try? FileManager.default.removeItem(at: partial)
                 throw refuse("このファイルは読めません: \(why)")
             }
-            if format.kind == .video { await FFMpeg.writePoster(of: partial, to: posterURL(dataDirectory, file: name), executable: tools.ffmpeg) }
+            if format.kind == .video { await FFMpeg.writePoster(of: partial, to: media.url(posterName(name)), executable: tools.ffmpeg) }
             // A rename is atomic: the publisher never reads half a file.
             if rename(partial.path, target.path) != 0 {
                 try? FileManager.default.removeItem(at: partial)
                 throw AppError(status: .internalServerError, message: "ファイルを保存できませんでした")
             }
         }
+        do { try await media.keep(name, data: data) } catch {
+            throw AppError(status: .serviceUnavailable, message: "ファイルをデータベースに保存できませんでした。しばらくしてから添付し直してください。")
+        }
         return Stored(file: name, bytes: data.count, sha256: sha)
     }
 
     /// A video's frame one second in (or its first), where ffmpeg made one when the video was stored.
-    static func posterURL(_ dataDirectory: URL, file: String) -> URL {
-        directory(dataDirectory).appendingPathComponent(file.prefix { $0 != "." } + ".poster.jpg")
-    }
+    static func posterName(_ file: String) -> String { file.prefix { $0 != "." } + ".poster.jpg" }
 
     /// Stores the file and attaches it to the post through the workflow's edit step.
     static func attach(_ req: Request, _ user: User, _ id: UUID, _ data: Data, name: String? = nil, expectedVersion: Int) async throws -> Post {
         let post = try await PostService.find(req, id)
         guard let platform = req.koho.policy.account(post.account)?.platform else { throw AppError.notFound("アカウントが見つかりません") }
         try PostService.requireMayAct(user, on: post.account, req.koho)
-        var stored = try await store(data, for: platform, dataDirectory: req.koho.config.dataDirectory, tools: req.koho.config.mediaTools)
+        var stored = try await store(data, for: platform, in: req.koho.media, tools: req.koho.config.mediaTools)
         stored.name = displayName(name)
         let named = stored.name.map { "「\($0)」" } ?? ""
         let reason = "\(accepted(on: platform)?.kind.displayName ?? "")\(named)を添付: \(stored.bytes) バイト, SHA-256 \(stored.sha256)"
         return try await PostService.transition(req, user, id, .edit, expectedVersion: expectedVersion, reason: reason, media: stored)
-    }
-
-    /// Reads a post's file for publishing; a file changed on disk is not the one the chief approved.
-    static func read(_ file: String, dataDirectory: URL) throws -> MediaFile {
-        let url = url(dataDirectory, file: file)
-        guard let data = FileManager.default.contents(atPath: url.path), !data.isEmpty, let format = format(ofFile: file) else {
-            throw HoldReason("添付されたファイル（\(file)）がサーバーにありません。添付し直してください。")
-        }
-        // The name is the content's SHA-256.
-        guard file.hasPrefix(Secrets.sha256Hex(data)) else {
-            throw HoldReason("添付されたファイル（\(file)）の内容が添付したときと違います。添付し直してください。")
-        }
-        return MediaFile(data: data, mimeType: format.mimeType)
     }
 }
 

@@ -189,7 +189,7 @@ enum AdminController {
         }
         let postIDs = Set(shown.compactMap { e in e.subject.hasPrefix("post:") ? UUID(uuidString: String(e.subject.dropFirst(5))) : nil })
         let posts = postIDs.isEmpty ? [] : try await Post.query(on: req.db).filter(\.$id ~~ Array(postIDs)).all()
-        let (checkpoints, unreadable) = try AuditLog.Checkpoints.read(req.koho.config.dataDirectory)
+        let (checkpoints, unreadable) = try await AuditLog.Checkpoints.gathered(on: req.db, dataDirectory: req.koho.config.dataDirectory)
         let v = try await AuditLog.check(on: req.db, checkpoints: checkpoints)
         var model = AuditView.Model(entries: shown, verification: v, unreadable: unreadable, checkpoints: checkpoints.count)
         model.filter = filter

@@ -291,7 +291,7 @@ enum PostsController {
                                    attempts: try await PostService.attempts(req, id))
         model.goesOutAt = whenItGoesOut(req, post)
         model.framesAvailable = req.koho.config.mediaTools.ffmpeg != nil
-        model.hasPoster = post.mediaFile.map { FileManager.default.fileExists(atPath: PostMedia.posterURL(req.koho.config.dataDirectory, file: $0).path) } ?? false
+        if let file = post.mediaFile { model.hasPoster = await req.koho.media.poster(file) != nil }
         if post.state == .draft, var a = try? post.action {
             a.scheduledAt = post.chosenAt
             model.draftViolations = req.koho.checker.checkForWorkflow(a, chosen: post.chosenAt, now: req.koho.now, submitting: true,
@@ -373,8 +373,7 @@ enum PostsController {
     static func poster(_ req: Request) async throws -> Response {
         let post = try await PostService.find(req, try postID(req))
         guard let file = post.mediaFile else { throw AppError.notFound("動画が添付されていません") }
-        let url = PostMedia.posterURL(req.koho.config.dataDirectory, file: file)
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw AppError.notFound("動画のフレームはありません") }
+        guard let data = await req.koho.media.poster(file) else { throw AppError.notFound("動画のフレームはありません") }
         let res = Response(status: .ok, body: .init(data: data))
         res.headers.contentType = .jpeg
         res.headers.cacheControl = .init(isPrivate: true, maxAge: 3600)
@@ -388,7 +387,7 @@ enum PostsController {
             throw AppError.notFound("画像が添付されていません")
         }
         let media: MediaFile
-        do { media = try PostMedia.read(file, dataDirectory: req.koho.config.dataDirectory) } catch let e as HoldReason {
+        do { media = try await req.koho.media.read(file) } catch let e as HoldReason {
             throw AppError.notFound(e.message)
         }
         let res = Response(status: .ok, body: .init(data: media.data))
