@@ -522,7 +522,9 @@ final class WebTests: KohoTestCase {
         let day27 = try XCTUnwrap(body.range(of: "<strong>27日</strong>"))
         let day28 = try XCTUnwrap(body.range(of: "<strong>28日</strong>"))
         let cell = body[day27.upperBound..<day28.lowerBound]
-        XCTAssertTrue(cell.contains("09:30 X 東京都小平市市長室 @hisyo_kodaira_tokyo（予約済み）"), String(cell))
+        XCTAssertTrue(cell.contains(#"title="X 東京都小平市市長室 @hisyo_kodaira_tokyo""#), String(cell))
+        XCTAssertTrue(cell.contains("09:30 𝕏 "), String(cell))
+        XCTAssertTrue(cell.contains("（予約済み）"), String(cell))
     }
 
     /// The policy in force is laid out as headings, rules with their clauses, and a table of categories per account.

@@ -122,7 +122,8 @@ enum PostsController {
             guard let account = f.policy.account(p.account), case .success(let r)? = try? p.rendering(f.policy) else { continue }
             let bulk = user.role == .chief && !p.emergency
             cards.append(.tag("article", [Attr("class", "queued"), Attr("aria-labelledby", "q-\(p.id!.uuidString.lowercased())")], [
-                .tag("h2", [Attr("id", "q-\(p.id!.uuidString.lowercased())")], text: "\(JapaneseTime.show(p.scheduledAt)) \(PlatformLabel.text(account))（\(p.authorName)）"),
+                .tag("h2", [Attr("id", "q-\(p.id!.uuidString.lowercased())")], text: "\(JapaneseTime.show(p.scheduledAt)) \(PlatformLabel.text(account))（\(p.authorName)）"
+                     + (p.usesHoursException ? "（運用時間外・緊急）" : p.emergency ? "（緊急）" : "")),
                 bulk ? .checkbox("まとめて承認する", name: "ids[]", value: "\(p.id!.uuidString.lowercased()):\(p.lockVersion)", checked: false, idPrefix: "a")
                      : .tag("p", [Attr("class", "warn")], text: p.emergency ? "緊急の投稿は、開いて一件ずつ承認してください（承認すると直ちに発信されます）。" : ""),
                 RenderingPreview.card(r, account: account, caption: "承認すると発信される内容"),
