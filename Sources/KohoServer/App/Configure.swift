@@ -129,4 +129,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(AddCommentDecisionsAndImages())
     app.migrations.add(CreateIntakeQuarantine())
     app.migrations.add(CreateWebhookReplayGuard())
+    app.migrations.add(CreatePostVersion())
 }

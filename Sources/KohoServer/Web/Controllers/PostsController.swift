@@ -206,6 +206,7 @@ enum PostsController {
                                    attempts: try await PostService.attempts(req, id))
         model.goesOutAt = whenItGoesOut(req, post)
         model.framesAvailable = req.koho.config.mediaTools.ffmpeg != nil
+        model.versions = try await PostVersions.all(of: id, on: req.db)
         model.hasPoster = post.mediaFile.map { FileManager.default.fileExists(atPath: PostMedia.posterURL(req.koho.config.dataDirectory, file: $0).path) } ?? false
         if post.state == .draft, var a = try? post.action {
             a.scheduledAt = post.chosenAt
