@@ -75,7 +75,8 @@ final class RecordsTests: KohoTestCase {
         XCTAssertTrue(html.contains("会場は&lt;中央公園&gt;です"))
         XCTAssertFalse(html.contains("<中央公園>"))
         XCTAssertTrue(html.contains("第6版"))
-        XCTAssertLessThan(html.range(of: "第6版")!.lowerBound, html.range(of: "第1版")!.lowerBound, "newest first")
+        let section = String(try XCTUnwrap(html.range(of: "版の履歴（").map { html[$0.lowerBound...] }))
+        XCTAssertLessThan(try XCTUnwrap(section.range(of: "第6版")).lowerBound, try XCTUnwrap(section.range(of: "第1版")).lowerBound, "newest first")
     }
 
     func testAPostBundleReadBackMatchesTheAuditChainAndItsManifest() async throws {
@@ -177,7 +178,13 @@ final class RecordsTests: KohoTestCase {
         XCTAssertTrue(String(buffer: commentPage.body).contains("\(commentPath)/record"))
         let commentDownload = try await viewer.get("\(commentPath)/record")
         XCTAssertEqual(commentDownload.status, .ok)
-        XCTAssertFalse(String(buffer: commentDownload.body).contains("<script>alert"))
+        let commentHTML = String(buffer: commentDownload.body)
+        XCTAssertFalse(commentHTML.contains("<script>alert"))
+        // The embedded JSON reads back as the comment's text.
+        let start = try XCTUnwrap(commentHTML.range(of: "id=\"record-json\">")).upperBound
+        let end = try XCTUnwrap(commentHTML.range(of: "</script>", range: start..<commentHTML.endIndex)).lowerBound
+        let embedded = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(commentHTML[start..<end].utf8)) as? [String: Any])
+        XCTAssertEqual((embedded["comment"] as? [String: Any])?["text"] as? String, "<script>alert(1)</script>会場はどこですか")
 
         let staff = WebClient(app)
         _ = try await staff.login("tanaka", password)

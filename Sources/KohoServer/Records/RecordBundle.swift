@@ -41,8 +41,8 @@ struct RecordBundle {
 
     /// One HTML file with the JSON inside it, for the download from the staff pages.
     var singleHTML: String {
-        // `</` cannot appear inside the script element: JSON allows `<\/`.
-        let embedded = String(decoding: json, as: UTF8.self).replacingOccurrences(of: "</", with: "<\\/")
+        // No `<` inside the script element (it could close it or open a comment): in JSON, `<` only occurs in strings, where `\u003c` means the same.
+        let embedded = String(decoding: json, as: UTF8.self).replacingOccurrences(of: "<", with: "\\u003c")
         return html.replacingOccurrences(of: "</body>", with: "<script type=\"application/json\" id=\"record-json\">\(embedded)</script>\n</body>")
     }
 
