@@ -194,6 +194,30 @@ final class RecordsTests: KohoTestCase {
         XCTAssertEqual(refused.status, .forbidden)
     }
 
+    func testAnImpersonationCaseBundleHoldsTheCaseItsStepsAndItsAuditEntries() async throws {
+        let staff = try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
+        let outcome = try await ImpersonationCaseService.report(app.workflow, staff, platform: "", urlOrHandle: "https://x.com/k0daira__tokyo",
+                                                                name: "プチ田舎 東京都小平巿", bio: "小平市の公式アカウントです<b>", note: "市民から電話で通報")
+        guard case .opened(let c, _) = outcome else { return XCTFail("not a case: \(outcome)") }
+        let bundle = try await RecordBundle.impersonationCase(c.id!, db: app.db, policy: app.koho.policy, now: clock.now)
+        let record = bundle.record
+        XCTAssertEqual((record["case"] as? [String: Any])?["handle"] as? String, c.handle)
+        XCTAssertEqual((record["case"] as? [String: Any])?["bio"] as? String, "小平市の公式アカウントです<b>")
+        let entries = try XCTUnwrap(record["auditEntries"] as? [[String: Any]])
+        let stored = try await AuditEntry.query(on: app.db).filter(\.$subject == ImpersonationCaseService.subject(c.id!)).sort(\.$id).all()
+        XCTAssertFalse(stored.isEmpty)
+        XCTAssertEqual(entries.compactMap { $0["hash"] as? String }, stored.map(\.hash))
+        XCTAssertTrue(bundle.html.contains("なりすまし事案の記録"))
+        XCTAssertTrue(bundle.html.contains("k0daira__tokyo"))
+        XCTAssertTrue(bundle.html.contains("令和8年"))
+        do {
+            _ = try await RecordBundle.impersonationCase(UUID(), db: app.db, policy: app.koho.policy, now: clock.now)
+            XCTFail("an unknown case")
+        } catch let e as RecordBundle.NotFound {
+            XCTAssertTrue(e.description.contains("なりすましの事案"))
+        }
+    }
+
     func testTheRecordsCommandWritesTheFolderAndRefusesABadID() async throws {
         let (id, _, _) = try await returnedAndApprovedPost()
         try await app.asyncShutdown()

@@ -1,3 +1,4 @@
+import Crypto
 import FluentSQLiteDriver
 import Foundation
 import NIOCore
@@ -188,8 +189,12 @@ enum Backup {
         }
     }
 
+    /// Read in pieces: a video may be 512 MB.
     static func sha256(of url: URL) throws -> String {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw Failure("\(url.path) を読めません") }
-        return Secrets.sha256Hex(data)
+        guard let handle = try? FileHandle(forReadingFrom: url) else { throw Failure("\(url.path) を読めません") }
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
