@@ -132,4 +132,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateWebhookReplayGuard())
     app.migrations.add(CreateMailAttempt())
     app.migrations.add(CreateSharedServerState())
+    app.migrations.add(CreatePostVersion())
 }

@@ -8,6 +8,7 @@ func routes(_ app: Application) throws {
     tokenAuthed.post("posts", use: APIController.create)
     tokenAuthed.get("posts", use: APIController.list)
     tokenAuthed.get("posts", ":id", use: APIController.show)
+    tokenAuthed.get("posts", ":id", "versions", use: PostVersionsAPI.list)
     tokenAuthed.put("posts", ":id", use: APIController.edit)
     for event in [PostEventName.submit, .approve, .reject, .cancel] {
         tokenAuthed.post("posts", ":id", PathComponent(stringLiteral: event.rawValue), use: APIController.step(event.event))
@@ -92,6 +93,7 @@ func routes(_ app: Application) throws {
     CommentsController.register(site)
     AlarmController.register(site)
     CommentReportController.register(site)
+    RecordsController.register(site)
     site.get(SiteURL.disaster.route, use: DisasterController.page)
     site.post(SiteURL.disaster.route, use: DisasterController.switchForm)
     site.post(SiteURL.disasterRelease.route, use: DisasterController.releaseForm)

@@ -10,7 +10,7 @@ public struct KohoCommand: AsyncParsableCommand {
         subcommands: [HolidaysCommand.self, HoursCommand.self, CheckCommand.self, ModerateCommand.self, PolicyCommand.self, BenchCommand.self,
                       ServeCommand.self, SandboxCommand.self, MigrateCommand.self, UsersCommand.self, TokensCommand.self, SecretsCommand.self, AuditCommand.self,
                       FuzzCommand.self, PublicCommand.self, AlertsCommand.self, ImpersonationCommand.self, IntakeCommand.self,
-                      ReportCommand.self]
+                      ReportCommand.self, BackupCommand.self, RestoreCommand.self, RecordsCommand.self]
     )
 
     public init() {}

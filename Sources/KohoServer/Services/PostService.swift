@@ -80,6 +80,7 @@ enum PostService {
             try await PostStore.insert(post, on: db)
             try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "post.create", subject: subject(post.id!),
                                             detail: "\(PostState.draft.rawValue) \(stored.account) \(stored.category ?? "")", reason: "")
+            try await PostVersions.record(post, event: "create", actor: user.name, at: now, reason: "", on: db)
         }
         return post
     }
@@ -160,6 +161,7 @@ enum PostService {
             }
             post.updatedAt = now
             try await PostStore.save(post, on: db)
+            try await PostVersions.record(post, event: event.rawValue, actor: user.name, at: now, reason: trimmedReason, on: db)
             var detail = "\(from.rawValue) → \(post.state.rawValue)"
             if let media { detail += "（添付 \(media.file)）" }
             if let at = post.scheduledAt, post.state == .scheduled { detail += "（予約 \(JapaneseTime.iso8601(at))）" }

@@ -292,6 +292,7 @@ enum PostsController {
                                    attempts: try await PostService.attempts(req, id))
         model.goesOutAt = whenItGoesOut(req, post)
         model.framesAvailable = req.koho.config.mediaTools.ffmpeg != nil
+        model.versions = try await PostVersions.all(of: id, on: req.db)
         if let file = post.mediaFile { model.hasPoster = await req.koho.media.poster(file) != nil }
         if post.state == .draft, var a = try? post.action {
             a.scheduledAt = post.chosenAt

@@ -5,6 +5,7 @@ import KohoCore
 /// The audit trail in words a person reads; the stored codes stay one hover (title) away.
 enum AuditWords {
     static let actions: [String: String] = [
+        "records.export": "記録一式の書き出し",
         "post.create": "作成", "post.submit": "提出", "post.approve": "承認", "post.reject": "差戻し", "post.cancel": "取消し",
         "post.edit": "編集", "post.expire": "承認の失効", "post.publishing": "発信の開始", "post.published": "発信済み",
         "post.publish.attempt": "発信の試行", "post.publish.failed": "発信失敗", "post.publish.held": "発信の保留",

@@ -204,6 +204,8 @@ enum PostView {
         var draftViolations: [Violation] = []
         /// A frame of the attached video is on file.
         var hasPoster = false
+        /// Every saved text of the post (`post_versions`).
+        var versions: [PostVersion] = []
         /// ffmpeg is installed, so videos attached get a frame.
         var framesAvailable = false
     }
@@ -285,6 +287,8 @@ enum PostView {
         content.append(.table(["日時", "誰が", "何を", "内容", "理由"], m.history.map {
             [.text(JapaneseTime.staff($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail), .text($0.reason)]
         }))
+        content.append(PostVersionsAPI.section(m.versions, policy: policy))
+        content.append(RecordsController.downloadLink(f, post: p))
         return Layout.page(f, content)
     }
 
