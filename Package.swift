@@ -71,9 +71,24 @@ let package = Package(
             ],
             resources: [.embedInCode("Resources/openapi.yaml")]
         ),
+        // Benchmarks, the fuzzer, the loopback feed server and the platforms' stand-in as a command: tools that ship
+        // in `koho` but are not part of the product library.
+        .target(
+            name: "KohoTools",
+            dependencies: [
+                "KohoCore",
+                "KohoPlatforms",
+                "KohoSandbox",
+                "KohoServer",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "koho",
-            dependencies: ["KohoServer"]
+            dependencies: ["KohoTools"]
         ),
         .testTarget(name: "KohoCoreTests", dependencies: ["KohoCore", "KohoXText", "KohoHolidays"], resources: [.copy("Fixtures")]),
         // Helpers shared by the test targets.
@@ -84,7 +99,7 @@ let package = Package(
         ),
         .testTarget(name: "KohoPlatformsTests", dependencies: ["KohoPlatforms", "KohoSandbox", "KohoTestSupport"]),
         .testTarget(name: "KohoSandboxTests", dependencies: ["KohoSandbox", "KohoTestSupport"]),
-        .testTarget(name: "KohoServerTests", dependencies: ["KohoServer", "KohoTestSupport", .product(name: "XCTVapor", package: "vapor"), .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "KohoServerTests", dependencies: ["KohoServer", "KohoTools", "KohoTestSupport", .product(name: "XCTVapor", package: "vapor"), .product(name: "Yams", package: "Yams")]),
     ],
     swiftLanguageModes: [.v6]
 )

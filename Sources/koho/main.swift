@@ -1,3 +1,3 @@
-import KohoServer
+import KohoTools
 
 await KohoCommand.runAndExit()

@@ -5,6 +5,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Bcrypt that counts its checks, to show that every sign-in answer does exactly one.
 final class CountingHasher: PasswordHasher {

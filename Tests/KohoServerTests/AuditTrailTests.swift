@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import XCTest
 @testable import KohoServer
+@testable import KohoTools
 
 /// The audit trail's actor: many writers at once in one process make one unbroken chain.
 final class AuditTrailTests: KohoTestCase {

@@ -4,6 +4,7 @@ import Foundation
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 final class BackupRestoreTests: KohoTestCase {
     var extraDirs: [URL] = []

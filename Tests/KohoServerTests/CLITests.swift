@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import XCTVapor
 @testable import KohoServer
+@testable import KohoTools
 
 /// Runs the built `koho` executable as other tools do: arguments, stdin, stdout, stderr and exit code.
 struct KohoProcess {

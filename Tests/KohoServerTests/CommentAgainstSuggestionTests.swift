@@ -6,6 +6,7 @@ import KohoCore
 import KohoPlatforms
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// Issue 19, decisions: hiding or deleting what Koho suggested keeping, or marked as criticism of the city, needs the
 /// chief's explicit confirmation with the ground and reason in full, and is shown as 「提案に反する削除」 in the inbox,

@@ -7,6 +7,7 @@ import KohoPlatforms
 import KohoSandbox
 import NIOConcurrencyHelpers
 @testable import KohoServer
+@testable import KohoTools
 
 /// Issue 19, comments with images (Facebook's attachments, YouTube's since late 2026): the image is shown to staff
 /// through Koho's own route, never by its platform address, and a comment whose image Koho cannot read waits for

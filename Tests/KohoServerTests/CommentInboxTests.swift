@@ -5,6 +5,7 @@ import XCTest
 import KohoCore
 import KohoPlatforms
 @testable import KohoServer
+@testable import KohoTools
 
 /// The comment inbox as staff and the chief use it, against the sandbox: comments written by residents, read by the
 /// poller, flagged with their evidence on the page, a staff proposal, the chief's decisions one by one and in bulk,

@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Comments across November and December 2026 on three of the city's accounts and one the policy does not know,
 /// with their grounds, decisions and decision times, and one published correction. The expected figures below were

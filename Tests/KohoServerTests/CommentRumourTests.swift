@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Issue 19: a rumour in a comment is set against what the city itself has published (4(7)/5(7)).
 final class CommentRumourTests: CommentTestCase {

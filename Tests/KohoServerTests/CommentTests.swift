@@ -9,6 +9,7 @@ import KohoCore
 import KohoPlatforms
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// Comments against the sandbox: the poller and the webhook, the API, decisions carried out exactly once.
 class CommentTestCase: KohoTestCase {

@@ -5,6 +5,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// `KohoContext.write` opened once by the outermost call; `PostStore` the one writer of `posts`.
 final class ComposedWritesTests: KohoTestCase {

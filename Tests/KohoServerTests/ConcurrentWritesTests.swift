@@ -7,6 +7,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Many people at once on one SQLite file: logins (sessions, the login throttle, two-factor steps), API writes and
 /// page views together never answer 500 "database is locked" (issue 21, finding 8).

@@ -5,6 +5,7 @@ import XCTest
 import KohoCore
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// Disaster mode (issue 13, point 4): scheduled posts that are not emergencies are held, not lost, and go out after
 /// the chief releases them, inside an operating window.

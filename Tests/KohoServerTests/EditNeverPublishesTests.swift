@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// No save publishes: only the chief's approval or a confirmed submission sends a post towards the platform
 /// (issue 21, finding 1).

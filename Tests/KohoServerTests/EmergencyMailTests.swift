@@ -3,6 +3,7 @@ import XCTest
 import XCTVapor
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// A server with a loopback mail relay that refuses the first `refusals` messages.
 class MailTestCase: KohoTestCase {

@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// The flood alarm of 4(9)/5(9): raised when an account's comments surge far above its usual rate or many are
 /// flagged misleading, shown to the chief with the procedure (the reason on the city website first, then the

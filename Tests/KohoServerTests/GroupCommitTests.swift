@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// The publisher's writes committed together: each is still all or nothing with its audit entry, one that fails
 /// takes nothing of the others with it, and every caller returns after its write is committed.

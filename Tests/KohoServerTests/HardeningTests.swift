@@ -5,6 +5,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 #if canImport(Glibc)
 import Glibc
 #endif

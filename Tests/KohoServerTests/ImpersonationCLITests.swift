@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import KohoServer
+@testable import KohoTools
 
 /// `koho impersonation score` and `koho impersonation skeleton`, run as other tools run them.
 @Suite struct ImpersonationCLITests {

@@ -5,6 +5,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// A case worked through every step of 3(2) on the web pages, with its audit entries, and the roles refused.
 final class ImpersonationCaseTests: KohoTestCase {

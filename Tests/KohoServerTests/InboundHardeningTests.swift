@@ -8,6 +8,7 @@ import XCTest
 import KohoCore
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// Issue 21, the readers of outside input: a crafted mail through `koho intake mail` (out-of-range date, forged sender).
 final class InboundMailCommandTests: XCTestCase {

@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// `koho intake mail`: the mail system pipes one message of the mail magazine to the command.
 final class IntakeMailCommandTests: XCTestCase {

@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Disaster mode from an agency message, where the policy file says so (`emergencyAreas.disasterModeAt`, issue 13
 /// point 4): at or above the level for the city it goes on, audited with the message; a drill never; a cancellation

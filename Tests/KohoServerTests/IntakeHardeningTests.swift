@@ -11,6 +11,7 @@ import KohoPlatforms
 import KohoSandbox
 import KohoTestSupport
 @testable import KohoServer
+@testable import KohoTools
 
 extension IntakeTestCase {
     /// An agency feed whose entries link where each says.

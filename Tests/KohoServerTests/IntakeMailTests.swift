@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// The intake's notices go through the mail outbox: queued with what they tell of, sent by the mail job, tried again
 /// while the relay is down, audited.

@@ -4,6 +4,7 @@ import SQLKit
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// `koho intake mail` beside the server, on the same data folder and database, given the message the server's own
 /// intake is taking: one set of drafts in the chief's queue, whoever comes second writing nothing.

@@ -8,6 +8,7 @@ import XCTest
 import KohoCore
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 func rss(_ items: [(guid: String, title: String, link: String, date: String, summary: String)]) -> String {
     """

@@ -8,6 +8,7 @@ import KohoCore
 import KohoPlatforms
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// The seam for background jobs: rounds while there is work, a wake-up instead of waiting, and a prompt stop.
 final class JobTests: XCTestCase {

@@ -9,6 +9,7 @@ import KohoCore
 import KohoSandbox
 import KohoTestSupport
 @testable import KohoServer
+@testable import KohoTools
 
 /// Issue 25 and issue 20's "one scheduler across servers": several `makeApp` servers, each with its own data folder,
 /// on one database and one sandbox, listening on loopback as deployed. On SQLite the servers share one data folder

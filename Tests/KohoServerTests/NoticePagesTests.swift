@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// The staff pages of the notices and of suspending an account: the same rules as the API, behind forms.
 final class NoticePagesTests: KohoTestCase {

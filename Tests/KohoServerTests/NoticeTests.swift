@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// The public pages' notices through the API: drafts by staff, publishing by the chief alone, every step audited,
 /// and only what is published on `/public/notices.json`.

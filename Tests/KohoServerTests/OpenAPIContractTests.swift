@@ -4,6 +4,7 @@ import XCTest
 import Yams
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// The OpenAPI file against the JSON the API really answers: every property the document gives a schema appears in
 /// some answer built here, and no answer carries a property the document does not give.

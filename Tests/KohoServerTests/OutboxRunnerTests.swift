@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// The one outbox runner under the mail notices: two rounds at once (the server and `koho intake mail`) send each
 /// notice once, and a relay that refuses is tried again on the one retry policy.

@@ -3,6 +3,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Issue 22: what other programs read from Koho.
 final class OutsideWorldTests: KohoTestCase {

@@ -3,6 +3,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// The post list with 1,000 posts: pages of 50 (or `limit`), the total, and a cursor that walks every post once.
 final class PagingTests: KohoTestCase {

@@ -7,6 +7,7 @@ import KohoPlatforms
 import KohoSandbox
 import KohoTestSupport
 @testable import KohoServer
+@testable import KohoTools
 
 /// The server's own flows against a recording sandbox: publishing on the four accounts (an image on X, a video on
 /// YouTube), connecting the mayor's office through OAuth, comments polled and hidden or rejected (Koho sends no reply

@@ -3,6 +3,7 @@ import Foundation
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Lists read their rows without Fluent's reflection: the same posts, every column.
 final class PostRowsTests: KohoTestCase {

@@ -6,6 +6,7 @@ import KohoCore
 import KohoPlatforms
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// 3(2), 4(3), 5(3): the scheduled profile checks against the sandbox's profiles.
 final class ProfileCheckTests: PublisherTestCase {

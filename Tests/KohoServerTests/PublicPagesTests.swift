@@ -7,6 +7,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Checks every public page shares, whichever city's policy made it.
 class PublicPagesTestCase: KohoTestCase {

@@ -5,6 +5,7 @@ import XCTest
 import KohoCore
 import KohoPlatforms
 @testable import KohoServer
+@testable import KohoTools
 
 /// A platform in memory behind the `PlatformGateway` seam: it keeps what was posted per account, and answers the next
 /// publish calls as a test scripts them.

@@ -7,6 +7,7 @@ import KohoCore
 import KohoPlatforms
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// `koho serve` as a child process (the built executable next to the test binary) against a sandbox in the test process.
 final class ServerProcess {

@@ -7,6 +7,7 @@ import KohoCore
 import KohoPlatforms
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// A sandbox on loopback in the test process, as the platforms' stand-in.
 func startSandbox() async throws -> PlatformSandbox {

@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// GET answers are kept while the database is unchanged; a write by another server on the same database shows at
 /// once, on the API list, on the dashboard (within the same second of the clock) and in who is let in.

@@ -5,6 +5,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Pages and API reads only read: a GET of every route leaves the records as they were, even with an approval
 /// overdue (the approval-expiry job, not a page, lapses it). Sessions and a token's last use (written at most once a

@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Versions of a post and the record bundles a records officer hands over.
 final class RecordsTests: KohoTestCase {

@@ -6,6 +6,7 @@ import KohoCore
 import KohoPlatforms
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// What the chief approved is exactly what the platform receives: for each platform and kind, the sandbox's record
 /// equals the approved rendering byte for byte, and X's weighted length of it is what the check reported.

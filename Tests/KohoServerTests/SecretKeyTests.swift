@@ -6,6 +6,7 @@ import XCTest
 import KohoCore
 import KohoPlatforms
 @testable import KohoServer
+@testable import KohoTools
 
 /// Issue 25 (first point): a server whose key cannot open what the database holds sealed refuses to start, and says
 /// what to do, instead of failing later on a post ("トークンを復号できません") or a login.

@@ -5,6 +5,7 @@ import FluentKit
 import SQLKit
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 final class SetupAndAuthTests: KohoTestCase {
     func testSetupLinkCreatesTheFirstChiefOnce() async throws {

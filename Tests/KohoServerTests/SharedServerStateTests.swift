@@ -5,6 +5,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// What several servers share through the database rather than a data folder (issue 25): attached files, the
 /// audit checkpoints and the jobs' leases; on SQLite and PostgreSQL alike.

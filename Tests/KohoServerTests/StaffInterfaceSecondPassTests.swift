@@ -3,6 +3,7 @@ import Foundation
 import XCTVapor
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// Issue 23's second pass over the staff pages: one clear action, the sandbox said, short dashboards, the image seen
 /// before approval, menus by role, dates as an office writes them.

@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// What staff and the chief notice on the pages: warnings before what cannot be taken back, emergencies, the
 /// reason for a return, notices after a form, and forms that keep what was typed.

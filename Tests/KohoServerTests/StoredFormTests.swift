@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// A post's planned action is stored in its own columns; rows written by an older Koho as a JSON blob move there.
 final class StoredFormTests: KohoTestCase {

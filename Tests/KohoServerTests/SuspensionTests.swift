@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// 3(7), 4(9), 5(9): an account is suspended or deleted only after its reason is live on the public pages, by the chief.
 final class SuspensionTests: KohoTestCase {

@@ -5,6 +5,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 final class TestClock: @unchecked Sendable {
     private let lock = NIOLock()

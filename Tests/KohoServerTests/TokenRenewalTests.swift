@@ -6,6 +6,7 @@ import KohoCore
 import KohoPlatforms
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// Tokens that lapse, against the HTTP sandbox: the comment poller goes on after Google's hour is over, and a renewal
 /// the platform refuses marks the account for reconnection where the chief sees it.

@@ -5,6 +5,7 @@ import XCTest
 import KohoCore
 import KohoSandbox
 @testable import KohoServer
+@testable import KohoTools
 
 /// Finding 12 (webhook part): a signed delivery sent again, or an older change in a new delivery, does not undo
 /// what happened since.

@@ -4,6 +4,7 @@ import XCTVapor
 import XCTest
 import KohoCore
 @testable import KohoServer
+@testable import KohoTools
 
 /// The post workflow driven as a job or a command would drive it: on the database, with no request and no HTTP.
 final class WorkflowUseCaseTests: KohoTestCase {

@@ -3,8 +3,8 @@ import Vapor
 import KohoCore
 
 /// `/api/v1`: what the web interface does, for other tools, with bearer tokens.
-enum APIController {
-    struct StepBody: Content {
+package enum APIController {
+    package struct StepBody: Content {
         var version: Int?
         var reason: String?
     }
@@ -22,7 +22,7 @@ enum APIController {
     }
 
     /// The fields of `koho check`, read strictly: an unknown field is an error.
-    static func plannedAction(_ req: Request) throws -> PlannedAction {
+    package static func plannedAction(_ req: Request) throws -> PlannedAction {
         guard let buffer = req.body.data else { throw AppError.badRequest("JSONの本文が必要です") }
         let data = Data(buffer: buffer)
         do { try JSONBounds.check(data) } catch { throw AppError.badRequest(error.message) }

@@ -83,12 +83,12 @@ public struct KohoConfig: Sendable {
 }
 
 /// The policy in force and what is derived from it, fixed when the app starts.
-struct KohoContext: Sendable {
+package struct KohoContext: Sendable {
     let config: KohoConfig
-    let policy: Policy
+    package let policy: Policy
     let policyVersionID: UUID
     let policyVersionLabel: String
-    let holidays: JapaneseHolidayCalendar
+    package let holidays: JapaneseHolidayCalendar
     /// The audit trail, and with it the write lock every audited change runs under.
     let audit: AuditTrail
     var writeLock: AuditTrail { audit }
@@ -131,13 +131,13 @@ extension KohoContext {
 struct KohoContextKey: StorageKey { typealias Value = KohoContext }
 
 extension Application {
-    var koho: KohoContext {
+    package var koho: KohoContext {
         guard let c = storage[KohoContextKey.self] else { fatalError("makeApp did not run") }
         return c
     }
 }
 
 extension Request {
-    var koho: KohoContext { application.koho }
+    package var koho: KohoContext { application.koho }
 }
 

@@ -2,52 +2,25 @@ import ArgumentParser
 import Foundation
 import KohoCore
 
-/// The `koho` command. Exit codes: 0 success, 1 a policy violation, 2 bad input.
-public struct KohoCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "koho",
-        abstract: "Koho（広報）: 自治体のソーシャルメディア運用ポリシーを実行できる形にする",
-        subcommands: [HolidaysCommand.self, HoursCommand.self, CheckCommand.self, ModerateCommand.self, PolicyCommand.self, BenchCommand.self,
-                      ServeCommand.self, SandboxCommand.self, MigrateCommand.self, UsersCommand.self, TokensCommand.self, SecretsCommand.self, AuditCommand.self,
-                      FuzzCommand.self, PublicCommand.self, AlertsCommand.self, ImpersonationCommand.self, IntakeCommand.self,
-                      ReportCommand.self, BackupCommand.self, RestoreCommand.self, RecordsCommand.self]
-    )
+/// The product's commands; `koho` adds the tools (benchmarks, fuzzer, sandbox) from KohoTools.
+package enum ProductCommands {
+    package static let all: [any ParsableCommand.Type] = [
+        HolidaysCommand.self, HoursCommand.self, CheckCommand.self, ModerateCommand.self, PolicyCommand.self,
+        ServeCommand.self, MigrateCommand.self, UsersCommand.self, TokensCommand.self, SecretsCommand.self, AuditCommand.self,
+        PublicCommand.self, AlertsCommand.self, ImpersonationCommand.self, IntakeCommand.self, ReportCommand.self,
+        BackupCommand.self, RestoreCommand.self, RecordsCommand.self,
+    ]
 
-    public init() {}
-
-    /// Runs the command line and ends the process with Koho's exit codes.
-    public static func runAndExit(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
-        do {
-            var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-            terminate(0)
-        } catch let e as ExitCode {
-            terminate(e.rawValue)
-        } catch {
-            if exitCode(for: error) == .success {
-                print(fullMessage(for: error))
-                terminate(0)
-            }
-            let text = isArgumentParserError(error) ? fullMessage(for: error) : "エラー: \(error)"
-            FileHandle.standardError.write(Data((text + "\n").utf8))
-            terminate(2)
-        }
-    }
-
-    static func isArgumentParserError(_ error: Error) -> Bool {
-        !(error is PolicyFileError || error is ActionInputError || error is HolidayStoreError || error is CLIInputError)
-            && !(error is CocoaError)
+    /// Errors of Koho's own that carry a message for the user (exit code 2 without ArgumentParser's usage text).
+    package static func isInputError(_ error: any Error) -> Bool {
+        error is PolicyFileError || error is ActionInputError || error is HolidayStoreError || error is CLIInputError
     }
 }
 
 /// Bad input found by a command itself.
-struct CLIInputError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+package struct CLIInputError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }
 
 /// Options shared by commands that read a policy.
@@ -73,9 +46,4 @@ func writeJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
-}
-
-private func terminate(_ code: Int32) -> Never {
-    fflush(nil)
-    Foundation.exit(code)
 }

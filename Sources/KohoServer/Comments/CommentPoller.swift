@@ -9,7 +9,7 @@ import Vapor
 /// and of Koho's own posts; YouTube, the channel's comment threads (held for review and likely spam too). A
 /// throttled or failing account waits for its next turn (or until the platform says); the others go on.
 /// X is not read: its API gives replies only through search, and 3(6) lets the city neither reply nor delete there.
-final class CommentPoller: Sendable {
+package final class CommentPoller: Sendable {
     let app: Application
     let publishing: Publishing
     let settings: CommentSettings
@@ -44,7 +44,7 @@ final class CommentPoller: Sendable {
         return new
     }
 
-    func poll(_ account: KohoCore.Account) async throws -> Int {
+    package func poll(_ account: KohoCore.Account) async throws -> Int {
         guard account.platform != .x else { return 0 }
         let gateway = publishing.gateway
         let origins = CommentImages.origins(publishing.endpoints)

@@ -6,14 +6,14 @@ import Vapor
 
 /// The server's comment parts, built when platforms are configured: the poller, the executor of decisions, and the
 /// flood alarm's watch.
-final class CommentServices: Sendable {
+package final class CommentServices: Sendable {
     let settings: CommentSettings
     private let box = NIOLockedValueBox<(poller: CommentPoller?, actions: CommentActions?)>((nil, nil))
     private let onNew = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
 
     init(settings: CommentSettings) { self.settings = settings }
 
-    var poller: CommentPoller? { box.withLockedValue { $0.poller } }
+    package var poller: CommentPoller? { box.withLockedValue { $0.poller } }
     var actions: CommentActions? { box.withLockedValue { $0.actions } }
     func set(poller: CommentPoller?, actions: CommentActions?) { box.withLockedValue { $0 = (poller, actions) } }
     func whenNew(_ f: @escaping @Sendable (String) -> Void) { onNew.withLockedValue { $0 = f } }
@@ -23,7 +23,7 @@ final class CommentServices: Sendable {
 struct CommentServicesKey: StorageKey { typealias Value = CommentServices }
 
 extension Application {
-    var comments: CommentServices? { storage[CommentServicesKey.self] }
+    package var comments: CommentServices? { storage[CommentServicesKey.self] }
 }
 
 /// The chief's decisions and the staff's proposals on comments: checked against the policy, recorded, audited; a

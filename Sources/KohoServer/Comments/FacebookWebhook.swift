@@ -6,7 +6,7 @@ import Vapor
 
 /// Meta's webhook for the Page `feed` field: comments arrive as they are written, edited, hidden or removed.
 /// `GET` answers Meta's subscription check; `POST` is taken only when signed with the app secret.
-enum FacebookWebhook {
+package enum FacebookWebhook {
     /// A feed delivery is a few kilobytes; Meta batches at most 1,000 changes.
     static let maxBody = 512 * 1024
 
@@ -126,38 +126,38 @@ enum FacebookWebhook {
         return req.koho.policy.accounts.first { $0.platform == .facebook && $0.handle == id }?.id
     }
 
-    struct Delivery: Decodable {
-        struct Entry: Decodable {
+    package struct Delivery: Decodable {
+        package struct Entry: Decodable {
             var id: String
             /// When the change happened (Unix seconds); a value that is not a number is left out, not a refused delivery.
             var time: Double?
-            var changes: [Change]?
+            package var changes: [Change]?
 
             private enum CodingKeys: String, CodingKey { case id, time, changes }
 
-            init(from decoder: any Decoder) throws {
+            package init(from decoder: any Decoder) throws {
                 let c = try decoder.container(keyedBy: CodingKeys.self)
                 id = try c.decode(String.self, forKey: .id)
                 time = try? c.decodeIfPresent(Double.self, forKey: .time)
                 changes = try c.decodeIfPresent([Change].self, forKey: .changes)
             }
         }
-        struct Change: Decodable {
+        package struct Change: Decodable {
             var field: String
-            var value: Value?
+            package var value: Value?
         }
-        struct Value: Decodable {
-            struct From: Decodable { var id: String?; var name: String? }
+        package struct Value: Decodable {
+            package struct From: Decodable { package var id: String?; package var name: String? }
             var item: String?
             var verb: String?
-            var comment_id: String?
+            package var comment_id: String?
             var post_id: String?
             var parent_id: String?
-            var message: String?
-            var from: From?
-            var created_time: Double?
+            package var message: String?
+            package var from: From?
+            package var created_time: Double?
         }
         var object: String
-        var entry: [Entry]?
+        package var entry: [Entry]?
     }
 }

@@ -35,12 +35,12 @@ final class IntakeItem: Model, @unchecked Sendable {
 }
 
 /// A source's state: for the dashboard (last fetch, last item, last error) and for the next conditional fetch.
-final class IntakeSourceState: Model, @unchecked Sendable {
-    static let schema = "intake_sources"
-    @ID(key: .id) var id: UUID?
+package final class IntakeSourceState: Model, @unchecked Sendable {
+    package static let schema = "intake_sources"
+    @ID(key: .id) package var id: UUID?
     @Field(key: "name") var name: String
     @Field(key: "kind") var kind: String
-    @OptionalField(key: "last_fetch_at") var lastFetchAt: Date?
+    @OptionalField(key: "last_fetch_at") package var lastFetchAt: Date?
     @OptionalField(key: "last_item_at") var lastItemAt: Date?
     @OptionalField(key: "last_item_title") var lastItemTitle: String?
     @OptionalField(key: "last_error") var lastError: String?
@@ -48,7 +48,7 @@ final class IntakeSourceState: Model, @unchecked Sendable {
     @OptionalField(key: "etag") var etag: String?
     @OptionalField(key: "last_modified") var lastModified: String?
 
-    init() {}
+    package init() {}
 }
 
 /// An alert raised by an agency message that concerns the city: never posted as such (ア needs the city's own

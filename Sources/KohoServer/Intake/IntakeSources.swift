@@ -11,7 +11,7 @@ import Vapor
 struct IntakeKey: StorageKey { typealias Value = Intake }
 
 extension Application {
-    var intake: Intake? { storage[IntakeKey.self] }
+    package var intake: Intake? { storage[IntakeKey.self] }
 }
 
 extension KohoConfig {
@@ -27,7 +27,7 @@ extension KohoConfig {
 }
 
 /// The sources of `koho serve --feeds FILE`, each a job. Their notices go through the mail outbox.
-final class Intake: Sendable {
+package final class Intake: Sendable {
     let settings: IntakeSettings
     let area: JMAArea?
     let jobs: [Job]
@@ -43,7 +43,7 @@ final class Intake: Sendable {
     }
 
     /// Wakes every source at once (a test, or `koho bench intake`, after changing a feed).
-    func wakeAll() { for j in jobs { j.wake() } }
+    package func wakeAll() { for j in jobs { j.wake() } }
 }
 
 /// Builds the intake's jobs; none without settings.

@@ -3,7 +3,7 @@ import Vapor
 struct BackgroundJobsKey: StorageKey { typealias Value = BackgroundJobs }
 
 extension Application {
-    var backgroundJobs: BackgroundJobs? { storage[BackgroundJobsKey.self] }
+    package var backgroundJobs: BackgroundJobs? { storage[BackgroundJobsKey.self] }
 }
 
 /// The jobs of this server: approval expiry always, the publisher when platforms are configured. They start when the

@@ -9,7 +9,7 @@ import ServiceLifecycle
 ///
 /// A round that throws never ends the job (nor the server): it is started again after a delay that doubles with each
 /// failure in a row (see `Backoff`), and its error is kept in `status` for the chief's dashboard.
-final class Job: Service, Sendable {
+package final class Job: Service, Sendable {
     struct Backoff: Sendable {
         var first: Duration = .seconds(1)
         var cap: Duration = .seconds(300)
@@ -74,7 +74,7 @@ final class Job: Service, Sendable {
     @discardableResult
     func runOnce() async throws -> Int { try await step() }
 
-    func run() async throws {
+    package func run() async throws {
         logger.debug("started")
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             if let lease, !lease.holds(name), await !lease.acquire(name) {
@@ -153,9 +153,9 @@ actor Doorbell {
 }
 
 /// The server's background jobs, one service group from boot to shutdown.
-final class BackgroundJobs: Sendable {
+package final class BackgroundJobs: Sendable {
     let expiry: Job
-    let publisher: Job?
+    package let publisher: Job?
     let others: [Job]
     /// The leases of the jobs that run once across servers; nil where every job runs here (tests of one job).
     let leases: JobLeases?
@@ -178,7 +178,7 @@ final class BackgroundJobs: Sendable {
     static let mailJobName = "mail"
     func job(named name: String) -> Job? { all.first { $0.name == name } }
 
-    func start() {
+    package func start() {
         running.withLockedValue { running in
             guard running == nil else { return }
             // The lease service first: a group stops in reverse order, so the leases are given up after the last round.
@@ -195,7 +195,7 @@ final class BackgroundJobs: Sendable {
     }
 
     /// Asks every job to stop and waits until they have.
-    func stop() async {
+    package func stop() async {
         guard let (group, task) = running.withLockedValue({ r -> (ServiceGroup, Task<Void, Never>)? in defer { r = nil }; return r }) else { return }
         await group.triggerGracefulShutdown()
         await task.value

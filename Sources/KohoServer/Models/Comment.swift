@@ -38,9 +38,9 @@ enum CommentActionStatus: String, Codable, Sendable {
 
 /// A resident's comment as Koho received it. `text` is the text as first received and is never overwritten: a
 /// records request finds it after the comment is edited, hidden or deleted anywhere; later versions are events.
-final class Comment: Model, @unchecked Sendable {
-    static let schema = "comments"
-    @ID(key: .id) var id: UUID?
+package final class Comment: Model, @unchecked Sendable {
+    package static let schema = "comments"
+    @ID(key: .id) package var id: UUID?
     @Field(key: "account") var account: String
     @Field(key: "platform") var platform: String
     @Field(key: "platform_comment_id") var platformCommentID: String
@@ -87,7 +87,7 @@ final class Comment: Model, @unchecked Sendable {
     /// Why Koho could not read the image (the comment then waits for review); nil when it could.
     @OptionalField(key: "image_problem") var imageProblem: String?
 
-    init() {}
+    package init() {}
 
     var assessment: CommentAssessment {
         (try? JSONDecoder().decode(CommentAssessment.self, from: Data(assessmentJSON.utf8)))

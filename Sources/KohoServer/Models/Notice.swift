@@ -3,10 +3,10 @@ import Foundation
 
 /// A notice for the public pages: a warning about an impersonating account (3(2), 4(2), 5(2)) or the reason an
 /// official account is suspended or deleted (3(7), 4(9), 5(9)). Written as a draft; live once the chief publishes it.
-final class Notice: Model, @unchecked Sendable {
-    static let schema = "notices"
+package final class Notice: Model, @unchecked Sendable {
+    package static let schema = "notices"
 
-    enum Kind: String, Codable, CaseIterable, Sendable {
+    package enum Kind: String, Codable, CaseIterable, Sendable {
         case impersonation, suspension
         var displayName: String {
             switch self {
@@ -16,30 +16,30 @@ final class Notice: Model, @unchecked Sendable {
         }
     }
 
-    enum Status: String, Codable, Sendable {
+    package enum Status: String, Codable, Sendable {
         case draft, published
         var displayName: String { self == .draft ? "下書き" : "掲載中" }
     }
 
-    @ID(key: .id) var id: UUID?
-    @Field(key: "kind") var kind: Kind
+    @ID(key: .id) package var id: UUID?
+    @Field(key: "kind") package var kind: Kind
     /// The official account the notice is about (the one imitated, or the one suspended).
-    @Field(key: "account") var account: String
-    @Field(key: "title") var title: String
-    @Field(key: "body") var body: String
-    @Field(key: "status") var status: Status
-    @OptionalField(key: "published_at") var publishedAt: Date?
-    @Field(key: "created_by") var createdBy: String
-    @Field(key: "created_at") var createdAt: Date
-    @Field(key: "updated_at") var updatedAt: Date
+    @Field(key: "account") package var account: String
+    @Field(key: "title") package var title: String
+    @Field(key: "body") package var body: String
+    @Field(key: "status") package var status: Status
+    @OptionalField(key: "published_at") package var publishedAt: Date?
+    @Field(key: "created_by") package var createdBy: String
+    @Field(key: "created_at") package var createdAt: Date
+    @Field(key: "updated_at") package var updatedAt: Date
     /// What the notice is about, as `kind:id` (e.g. `impersonation-case:<uuid>`, `suspension:<account>`), or empty.
-    @Field(key: "about") var about: String
+    @Field(key: "about") package var about: String
     /// When the suspended account was resumed: the public page says so under the notice.
     @OptionalField(key: "resumed_at") var resumedAt: Date?
     /// Raised by every change, so that the chief publishes the text they saw and an edit does not overwrite another.
-    @Field(key: "lock_version") var lockVersion: Int
+    @Field(key: "lock_version") package var lockVersion: Int
 
-    init() {}
+    package init() {}
 
     var idString: String { id?.uuidString.lowercased() ?? "" }
 }

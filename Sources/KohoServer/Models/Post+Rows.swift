@@ -23,7 +23,7 @@ extension Post {
     }()
 
     /// Fluent's requirement, answered from the list instead of by reflection (see `ListedProperties`).
-    var properties: [any AnyProperty] {
+    package var properties: [any AnyProperty] {
         Post.storedPropertiesComplete ? storedProperties.map { $0 as any AnyProperty } : ListedProperties.reflected(self)
     }
 }

@@ -2,9 +2,9 @@ import Fluent
 import Foundation
 import KohoCore
 
-final class Post: Model, @unchecked Sendable {
-    static let schema = "posts"
-    @ID(key: .id) var id: UUID?
+package final class Post: Model, @unchecked Sendable {
+    package static let schema = "posts"
+    @ID(key: .id) package var id: UUID?
     @Field(key: "account") var account: String
     @OptionalField(key: "category") var category: String?
     // The planned action, one column per field (with account, category, emergency, article_origin and chosen_at).
@@ -13,7 +13,7 @@ final class Post: Model, @unchecked Sendable {
     @OptionalField(key: "title") var title: String?
     /// The links as a JSON array of strings.
     @Field(key: "links") var linksJSON: String
-    @OptionalField(key: "source_url") var sourceURL: String?
+    @OptionalField(key: "source_url") package var sourceURL: String?
     @OptionalField(key: "emergency_reason") var emergencyReason: String?
     @OptionalField(key: "reply_purpose") var replyPurpose: String?
     @OptionalField(key: "quoted_account") var quotedAccount: String?
@@ -22,7 +22,7 @@ final class Post: Model, @unchecked Sendable {
     @OptionalField(key: "chosen_at") var chosenAt: Date?
     @OptionalField(key: "scheduled_at") var scheduledAt: Date?
     @Field(key: "emergency") var emergency: Bool
-    @Field(key: "state") var state: PostState
+    @Field(key: "state") package var state: PostState
     /// Optimistic lock: every change bumps it, and a change made against an older number is refused.
     @Field(key: "lock_version") var lockVersion: Int
     @Parent(key: "policy_version_id") var policyVersion: PolicyVersion
@@ -55,7 +55,7 @@ final class Post: Model, @unchecked Sendable {
     @OptionalField(key: "held_reason") var heldReason: String?
     @OptionalField(key: "held_at") var heldAt: Date?
 
-    init() {}
+    package init() {}
 
     var action: PlannedAction {
         get throws {

@@ -2,9 +2,9 @@ import Fluent
 import Vapor
 import KohoCore
 
-final class User: Model, Authenticatable, @unchecked Sendable {
-    static let schema = "users"
-    @ID(key: .id) var id: UUID?
+package final class User: Model, Authenticatable, @unchecked Sendable {
+    package static let schema = "users"
+    @ID(key: .id) package var id: UUID?
     @Field(key: "name") var name: String
     @Field(key: "password_hash") var passwordHash: String
     @Field(key: "role") var role: UserRole
@@ -19,7 +19,7 @@ final class User: Model, Authenticatable, @unchecked Sendable {
     @OptionalField(key: "locked_until") var lockedUntil: Date?
     @Field(key: "created_at") var createdAt: Date
 
-    init() {}
+    package init() {}
     init(name: String, passwordHash: String, role: UserRole, accounts: [String], createdAt: Date) {
         self.name = name
         self.passwordHash = passwordHash

@@ -5,8 +5,8 @@ import KohoCore
 /// Everything the public pages are generated from: the policy in force, its earlier versions, the published notices,
 /// the suspended accounts and what the profile checks last saw. Nothing else: the same data makes the same pages,
 /// served under `/public/` or written as files.
-struct PublicSiteData {
-    struct Version {
+package struct PublicSiteData {
+    package struct Version {
         let number: Int
         let version: String
         let effectiveDate: CivilDate?
@@ -16,7 +16,7 @@ struct PublicSiteData {
     }
 
     /// What the last profile check read for an account (2: 3(2), 4(3), 5(3)).
-    struct Profile {
+    package struct Profile {
         let checkedAt: Date
         /// X's verification; nil where the platform has none or it could not be read.
         let verified: Bool?
@@ -26,14 +26,25 @@ struct PublicSiteData {
 
     let policy: Policy
     /// Newest first; the first one is in force.
-    let versions: [Version]
+    package let versions: [Version]
     /// Published, newest first.
-    let notices: [Notice]
-    let suspensions: [String: AccountSuspension]
-    let profiles: [String: Profile]
-    let generatedAt: Date
+    package let notices: [Notice]
+    package let suspensions: [String: AccountSuspension]
+    package let profiles: [String: Profile]
+    package let generatedAt: Date
     /// Where the city website shows the exported pages (ends in `/`): the feed's ids and links use it.
-    let siteURL: String
+    package let siteURL: String
+
+    package init(policy: Policy, versions: [Version], notices: [Notice], suspensions: [String: AccountSuspension],
+                 profiles: [String: Profile], generatedAt: Date, siteURL: String) {
+        self.policy = policy
+        self.versions = versions
+        self.notices = notices
+        self.suspensions = suspensions
+        self.profiles = profiles
+        self.generatedAt = generatedAt
+        self.siteURL = siteURL
+    }
 }
 
 /// One public page: where it is, and how its links are written.

@@ -3,7 +3,7 @@ import Foundation
 import KohoCore
 
 /// The public pages as a whole: what they are generated from, and where they live.
-enum PublicSite {
+package enum PublicSite {
     /// Where the city website shows the exported pages, ending in `/`.
     static func siteURL(_ ctx: KohoContext) -> String {
         if let s = ctx.config.publicSiteURL { return s.hasSuffix("/") ? s : s + "/" }
@@ -12,7 +12,7 @@ enum PublicSite {
     }
 
     /// Everything the pages show, read once.
-    static func load(_ db: Database, _ ctx: KohoContext) async throws -> PublicSiteData {
+    package static func load(_ db: Database, _ ctx: KohoContext) async throws -> PublicSiteData {
         let versions = try await PolicyVersion.query(on: db).sort(\.$number, .ascending).all()
         let notices = try await NoticeService.published(db)
         let suspensions = try await SuspensionService.current(db)
@@ -50,7 +50,7 @@ extension PublicSite {
     /// Writes every page as a file under `dir` (relative links, so the folder can go anywhere on the city's CMS), and
     /// removes the pages of notices no longer in the data. The files written, relative to `dir`.
     @discardableResult
-    static func export(_ data: PublicSiteData, to dir: URL) throws -> [String] {
+    package static func export(_ data: PublicSiteData, to dir: URL) throws -> [String] {
         let fm = FileManager.default
         try fm.createDirectory(at: dir.appendingPathComponent("notices", isDirectory: true), withIntermediateDirectories: true)
         let pages = try PublicRenderer.all(data, .exported)

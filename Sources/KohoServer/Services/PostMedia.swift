@@ -6,7 +6,7 @@ import KohoCore
 /// their SHA-256, so that writing one never changes what an earlier approval saw: the post names its file, and a
 /// new upload is a new name that reaches the post only through the workflow (which sends an approved post back for
 /// approval).
-enum PostMedia {
+package enum PostMedia {
     /// The largest file accepted from the web form or the API (a YouTube video).
     static let maxBytes = 512 * 1024 * 1024
     static let maxBodySize: ByteCount = "512mb"
@@ -25,7 +25,7 @@ enum PostMedia {
         let kind: Kind
     }
 
-    struct Stored: Sendable {
+    package struct Stored: Sendable {
         let file: String
         let bytes: Int
         let sha256: String

@@ -5,7 +5,7 @@ import KohoCore
 
 /// What the post workflow runs on: a database, the policy in force with its clock, and who to wake when a post is
 /// scheduled. Web pages, the API, commands and jobs all make one; nothing in the workflow needs a request.
-struct Workflow: Sendable {
+package struct Workflow: Sendable {
     private let base: any Database
     let ctx: KohoContext
     let scheduled: @Sendable () -> Void
@@ -24,14 +24,14 @@ struct Workflow: Sendable {
 }
 
 extension Application {
-    var workflow: Workflow {
+    package var workflow: Workflow {
         Workflow(db: db, ctx: koho, scheduled: { [self] in publishing?.publisher?.wake() },
                  mailQueued: { [self] in backgroundJobs?.job(named: BackgroundJobs.mailJobName)?.wake() })
     }
 }
 
 extension Request {
-    var workflow: Workflow {
+    package var workflow: Workflow {
         let w = application.workflow
         return Workflow(db: db, ctx: koho, scheduled: w.scheduled, mailQueued: w.mailQueued)
     }
@@ -39,7 +39,7 @@ extension Request {
 
 /// The post workflow's persistence: every step checks the role, the lock version and the policy, then
 /// saves the post and appends to the audit trail in one transaction.
-enum PostService {
+package enum PostService {
     static func subject(_ id: UUID) -> String { "post:\(id.uuidString.lowercased())" }
 
     static func find(_ req: Request, _ id: UUID) async throws -> Post { try await find(req.workflow, id) }
@@ -59,7 +59,7 @@ enum PostService {
         try await create(req.workflow, user, input, asDraftDespiteViolations: asDraftDespiteViolations)
     }
 
-    static func create(_ w: Workflow, _ user: User, _ input: PlannedAction, asDraftDespiteViolations: Bool = false) async throws -> Post {
+    package static func create(_ w: Workflow, _ user: User, _ input: PlannedAction, asDraftDespiteViolations: Bool = false) async throws -> Post {
         let ctx = w.ctx
         try requireMayAct(user, on: input.account, ctx)
         var action = input
@@ -107,7 +107,7 @@ enum PostService {
 
     /// `chiefMustApprove`: a submission waits for the chief even where the category needs nobody's judgement (a
     /// draft the emergency intake made, which no person has read yet).
-    static func transition(_ w: Workflow, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
+    package static func transition(_ w: Workflow, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
                            reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil,
                            asDraftDespiteViolations: Bool = false, chiefMustApprove: Bool = false) async throws -> Post {
         try await expireIfOverdue(id, w)

@@ -20,7 +20,7 @@ public enum Setup {
     }
 
     /// Creates a user, for `koho users add`, the setup link and the users page alike.
-    static func createUser(on db: Database, app: Application, name: String, password: String, role: UserRole, accounts: [String],
+    package static func createUser(on db: Database, app: Application, name: String, password: String, role: UserRole, accounts: [String],
                            actor: String, reason: String) async throws -> User {
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty, name.count <= 64 else { throw AppError.badRequest("名前は1〜64文字で入力してください") }

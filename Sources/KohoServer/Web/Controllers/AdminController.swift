@@ -3,7 +3,7 @@ import Plot
 import Vapor
 import KohoCore
 
-enum AdminController {
+package enum AdminController {
     static func accounts(_ req: Request) async throws -> Response {
         let users = try await User.query(on: req.db).filter(\.$role == .staff).sort(\.$name).all()
         let publishing = req.application.publishing
@@ -60,7 +60,7 @@ enum AdminController {
         return req.redirect(to: SiteURL.users.path, notice: "利用者を追加しました（\(form.name)）。")
     }
 
-    struct UpdateUserForm: Content {
+    package struct UpdateUserForm: Content {
         var role: String
         var accounts: [String]?
         var totpRequired: String?

@@ -4,8 +4,8 @@ import SQLKit
 import Vapor
 import KohoCore
 
-enum AuthController {
-    struct LoginForm: Content {
+package enum AuthController {
+    package struct LoginForm: Content {
         var name: String
         var password: String
         var totp: String?

@@ -3,9 +3,9 @@ import Plot
 import Vapor
 import KohoCore
 
-enum PostsController {
+package enum PostsController {
     /// The compose form; the same names as the fields of `koho check`.
-    struct ComposeForm: Content {
+    package struct ComposeForm: Content {
         var account: String?
         var kind: String?
         var category: String?
@@ -31,7 +31,7 @@ enum PostsController {
             quotedAccount = a.quotedAccount; articleOrigin = a.articleOrigin; inReplyTo = a.inReplyTo
         }
 
-        func action() throws -> PlannedAction {
+        package func action() throws -> PlannedAction {
             func clean(_ v: String?) -> String? {
                 guard let v = v?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
                 return v
@@ -398,7 +398,7 @@ enum PostsController {
         return res
     }
 
-    struct StepForm: Content {
+    package struct StepForm: Content {
         var version: Int?
         var reason: String?
     }

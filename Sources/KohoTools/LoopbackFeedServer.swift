@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KohoServer
 import KohoCore
 import NIOConcurrencyHelpers
 import Vapor

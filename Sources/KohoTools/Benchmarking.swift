@@ -1,3 +1,4 @@
+import KohoServer
 import KohoSandbox
 import Vapor
 

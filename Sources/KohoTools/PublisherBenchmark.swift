@@ -1,4 +1,5 @@
 import Foundation
+import KohoServer
 import KohoCore
 import KohoPlatforms
 import KohoSandbox

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KohoServer
 import KohoCore
 
 struct BenchCommand: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KohoServer
 import Vapor
 import KohoCore
 #if canImport(Glibc)

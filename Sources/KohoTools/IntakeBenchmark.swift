@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import KohoServer
 import KohoCore
 import KohoSandbox
 import Vapor
