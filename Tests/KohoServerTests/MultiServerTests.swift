@@ -209,13 +209,12 @@ final class MultiServerTests: XCTestCase {
         }
     }
 
-    /// 20 clients through a round-robin proxy in front of both servers for `duration` seconds (the issue asks a
-    /// minute; 24 s here keeps CI's PostgreSQL stage short, the same code runs longer by changing it): no 5xx, every
+    /// 20 clients through a round-robin proxy in front of both servers for a minute, as the issue asks: no 5xx, every
     /// post a client was told was created is there once and nothing else. Halfway through the first server is taken
     /// out of the proxy and stopped as if killed; its jobs move to the other within the lease time.
     func testTwentyClientsThroughAProxyWhileOneServerStops() async throws {
         try XCTSkipUnless(onPostgres, "two servers with their own data folders need PostgreSQL (DATABASE_URL)")
-        try await runClients(duration: 24, clients: 20)
+        try await runClients(duration: 60, clients: 20)
     }
 
     func runClients(duration: Double, clients: Int) async throws {

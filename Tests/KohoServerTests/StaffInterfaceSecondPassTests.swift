@@ -195,6 +195,25 @@ final class StaffInterfaceSecondPassTests: KohoTestCase {
         XCTAssertTrue(staff.lastBody.contains("𝕏 小平グリーンロード灯りまつりのお…"), staff.lastBody)
     }
 
+    func testTheFirstDashboardSaysWhatToDoFirst() async throws {
+        try await addUser("kacho", .chief)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/")
+        XCTAssertTrue(chief.lastBody.contains("はじめにすること"))
+        XCTAssertTrue(chief.lastBody.contains("まだ: <a href=\"/users\">担当者を追加し"))
+        XCTAssertTrue(chief.lastBody.contains("まだ: <a href=\"/totp\">自分の二段階認証を設定する"))
+        // Done steps are said as done.
+        try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
+        try await chief.get("/")
+        XCTAssertTrue(chief.lastBody.contains("済み: <a href=\"/users\">"))
+        // Staff do not see the chief's list.
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/")
+        XCTAssertFalse(staff.lastBody.contains("はじめにすること"))
+    }
+
     func testDatesAsAnOfficeWritesThem() async throws {
         let tokens = try await addStandardUsers()
         let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり"}"#)

@@ -118,13 +118,13 @@ def test_compose_submit_and_approve(server, browser):
         lambda d: "文字数（Xの数え方）: 83 / 280" in d.find_element(By.ID, "live-check").text)
     assert browser.find_elements(By.XPATH, "//div[@id='live-check']/p[contains(., 'ポリシーに合っています')]")
     # The preview: an X card with the account's name, handle and the platform, and the link in the text.
-    card = browser.find_element(By.CSS_SELECTOR, "#live-check section.preview.pv-x")
+    card = browser.find_element(By.CSS_SELECTOR, "#live-check .preview.pv-x")
     assert "@kodaira_tokyo" in card.text and "X" in card.text, card.text
     assert NENMATSU in card.find_element(By.CSS_SELECTOR, ".pv-text").text
     browser.save_screenshot(str(SHOTS / "compose-preview.png"))
     press(browser, "確認")
     assert "確認の結果" in browser.page_source
-    assert browser.find_elements(By.CSS_SELECTOR, "section[aria-label='確認の結果'] section.preview.pv-x")
+    assert browser.find_elements(By.CSS_SELECTOR, "section[aria-label='確認の結果'] .preview.pv-x")
     browser.save_screenshot(str(SHOTS / "compose.png"))
     press(browser, "保存して提出")
     assert "承認待ち" in browser.find_element(By.TAG_NAME, "body").text
@@ -139,12 +139,12 @@ def test_compose_submit_and_approve(server, browser):
     browser.get(base + "/approvals")
     assert "市民まつり" in browser.find_element(By.TAG_NAME, "body").text
     # The approval queue shows each post as X will show it, the link included.
-    queued = browser.find_element(By.CSS_SELECTOR, "article.queued section.preview.pv-x")
+    queued = browser.find_element(By.CSS_SELECTOR, "article.queued .preview.pv-x")
     assert NENMATSU in queued.text and "@kodaira_tokyo" in queued.text, queued.text
     assert "83 / 280" in queued.text
     browser.save_screenshot(str(SHOTS / "approval-preview.png"))
     browser.get(post_url)
-    assert NENMATSU in browser.find_element(By.CSS_SELECTOR, "section.preview.pv-x .pv-text").text
+    assert NENMATSU in browser.find_element(By.CSS_SELECTOR, ".preview.pv-x .pv-text").text
     press(browser, "承認する")
     # Approved for now, inside the operating hours, the publisher may already have sent it to the sandbox.
     WebDriverWait(browser, 15).until(lambda d: d.current_url == post_url and any(

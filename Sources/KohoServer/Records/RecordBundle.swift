@@ -49,7 +49,8 @@ struct RecordBundle {
     // MARK: - Building
 
     static func post(_ id: UUID, db: Database, policy: Policy, now: Date) async throws -> RecordBundle {
-        guard let post = try await Post.query(on: db).filter(\.$id == id).allPosts().first else {
+        // Read whole: a list's narrow projection (`allPosts`) leaves out the approved rendering a record must hold.
+        guard let post = try await Post.query(on: db).filter(\.$id == id).first() else {
             throw NotFound(description: "投稿 \(id.uuidString.lowercased()) はありません")
         }
         let versions = try await PostVersions.all(of: id, on: db)
@@ -142,7 +143,7 @@ struct RecordBundle {
     /// Posts created, comments received and audit entries written from `from` to `to` (both days included, Japan time).
     static func range(from: CivilDate, to: CivilDate, db: Database, policy: Policy, now: Date) async throws -> RecordBundle {
         let start = startOfDay(from), end = startOfDay(to.adding(days: 1))
-        let posts = try await Post.query(on: db).filter(\.$createdAt >= start).filter(\.$createdAt < end).sort(\.$createdAt).allPosts()
+        let posts = try await Post.query(on: db).filter(\.$createdAt >= start).filter(\.$createdAt < end).sort(\.$createdAt).all()
         let comments = try await Comment.query(on: db).filter(\.$receivedAt >= start).filter(\.$receivedAt < end).sort(\.$receivedAt).all()
         // The trail keeps whole seconds; the bounds are whole seconds too.
         let entries = try await AuditEntry.query(on: db).filter(\.$at >= start).filter(\.$at < end).sort(\.$id).all()

@@ -24,9 +24,32 @@ enum DashboardController {
         /// The flood alarms open now (shown to the chief).
         var alarms: [AlarmController.Entry] = []
         var alarmWindowMinutes = 60
+        /// The chief's first steps, until each is done (nil once all are).
+        var firstSteps: [FirstStep]?
         let now: Date
         /// The whole counts behind the short tables (each table shows at most `DashboardView.rows`).
         var totals = Totals()
+    }
+
+    struct FirstStep {
+        let text: String
+        let done: Bool
+        let link: SiteURL
+    }
+
+    /// What a newcomer does after setup: add staff, connect the accounts, set two-factor, try a post on the sandbox.
+    static func firstSteps(_ req: Request, chief: User) async throws -> [FirstStep]? {
+        let staff = try await User.query(on: req.db).filter(\.$role == .staff).count()
+        let accounts = req.koho.policy.accounts.map(\.id)
+        let connected = try await AccountConnection.query(on: req.db).filter(\.$account ~~ accounts).filter(\.$status == .connected).count()
+        let posts = try await Post.query(on: req.db).count()
+        let steps = [
+            FirstStep(text: "担当者を追加し、担当するアカウントを決める", done: staff > 0, link: .users),
+            FirstStep(text: "アカウントをつなぐ（\(connected)/\(accounts.count)）", done: connected >= accounts.count, link: .accounts),
+            FirstStep(text: "自分の二段階認証を設定する", done: chief.totpEnabled, link: .totp),
+            FirstStep(text: "試しの投稿を作り、承認して、サンドボックスに出るのを確かめる", done: posts > 0, link: .compose),
+        ]
+        return steps.allSatisfy(\.done) ? nil : steps
     }
 
     struct Totals {
@@ -90,7 +113,8 @@ enum DashboardController {
             model.returnReasons = try await PostService.returnReasons(req, model.rejected)
             model.commentsWaiting = try await CommentInbox.waitingCount(req.db, accounts: ctx.policy.accounts.map(\.id).filter { user.mayAct(on: $0) })
         }
-        if frame.user?.role == .chief {
+        if let chief = frame.user, chief.role == .chief {
+            model.firstSteps = try await firstSteps(req, chief: chief)
             model.alarms = try await AlarmController.load(req)
             model.alarmWindowMinutes = req.application.comments?.settings.floodWindowMinutes ?? 60
         }
@@ -149,9 +173,18 @@ enum DashboardView {
         ])
         // Each person's own work first: the chief's approvals, the staff's returned posts and drafts.
         let own: [BodyNode] = f.user?.role == .chief ? [waiting] : [returned, drafts]
+        let firstSteps: BodyNode = m.firstSteps.map { steps in
+            .tag("section", [Attr("class", "notice"), Attr("aria-labelledby", "h-first")], [
+                .tag("h2", [Attr("id", "h-first")], text: "はじめにすること"),
+                .tag("ol", [], steps.map { s in
+                    .tag("li", [], [.text(s.done ? "済み: " : "まだ: "), .link(s.link, s.text)])
+                }),
+            ])
+        } ?? .empty
         return Layout.page(f, [
             .tag("p", [], text: "現在: \(JapaneseTime.displayWithEra(m.now))"),
             status,
+            firstSteps,
             chiefNotice,
             AlarmController.section(f, m.alarms, windowMinutes: m.alarmWindowMinutes),
             notice,

@@ -57,8 +57,10 @@ enum AuditWords {
     }
 
     /// The detail in words, with each SHA-256 cut to its first 12 digits (all 64 in the title).
-    static func detail(_ s: String) -> BodyNode {
-        let text = states(s)
+    static func detail(_ s: String) -> BodyNode { hashesCut(states(s)) }
+
+    /// A text as written, with each SHA-256 in it cut to its first 12 digits (all 64 in the title).
+    static func hashesCut(_ text: String) -> BodyNode {
         var nodes: [BodyNode] = []
         var rest = Substring(text)
         while let r = rest.range(of: "[0-9a-f]{64}", options: .regularExpression) {
