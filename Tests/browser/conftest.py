@@ -23,8 +23,8 @@ def free_port():
 
 def start_koho(data, port, on_line=None):
     """`koho serve` on `port` with its data in `data`, in New York time (the pages must still speak Tokyo time);
-    returns the process once it accepts connections. `on_line` sees each line printed until it listens, and the next
-    (which names the platforms: the embedded sandbox's address)."""
+    returns the process once it accepts connections. `on_line` sees each line printed until the server has started (the
+    address, the platforms with the embedded sandbox's address, and the framed one-time setup link)."""
     env = dict(os.environ, TZ="America/New_York")
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen([KOHO, "serve", "--port", str(port), "--data-dir", data],
@@ -36,9 +36,8 @@ def start_koho(data, port, on_line=None):
             break
         if on_line:
             on_line(line)
-        if "待ち受けます" in line:
-            if on_line:
-                on_line(proc.stdout.readline())
+        # The setup link comes last, framed, after the lines that name the address and the platforms.
+        if "Server started" in line:
             break
     for _ in range(100):
         try:

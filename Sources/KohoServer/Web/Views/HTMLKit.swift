@@ -207,7 +207,7 @@ enum Layout {
     button.primary{background:#0b4f8a;color:#fff;font-weight:bold;padding:8px 24px}button.primary:hover{background:#083a66}
     button.danger{border-color:#b00020;color:#b00020}button.danger:hover{background:#fdecee}button.secondary:hover{background:#eef5fc}
     header form.inline button{padding:2px 10px;margin:0}
-    .sandbox-banner{background:#fff4e0;border-bottom:3px solid #b36b00;color:#1a1a1a;padding:6px 16px;margin:0;font-weight:bold}
+    .sandbox-banner{background:#fff4e0;border:3px solid #b36b00;color:#1a1a1a;padding:4px 12px;margin:0 0 8px;font-weight:bold}
     .sandbox-mark{display:inline-block;border:1px solid #b36b00;background:#fff4e0;color:#6b4000;padding:0 6px;font-size:.85rem;margin-left:4px}
     .actions-top{border:2px solid #0b4f8a;padding:8px 12px;margin:12px 0;max-width:40em}
     .live-check{margin:4px 0 12px}.live-check .cut{font-weight:bold}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
@@ -225,8 +225,9 @@ enum Layout {
             ),
             .body(
                 .tag("a", [Attr("class", "skip"), Attr("href", "#main")], text: "本文へ移動"),
-                f.sandbox && f.user != nil ? sandboxBanner : .empty,
                 .header(
+                    // Inside the header landmark, so that no content sits outside a landmark.
+                    f.sandbox && f.user != nil ? sandboxBanner : .empty,
                     .tag("p", [], [.strong(.text("Koho（広報）")), .text(" \(f.policy.organization.name) \(f.policy.title)")]),
                     f.user.map { nav($0, f) } ?? .empty
                 ),
