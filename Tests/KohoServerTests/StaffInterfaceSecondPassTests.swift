@@ -214,6 +214,32 @@ final class StaffInterfaceSecondPassTests: KohoTestCase {
         XCTAssertFalse(staff.lastBody.contains("はじめにすること"))
     }
 
+    func testRefusedFormsComeBackWithWhatWasTyped() async throws {
+        _ = try await addStandardUsers()
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/users")
+        // A short password: the form again, the name, role and accounts kept, the reason beside it, nothing saved.
+        var r = try await chief.post("/users", pairs: [("name", "suzuki"), ("password", "short"), ("role", "staff"), ("accounts[]", "koho.kodairacity")])
+        XCTAssertEqual(r.status, .badRequest)
+        XCTAssertTrue(chief.lastBody.contains("追加できませんでした: パスワードは10文字以上にしてください"))
+        XCTAssertTrue(chief.lastBody.contains(#"name="name" value="suzuki""#))
+        XCTAssertTrue(chief.lastBody.contains(#"value="koho.kodairacity" checked"#), chief.lastBody)
+        XCTAssertFalse(chief.lastBody.contains("short"), "the password is not sent back")
+        // A name that exists.
+        r = try await chief.post("/users", pairs: [("name", "tanaka"), ("password", "long enough password"), ("role", "viewer")])
+        XCTAssertEqual(r.status, .conflict)
+        XCTAssertTrue(chief.lastBody.contains("既にいます"))
+        XCTAssertTrue(chief.lastBody.contains(#"<option value="viewer" selected"#), chief.lastBody)
+        try await assertEqual(try await User.query(on: app.db).count(), 4)
+        // A failed sign-in keeps the name.
+        let web = WebClient(app)
+        try await web.get("/login")
+        _ = try await web.post("/login", ["name": "tanaka", "password": "wrong password"])
+        XCTAssertTrue(web.lastBody.contains(#"name="name" value="tanaka""#))
+        XCTAssertFalse(web.lastBody.contains("wrong password"))
+    }
+
     func testDatesAsAnOfficeWritesThem() async throws {
         let tokens = try await addStandardUsers()
         let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり"}"#)

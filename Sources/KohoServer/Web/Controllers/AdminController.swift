@@ -21,14 +21,17 @@ package enum AdminController {
         return u
     }
 
-    static func users(_ req: Request) async throws -> Response {
+    static func users(_ req: Request) async throws -> Response { try await page(req) }
+
+    static func page(_ req: Request, status: HTTPResponseStatus = .ok, addUser: UsersView.AddUserInput? = nil) async throws -> Response {
         let me = try req.requireUser()
         let users = try await User.query(on: req.db).sort(\.$name).all()
         var throttles: [UUID: (lockedPairs: Int, failures: Int)] = [:]
         if me.role == .chief {
             for u in users { throttles[u.id!] = try await LoginThrottle.summary(name: u.name, on: req.db, now: req.koho.now) }
         }
-        return Layout.response(UsersView.page(PageFrame(req, title: "利用者"), users: users, me: me, throttles: throttles))
+        return Layout.response(UsersView.page(PageFrame(req, title: "利用者"), users: users, me: me, throttles: throttles, addUser: addUser),
+                               status: status)
     }
 
     /// Ends the locks and delays that failed sign-ins put on a user's name.
@@ -54,9 +57,15 @@ package enum AdminController {
     static func addUser(_ req: Request) async throws -> Response {
         let chief = try requireChief(req)
         let form = try req.content.decode(AddUserForm.self)
-        guard let role = UserRole(rawValue: form.role) else { throw AppError.badRequest("役割が正しくありません") }
-        _ = try await Setup.createUser(on: req.db, app: req.application, name: form.name, password: form.password, role: role,
-                                       accounts: form.accounts ?? [], actor: chief.name, reason: "利用者画面から登録")
+        do {
+            guard let role = UserRole(rawValue: form.role) else { throw AppError.badRequest("役割が正しくありません") }
+            _ = try await Setup.createUser(on: req.db, app: req.application, name: form.name, password: form.password, role: role,
+                                           accounts: form.accounts ?? [], actor: chief.name, reason: "利用者画面から登録")
+        } catch let e as AppError where [.badRequest, .conflict, .unprocessableEntity].contains(e.status) {
+            // The form again with what was typed (the password excepted) and the reason beside it; nothing is saved.
+            return try await page(req, status: e.status, addUser: UsersView.AddUserInput(name: form.name, role: form.role,
+                                                                                             accounts: form.accounts ?? [], error: e.message))
+        }
         return req.redirect(to: SiteURL.users.path, notice: "利用者を追加しました（\(form.name)）。")
     }
 
@@ -233,7 +242,14 @@ package enum AdminController {
 }
 
 enum UsersView {
-    static func page(_ f: PageFrame, users: [User], me: User, throttles: [UUID: (lockedPairs: Int, failures: Int)] = [:]) -> HTML {
+    /// What was typed into 利用者の追加 when it was refused, and why.
+    struct AddUserInput {
+        var name = "", role = "staff", accounts: [String] = [], error: String?
+    }
+
+    static func page(_ f: PageFrame, users: [User], me: User, throttles: [UUID: (lockedPairs: Int, failures: Int)] = [:],
+                     addUser: AddUserInput? = nil) -> HTML {
+        let typed = addUser ?? AddUserInput()
         let roles = UserRole.allCases.map { ($0.rawValue, $0.displayName(f.policy)) }
         var content: [BodyNode] = [
             .table(["名前", "役割", "担当アカウント", "二段階認証"], users.map { u in
@@ -242,13 +258,16 @@ enum UsersView {
             }),
         ]
         guard me.role == .chief else { return Layout.page(f, content) }
-        content.append(.tag("h2", [], text: "利用者の追加"))
+        content.append(.tag("h2", [Attr("id", "add-user")], text: "利用者の追加"))
         content.append(.postForm(SiteURL.users.path, csrf: f.csrf, [
-            .field("名前", name: "name", required: true),
-            .field("初期パスワード（10文字以上）", name: "password", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
-            .selectField("役割", name: "role", options: roles, selected: "staff"),
+            typed.error.map { .tag("p", [Attr("class", "error"), Attr("role", "alert"), Attr("id", "add-user-error")], text: "追加できませんでした: \($0)") } ?? .empty,
+            .field("名前", name: "name", value: typed.name, required: true),
+            .field("初期パスワード（10文字以上）", name: "password", type: "password", required: true,
+                   hint: typed.error != nil ? "パスワードは安全のため残していません。もう一度入れてください。" : nil,
+                   extra: [Attr("autocomplete", "new-password")]),
+            .selectField("役割", name: "role", options: roles, selected: typed.role),
             .tag("fieldset", [], [.tag("legend", [], text: "担当アカウント（担当者のみ）")] + f.policy.accounts.map {
-                .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: false)
+                .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: typed.accounts.contains($0.id))
             }),
             .button("追加する", kind: .primary),
         ]))

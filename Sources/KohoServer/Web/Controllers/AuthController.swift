@@ -28,7 +28,8 @@ package enum AuthController {
         let address = LoginThrottle.clientAddress(req)
         func fail(_ message: String, audit: String = "login.failed") async throws -> Response {
             try await AuditLog.append(req, actor: form.name, action: audit, subject: "user:\(form.name)", detail: message)
-            return LoginPage.render(req, message: "名前・パスワード・確認コードのいずれかが正しくないか、ロックされています。", status: .unauthorized)
+            return LoginPage.render(req, message: "名前・パスワード・確認コードのいずれかが正しくないか、ロックされています。", status: .unauthorized,
+                                    name: form.name.containsControlCharacter ? "" : form.name)
         }
         // One path for every answer: the delay, then one bcrypt check (against a dummy hash for an unknown
         // name), so that neither the time nor the text tells an unknown, a locked and a wrong name apart.
@@ -236,7 +237,8 @@ enum PasswordPage {
 }
 
 enum LoginPage {
-    static func render(_ req: Request, message: String?, notice: String? = nil, status: HTTPResponseStatus = .ok) -> Response {
+    /// `name` is what was typed, kept after a refused sign-in (never the password or the code).
+    static func render(_ req: Request, message: String?, notice: String? = nil, status: HTTPResponseStatus = .ok, name: String = "") -> Response {
         let f = PageFrame(req, title: "ログイン")
         // A refused login marks the fields it concerns and points them at the message.
         let invalid: [Attr] = message == nil ? [] : [Attr("aria-invalid", "true"), Attr("aria-describedby", "login-error")]
@@ -244,7 +246,7 @@ enum LoginPage {
             notice.map { .tag("p", [Attr("class", "notice"), Attr("role", "status")], text: $0) } ?? .empty,
             message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert"), Attr("id", "login-error")], text: $0) } ?? .empty,
             .postForm(SiteURL.login.path, csrf: f.csrf, [
-                .field("名前", name: "name", required: true, extra: [Attr("autocomplete", "username")] + invalid),
+                .field("名前", name: "name", value: name, required: true, extra: [Attr("autocomplete", "username")] + invalid),
                 .field("パスワード", name: "password", type: "password", required: true, extra: [Attr("autocomplete", "current-password")] + invalid),
                 .field("確認コード（二段階認証を使う場合）", name: "totp", hint: "認証アプリに表示される6桁の数字",
                        extra: [Attr("inputmode", "numeric"), Attr("autocomplete", "one-time-code")]),
