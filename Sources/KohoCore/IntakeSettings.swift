@@ -162,6 +162,9 @@ public struct IntakeSettings: Sendable, Equatable {
     public var website: [WebsiteFeed]
     public var limits = Limits()
     public var proxy: Proxy?
+    /// `xUserSearch: true`: the city's X plan allows the user search in the impersonation scan (X's terms ask for
+    /// Enterprise where X content is shown to people acting for a government, and every call is charged). Off unless said.
+    public var xUserSearch = false
     public var mail: Mail?
     public var agency: Agency?
     public var smtp: SMTP?
@@ -183,8 +186,9 @@ public struct IntakeSettings: Sendable, Equatable {
 
     public static func load(yaml: String, file: String) throws -> IntakeSettings {
         let root = try YAMLFields.parse(yaml: yaml, file: file)
-        try root.checkKeys(["website", "mail", "agency", "smtp", "limits", "proxy"])
+        try root.checkKeys(["website", "mail", "agency", "smtp", "limits", "proxy", "xUserSearch"])
         var s = IntakeSettings()
+        s.xUserSearch = try root.bool("xUserSearch", default: false)
         s.website = try root.optional("website")?.sequence().map { f in
             try f.checkKeys(["url", "categories", "interval", "emergencyItems", "keywords", "hosts"])
             let categories = try f.strings("categories")

@@ -140,4 +140,11 @@ import Testing
         let bom = try FeedParser.parse(Self.bytes("efbbbf3c3f786d6c2076657273696f6e3d22312e302220656e636f64696e673d225554462d38223f3e3c7273732076657273696f6e3d22322e30223e3c6368616e6e656c3e3c7469746c653ee5b08fe5b9b3e5b8823c2f7469746c653e3c6974656d3e3c7469746c653ee38090e7b78ae680a5e38091e7b5a6e6b0b4e68980e381aee3818ae79fa5e38289e3819b3c2f7469746c653e3c6c696e6b3e68747470733a2f2f7777772e636974792e6b6f64616972612e746f6b796f2e6a702f737569646f2f322e68746d6c3c2f6c696e6b3e3c677569643e752d313c2f677569643e3c2f6974656d3e3c2f6368616e6e656c3e3c2f7273733e"))
         #expect(bom.first?.title == "【緊急】給水所のお知らせ")
     }
+
+    @Test("X's user search is off unless the city's settings say its X plan allows it")
+    func xUserSearchSetting() throws {
+        #expect(try IntakeSettings.load(yaml: "website: []\n", file: "feeds.yaml").xUserSearch == false)
+        #expect(try IntakeSettings.load(yaml: "xUserSearch: true\n", file: "feeds.yaml").xUserSearch == true)
+        #expect(throws: PolicyFileError.self) { try IntakeSettings.load(yaml: "xUserSearch: たぶん\n", file: "feeds.yaml") }
+    }
 }

@@ -30,6 +30,10 @@ public struct KohoConfig: Sendable {
     public var secureCookies = false
     /// The platforms to publish to; nil (the other commands, most tests) means no platforms and no publisher.
     public var platforms: PlatformMode?
+    /// How often the audit chain's head is written as a checkpoint while entries are written (issue 24: every minute).
+    public var checkpointInterval: Duration = .seconds(60)
+    /// Where the embedded sandbox listens (`--sandbox-port`); taken, it falls back to any free port. 0: any.
+    public var embeddedSandboxPort = 8090
     public var publisher = PublisherSettings()
     /// Reading comments, the Facebook webhook, carrying out decisions, and the flood alarm.
     public var comments = CommentSettings()

@@ -51,6 +51,7 @@ struct ServeCommand: AsyncParsableCommand {
     var trustForwardedFor = false
     @ArgumentParser.Option(name: .long, help: "別に起動したサンドボックス（koho sandbox）のURL。省略時、実プラットフォームの資格情報がなければ内蔵のサンドボックスを起動する")
     var sandboxURL: String?
+    @ArgumentParser.Option(name: .long, help: "内蔵のサンドボックスが待ち受けるポート（使われていれば空いているもの）") var sandboxPort: Int = 8090
     @ArgumentParser.Flag(name: .long, help: "試験運転: プラットフォームへの発信だけを行わない") var dryRun = false
     @ArgumentParser.Option(name: .long, help: "通知メールを送る SMTP サーバー（HOST または HOST:PORT）。省略時はメールを送らない") var smtp: String?
     @ArgumentParser.Option(name: .long, help: "通知メールの差出人アドレス（省略時: 取り込み元の設定ファイルの smtp.from、なければ koho@localhost）") var mailFrom: String?
@@ -82,6 +83,8 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             config.platforms = PlatformEndpoints.credentialsConfigured() ? .live(.live()) : .embeddedSandbox
         }
+        guard (0...65535).contains(sandboxPort) else { throw CLIInputError("--sandbox-port は 0〜65535 にしてください") }
+        config.embeddedSandboxPort = sandboxPort
         guard leaseSeconds >= callTimeoutSeconds + 1 else {
             throw CLIInputError("--lease-seconds は --call-timeout-seconds より長くしてください（呼び出しの途中で他のサーバーが同じ投稿を取らないように）")
         }
@@ -110,7 +113,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let p = config.proxy.https ?? config.proxy.http {
             print("Koho: 外への通信はプロキシ \(p) を通ります（NO_PROXY: \(config.proxy.noProxy.isEmpty ? "なし" : config.proxy.noProxy.joined(separator: ","))）")
         }
-        config.xUserSearch = xUserSearch
+        config.xUserSearch = xUserSearch || (config.intake?.xUserSearch ?? false)
         config.publisher.dryRun = dryRun
         config.publisher.pollInterval = .milliseconds(max(10, pollIntervalMs))
         config.publisher.leaseSeconds = leaseSeconds
@@ -283,6 +286,7 @@ struct AuditCommand: AsyncParsableCommand {
             for b in breaks { print(b.description) }
             print("先頭: \(v.count)件目\(v.headID.map { "（#\($0)）" } ?? "") ハッシュ \(v.headHash)")
             print("チェックポイント: \(checkpoints.count)件（データベースに\(inTable)件、\(AuditLog.Checkpoints.url(dir).path)）")
+            print(AuditLog.window(count: v.count, last: checkpoints.max { $0.count < $1.count }))
             if !breaks.isEmpty {
                 print("監査記録 \(v.count) 件: 連鎖の切れ目・食い違いが \(breaks.count) 箇所あります")
                 throw ExitCode(1)

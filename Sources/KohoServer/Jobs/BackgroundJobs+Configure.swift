@@ -22,9 +22,10 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
             try await publisher.pass()
         }
     }
-    // The audit chain's head, outside the database: at start and daily, so that a truncation or a rewrite is found later.
+    // The audit chain's head, outside the chain: at start and then every minute while entries are written (an unchanged
+    // head writes nothing), so that removing the newest entries is found by `koho audit verify`.
     let dataDirectory = config.dataDirectory, jobLogger = logger, trail = app.koho.audit
-    let checkpoint = Job(name: "audit-checkpoint", interval: .seconds(24 * 3600), clock: config.jobClock, logger: logger) {
+    let checkpoint = Job(name: "audit-checkpoint", interval: config.checkpointInterval, clock: config.jobClock, logger: logger) {
         try await trail.writeCheckpoint(on: db, dataDirectory: dataDirectory, at: Date(), logger: jobLogger, always: false)
         return 0
     }

@@ -58,8 +58,14 @@ func configurePublishing(_ app: Application, _ config: KohoConfig, _ mode: Platf
     let endpoints: PlatformEndpoints
     switch mode {
     case .embeddedSandbox:
-        let s = try await PlatformSandbox()
-        _ = try await s.start(host: "127.0.0.1", port: 0)
+        // A fixed port, so that its address stays the same from one start to the next; another Koho on the machine
+        // holding it leaves this one on any free port (the start line names it).
+        var s = try await PlatformSandbox()
+        do { _ = try await s.start(host: "127.0.0.1", port: config.embeddedSandboxPort) } catch {
+            try? await s.shutdown()
+            s = try await PlatformSandbox()
+            _ = try await s.start(host: "127.0.0.1", port: 0)
+        }
         sandbox = s
         endpoints = .sandbox(s.baseURL)
     case .sandbox(let url):

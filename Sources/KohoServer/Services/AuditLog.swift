@@ -318,9 +318,19 @@ enum AuditLog {
             let bytes = Array((current.line + "\n").utf8)
             let written = bytes.withUnsafeBytes { systemWrite(fd, $0.baseAddress, $0.count) }
             guard written == bytes.count, fsync(fd) == 0 else { throw CheckpointError(path: url(dataDirectory).path, errno: errno) }
-            logger.notice("監査記録のチェックポイント: \(current.count)件、先頭のハッシュ \(current.hash)")
+            logger.info("監査記録のチェックポイント: \(current.count)件、先頭のハッシュ \(current.hash)")
             return current
         }
+    }
+
+    /// What a checkpoint does not yet vouch for: the entries after the newest one, which only a later checkpoint (or
+    /// the copy kept elsewhere) can show were not removed.
+    static func window(count: Int, last: Checkpoint?) -> String {
+        guard let last else { return "チェックポイントがありません: \(count)件すべてが、外に控えた値とまだ照合されていません" }
+        let after = max(0, count - last.count)
+        let when = JapaneseTime.staff(last.at)
+        return after == 0 ? "最後のチェックポイント（\(when)、\(last.count)件）の後の記録はありません"
+            : "最後のチェックポイント（\(when)、\(last.count)件）の後の記録: \(after)件（次のチェックポイントまで、消されても見分けられません）"
     }
 
     struct CheckpointError: Error, CustomStringConvertible {
