@@ -160,9 +160,9 @@ final class StaffInterfaceSecondPassTests: KohoTestCase {
         let chief = WebClient(app)
         try await chief.login("kacho", password)
         try await chief.get("/approvals")
-        XCTAssertTrue(chief.lastBody.contains("23件（1/3ページ、10件を表示）"), chief.lastBody)
-        XCTAssertEqual(chief.lastBody.components(separatedBy: "承認すると発信される内容").count - 1, 10, "ten previews a page")
-        XCTAssertTrue(chief.lastBody.contains(#"href="/approvals?page=3""#))
+        XCTAssertTrue(chief.lastBody.contains("23件（1/4ページ、6件を表示）"), chief.lastBody)
+        XCTAssertEqual(chief.lastBody.components(separatedBy: "承認すると発信される内容").count - 1, PostsController.approvalsPerPage)
+        XCTAssertTrue(chief.lastBody.contains(#"href="/approvals?page=4""#))
         // Without the confirmation nothing is approved.
         let first = try await Post.find(UUID(uuidString: ids[0]), on: app.db)
         let version = try XCTUnwrap(first).lockVersion

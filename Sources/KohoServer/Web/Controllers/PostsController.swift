@@ -99,8 +99,8 @@ package enum PostsController {
         return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy), more]))
     }
 
-    /// Previews per page of 承認待ち: the chief reads each one, so the page stays readable with a long queue.
-    static let approvalsPerPage = 10
+    /// Previews per page of 承認待ち: the chief reads each one, so the page stays under a few screens with a long queue.
+    static let approvalsPerPage = 6
 
     static func approvals(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
