@@ -124,7 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
             let setupLink = try await Setup.issueLinkIfEmpty(app)
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
             if config.databaseURL != nil { print("Koho: 秘密を封じる鍵は\(SecretKeyCheck.source())のものです（同じデータベースのサーバーはすべて同じ鍵にしてください）") }
-            print("Koho: 添付ファイルの置き場所は\(app.koho.media.description)です")
+            print("Koho: 添付ファイルの置き場所: \(app.koho.media.description)")
             if let p = app.publishing {
                 switch p.mode {
                 case .embeddedSandbox: print("プラットフォーム: 内蔵のサンドボックス \(p.endpoints.xAPI)/_sandbox （実際には発信されません）")
