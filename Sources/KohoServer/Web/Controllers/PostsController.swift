@@ -105,16 +105,20 @@ package enum PostsController {
     static func approvals(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let page = max(1, req.query[Int.self, at: "page"] ?? 1)
+        // Only the page's posts are read: the count and the out-of-hours warning come from the database.
+        func waiting() -> QueryBuilder<Post> { Post.query(on: req.db).filter(\.$state == .submitted) }
+        let total = try await waiting().count()
+        let pages = max(1, (total + approvalsPerPage - 1) / approvalsPerPage)
+        let start = (min(page, pages) - 1) * approvalsPerPage
         // Emergencies first: they go out the moment they are approved.
-        let all = try await Post.query(on: req.db).filter(\.$state == .submitted).sort(\.$emergency, .descending).sort(\.$scheduledAt).allPosts()
-        let pages = max(1, (all.count + approvalsPerPage - 1) / approvalsPerPage)
-        let shown = Array(all.dropFirst((min(page, pages) - 1) * approvalsPerPage).prefix(approvalsPerPage))
+        let shown = try await waiting().sort(\.$emergency, .descending).sort(\.$scheduledAt).sort(\.$id)
+            .range(start..<(start + approvalsPerPage)).allPosts()
         let f = PageFrame(req, title: "承認待ち")
         var content: [BodyNode] = []
-        if all.contains(where: \.usesHoursException) {
+        if try await waiting().filter(\.$usesHoursException == true).count() > 0 {
             content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急で発信する投稿が承認を待っています。"))
         }
-        content.append(.tag("p", [Attr("role", "status")], text: "\(all.count)件" + (pages > 1 ? "（\(min(page, pages))/\(pages)ページ、\(shown.count)件を表示）" : "")))
+        content.append(.tag("p", [Attr("role", "status")], text: "\(total)件" + (pages > 1 ? "（\(min(page, pages))/\(pages)ページ、\(shown.count)件を表示）" : "")))
         // What each post would put on its platform, as the chief approves it. Posts that need nothing but a yes (not an
         // emergency, which goes out at once) may be approved together, with the same confirmation as one.
         var cards: [BodyNode] = []
