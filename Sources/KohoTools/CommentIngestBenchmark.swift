@@ -38,7 +38,7 @@ enum CommentIngestBenchmark {
     }
 
     private static func measure(_ app: Application, _ sandbox: PlatformSandbox, comments: Int, perPost: Int, postsPerRound: Int) async throws -> Result {
-        guard let poller = app.comments?.poller, let account = app.koho.policy.account(SandboxAccounts.facebookKoho.account) else {
+        guard let poller = app.workers?.poller, let account = app.koho.policy.account(SandboxAccounts.facebookKoho.account) else {
             throw CLIInputError("comment poller not configured")
         }
         let sample = CoreBenchmarks.moderationSample

@@ -69,7 +69,7 @@ enum IntakeBenchmark {
 
     private static func measure(_ app: Application, _ sandbox: PlatformSandbox, _ feeds: LoopbackFeedServer, items: Int,
                                 now: @escaping @Sendable () -> Date) async throws -> Result {
-        let chief = try await Setup.createUser(on: app.db, app: app, name: "bench", password: "benchmark password", role: .chief,
+        let chief = try await Setup.createUser(on: app.db, ctx: app.koho, name: "bench", password: "benchmark password", role: .chief,
                                                accounts: [], actor: "bench", reason: "")
         guard let jobs = app.backgroundJobs, jobs.publisher != nil, let intake = app.intake else {
             throw CLIInputError("the publisher or the intake is not configured")

@@ -34,7 +34,7 @@ enum PublisherBenchmark {
     }
 
     private static func measure(_ app: Application, _ sandbox: PlatformSandbox, emergencies: Int, batch: Int) async throws -> Result {
-        let chief = try await Setup.createUser(on: app.db, app: app, name: "bench", password: "benchmark password", role: .chief,
+        let chief = try await Setup.createUser(on: app.db, ctx: app.koho, name: "bench", password: "benchmark password", role: .chief,
                                                accounts: [], actor: "bench", reason: "")
         let req = app.workflow
         guard let jobs = app.backgroundJobs, jobs.publisher != nil else { throw CLIInputError("publisher not configured") }

@@ -156,7 +156,7 @@ final class LoginThrottleTests: KohoTestCase {
 
 final class SessionAndSecretTests: KohoTestCase {
     func testTheSetupLinkStartsANewSession() async throws {
-        let issued = try await Setup.issueLinkIfEmpty(app)
+        let issued = try await Setup.issueLinkIfEmpty(app.koho)
         let link = try XCTUnwrap(issued)
         let path = String(link.dropFirst(app.koho.config.baseURL.count))
         let web = WebClient(app)

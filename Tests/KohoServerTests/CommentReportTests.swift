@@ -66,7 +66,7 @@ enum CommentReportFixtures {
         try await comment(db, fb, "2026-12-10T10:00:00+09:00", misleading: true)
 
         // The correction for the misleading comment of 10 November went out on the 11th; another is still a draft.
-        let chief = try await Setup.createUser(on: db, app: app, name: "kacho", password: "correct horse battery", role: .chief,
+        let chief = try await Setup.createUser(on: db, ctx: app.koho, name: "kacho", password: "correct horse battery", role: .chief,
                                                accounts: [], actor: "test", reason: "")
         let reply = PlannedAction(account: fb, kind: .reply, text: "イベントは予定どおり開催します。", replyPurpose: PlannedAction.correctionPurpose,
                                   inReplyTo: "post-1_1")

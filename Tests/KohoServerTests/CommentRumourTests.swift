@@ -10,7 +10,7 @@ import KohoCore
 final class CommentRumourTests: CommentTestCase {
     /// A post published by the city on its Facebook Page, stored as Koho keeps it once published.
     func publishedEmergencyPost(_ text: String, url: String) async throws -> Post {
-        let chief = try await Setup.createUser(on: app.db, app: app, name: "rumour-chief", password: "correct horse battery",
+        let chief = try await Setup.createUser(on: app.db, ctx: app.koho, name: "rumour-chief", password: "correct horse battery",
                                                role: .chief, accounts: [], actor: "test", reason: "")
         let action = PlannedAction(account: "koho.kodairacity", text: text, title: "【緊急】避難所の開設", sourceURL: url,
                                    emergency: true, emergencyReason: "大雨による避難所の開設")

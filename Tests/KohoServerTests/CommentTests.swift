@@ -49,8 +49,8 @@ class CommentTestCase: KohoTestCase {
         http = nil
     }
 
-    var poller: CommentPoller { app.comments!.poller! }
-    var actions: CommentActions { app.comments!.actions! }
+    var poller: CommentPoller { app.workers!.poller }
+    var actions: CommentActions { app.workers!.actions }
 
     /// A post on the city's Facebook Page, made on the sandbox as if published earlier; its id.
     func facebookPost(_ message: String = "市民まつりを開催します") async throws -> String {

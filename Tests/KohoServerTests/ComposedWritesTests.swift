@@ -188,7 +188,7 @@ final class CorrectionDecisionTransactionTests: KohoTestCase {
         let comment = try await XCTUnwrapAsync(try await Comment.query(on: self.app.db).first())
         try await failCommentEvents()
         do {
-            _ = try await CommentService.decide(app, user: chief, id: comment.id!, action: .correct, ground: "", reason: "中止ではない")
+            _ = try await CommentService.decide(app.koho, user: chief, id: comment.id!, action: .correct, ground: "", reason: "中止ではない")
             XCTFail("the decision fails after its draft was made")
         } catch {}
         try await assertEqual(try await Post.query(on: self.app.db).count(), 0, "no orphan draft")
@@ -198,14 +198,14 @@ final class CorrectionDecisionTransactionTests: KohoTestCase {
         try await assertEqual(try await AuditEntry.query(on: self.app.db).filter(\.$action ~~ ["post.create", "comment.decide"]).count(), 0)
 
         try await healCommentEvents()
-        let decided = try await CommentService.decide(app, user: chief, id: comment.id!, action: .correct, ground: "", reason: "中止ではない")
+        let decided = try await CommentService.decide(app.koho, user: chief, id: comment.id!, action: .correct, ground: "", reason: "中止ではない")
         let drafts = try await Post.query(on: app.db).all()
         XCTAssertEqual(drafts.count, 1, "the retry makes exactly one draft")
         XCTAssertEqual(decided.replyPostID, drafts.first?.id)
         XCTAssertEqual(drafts.first?.replyPurpose, PlannedAction.correctionPurpose)
         XCTAssertEqual(drafts.first?.inReplyTo, "123_456")
         // Deciding the correction again keeps the one draft.
-        _ = try await CommentService.decide(app, user: chief, id: comment.id!, action: .correct, ground: "", reason: "念のため")
+        _ = try await CommentService.decide(app.koho, user: chief, id: comment.id!, action: .correct, ground: "", reason: "念のため")
         try await assertEqual(try await Post.query(on: self.app.db).count(), 1)
     }
 }

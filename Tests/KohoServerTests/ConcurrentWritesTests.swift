@@ -22,7 +22,7 @@ final class ConcurrentWritesTests: KohoTestCase {
     func testSixtyConcurrentLoginsAndTwentyWritingClientsGetNoServerError() async throws {
         for i in 0..<6 { try await addUser("user\(i)", .staff, accounts: ["kodaira_tokyo"]) }
         var tokens: [String] = []
-        for i in 0..<6 { tokens.append(try await Setup.createToken(app, userName: "user\(i)", tokenName: "load")) }
+        for i in 0..<6 { tokens.append(try await Setup.createToken(app.koho, userName: "user\(i)", tokenName: "load")) }
         let base = try await WebClient.startLive(app)
         let pw = password
         let app = self.app!

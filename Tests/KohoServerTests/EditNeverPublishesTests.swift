@@ -123,7 +123,7 @@ final class EditNeverPublishesTests: KohoTestCase {
         XCTAssertEqual(try after.action.text, "【緊急】避難所を開設しました。")
 
         // The publisher finds nothing to send until the chief approves.
-        if let publisher = app.publishing?.publisher {
+        if let publisher = app.workers?.publisher {
             let due = try await publisher.duePostIDs(limit: 10)
             XCTAssertTrue(due.isEmpty)
         }

@@ -23,7 +23,7 @@ final class FloodAlarmTests: KohoTestCase {
         try await CommentIngest.ingest(observed, source: "test", db: app.db, ctx: app.koho)
     }
 
-    var settings: CommentSettings { app.comments?.settings ?? CommentSettings(environment: [:]) }
+    var settings: CommentSettings { app.koho.config.comments }
 
     func check() async throws -> Int { try await FloodAlarm.check(app.db, app.koho, settings: settings) }
 

@@ -220,7 +220,7 @@ final class ImpersonationScanTests: PublisherTestCase {
         // A second round finds the same accounts and opens nothing new.
         try await job.runOnce()
         try await assertEqual(try await ImpersonationCase.query(on: app.db).count(), cases.count)
-        let status = try XCTUnwrap(app.impersonationScanStatus)
+        let status = try XCTUnwrap(app.koho.impersonationScan.withLockedValue { $0 })
         XCTAssertEqual(status.opened, 0)
         XCTAssertGreaterThan(status.candidates, 5)
         XCTAssertTrue(status.notes.contains { $0.contains("フェイスブック") })

@@ -52,7 +52,7 @@ final class IntakeRaceTests: IntakeTestCase {
         let args = commandArguments, env = commandEnvironment
         let running = NIOLockedBox<Task<Result<KohoProcess.Result, any Error>, Never>?>(nil)
         let outcome = try await app.koho.write(on: app.db) { tx -> MailIntake.Outcome in
-            let outcome = await MailIntake.take(app, data: message, settings: mail, fallbackKey: "race")
+            let outcome = await MailIntake.take(app.koho, data: message, settings: mail, fallbackKey: "race")
             let cli = Task { await Self.command(args, env, message) }
             running.value = cli
             // Held open until the command waits on this transaction (PostgreSQL shows it waiting for the item's key;
@@ -94,7 +94,7 @@ final class IntakeRaceTests: IntakeTestCase {
         async let first = Self.command(args, env, message)
         async let second = Self.command(args, env, message)
         let server = await withTaskGroup(of: MailIntake.Outcome.self) { group in
-            for i in 0..<4 { group.addTask { await MailIntake.take(app, data: message, settings: mail, fallbackKey: "race-\(i)") } }
+            for i in 0..<4 { group.addTask { await MailIntake.take(app.koho, data: message, settings: mail, fallbackKey: "race-\(i)") } }
             return await group.reduce(into: [MailIntake.Outcome]()) { $0.append($1) }
         }
         let commands = [try await first.get(), try await second.get()]

@@ -103,7 +103,7 @@ class IntakeTestCase: PublisherTestCase {
         feeds.set("/" + path, edit(text))
     }
 
-    func job(_ name: String) throws -> Job { try XCTUnwrap(app.intake?.jobs.first { $0.name == name }, name) }
+    func job(_ name: String) throws -> Job { try XCTUnwrap(app.backgroundJobs?.job(named: name), name) }
 
     func intakePosts() async throws -> [Post] {
         try await Post.query(on: app.db).filter(\.$authorName == IntakeService.actorName).sort(\.$createdAt).all()

@@ -159,9 +159,9 @@ final class MultiServerTests: XCTestCase {
         let a = try await start(folder("a"), platforms: sandbox.baseURL, first: true) { $0.publisher.enabled = false }
         let b = try await start(folder("b"), platforms: sandbox.baseURL, first: false, sameKeyAs: folder("a"))
         XCTAssertTrue(a.app.koho.media.inDatabase)
-        _ = try await Setup.createUser(on: a.app.db, app: a.app, name: "kacho", password: password, role: .chief, accounts: [],
+        _ = try await Setup.createUser(on: a.app.db, ctx: a.app.koho, name: "kacho", password: password, role: .chief, accounts: [],
                                        actor: "test", reason: "")
-        let token = try await Setup.createToken(a.app, userName: "kacho", tokenName: "test")
+        let token = try await Setup.createToken(a.app.koho, userName: "kacho", tokenName: "test")
         let video = KohoTestCase.minimalMP4(payload: 9 * 1024 * 1024 + 123, fill: 3)
         let api = APIClient(base: a.url, token: token)
         let created = try await api.send(.POST, "/posts", json: #"{"account":"UCp9YZtjCNcG0q3fQ1ln31Xg","category":"①","title":"小平の風景","text":"市内の風景を紹介します"}"#)
@@ -221,9 +221,9 @@ final class MultiServerTests: XCTestCase {
         let a = try await start(folder("a"), platforms: sandbox.baseURL, first: true)
         let b = try await start(folder("b"), platforms: sandbox.baseURL, first: false, sameKeyAs: folder("a"))
         let front = try await proxy([a.url, b.url])
-        _ = try await Setup.createUser(on: a.app.db, app: a.app, name: "tanaka", password: password, role: .staff,
+        _ = try await Setup.createUser(on: a.app.db, ctx: a.app.koho, name: "tanaka", password: password, role: .staff,
                                        accounts: ["kodaira_tokyo"], actor: "test", reason: "")
-        let token = try await Setup.createToken(a.app, userName: "tanaka", tokenName: "test")
+        let token = try await Setup.createToken(a.app.koho, userName: "tanaka", tokenName: "test")
         let leasesB = try XCTUnwrap(b.app.backgroundJobs?.leases)
         let holderA = try XCTUnwrap(a.app.backgroundJobs?.leases?.holder)
         _ = try await waitUntil(5, "the first server holds the jobs") { try await leasesB.holders()["comment-poller"] == holderA }

@@ -123,7 +123,7 @@ final class PlatformContractServerTests: KohoTestCase {
             XCTAssertEqual(r.status, .created)
             written.append(try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(buffer: r.body!)) as? [String: Any])?["id"] as? String))
         }
-        _ = try await app.comments!.poller!.pass(force: true)
+        _ = try await app.workers!.poller.pass(force: true)
         for (platformID, action) in zip(written, ["hide", "delete"]) {
             let row = try await Comment.query(on: app.db).filter(\.$platformCommentID == platformID).first()
             let id = try XCTUnwrap(row?.id).uuidString.lowercased()
@@ -131,7 +131,7 @@ final class PlatformContractServerTests: KohoTestCase {
                                   json: #"{"action":"\#(action)","ground":"②","reason":"特定の個人を誹謗中傷している","confirmAgainstSuggestion":true}"#)
             XCTAssertEqual(r.status, .ok, r.body)
         }
-        while try await app.comments!.actions!.pass() > 0 {}
+        while try await app.workers!.actions.pass() > 0 {}
 
         // The impersonation search and the profile checks, as their jobs run them.
         for name in ["impersonation-scan", "profile-check"] {

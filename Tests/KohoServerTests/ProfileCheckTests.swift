@@ -126,8 +126,8 @@ final class ProfileCheckTests: PublisherTestCase {
     func testTwoRoundsAtOnceAuditAChangeOnce() async throws {
         await sandbox.setProfile("hisyo_kodaira_tokyo", SandboxProfileFields(verified: false))
         let app = self.app!
-        async let a = ProfileCheckService.pass(app)
-        async let b = ProfileCheckService.pass(app)
+        async let a = ProfileCheckService.pass(app.koho)
+        async let b = ProfileCheckService.pass(app.koho)
         _ = try await (a, b)
         try await assertEqual(try await audits("profile.problem.found", "hisyo_kodaira_tokyo"), 1)
     }

@@ -59,7 +59,7 @@ final class PublisherGatewayTests: KohoTestCase {
     var platform: InMemoryPlatform!
     var wall: TestClock!
     var chiefToken = ""
-    var publisher: Publisher { app.publishing!.publisher! }
+    var publisher: Publisher { app.workers!.publisher }
 
     override func adjust(_ config: inout KohoConfig) {
         let w = TestClock(Date(timeIntervalSince1970: 1_790_000_000))

@@ -78,9 +78,9 @@ final class PublisherProcessTests: XCTestCase {
         config.resetDatabase = config.databaseURL != nil
         let app = try await makeApp(config)
         do {
-            _ = try await Setup.createUser(on: app.db, app: app, name: "kacho", password: "correct horse battery", role: .chief,
+            _ = try await Setup.createUser(on: app.db, ctx: app.koho, name: "kacho", password: "correct horse battery", role: .chief,
                                            accounts: [], actor: "test", reason: "")
-            let token = try await Setup.createToken(app, userName: "kacho", tokenName: "test")
+            let token = try await Setup.createToken(app.koho, userName: "kacho", tokenName: "test")
             for i in 0..<count {
                 let fields = PostFactory.fields(i, account: i % 2 == 0 ? 0 : 2, emergency: true, tag: "c")
                 let res = try await app.testable().sendRequest(.POST, "/api/v1/posts", beforeRequest: { (req: inout XCTHTTPRequest) async throws in

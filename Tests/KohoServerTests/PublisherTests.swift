@@ -392,7 +392,7 @@ final class YouTubeVideoTests: PublisherTestCase {
         XCTAssertEqual(r.json["state"] as? String, "scheduled", r.body)
 
         clock.now = jst("2026-11-26T10:01")
-        app.publishing?.publisher?.wake()
+        app.koho.wakers.publisher()
         try await waitUntilSettled(seconds: 20)
         shown = try await api(.GET, "/posts/\(id)", token: staff)
         XCTAssertEqual(shown.json["state"] as? String, "published", shown.body)

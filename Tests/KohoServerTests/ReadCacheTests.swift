@@ -59,7 +59,7 @@ final class ReadCacheTests: KohoTestCase {
             let kansa = try XCTUnwrap(kansaUser)
             let kansaToken = try await APIToken.query(on: other.db).filter(\.$user.$id == kansa.requireID()).first()
             let token = try XCTUnwrap(kansaToken)
-            _ = try await Setup.revokeToken(other, try token.requireID().uuidString, reason: "異動")
+            _ = try await Setup.revokeToken(other.koho, try token.requireID().uuidString, reason: "異動")
             let refused = try await list(viewer)
             XCTAssertEqual(refused.status, .unauthorized)
             let still = try await list(staff)

@@ -144,7 +144,7 @@ final class RecordsTests: KohoTestCase {
                                         authorName: "市民<A>", text: "<script>alert(1)</script>会場はどこですか")]
         _ = try await CommentIngest.ingest(observed, source: "test", db: app.db, ctx: app.koho)
         let comment = try await XCTUnwrapAsync(try await Comment.query(on: app.db).first())
-        _ = try await CommentService.decide(app, user: chief, id: comment.id!, action: .keep, ground: "", reason: "問合せのため残す")
+        _ = try await CommentService.decide(app.koho, user: chief, id: comment.id!, action: .keep, ground: "", reason: "問合せのため残す")
 
         let c = try await RecordBundle.comment(comment.id!, db: app.db, policy: app.koho.policy, now: clock.now)
         let cj = c.record

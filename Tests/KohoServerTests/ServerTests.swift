@@ -9,7 +9,7 @@ import KohoCore
 
 final class SetupAndAuthTests: KohoTestCase {
     func testSetupLinkCreatesTheFirstChiefOnce() async throws {
-        let link = try await Setup.issueLinkIfEmpty(app)
+        let link = try await Setup.issueLinkIfEmpty(app.koho)
         let path = String(try XCTUnwrap(link).dropFirst(app.koho.config.baseURL.count))
         XCTAssertTrue(path.hasPrefix("/setup/"))
         let stored = try await SetupToken.query(on: app.db).all()
@@ -28,12 +28,12 @@ final class SetupAndAuthTests: KohoTestCase {
         try await other.get("/login")
         try await assertEqual(try await other.post(path, ["name": "intruder", "password": password, "passwordConfirm": password]).status, .notFound)
         try await assertEqual(try await User.query(on: app.db).count(), 1)
-        let again = try await Setup.issueLinkIfEmpty(app)
+        let again = try await Setup.issueLinkIfEmpty(app.koho)
         XCTAssertNil(again)
     }
 
     func testASetupLinkExpiresAfterADay() async throws {
-        let issued = try await Setup.issueLinkIfEmpty(app)
+        let issued = try await Setup.issueLinkIfEmpty(app.koho)
         let link = try XCTUnwrap(issued)
         clock.advance(25 * 3600)
         try await assertEqual(try await WebClient(app).get(String(link.dropFirst(app.koho.config.baseURL.count))).status, .notFound)

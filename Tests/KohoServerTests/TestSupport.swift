@@ -55,10 +55,10 @@ class KohoTestCase: XCTestCase {
 
     @discardableResult
     func addUser(_ name: String, _ role: UserRole, accounts: [String] = []) async throws -> User {
-        try await Setup.createUser(on: app.db, app: app, name: name, password: password, role: role, accounts: accounts, actor: "test", reason: "")
+        try await Setup.createUser(on: app.db, ctx: app.koho, name: name, password: password, role: role, accounts: accounts, actor: "test", reason: "")
     }
 
-    func token(_ name: String) async throws -> String { try await Setup.createToken(app, userName: name, tokenName: "test") }
+    func token(_ name: String) async throws -> String { try await Setup.createToken(app.koho, userName: name, tokenName: "test") }
 
     /// Chief `kacho`, staff `tanaka` for the city X account, staff `sato` for Facebook, viewer `kansa`.
     func addStandardUsers() async throws -> (chief: String, staff: String, fbStaff: String, viewer: String) {

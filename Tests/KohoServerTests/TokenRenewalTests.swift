@@ -83,7 +83,7 @@ final class TokenRenewalTests: CommentTestCase {
         XCTAssertFalse(web.lastBody.contains("sandbox-token"), "no token on the page")
 
         // The profile check says why it could not read the channel.
-        _ = try await ProfileCheckService.pass(app)
+        _ = try await ProfileCheckService.pass(app.koho)
         let record = try await ProfileCheckRecord.query(on: app.db).filter(\.$account == youtube.id).first()
         XCTAssertTrue(record?.readError.contains("要再接続") == true, record?.readError ?? "")
     }
@@ -99,7 +99,7 @@ final class TokenRenewalTests: CommentTestCase {
         XCTAssertEqual(r.json["state"] as? String, "scheduled", r.body)
         await sandbox.expireTokens(account: "kodaira_tokyo")
 
-        let worked = try await app.publishing!.publisher!.pass()
+        let worked = try await app.workers!.publisher.pass()
         XCTAssertEqual(worked, 1)
         let post = try await Post.find(UUID(uuidString: id)!, on: app.db)
         XCTAssertEqual(post?.state, .published)
@@ -116,7 +116,7 @@ final class TokenRenewalTests: CommentTestCase {
     /// lapsed it renews it and finds the look-alike channel.
     func testTheImpersonationSearchGoesOnAfterTheTokenLapsed() async throws {
         await sandbox.expireTokens(account: youtube.id)
-        let opened = try await ImpersonationScan.pass(app)
+        let opened = try await ImpersonationScan.pass(app.koho)
         XCTAssertGreaterThanOrEqual(opened, 1)
         let cases = try await ImpersonationCase.query(on: app.db).all()
         XCTAssertTrue(cases.contains { $0.platformId == "UCk0dairaFakeChannel0001" }, "\(cases.map(\.platformId))")

@@ -14,9 +14,9 @@ package enum APIController {
         // The role is known before the body is read: a viewer's body is never decoded.
         if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
         let action = try plannedAction(req)
-        let post = try await PostService.create(req, user, action)
+        let post = try await PostService.create(req.workflow, user, action)
         let res = Response(status: .created)
-        try res.content.encode(PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, post.id!)))
+        try res.content.encode(PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req.db, post.id!)))
         res.headers.replaceOrAdd(name: .location, value: "/api/v1/posts/\(post.id!.uuidString.lowercased())")
         return res
     }
@@ -84,8 +84,8 @@ package enum APIController {
     static func show(_ req: Request) async throws -> PostDTO {
         _ = try req.requireUser()
         let id = try postID(req)
-        return try PostDTO(try await PostService.find(req, id), policy: req.koho.policy, history: try await PostService.history(req, id),
-                           attempts: try await PostService.attempts(req, id))
+        return try PostDTO(try await PostService.find(req.workflow, id), policy: req.koho.policy, history: try await PostService.history(req.db, id),
+                           attempts: try await PostService.attempts(req.db, id))
     }
 
     static func step(_ event: PostEvent) -> @Sendable (Request) async throws -> PostDTO {
@@ -94,8 +94,8 @@ package enum APIController {
             let id = try postID(req)
             var body = StepBody()
             if let b = req.body.data, b.readableBytes > 0 { body = try req.content.decode(StepBody.self) }
-            let post = try await PostService.transition(req, user, id, event, expectedVersion: body.version, reason: body.reason ?? "")
-            return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
+            let post = try await PostService.transition(req.workflow, user, id, event, expectedVersion: body.version, reason: body.reason ?? "")
+            return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req.db, id))
         }
     }
 
@@ -104,10 +104,10 @@ package enum APIController {
         let user = try req.requireUser()
         let id = try postID(req)
         let version = try ifMatchVersion(req)
-        try PostService.requireMayAct(user, on: try await PostService.find(req, id).account, req.koho)
+        try PostService.requireMayAct(user, on: try await PostService.find(req.workflow, id).account, req.koho)
         let action = try plannedAction(req)
-        let post = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action)
-        return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
+        let post = try await PostService.transition(req.workflow, user, id, .edit, expectedVersion: version, reason: "", edited: action)
+        return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req.db, id))
     }
 
     /// `PUT /api/v1/posts/{id}/media`: the file as the body; `If-Match` carries the version.
@@ -117,7 +117,7 @@ package enum APIController {
         let version = try ifMatchVersion(req)
         let data = req.body.data.map { Data(buffer: $0) } ?? Data()
         let post = try await PostMedia.attach(req, user, id, data, name: req.headers.contentDisposition?.filename, expectedVersion: version)
-        return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req, id))
+        return try PostDTO(post, policy: req.koho.policy, history: try await PostService.history(req.db, id))
     }
 
     static func ifMatchVersion(_ req: Request) throws -> Int {

@@ -70,7 +70,7 @@ enum CommentAlarmsAPI {
         let notice = try await FloodAlarm.reasonPublished(req.db, a)
         return AlarmDTO(id: a.id!.uuidString.lowercased(), account: a.account, platform: account?.platform.rawValue ?? "",
                         reason: a.reason.rawValue, reasonText: a.reason.displayName, raisedAt: JapaneseTime.iso8601(a.raisedAt),
-                        clearedAt: a.clearedAt.map { JapaneseTime.iso8601($0) }, windowMinutes: req.application.comments?.settings.floodWindowMinutes ?? 60,
+                        clearedAt: a.clearedAt.map { JapaneseTime.iso8601($0) }, windowMinutes: req.koho.config.comments.floodWindowMinutes,
                         commentsInWindow: a.inWindow, usualPerWindow: (a.usualPerWindow * 10).rounded() / 10, misleadingInWindow: a.misleadingInWindow,
                         peak: a.peak, clause: clause, procedure: steps, reasonNoticeId: notice?.id?.uuidString.lowercased(),
                         suspended: suspended.contains(a.account))

@@ -81,7 +81,7 @@ enum CommentsAPI {
         where s.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && !lineBreaks.contains($0) }) {
             throw AppError.badRequest("ground と reason に制御文字は使えません")
         }
-        let comment = try await CommentService.decide(req.application, user: user, id: id, action: action,
+        let comment = try await CommentService.decide(req.koho, user: user, id: id, action: action,
                                                       ground: body.ground ?? "", reason: body.reason ?? "",
                                                       confirmAgainstSuggestion: body.confirmAgainstSuggestion == true)
         return CommentDTO(comment)

@@ -21,51 +21,13 @@ public func makeApp(_ config: KohoConfig, migrate: Bool = true) async throws -> 
 }
 
 func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async throws {
-    try DataFolder.prepare(config.dataDirectory)
-    let vault = try TokenVault.load(keyFile: config.dataDirectory.appendingPathComponent("secret.key"))
-    if let url = config.databaseURL {
-        app.databases.use(try .postgres(configuration: SQLPostgresConfiguration(url: url)), as: .psql)
-    } else {
-        app.databases.use(.sqlite(.file(sqliteFile(config))), as: .sqlite)
-    }
-    if config.databaseURL == nil, let sql = app.db as? SQLDatabase {
-        // WAL: the publisher's polling reads must not make a concurrent write fail with "database is locked".
-        try await sql.raw("PRAGMA journal_mode=WAL").run()
-    }
-    addMigrations(app, vault: vault)
-    // Fluent logs each migration at info: sixty English lines before the one-time setup link. One line says it instead.
-    let level = app.logger.logLevel
-    app.logger.logLevel = max(level, .warning)
-    if config.resetDatabase { try await app.autoRevert() }
-    var applied = 0
-    if migrate {
-        try await app.migrator.setupIfNeeded().get()
-        applied = try await app.migrator.previewPrepareBatch().get().count
-        try await app.autoMigrate()
-    }
-    app.logger.logLevel = level
-    if applied > 0 { app.logger.info("データベースを準備しました（\(applied)件の変更を適用）") }
-    try await SecretKeyCheck.verify(app.db, vault)
+    var ctx = try await openContext(config, databases: app.databases, migrations: app.migrations, logger: app.logger, migrate: migrate)
+    app.lifecycle.use(ContextLifecycle(ctx: ctx))
+    app.storage[OutboundHTTPKey.self] = ctx.outbound
     let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil ? sqliteFile(config) : nil)
     app.storage[ReadCacheKey.self] = cache
     app.lifecycle.use(ReadCacheLifecycle(cache: cache))
-
-    let policy: Policy
-    let yaml: String
-    if let path = config.policyPath {
-        policy = try PolicyLoader.load(path: path)
-        yaml = try String(contentsOfFile: path, encoding: .utf8)
-    } else {
-        policy = PolicyLoader.builtIn()
-        yaml = PolicyLoader.builtInYAML
-    }
-    let holidays = try HolidayStore(dataDirectory: config.dataDirectory).calendar()
-    let lock = AuditTrail()
-    let stored = try await PolicyStore.ensureInForce(yaml: yaml, policy: policy, db: app.db, now: config.clock(), lock: lock)
-    let media = try MediaStore.configured(config, db: app.db)
-    app.storage[KohoContextKey.self] = KohoContext(config: config, policy: policy, policyVersionID: try stored.requireID(),
-                                                   policyVersionLabel: stored.label, holidays: holidays, audit: lock, vault: vault, media: media,
-                                                   dummyPasswordHash: try Bcrypt.hash(Secrets.randomToken(), cost: config.bcryptCost))
+    app.storage[KohoContextKey.self] = ctx
 
     app.passwords.use(.bcrypt(cost: config.bcryptCost))
     // A Facebook post may be 63,206 characters; Vapor's default body limit (16 kB) would refuse it.
@@ -85,52 +47,151 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.middleware.use(KohoErrorMiddleware())
     app.middleware.use(MethodNotAllowedMiddleware())
     app.middleware.use(JSONBoundsMiddleware())
-    app.storage[CommentServicesKey.self] = CommentServices(settings: config.comments)
-    let outbound = OutboundHTTP(proxy: config.proxy)
-    app.storage[OutboundHTTPKey.self] = outbound
-    app.lifecycle.use(OutboundHTTPLifecycle(outbound: outbound))
     try routes(app)
-    if let platforms = config.platforms { try await configurePublishing(app, config, platforms) }
-    configureJobs(app, config)
+    if let platforms = config.platforms {
+        let publishing = try await configurePublishing(app, ctx, platforms)
+        ctx.platforms = publishing
+        app.storage[KohoContextKey.self] = ctx
+        app.storage[WorkersKey.self] = Workers(publisher: Publisher(ctx: ctx, publishing: publishing),
+                                               poller: CommentPoller(ctx: ctx, publishing: publishing, settings: config.comments),
+                                               actions: CommentActions(ctx: ctx, publishing: publishing, settings: config.comments))
+        // Sandbox mode: the accounts are connected on first start, so that a fresh machine shows the whole flow.
+        try await ConnectionService.connectSandboxAccounts(ctx: ctx)
+    }
+    configureJobs(app, ctx)
+}
+
+/// The database (migrated), the policy in force and everything the use cases need, on `databases`: the same for the
+/// server (the app's databases) and for a command that needs no server (`StandaloneContext`).
+func openContext(_ config: KohoConfig, databases: Databases, migrations: Migrations, logger: Logger, migrate: Bool) async throws -> KohoContext {
+    try DataFolder.prepare(config.dataDirectory)
+    let vault = try TokenVault.load(keyFile: config.dataDirectory.appendingPathComponent("secret.key"))
+    if let url = config.databaseURL {
+        databases.use(try .postgres(configuration: SQLPostgresConfiguration(url: url)), as: .psql)
+    } else {
+        databases.use(.sqlite(.file(sqliteFile(config))), as: .sqlite)
+    }
+    let database: @Sendable () -> any Database = { databases.database(logger: logger, on: databases.eventLoopGroup.any())! }
+    let db = database()
+    if config.databaseURL == nil, let sql = db as? SQLDatabase {
+        // WAL: the publisher's polling reads must not make a concurrent write fail with "database is locked".
+        try await sql.raw("PRAGMA journal_mode=WAL").run()
+    }
+    addMigrations(migrations, vault: vault)
+    // Fluent logs each migration at info: sixty English lines before the one-time setup link. One line says it instead.
+    var quiet = logger
+    quiet.logLevel = max(logger.logLevel, .warning)
+    let migrator = Migrator(databases: databases, migrations: migrations, logger: quiet, on: databases.eventLoopGroup.any())
+    if config.resetDatabase { try await migrator.setupIfNeeded().flatMap { migrator.revertAllBatches() }.get() }
+    if migrate {
+        try await migrator.setupIfNeeded().get()
+        let applied = try await migrator.previewPrepareBatch().get().count
+        try await migrator.prepareBatch().get()
+        if applied > 0 { logger.info("データベースを準備しました（\(applied)件の変更を適用）") }
+    }
+    try await SecretKeyCheck.verify(db, vault)
+
+    let policy: Policy
+    let yaml: String
+    if let path = config.policyPath {
+        policy = try PolicyLoader.load(path: path)
+        yaml = try String(contentsOfFile: path, encoding: .utf8)
+    } else {
+        policy = PolicyLoader.builtIn()
+        yaml = PolicyLoader.builtInYAML
+    }
+    let holidays = try HolidayStore(dataDirectory: config.dataDirectory).calendar()
+    let lock = AuditTrail()
+    let stored = try await PolicyStore.ensureInForce(yaml: yaml, policy: policy, db: db, now: config.clock(), lock: lock)
+    let media = try MediaStore.configured(config, db: db)
+    var ctx = KohoContext(config: config, policy: policy, policyVersionID: try stored.requireID(),
+                          policyVersionLabel: stored.label, holidays: holidays, audit: lock, vault: vault, media: media,
+                          dummyPasswordHash: try Bcrypt.hash(Secrets.randomToken(), cost: config.bcryptCost),
+                          database: database, logger: logger, outbound: OutboundHTTP(proxy: config.proxy))
+    ctx.intake = Intake(config, policy: policy, wakers: ctx.wakers)
+    return ctx
+}
+
+/// The context's outbound clients close with the app.
+struct ContextLifecycle: LifecycleHandler {
+    let ctx: KohoContext
+    func shutdownAsync(_ application: Application) async { await ctx.closeClients() }
+    // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
+    func shutdown(_ application: Application) {
+        try? ctx.outbound.syncShutdown()
+        try? ctx.intake?.http.syncShutdown()
+    }
+}
+
+extension KohoContext {
+    func closeClients() async {
+        try? await outbound.shutdown()
+        try? await intake?.http.shutdown()
+    }
+}
+
+/// A context without a web server, for a command such as `koho intake mail`: its own databases on the shared event
+/// loops. `close` must be called when done.
+package struct StandaloneContext: Sendable {
+    package let ctx: KohoContext
+    private let databases: Databases
+
+    package static func open(_ config: KohoConfig) async throws -> StandaloneContext {
+        var logger = Logger(label: "koho")
+        logger.logLevel = config.logLevel
+        let databases = Databases(threadPool: NIOThreadPool.singleton, on: MultiThreadedEventLoopGroup.singleton)
+        do {
+            let ctx = try await openContext(config, databases: databases, migrations: Migrations(), logger: logger, migrate: true)
+            return StandaloneContext(ctx: ctx, databases: databases)
+        } catch {
+            await databases.shutdownAsync()
+            throw error
+        }
+    }
+
+    package func close() async {
+        await ctx.closeClients()
+        await databases.shutdownAsync()
+    }
 }
 
 func sqliteFile(_ config: KohoConfig) -> String { config.dataDirectory.appendingPathComponent("koho.sqlite").path }
 
-func addMigrations(_ app: Application, vault: TokenVault) {
-    app.migrations.add(CreatePolicyVersion())
-    app.migrations.add(CreateUser())
-    app.migrations.add(CreateAPIToken())
-    app.migrations.add(CreateSetupToken())
-    app.migrations.add(CreatePost())
-    app.migrations.add(CreateAuditEntry())
-    app.migrations.add(SessionRecord.migration)
-    app.migrations.add(AddPublishingToPost())
-    app.migrations.add(CreateAccountConnection())
-    app.migrations.add(CreatePublishAttempt())
-    app.migrations.add(AddQueryIndexes())
-    app.migrations.add(AddMediaToPost())
-    app.migrations.add(AddApprovedRenderingToPost())
-    app.migrations.add(AddLastUsedToAPIToken())
-    app.migrations.add(CreateLoginThrottle())
-    app.migrations.add(SealTOTPSecrets(vault: vault))
-    app.migrations.add(HashSessionKeys())
-    app.migrations.add(StorePostActionInColumns())
-    app.migrations.add(CreateNotice())
-    app.migrations.add(CreateAccountSuspension())
-    app.migrations.add(CreateImpersonationCase())
-    app.migrations.add(CreateDisasterMode())
-    app.migrations.add(CreateProfileCheck())
-    app.migrations.add(CreateMailNotice())
-    app.migrations.add(AddMediaNameToPost())
-    app.migrations.add(CreateComments())
-    app.migrations.add(CreateIntake())
-    app.migrations.add(CreateCommentAlarm())
-    app.migrations.add(AddVersionToNotice())
-    app.migrations.add(AddWarningsToAlert())
-    app.migrations.add(AddCommentDecisionsAndImages())
-    app.migrations.add(CreateIntakeQuarantine())
-    app.migrations.add(CreateWebhookReplayGuard())
-    app.migrations.add(CreateMailAttempt())
-    app.migrations.add(CreateSharedServerState())
-    app.migrations.add(CreatePostVersion())
+func addMigrations(_ migrations: Migrations, vault: TokenVault) {
+    migrations.add(CreatePolicyVersion())
+    migrations.add(CreateUser())
+    migrations.add(CreateAPIToken())
+    migrations.add(CreateSetupToken())
+    migrations.add(CreatePost())
+    migrations.add(CreateAuditEntry())
+    migrations.add(SessionRecord.migration)
+    migrations.add(AddPublishingToPost())
+    migrations.add(CreateAccountConnection())
+    migrations.add(CreatePublishAttempt())
+    migrations.add(AddQueryIndexes())
+    migrations.add(AddMediaToPost())
+    migrations.add(AddApprovedRenderingToPost())
+    migrations.add(AddLastUsedToAPIToken())
+    migrations.add(CreateLoginThrottle())
+    migrations.add(SealTOTPSecrets(vault: vault))
+    migrations.add(HashSessionKeys())
+    migrations.add(StorePostActionInColumns())
+    migrations.add(CreateNotice())
+    migrations.add(CreateAccountSuspension())
+    migrations.add(CreateImpersonationCase())
+    migrations.add(CreateDisasterMode())
+    migrations.add(CreateProfileCheck())
+    migrations.add(CreateMailNotice())
+    migrations.add(AddMediaNameToPost())
+    migrations.add(CreateComments())
+    migrations.add(CreateIntake())
+    migrations.add(CreateCommentAlarm())
+    migrations.add(AddVersionToNotice())
+    migrations.add(AddWarningsToAlert())
+    migrations.add(AddCommentDecisionsAndImages())
+    migrations.add(CreateIntakeQuarantine())
+    migrations.add(CreateWebhookReplayGuard())
+    migrations.add(CreateMailAttempt())
+    migrations.add(CreateSharedServerState())
+    migrations.add(CreatePostVersion())
 }

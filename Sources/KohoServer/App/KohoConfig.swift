@@ -3,6 +3,7 @@ import Vapor
 import Fluent
 import KohoCore
 import KohoPlatforms
+import NIOConcurrencyHelpers
 
 /// Everything `makeApp` needs; `koho serve`, the other commands and the tests all build the app from one of these.
 public struct KohoConfig: Sendable {
@@ -102,6 +103,50 @@ package struct KohoContext: Sendable {
     let media: MediaStore
     /// Checked against when a login names nobody, so that the answer takes as long as for a real user.
     let dummyPasswordHash: String
+    /// The database the context was built on; inside a write (`write(on:)`), that write's transaction instead.
+    private let database: @Sendable () -> any Database
+    let logger: Logger
+    /// Everything fetched from outside goes through these clients (and the configured proxy).
+    let outbound: OutboundHTTP
+    /// The platforms: their clients, the accounts' credentials and the publisher (nil where none are configured).
+    var platforms: Publishing?
+    /// The emergency intake's settings and fetch clients (nil without `--feeds`).
+    var intake: Intake?
+    /// Wakes a job at once instead of at its next round; nothing happens where the job does not run here.
+    let wakers: Wakers
+    /// What the last impersonation search found (nil where the search does not run on this server).
+    let impersonationScan = NIOLockedValueBox<ImpersonationScanStatus?>(nil)
+
+    init(config: KohoConfig, policy: Policy, policyVersionID: UUID, policyVersionLabel: String, holidays: JapaneseHolidayCalendar,
+         audit: AuditTrail, vault: TokenVault, media: MediaStore, dummyPasswordHash: String,
+         database: @escaping @Sendable () -> any Database, logger: Logger, outbound: OutboundHTTP, wakers: Wakers = Wakers()) {
+        self.config = config
+        self.policy = policy
+        self.policyVersionID = policyVersionID
+        self.policyVersionLabel = policyVersionLabel
+        self.holidays = holidays
+        self.audit = audit
+        self.vault = vault
+        self.media = media
+        self.dummyPasswordHash = dummyPasswordHash
+        self.database = database
+        self.logger = logger
+        self.outbound = outbound
+        self.wakers = wakers
+    }
+
+    var db: any Database { WriteScope.transaction ?? database() }
+
+    /// A password's bcrypt hash at the configured cost, off the event loops.
+    func hashPassword(_ password: String) async throws -> String {
+        let cost = config.bcryptCost
+        return try await NIOThreadPool.singleton.runIfActive { try Bcrypt.hash(password, cost: cost) }
+    }
+    /// The post workflow on this context's database (or on `db`, a request's).
+    var workflow: Workflow { workflow(on: db) }
+    func workflow(on db: any Database) -> Workflow {
+        Workflow(db: db, ctx: self, scheduled: wakers.publisher, mailQueued: wakers.mail)
+    }
 
     var checker: PolicyChecker { PolicyChecker(policy: policy, holidays: holidays) }
     var now: Date { config.clock() }
@@ -134,14 +179,50 @@ extension KohoContext {
 
 struct KohoContextKey: StorageKey { typealias Value = KohoContext }
 
+/// The jobs' doorbells, by name: filled in when the jobs are built (`configureJobs`), so that the use cases built
+/// before them can wake them. A command that runs no jobs leaves them empty and a wake does nothing.
+package final class Wakers: Sendable {
+    private let bells = NIOLockedValueBox<[String: [@Sendable () -> Void]]>([:])
+
+    package init() {}
+
+    func fill(_ name: String, _ wake: @escaping @Sendable () -> Void) { bells.withLockedValue { $0[name, default: []].append(wake) } }
+    func wake(_ name: String) { for ring in bells.withLockedValue({ $0[name] ?? [] }) { ring() } }
+    func wake(prefix: String) {
+        for ring in bells.withLockedValue({ $0.filter { $0.key.hasPrefix(prefix) }.flatMap(\.value) }) { ring() }
+    }
+
+    var publisher: @Sendable () -> Void { { [self] in wake(JobName.publisher) } }
+    var mail: @Sendable () -> Void { { [self] in wake(JobName.mail) } }
+    var commentActions: @Sendable () -> Void { { [self] in wake(JobName.commentActions) } }
+    /// New comments arrived: the flood alarm looks at once.
+    var commentAlarm: @Sendable () -> Void { { [self] in wake(JobName.commentAlarm) } }
+}
+
+/// The names of the jobs other parts wake or look up.
+enum JobName {
+    static let publisher = "publisher"
+    static let mail = "mail"
+    static let commentActions = "comment-actions"
+    static let commentAlarm = "comment-alarm"
+}
+
 extension Application {
+    package var intake: Intake? { koho.intake }
+
     package var koho: KohoContext {
         guard let c = storage[KohoContextKey.self] else { fatalError("makeApp did not run") }
         return c
     }
 }
 
+extension Application {
+    package var workflow: Workflow { koho.workflow }
+}
+
 extension Request {
     package var koho: KohoContext { application.koho }
+    /// The post workflow on this request's database connection.
+    package var workflow: Workflow { koho.workflow(on: db) }
 }
 

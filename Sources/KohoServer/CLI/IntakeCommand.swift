@@ -23,21 +23,29 @@ struct IntakeCommand: AsyncParsableCommand {
             guard data.count <= MailParser.maxBytes else { throw CLIInputError("メールが大きすぎます（上限 \(MailParser.maxBytes / 1024 / 1024) MB）") }
             var config = db.config()
             config.intake = IntakeSettings(mail: mail, smtp: settings.smtp)
-            let app = try await makeApp(config)
-            let outcome = await MailIntake.take(app, data: data, settings: mail, fallbackKey: "stdin")
-            try await IntakeService.fetched(app, name: MaildirSource.name, kind: "mail", at: app.koho.now,
-                                            error: { if case .refused(let why) = outcome { return why } else { return nil } }(),
-                                            item: { if case .taken = outcome { return "標準入力のメール" } else { return nil } }())
-            // The notice is queued with the drafts; one round sends it now. What the relay refuses stays queued, and
-            // the server's mail job tries it again.
-            if let relay = app.koho.config.mailRelay, case .taken = outcome {
-                _ = try? await MailOutbox.sendDue(on: app.db, app.koho, mailer: .live(relay), logger: app.logger,
-                                                  observe: IntakeService.mailObserver(app))
-                if let unsent = try? await MailNotice.query(on: app.db).filter(\.$sentAt == nil).count(), unsent > 0 {
-                    FileHandle.standardError.write(Data("知らせのメールを送れませんでした。サーバー（koho serve）のメールの仕事が再送します。\n".utf8))
+            // The use cases need no web server: the context alone, on the same database as the server.
+            let standalone = try await StandaloneContext.open(config)
+            let ctx = standalone.ctx
+            let outcome: MailIntake.Outcome
+            do {
+                outcome = await MailIntake.take(ctx, data: data, settings: mail, fallbackKey: "stdin")
+                try await IntakeService.fetched(ctx, name: MaildirSource.name, kind: "mail", at: ctx.now,
+                                                error: { if case .refused(let why) = outcome { return why } else { return nil } }(),
+                                                item: { if case .taken = outcome { return "標準入力のメール" } else { return nil } }())
+                // The notice is queued with the drafts; one round sends it now. What the relay refuses stays queued, and
+                // the server's mail job tries it again.
+                if let relay = ctx.config.mailRelay, case .taken = outcome {
+                    _ = try? await MailOutbox.sendDue(on: ctx.db, ctx, mailer: .live(relay), logger: ctx.logger,
+                                                      observe: IntakeService.mailObserver(ctx))
+                    if let unsent = try? await MailNotice.query(on: ctx.db).filter(\.$sentAt == nil).count(), unsent > 0 {
+                        FileHandle.standardError.write(Data("知らせのメールを送れませんでした。サーバー（koho serve）のメールの仕事が再送します。\n".utf8))
+                    }
                 }
+            } catch {
+                await standalone.close()
+                throw error
             }
-            try await app.asyncShutdown()
+            await standalone.close()
             switch outcome {
             case .taken(let ids):
                 print(#"{"taken":true,"drafts":[\#(ids.map { "\"\($0.uuidString.lowercased())\"" }.joined(separator: ","))]}"#)

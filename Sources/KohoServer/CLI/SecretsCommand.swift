@@ -30,7 +30,7 @@ struct SecretsCommand: AsyncParsableCommand {
             }
             do {
                 try await db.withApp { app in
-                    let n = try await SecretRotation.rotate(app, to: TokenVault(key: SymmetricKey(data: newKey)), actor: "cli")
+                    let n = try await SecretRotation.rotate(app.koho, to: TokenVault(key: SymmetricKey(data: newKey)), actor: "cli")
                     print("封じ直しました: トークン \(n.tokens)件、二段階認証の秘密 \(n.totpSecrets)件、アップロード \(n.uploadSessions)件")
                 }
             } catch {

@@ -121,7 +121,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.publisher.retryBaseSeconds = retryBaseSeconds
         let app = try await makeApp(config)
         do {
-            let setupLink = try await Setup.issueLinkIfEmpty(app)
+            let setupLink = try await Setup.issueLinkIfEmpty(app.koho)
             print("Koho: \(config.baseURL)/ で待ち受けます（\(config.databaseURL == nil ? "SQLite: \(db.data.dataDir)" : "PostgreSQL")）")
             if config.databaseURL != nil { print("Koho: 秘密を封じる鍵は\(SecretKeyCheck.source())のものです（同じデータベースのサーバーはすべて同じ鍵にしてください）") }
             print("Koho: 添付ファイルの置き場所: \(app.koho.media.description)")
@@ -134,7 +134,7 @@ struct ServeCommand: AsyncParsableCommand {
                 if dryRun { print("試験運転（--dry-run）: プラットフォームへの発信は行いません") }
             }
             if let intake = app.intake {
-                print("緊急情報の取り込み: \(intake.jobs.count) 件の取り込み元（\(feeds ?? "")）" + (intake.settings.smtp.map { "、知らせは SMTP \($0.host):\($0.port)" } ?? ""))
+                print("緊急情報の取り込み: \(intake.sourceCount) 件の取り込み元（\(feeds ?? "")）" + (intake.settings.smtp.map { "、知らせは SMTP \($0.host):\($0.port)" } ?? ""))
             }
             // The one thing a newcomer must do, last and framed, so that it is not lost above the other lines.
             if let setupLink {
@@ -176,7 +176,7 @@ struct UsersCommand: AsyncParsableCommand {
             let list = (accounts ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             try await db.withApp { app in
                 do {
-                    _ = try await Setup.createUser(on: app.db, app: app, name: name, password: line, role: role, accounts: list,
+                    _ = try await Setup.createUser(on: app.db, ctx: app.koho, name: name, password: line, role: role, accounts: list,
                                                    actor: "cli", reason: "koho users add")
                 } catch let e as AppError {
                     throw CLIInputError(e.message)
@@ -221,7 +221,7 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await db.withApp { app in
-                do { print(try await Setup.createToken(app, userName: name, tokenName: label)) } catch let e as AppError {
+                do { print(try await Setup.createToken(app.koho, userName: name, tokenName: label)) } catch let e as AppError {
                     throw CLIInputError(e.message)
                 }
             }
@@ -237,7 +237,7 @@ extension TokensCommand {
 
         func run() async throws {
             try await db.withApp { app in
-                let rows = try await Setup.listTokens(app)
+                let rows = try await Setup.listTokens(app.koho)
                 print(["ID", "名前", "利用者", "作成", "最終使用"].joined(separator: "\t"))
                 for r in rows {
                     print([r.id, r.name, r.owner, JapaneseTime.iso8601(r.createdAt), r.lastUsedAt.map { JapaneseTime.iso8601($0) } ?? "-"]
@@ -257,7 +257,7 @@ extension TokensCommand {
         func run() async throws {
             try await db.withApp { app in
                 do {
-                    let r = try await Setup.revokeToken(app, token, reason: reason)
+                    let r = try await Setup.revokeToken(app.koho, token, reason: reason)
                     print("トークン「\(Setup.printable(r.name))」（\(r.id)、利用者「\(Setup.printable(r.owner))」）を取り消しました")
                 } catch let e as AppError {
                     throw CLIInputError(e.message)

@@ -10,22 +10,19 @@ import Vapor
 /// comment's state on the platform; write the attempt and commit it; only then call; then write the answer.
 /// Facebook hides with `is_hidden` and deletes; YouTube rejects (`setModerationStatus`), which hides the comment
 /// from the public (the API has no delete of others' comments); X is not covered by the deletion clause.
-final class CommentActions: Sendable {
-    let app: Application
+package final class CommentActions: Sendable {
+    let ctx: KohoContext
     let publishing: Publishing
     let settings: CommentSettings
 
-    init(app: Application, publishing: Publishing, settings: CommentSettings) {
-        self.app = app
+    init(ctx: KohoContext, publishing: Publishing, settings: CommentSettings) {
+        self.ctx = ctx
         self.publishing = publishing
         self.settings = settings
     }
 
     private var wallNow: Date { publishing.settings.wallClock() }
     private var worker: String { publishing.settings.workerID }
-    private var ctx: KohoContext { app.koho }
-
-    func wake() { app.backgroundJobs?.others.first { $0.name == "comment-actions" }?.wake() }
 
     private var retryPolicy: RetryPolicy {
         RetryPolicy(baseSeconds: settings.actionRetryBaseSeconds, maxSeconds: settings.actionRetryMaxSeconds, jitter: { 1 })
@@ -40,7 +37,7 @@ final class CommentActions: Sendable {
 
     /// The decisions as an outbox: queued ones whose retry time has come, claimed by the comment's lease.
     var outbox: Outbox<UUID, UUID> {
-        let db = app.db
+        let db = ctx.db
         return Outbox(
             due: { limit in
                 let wall = self.wallNow
@@ -52,7 +49,7 @@ final class CommentActions: Sendable {
             group: { _ in "comment-actions" }, id: { $0 },
             claim: { id in
                 let wall = self.wallNow, until = wall.addingTimeInterval(self.publishing.settings.leaseSeconds)
-                let rows = try await self.ctx.writeLock.run {
+                let rows = try await self.ctx.write(on: db) { db in
                     try await OutboxLease.claim(db, table: Comment.schema, id: id, until: until, now: wall,
                                                 where: " AND action_status = \(bind: CommentActionStatus.queued.rawValue)")
                 }
@@ -60,13 +57,13 @@ final class CommentActions: Sendable {
             },
             work: { try await self.handle($0) },
             failed: { id, error in
-                self.app.logger.warning("comment actions: \(id): \(String(describing: error))")
+                self.ctx.logger.warning("comment actions: \(id): \(String(describing: error))")
                 try? await self.finish(id, status: .queued, retryAt: self.wallNow.addingTimeInterval(self.retryPolicy.backoff(1)), message: nil)
             })
     }
 
     private func handle(_ id: UUID) async throws {
-        let c = try await CommentService.find(app.db, id)
+        let c = try await CommentService.find(ctx.db, id)
         guard let action = c.decision, action.actsOnPlatform, c.platformValue != nil,
               let account = ctx.policy.account(c.account) else {
             return try await finish(id, status: .failed, retryAt: nil, message: "実行できる決定がありません")
@@ -77,7 +74,7 @@ final class CommentActions: Sendable {
         } catch let hold as HoldReason {
             return try await finish(id, status: .queued, retryAt: wallNow.addingTimeInterval(settings.actionRetryMaxSeconds), message: hold.message)
         }
-        let attempts = try await CommentAction.query(on: app.db).filter(\.$commentID == id).sort(\.$number).all()
+        let attempts = try await CommentAction.query(on: ctx.db).filter(\.$commentID == id).sort(\.$number).all()
         if let last = attempts.last, last.isOpen {
             // The last call may have been carried out: look before calling again.
             let done = try await credentials.call(account) { try await isDone(action, c, $0) }
@@ -192,6 +189,6 @@ final class CommentActions: Sendable {
     }
 
     private func write(_ body: @escaping @Sendable (Database) async throws -> Void) async throws {
-        try await ctx.writeLock.run { try await self.app.db.transaction { try await body($0) } }
+        try await ctx.write(on: ctx.db, body)
     }
 }

@@ -66,9 +66,8 @@ enum CommentInbox {
 
     /// One decision for many comments (a flood): every comment is checked first, and nothing is decided unless all
     /// may be; then each is decided through `CommentService.decide`, and the actions job carries each out once.
-    static func decideMany(_ app: Application, user: User, ids: [UUID], action: CommentDecisionAction, ground: String,
+    static func decideMany(_ ctx: KohoContext, user: User, ids: [UUID], action: CommentDecisionAction, ground: String,
                            reason: String) async throws -> [Comment] {
-        let ctx = app.koho
         guard Permissions.mayDecide(user.person) else {
             throw AppError.forbidden("コメントの扱いを決めるのは\(ctx.policy.ownerRole.title)だけです（担当者は提案できます）")
         }
@@ -77,7 +76,7 @@ enum CommentInbox {
         guard unique.count <= bulkLimit else { throw AppError.badRequest("一度に決定できるのは\(bulkLimit)件までです（\(unique.count)件）") }
         // A correction is a reply draft per comment, written one by one; a bulk step is for removing or keeping.
         guard action != .correct else { throw AppError.badRequest("訂正の返信はコメントごとに決めてください") }
-        let comments = try await Comment.query(on: app.db).filter(\.$id ~~ unique).all()
+        let comments = try await Comment.query(on: ctx.db).filter(\.$id ~~ unique).all()
         guard comments.count == unique.count else { throw AppError.notFound("選んだコメントの一部が見つかりません") }
         var problems: [Violation] = []
         for c in comments {
@@ -99,19 +98,18 @@ enum CommentInbox {
         }
         var decided: [Comment] = []
         for c in comments.sorted(by: { $0.receivedAt > $1.receivedAt }) {
-            decided.append(try await CommentService.decide(app, user: user, id: c.id!, action: action, ground: ground, reason: reason))
+            decided.append(try await CommentService.decide(ctx, user: user, id: c.id!, action: action, ground: ground, reason: reason))
         }
         return decided
     }
 
     /// The chief answers an inquiry with the policy's guidance (問合せは従前の方法で): a reply draft with that text,
     /// which goes through the normal approval. On an account with no replies (X, 3(6)) nothing is made.
-    static func answerWithGuidance(_ app: Application, user: User, id: UUID) async throws -> Post {
-        let ctx = app.koho
+    static func answerWithGuidance(_ ctx: KohoContext, user: User, id: UUID) async throws -> Post {
         guard Permissions.mayDecide(user.person) else {
             throw AppError.forbidden("問合せに案内を返すかどうかは\(ctx.policy.ownerRole.title)が決めます")
         }
-        let comment = try await CommentService.find(app.db, id)
+        let comment = try await CommentService.find(ctx.db, id)
         guard let account = ctx.policy.account(comment.account), let rules = ctx.policy.rules(for: account.platform) else {
             throw AppError.policy([ctx.checker.unknownAccount(comment.account)])
         }
@@ -119,9 +117,9 @@ enum CommentInbox {
         let draft = PlannedAction(account: comment.account, kind: .reply, text: ctx.policy.inquiryGuidance(clause: rules.repliesClause),
                                   replyPurpose: PlannedAction.guidancePurpose, inReplyTo: comment.platformCommentID)
         let now = ctx.now
-        let w = app.workflow
+        let w = ctx.workflow
         // The draft and the record of it commit together.
-        return try await ctx.write(on: app.db) { db in
+        return try await ctx.write(on: ctx.db) { db in
             let post = try await PostService.create(w, user, draft, asDraftDespiteViolations: false)
             try await CommentEvent(comment: id, at: now, kind: "guidance", actor: user.name,
                                    detail: "従前の方法の案内を返信の下書きにした（投稿 \(post.id!.uuidString.lowercased())）").create(on: db)

@@ -94,10 +94,8 @@ enum CommentIngest {
             // taken, which is held only to look them up again and write (a comment stored meanwhile by a webhook
             // is found known there, and its classification goes unused).
             let assessed = try await assessNew(batch, db: db, ctx: ctx, recent: &recent, statements: statements)
-            let r = try await ctx.writeLock.run {
-                try await db.transaction { db in
-                    try await store(batch, assessed: assessed, source: source, db: db, ctx: ctx, statements: statements)
-                }
+            let r = try await ctx.write(on: db) { db in
+                try await store(batch, assessed: assessed, source: source, db: db, ctx: ctx, statements: statements)
             }
             total.new += r.new
             total.changed += r.changed

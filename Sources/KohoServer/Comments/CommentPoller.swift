@@ -10,13 +10,13 @@ import Vapor
 /// throttled or failing account waits for its next turn (or until the platform says); the others go on.
 /// X is not read: its API gives replies only through search, and 3(6) lets the city neither reply nor delete there.
 package final class CommentPoller: Sendable {
-    let app: Application
+    let ctx: KohoContext
     let publishing: Publishing
     let settings: CommentSettings
     private let nextDue = NIOLockedValueBox<[String: Date]>([:])
 
-    init(app: Application, publishing: Publishing, settings: CommentSettings) {
-        self.app = app
+    init(ctx: KohoContext, publishing: Publishing, settings: CommentSettings) {
+        self.ctx = ctx
         self.publishing = publishing
         self.settings = settings
     }
@@ -27,7 +27,7 @@ package final class CommentPoller: Sendable {
     @discardableResult
     func pass(force: Bool = false) async throws -> Int {
         var new = 0
-        for account in app.koho.policy.accounts where account.platform != .x {
+        for account in ctx.policy.accounts where account.platform != .x {
             let now = wallNow
             if !force, let due = nextDue.withLockedValue({ $0[account.id] }), due > now { continue }
             let interval = account.platform == .youtube ? settings.youtubeInterval : settings.facebookInterval
@@ -36,7 +36,7 @@ package final class CommentPoller: Sendable {
                 new += try await poll(account)
             } catch let error as PlatformError {
                 if case .rateLimited(let reset?) = error { nextDue.withLockedValue { $0[account.id] = max(reset, now.addingTimeInterval(interval)) } }
-                app.logger.warning("comment poller: \(account.id): \(error)")
+                ctx.logger.warning("comment poller: \(account.id): \(error)")
             } catch is HoldReason {
                 continue
             }
@@ -78,7 +78,7 @@ package final class CommentPoller: Sendable {
         // A comment no longer in a complete listing of its post was removed on the platform (by its author or the
         // platform); Koho's own deletions are already marked.
         for (postID, seen, listedAt) in complete {
-            let stored = try await Comment.query(on: app.db).filter(\.$account == account.id).filter(\.$platformPostID == postID)
+            let stored = try await Comment.query(on: ctx.db).filter(\.$account == account.id).filter(\.$platformPostID == postID)
                 .filter(\.$state != .deleted).all()
             // One written after the listing (a webhook meanwhile) could not be in it.
             for c in stored where !seen.contains(c.platformCommentID) && c.createdAt < listedAt {
@@ -86,17 +86,17 @@ package final class CommentPoller: Sendable {
                                                 platformPostID: postID, removed: true))
             }
         }
-        observed = try await CommentImages.read(observed, gateway: gateway, db: app.db)
-        let result = try await CommentIngest.ingest(observed, source: "poll", db: app.db, ctx: app.koho)
-        if result.new > 0 { app.comments?.newComments(account: account.id) }
+        observed = try await CommentImages.read(observed, gateway: gateway, db: ctx.db)
+        let result = try await CommentIngest.ingest(observed, source: "poll", db: ctx.db, ctx: ctx)
+        if result.new > 0 { ctx.wakers.commentAlarm() }
         return result.new
     }
 
     /// Koho's own posts of the last 30 days on a Facebook Page, whose comments are read besides the Page's latest.
     private func ownPostIDs(_ account: KohoCore.Account) async throws -> [String] {
         guard account.platform == .facebook else { return [] }
-        let since = app.koho.now.addingTimeInterval(-30 * 86400)
-        return try await Post.query(on: app.db).filter(\.$account == account.id).filter(\.$state == .published)
+        let since = ctx.now.addingTimeInterval(-30 * 86400)
+        return try await Post.query(on: ctx.db).filter(\.$account == account.id).filter(\.$state == .published)
             .filter(\.$scheduledAt >= since).all().compactMap(\.platformPostID)
     }
 }

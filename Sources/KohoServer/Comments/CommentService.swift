@@ -4,26 +4,12 @@ import KohoCore
 import NIOConcurrencyHelpers
 import Vapor
 
-/// The server's comment parts, built when platforms are configured: the poller, the executor of decisions, and the
-/// flood alarm's watch.
-package final class CommentServices: Sendable {
-    let settings: CommentSettings
-    private let box = NIOLockedValueBox<(poller: CommentPoller?, actions: CommentActions?)>((nil, nil))
-    private let onNew = NIOLockedValueBox<(@Sendable (String) -> Void)?>(nil)
-
-    init(settings: CommentSettings) { self.settings = settings }
-
-    package var poller: CommentPoller? { box.withLockedValue { $0.poller } }
-    var actions: CommentActions? { box.withLockedValue { $0.actions } }
-    func set(poller: CommentPoller?, actions: CommentActions?) { box.withLockedValue { $0 = (poller, actions) } }
-    func whenNew(_ f: @escaping @Sendable (String) -> Void) { onNew.withLockedValue { $0 = f } }
-    func newComments(account: String) { onNew.withLockedValue { $0 }?(account) }
-}
-
-struct CommentServicesKey: StorageKey { typealias Value = CommentServices }
-
-extension Application {
-    package var comments: CommentServices? { storage[CommentServicesKey.self] }
+/// The outboxes and the comment poller, built once from the context where platforms are configured; the jobs run
+/// them, and the pages that act at once (「コメントを今すぐ受信する」) call them.
+package struct Workers: Sendable {
+    package let publisher: Publisher
+    package let poller: CommentPoller
+    package let actions: CommentActions
 }
 
 /// The chief's decisions and the staff's proposals on comments: checked against the policy, recorded, audited; a
@@ -68,13 +54,12 @@ enum CommentService {
     }
 
     /// The chief's decision. Staff and viewers are refused before anything is read or written.
-    static func decide(_ app: Application, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String,
+    static func decide(_ ctx: KohoContext, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String,
                        confirmAgainstSuggestion: Bool = false) async throws -> Comment {
-        let ctx = app.koho
         guard Permissions.mayDecide(user.person) else {
             throw AppError.forbidden("コメントの扱いを決めるのは\(ctx.policy.ownerRole.title)だけです（担当者は提案できます）")
         }
-        let db = app.db
+        let db = ctx.db
         let comment = try await find(db, id)
         if comment.isDeleted { throw deletedRefusal(comment) }
         if comment.actionStatus == .queued, comment.decision == .delete {
@@ -92,7 +77,7 @@ enum CommentService {
         let groundMark = action.actsOnPlatform ? (groundCode(ground, policy: ctx.policy)?.number ?? ground) : nil
         let now = ctx.now
         let reasonText = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        let w = app.workflow
+        let w = ctx.workflow
         // The reply draft of a correction commits with the decision, or neither does: a decision that fails leaves no
         // orphan draft, and deciding again makes one draft, not a second.
         let updated = try await ctx.write(on: db) { db -> Comment in
@@ -135,14 +120,13 @@ enum CommentService {
             }
             return c
         }
-        if updated.actionStatus == .queued { app.comments?.actions?.wake() }
+        if updated.actionStatus == .queued { ctx.wakers.commentActions() }
         return updated
     }
 
     /// A staff member designated for the account proposes; the chief sees it in the inbox and decides.
-    static func propose(_ app: Application, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String) async throws -> Comment {
-        let ctx = app.koho
-        let comment = try await find(app.db, id)
+    static func propose(_ ctx: KohoContext, user: User, id: UUID, action: CommentDecisionAction, ground: String, reason: String) async throws -> Comment {
+        let comment = try await find(ctx.db, id)
         if let denied = Permissions.mayChange(user.person, account: comment.account, policy: ctx.policy) { throw AppError.forbidden(denied.message) }
         if comment.isDeleted { throw deletedRefusal(comment) }
         let problems = violations(action, ground: ground, reason: reason, comment: comment, ctx: ctx)
@@ -151,7 +135,7 @@ enum CommentService {
         let mark = action.actsOnPlatform ? (groundCode(ground, policy: ctx.policy)?.number ?? ground) : nil
         let detail = [action.displayName, mark].compactMap { $0 }.joined(separator: " ")
         let r = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        try await ctx.write(on: app.db) { db in
+        try await ctx.write(on: ctx.db) { db in
             try await CommentEvent(comment: id, at: now, kind: "proposed", actor: user.name, detail: r.isEmpty ? detail : "\(detail)：\(r)").create(on: db)
             try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "comment.propose", subject: comment.subject,
                                             detail: "\(action.rawValue) \(mark ?? "")", reason: r)

@@ -11,7 +11,7 @@ package enum FacebookWebhook {
     static let maxBody = 512 * 1024
 
     static func verify(_ req: Request) async throws -> Response {
-        guard let expected = req.application.comments?.settings.facebookVerifyToken else { throw AppError.notFound() }
+        guard let expected = req.koho.config.comments.facebookVerifyToken else { throw AppError.notFound() }
         guard req.query[String.self, at: "hub.mode"] == "subscribe",
               let token = req.query[String.self, at: "hub.verify_token"],
               constantTimeEqual(Array(token.utf8), Array(expected.utf8)),
@@ -23,7 +23,7 @@ package enum FacebookWebhook {
     }
 
     static func receive(_ req: Request) async throws -> HTTPStatus {
-        guard let secret = req.application.comments?.settings.facebookAppSecret else { throw AppError.notFound() }
+        guard let secret = req.koho.config.comments.facebookAppSecret else { throw AppError.notFound() }
         guard let buffer = req.body.data, buffer.readableBytes <= maxBody else {
             throw AppError(status: .payloadTooLarge, message: "本文が大きすぎます")
         }
@@ -74,8 +74,8 @@ package enum FacebookWebhook {
             }
         }
         let result = try await CommentIngest.ingest(observed, source: "webhook", db: req.db, ctx: req.koho)
-        try await WebhookReplayGuard.remember(digest, times: times, platform: "facebook", app: req.application, now: now)
-        for account in Set(observed.map(\.account)) where result.new > 0 { req.application.comments?.newComments(account: account) }
+        try await WebhookReplayGuard.remember(digest, times: times, platform: "facebook", ctx: req.koho, now: now)
+        if result.new > 0 { req.koho.wakers.commentAlarm() }
         return .ok
     }
 

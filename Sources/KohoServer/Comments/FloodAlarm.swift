@@ -51,48 +51,46 @@ enum FloodAlarm {
             let f = try await figures(db, account: account.id, now: now, settings: settings)
             let why = reason(f, settings)
             let detail = "直近\(settings.floodWindowMinutes)分のコメント \(f.inWindow)件（通常 \(String(format: "%.1f", f.usualPerWindow))件）、誤解を与えるおそれ \(f.misleadingInWindow)件"
-            changed += try await ctx.writeLock.run {
-                try await db.transaction { db -> Int in
-                    let open = try await CommentAlarm.query(on: db).filter(\.$account == account.id).filter(\.$clearedAt == nil).first()
-                    switch (open, why) {
-                    case (nil, nil):
-                        return 0
-                    case (nil, let why?):
-                        let a = CommentAlarm()
-                        a.id = UUID()
-                        a.account = account.id
-                        a.reason = why
-                        a.raisedAt = now
-                        a.inWindow = f.inWindow
-                        a.usualPerWindow = f.usualPerWindow
-                        a.misleadingInWindow = f.misleadingInWindow
-                        a.peak = f.inWindow
-                        a.updatedAt = now
-                        try await a.create(on: db)
-                        try await AuditLog.appendLocked(on: db, at: now, actor: "system", action: "comment.alarm.raised", subject: a.subject,
-                                                        detail: "\(why.rawValue) \(account.id)", reason: detail)
-                        return 1
-                    case (let a?, nil):
-                        a.clearedAt = now
-                        a.inWindow = f.inWindow
-                        a.misleadingInWindow = f.misleadingInWindow
-                        a.updatedAt = now
-                        try await a.update(on: db)
-                        try await AuditLog.appendLocked(on: db, at: now, actor: "system", action: "comment.alarm.cleared", subject: a.subject,
-                                                        detail: "\(a.reason.rawValue) \(account.id)", reason: detail)
-                        return 1
-                    case (let a?, let why?):
-                        guard a.inWindow != f.inWindow || a.misleadingInWindow != f.misleadingInWindow || a.reason != why else { return 0 }
-                        // The figures follow the surge; a change of reason is no new alarm.
-                        a.reason = why
-                        a.inWindow = f.inWindow
-                        a.usualPerWindow = f.usualPerWindow
-                        a.misleadingInWindow = f.misleadingInWindow
-                        a.peak = max(a.peak, f.inWindow)
-                        a.updatedAt = now
-                        try await a.update(on: db)
-                        return 0
-                    }
+            changed += try await ctx.write(on: db) { db -> Int in
+                let open = try await CommentAlarm.query(on: db).filter(\.$account == account.id).filter(\.$clearedAt == nil).first()
+                switch (open, why) {
+                case (nil, nil):
+                    return 0
+                case (nil, let why?):
+                    let a = CommentAlarm()
+                    a.id = UUID()
+                    a.account = account.id
+                    a.reason = why
+                    a.raisedAt = now
+                    a.inWindow = f.inWindow
+                    a.usualPerWindow = f.usualPerWindow
+                    a.misleadingInWindow = f.misleadingInWindow
+                    a.peak = f.inWindow
+                    a.updatedAt = now
+                    try await a.create(on: db)
+                    try await AuditLog.appendLocked(on: db, at: now, actor: "system", action: "comment.alarm.raised", subject: a.subject,
+                                                    detail: "\(why.rawValue) \(account.id)", reason: detail)
+                    return 1
+                case (let a?, nil):
+                    a.clearedAt = now
+                    a.inWindow = f.inWindow
+                    a.misleadingInWindow = f.misleadingInWindow
+                    a.updatedAt = now
+                    try await a.update(on: db)
+                    try await AuditLog.appendLocked(on: db, at: now, actor: "system", action: "comment.alarm.cleared", subject: a.subject,
+                                                    detail: "\(a.reason.rawValue) \(account.id)", reason: detail)
+                    return 1
+                case (let a?, let why?):
+                    guard a.inWindow != f.inWindow || a.misleadingInWindow != f.misleadingInWindow || a.reason != why else { return 0 }
+                    // The figures follow the surge; a change of reason is no new alarm.
+                    a.reason = why
+                    a.inWindow = f.inWindow
+                    a.usualPerWindow = f.usualPerWindow
+                    a.misleadingInWindow = f.misleadingInWindow
+                    a.peak = max(a.peak, f.inWindow)
+                    a.updatedAt = now
+                    try await a.update(on: db)
+                    return 0
                 }
             }
         }
@@ -104,10 +102,10 @@ enum FloodAlarm {
     }
 
     /// The job: a round a minute, and at once when new comments come in.
-    static func job(_ app: Application, settings: CommentSettings, clock: any Clock<Duration>, logger: Logger) -> Job {
-        let db = app.db
+    static func job(_ ctx: KohoContext, settings: CommentSettings, clock: any Clock<Duration>, logger: Logger) -> Job {
+        let db = ctx.db
         return Job(name: "comment-alarm", interval: .seconds(60), clock: clock, logger: logger) {
-            _ = try await check(db, app.koho, settings: settings)
+            _ = try await check(db, ctx, settings: settings)
             return 0
         }
     }

@@ -82,30 +82,28 @@ enum WebhookReplayGuard {
     }
 
     /// Keeps the delivery's digest and each comment's latest change time, under the write lock.
-    static func remember(_ digest: String, times: [String: Double], platform: String, app: Application, now: Date) async throws {
-        let db = app.db
-        try await app.koho.writeLock.run {
-            try await db.transaction { db in
-                let seen = try await WebhookDelivery.query(on: db).filter(\.$digest == digest).first() != nil
-                if !seen {
-                    let d = WebhookDelivery()
-                    d.digest = digest
-                    d.receivedAt = now
-                    try await d.create(on: db)
-                }
-                try await WebhookDelivery.query(on: db).filter(\.$receivedAt < now.addingTimeInterval(-keepDigests)).delete()
-                for (id, t) in times {
-                    if let m = try await WebhookCommentMark.query(on: db).filter(\.$platform == platform).filter(\.$platformCommentID == id).first() {
-                        guard t > m.changeTime else { continue }
-                        m.changeTime = t
-                        try await m.update(on: db)
-                    } else {
-                        let m = WebhookCommentMark()
-                        m.platform = platform
-                        m.platformCommentID = id
-                        m.changeTime = t
-                        try await m.create(on: db)
-                    }
+    static func remember(_ digest: String, times: [String: Double], platform: String, ctx: KohoContext, now: Date) async throws {
+        let db = ctx.db
+        try await ctx.write(on: db) { db in
+            let seen = try await WebhookDelivery.query(on: db).filter(\.$digest == digest).first() != nil
+            if !seen {
+                let d = WebhookDelivery()
+                d.digest = digest
+                d.receivedAt = now
+                try await d.create(on: db)
+            }
+            try await WebhookDelivery.query(on: db).filter(\.$receivedAt < now.addingTimeInterval(-keepDigests)).delete()
+            for (id, t) in times {
+                if let m = try await WebhookCommentMark.query(on: db).filter(\.$platform == platform).filter(\.$platformCommentID == id).first() {
+                    guard t > m.changeTime else { continue }
+                    m.changeTime = t
+                    try await m.update(on: db)
+                } else {
+                    let m = WebhookCommentMark()
+                    m.platform = platform
+                    m.platformCommentID = id
+                    m.changeTime = t
+                    try await m.create(on: db)
                 }
             }
         }

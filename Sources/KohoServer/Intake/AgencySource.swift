@@ -8,7 +8,7 @@ import Vapor
 /// The agency's Atom feeds (気象庁防災情報XML): every entry of a kind Koho reads is fetched once (kept under
 /// `<data-dir>/jma/`), read for the city's areas and turned into alerts; `If-Modified-Since` on every feed fetch.
 struct AgencyFeedSource: Sendable {
-    let app: Application
+    let ctx: KohoContext
     let url: String
     let settings: IntakeSettings.Agency
     var name: String { "agency:" + url }
@@ -20,16 +20,16 @@ struct AgencyFeedSource: Sendable {
     }
 
     func round() async -> Int {
-        let now = app.koho.now
+        let now = ctx.now
         do {
-            guard let area = app.intake?.area else {
+            guard let area = ctx.intake?.area else {
                 throw ConditionalFetch.Failure(description: "市の地域がありません（ポリシーファイルの emergencyAreas か、設定の agency.area）")
             }
-            let state = try await IntakeService.state(app, name: name, kind: "agency")
-            let answer = try await ConditionalFetch.get(app, url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes,
+            let state = try await IntakeService.state(ctx, name: name, kind: "agency")
+            let answer = try await ConditionalFetch.get(ctx, url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes,
                                                         links: links)
             guard let body = answer.body else {
-                try await IntakeService.fetched(app, name: name, kind: "agency", at: now, error: nil)
+                try await IntakeService.fetched(ctx, name: name, kind: "agency", at: now, error: nil)
                 return 0
             }
             let entries: [FeedItem]
@@ -42,16 +42,16 @@ struct AgencyFeedSource: Sendable {
             for entry in entries.reversed() {
                 let key = entry.id.isEmpty ? (entry.link ?? "") : entry.id
                 if key.isEmpty { continue }
-                if try await IntakeService.seen(app, source: Self.source, key: key) { continue }
-                if try await IntakeService.isSetAside(app, source: Self.source, key: key) { continue }
+                if try await IntakeService.seen(ctx, source: Self.source, key: key) { continue }
+                if try await IntakeService.isSetAside(ctx, source: Self.source, key: key) { continue }
                 guard Self.isRead(entry.title), let link = entry.link else {
-                    try await IntakeService.record(app, source: Self.source, key: key, title: entry.title, link: entry.link, at: now, drafts: [])
+                    try await IntakeService.record(ctx, source: Self.source, key: key, title: entry.title, link: entry.link, at: now, drafts: [])
                     continue
                 }
                 // A link elsewhere (another host, `http+unix:`, a local file) is never fetched: set aside at once.
                 if let why = links.refusal(link) {
                     problems.append("\(entry.title): 取得しないリンクです: \(why)")
-                    try await IntakeService.quarantine(app, source: Self.source, key: key, title: entry.title,
+                    try await IntakeService.quarantine(ctx, source: Self.source, key: key, title: entry.title,
                                                        reason: "取得しないリンクです: \(why)", at: now)
                     continue
                 }
@@ -59,7 +59,7 @@ struct AgencyFeedSource: Sendable {
                 do { xml = try await message(link) } catch {
                     // Tried again on the next rounds, then set aside: one message that stalls does not cost every round.
                     problems.append("\(entry.title): \(error)")
-                    try await IntakeService.quarantine(app, source: Self.source, key: key, title: entry.title,
+                    try await IntakeService.quarantine(ctx, source: Self.source, key: key, title: entry.title,
                                                        reason: "電文を取得できません: \(error)", at: now,
                                                        permanent: (error as? ConditionalFetch.Failure)?.permanent ?? false)
                     continue
@@ -69,9 +69,9 @@ struct AgencyFeedSource: Sendable {
                     // One transaction: the message recorded as taken first (another process that took it meanwhile
                     // ends this with nothing written), then the alert with its drafts, disaster mode, audit and notice.
                     let settings = self.settings
-                    let raisedAlert = try await app.koho.write(on: app.db) { db -> Alert? in
+                    let raisedAlert = try await ctx.write(on: ctx.db) { db -> Alert? in
                         let item = try await IntakeService.claim(on: db, source: Self.source, key: key, title: entry.title, link: link, at: now)
-                        let alert = try await AlertService.apply(app, report, messageID: key, settings: settings)
+                        let alert = try await AlertService.apply(ctx, report, messageID: key, settings: settings)
                         if let alert {
                             item.draftIDs = alert.draftIDs
                             try await item.update(on: db)
@@ -82,7 +82,7 @@ struct AgencyFeedSource: Sendable {
                         raised += 1
                         last = report.title
                     }
-                    IntakeService.mailQueued(app)
+                    IntakeService.mailQueued(ctx)
                     continue
                 } catch is IntakeService.AlreadyTaken {
                     continue
@@ -90,17 +90,17 @@ struct AgencyFeedSource: Sendable {
                     // Kept (the XML stays in the cache), recorded and set aside with its reason, so that a message that
                     // cannot be read is not fetched again and the entries after it are read.
                     problems.append("\(entry.title): 読めません: \(error)")
-                    try await IntakeService.quarantine(app, source: Self.source, key: key, title: entry.title,
+                    try await IntakeService.quarantine(ctx, source: Self.source, key: key, title: entry.title,
                                                        reason: "読めません: \(error)", at: now)
                 }
-                try await IntakeService.record(app, source: Self.source, key: key, title: entry.title, link: link, at: now, drafts: [])
+                try await IntakeService.record(ctx, source: Self.source, key: key, title: entry.title, link: link, at: now, drafts: [])
             }
-            try await IntakeService.fetched(app, name: name, kind: "agency", at: now, error: problems.isEmpty ? nil : problems.joined(separator: " / "),
+            try await IntakeService.fetched(ctx, name: name, kind: "agency", at: now, error: problems.isEmpty ? nil : problems.joined(separator: " / "),
                                             item: last, etag: problems.isEmpty ? answer.etag : nil,
                                             lastModified: problems.isEmpty ? answer.lastModified : nil)
             return raised
         } catch {
-            try? await IntakeService.fetched(app, name: name, kind: "agency", at: now, error: String(describing: error))
+            try? await IntakeService.fetched(ctx, name: name, kind: "agency", at: now, error: String(describing: error))
             return 0
         }
     }
@@ -110,10 +110,10 @@ struct AgencyFeedSource: Sendable {
 
     /// An entry's XML, fetched once: later reads come from the cache.
     func message(_ link: String) async throws -> Data {
-        let dir = app.koho.config.dataDirectory.appendingPathComponent("jma", isDirectory: true)
+        let dir = ctx.config.dataDirectory.appendingPathComponent("jma", isDirectory: true)
         let file = dir.appendingPathComponent(SHA256.hash(data: Data(link.utf8)).lowercaseHex + ".xml")
         if let cached = try? Data(contentsOf: file) { return cached }
-        let answer = try await ConditionalFetch.get(app, link, etag: nil, lastModified: nil, maxBytes: JMAParser.maxBytes, links: links)
+        let answer = try await ConditionalFetch.get(ctx, link, etag: nil, lastModified: nil, maxBytes: JMAParser.maxBytes, links: links)
         guard let body = answer.body else { throw ConditionalFetch.Failure(description: "本文がありません") }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try body.write(to: file, options: .atomic)
@@ -147,32 +147,32 @@ enum AlertService {
     /// What the report does to the alerts; the alert raised or changed, or nil. Everything it does (the alert, its
     /// drafts, disaster mode, the audit records and the notice through the mail outbox) commits in one transaction,
     /// or nothing does.
-    static func apply(_ app: Application, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency) async throws -> Alert? {
+    static func apply(_ ctx: KohoContext, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency) async throws -> Alert? {
         // Drills and tests never make anything.
         if r.isDrillOrTest { return nil }
-        let alert = try await app.koho.write(on: app.db) { db in try await change(app, r, messageID: messageID, settings: settings, on: db) }
-        if alert != nil { IntakeService.mailQueued(app) }
+        let alert = try await ctx.write(on: ctx.db) { db in try await change(ctx, r, messageID: messageID, settings: settings, on: db) }
+        if alert != nil { IntakeService.mailQueued(ctx) }
         return alert
     }
 
     /// `apply` inside its transaction.
-    private static func change(_ app: Application, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency,
+    private static func change(_ ctx: KohoContext, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency,
                                on db: Database) async throws -> Alert? {
-        let now = app.koho.now
-        let area = app.intake?.area?.municipality ?? ""
+        let now = ctx.now
+        let area = ctx.intake?.area?.municipality ?? ""
         let found = try await existing(db, r, area: area)
         if r.isCancellation {
             guard let found else { return nil }
             found.status = "withdrawn"
             found.infoType = r.infoType
             found.updatedAt = now
-            try await withdrawDrafts(app, found, reason: "気象庁が「\(r.title)」を取り消しました")
+            try await withdrawDrafts(ctx, found, reason: "気象庁が「\(r.title)」を取り消しました")
             // A cancellation does not end disaster mode by itself: the chief does, having looked.
             let stillOn = try await DisasterMode.query(on: db).count() > 0
-            try await save(app, found, action: "alert.withdraw", detail: "取消（\(r.reportDateTime)）",
-                           notice: notice(app, "気象庁の情報の取消", "取消: \(r.title)",
+            try await save(ctx, found, action: "alert.withdraw", detail: "取消（\(r.reportDateTime)）",
+                           notice: notice(ctx, "気象庁の情報の取消", "取消: \(r.title)",
                                           "気象庁が「\(r.title)」（\(found.reportTime)）を取り消しました（\(r.reportDateTime)）。知らせを取り下げ、その下書きを取り消しました。"
-                                            + (stillOn ? "\n\n災害モードは続いています。終えるかどうかは課長が判断してください。\n\(app.koho.config.baseURL)\(SiteURL.disaster.path)" : "")))
+                                            + (stillOn ? "\n\n災害モードは続いています。終えるかどうかは課長が判断してください。\n\(ctx.config.baseURL)\(SiteURL.disaster.path)" : "")))
             return found
         }
         if let found {
@@ -189,19 +189,19 @@ enum AlertService {
             if lifted { found.status = "lifted" }
             var told: IntakeService.Notice?
             if r.infoType == "訂正" || lifted {
-                try await withdrawDrafts(app, found, reason: lifted ? "解除されました" : "訂正されました")
-                if !lifted { found.draftIDs = IntakeItem.encode(try await draft(app, found, r)) }
-                told = notice(app, lifted ? "気象庁の情報の解除" : "気象庁の情報の訂正", "\(lifted ? "解除" : "訂正"): \(r.title)",
+                try await withdrawDrafts(ctx, found, reason: lifted ? "解除されました" : "訂正されました")
+                if !lifted { found.draftIDs = IntakeItem.encode(try await draft(ctx, found, r)) }
+                told = notice(ctx, lifted ? "気象庁の情報の解除" : "気象庁の情報の訂正", "\(lifted ? "解除" : "訂正"): \(r.title)",
                               lifted ? "気象庁の「\(r.title)」（\(r.reportDateTime)）で、市に関わる警報は解除されました。知らせの下書きを取り消しました。"
                                      : "気象庁が「\(r.title)」を訂正しました（\(r.reportDateTime)）: \(found.summary)\n\n下書きを作り直しました。")
             }
             // Only what newly reaches the level: a continuation of it does not undo the chief's ending of disaster mode.
-            if !lifted, let reached = try await switchOnAtLevel(app, r, messageID: messageID, settings: settings, unlessIn: before) {
-                told = notice(app, "気象庁の情報", "気象庁の情報: \(r.title)",
+            if !lifted, let reached = try await switchOnAtLevel(ctx, r, messageID: messageID, settings: settings, unlessIn: before) {
+                told = notice(ctx, "気象庁の情報", "気象庁の情報: \(r.title)",
                               "気象庁の「\(r.title)」（\(r.reportDateTime)）が市に関わります: \(found.summary)\n\n"
                                 + disasterModeLine(reached) + (told.map { "\n\n" + $0.body } ?? ""))
             }
-            try await save(app, found, action: lifted ? "alert.lift" : "alert.update", detail: "\(r.infoType)（\(r.reportDateTime)）", notice: told)
+            try await save(ctx, found, action: lifted ? "alert.lift" : "alert.update", detail: "\(r.infoType)（\(r.reportDateTime)）", notice: told)
             return found
         }
         guard r.affects else { return nil }
@@ -221,13 +221,13 @@ enum AlertService {
         alert.draftIDs = "[]"
         alert.createdAt = now
         alert.updatedAt = now
-        alert.draftIDs = IntakeItem.encode(try await draft(app, alert, r))
-        let reached = try await switchOnAtLevel(app, r, messageID: messageID, settings: settings)
-        try await save(app, alert, creating: true, action: "alert.raise", detail: "\(r.title)（\(r.reportDateTime)）",
-                       notice: notice(app, "気象庁の情報", "気象庁の情報: \(r.title)",
+        alert.draftIDs = IntakeItem.encode(try await draft(ctx, alert, r))
+        let reached = try await switchOnAtLevel(ctx, r, messageID: messageID, settings: settings)
+        try await save(ctx, alert, creating: true, action: "alert.raise", detail: "\(r.title)（\(r.reportDateTime)）",
+                       notice: notice(ctx, "気象庁の情報", "気象庁の情報: \(r.title)",
                                       "気象庁の「\(r.title)」（\(r.reportDateTime)）が市に関わります: \(alert.summary)\n\n"
                                         + (reached.map { disasterModeLine($0) + "\n\n" } ?? "")
-                                        + "市の記事が出たら、下書きの出典に記事を入れて提出してください。\n\(app.koho.config.baseURL)\(SiteURL.dashboard.path)"))
+                                        + "市の記事が出たら、下書きの出典に記事を入れて提出してください。\n\(ctx.config.baseURL)\(SiteURL.dashboard.path)"))
         return alert
     }
 
@@ -238,38 +238,37 @@ enum AlertService {
     /// Every account into disaster mode when the message reaches the level of the feeds file or, without one
     /// there, of the policy file (`emergencyAreas.disasterModeAt`); audited with the message. What reached it, or nil.
     @discardableResult
-    static func switchOnAtLevel(_ app: Application, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency,
+    static func switchOnAtLevel(_ ctx: KohoContext, _ r: JMAReport, messageID: String, settings: IntakeSettings.Agency,
                                 unlessIn previous: String? = nil) async throws -> String? {
-        guard let level = settings.disasterModeAt ?? app.koho.policy.disasterModeAt, let what = level.reached(by: r),
+        guard let level = settings.disasterModeAt ?? ctx.policy.disasterModeAt, let what = level.reached(by: r),
               !what.components(separatedBy: "・").allSatisfy({ previous?.contains($0) == true }) else { return nil }
         let said = "気象庁「\(r.title)」（\(r.reportDateTime)）の\(what)（災害モードの水準: \(level.description)）。電文 \(messageID)"
         let reason = String(String(said.unicodeScalars.map { $0.properties.generalCategory == .control ? " " : Character($0) }).prefix(500))
-        try await DisasterModeService.switchMode(app.workflow, actor: "system", accounts: .all, on: true, reason: reason)
+        try await DisasterModeService.switchMode(ctx.workflow, actor: "system", accounts: .all, on: true, reason: reason)
         return what
     }
 
-    static func notice(_ app: Application, _ kind: String, _ subject: String, _ body: String) -> IntakeService.Notice {
+    static func notice(_ ctx: KohoContext, _ kind: String, _ subject: String, _ body: String) -> IntakeService.Notice {
         IntakeService.Notice(kind: kind, subject: "【Koho】" + subject, body: body)
     }
 
     /// Saves the alert, its audit record and its notice in one transaction.
-    static func save(_ app: Application, _ alert: Alert, creating: Bool = false, action: String, detail: String,
+    static func save(_ ctx: KohoContext, _ alert: Alert, creating: Bool = false, action: String, detail: String,
                      notice: IntakeService.Notice?) async throws {
-        let ctx = app.koho
         let subject = "alert:\(alert.id!.uuidString.lowercased())"
-        try await IntakeService.locked(app) { db in
+        try await ctx.write(on: ctx.db) { db in
             if creating { try await alert.create(on: db) } else { try await alert.update(on: db) }
             try await AuditLog.appendLocked(on: db, at: ctx.now, actor: IntakeService.actorName, action: action,
                                             subject: subject, detail: detail, reason: alert.summary)
-            _ = try await notice?.enqueue(app, on: db, subjectRef: subject, at: ctx.now)
+            _ = try await notice?.enqueue(ctx, on: db, subjectRef: subject, at: ctx.now)
         }
     }
 
     /// A draft for each emergency account that names the agency's message and time; it cannot be submitted until
     /// the city's article is given as its source (ア, 3(4)).
-    static func draft(_ app: Application, _ alert: Alert, _ r: JMAReport) async throws -> [UUID] {
-        let w = app.workflow
-        let categories = app.intake?.settings.website.flatMap(\.categories) ?? []
+    static func draft(_ ctx: KohoContext, _ alert: Alert, _ r: JMAReport) async throws -> [UUID] {
+        let w = ctx.workflow
+        let categories = ctx.intake?.settings.website.flatMap(\.categories) ?? []
         var ids: [UUID] = []
         for a in EmergencyDrafts.forAgencyReport(title: r.title, reportDateTime: r.reportDateTime, summary: alert.summary,
                                                   categories: categories, policy: w.ctx.policy) {
@@ -279,8 +278,8 @@ enum AlertService {
     }
 
     /// Cancels the alert's drafts that have not gone out.
-    static func withdrawDrafts(_ app: Application, _ alert: Alert, reason: String) async throws {
-        let w = app.workflow
+    static func withdrawDrafts(_ ctx: KohoContext, _ alert: Alert, reason: String) async throws {
+        let w = ctx.workflow
         for id in IntakeItem.decode(alert.draftIDs) {
             guard let p = try await Post.find(id, on: w.db), [.draft, .submitted].contains(p.state) else { continue }
             _ = try? await PostService.transition(w, IntakeService.intakeUser, id, .cancel, expectedVersion: nil, reason: reason)

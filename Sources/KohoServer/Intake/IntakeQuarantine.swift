@@ -48,43 +48,40 @@ extension IntakeService {
     /// otherwise cost every round its time limit.
     static let fetchAttempts = 3
 
-    static func isSetAside(_ app: Application, source: String, key: String) async throws -> Bool {
-        try await QuarantinedItem.query(on: app.db).filter(\.$source == source).filter(\.$key == key)
+    static func isSetAside(_ ctx: KohoContext, source: String, key: String) async throws -> Bool {
+        try await QuarantinedItem.query(on: ctx.db).filter(\.$source == source).filter(\.$key == key)
             .filter(\.$setAside == true).first() != nil
     }
 
     /// Records the failure of an item; with `permanent` (or after `fetchAttempts` failures) it is set aside, audited.
     /// True when the item is now set aside.
     @discardableResult
-    static func quarantine(_ app: Application, source: String, key: String, title: String, reason: String, at: Date,
+    static func quarantine(_ ctx: KohoContext, source: String, key: String, title: String, reason: String, at: Date,
                            permanent: Bool = true) async throws -> Bool {
-        let ctx = app.koho
         let reason = String(reason.prefix(1000)), title = String(title.prefix(500))
-        return try await locked(app) { db in
-            try await db.transaction { db in
-                let q = try await QuarantinedItem.query(on: db).filter(\.$source == source).filter(\.$key == key).first() ?? {
-                    let q = QuarantinedItem()
-                    q.id = UUID()
-                    q.source = source
-                    q.key = key
-                    q.firstAt = at
-                    q.attempts = 0
-                    q.setAside = false
-                    return q
-                }()
-                let was = q.setAside
-                q.title = title
-                q.reason = reason
-                q.lastAt = at
-                q.attempts += 1
-                q.setAside = was || permanent || q.attempts >= fetchAttempts
-                try await q.save(on: db)
-                if q.setAside, !was {
-                    try await AuditLog.appendLocked(on: db, at: at, actor: actorName, action: "intake.quarantine",
-                                                    subject: "intake:\(source)", detail: "\(String(key.prefix(300)))（\(title)）", reason: reason)
-                }
-                return q.setAside
+        return try await ctx.write(on: ctx.db) { db in
+            let q = try await QuarantinedItem.query(on: db).filter(\.$source == source).filter(\.$key == key).first() ?? {
+                let q = QuarantinedItem()
+                q.id = UUID()
+                q.source = source
+                q.key = key
+                q.firstAt = at
+                q.attempts = 0
+                q.setAside = false
+                return q
+            }()
+            let was = q.setAside
+            q.title = title
+            q.reason = reason
+            q.lastAt = at
+            q.attempts += 1
+            q.setAside = was || permanent || q.attempts >= fetchAttempts
+            try await q.save(on: db)
+            if q.setAside, !was {
+                try await AuditLog.appendLocked(on: db, at: at, actor: actorName, action: "intake.quarantine",
+                                                subject: "intake:\(source)", detail: "\(String(key.prefix(300)))（\(title)）", reason: reason)
             }
+            return q.setAside
         }
     }
 }

@@ -15,22 +15,22 @@ enum IntakeService {
 
     // MARK: Seen items
 
-    static func seen(_ app: Application, source: String, key: String) async throws -> Bool {
-        try await IntakeItem.query(on: app.workflow.db).filter(\.$source == source).filter(\.$key == key).first() != nil
+    static func seen(_ ctx: KohoContext, source: String, key: String) async throws -> Bool {
+        try await IntakeItem.query(on: ctx.workflow.db).filter(\.$source == source).filter(\.$key == key).first() != nil
     }
 
     /// Records an item as taken, with its notice queued in the same transaction; false if it already was (another
     /// round or process took it first: then no notice either).
     @discardableResult
-    static func record(_ app: Application, source: String, key: String, title: String, link: String?, at: Date, drafts: [UUID],
+    static func record(_ ctx: KohoContext, source: String, key: String, title: String, link: String?, at: Date, drafts: [UUID],
                        notice: Notice? = nil) async throws -> Bool {
         do {
             let item = IntakeItem(source: source, key: key, title: String(title.prefix(500)), link: link, takenAt: at, draftIDs: drafts)
-            let queued = try await app.koho.write(on: app.db) { db in
+            let queued = try await ctx.write(on: ctx.db) { db in
                 try await item.create(on: db)
-                return try await notice?.enqueue(app, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: at) ?? false
+                return try await notice?.enqueue(ctx, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: at) ?? false
             }
-            if queued { mailQueued(app) }
+            if queued { mailQueued(ctx) }
             return true
         } catch {
             if let e = error as? any DatabaseError, e.isConstraintFailure { return false }
@@ -51,23 +51,23 @@ enum IntakeService {
 
     // MARK: Status
 
-    static func state(_ app: Application, name: String, kind: String) async throws -> IntakeSourceState {
-        if let s = try await IntakeSourceState.query(on: app.db).filter(\.$name == name).first() { return s }
+    static func state(_ ctx: KohoContext, name: String, kind: String) async throws -> IntakeSourceState {
+        if let s = try await IntakeSourceState.query(on: ctx.db).filter(\.$name == name).first() { return s }
         let s = IntakeSourceState()
         s.id = UUID()
         s.name = name
         s.kind = kind
-        do { try await locked(app) { try await s.create(on: $0) } } catch {
+        do { try await ctx.write(on: ctx.db) { try await s.create(on: $0) } } catch {
             // Another round created it meanwhile.
-            if let s = try await IntakeSourceState.query(on: app.db).filter(\.$name == name).first() { return s }
+            if let s = try await IntakeSourceState.query(on: ctx.db).filter(\.$name == name).first() { return s }
             throw error
         }
         return s
     }
 
-    static func fetched(_ app: Application, name: String, kind: String, at: Date, error: String?, item: String? = nil,
+    static func fetched(_ ctx: KohoContext, name: String, kind: String, at: Date, error: String?, item: String? = nil,
                         etag: String? = nil, lastModified: String? = nil) async throws {
-        let s = try await state(app, name: name, kind: kind)
+        let s = try await state(ctx, name: name, kind: kind)
         s.lastFetchAt = at
         if let error {
             s.lastError = String(error.prefix(500))
@@ -81,14 +81,7 @@ enum IntakeService {
         }
         if let etag { s.etag = etag }
         if let lastModified { s.lastModified = lastModified }
-        try await locked(app) { try await s.update(on: $0) }
-    }
-
-    /// The process's writes go one at a time (as the workflow's do): SQLite refuses a second writer. Inside another
-    /// write it joins that one's transaction.
-    @discardableResult
-    static func locked<T: Sendable>(_ app: Application, _ body: @escaping @Sendable (Database) async throws -> T) async throws -> T {
-        try await app.koho.write(on: app.db, body)
+        try await ctx.write(on: ctx.db) { try await s.update(on: $0) }
     }
 
     // MARK: Notices
@@ -101,25 +94,25 @@ enum IntakeService {
         var body: String
 
         /// Queues it on `db` (inside the caller's transaction); false when no mail server is configured.
-        func enqueue(_ app: Application, on db: Database, subjectRef: String, at: Date) async throws -> Bool {
-            try await MailOutbox.enqueue(on: db, settings: app.koho.config.intakeMail, kind: kind, subjectRef: subjectRef,
+        func enqueue(_ ctx: KohoContext, on db: Database, subjectRef: String, at: Date) async throws -> Bool {
+            try await MailOutbox.enqueue(on: db, settings: ctx.config.intakeMail, kind: kind, subjectRef: subjectRef,
                                          subject: subject, body: body, now: at)
         }
     }
 
-    static func mailQueued(_ app: Application) {
-        app.backgroundJobs?.job(named: BackgroundJobs.mailJobName)?.wake()
+    static func mailQueued(_ ctx: KohoContext) {
+        ctx.wakers.mail()
     }
 
     /// The relay's state among the sources (dashboard, `GET /api/v1/intake/sources`), from the mail job's attempts.
-    static func mailObserver(_ app: Application) -> @Sendable (MailNotice, (any Error)?) async -> Void {
+    static func mailObserver(_ ctx: KohoContext) -> @Sendable (MailNotice, (any Error)?) async -> Void {
         { notice, error in
-            let at = app.koho.now
+            let at = ctx.now
             if let error {
-                try? await fetched(app, name: "smtp", kind: "smtp", at: at,
+                try? await fetched(ctx, name: "smtp", kind: "smtp", at: at,
                                    error: "知らせのメールを送れませんでした（\(notice.attempts)回目、再送します）: \(error)")
             } else {
-                try? await fetched(app, name: "smtp", kind: "smtp", at: at, error: nil, item: notice.mailSubject)
+                try? await fetched(ctx, name: "smtp", kind: "smtp", at: at, error: nil, item: notice.mailSubject)
             }
         }
     }
@@ -145,34 +138,34 @@ enum IntakeService {
     /// Takes an article once, in one transaction: the record of it first (its unique key: another process that took it
     /// meanwhile ends this one with nothing written), then the drafts and the notice. Nil if it was taken before.
     @discardableResult
-    static func take(_ app: Application, source: String, key: String, article: EmergencyArticle) async throws -> [Post]? {
-        let w = app.workflow
-        if try await seen(app, source: source, key: key) { return nil }
+    static func take(_ ctx: KohoContext, source: String, key: String, article: EmergencyArticle) async throws -> [Post]? {
+        let w = ctx.workflow
+        if try await seen(ctx, source: source, key: key) { return nil }
         let now = w.ctx.now
         let posts: [Post]
         do {
-            posts = try await w.ctx.write(on: app.db) { db in
+            posts = try await w.ctx.write(on: ctx.db) { db in
                 let item = try await claim(on: db, source: source, key: key, title: article.title, link: article.link, at: now)
                 let posts = try await drafts(w, for: article)
                 item.draftIDs = IntakeItem.encode(posts.compactMap(\.id))
                 try await item.update(on: db)
-                let notice = Notice(kind: "緊急情報の下書き", subject: "【Koho】緊急情報の下書き: \(article.title)", body: notice(app, article, posts))
-                _ = try await notice.enqueue(app, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: now)
+                let notice = Notice(kind: "緊急情報の下書き", subject: "【Koho】緊急情報の下書き: \(article.title)", body: notice(ctx, article, posts))
+                _ = try await notice.enqueue(ctx, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: now)
                 return posts
             }
         } catch is AlreadyTaken {
             return nil
         }
-        mailQueued(app)
+        mailQueued(ctx)
         return posts
     }
 
-    static func notice(_ app: Application, _ article: EmergencyArticle, _ posts: [Post]) -> String {
+    static func notice(_ ctx: KohoContext, _ article: EmergencyArticle, _ posts: [Post]) -> String {
         var lines = ["緊急情報から投稿の下書きを作りました。内容を確かめて承認してください（承認すると直ちに発信されます）。", "",
                      "記事: \(article.title)", "出典: \(article.link ?? "（リンクなし: 出典を入れてから提出してください）")", ""]
         for p in posts {
-            let name = app.koho.policy.account(p.account).map { "\($0.platform.displayName) \($0.displayName)" } ?? p.account
-            lines.append("- \(name)（\(p.category ?? "")）: \(p.state.displayName) \(app.koho.config.baseURL)\(SiteURL.post(p.id!).path)")
+            let name = ctx.policy.account(p.account).map { "\($0.platform.displayName) \($0.displayName)" } ?? p.account
+            lines.append("- \(name)（\(p.category ?? "")）: \(p.state.displayName) \(ctx.config.baseURL)\(SiteURL.post(p.id!).path)")
         }
         return lines.joined(separator: "\n")
     }

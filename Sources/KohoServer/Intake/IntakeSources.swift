@@ -8,12 +8,6 @@ import NIOHTTP1
 import KohoPlatforms
 import Vapor
 
-struct IntakeKey: StorageKey { typealias Value = Intake }
-
-extension Application {
-    package var intake: Intake? { storage[IntakeKey.self] }
-}
-
 extension KohoConfig {
     /// The relay the mail job sends through: `--smtp`, or else the feeds file's `smtp`.
     var mailRelay: MailSettings? {
@@ -30,53 +24,55 @@ extension KohoConfig {
 package final class Intake: Sendable {
     let settings: IntakeSettings
     let area: JMAArea?
-    let jobs: [Job]
     /// Through the configured proxy like the platforms' calls, but following no redirect by themselves: each hop is
     /// checked against the source's hosts (`ConditionalFetch`).
     let http: OutboundHTTP
+    private let wakers: Wakers
 
-    init(settings: IntakeSettings, area: JMAArea?, jobs: [Job], http: OutboundHTTP) {
+    /// Nil without settings.
+    init?(_ config: KohoConfig, policy: Policy, wakers: Wakers) {
+        guard let settings = config.intake else { return nil }
+        var area = policy.emergencyAreas
+        if let a = settings.agency, let code = a.municipality {
+            area = JMAArea(municipality: code, earthquakeRegion: a.earthquakeRegion, earthquakeRegionCode: a.earthquakeRegionCode)
+        }
         self.settings = settings
         self.area = area
-        self.jobs = jobs
-        self.http = http
+        self.http = OutboundHTTP(proxy: config.proxy, configuration: BoundedFetch.configuration)
+        self.wakers = wakers
+    }
+
+    /// How many feeds, mail folders and agency feeds are read.
+    var sourceCount: Int {
+        settings.website.count + (settings.mail?.maildir == nil ? 0 : 1) + (settings.agency.map { $0.feeds.count + $0.longTermFeeds.count } ?? 0)
     }
 
     /// Wakes every source at once (a test, or `koho bench intake`, after changing a feed).
-    package func wakeAll() { for j in jobs { j.wake() } }
-}
+    package func wakeAll() { wakers.wake(prefix: "intake-") }
 
-/// Builds the intake's jobs; none without settings.
-func configureIntake(_ app: Application, _ config: KohoConfig, logger: Logger) -> [Job] {
-    guard let settings = config.intake else { return [] }
-    let policyArea = app.koho.policy.emergencyAreas
-    var area = policyArea
-    if let a = settings.agency, let code = a.municipality {
-        area = JMAArea(municipality: code, earthquakeRegion: a.earthquakeRegion, earthquakeRegionCode: a.earthquakeRegionCode)
-    }
-    var jobs: [Job] = []
-    for feed in settings.website {
-        let source = WebsiteFeedSource(app: app, feed: feed)
-        jobs.append(Job(name: "intake-website", interval: feed.interval, clock: config.jobClock, logger: logger) { await source.round() })
-    }
-    if let mail = settings.mail, let dir = mail.maildir {
-        let source = MaildirSource(app: app, settings: mail, directory: URL(fileURLWithPath: dir, isDirectory: true))
-        jobs.append(Job(name: "intake-maildir", interval: mail.interval, clock: config.jobClock, logger: logger) { await source.round() })
-    }
-    if let agency = settings.agency {
-        for url in agency.feeds {
-            let source = AgencyFeedSource(app: app, url: url, settings: agency)
-            jobs.append(Job(name: "intake-agency", interval: agency.interval, clock: config.jobClock, logger: logger) { await source.round() })
+    /// The jobs of the sources.
+    func jobs(_ ctx: KohoContext, clock: any Clock<Duration>, logger: Logger) -> [Job] {
+        var jobs: [Job] = []
+        for feed in settings.website {
+            let source = WebsiteFeedSource(ctx: ctx, feed: feed)
+            jobs.append(Job(name: "intake-website", interval: feed.interval, clock: clock, logger: logger) { await source.round() })
         }
-        for url in agency.longTermFeeds {
-            let source = AgencyFeedSource(app: app, url: url, settings: agency)
-            jobs.append(Job(name: "intake-agency-long", interval: agency.longTermInterval, clock: config.jobClock, logger: logger) { await source.round() })
+        if let mail = settings.mail, let dir = mail.maildir {
+            let source = MaildirSource(ctx: ctx, settings: mail, directory: URL(fileURLWithPath: dir, isDirectory: true))
+            jobs.append(Job(name: "intake-maildir", interval: mail.interval, clock: clock, logger: logger) { await source.round() })
         }
+        if let agency = settings.agency {
+            for url in agency.feeds {
+                let source = AgencyFeedSource(ctx: ctx, url: url, settings: agency)
+                jobs.append(Job(name: "intake-agency", interval: agency.interval, clock: clock, logger: logger) { await source.round() })
+            }
+            for url in agency.longTermFeeds {
+                let source = AgencyFeedSource(ctx: ctx, url: url, settings: agency)
+                jobs.append(Job(name: "intake-agency-long", interval: agency.longTermInterval, clock: clock, logger: logger) { await source.round() })
+            }
+        }
+        return jobs
     }
-    let http = OutboundHTTP(proxy: config.proxy, configuration: BoundedFetch.configuration)
-    app.lifecycle.use(OutboundHTTPLifecycle(outbound: http))
-    app.storage[IntakeKey.self] = Intake(settings: settings, area: area, jobs: jobs, http: http)
-    return jobs
 }
 
 /// One conditional GET: the body, or nil when the server says it has not changed.
@@ -95,16 +91,16 @@ struct ConditionalFetch {
 
     /// Within the feeds file's `limits` (headers, then the whole body) and `maxBytes`; only to the hosts `links`
     /// allows, redirects included, each hop checked.
-    static func get(_ app: Application, _ url: String, etag: String?, lastModified: String?, maxBytes: Int,
+    static func get(_ ctx: KohoContext, _ url: String, etag: String?, lastModified: String?, maxBytes: Int,
                     links: LinkPolicy) async throws -> Answer {
         var req = HTTPClientRequest(url: url)
         req.headers.add(name: "User-Agent", value: "Koho (municipal social media; emergency intake)")
         if let etag { req.headers.add(name: "If-None-Match", value: etag) }
         if let lastModified { req.headers.add(name: "If-Modified-Since", value: lastModified) }
-        let limits = app.intake?.settings.limits ?? IntakeSettings.Limits()
+        let limits = ctx.intake?.settings.limits ?? IntakeSettings.Limits()
         let res: BoundedFetch.Answer
         do {
-            let outbound = app.intake?.http
+            let outbound = ctx.intake?.http
             res = try await BoundedFetch.fetch(req, limits: FetchLimits(headers: limits.headers, whole: limits.whole, maxBytes: maxBytes),
                                                links: links, clients: { outbound?.client(for: $0) ?? BoundedFetch.client })
         } catch let failure as FetchFailure {
@@ -125,19 +121,19 @@ let firstFetchWindow: TimeInterval = 3600
 
 /// The city website's feed (RSS 2.0 or Atom): each new item becomes emergency drafts.
 struct WebsiteFeedSource: Sendable {
-    let app: Application
+    let ctx: KohoContext
     let feed: IntakeSettings.WebsiteFeed
     var name: String { "website:" + feed.url }
 
     func round() async -> Int {
-        let now = app.koho.now
+        let now = ctx.now
         do {
-            let state = try await IntakeService.state(app, name: name, kind: "website")
+            let state = try await IntakeService.state(ctx, name: name, kind: "website")
             let first = state.lastFetchAt == nil || state.lastError != nil && state.lastItemAt == nil && state.etag == nil && state.lastModified == nil
-            let answer = try await ConditionalFetch.get(app, feed.url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes,
+            let answer = try await ConditionalFetch.get(ctx, feed.url, etag: state.etag, lastModified: state.lastModified, maxBytes: FeedParser.maxBytes,
                                                         links: LinkPolicy(hostOf: feed.url, extra: feed.hosts))
             guard let body = answer.body else {
-                try await IntakeService.fetched(app, name: name, kind: "website", at: now, error: nil)
+                try await IntakeService.fetched(ctx, name: name, kind: "website", at: now, error: nil)
                 return 0
             }
             let read: [Result<FeedItem, IntakeParseError>]
@@ -155,46 +151,46 @@ struct WebsiteFeedSource: Sendable {
                 case .success(let item): items.append(item)
                 case .failure(let error):
                     let key = "unreadable:" + Secrets.sha256Hex(error.description)
-                    if try await IntakeService.isSetAside(app, source: name, key: key) { continue }
+                    if try await IntakeService.isSetAside(ctx, source: name, key: key) { continue }
                     let reason = "項目を読めません: \(error)"
                     problems.append(reason)
-                    try await IntakeService.quarantine(app, source: name, key: key, title: String(error.description.prefix(200)), reason: reason, at: now)
+                    try await IntakeService.quarantine(ctx, source: name, key: key, title: String(error.description.prefix(200)), reason: reason, at: now)
                 }
             }
             // Oldest first, so that drafts come in the order the articles did.
             for item in items.reversed() {
                 let key = item.id.isEmpty ? (item.link ?? item.title) : item.id
-                if try await IntakeService.seen(app, source: name, key: key) { continue }
-                if try await IntakeService.isSetAside(app, source: name, key: key) { continue }
+                if try await IntakeService.seen(ctx, source: name, key: key) { continue }
+                if try await IntakeService.isSetAside(ctx, source: name, key: key) { continue }
                 // One item that fails is set aside with its reason; the items after it are still taken.
                 do {
                     let date = item.published ?? item.updated
                     if first, date.map({ now.timeIntervalSince($0) > firstFetchWindow }) ?? true {
-                        try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
+                        try await IntakeService.record(ctx, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
                         continue
                     }
                     // An item that is no emergency (a 休館日のお知らせ) is recorded as seen, with no drafts, and shown as such.
                     guard feed.isEmergency(title: item.title, summary: item.summary) else {
-                        try await IntakeService.record(app, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
+                        try await IntakeService.record(ctx, source: name, key: key, title: item.title, link: item.link, at: now, drafts: [])
                         continue
                     }
                     let article = EmergencyArticle(origin: "website", title: item.title, summary: item.summary, link: item.link, categories: feed.categories)
-                    if try await IntakeService.take(app, source: name, key: key, article: article) != nil {
+                    if try await IntakeService.take(ctx, source: name, key: key, article: article) != nil {
                         taken += 1
                         last = item.title
                     }
                 } catch {
                     let reason = "下書きを作れませんでした: \(error)"
                     problems.append("\(item.title): \(reason)")
-                    try await IntakeService.quarantine(app, source: name, key: key, title: item.title, reason: reason, at: now)
+                    try await IntakeService.quarantine(ctx, source: name, key: key, title: item.title, reason: reason, at: now)
                 }
             }
             // The validators are kept only once every item is taken or set aside: a round cut short fetches the whole feed again.
-            try await IntakeService.fetched(app, name: name, kind: "website", at: now, error: problems.isEmpty ? nil : problems.joined(separator: " / "),
+            try await IntakeService.fetched(ctx, name: name, kind: "website", at: now, error: problems.isEmpty ? nil : problems.joined(separator: " / "),
                                             item: last, etag: answer.etag, lastModified: answer.lastModified)
             return taken
         } catch {
-            try? await IntakeService.fetched(app, name: name, kind: "website", at: now, error: String(describing: error))
+            try? await IntakeService.fetched(ctx, name: name, kind: "website", at: now, error: String(describing: error))
             return 0
         }
     }
@@ -205,7 +201,7 @@ struct WebsiteFeedSource: Sendable {
 /// file is also set aside with its reason (the dashboard shows it), so that it is not read again even where it could
 /// not be moved.
 struct MaildirSource: Sendable {
-    let app: Application
+    let ctx: KohoContext
     let settings: IntakeSettings.Mail
     let directory: URL
     static let name = "mail"
@@ -213,7 +209,7 @@ struct MaildirSource: Sendable {
     func round() async -> Int {
         let fm = FileManager.default
         let newDir = directory.appendingPathComponent("new"), curDir = directory.appendingPathComponent("cur")
-        let now = app.koho.now
+        let now = ctx.now
         do {
             guard fm.fileExists(atPath: newDir.path) else {
                 throw ConditionalFetch.Failure(description: "Maildir の new/ がありません: \(newDir.path)")
@@ -224,10 +220,10 @@ struct MaildirSource: Sendable {
             var lastError: String?
             for name in names {
                 let file = newDir.appendingPathComponent(name)
-                if (try? await IntakeService.isSetAside(app, source: Self.name, key: name)) == true { continue }
+                if (try? await IntakeService.isSetAside(ctx, source: Self.name, key: name)) == true { continue }
                 let outcome: MailIntake.Outcome
                 if let data = try? Data(contentsOf: file) {
-                    outcome = await MailIntake.take(app, data: data, settings: settings, fallbackKey: name)
+                    outcome = await MailIntake.take(ctx, data: data, settings: settings, fallbackKey: name)
                 } else {
                     outcome = .refused("ファイルを読めません")
                 }
@@ -239,7 +235,7 @@ struct MaildirSource: Sendable {
                     lastError = "\(name): \(why)"
                     flag = "F"
                     do {
-                        try await IntakeService.quarantine(app, source: Self.name, key: name, title: name, reason: why, at: now)
+                        try await IntakeService.quarantine(ctx, source: Self.name, key: name, title: name, reason: why, at: now)
                     } catch {
                         lastError = "\(name): \(why)（隔離の記録に失敗: \(error)）"
                     }
@@ -249,11 +245,11 @@ struct MaildirSource: Sendable {
                     lastError = "\(name): cur/ へ移せません（\(error.localizedDescription)）"
                 }
             }
-            try await IntakeService.fetched(app, name: Self.name, kind: "mail", at: now, error: lastError,
+            try await IntakeService.fetched(ctx, name: Self.name, kind: "mail", at: now, error: lastError,
                                             item: taken > 0 ? "メール \(taken) 通" : nil)
             return taken
         } catch {
-            try? await IntakeService.fetched(app, name: Self.name, kind: "mail", at: now, error: String(describing: error))
+            try? await IntakeService.fetched(ctx, name: Self.name, kind: "mail", at: now, error: String(describing: error))
             return 0
         }
     }
@@ -267,7 +263,7 @@ enum MailIntake {
         case refused(String)
     }
 
-    static func take(_ app: Application, data: Data, settings: IntakeSettings.Mail, fallbackKey: String) async -> Outcome {
+    static func take(_ ctx: KohoContext, data: Data, settings: IntakeSettings.Mail, fallbackKey: String) async -> Outcome {
         let message: MailMessage
         do { message = try MailParser.parse(data) } catch { return .refused(String(describing: error)) }
         guard settings.senders.contains(message.from.lowercased()) else {
@@ -276,7 +272,7 @@ enum MailIntake {
         if let relay = settings.authservID, !MailParser.authenticated(message.authenticationResults, authservID: relay, from: message.from) {
             return .refused("中継 \(relay) の Authentication-Results に spf=pass も dkim=pass もありません（差出人 \(message.from)）")
         }
-        let domains = app.koho.policy.accounts.flatMap { $0.categories.flatMap(\.sourceDomains) }
+        let domains = ctx.policy.accounts.flatMap { $0.categories.flatMap(\.sourceDomains) }
         let link = message.links.first { l in
             guard let host = URL(string: l)?.host?.lowercased() else { return false }
             return domains.contains { host == $0 || host.hasSuffix("." + $0) }
@@ -287,7 +283,7 @@ enum MailIntake {
             .filter { !$0.isEmpty && !$0.hasPrefix("http") }.prefix(12).joined(separator: "\n")
         let article = EmergencyArticle(origin: "mail", title: message.subject, summary: summary, link: link, categories: settings.categories)
         do {
-            guard let posts = try await IntakeService.take(app, source: MaildirSource.name, key: key, article: article) else { return .seenBefore }
+            guard let posts = try await IntakeService.take(ctx, source: MaildirSource.name, key: key, article: article) else { return .seenBefore }
             return .taken(posts.compactMap(\.id))
         } catch {
             return .refused("下書きを作れませんでした: \(error)")

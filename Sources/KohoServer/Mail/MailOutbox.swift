@@ -103,7 +103,7 @@ enum MailOutbox {
             claim: { n in
                 guard let id = n.id else { return nil }
                 let now = ctx.now
-                let rows = try await ctx.writeLock.run {
+                let rows = try await ctx.write(on: db) { db in
                     try await OutboxLease.claim(db, table: MailNotice.schema, id: id, column: "next_attempt_at",
                                                 until: now.addingTimeInterval(claimSeconds), now: now, where: " AND sent_at IS NULL")
                 }
@@ -159,39 +159,35 @@ enum MailOutbox {
     private static func begin(_ n: MailNotice, on db: Database, _ ctx: KohoContext) async throws -> MailAttempt {
         guard let id = n.id else { throw OutboxError.unsaved }
         let now = ctx.now, worker = ctx.config.publisher.workerID
-        return try await ctx.writeLock.run {
-            try await db.transaction { db in
-                let earlier = try await MailAttempt.query(on: db).filter(\.$noticeID == id).sort(\.$number, .descending).first()
-                if let earlier, earlier.outcome == .pending {
-                    earlier.outcome = .unknown
-                    earlier.message = "送信の途中で処理が止まりました。届いたか確かめられないため、もう一度送ります"
-                    earlier.finishedAt = now
-                    try await earlier.update(on: db)
-                }
-                let attempt = MailAttempt()
-                attempt.id = UUID()
-                attempt.noticeID = id
-                attempt.number = (earlier?.number ?? 0) + 1
-                attempt.startedAt = now
-                attempt.outcome = .pending
-                attempt.message = ""
-                attempt.worker = worker
-                try await attempt.create(on: db)
-                return attempt
+        return try await ctx.write(on: db) { db in
+            let earlier = try await MailAttempt.query(on: db).filter(\.$noticeID == id).sort(\.$number, .descending).first()
+            if let earlier, earlier.outcome == .pending {
+                earlier.outcome = .unknown
+                earlier.message = "送信の途中で処理が止まりました。届いたか確かめられないため、もう一度送ります"
+                earlier.finishedAt = now
+                try await earlier.update(on: db)
             }
+            let attempt = MailAttempt()
+            attempt.id = UUID()
+            attempt.noticeID = id
+            attempt.number = (earlier?.number ?? 0) + 1
+            attempt.startedAt = now
+            attempt.outcome = .pending
+            attempt.message = ""
+            attempt.worker = worker
+            try await attempt.create(on: db)
+            return attempt
         }
     }
 
     private static func record(_ n: MailNotice, _ attempt: MailAttempt, on db: Database, _ ctx: KohoContext,
                                audit: (action: String, detail: String, reason: String)?) async throws {
-        try await ctx.writeLock.run {
-            try await db.transaction { db in
-                try await n.update(on: db)
-                try await attempt.update(on: db)
-                if let audit {
-                    try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: audit.action, subject: n.subjectRef,
-                                                    detail: audit.detail, reason: audit.reason)
-                }
+        try await ctx.write(on: db) { db in
+            try await n.update(on: db)
+            try await attempt.update(on: db)
+            if let audit {
+                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: "system", action: audit.action, subject: n.subjectRef,
+                                                detail: audit.detail, reason: audit.reason)
             }
         }
     }

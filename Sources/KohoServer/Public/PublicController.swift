@@ -5,8 +5,8 @@ import KohoCore
 /// `/public/…`: what the city shows residents, generated from the policy in force and Koho's records.
 /// Served without the staff session (no cookie is read or set) and exported as files by `koho public export`.
 enum PublicController {
-    static func register(_ app: Application) {
-        let pub = app.grouped("public")
+    static func register(_ routes: any RoutesBuilder) {
+        let pub = routes.grouped("public")
         pub.get(use: page(.index))
         pub.get("accounts", use: page(.accounts))
         pub.get("accounts.json", use: page(.accountsJSON))

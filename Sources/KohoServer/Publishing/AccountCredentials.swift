@@ -148,18 +148,16 @@ final class AccountCredentials: Sendable {
         let id = account.id, now = ctx.now
         let access = try vault.seal(tokens.accessToken.value, context: id)
         let refresh = try tokens.refreshToken.map { try vault.seal($0.value, context: id + "#refresh") }
-        try await ctx.writeLock.run {
-            try await self.db.transaction { db in
-                guard let c = try await ConnectionService.find(id, on: db) else { return }
-                c.sealedAccessToken = access
-                if let refresh { c.sealedRefreshToken = refresh }
-                c.expiresAt = tokens.expiresAt
-                c.updatedAt = now
-                c.updatedBy = Self.actor
-                try await c.save(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: Self.actor, action: "account.refresh",
-                                                subject: ConnectionService.subject(id), detail: "アクセストークンを更新しました", reason: "")
-            }
+        try await ctx.write(on: self.db) { db in
+            guard let c = try await ConnectionService.find(id, on: db) else { return }
+            c.sealedAccessToken = access
+            if let refresh { c.sealedRefreshToken = refresh }
+            c.expiresAt = tokens.expiresAt
+            c.updatedAt = now
+            c.updatedBy = Self.actor
+            try await c.save(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: Self.actor, action: "account.refresh",
+                                            subject: ConnectionService.subject(id), detail: "アクセストークンを更新しました", reason: "")
         }
     }
 
@@ -168,18 +166,16 @@ final class AccountCredentials: Sendable {
     func needsReconnecting(_ account: KohoCore.Account, tried: Credentials) async throws -> HoldReason {
         let id = account.id, now = ctx.now, vault = self.vault
         let reason = "\(account.platform.displayName)がアクセストークンを期限切れまたは無効と答え、更新もできませんでした"
-        try await ctx.writeLock.run {
-            try await self.db.transaction { db in
-                guard let c = try await ConnectionService.find(id, on: db), c.status == .connected,
-                      let sealed = c.sealedAccessToken, (try? vault.unseal(sealed, context: id)) == tried.accessToken.value else { return }
-                c.status = .needsReconnecting
-                c.statusReason = reason
-                c.updatedAt = now
-                c.updatedBy = Self.actor
-                try await c.save(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: Self.actor, action: "account.needsReconnecting",
-                                                subject: ConnectionService.subject(id), detail: "connected → needsReconnecting", reason: reason)
-            }
+        try await ctx.write(on: self.db) { db in
+            guard let c = try await ConnectionService.find(id, on: db), c.status == .connected,
+                  let sealed = c.sealedAccessToken, (try? vault.unseal(sealed, context: id)) == tried.accessToken.value else { return }
+            c.status = .needsReconnecting
+            c.statusReason = reason
+            c.updatedAt = now
+            c.updatedBy = Self.actor
+            try await c.save(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: Self.actor, action: "account.needsReconnecting",
+                                            subject: ConnectionService.subject(id), detail: "connected → needsReconnecting", reason: reason)
         }
         do {
             _ = try await open(account)

@@ -149,7 +149,7 @@ extension Publisher {
     /// Held (not connected, needs reconnecting): looked at again later, and at once when the account is connected.
     func hold(_ post: Post, _ message: String) async throws {
         let id = post.id!
-        let previous = try await Post.find(id, on: app.db)?.publishMessage
+        let previous = try await Post.find(id, on: ctx.db)?.publishMessage
         try await release(id, retryAt: wallNow.addingTimeInterval(max(30, settings.retryBaseSeconds)), message: message)
         if previous != message {
             try await write { w in self.audit(w, "post.publish.held", id, detail: "発信を保留", reason: message) }
@@ -205,7 +205,7 @@ extension Publisher {
         var tries = 0
         while true {
             do {
-                return try await publishing.commits.run(app.db, lock: ctx.writeLock, body)
+                return try await publishing.commits.run(ctx.db, lock: ctx.writeLock, body)
             } catch {
                 tries += 1
                 if tries >= 5 || Task.isCancelled { throw error }

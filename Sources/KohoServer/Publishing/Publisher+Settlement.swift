@@ -44,7 +44,7 @@ extension Publisher {
                 && ($0.createdAt ?? .distantFuture) >= earliest
         }
         guard !candidates.isEmpty else { return nil }
-        let taken = try await Post.query(on: app.db).filter(\.$platformPostID ~~ candidates.map(\.id)).filter(\.$id != post.id!).all()
+        let taken = try await Post.query(on: ctx.db).filter(\.$platformPostID ~~ candidates.map(\.id)).filter(\.$id != post.id!).all()
         let takenIDs = Set(taken.compactMap(\.platformPostID))
         return candidates.first { !takenIDs.contains($0.id) }.map { PublishedPost(platform: $0.platform, id: $0.id, url: $0.url) }
     }

@@ -16,12 +16,12 @@ import Vapor
 /// transitions; `Publisher+Settlement` unknown outcomes; `RetryPolicy` backoff and rate limits; `AccountCredentials`
 /// the tokens; `PublishPayload` what a rendering becomes on its platform; `PlatformGateway` the platform calls,
 /// replaceable in tests.
-final class Publisher: Sendable {
-    let app: Application
+package final class Publisher: Sendable {
+    let ctx: KohoContext
     let publishing: Publishing
 
-    init(app: Application, publishing: Publishing) {
-        self.app = app
+    init(ctx: KohoContext, publishing: Publishing) {
+        self.ctx = ctx
         self.publishing = publishing
     }
 
@@ -29,11 +29,8 @@ final class Publisher: Sendable {
     var gateway: PlatformGateway { publishing.gateway }
     var retryPolicy: RetryPolicy { RetryPolicy(settings) }
     var worker: String { settings.workerID }
-    var ctx: KohoContext { app.koho }
     var wallNow: Date { settings.wallClock() }
 
-    /// An approval (or a reconnection) wakes the publisher's job instead of leaving it to the next poll.
-    func wake() { app.backgroundJobs?.publisher?.wake() }
 
     /// One pass over the due posts; how many it worked on. At most `concurrency` posts of one account at a time
     /// (the platforms limit each account on its own), the accounts side by side, whose writes then share commits.
@@ -49,7 +46,7 @@ final class Publisher: Sendable {
                claim: { try await self.claim($0) },
                work: { try await self.handle($0.post, unattempted: $0.unattempted) },
                failed: { due, error in
-                   self.app.logger.warning("publisher: post \(due.id.uuidString.lowercased()): \(String(describing: error))")
+                   self.ctx.logger.warning("publisher: post \(due.id.uuidString.lowercased()): \(String(describing: error))")
                    try? await self.release(due.id, retryAt: self.wallNow.addingTimeInterval(self.retryPolicy.backoff(1)), message: nil)
                })
     }
@@ -62,8 +59,8 @@ final class Publisher: Sendable {
         let now = ctx.now, wall = wallNow
         let oldest = now.addingTimeInterval(-PostWorkflow.expiryGrace)
         // A suspended or deleted account sends nothing (3(7), 4(9), 5(9)): its posts wait, neither sent nor lapsed.
-        let suspended = try await SuspensionService.current(app.db).keys.sorted()
-        let posts = try await Post.query(on: app.db)
+        let suspended = try await SuspensionService.current(ctx.db).keys.sorted()
+        let posts = try await Post.query(on: ctx.db)
             .field(\.$id).field(\.$account).field(\.$state).field(\.$lockVersion)
             .filter(\.$account !~ suspended)
             .group(.or) { any in
@@ -147,7 +144,7 @@ final class Publisher: Sendable {
     private func publishOnce(_ post: Post, _ action: PlannedAction, _ account: KohoCore.Account, _ payload: PublishPayload,
                              _ creds: Credentials, change: RenderingChange?, unattempted: Bool) async throws -> Step {
         let id = post.id!
-        let last = unattempted ? nil : try await PublishAttempt.last(of: id, on: app.db)
+        let last = unattempted ? nil : try await PublishAttempt.last(of: id, on: ctx.db)
         if let last, try await settleEarlier(last, post, payload, creds) { return .done }
         if let change {
             try await holdForApproval(post, approved: change.approved, now: change.now)
@@ -199,7 +196,7 @@ final class Publisher: Sendable {
     /// After a transient error or a rate limit: free the post until it may be tried again.
     private func waitAfter(_ e: PlatformError, _ post: Post) async throws {
         let id = post.id!
-        let attempts = try await PublishAttempt.query(on: app.db).filter(\.$postID == id).count()
+        let attempts = try await PublishAttempt.query(on: ctx.db).filter(\.$postID == id).count()
         let (at, message) = retryPolicy.retry(after: e, attempts: attempts, now: wallNow)
         try await release(id, retryAt: at, message: message)
     }

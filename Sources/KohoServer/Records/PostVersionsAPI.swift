@@ -47,7 +47,7 @@ enum PostVersionsAPI {
     static func list(_ req: Request) async throws -> ListDTO {
         _ = try req.requireUser()
         let id = try PostsController.postID(req)
-        _ = try await PostService.find(req, id)
+        _ = try await PostService.find(req.workflow, id)
         return ListDTO(postId: id.uuidString.lowercased(), versions: dtos(try await PostVersions.all(of: id, on: req.db)))
     }
 

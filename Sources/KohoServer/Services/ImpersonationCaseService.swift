@@ -49,41 +49,39 @@ enum ImpersonationCaseService {
         // Handles are case-insensitive on X and YouTube: one case per account however it was written.
         let handle = ImpersonationScorer.bareHandle(s.candidate.handle).lowercased()
         let now = ctx.now
-        return try await ctx.writeLock.run {
-            try await db.transaction { db in
-                if let open = try await ImpersonationCase.query(on: db).filter(\.$platform == platform)
-                    .filter(\.$handle == handle).filter(\.$step != .closed).first() {
-                    return .opened(open, new: false)
-                }
-                let c = ImpersonationCase()
-                c.id = UUID()
-                c.platform = platform
-                c.handle = handle
-                c.name = s.candidate.name
-                c.bio = s.candidate.bio
-                c.profileURL = s.profileURL.isEmpty ? ImpersonationEvidence.profileURL(platform: platform, handle: handle) : s.profileURL
-                c.platformId = s.platformId
-                c.seenAt = now
-                c.source = s.source
-                c.reportedBy = s.reportedBy
-                c.reportNote = s.note
-                c.score = result.score
-                c.reasons = result.reasons.joined(separator: "\n")
-                c.imitates = imitated.id
-                c.step = .found
-                c.takedownText = ""
-                c.pressText = ""
-                c.createdAt = now
-                c.updatedAt = now
-                try await c.create(on: db)
-                try await record(db, c, .found, actor: s.reportedBy, at: now,
-                                 note: s.source == .report ? s.note : "検索で発見（スコア \(String(format: "%.2f", result.score))）")
-                try await AuditLog.appendLocked(on: db, at: now, actor: s.reportedBy, action: "impersonation.case.open",
-                                                subject: subject(c.id!),
-                                                detail: "\(platform.rawValue) \(handle) → \(imitated.id) score=\(result.score) source=\(s.source.rawValue)",
-                                                reason: s.note)
-                return .opened(c, new: true)
+        return try await ctx.write(on: db) { db in
+            if let open = try await ImpersonationCase.query(on: db).filter(\.$platform == platform)
+                .filter(\.$handle == handle).filter(\.$step != .closed).first() {
+                return .opened(open, new: false)
             }
+            let c = ImpersonationCase()
+            c.id = UUID()
+            c.platform = platform
+            c.handle = handle
+            c.name = s.candidate.name
+            c.bio = s.candidate.bio
+            c.profileURL = s.profileURL.isEmpty ? ImpersonationEvidence.profileURL(platform: platform, handle: handle) : s.profileURL
+            c.platformId = s.platformId
+            c.seenAt = now
+            c.source = s.source
+            c.reportedBy = s.reportedBy
+            c.reportNote = s.note
+            c.score = result.score
+            c.reasons = result.reasons.joined(separator: "\n")
+            c.imitates = imitated.id
+            c.step = .found
+            c.takedownText = ""
+            c.pressText = ""
+            c.createdAt = now
+            c.updatedAt = now
+            try await c.create(on: db)
+            try await record(db, c, .found, actor: s.reportedBy, at: now,
+                             note: s.source == .report ? s.note : "検索で発見（スコア \(String(format: "%.2f", result.score))）")
+            try await AuditLog.appendLocked(on: db, at: now, actor: s.reportedBy, action: "impersonation.case.open",
+                                            subject: subject(c.id!),
+                                            detail: "\(platform.rawValue) \(handle) → \(imitated.id) score=\(result.score) source=\(s.source.rawValue)",
+                                            reason: s.note)
+            return .opened(c, new: true)
         }
     }
 
@@ -177,23 +175,21 @@ enum ImpersonationCaseService {
                         change: @escaping @Sendable (ImpersonationCase) -> Void = { _ in }) async throws -> ImpersonationCase {
         try requireChief(w, user)
         let now = w.ctx.now
-        return try await w.ctx.writeLock.run {
-            try await w.db.transaction { db in
-                let c = try await find(db, id)
-                guard c.step.next.contains(step) else {
-                    throw AppError.conflict("この事案は「\(c.step.displayName)」の段階にあり、「\(step.displayName)」へは進めません")
-                }
-                let from = c.step
-                change(c)
-                c.step = step
-                c.updatedAt = now
-                try await c.update(on: db)
-                try await record(db, c, step, actor: user.name, at: now, note: note)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "impersonation.case.\(step.rawValue)",
-                                                subject: subject(id), detail: "\(from.rawValue) → \(step.rawValue) \(c.platform.rawValue) \(c.handle)",
-                                                reason: String(note.prefix(500)))
-                return c
+        return try await w.ctx.write(on: w.db) { db in
+            let c = try await find(db, id)
+            guard c.step.next.contains(step) else {
+                throw AppError.conflict("この事案は「\(c.step.displayName)」の段階にあり、「\(step.displayName)」へは進めません")
             }
+            let from = c.step
+            change(c)
+            c.step = step
+            c.updatedAt = now
+            try await c.update(on: db)
+            try await record(db, c, step, actor: user.name, at: now, note: note)
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "impersonation.case.\(step.rawValue)",
+                                            subject: subject(id), detail: "\(from.rawValue) → \(step.rawValue) \(c.platform.rawValue) \(c.handle)",
+                                            reason: String(note.prefix(500)))
+            return c
         }
     }
 
@@ -213,12 +209,10 @@ enum ImpersonationCaseService {
                                                                    about: subject(id)))
             let noticeId = notice.id!
             // Linked before publishing, so that a failed publish leaves the draft found again by the next try.
-            try await w.ctx.writeLock.run {
-                try await w.db.transaction { db in
-                    let fresh = try await find(db, id)
-                    fresh.noticeId = noticeId
-                    try await fresh.update(on: db)
-                }
+            try await w.ctx.write(on: w.db) { db in
+                let fresh = try await find(db, id)
+                fresh.noticeId = noticeId
+                try await fresh.update(on: db)
             }
         }
         notice = try await NoticeService.publish(w, user, notice.id!, expectedVersion: notice.lockVersion)
@@ -248,8 +242,8 @@ enum ImpersonationCaseService {
 
 extension AuditLog {
     static func append(on w: Workflow, actor: String, action: String, subject: String, detail: String, reason: String) async throws {
-        let db = w.db, now = w.ctx.now
-        try await w.ctx.writeLock.run {
+        let now = w.ctx.now
+        try await w.ctx.write(on: w.db) { db in
             try await appendLocked(on: db, at: now, actor: actor, action: action, subject: subject, detail: detail, reason: reason)
         }
     }

@@ -14,11 +14,6 @@ struct ImpersonationScanStatus: Sendable {
     var notes: [String] = []
 }
 
-struct ImpersonationScanStatusKey: StorageKey { typealias Value = NIOLockedValueBox<ImpersonationScanStatus> }
-
-extension Application {
-    var impersonationScanStatus: ImpersonationScanStatus? { storage[ImpersonationScanStatusKey.self]?.withLockedValue { $0 } }
-}
 
 /// The scheduled search for impersonating accounts (3(2), 4(2), 5(2)): the platforms' user and channel search for the
 /// city's name and its accounts' names, each result scored against the official accounts; flagged ones become cases.
@@ -60,12 +55,11 @@ enum ImpersonationScan {
 
     /// One round; the number of new cases.
     @discardableResult
-    static func pass(_ app: Application) async throws -> Int {
-        let ctx = app.koho
+    static func pass(_ ctx: KohoContext) async throws -> Int {
         var status = ImpersonationScanStatus(lastRun: ctx.now)
-        guard let publishing = app.publishing else {
+        guard let publishing = ctx.platforms else {
             status.notes = ["プラットフォームが設定されていないため、検索していません。"]
-            app.storage[ImpersonationScanStatusKey.self]?.withLockedValue { $0 = status }
+            ctx.impersonationScan.withLockedValue { $0 = status }
             return 0
         }
         let scorer = ImpersonationScorer(policy: ctx.policy)
@@ -97,20 +91,20 @@ enum ImpersonationScan {
             let sighting = ImpersonationCaseService.Sighting(
                 candidate: ImpersonationCandidate(platform: p.platform, handle: p.handle, name: p.name, bio: p.description),
                 platformId: p.id, profileURL: p.url, source: .search, reportedBy: actor)
-            if case .opened(_, new: true) = try await ImpersonationCaseService.consider(app.db, ctx, sighting, scorer: scorer) {
+            if case .opened(_, new: true) = try await ImpersonationCaseService.consider(ctx.db, ctx, sighting, scorer: scorer) {
                 status.opened += 1
             }
         }
         let finished = status
-        app.storage[ImpersonationScanStatusKey.self]?.withLockedValue { $0 = finished }
+        ctx.impersonationScan.withLockedValue { $0 = finished }
         return status.opened
     }
 
-    static func job(_ app: Application, clock: any Clock<Duration>, logger: Logger) -> Job {
-        app.storage[ImpersonationScanStatusKey.self] = NIOLockedValueBox(ImpersonationScanStatus())
+    static func job(_ ctx: KohoContext, clock: any Clock<Duration>, logger: Logger) -> Job {
+        ctx.impersonationScan.withLockedValue { $0 = $0 ?? ImpersonationScanStatus() }
         // A round never asks to go again at once: new cases are not more work for the search.
         return Job(name: "impersonation-scan", interval: interval, clock: clock, logger: logger) {
-            _ = try await pass(app)
+            _ = try await pass(ctx)
             return 0
         }
     }

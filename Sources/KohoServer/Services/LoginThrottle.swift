@@ -80,15 +80,15 @@ enum LoginThrottle {
 
     /// Counts a failure; true when it has just locked the pair.
     @discardableResult
-    static func recordFailure(name: String, address: String, _ app: Application) async throws -> Bool {
+    static func recordFailure(name: String, address: String, _ ctx: KohoContext) async throws -> Bool {
         let k = Keys(name: name, address: address)
-        let ctx = app.koho, now = ctx.now
-        return try await ctx.writeLock.run {
-            try await LoginThrottleRecord.query(on: app.db).filter(\.$lastFailure < now.addingTimeInterval(-window))
+        let now = ctx.now
+        return try await ctx.write(on: ctx.db) { db in
+            try await LoginThrottleRecord.query(on: db).filter(\.$lastFailure < now.addingTimeInterval(-window))
                 .group(.or) { $0.filter(\.$lockedUntil == nil).filter(\.$lockedUntil < now) }.delete()
             var locked = false
             for (key, nameKey) in [(k.name, k.nameKey), (k.address, nil), (k.pair, k.nameKey)] {
-                let r = try await LoginThrottleRecord.query(on: app.db).filter(\.$key == key).first() ?? {
+                let r = try await LoginThrottleRecord.query(on: db).filter(\.$key == key).first() ?? {
                     let r = LoginThrottleRecord()
                     r.key = key
                     r.nameKey = nameKey
@@ -104,7 +104,7 @@ enum LoginThrottle {
                     locked = true
                 }
                 let isNew = r.id == nil
-                do { try await r.save(on: app.db) } catch where isNew {
+                do { try await r.save(on: db) } catch where isNew {
                     // Another server on the same database counted this key first; one failure less is no harm.
                 }
             }

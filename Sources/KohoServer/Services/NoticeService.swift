@@ -83,12 +83,10 @@ enum NoticeService {
         n.updatedAt = now
         n.about = input.about
         n.lockVersion = 1
-        try await w.ctx.writeLock.run {
-            try await w.db.transaction { db in
-                try await n.create(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.create", subject: subject(n.id!),
-                                                detail: "\(n.kind.rawValue) \(n.account) \(title)", reason: "")
-            }
+        try await w.ctx.write(on: w.db) { db in
+            try await n.create(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.create", subject: subject(n.id!),
+                                            detail: "\(n.kind.rawValue) \(n.account) \(title)", reason: "")
         }
         return n
     }
@@ -99,20 +97,18 @@ enum NoticeService {
         if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
         let (t, b) = try cleaned(title: title, body: body)
         let now = w.ctx.now
-        return try await w.ctx.writeLock.run {
-            try await w.db.transaction { db in
-                let n = try await find(db, id)
-                try requireMayEdit(user, n, w.ctx.policy)
-                try requireVersion(n, expectedVersion)
-                n.title = t
-                n.body = b
-                n.updatedAt = now
-                n.lockVersion += 1
-                try await n.update(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.edit", subject: subject(id),
-                                                detail: "\(n.status.rawValue) \(t)", reason: "")
-                return n
-            }
+        return try await w.ctx.write(on: w.db) { db in
+            let n = try await find(db, id)
+            try requireMayEdit(user, n, w.ctx.policy)
+            try requireVersion(n, expectedVersion)
+            n.title = t
+            n.body = b
+            n.updatedAt = now
+            n.lockVersion += 1
+            try await n.update(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.edit", subject: subject(id),
+                                            detail: "\(n.status.rawValue) \(t)", reason: "")
+            return n
         }
     }
 
@@ -122,21 +118,19 @@ enum NoticeService {
             throw AppError.forbidden("お知らせの掲載は\(w.ctx.policy.ownerRole.title)だけが行えます")
         }
         let now = w.ctx.now
-        return try await w.ctx.writeLock.run {
-            try await w.db.transaction { db in
-                let n = try await find(db, id)
-                guard n.status == .draft else { throw AppError.conflict("このお知らせはすでに掲載されています") }
-                try requireVersion(n, expectedVersion)
-                n.status = .published
-                n.lockVersion += 1
-                n.publishedAt = now
-                n.updatedAt = now
-                try await n.update(on: db)
-                try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.publish", subject: subject(id),
-                                                detail: "\(n.kind.rawValue) \(n.account) \(n.title)（版 \(expectedVersion)、本文 SHA-256 \(SHA256.hash(data: Data(n.body.utf8)).lowercaseHex)）",
-                                                reason: "")
-                return n
-            }
+        return try await w.ctx.write(on: w.db) { db in
+            let n = try await find(db, id)
+            guard n.status == .draft else { throw AppError.conflict("このお知らせはすでに掲載されています") }
+            try requireVersion(n, expectedVersion)
+            n.status = .published
+            n.lockVersion += 1
+            n.publishedAt = now
+            n.updatedAt = now
+            try await n.update(on: db)
+            try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.publish", subject: subject(id),
+                                            detail: "\(n.kind.rawValue) \(n.account) \(n.title)（版 \(expectedVersion)、本文 SHA-256 \(SHA256.hash(data: Data(n.body.utf8)).lowercaseHex)）",
+                                            reason: "")
+            return n
         }
     }
 

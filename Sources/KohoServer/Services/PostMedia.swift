@@ -120,14 +120,14 @@ package enum PostMedia {
 
     /// Stores the file and attaches it to the post through the workflow's edit step.
     static func attach(_ req: Request, _ user: User, _ id: UUID, _ data: Data, name: String? = nil, expectedVersion: Int) async throws -> Post {
-        let post = try await PostService.find(req, id)
+        let post = try await PostService.find(req.workflow, id)
         guard let platform = req.koho.policy.account(post.account)?.platform else { throw AppError.notFound("アカウントが見つかりません") }
         try PostService.requireMayAct(user, on: post.account, req.koho)
         var stored = try await store(data, for: platform, in: req.koho.media, tools: req.koho.config.mediaTools)
         stored.name = displayName(name)
         let named = stored.name.map { "「\($0)」" } ?? ""
         let reason = "\(accepted(on: platform)?.kind.displayName ?? "")\(named)を添付: \(stored.bytes) バイト, SHA-256 \(stored.sha256)"
-        return try await PostService.transition(req, user, id, .edit, expectedVersion: expectedVersion, reason: reason, media: stored)
+        return try await PostService.transition(req.workflow, user, id, .edit, expectedVersion: expectedVersion, reason: reason, media: stored)
     }
 }
 

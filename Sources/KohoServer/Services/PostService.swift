@@ -23,26 +23,10 @@ package struct Workflow: Sendable {
     var db: any Database { WriteScope.transaction ?? base }
 }
 
-extension Application {
-    package var workflow: Workflow {
-        Workflow(db: db, ctx: koho, scheduled: { [self] in publishing?.publisher?.wake() },
-                 mailQueued: { [self] in backgroundJobs?.job(named: BackgroundJobs.mailJobName)?.wake() })
-    }
-}
-
-extension Request {
-    package var workflow: Workflow {
-        let w = application.workflow
-        return Workflow(db: db, ctx: koho, scheduled: w.scheduled, mailQueued: w.mailQueued)
-    }
-}
-
 /// The post workflow's persistence: every step checks the role, the lock version and the policy, then
 /// saves the post and appends to the audit trail in one transaction.
 package enum PostService {
     static func subject(_ id: UUID) -> String { "post:\(id.uuidString.lowercased())" }
-
-    static func find(_ req: Request, _ id: UUID) async throws -> Post { try await find(req.workflow, id) }
 
     static func find(_ w: Workflow, _ id: UUID) async throws -> Post {
         guard let p = try await Post.find(id, on: w.db) else { throw AppError.notFound("投稿が見つかりません") }
@@ -55,10 +39,6 @@ package enum PostService {
 
     /// `asDraftDespiteViolations`: the staff form keeps a draft that still breaks the policy (it cannot be submitted);
     /// the API refuses it, as documented.
-    static func create(_ req: Request, _ user: User, _ input: PlannedAction, asDraftDespiteViolations: Bool = false) async throws -> Post {
-        try await create(req.workflow, user, input, asDraftDespiteViolations: asDraftDespiteViolations)
-    }
-
     package static func create(_ w: Workflow, _ user: User, _ input: PlannedAction, asDraftDespiteViolations: Bool = false) async throws -> Post {
         let ctx = w.ctx
         try requireMayAct(user, on: input.account, ctx)
@@ -98,13 +78,6 @@ package enum PostService {
 
     /// Moves a post by `event`. `expectedVersion` is the lock version the actor saw; a newer one means
     /// someone else changed the post meanwhile, and the step is refused.
-    static func transition(_ req: Request, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
-                           reason: String, edited: PlannedAction? = nil, media: PostMedia.Stored? = nil,
-                           asDraftDespiteViolations: Bool = false) async throws -> Post {
-        try await transition(req.workflow, user, id, event, expectedVersion: expectedVersion, reason: reason, edited: edited, media: media,
-                             asDraftDespiteViolations: asDraftDespiteViolations)
-    }
-
     /// `chiefMustApprove`: a submission waits for the chief even where the category needs nobody's judgement (a
     /// draft the emergency intake made, which no person has read yet).
     package static func transition(_ w: Workflow, _ user: User, _ id: UUID, _ event: PostEvent, expectedVersion: Int?,
@@ -258,23 +231,23 @@ package enum PostService {
         return true
     }
 
-    static func attempts(_ req: Request, _ id: UUID) async throws -> [PublishAttempt] {
-        try await PublishAttempt.query(on: req.db).filter(\.$postID == id).sort(\.$number).all()
+    static func attempts(_ db: any Database, _ id: UUID) async throws -> [PublishAttempt] {
+        try await PublishAttempt.query(on: db).filter(\.$postID == id).sort(\.$number).all()
     }
 
     /// Why the chief sent each of these posts back (the latest return of each post that is rejected now).
-    static func returnReasons(_ req: Request, _ posts: [Post]) async throws -> [UUID: AuditEntry] {
+    static func returnReasons(_ db: any Database, _ posts: [Post]) async throws -> [UUID: AuditEntry] {
         let rejected = posts.filter { $0.state == .rejected }.compactMap(\.id)
         guard !rejected.isEmpty else { return [:] }
-        let entries = try await AuditEntry.query(on: req.db).filter(\.$action == "post.reject")
+        let entries = try await AuditEntry.query(on: db).filter(\.$action == "post.reject")
             .filter(\.$subject ~~ rejected.map(subject)).sort(\.$id, .ascending).all()
         var out: [UUID: AuditEntry] = [:]
         for id in rejected { if let e = entries.last(where: { $0.subject == subject(id) }) { out[id] = e } }
         return out
     }
 
-    static func history(_ req: Request, _ id: UUID) async throws -> [AuditEntry] {
-        try await AuditEntry.query(on: req.db).filter(\.$subject == subject(id)).sort(\.$id, .ascending).all()
+    static func history(_ db: any Database, _ id: UUID) async throws -> [AuditEntry] {
+        try await AuditEntry.query(on: db).filter(\.$subject == subject(id)).sort(\.$id, .ascending).all()
     }
 }
 

@@ -84,47 +84,45 @@ enum ProfileCheckService {
     @discardableResult
     static func record(_ db: Database, _ ctx: KohoContext, account: String, finding: Finding?, readError: String) async throws -> Change {
         let now = ctx.now
-        return try await ctx.writeLock.run {
-            try await db.transaction { db -> Change in
-                let existing = try await ProfileCheckRecord.query(on: db).filter(\.$account == account).first()
-                let r = existing ?? ProfileCheckRecord()
-                if existing == nil {
-                    r.account = account
-                    r.checkedAt = now
-                    r.website = ""
-                    r.problem = ""
-                }
-                let before = r.problem
-                r.readError = readError
-                if let f = finding {
-                    r.checkedAt = now
-                    r.verified = f.verified
-                    r.website = f.links.joined(separator: "\n")
-                    r.linksToCityPage = f.linksToCityPage
-                    if f.problem != before { r.problemSince = f.problem.isEmpty ? nil : now }
-                    r.problem = f.problem
-                }
-                if existing == nil { try await r.create(on: db) } else { try await r.update(on: db) }
-                let change: Change = before == r.problem ? .none : r.problem.isEmpty ? .fixed : .found
-                switch change {
-                case .none: break
-                case .found:
-                    try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "profile.problem.found", subject: subject(account),
-                                                    detail: r.problem, reason: "")
-                case .fixed:
-                    try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "profile.problem.fixed", subject: subject(account),
-                                                    detail: "解消: \(before)", reason: "")
-                }
-                return change
+        return try await ctx.write(on: db) { db -> Change in
+            let existing = try await ProfileCheckRecord.query(on: db).filter(\.$account == account).first()
+            let r = existing ?? ProfileCheckRecord()
+            if existing == nil {
+                r.account = account
+                r.checkedAt = now
+                r.website = ""
+                r.problem = ""
             }
+            let before = r.problem
+            r.readError = readError
+            if let f = finding {
+                r.checkedAt = now
+                r.verified = f.verified
+                r.website = f.links.joined(separator: "\n")
+                r.linksToCityPage = f.linksToCityPage
+                if f.problem != before { r.problemSince = f.problem.isEmpty ? nil : now }
+                r.problem = f.problem
+            }
+            if existing == nil { try await r.create(on: db) } else { try await r.update(on: db) }
+            let change: Change = before == r.problem ? .none : r.problem.isEmpty ? .fixed : .found
+            switch change {
+            case .none: break
+            case .found:
+                try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "profile.problem.found", subject: subject(account),
+                                                detail: r.problem, reason: "")
+            case .fixed:
+                try await AuditLog.appendLocked(on: db, at: now, actor: actor, action: "profile.problem.fixed", subject: subject(account),
+                                                detail: "解消: \(before)", reason: "")
+            }
+            return change
         }
     }
 
     /// One round over every official account the policy asks something of; the number of changes.
     @discardableResult
-    static func pass(_ app: Application) async throws -> Int {
-        guard let publishing = app.publishing else { return 0 }
-        let ctx = app.koho, site = PublicSite.siteURL(ctx)
+    static func pass(_ ctx: KohoContext) async throws -> Int {
+        guard let publishing = ctx.platforms else { return 0 }
+        let site = PublicSite.siteURL(ctx)
         var changes = 0
         for a in ctx.policy.accounts {
             try Task.checkCancellation()
@@ -141,15 +139,15 @@ enum ProfileCheckService {
             } catch {
                 readError = "\(a.platform.displayName)からプロフィールを読めませんでした。次の回にやり直します。"
             }
-            if try await record(app.db, ctx, account: a.id, finding: finding, readError: readError) != .none { changes += 1 }
+            if try await record(ctx.db, ctx, account: a.id, finding: finding, readError: readError) != .none { changes += 1 }
         }
         return changes
     }
 
-    static func job(_ app: Application, clock: any Clock<Duration>, logger: Logger) -> Job {
+    static func job(_ ctx: KohoContext, clock: any Clock<Duration>, logger: Logger) -> Job {
         // A round never asks to go again at once: a change is not more work.
         Job(name: "profile-check", interval: interval, clock: clock, logger: logger) {
-            _ = try await pass(app)
+            _ = try await pass(ctx)
             return 0
         }
     }

@@ -169,40 +169,38 @@ enum SecretRotation {
         var uploadSessions = 0
     }
 
-    static func rotate(_ app: Application, to next: TokenVault, actor: String) async throws -> Counts {
-        let old = app.koho.vault, ctx = app.koho
-        return try await ctx.writeLock.run {
-            try await app.db.transaction { db in
-                var n = Counts()
-                for c in try await AccountConnection.query(on: db).all() {
-                    if let s = c.sealedAccessToken {
-                        c.sealedAccessToken = try next.seal(try old.unseal(s, context: c.account), context: c.account)
-                        n.tokens += 1
-                    }
-                    if let s = c.sealedRefreshToken {
-                        c.sealedRefreshToken = try next.seal(try old.unseal(s, context: c.account + "#refresh"), context: c.account + "#refresh")
-                        n.tokens += 1
-                    }
-                    try await c.update(on: db)
+    static func rotate(_ ctx: KohoContext, to next: TokenVault, actor: String) async throws -> Counts {
+        let old = ctx.vault
+        return try await ctx.write(on: ctx.db) { db in
+            var n = Counts()
+            for c in try await AccountConnection.query(on: db).all() {
+                if let s = c.sealedAccessToken {
+                    c.sealedAccessToken = try next.seal(try old.unseal(s, context: c.account), context: c.account)
+                    n.tokens += 1
                 }
-                for u in try await User.query(on: db).filter(\.$totpSecret != nil).all() {
-                    guard let s = u.totpSecret, s.hasPrefix("v1:") else { continue }
-                    u.totpSecret = try TOTPSecret.seal(try TOTPSecret.open(s, user: u, old), user: u, next)
-                    try await u.update(on: db)
-                    n.totpSecrets += 1
+                if let s = c.sealedRefreshToken {
+                    c.sealedRefreshToken = try next.seal(try old.unseal(s, context: c.account + "#refresh"), context: c.account + "#refresh")
+                    n.tokens += 1
                 }
-                for a in try await PublishAttempt.query(on: db).filter(\.$uploadSession != nil).all() {
-                    guard let s = a.uploadSession else { continue }
-                    let context = a.postID.uuidString
-                    a.uploadSession = try next.seal(try old.unseal(s, context: context), context: context)
-                    try await a.update(on: db)
-                    n.uploadSessions += 1
-                }
-                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: actor, action: "secrets.rotate", subject: "secret-key",
-                                                detail: "新しい鍵で封じ直した: トークン \(n.tokens)件、二段階認証の秘密 \(n.totpSecrets)件、アップロード \(n.uploadSessions)件",
-                                                reason: "")
-                return n
+                try await c.update(on: db)
             }
+            for u in try await User.query(on: db).filter(\.$totpSecret != nil).all() {
+                guard let s = u.totpSecret, s.hasPrefix("v1:") else { continue }
+                u.totpSecret = try TOTPSecret.seal(try TOTPSecret.open(s, user: u, old), user: u, next)
+                try await u.update(on: db)
+                n.totpSecrets += 1
+            }
+            for a in try await PublishAttempt.query(on: db).filter(\.$uploadSession != nil).all() {
+                guard let s = a.uploadSession else { continue }
+                let context = a.postID.uuidString
+                a.uploadSession = try next.seal(try old.unseal(s, context: context), context: context)
+                try await a.update(on: db)
+                n.uploadSessions += 1
+            }
+            try await AuditLog.appendLocked(on: db, at: ctx.now, actor: actor, action: "secrets.rotate", subject: "secret-key",
+                                            detail: "新しい鍵で封じ直した: トークン \(n.tokens)件、二段階認証の秘密 \(n.totpSecrets)件、アップロード \(n.uploadSessions)件",
+                                            reason: "")
+            return n
         }
     }
 }

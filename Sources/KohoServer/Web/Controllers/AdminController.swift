@@ -59,7 +59,7 @@ package enum AdminController {
         let form = try req.content.decode(AddUserForm.self)
         do {
             guard let role = UserRole(rawValue: form.role) else { throw AppError.badRequest("役割が正しくありません") }
-            _ = try await Setup.createUser(on: req.db, app: req.application, name: form.name, password: form.password, role: role,
+            _ = try await Setup.createUser(on: req.db, ctx: req.koho, name: form.name, password: form.password, role: role,
                                            accounts: form.accounts ?? [], actor: chief.name, reason: "利用者画面から登録")
         } catch let e as AppError where [.badRequest, .conflict, .unprocessableEntity].contains(e.status) {
             // The form again with what was typed (the password excepted) and the reason beside it; nothing is saved.
@@ -98,12 +98,10 @@ package enum AdminController {
         }
         let after = "role=\(user.role.rawValue) accounts=\(user.accountList) totpRequired=\(user.totpRequired)" + (form.totpReset != nil ? " totp=reset" : "")
         let ctx = req.koho, chiefName = chief.name, name = user.name, reason = form.reason ?? ""
-        try await ctx.writeLock.run {
-            try await req.db.transaction { db in
-                try await user.save(on: db)
-                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: chiefName, action: "user.role", subject: "user:\(name)",
-                                                detail: "\(before) → \(after)", reason: reason)
-            }
+        try await ctx.write(on: req.db) { db in
+            try await user.save(on: db)
+            try await AuditLog.appendLocked(on: db, at: ctx.now, actor: chiefName, action: "user.role", subject: "user:\(name)",
+                                            detail: "\(before) → \(after)", reason: reason)
         }
         return req.redirect(to: SiteURL.users.path, notice: "\(user.name)さんの設定を変更しました。")
     }

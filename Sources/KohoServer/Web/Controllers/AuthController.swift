@@ -45,7 +45,7 @@ package enum AuthController {
             if step == nil { ok = false }
         }
         guard let user, ok, !throttle.pairLocked(at: now) else {
-            let locked = try await LoginThrottle.recordFailure(name: form.name, address: address, req.application)
+            let locked = try await LoginThrottle.recordFailure(name: form.name, address: address, req.koho)
             if user == nil { return try await fail("利用者なし") }
             if let until = throttle.pairLockedUntil, until > now {
                 return try await fail("この接続元からはロック中（\(JapaneseTime.staff(until))まで）")
@@ -122,7 +122,6 @@ package enum AuthController {
     static func setup(_ req: Request) async throws -> Response {
         let form = try req.content.decode(SetupForm.self)
         guard form.password == form.passwordConfirm else { return SetupPage.render(req, message: "確認用のパスワードが一致しません") }
-        let app = req.application
         let ctx = req.koho
         guard form.password.count >= 10 else { return SetupPage.render(req, message: "パスワードは10文字以上にしてください") }
         // Claim the link first: of two requests with one link only one can pass.
@@ -136,7 +135,7 @@ package enum AuthController {
         }
         let user: User
         do {
-            user = try await Setup.createUser(on: req.db, app: app, name: form.name, password: form.password, role: .chief, accounts: [],
+            user = try await Setup.createUser(on: req.db, ctx: ctx, name: form.name, password: form.password, role: .chief, accounts: [],
                                               actor: form.name, reason: "初期設定リンクによる最初の\(ctx.policy.ownerRole.title)の登録")
         } catch let e as AppError {
             token.usedAt = nil
@@ -198,7 +197,7 @@ extension AuthController {
         try await LoginThrottle.delay(throttle, ctx)
         let ok = try await req.password.async.verify(form.current, created: user.passwordHash)
         guard ok, !throttle.pairLocked(at: ctx.now) else {
-            try await LoginThrottle.recordFailure(name: user.name, address: address, req.application)
+            try await LoginThrottle.recordFailure(name: user.name, address: address, req.koho)
             try await AuditLog.append(req, actor: user.name, action: "user.password.failed", subject: "user:\(user.name)",
                                       detail: ok ? "この接続元からはロック中" : "現在のパスワードの誤り")
             return PasswordPage.render(req, message: "現在のパスワードが正しくないか、失敗が続いたため一時的に受け付けていません", status: .unauthorized)
@@ -209,13 +208,11 @@ extension AuthController {
         // Whoever else holds a session of this user (a stolen cookie, a forgotten PC) is signed out, in the same
         // transaction as the new password.
         let keep = req.session.id, name = user.name
-        try await ctx.writeLock.run {
-            try await req.db.transaction { db in
-                try await user.save(on: db)
-                let ended = try await SessionStore.endSessions(of: user, except: keep, on: db)
-                try await AuditLog.appendLocked(on: db, at: ctx.now, actor: name, action: "user.password", subject: "user:\(name)",
-                                                detail: "パスワードを変更（ほかのセッション \(ended) 件を終了）", reason: "")
-            }
+        try await ctx.write(on: req.db) { db in
+            try await user.save(on: db)
+            let ended = try await SessionStore.endSessions(of: user, except: keep, on: db)
+            try await AuditLog.appendLocked(on: db, at: ctx.now, actor: name, action: "user.password", subject: "user:\(name)",
+                                            detail: "パスワードを変更（ほかのセッション \(ended) 件を終了）", reason: "")
         }
         return req.redirect(to: SiteURL.dashboard.path, notice: "パスワードを変更しました。")
     }

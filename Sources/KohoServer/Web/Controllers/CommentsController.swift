@@ -96,7 +96,7 @@ enum CommentsController {
             let confirmed = form.confirmAgainstSuggestion == "1"
             let c: Comment
             do {
-                c = try await CommentService.decide(req.application, user: user, id: id, action: action, ground: ground, reason: reason,
+                c = try await CommentService.decide(req.koho, user: user, id: id, action: action, ground: ground, reason: reason,
                                                     confirmAgainstSuggestion: confirmed)
             } catch let e as AppError where e.violations.map(\.code) == ["commentDeletion.againstSuggestion"] {
                 // Against the suggestion and not confirmed yet: the confirmation step, with the ground and reason in full.
@@ -113,12 +113,12 @@ enum CommentsController {
         case "propose":
             if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
             let (action, ground, reason) = try decisionInput(try req.content.decode(DecisionForm.self))
-            do { _ = try await CommentService.propose(req.application, user: user, id: id, action: action, ground: ground, reason: reason) }
+            do { _ = try await CommentService.propose(req.koho, user: user, id: id, action: action, ground: ground, reason: reason) }
             catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict { return req.redirect(to: back, notice: "提案できませんでした: \(e.message)") }
             return req.redirect(to: back, notice: "「\(action.displayName)」を提案しました。\(req.koho.policy.ownerRole.title)が決定します。")
         case "guidance":
             let post: Post
-            do { post = try await CommentInbox.answerWithGuidance(req.application, user: user, id: id) }
+            do { post = try await CommentInbox.answerWithGuidance(req.koho, user: user, id: id) }
             catch let e as AppError where e.status == .unprocessableEntity { return refused(req, e, back: back) }
             return req.redirect(to: SiteURL.post(post.id!).path, notice: "問合せへの案内を返信の下書きにしました。提出し、承認を経て発信します。")
         default:
@@ -148,7 +148,7 @@ enum CommentsController {
         }
         let (action, ground, reason) = try decisionInput(DecisionForm(action: form.action, ground: form.ground, reason: form.reason))
         let decided: [Comment]
-        do { decided = try await CommentInbox.decideMany(req.application, user: user, ids: ids, action: action, ground: ground, reason: reason) }
+        do { decided = try await CommentInbox.decideMany(req.koho, user: user, ids: ids, action: action, ground: ground, reason: reason) }
         catch let e as AppError where [HTTPResponseStatus.unprocessableEntity, .conflict, .badRequest].contains(e.status) { return refused(req, e, back: back) }
         let queued = decided.filter { $0.actionStatus == .queued }.count
         return req.redirect(to: back, notice: "\(decided.count)件を「\(action.displayName)」に決定しました。" + (queued > 0 ? "\(queued)件をプラットフォームで一件ずつ実行します。" : ""))
@@ -158,7 +158,7 @@ enum CommentsController {
     static func pollNow(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
-        guard let poller = req.application.comments?.poller else {
+        guard let poller = req.application.workers?.poller else {
             return req.redirect(to: SiteURL.comments.path, notice: "プラットフォームにつながっていないため受信できません。")
         }
         var new = 0

@@ -61,7 +61,7 @@ enum ConnectionsController {
         do {
             let tokens = try await p.gateway.exchangeCode(oauth, code, redirectURI(req), PKCE(verifier: verifier))
             let who = try await p.gateway.identify(account, tokens.accessToken)
-            try await ConnectionService.connect(app: req.application, account: account, userID: who.id, username: who.username,
+            try await ConnectionService.connect(ctx: req.koho, account: account, userID: who.id, username: who.username,
                                                 tokens: tokens, actor: chief.name, reason: "OAuthで接続")
         } catch let e as PlatformError {
             throw AppError.badRequest("\(account.platform.displayName)への接続に失敗しました: \(e.explanation)")
@@ -88,7 +88,7 @@ enum ConnectionsController {
         } catch let e as PlatformError {
             throw AppError.badRequest("このトークンではページ「\(pageID)」を読めません: \(e.explanation)")
         }
-        try await ConnectionService.connect(app: req.application, account: account, userID: pageID, username: pageID,
+        try await ConnectionService.connect(ctx: req.koho, account: account, userID: pageID, username: pageID,
                                             tokens: OAuthTokens(accessToken: AccessToken(token), refreshToken: nil, expiresAt: nil, scope: nil),
                                             actor: chief.name, reason: "ページのアクセストークンで接続")
         return req.redirect(to: SiteURL.accounts.path, notice: "\(account.displayName)を接続しました。")

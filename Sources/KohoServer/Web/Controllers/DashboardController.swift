@@ -110,13 +110,13 @@ enum DashboardController {
             model.drafts = try await drafts().sort(\.$updatedAt, .descending).limit(rows).allPosts()
             model.totals.rejected = try await rejected().count()
             model.totals.drafts = try await drafts().count()
-            model.returnReasons = try await PostService.returnReasons(req, model.rejected)
+            model.returnReasons = try await PostService.returnReasons(req.db, model.rejected)
             model.commentsWaiting = try await CommentInbox.waitingCount(req.db, accounts: ctx.policy.accounts.map(\.id).filter { user.mayAct(on: $0) })
         }
         if let chief = frame.user, chief.role == .chief {
             model.firstSteps = try await firstSteps(req, chief: chief)
             model.alarms = try await AlarmController.load(req)
-            model.alarmWindowMinutes = req.application.comments?.settings.floodWindowMinutes ?? 60
+            model.alarmWindowMinutes = req.koho.config.comments.floodWindowMinutes
         }
         let chief = frame.user?.role == .chief
         let stopped = chief ? try await ConnectionViews.stopped(req) : []

@@ -20,7 +20,7 @@ enum ImpersonationController {
     static func list(_ req: Request) async throws -> Response {
         let cases = try await ImpersonationCase.query(on: req.db).sort(\.$updatedAt, .descending).limit(500).all()
         let f = PageFrame(req, title: "なりすまし対応")
-        return Layout.response(ImpersonationViews.list(f, cases: cases, scan: req.application.impersonationScanStatus))
+        return Layout.response(ImpersonationViews.list(f, cases: cases, scan: req.koho.impersonationScan.withLockedValue { $0 }))
     }
 
     struct ReportForm: Content {

@@ -184,7 +184,7 @@ package enum PostsController {
             let post = try await Post.find(id, on: req.db)
             if post?.emergency == true { refused.append("緊急の投稿は一件ずつ承認してください"); continue }
             do {
-                _ = try await PostService.transition(req, user, id, .approve, expectedVersion: version, reason: "")
+                _ = try await PostService.transition(req.workflow, user, id, .approve, expectedVersion: version, reason: "")
                 approved += 1
             } catch let e as AppError {
                 refused.append(e.message)
@@ -216,14 +216,14 @@ package enum PostsController {
         }
         let post: Post
         do {
-            post = try await PostService.create(req, user, action, asDraftDespiteViolations: form.intent == "save")
+            post = try await PostService.create(req.workflow, user, action, asDraftDespiteViolations: form.intent == "save")
         } catch let e as AppError where !e.violations.isEmpty {
             model.refused = e.violations
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
         }
         if form.intent == "submit" {
             do {
-                _ = try await PostService.transition(req, user, post.id!, .submit, expectedVersion: post.lockVersion, reason: "")
+                _ = try await PostService.transition(req.workflow, user, post.id!, .submit, expectedVersion: post.lockVersion, reason: "")
             } catch let e as AppError where !e.violations.isEmpty {
                 // The draft is saved; the form now edits it, so that sending it again makes no second post.
                 model.editing = post
@@ -287,13 +287,13 @@ package enum PostsController {
 
     static func show(_ req: Request) async throws -> Response {
         let id = try postID(req)
-        let post = try await PostService.find(req, id)
-        let history = try await PostService.history(req, id)
+        let post = try await PostService.find(req.workflow, id)
+        let history = try await PostService.history(req.db, id)
         let version = try await PolicyVersion.find(post.$policyVersion.id, on: req.db)
         let f = PageFrame(req, title: "投稿の詳細")
         var model = PostView.Model(post: post, action: try post.action, history: history,
                                    policyLabel: version?.label ?? "", user: try req.requireUser(),
-                                   attempts: try await PostService.attempts(req, id))
+                                   attempts: try await PostService.attempts(req.db, id))
         model.goesOutAt = whenItGoesOut(req, post)
         model.framesAvailable = req.koho.config.mediaTools.ffmpeg != nil
         model.versions = try await PostVersions.all(of: id, on: req.db)
@@ -319,12 +319,12 @@ package enum PostsController {
 
     static func editPage(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
-        let post = try await PostService.find(req, try postID(req))
+        let post = try await PostService.find(req.workflow, try postID(req))
         try PostService.requireMayAct(user, on: post.account, req.koho)
         var form = ComposeForm(try post.action, chosen: post.chosenAt)
         form.version = post.lockVersion
         var model = ComposeView.Model(user: user, form: form, editing: post)
-        model.returned = try await PostService.returnReasons(req, [post]).values.first
+        model.returned = try await PostService.returnReasons(req.db, [post]).values.first
         try checkedForm(req, &model)
         return Layout.response(ComposeView.page(PageFrame(req, title: "投稿の編集"), model))
     }
@@ -332,7 +332,7 @@ package enum PostsController {
     static func edit(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let id = try postID(req)
-        let post = try await PostService.find(req, id)
+        let post = try await PostService.find(req.workflow, id)
         let form = try req.content.decode(ComposeForm.self)
         let frame = PageFrame(req, title: "投稿の編集")
         var model = ComposeView.Model(user: user, form: form, editing: post)
@@ -343,7 +343,7 @@ package enum PostsController {
         }
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
         do {
-            _ = try await PostService.transition(req, user, id, .edit, expectedVersion: version, reason: "", edited: action,
+            _ = try await PostService.transition(req.workflow, user, id, .edit, expectedVersion: version, reason: "", edited: action,
                                                  asDraftDespiteViolations: true)
             return req.redirect(to: SiteURL.post(id).path, notice: "変更を保存しました。")
         } catch let e as AppError where !e.violations.isEmpty {
@@ -351,7 +351,7 @@ package enum PostsController {
             return Layout.response(ComposeView.page(frame, model), status: .unprocessableEntity)
         } catch let e as AppError where e.status == .conflict {
             // Someone changed the post meanwhile: keep what was typed; saving again (at the current version) overwrites theirs.
-            let current = try await PostService.find(req, id)
+            let current = try await PostService.find(req.workflow, id)
             model.editing = current
             model.form.version = current.lockVersion
             model.failure = "保存しませんでした。この投稿は、あなたが開いた後に他の人が変更しました（版 \(version) → \(current.lockVersion)）。"
@@ -377,7 +377,7 @@ package enum PostsController {
 
     /// The attached video's frame (see `FFMpeg`); only for those who may see the post.
     static func poster(_ req: Request) async throws -> Response {
-        let post = try await PostService.find(req, try postID(req))
+        let post = try await PostService.find(req.workflow, try postID(req))
         guard let file = post.mediaFile else { throw AppError.notFound("動画が添付されていません") }
         guard let data = await req.koho.media.poster(file) else { throw AppError.notFound("動画のフレームはありません") }
         let res = Response(status: .ok, body: .init(data: data))
@@ -388,7 +388,7 @@ package enum PostsController {
 
     /// The attached image, for the preview; every signed-in role may read posts, so `find` is the check.
     static func image(_ req: Request) async throws -> Response {
-        let post = try await PostService.find(req, try postID(req))
+        let post = try await PostService.find(req.workflow, try postID(req))
         guard let file = post.mediaFile, let format = PostMedia.format(ofFile: file), format.kind == .image else {
             throw AppError.notFound("画像が添付されていません")
         }
@@ -413,7 +413,7 @@ package enum PostsController {
         guard let name = req.parameters.get("step"), let step = PostEventName(rawValue: name) else { throw AppError.notFound() }
         let form = try req.content.decode(StepForm.self)
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
-        let post = try await PostService.transition(req, user, id, step.event, expectedVersion: version, reason: form.reason ?? "")
+        let post = try await PostService.transition(req.workflow, user, id, step.event, expectedVersion: version, reason: form.reason ?? "")
         let done: String
         switch step.event {
         case .submit: done = post.state == .scheduled ? "提出しました。承認の要らない区分のため予約しました。" : "提出しました。承認を待っています。"

@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Fluent
+import Foundation
+import KohoCore
+import KohoPlatforms
+import KohoSandbox
+import NIOCore
+import Vapor
+
+struct WorkersKey: StorageKey { typealias Value = Workers }
+
+extension Application {
+    package var workers: Workers? { storage[WorkersKey.self] }
+}
+
+extension Application {
+    var publishing: Publishing? { koho.platforms }
+}
+
+/// Called by `configure` when the config names platforms: starts a sandbox if asked and builds the clients, tied to
+/// the app's shutdown. The caller puts the result into the context and builds the workers on it.
+func configurePublishing(_ app: Application, _ ctx: KohoContext, _ mode: PlatformMode) async throws -> Publishing {
+    let config = ctx.config, vault = ctx.vault
+    var sandbox: PlatformSandbox?
+    let endpoints: PlatformEndpoints
+    switch mode {
+    case .embeddedSandbox:
+        // A fixed port, so that its address stays the same from one start to the next; another Koho on the machine
+        // holding it leaves this one on any free port (the start line names it).
+        var s = try await PlatformSandbox()
+        do { _ = try await s.start(host: "127.0.0.1", port: config.embeddedSandboxPort) } catch {
+            try? await s.shutdown()
+            s = try await PlatformSandbox()
+            _ = try await s.start(host: "127.0.0.1", port: 0)
+        }
+        sandbox = s
+        endpoints = .sandbox(s.baseURL)
+    case .sandbox(let url):
+        endpoints = .sandbox(url)
+    case .live(let e):
+        endpoints = e
+    }
+    // A test's gateway stands in for the platforms; otherwise the clients, on one HTTP client the app shuts down.
+    var images: OutboundHTTP?
+    let gateway: PlatformGateway
+    if let given = config.platformGateway {
+        gateway = given
+    } else {
+        // Comment images come from addresses in platform answers: checked before the call, and no redirect may
+        // take the call anywhere else.
+        var imageConfiguration = HTTPClient.Configuration()
+        imageConfiguration.redirectConfiguration = .disallow
+        let imageClients = OutboundHTTP(proxy: config.proxy, configuration: imageConfiguration)
+        images = imageClients
+        var logger = app.logger
+        logger[metadataKey: "component"] = "platforms"
+        let timeout = TimeAmount.milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000))
+        gateway = .live(http: ctx.outbound, endpoints: endpoints, timeout: timeout, logger: logger)
+            .withCommentImages(from: imageClients, timeout: timeout)
+    }
+    let publishing = Publishing(mode: mode, endpoints: endpoints, gateway: gateway, vault: vault, settings: config.publisher, sandbox: sandbox,
+                                dataDirectory: config.dataDirectory, ownerTitle: ctx.policy.ownerRole.title, db: ctx.db, ctx: ctx)
+    app.lifecycle.use(PublishingLifecycle(publishing: publishing, images: images))
+    return publishing
+}
+
+struct PublishingLifecycle: LifecycleHandler {
+    let publishing: Publishing
+    let images: OutboundHTTP?
+
+    func shutdownAsync(_ application: Application) async {
+        try? await images?.shutdown()
+        try? await publishing.sandbox?.shutdown()
+    }
+
+    // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
+    func shutdown(_ application: Application) {
+        try? images?.syncShutdown()
+    }
+}
+
+struct OutboundHTTPKey: StorageKey { typealias Value = OutboundHTTP }
+
+extension Application {
+    /// The clients for everything fetched from outside, through the configured proxy (`KohoConfig.proxy`).
+    var outbound: OutboundHTTP {
+        guard let o = storage[OutboundHTTPKey.self] else { fatalError("configure did not run") }
+        return o
+    }
+}
+
+struct OutboundHTTPLifecycle: LifecycleHandler {
+    let outbound: OutboundHTTP
+    func shutdownAsync(_ application: Application) async { try? await outbound.shutdown() }
+    // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
+    func shutdown(_ application: Application) { try? outbound.syncShutdown() }
+}
