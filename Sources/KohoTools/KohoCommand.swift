@@ -17,10 +17,13 @@ public struct KohoCommand: AsyncParsableCommand {
     public static func runAndExit(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Never {
         do {
             var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            // `koho serve` starts the sandbox from here: the product library does not carry its wiring.
+            try await EmbeddedSandbox.$provided.withValue(.inProcess) {
+                if var asyncCommand = command as? AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
             }
             terminate(0)
         } catch let e as ExitCode {

@@ -77,7 +77,10 @@ class IntakeTestCase: PublisherTestCase {
         app = try await makeApp(config)
         // The jobs run when the app boots (a first round each), then wait an hour: the tests turn them by hand.
         try await app.asyncBoot()
+        // Each source's first round done (after a restart the sources' records exist already, so they cannot tell).
         let deadline = Date().addingTimeInterval(10)
+        let intakeJobs = app.backgroundJobs?.all.filter { $0.name.hasPrefix("intake-") } ?? []
+        while Date() < deadline, intakeJobs.contains(where: { $0.status.rounds == 0 }) { try await Task.sleep(for: .milliseconds(20)) }
         while Date() < deadline, try await IntakeSourceState.query(on: app.db).count() < 3 { try await Task.sleep(for: .milliseconds(20)) }
         try await Task.sleep(for: .milliseconds(50))
         feeds.clearRequests()

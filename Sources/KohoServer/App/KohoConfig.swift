@@ -35,6 +35,8 @@ public struct KohoConfig: Sendable {
     public var checkpointInterval: Duration = .seconds(60)
     /// Where the embedded sandbox listens (`--sandbox-port`); taken, it falls back to any free port. 0: any.
     public var embeddedSandboxPort = 8090
+    /// What starts the embedded sandbox (`PlatformMode.embeddedSandbox`); the `koho` executable provides it.
+    package var embeddedSandbox: EmbeddedSandbox? = EmbeddedSandbox.provided
     public var publisher = PublisherSettings()
     /// Reading comments, the Facebook webhook, carrying out decisions, and the flood alarm.
     public var comments = CommentSettings()

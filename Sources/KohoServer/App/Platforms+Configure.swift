@@ -3,7 +3,6 @@ import Fluent
 import Foundation
 import KohoCore
 import KohoPlatforms
-import KohoSandbox
 import NIOCore
 import Vapor
 
@@ -21,17 +20,18 @@ extension Application {
 /// the app's shutdown. The caller puts the result into the context and builds the workers on it.
 func configurePublishing(_ app: Application, _ ctx: KohoContext, _ mode: PlatformMode) async throws -> Publishing {
     let config = ctx.config, vault = ctx.vault
-    var sandbox: PlatformSandbox?
+    var sandbox: EmbeddedSandbox.Running?
     let endpoints: PlatformEndpoints
     switch mode {
     case .embeddedSandbox:
+        guard let embedded = config.embeddedSandbox else {
+            throw CLIInputError("この koho には内蔵のサンドボックスがありません。--sandbox-url で別に起動したサンドボックス（koho sandbox）を指定してください")
+        }
         // A fixed port, so that its address stays the same from one start to the next; another Koho on the machine
         // holding it leaves this one on any free port (the start line names it).
-        var s = try await PlatformSandbox()
-        do { _ = try await s.start(host: "127.0.0.1", port: config.embeddedSandboxPort) } catch {
-            try? await s.shutdown()
-            s = try await PlatformSandbox()
-            _ = try await s.start(host: "127.0.0.1", port: 0)
+        let s: EmbeddedSandbox.Running
+        do { s = try await embedded.start("127.0.0.1", config.embeddedSandboxPort) } catch {
+            s = try await embedded.start("127.0.0.1", 0)
         }
         sandbox = s
         endpoints = .sandbox(s.baseURL)
@@ -58,19 +58,19 @@ func configurePublishing(_ app: Application, _ ctx: KohoContext, _ mode: Platfor
         gateway = .live(http: ctx.outbound, endpoints: endpoints, timeout: timeout, logger: logger)
             .withCommentImages(from: imageClients, timeout: timeout)
     }
-    let publishing = Publishing(mode: mode, endpoints: endpoints, gateway: gateway, vault: vault, settings: config.publisher, sandbox: sandbox,
+    let publishing = Publishing(mode: mode, endpoints: endpoints, gateway: gateway, vault: vault, settings: config.publisher,
                                 dataDirectory: config.dataDirectory, ownerTitle: ctx.policy.ownerRole.title, db: ctx.db, ctx: ctx)
-    app.lifecycle.use(PublishingLifecycle(publishing: publishing, images: images))
+    app.lifecycle.use(PublishingLifecycle(sandbox: sandbox, images: images))
     return publishing
 }
 
 struct PublishingLifecycle: LifecycleHandler {
-    let publishing: Publishing
+    let sandbox: EmbeddedSandbox.Running?
     let images: OutboundHTTP?
 
     func shutdownAsync(_ application: Application) async {
         try? await images?.shutdown()
-        try? await publishing.sandbox?.shutdown()
+        await sandbox?.stop()
     }
 
     // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.

@@ -33,6 +33,8 @@ package final class Job: Service, Sendable {
         var retryIn: Duration?
         /// Counts every change, so that a page kept in the read cache is not shown after one.
         var changes = 0
+        /// Rounds finished by the loop (not by `runOnce`), failed ones included.
+        var rounds = 0
     }
 
     let name: String
@@ -106,6 +108,7 @@ package final class Job: Service, Sendable {
                 logger.error("round failed, again in \(wait): \(said)")
                 worked = 0
             }
+            state.withLockedValue { $0.rounds += 1 }
             if worked > 0 { continue }
             await pause(wait)
         }

@@ -49,9 +49,29 @@ public struct PlatformEndpoints: Sendable, Equatable {
     }
 }
 
+/// The local stand-in for the platforms that `koho serve` starts in its own process when no platform credentials are
+/// set. The `koho` executable supplies it (KohoTools), so that the product library does not start a sandbox itself.
+package struct EmbeddedSandbox: Sendable {
+    package struct Running: Sendable {
+        package let baseURL: String
+        package let stop: @Sendable () async -> Void
+        package init(baseURL: String, stop: @escaping @Sendable () async -> Void) {
+            self.baseURL = baseURL
+            self.stop = stop
+        }
+    }
+
+    /// Starts one on `host`:`port` (0: any free port).
+    package let start: @Sendable (_ host: String, _ port: Int) async throws -> Running
+    package init(start: @escaping @Sendable (_ host: String, _ port: Int) async throws -> Running) { self.start = start }
+
+    /// Set by the `koho` executable for `koho serve`.
+    @TaskLocal package static var provided: EmbeddedSandbox?
+}
+
 /// Which platforms the server talks to.
 public enum PlatformMode: Sendable, Equatable {
-    /// Starts a `PlatformSandbox` on a free loopback port inside the server and connects the policy's accounts to it.
+    /// Starts the embedded sandbox (`KohoConfig.embeddedSandbox`) inside the server and connects the policy's accounts to it.
     case embeddedSandbox
     /// A sandbox started separately (`koho sandbox --port N`).
     case sandbox(url: String)

@@ -15,8 +15,6 @@ final class Publishing: Sendable {
     let gateway: PlatformGateway
     let vault: TokenVault
     let settings: PublisherSettings
-    /// The sandbox this server started itself, if any.
-    let sandbox: PlatformSandbox?
     let dataDirectory: URL
     let ownerTitle: String
     /// The accounts' tokens, opened and renewed for every caller.
@@ -24,14 +22,13 @@ final class Publishing: Sendable {
     /// The publisher's writes, committed together when several posts write at once.
     let commits = GroupCommit()
 
-    init(mode: PlatformMode, endpoints: PlatformEndpoints, gateway: PlatformGateway, vault: TokenVault, settings: PublisherSettings, sandbox: PlatformSandbox?,
+    init(mode: PlatformMode, endpoints: PlatformEndpoints, gateway: PlatformGateway, vault: TokenVault, settings: PublisherSettings,
          dataDirectory: URL, ownerTitle: String, db: Database, ctx: KohoContext) {
         self.mode = mode
         self.endpoints = endpoints
         self.gateway = gateway
         self.vault = vault
         self.settings = settings
-        self.sandbox = sandbox
         self.dataDirectory = dataDirectory
         self.ownerTitle = ownerTitle
         credentials = AccountCredentials(db: db, ctx: ctx, gateway: gateway, vault: vault, environment: mode.isSandbox ? "sandbox" : "live",
