@@ -107,7 +107,8 @@ func openContext(_ config: KohoConfig, databases: Databases, migrations: Migrati
     var ctx = KohoContext(config: config, policy: policy, policyVersionID: try stored.requireID(),
                           policyVersionLabel: stored.label, holidays: holidays, audit: lock, vault: vault, media: media,
                           dummyPasswordHash: try Bcrypt.hash(Secrets.randomToken(), cost: config.bcryptCost),
-                          database: database, logger: logger, outbound: OutboundHTTP(proxy: config.proxy))
+                          database: database, logger: logger, outbound: OutboundHTTP(proxy: config.proxy),
+                          fetches: OutboundHTTP(proxy: config.proxy, configuration: BoundedFetch.configuration))
     ctx.intake = Intake(config, policy: policy, wakers: ctx.wakers)
     return ctx
 }
@@ -119,14 +120,14 @@ struct ContextLifecycle: LifecycleHandler {
     // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
     func shutdown(_ application: Application) {
         try? ctx.outbound.syncShutdown()
-        try? ctx.intake?.http.syncShutdown()
+        try? ctx.fetches.syncShutdown()
     }
 }
 
 extension KohoContext {
     func closeClients() async {
         try? await outbound.shutdown()
-        try? await intake?.http.shutdown()
+        try? await fetches.shutdown()
     }
 }
 

@@ -108,8 +108,11 @@ package struct KohoContext: Sendable {
     /// The database the context was built on; inside a write (`write(on:)`), that write's transaction instead.
     private let database: @Sendable () -> any Database
     let logger: Logger
-    /// Everything fetched from outside goes through these clients (and the configured proxy).
+    /// The platforms' calls go through these clients (and the configured proxy).
     let outbound: OutboundHTTP
+    /// Fetches from addresses Koho was given (the intake's feeds and articles, comment images): through the proxy too,
+    /// but following no redirect by themselves, so that each hop is checked before it is taken.
+    let fetches: OutboundHTTP
     /// The platforms: their clients, the accounts' credentials and the publisher (nil where none are configured).
     var platforms: Publishing?
     /// The emergency intake's settings and fetch clients (nil without `--feeds`).
@@ -121,7 +124,8 @@ package struct KohoContext: Sendable {
 
     init(config: KohoConfig, policy: Policy, policyVersionID: UUID, policyVersionLabel: String, holidays: JapaneseHolidayCalendar,
          audit: AuditTrail, vault: TokenVault, media: MediaStore, dummyPasswordHash: String,
-         database: @escaping @Sendable () -> any Database, logger: Logger, outbound: OutboundHTTP, wakers: Wakers = Wakers()) {
+         database: @escaping @Sendable () -> any Database, logger: Logger, outbound: OutboundHTTP, fetches: OutboundHTTP,
+         wakers: Wakers = Wakers()) {
         self.config = config
         self.policy = policy
         self.policyVersionID = policyVersionID
@@ -134,6 +138,7 @@ package struct KohoContext: Sendable {
         self.database = database
         self.logger = logger
         self.outbound = outbound
+        self.fetches = fetches
         self.wakers = wakers
     }
 

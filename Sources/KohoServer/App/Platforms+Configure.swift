@@ -41,41 +41,29 @@ func configurePublishing(_ app: Application, _ ctx: KohoContext, _ mode: Platfor
         endpoints = e
     }
     // A test's gateway stands in for the platforms; otherwise the clients, on one HTTP client the app shuts down.
-    var images: OutboundHTTP?
     let gateway: PlatformGateway
     if let given = config.platformGateway {
         gateway = given
     } else {
-        // Comment images come from addresses in platform answers: checked before the call, and no redirect may
-        // take the call anywhere else.
-        var imageConfiguration = HTTPClient.Configuration()
-        imageConfiguration.redirectConfiguration = .disallow
-        let imageClients = OutboundHTTP(proxy: config.proxy, configuration: imageConfiguration)
-        images = imageClients
         var logger = app.logger
         logger[metadataKey: "component"] = "platforms"
         let timeout = TimeAmount.milliseconds(Int64(config.publisher.callTimeoutSeconds * 1000))
         gateway = .live(http: ctx.outbound, endpoints: endpoints, timeout: timeout, logger: logger)
-            .withCommentImages(from: imageClients, timeout: timeout)
+            // Comment images come from addresses in platform answers: checked before the call, and no redirect may
+            // take the call anywhere else.
+            .withCommentImages(from: ctx.fetches, timeout: timeout)
     }
     let publishing = Publishing(mode: mode, endpoints: endpoints, gateway: gateway, vault: vault, settings: config.publisher,
-                                dataDirectory: config.dataDirectory, ownerTitle: ctx.policy.ownerRole.title, db: ctx.db, ctx: ctx)
-    app.lifecycle.use(PublishingLifecycle(sandbox: sandbox, images: images))
+                                ownerTitle: ctx.policy.ownerRole.title, db: ctx.db, ctx: ctx)
+    app.lifecycle.use(PublishingLifecycle(sandbox: sandbox))
     return publishing
 }
 
 struct PublishingLifecycle: LifecycleHandler {
     let sandbox: EmbeddedSandbox.Running?
-    let images: OutboundHTTP?
 
     func shutdownAsync(_ application: Application) async {
-        try? await images?.shutdown()
         await sandbox?.stop()
-    }
-
-    // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
-    func shutdown(_ application: Application) {
-        try? images?.syncShutdown()
     }
 }
 

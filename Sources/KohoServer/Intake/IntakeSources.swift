@@ -24,9 +24,6 @@ extension KohoConfig {
 package final class Intake: Sendable {
     let settings: IntakeSettings
     let area: JMAArea?
-    /// Through the configured proxy like the platforms' calls, but following no redirect by themselves: each hop is
-    /// checked against the source's hosts (`ConditionalFetch`).
-    let http: OutboundHTTP
     private let wakers: Wakers
 
     /// Nil without settings.
@@ -38,7 +35,6 @@ package final class Intake: Sendable {
         }
         self.settings = settings
         self.area = area
-        self.http = OutboundHTTP(proxy: config.proxy, configuration: BoundedFetch.configuration)
         self.wakers = wakers
     }
 
@@ -100,9 +96,9 @@ struct ConditionalFetch {
         let limits = ctx.intake?.settings.limits ?? IntakeSettings.Limits()
         let res: BoundedFetch.Answer
         do {
-            let outbound = ctx.intake?.http
+            let outbound = ctx.fetches
             res = try await BoundedFetch.fetch(req, limits: FetchLimits(headers: limits.headers, whole: limits.whole, maxBytes: maxBytes),
-                                               links: links, clients: { outbound?.client(for: $0) ?? BoundedFetch.client })
+                                               links: links, clients: { outbound.client(for: $0) })
         } catch let failure as FetchFailure {
             if case .refusedLink = failure { throw Failure(description: failure.description, permanent: true) }
             throw Failure(description: failure.description)

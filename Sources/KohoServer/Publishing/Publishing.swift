@@ -15,7 +15,6 @@ final class Publishing: Sendable {
     let gateway: PlatformGateway
     let vault: TokenVault
     let settings: PublisherSettings
-    let dataDirectory: URL
     let ownerTitle: String
     /// The accounts' tokens, opened and renewed for every caller.
     let credentials: AccountCredentials
@@ -23,13 +22,12 @@ final class Publishing: Sendable {
     let commits = GroupCommit()
 
     init(mode: PlatformMode, endpoints: PlatformEndpoints, gateway: PlatformGateway, vault: TokenVault, settings: PublisherSettings,
-         dataDirectory: URL, ownerTitle: String, db: Database, ctx: KohoContext) {
+         ownerTitle: String, db: Database, ctx: KohoContext) {
         self.mode = mode
         self.endpoints = endpoints
         self.gateway = gateway
         self.vault = vault
         self.settings = settings
-        self.dataDirectory = dataDirectory
         self.ownerTitle = ownerTitle
         credentials = AccountCredentials(db: db, ctx: ctx, gateway: gateway, vault: vault, environment: mode.isSandbox ? "sandbox" : "live",
                                          ownerTitle: ownerTitle, wallClock: settings.wallClock)
