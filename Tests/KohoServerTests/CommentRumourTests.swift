@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import XCTVapor
 import XCTest
+import Yams
 import KohoCore
 @testable import KohoServer
 @testable import KohoTools
@@ -120,6 +121,29 @@ final class CommentRumourTests: CommentTestCase {
         XCTAssertEqual(unknown.status, .notFound)
         let malformed = try await api(.GET, "/comments/not-a-uuid", token: tokens.viewer)
         XCTAssertEqual(malformed.status, .notFound)
+    }
+
+    /// The comment's JSON has exactly the fields `openapi.yaml` documents, `rumour` and its `source` included.
+    func testTheCommentJSONIsWhatTheOpenAPIDocumentSays() async throws {
+        let doc = try XCTUnwrap(try Yams.load(yaml: OpenAPIDocument.yaml) as? [String: Any])
+        let schemas = try XCTUnwrap((doc["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        func properties(_ name: String) throws -> Set<String> {
+            Set(try XCTUnwrap((schemas[name] as? [String: Any])?["properties"] as? [String: Any], name).keys)
+        }
+        let rumourSchema = try XCTUnwrap(schemas["CommentRumour"] as? [String: Any])
+        XCTAssertEqual(rumourSchema["nullable"] as? Bool, true)
+        let sourceSchema = try XCTUnwrap((rumourSchema["properties"] as? [String: Any])?["source"] as? [String: Any])
+        XCTAssertEqual(sourceSchema["nullable"] as? Bool, true)
+
+        _ = try await publishedEmergencyPost("小平第六小学校の避難所を開設しました。", url: "https://www.city.kodaira.tokyo.jp/b/61.html")
+        let page = try await facebookPost()
+        let id = try await polled(on: page, "第六小の避難所、もう閉鎖されたらしいで")
+        let one = try await api(.GET, "/comments/\(id)", token: tokens.viewer)
+        XCTAssertEqual(Set(one.json.keys), try properties("Comment"), one.body)
+        let r = try XCTUnwrap(one.json["rumour"] as? [String: Any], one.body)
+        XCTAssertEqual(Set(r.keys), try properties("CommentRumour"))
+        let source = try XCTUnwrap(r["source"] as? [String: Any], one.body)
+        XCTAssertEqual(Set(source.keys), Set(try XCTUnwrap(sourceSchema["properties"] as? [String: Any]).keys))
     }
 
     func testAPostOlderThanTheWindowIsNotUsed() async throws {
