@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import XCTVapor
 import XCTest
+import Yams
 import KohoCore
 @testable import KohoServer
 @testable import KohoTools
@@ -53,6 +54,23 @@ final class CommentRumourTests: CommentTestCase {
         XCTAssertTrue(chief.lastBody.contains("【緊急】避難所の開設"), chief.lastBody)
         XCTAssertTrue(chief.lastBody.contains(url), "the inbox gives the source's address")
 
+        // The API gives the same finding, on the single comment and in the list, with the post as its source.
+        let one = try await api(.GET, "/comments/\(id)", token: tokens.viewer)
+        XCTAssertEqual(one.status, .ok, one.body)
+        XCTAssertEqual(one.json["criticism"] as? Bool, false)
+        let r = try XCTUnwrap(one.json["rumour"] as? [String: Any], one.body)
+        XCTAssertEqual(r["status"] as? String, "contradicted")
+        XCTAssertEqual(r["topic"] as? String, "避難所")
+        XCTAssertEqual((r["claim"] as? [String: Any])?["text"] as? String, rumour.claim.text)
+        let source = try XCTUnwrap(r["source"] as? [String: Any])
+        XCTAssertEqual(source["url"] as? String, url)
+        XCTAssertEqual(source["kind"] as? String, "post")
+        XCTAssertEqual(source["title"] as? String, "【緊急】避難所の開設")
+        XCTAssertNotNil(source["publishedAt"] as? String)
+        let list = try await api(.GET, "/comments", token: tokens.viewer)
+        let listed = try XCTUnwrap((list.json["comments"] as? [[String: Any]])?.first { $0["id"] as? String == id })
+        XCTAssertEqual((listed["rumour"] as? [String: Any])?["status"] as? String, "contradicted")
+
         // The correction reply's draft cites the post's address.
         let correct = try await api(.POST, "/comments/\(id)/decision", token: tokens.chief, json: #"{"action":"correct","reason":"避難所は開設中"}"#)
         XCTAssertEqual(correct.status, .ok, correct.body)
@@ -72,6 +90,60 @@ final class CommentRumourTests: CommentTestCase {
         XCTAssertEqual(row.assessment.rumour?.status, .unverified)
         XCTAssertNil(row.assessment.rumour?.source)
         XCTAssertEqual(CityStatements.correctionDraft(for: row), "")
+    }
+
+    func testAPostAboutAnotherPlaceLeavesTheClaimUnverified() async throws {
+        _ = try await publishedEmergencyPost("小平第六小学校の避難所を開設しました。現在受け入れています。",
+                                             url: "https://www.city.kodaira.tokyo.jp/kurashi/bousai/six.html")
+        let page = try await facebookPost()
+        let id = try await polled(on: page, "第三小の避難所はもう閉鎖されたって")
+        let one = try await api(.GET, "/comments/\(id)", token: tokens.viewer)
+        XCTAssertEqual(one.status, .ok, one.body)
+        XCTAssertEqual(one.json["misleading"] as? Bool, true)
+        let r = try XCTUnwrap(one.json["rumour"] as? [String: Any], one.body)
+        XCTAssertEqual(r["status"] as? String, "unverified", "the city said nothing of 第三小")
+        XCTAssertTrue(r["source"] is NSNull, one.body)
+    }
+
+    func testTheAPIMarksCriticismAndGivesNullForNoRumour() async throws {
+        let page = try await facebookPost()
+        let id = try await polled(on: page, "市長、ほんまにアホちゃうか。バスの減便、誰が決めてん")
+        let one = try await api(.GET, "/comments/\(id)", token: tokens.viewer)
+        XCTAssertEqual(one.status, .ok, one.body)
+        XCTAssertEqual(one.json["criticism"] as? Bool, true, one.body)
+        XCTAssertTrue(one.json["rumour"] is NSNull, "rumour is written as null, not left out: \(one.body)")
+        XCTAssertEqual((one.json["grounds"] as? [Any])?.count, 0)
+        XCTAssertEqual(one.json["suggestion"] as? String, "keep")
+        // No token: 401; an id that is not a comment: 404.
+        let anonymous = try await api(.GET, "/comments/\(id)", token: nil)
+        XCTAssertEqual(anonymous.status, .unauthorized)
+        let unknown = try await api(.GET, "/comments/\(UUID().uuidString)", token: tokens.viewer)
+        XCTAssertEqual(unknown.status, .notFound)
+        let malformed = try await api(.GET, "/comments/not-a-uuid", token: tokens.viewer)
+        XCTAssertEqual(malformed.status, .notFound)
+    }
+
+    /// The comment's JSON has exactly the fields `openapi.yaml` documents, `rumour` and its `source` included.
+    func testTheCommentJSONIsWhatTheOpenAPIDocumentSays() async throws {
+        let doc = try XCTUnwrap(try Yams.load(yaml: OpenAPIDocument.yaml) as? [String: Any])
+        let schemas = try XCTUnwrap((doc["components"] as? [String: Any])?["schemas"] as? [String: Any])
+        func properties(_ name: String) throws -> Set<String> {
+            Set(try XCTUnwrap((schemas[name] as? [String: Any])?["properties"] as? [String: Any], name).keys)
+        }
+        let rumourSchema = try XCTUnwrap(schemas["CommentRumour"] as? [String: Any])
+        XCTAssertEqual(rumourSchema["nullable"] as? Bool, true)
+        let sourceSchema = try XCTUnwrap((rumourSchema["properties"] as? [String: Any])?["source"] as? [String: Any])
+        XCTAssertEqual(sourceSchema["nullable"] as? Bool, true)
+
+        _ = try await publishedEmergencyPost("小平第六小学校の避難所を開設しました。", url: "https://www.city.kodaira.tokyo.jp/b/61.html")
+        let page = try await facebookPost()
+        let id = try await polled(on: page, "第六小の避難所、もう閉鎖されたらしいで")
+        let one = try await api(.GET, "/comments/\(id)", token: tokens.viewer)
+        XCTAssertEqual(Set(one.json.keys), try properties("Comment"), one.body)
+        let r = try XCTUnwrap(one.json["rumour"] as? [String: Any], one.body)
+        XCTAssertEqual(Set(r.keys), try properties("CommentRumour"))
+        let source = try XCTUnwrap(r["source"] as? [String: Any], one.body)
+        XCTAssertEqual(Set(source.keys), Set(try XCTUnwrap(sourceSchema["properties"] as? [String: Any]).keys))
     }
 
     func testAPostOlderThanTheWindowIsNotUsed() async throws {

@@ -1,24 +1,32 @@
 import Foundation
 
 /// The city's recent statements (alerts, published posts, notices) read once for the rumours the classifier knows:
-/// for each kind of rumour, the newest statement that says the opposite of such a claim, and whether one says the same.
+/// for each kind of rumour, the statements that say the opposite of such a claim or the same, newest first, with the
+/// places each names (小平第六小学校, 中央公民館, 上水南町), so that a claim about one place is set only against what the
+/// city said of that place, or of the whole city.
 public struct CityStatementIndex: Sendable {
     enum Verdict {
         case agrees
         case contradicts(CityStatement)
     }
 
+    struct Said {
+        let statement: CityStatement
+        let agrees: Bool
+        /// Places the statement names, in `PlaceNames.key` form; empty: it speaks of the whole city.
+        let places: [[UInt32]]
+    }
+
     public let statements: [CityStatement]
-    private let contradicting: [Int: CityStatement]
-    private let agreeing: Set<Int>
+    private let said: [Int: [Said]]
 
     init(_ statements: [CityStatement], _ lex: CompiledLexicon) {
         self.statements = statements
-        var contradicting: [Int: CityStatement] = [:]
-        var agreeing = Set<Int>()
-        // Newest first: the city's latest word on a topic is the one a correction cites.
+        var said: [Int: [Said]] = [:]
+        // Newest first: the city's latest word on a topic (and place) is the one a correction cites.
         for st in statements.sorted(by: { $0.publishedAt > $1.publishedAt }) {
-            let hits = lex.scan(ModerationText.folded(st.title + "\n" + st.text))
+            let folded = ModerationText.folded(st.title + "\n" + st.text)
+            let hits = lex.scan(folded)
             var subjects = Set<Int>(), counters = Set<Int>(), agrees = Set<Int>()
             for h in hits {
                 switch lex.entries[h.entry].tag {
@@ -28,25 +36,87 @@ public struct CityStatementIndex: Sendable {
                 default: break
                 }
             }
-            for r in subjects {
-                if agrees.contains(r) && contradicting[r] == nil { agreeing.insert(r) }
-                else if counters.contains(r) && contradicting[r] == nil && !agreeing.contains(r) { contradicting[r] = st }
+            let places = PlaceNames.find(folded[...])
+            for r in subjects where agrees.contains(r) || counters.contains(r) {
+                said[r, default: []].append(Said(statement: st, agrees: agrees.contains(r), places: places))
             }
             // A rumour with no subject of its own (予言) is answered by any statement that calls it false.
             for r in counters where lex.lexicon.rumours[r].subjects.isEmpty && lex.lexicon.rumours[r].statementSubjects == nil
-                && contradicting[r] == nil {
-                contradicting[r] = st
+                && !subjects.contains(r) {
+                said[r, default: []].append(Said(statement: st, agrees: false, places: []))
             }
         }
-        self.contradicting = contradicting
-        self.agreeing = agreeing
+        self.said = said
     }
 
-    /// What the city's statements say of a claim of rumour kind `rumour`; nil when none speaks of it.
-    func check(rumour: Int) -> Verdict? {
-        if agreeing.contains(rumour) { return .agrees }
-        return contradicting[rumour].map(Verdict.contradicts)
+    /// What the city's statements say of a claim of rumour kind `rumour` about `places` (none: the claim names no
+    /// place); nil when none speaks of it. A statement that names other places only says nothing of this claim.
+    func check(rumour: Int, places: [[UInt32]] = []) -> Verdict? {
+        for s in said[rumour] ?? [] {
+            guard places.isEmpty || s.places.isEmpty || PlaceNames.overlap(places, s.places) else { continue }
+            return s.agrees ? .agrees : .contradicts(s.statement)
+        }
+        return nil
     }
 
     public var isEmpty: Bool { statements.isEmpty }
+}
+
+/// Names of places in folded text: a name run (kanji, katakana, numerals) before a place word (小学校, 公民館, 公園,
+/// 町…), and the short forms of schools (第六小, 二中). Keys drop the long school words (小平第六小学校 → 小平第六小), so
+/// that a short form is a tail of the full name.
+enum PlaceNames {
+    static let suffixes: [(word: [UInt32], key: [UInt32])] = [
+        ("小学校", "小"), ("中学校", "中"), ("高等学校", "高"), ("高校", "高"), ("公民館", "公民館"), ("地域センター", "センター"),
+        ("センター", "センター"), ("会館", "会館"), ("体育館", "体育館"), ("図書館", "図書館"), ("交流館", "交流館"), ("児童館", "児童館"),
+        ("公園", "公園"), ("保育園", "保育園"), ("幼稚園", "幼稚園"), ("駅", "駅"), ("町", "町"),
+    ].map { (Array($0.0.unicodeScalars.map(\.value)), Array($0.1.unicodeScalars.map(\.value))) }
+    static let shortSchool: Set<UInt32> = [0x5C0F, 0x4E2D]  // 小, 中
+    static let dai: UInt32 = 0x7B2C  // 第
+
+    static func isNameChar(_ c: UInt32) -> Bool { Chars.isKanji(c) || Chars.isKatakana(c) || Chars.isDigit(c) }
+
+    /// The places named in `s`, as keys.
+    static func find(_ s: ArraySlice<UInt32>) -> [[UInt32]] {
+        var out: [[UInt32]] = []
+        var i = s.startIndex
+        while i < s.endIndex {
+            var matched = false
+            for (word, key) in suffixes where i + word.count <= s.endIndex && s[i..<i + word.count].elementsEqual(word) {
+                let name = nameRun(s, before: i)
+                // 公民館 alone names no place; 町 needs a name of two or more (上水南町, not 下町).
+                if name.count >= (key.count == 1 && word.count == 1 ? 2 : 1) { out.append(Array(s[name]) + key) }
+                i += word.count
+                matched = true
+                break
+            }
+            if matched { continue }
+            // 第六小, 十二小, 二中 (not followed by 学校, handled above): numerals, with or without 第.
+            if shortSchool.contains(s[i]), i > s.startIndex, Chars.isNumeral(s[i - 1]) {
+                var b = i
+                while b > s.startIndex && Chars.isNumeral(s[b - 1]) { b -= 1 }
+                if b > s.startIndex && s[b - 1] == dai { b -= 1 }
+                let next = i + 1 < s.endIndex ? s[i + 1] : 0
+                if !Chars.isKanji(next) || next == 0x306E { out.append(Array(s[b...i])) }
+            }
+            i += 1
+        }
+        return out
+    }
+
+    /// The name run just before `end`: up to ten kanji, katakana or digits.
+    static func nameRun(_ s: ArraySlice<UInt32>, before end: Int) -> Range<Int> {
+        var b = end
+        while b > s.startIndex && end - b < 10 && isNameChar(s[b - 1]) { b -= 1 }
+        return b..<end
+    }
+
+    /// Two lists of places share one: the same key, or one the tail of the other (第六小 and 小平第六小).
+    static func overlap(_ a: [[UInt32]], _ b: [[UInt32]]) -> Bool {
+        a.contains { x in b.contains { y in x.count >= 2 && y.count >= 2 && (x.ends(with: y) || y.ends(with: x)) } }
+    }
+}
+
+private extension Array where Element == UInt32 {
+    func ends(with tail: [UInt32]) -> Bool { count >= tail.count && suffix(tail.count).elementsEqual(tail) }
 }

@@ -184,12 +184,24 @@ struct CommentAnalysis {
                 institutionalIn.insert(sentence)
                 mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
             case .personal:
-                personalIn.insert(sentence)
-                mentions.append(TargetMention(range: h.start..<h.end, kind: .privatePerson, sentence: sentence))
+                if actsForTheCity(h) {
+                    // この施策を考えた奴ら: the people who made the city's policy are its agents, not private persons.
+                    institutionalIn.insert(sentence)
+                    mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
+                } else {
+                    personalIn.insert(sentence)
+                    mentions.append(TargetMention(range: h.start..<h.end, kind: .privatePerson, sentence: sentence))
+                }
             case .relation:
+                var range = h.start..<h.end
+                if s[h.start] == 0x306E {
+                    // 山田のじいさん, 佐藤の旦那: a kinship word after a name (not うちの, 市長の, 隣の).
+                    guard let name = nameBeforeKinship(h.start) else { continue }
+                    range = name.lowerBound..<h.end
+                }
                 personalIn.insert(sentence)
-                names.append(h.start..<h.end)
-                mentions.append(TargetMention(range: h.start..<h.end, kind: .privatePerson, sentence: sentence))
+                names.append(range)
+                mentions.append(TargetMention(range: range, kind: .privatePerson, sentence: sentence))
             case .business:
                 personalIn.insert(sentence)
                 let name = businessName(h)
@@ -273,6 +285,35 @@ struct CommentAnalysis {
         let run = s[b..<k]
         for w in lex.notNames where run.count >= w.count && run.suffix(w.count).elementsEqual(w) { return nil }
         return b..<h.end
+    }
+
+    /// A run of one to four kanji or two to eight katakana before `of` (the の of 山田のじいさん) that is a name.
+    func nameBeforeKinship(_ of: Int) -> Range<Int>? {
+        var b = of
+        if of > 0 && Chars.isKanji(s[of - 1]) {
+            while b > 0 && Chars.isKanji(s[b - 1]) && of - b < 5 { b -= 1 }
+            guard of - b <= 4 else { return nil }
+        } else if of > 0 && Chars.isKatakana(s[of - 1]) {
+            while b > 0 && Chars.isKatakana(s[b - 1]) && of - b < 9 { b -= 1 }
+            guard of - b >= 2 && of - b <= 8 else { return nil }
+        } else {
+            return nil
+        }
+        let run = s[b..<of]
+        for w in lex.notNames where run.count >= w.count && run.suffix(w.count).elementsEqual(w) { return nil }
+        return b..<of
+    }
+
+    static let agentVerbs: [[UInt32]] = ["考えた", "決めた", "作った", "進めた", "通した", "企画した", "計画した", "決定した", "承認した",
+                                         "許可した", "強行した", "可決した", "推進した", "担当した"].map { Array($0.unicodeScalars.map(\.value)) }
+
+    /// 奴ら, 人, 連中 right after a verb of deciding or making (考えた, 決めた) in a sentence about the city's policy,
+    /// plan or budget: the city's agents.
+    func actsForTheCity(_ h: CompiledLexicon.Hit) -> Bool {
+        let before = s[max(0, h.start - 6)..<h.start]
+        guard Self.agentVerbs.contains(where: { before.count >= $0.count && before.suffix($0.count).elementsEqual($0) }) else { return false }
+        let sentence = sentenceOf[h.start]
+        return hits.contains { $0.end <= h.start && sentenceOf[$0.start] == sentence && lex.entries[$0.entry].tag == .institutional }
     }
 
     static let nameStops: Set<UInt32> = Set("のはがにをへ".unicodeScalars.map(\.value))
@@ -579,6 +620,8 @@ struct CommentAnalysis {
     func isWritersContact(_ pos: Int) -> Bool {
         guard !selfContactIn.isEmpty, names.isEmpty, salesTerms.isEmpty else { return false }
         let sentence = sentenceOf[pos]
+        // あいつの連絡先は…: someone else is named where the number stands.
+        if privateBySentence[sentence]?.contains(where: { $0.kind != .group }) == true { return false }
         return selfContactIn.contains { abs($0 - sentence) <= 1 }
     }
 
@@ -726,6 +769,9 @@ struct CommentAnalysis {
         guard !claims.isEmpty || !alarming.isEmpty else { return }
         for (i, end) in sentenceEnds.enumerated() where end == 0x3F { question.insert(Int32(i)) }
         defer { if rumour == nil { scanPassedOnClaims(topics, alarming, hearsay: hearsay, spread: spread, question: question, debunked: debunked) } }
+        // Where one claim fits several kinds (中央公民館の避難所は閉鎖: a facility, a shelter), the kind whose subject
+        // stands nearest the claim is what it is about.
+        var candidates: [(rumour: Int, hit: CompiledLexicon.Hit, subject: CompiledLexicon.Hit?, gap: Int)] = []
         for c in claims {
             let sentence = sentenceOf[c.hit.start]
             if debunked.contains(sentence) { continue }
@@ -733,15 +779,22 @@ struct CommentAnalysis {
             let kind = lex.lexicon.rumours[c.rumour]
             if kind.hearsayOnly == true && !hearsay.contains(sentence) { continue }
             if Self.conditional(s, after: c.hit.end) { continue }
-            let subject = subjects.first { $0.rumour == c.rumour && sentenceOf[$0.hit.start] == sentence
+            func gap(_ h: CompiledLexicon.Hit) -> Int { h.end <= c.hit.start ? c.hit.start - h.end : h.start - c.hit.end }
+            let subject = subjects.filter { $0.rumour == c.rumour && sentenceOf[$0.hit.start] == sentence
                 && abs($0.hit.start - c.hit.start) <= 30 && !($0.hit.start < c.hit.end && c.hit.start < $0.hit.end) }
+                .min { gap($0.hit) < gap($1.hit) }
             // A claim that names its own subject (避難指示が出た) needs none.
             guard subject != nil || kind.subjects.isEmpty else { continue }
-            let from = min(subject?.hit.start ?? c.hit.start, c.hit.start)
-            let to = max(subject?.hit.end ?? c.hit.end, c.hit.end)
+            candidates.append((c.rumour, c.hit, subject?.hit, subject.map { gap($0.hit) } ?? 0))
+        }
+        for c in candidates.enumerated().sorted(by: { ($0.element.gap, $0.offset) < ($1.element.gap, $1.offset) }).map(\.element) {
+            let sentence = sentenceOf[c.hit.start]
+            let kind = lex.lexicon.rumours[c.rumour]
+            let from = min(c.subject?.start ?? c.hit.start, c.hit.start)
+            let to = max(c.subject?.end ?? c.hit.end, c.hit.end)
             let claim = t.evidence(from..<to)
             let topic = kind.topic ?? kind.reason
-            switch statements?.check(rumour: c.rumour) {
+            switch statements?.check(rumour: c.rumour, places: placesIn(sentence: sentence)) {
             case .agrees?:
                 // The city itself says so: passing it on is not misleading.
                 continue
@@ -755,6 +808,14 @@ struct CommentAnalysis {
                 return
             }
         }
+    }
+
+    /// The places a sentence names (第六小の避難所): a claim about one place is checked against what the city said of it.
+    func placesIn(sentence: Int32) -> [[UInt32]] {
+        guard let from = sentenceOf.firstIndex(of: sentence) else { return [] }
+        var to = from
+        while to < n && sentenceOf[to] == sentence { to += 1 }
+        return PlaceNames.find(s[from..<to])
     }
 
     /// The fallback: a topic of the city's services or an emergency and an alarming claim in one sentence, passed on
@@ -903,6 +964,16 @@ struct CommentAnalysis {
 
     func assessment(clause: String) -> CommentAssessment {
         let order = ModerationLexicon.marks
+        var flags = self.flags
+        if isCriticism {
+            // Words against no private target in a comment that criticises the city: a person may look, Koho does
+            // not suggest deleting it. (Floods and walls of emoji are not words against anyone.)
+            let structural = [reason("flood"), reason("nonsense"), reason("emoji")]
+            for (g, f) in flags where (g == "②" || g == "⑤") && (f.target == nil || f.target == .city) && f.level == .clear
+                && !f.reasons.contains(where: { r in structural.contains { r.hasPrefix($0) } }) {
+                flags[g]?.level = .maybe
+            }
+        }
         let grounds = flags.sorted { a, b in
             if a.value.level != b.value.level { return a.value.level == .clear }
             return (order.firstIndex(of: a.key) ?? 9) < (order.firstIndex(of: b.key) ?? 9)

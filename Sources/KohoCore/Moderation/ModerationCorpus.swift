@@ -29,6 +29,21 @@ public struct LabelledComment: Sendable, Codable {
         }
         return out
     }
+
+    /// The city's statements a part is measured against (`<part>-statements.jsonl`): one `CityStatement` a line.
+    public static func loadStatements(jsonLines data: Data, name: String) throws -> [CityStatement] {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        var out: [CityStatement] = []
+        for (i, line) in data.split(separator: 0x0A).enumerated() where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+            do {
+                out.append(try decoder.decode(CityStatement.self, from: Data(line)))
+            } catch {
+                throw ModerationLexiconError(description: "\(name) の\(i + 1)行目を読めません（id、kind、title、text、publishedAt（ISO 8601）が要ります）")
+            }
+        }
+        return out
+    }
 }
 
 /// The measures over a labelled corpus.
@@ -44,11 +59,15 @@ public struct ModerationScore: Sendable {
     public var perGround: [String: (tp: Int, fp: Int, fn: Int)] = [:]
     public var misses: [String] = []
 
-    public static func measure(_ corpus: [LabelledComment], classifier: CommentClassifier = CommentClassifier()) -> ModerationScore {
+    /// `statements`: what the city had published when the part's comments were written; a claim that agrees with
+    /// them is no rumour, one that contradicts them is.
+    public static func measure(_ corpus: [LabelledComment], classifier: CommentClassifier = CommentClassifier(),
+                               statements: [CityStatement] = []) -> ModerationScore {
         var s = ModerationScore()
+        let index = statements.isEmpty ? nil : classifier.index(statements)
         for g in ModerationLexicon.marks { s.perGround[g] = (0, 0, 0) }
         for c in corpus {
-            let a = classifier.assess(c.text)
+            let a = classifier.assess(c.text, statements: index)
             let found = Set(a.grounds.map(\.ground)), expected = Set(c.grounds)
             s.comments += 1
             for g in ModerationLexicon.marks {

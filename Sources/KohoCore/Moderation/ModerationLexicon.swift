@@ -367,6 +367,8 @@ final class CompiledLexicon: Sendable {
     static let particlesBefore: Set<UInt32> = Set("はもがらよわぞねをにとん".unicodeScalars.map(\.value))
     static let endingsAfter: Set<UInt32> = Set("よやばだかじすねなでっ".unicodeScalars.map(\.value))
 
+    static func isLongMark(_ c: UInt32) -> Bool { c == 0x30FC || c == 0x301C || c == 0x7E || c == 0xFF5E }
+
     static func digits(_ s: String) -> String {
         String(String.UnicodeScalarView(ModerationText.folded(s).filter(Chars.isDigit).compactMap(Unicode.Scalar.init)))
     }
@@ -409,8 +411,11 @@ final class CompiledLexicon: Sendable {
             if i > 0, p[i - 1] == 0x5C11 { return }
             if i + len < n, Chars.isHiragana(p[i + len]), !Self.endingsAfter.contains(p[i + len]) { return }
         }
+        // A long vowel and more kana go on with the word (しね〜ま is シネマ, not しね).
+        if e.shortHiragana || e.kanaEnd, i + len + 1 < n, Self.isLongMark(p[i + len]),
+           Chars.isKatakana(p[i + len + 1]) || (Chars.isHiragana(p[i + len + 1]) && !Self.endingsAfter.contains(p[i + len + 1])) { return }
         if e.notBefore.contains(where: { Self.endsWith(p, at: i, $0) }) { return }
-        if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) }) { return }
+        if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) && !Self.hearsayRashii(p, at: i + len, $0) }) { return }
         hits.append(Hit(entry: idx, start: i, end: i + len))
     }
 
@@ -428,6 +433,13 @@ final class CompiledLexicon: Sendable {
             }
             return !words.contains { w in w.start <= h.start && h.end <= w.end && (w.end - w.start) > (h.end - h.start) }
         }
+    }
+
+    /// 中止になったらしい: a condition word ending in ら (になったら, されたら) followed by しい is hearsay, not a condition.
+    static func hearsayRashii(_ p: UnsafeBufferPointer<UInt32>, at i: Int, _ w: [UInt32]) -> Bool {
+        guard w.last == 0x3089 else { return false }
+        let k = i + w.count
+        return k + 2 <= p.count && p[k] == 0x3057 && p[k + 1] == 0x3044
     }
 
     static func startsWith(_ p: UnsafeBufferPointer<UInt32>, at i: Int, _ w: [UInt32]) -> Bool {

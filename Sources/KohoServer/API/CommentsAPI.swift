@@ -21,6 +21,12 @@ enum CommentsAPI {
         return try await CommentImages.serve(req, try await CommentService.find(req.db, try CommentService.commentID(req)))
     }
 
+    /// `GET /api/v1/comments/{id}`: one comment as the list gives it.
+    static func one(_ req: Request) async throws -> CommentDTO {
+        _ = try req.requireUser()
+        return CommentDTO(try await CommentService.find(req.db, try CommentService.commentID(req)))
+    }
+
     /// Newest first; `account`, `suggestion`, `state` and `post` (Koho's post id, or the platform's) narrow it.
     static func list(_ req: Request) async throws -> List {
         _ = try req.requireUser()

@@ -19,6 +19,7 @@ func routes(_ app: Application) throws {
     tokenAuthed.get("audit.csv", use: APIController.auditCSV)
     tokenAuthed.get("comments", use: CommentsAPI.list)
     tokenAuthed.get("comments", "alarms", use: CommentAlarmsAPI.list)
+    tokenAuthed.get("comments", ":id", use: CommentsAPI.one)
     tokenAuthed.post("comments", ":id", "decision", use: CommentsAPI.decide)
     tokenAuthed.get("comments", ":id", "image", use: CommentsAPI.image)
 

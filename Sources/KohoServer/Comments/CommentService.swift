@@ -163,9 +163,58 @@ struct CommentDTO: Content {
     let suggestion: String
     /// The comment criticises the city, its mayor, staff or policies: hiding or deleting it needs the confirmation.
     let criticism: Bool
+    /// The factual claim that may mislead (4(7)/5(7)), checked against what the city published; null when none.
+    let rumour: Rumour?
     let state: String
     let decision: Decision?
     let image: Image?
+
+    /// As the inbox shows it: `unverified` (nothing the city published says either way) or `contradicted` (the
+    /// city's `source` says otherwise; a correction reply cites it).
+    struct Rumour: Content {
+        let status: String
+        let topic: String
+        let claim: EvidenceSpan
+        let source: Source?
+
+        struct Source: Content {
+            let id: String
+            let kind: String
+            let title: String
+            let url: String?
+            let publishedAt: String
+
+            enum CodingKeys: String, CodingKey { case id, kind, title, url, publishedAt }
+
+            func encode(to encoder: Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(id, forKey: .id)
+                try c.encode(kind, forKey: .kind)
+                try c.encode(title, forKey: .title)
+                try c.encode(url, forKey: .url)
+                try c.encode(publishedAt, forKey: .publishedAt)
+            }
+        }
+
+        enum CodingKeys: String, CodingKey { case status, topic, claim, source }
+
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(status, forKey: .status)
+            try c.encode(topic, forKey: .topic)
+            try c.encode(claim, forKey: .claim)
+            try c.encode(source, forKey: .source)
+        }
+
+        init(_ r: RumourFinding) {
+            status = r.status.rawValue
+            topic = r.topic
+            claim = r.claim
+            source = r.source.map {
+                Source(id: $0.id, kind: $0.kind.rawValue, title: $0.title, url: $0.url, publishedAt: JapaneseTime.iso8601($0.publishedAt))
+            }
+        }
+    }
 
     /// The image a comment carries: `url` is Koho's own route (the platform's address is never sent to a browser).
     struct Image: Content {
@@ -218,8 +267,8 @@ struct CommentDTO: Content {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, account, platform, platformCommentId, postId, author, text, receivedAt, grounds, misleading, suggestion, criticism, state,
-             decision, image
+        case id, account, platform, platformCommentId, postId, author, text, receivedAt, grounds, misleading, suggestion, criticism, rumour,
+             state, decision, image
     }
 
     /// `postId` and `decision` are written as null when there is none, not left out.
@@ -237,6 +286,7 @@ struct CommentDTO: Content {
         try c.encode(misleading, forKey: .misleading)
         try c.encode(suggestion, forKey: .suggestion)
         try c.encode(criticism, forKey: .criticism)
+        try c.encode(rumour, forKey: .rumour)
         try c.encode(state, forKey: .state)
         try c.encode(decision, forKey: .decision)
         try c.encode(image, forKey: .image)
@@ -256,6 +306,7 @@ struct CommentDTO: Content {
         misleading = a.misleading
         suggestion = a.suggestion.rawValue
         criticism = a.criticism
+        rumour = a.misleading ? a.rumour.map(Rumour.init) : nil
         state = c.state.rawValue
         decision = c.decision.map { d in
             Decision(action: d.rawValue, ground: c.decisionGround, reason: c.decisionReason ?? "", decidedBy: c.decidedBy ?? "",
