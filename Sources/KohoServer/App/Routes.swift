@@ -9,6 +9,7 @@ func routes(_ app: Application) throws {
     tokenAuthed.get("posts", use: APIController.list)
     tokenAuthed.get("posts", ":id", use: APIController.show)
     tokenAuthed.get("posts", ":id", "versions", use: PostVersionsAPI.list)
+    tokenAuthed.get("posts", ":id", "calls", use: RecordsController.postCallsAPI)
     tokenAuthed.put("posts", ":id", use: APIController.edit)
     for event in [PostEventName.submit, .approve, .reject, .cancel] {
         tokenAuthed.post("posts", ":id", PathComponent(stringLiteral: event.rawValue), use: APIController.step(event.event))

@@ -98,8 +98,13 @@ final class CommentActions: Sendable {
         attempt.message = ""
         attempt.worker = worker
         try await write { db in try await attempt.create(on: db) }
+        // Every HTTP call made for this attempt, kept with it (the records of issue 24).
+        let recorder = PlatformCallRecorder()
+        @Sendable func keepCalls(_ db: Database) async throws {
+            try await PlatformCalls.store(recorder.calls, kind: PlatformCalls.comment, attempt: attempt.id!, subject: c.subject, on: db)
+        }
         do {
-            try await credentials.call(account) { try await call(action, c, $0) }
+            try await recorder.recording { try await credentials.call(account) { try await call(action, c, $0) } }
         } catch let hold as HoldReason {
             // Renewal refused: the account now needs reconnecting, and the decision waits for it.
             try await write { db in
@@ -107,6 +112,7 @@ final class CommentActions: Sendable {
                 attempt.finishedAt = self.wallNow
                 attempt.message = hold.message
                 try await attempt.update(on: db)
+                try await keepCalls(db)
             }
             return try await finish(id, status: .queued, retryAt: wallNow.addingTimeInterval(settings.actionRetryMaxSeconds), message: hold.message)
         } catch let error as PlatformError {
@@ -117,6 +123,7 @@ final class CommentActions: Sendable {
             try await write { db in
                 attempt.record(error, message: error.description, at: self.wallNow)
                 try await attempt.update(on: db)
+                try await keepCalls(db)
                 try await CommentEvent(comment: id, at: self.ctx.now, kind: status == .failed ? "actionFailed" : "actionRetry",
                                        actor: "system", detail: "\(action.displayName)（\(number)回目）: \(error.description)").create(on: db)
                 if status == .failed {
@@ -130,6 +137,7 @@ final class CommentActions: Sendable {
             attempt.outcome = .published
             attempt.finishedAt = self.wallNow
             try await attempt.update(on: db)
+            try await keepCalls(db)
         }
         try await succeeded(c, action, attempt: number, settled: false)
     }

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Vapor
 import KohoCore
+import KohoPlatforms
 
 /// Everything Koho holds about one post, one comment, one impersonation case or one period, as a records officer
 /// hands it over: `record.json` (every field, the audit entries with their hashes, the chain's head at export),
@@ -65,7 +66,12 @@ struct RecordBundle {
         record["approvedRendering"] = post.approvedRendering.map { r -> [String: Any] in
             ["canonicalJSON": r, "sha256": post.approvedRenderingSHA256 ?? "", "sha256OfText": Secrets.sha256Hex(r)]
         } ?? NSNull()
-        record["publishAttempts"] = attempts.map(attemptJSON)
+        let calls = try await PlatformCalls.all(subject: PostService.subject(id), on: db)
+        record["publishAttempts"] = attempts.map { a in
+            var j = attemptJSON(a)
+            j["calls"] = calls.filter { $0.attemptID == a.id }.map(PlatformCalls.json)
+            return j
+        }
         record["comments"] = comments.map { commentJSON($0) }
         var html = Page(title: "投稿の記録", now: now, head: head)
         html.dl("投稿", [("状態", post.state.displayName), ("アカウント", policy.account(post.account).map { "\($0.displayName)（\($0.platform.displayName)）" } ?? post.account),
@@ -77,9 +83,11 @@ struct RecordBundle {
         html.table("版の履歴", ["版", "日時", "誰が", "何を", "理由", "本文"], versions.map {
             [String($0.number), JapaneseTime.staff($0.at), $0.actor, PostVersions.eventWords($0.event), $0.reason, $0.text]
         })
-        html.table("発信の試み", ["回", "開始", "終了", "結果", "内容"], attempts.map {
-            [String($0.number), JapaneseTime.staff($0.startedAt), $0.finishedAt.map { JapaneseTime.staff($0) } ?? "—", $0.outcome.displayName, $0.message]
+        html.table("発信の試み", ["回", "開始", "終了", "結果", "内容", "送受信"], attempts.map { a in
+            [String(a.number), JapaneseTime.staff(a.startedAt), a.finishedAt.map { JapaneseTime.staff($0) } ?? "—", a.outcome.displayName, a.message,
+             "\(calls.filter { $0.attemptID == a.id }.count)件"]
         })
+        html.callsNote(calls.count)
         html.table("この投稿へのコメント", ["受信", "投稿者", "本文", "状態", "決定"], comments.map {
             [JapaneseTime.staff($0.receivedAt), $0.authorName, $0.text, $0.state.displayName, $0.decision?.displayName ?? "—"]
         })
@@ -91,6 +99,7 @@ struct RecordBundle {
         guard let c = try await Comment.find(id, on: db) else { throw NotFound(description: "コメント \(id.uuidString.lowercased()) はありません") }
         let events = try await CommentEvent.query(on: db).filter(\.$commentID == id).sort(\.$at).all()
         let actions = try await CommentAction.query(on: db).filter(\.$commentID == id).sort(\.$number).all()
+        let calls = try await PlatformCalls.all(subject: c.subject, on: db)
         let entries = try await AuditEntry.query(on: db).filter(\.$subject == c.subject).sort(\.$id).all()
         let head = try await chainHead(db, now: now)
         var record = base("comment", head: head, now: now, entries: entries)
@@ -99,7 +108,8 @@ struct RecordBundle {
         record["platformActions"] = actions.map {
             ["number": $0.number, "action": $0.action.rawValue, "startedAt": JapaneseTime.iso8601($0.startedAt),
              "finishedAt": $0.finishedAt.map { JapaneseTime.iso8601($0) } ?? NSNull(), "outcome": $0.outcome.rawValue,
-             "message": $0.message, "worker": $0.worker] as [String: Any]
+             "message": $0.message, "worker": $0.worker, "id": $0.id?.uuidString.lowercased() ?? "",
+             "calls": calls.filter { c in c.attemptID == $0.id }.map(PlatformCalls.json)] as [String: Any]
         }
         var html = Page(title: "コメントの記録", now: now, head: head)
         html.dl("コメント", [("アカウント", policy.account(c.account).map { "\($0.displayName)（\($0.platform.displayName)）" } ?? c.account),
@@ -111,9 +121,11 @@ struct RecordBundle {
         html.pre("受信したときの本文", c.text)
         if c.currentText != c.text { html.pre("最新の本文", c.currentText) }
         html.table("出来事", ["日時", "誰が", "何", "内容"], events.map { [JapaneseTime.staff($0.at), $0.actor, $0.kind, $0.detail] })
-        html.table("プラットフォームでの実行", ["回", "操作", "開始", "結果", "内容"], actions.map {
-            [String($0.number), $0.action.displayName, JapaneseTime.staff($0.startedAt), $0.outcome.displayName, $0.message]
+        html.table("プラットフォームでの実行", ["回", "操作", "開始", "結果", "内容", "送受信"], actions.map { a in
+            [String(a.number), a.action.displayName, JapaneseTime.staff(a.startedAt), a.outcome.displayName, a.message,
+             "\(calls.filter { $0.attemptID == a.id }.count)件"]
         })
+        html.callsNote(calls.count)
         html.audit(entries)
         return RecordBundle(kind: "comment", title: "コメントの記録", record: record, html: html.render())
     }
@@ -259,6 +271,10 @@ struct RecordBundle {
             guard !rows.isEmpty else { body.append("<h2>\(e(heading))</h2><p>ありません。</p>"); return }
             body.append("<h2>\(e(heading))</h2><table><thead><tr>" + headers.map { "<th scope=\"col\">\(e($0))</th>" }.joined() + "</tr></thead><tbody>"
                         + rows.map { "<tr>" + $0.map { "<td>\(e($0))</td>" }.joined() + "</tr>" }.joined() + "</tbody></table>")
+        }
+        mutating func callsNote(_ count: Int) {
+            body.append("<p>プラットフォームとの送受信: \(count)件（送ったリクエストと答え。秘密は取り除き、本文は各 \(PlatformCall.maxBodyBytes / 1024) KB まで。"
+                        + "record.json の <code>calls</code> にあります）。</p>")
         }
         mutating func audit(_ entries: [AuditEntry]) {
             table("監査記録（この対象に関するもの）", ["番号", "日時", "誰が", "何を", "内容", "理由", "ハッシュ"], entries.map {

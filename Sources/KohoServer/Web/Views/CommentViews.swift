@@ -317,6 +317,7 @@ enum CommentViews {
         content += [
             .tag("h2", [], text: "履歴"),
             history(events, attempts),
+            attempts.isEmpty ? .empty : RecordsController.callsLink(comment: c.id!),
             RecordsController.downloadLink(f, comment: c),
             .tag("p", [], [.link(.comments, "コメントの一覧へ")]),
         ]
