@@ -56,6 +56,14 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
             try await MailOutbox.sendDue(on: db, ctx, mailer: mailer, logger: jobLogger, observe: observe)
         })
     }
+    if let relay = config.mailRelay, !config.auditMail.isEmpty {
+        let ctx = app.koho, addresses = config.auditMail
+        others.append(Job(name: AuditHeadMail.jobName, interval: config.auditHeadMailInterval, clock: config.jobClock, logger: logger) {
+            guard try await AuditHeadMail.queueIfDue(on: db, ctx: ctx, relay: relay, to: addresses) else { return 0 }
+            app.backgroundJobs?.others.first { $0.name == BackgroundJobs.mailJobName }?.wake()
+            return 0
+        })
+    }
     others += configureIntake(app, config, logger: logger)
     // Every job but the outboxes (which claim item by item) runs on one server at a time.
     let leases = JobLeases(db: db, settings: config.jobLeases, writeLock: app.koho.writeLock, logger: logger)
