@@ -37,6 +37,29 @@ public struct PlatformCall: Sendable, Equatable, Codable {
     /// Whether a secret was taken out of the address, a header or a body.
     public var redacted: Bool
 
+    public init(
+        method: String, url: String, requestHeaders: [Header], requestBody: Data, requestBodyBytes: Int, requestBodySHA256: String?,
+        requestBodyCut: Bool, status: Int?, responseHeaders: [Header], responseBody: Data, responseBodyBytes: Int, responseBodyCut: Bool,
+        startedAt: Date, finishedAt: Date, error: String?, redacted: Bool
+    ) {
+        self.method = method
+        self.url = url
+        self.requestHeaders = requestHeaders
+        self.requestBody = requestBody
+        self.requestBodyBytes = requestBodyBytes
+        self.requestBodySHA256 = requestBodySHA256
+        self.requestBodyCut = requestBodyCut
+        self.status = status
+        self.responseHeaders = responseHeaders
+        self.responseBody = responseBody
+        self.responseBodyBytes = responseBodyBytes
+        self.responseBodyCut = responseBodyCut
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.error = error
+        self.redacted = redacted
+    }
+
     /// Each body is kept up to this size; a video's bytes are not (their SHA-256 is).
     public static let maxBodyBytes = 256 * 1024
     /// What stands where a secret was.

@@ -124,7 +124,8 @@ final class PlatformCallsCommentTests: CommentTestCase {
 
         let viewer = WebClient(app)
         _ = try await viewer.login("kansa", password)
-        XCTAssertTrue(String(buffer: try await viewer.get("/comments/\(id)").body).contains("/comments/\(id)/calls"))
+        let commentPage = String(buffer: try await viewer.get("/comments/\(id)").body)
+        XCTAssertTrue(commentPage.contains("/comments/\(id)/calls"))
         let page = String(buffer: try await viewer.get("/comments/\(id)/calls").body)
         XCTAssertTrue(page.contains("is_hidden=true"))
         let bundle = try await RecordBundle.comment(c.id!, db: app.db, policy: app.koho.policy, now: Date())

@@ -34,6 +34,8 @@ public struct KohoConfig: Sendable {
     public var checkpointInterval: Duration = .seconds(60)
     /// How often the audit-head mail job looks whether today's head is queued yet (once a Tokyo day it is).
     public var auditHeadMailInterval: Duration = .seconds(600)
+    /// How often the records-retention job removes what the policy's `records:` periods no longer keep.
+    public var retentionInterval: Duration = .seconds(86_400)
     /// Where the embedded sandbox listens (`--sandbox-port`); taken, it falls back to any free port. 0: any.
     public var embeddedSandboxPort = 8090
     public var publisher = PublisherSettings()

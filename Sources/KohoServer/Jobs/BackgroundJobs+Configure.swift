@@ -64,6 +64,13 @@ func configureJobs(_ app: Application, _ config: KohoConfig) {
             return 0
         })
     }
+    if !app.koho.policy.records.keepsEverything {
+        let ctx = app.koho
+        others.append(Job(name: RecordsRetentionRun.jobName, interval: config.retentionInterval, clock: config.jobClock, logger: logger) {
+            _ = try await RecordsRetentionRun.run(on: db, ctx: ctx)
+            return 0
+        })
+    }
     others += configureIntake(app, config, logger: logger)
     // Every job but the outboxes (which claim item by item) runs on one server at a time.
     let leases = JobLeases(db: db, settings: config.jobLeases, writeLock: app.koho.writeLock, logger: logger)

@@ -297,6 +297,7 @@ package enum PostsController {
         model.goesOutAt = whenItGoesOut(req, post)
         model.framesAvailable = req.koho.config.mediaTools.ffmpeg != nil
         model.versions = try await PostVersions.all(of: id, on: req.db)
+        model.legalHold = try await LegalHold.find(PostService.subject(id), on: req.db)
         if let file = post.mediaFile { model.hasPoster = await req.koho.media.poster(file) != nil }
         if post.state == .draft, var a = try? post.action {
             a.scheduledAt = post.chosenAt

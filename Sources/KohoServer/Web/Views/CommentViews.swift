@@ -255,7 +255,8 @@ enum CommentViews {
 
     // MARK: One comment
 
-    static func show(_ f: PageFrame, _ c: Comment, events: [CommentEvent], attempts: [CommentAction], posts: [UUID: Post]) -> HTML {
+    static func show(_ f: PageFrame, _ c: Comment, events: [CommentEvent], attempts: [CommentAction], posts: [UUID: Post],
+                     hold: LegalHold? = nil) -> HTML {
         let user = f.user
         let chief = user.map { Permissions.mayDecide($0.person) } ?? false
         let mayPropose = !chief && user.map { Permissions.mayChange($0.person, account: c.account, policy: f.policy) == nil } == true
@@ -318,6 +319,7 @@ enum CommentViews {
             .tag("h2", [], text: "履歴"),
             history(events, attempts),
             attempts.isEmpty ? .empty : RecordsController.callsLink(comment: c.id!),
+            LegalHolds.section(f, .comment, c.id!, hold: hold),
             RecordsController.downloadLink(f, comment: c),
             .tag("p", [], [.link(.comments, "コメントの一覧へ")]),
         ]
