@@ -84,6 +84,8 @@ final class RetentionTests: KohoTestCase {
         XCTAssertTrue(page.contains("訴訟ホールド中"))
         XCTAssertTrue(page.contains("令和8年（ワ）第１２３号 &lt;訴訟&gt;"))
         XCTAssertFalse(page.contains("/legal-holds/comment/\(heldID)"))
+        let list = String(buffer: try await viewer.get("/comments").body)
+        XCTAssertEqual(list.components(separatedBy: "訴訟ホールド中").count - 1, 1, "the list marks the held comment only")
 
         let first = try await retentionRound()
         XCTAssertEqual(first.comments, 1)
@@ -205,5 +207,56 @@ final class RetentionPolicyTests: XCTestCase {
         let r = try KohoProcess.run(["policy", "validate", file.path])
         XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
         XCTAssertTrue(r.stderr.contains("\(file.path):\(RetentionTests.policyYAML.components(separatedBy: "\n").count + 2): records.attemptsKeptFor"), r.stderr)
+    }
+}
+
+/// Holds set and released from the staff pages of a post, a comment and an impersonation case.
+final class LegalHoldPageTests: KohoTestCase {
+    func testTheChiefHoldsACaseAndAPostOnTheirPagesAndOthersOnlySeeIt() async throws {
+        let t = try await addStandardUsers()
+        let staff = try await XCTUnwrapAsync(try await User.query(on: app.db).filter(\.$name == "tanaka").first())
+        let outcome = try await ImpersonationCaseService.report(app.workflow, staff, platform: "", urlOrHandle: "https://x.com/k0daira__tokyo",
+                                                                name: "プチ田舎 東京都小平巿", bio: "小平市の公式アカウントです", note: "市民から電話で通報")
+        guard case .opened(let c, _) = outcome else { return XCTFail("not a case: \(outcome)") }
+        let caseID = c.id!.uuidString.lowercased(), casePath = "/impersonation/cases/\(caseID)"
+        let chief = WebClient(app)
+        _ = try await chief.login("kacho", password)
+        let before = String(buffer: try await chief.get(casePath).body)
+        XCTAssertTrue(before.contains("action=\"/legal-holds/impersonation-case/\(caseID)\""))
+        XCTAssertFalse(before.contains("訴訟ホールド中"))
+        // No reason: refused in Japanese, nothing set.
+        let empty = try await chief.post("/legal-holds/impersonation-case/\(caseID)", ["do": "hold", "reason": "\u{0}\u{7} "])
+        XCTAssertEqual(empty.status, .badRequest)
+        XCTAssertTrue(chief.lastBody.contains("理由を書いてください"))
+        let none = try await LegalHold.find(ImpersonationCaseService.subject(c.id!), on: app.db)
+        XCTAssertNil(none)
+        let set = try await chief.post("/legal-holds/impersonation-case/\(caseID)", ["do": "hold", "reason": "警察への相談のため保全"])
+        XCTAssertLessThan(set.status.code, 400)
+        let after = String(buffer: try await chief.get(casePath).body)
+        XCTAssertTrue(after.contains("訴訟ホールド中"))
+        XCTAssertTrue(after.contains("警察への相談のため保全"))
+        XCTAssertTrue(after.contains("訴訟ホールドを解除する"))
+        let bundle = try await RecordBundle.impersonationCase(c.id!, db: app.db, policy: app.koho.policy, now: clock.now)
+        XCTAssertEqual((bundle.record["legalHold"] as? [String: Any])?["setBy"] as? String, "kacho")
+        let holds = try await AuditEntry.query(on: app.db).filter(\.$action == "records.hold").all()
+        XCTAssertEqual(holds.map(\.subject), [ImpersonationCaseService.subject(c.id!)])
+        XCTAssertEqual(holds.map(\.reason), ["警察への相談のため保全"])
+
+        // A post: staff see the hold but have no form, and their POST is refused.
+        let created = try await createPost(t.chief, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ"}"#)
+        let postPath = "/posts/\(postID(created))"
+        _ = try await chief.post("/legal-holds/post/\(postID(created))", ["do": "hold", "reason": "情報公開請求（第45号）"])
+        let web = WebClient(app)
+        _ = try await web.login("tanaka", password)
+        let staffPage = String(buffer: try await web.get(postPath).body)
+        XCTAssertTrue(staffPage.contains("訴訟ホールド中"))
+        XCTAssertTrue(staffPage.contains("情報公開請求（第45号）"))
+        XCTAssertFalse(staffPage.contains("/legal-holds/post/"))
+        let refused = try await web.post("/legal-holds/post/\(postID(created))", ["do": "release", "reason": "不要"])
+        XCTAssertEqual(refused.status, .forbidden)
+        let kept = try await LegalHold.find("post:\(postID(created))", on: app.db)
+        XCTAssertNotNil(kept)
+        let (_, broken) = try await AuditLog.verify(on: app.db)
+        XCTAssertNil(broken)
     }
 }

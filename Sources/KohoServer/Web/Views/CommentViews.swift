@@ -213,6 +213,9 @@ enum CommentViews {
             let proposals = events.filter { $0.kind == "proposed" }
             var parts: [BodyNode] = [.tag("h3", [Attr("id", "c-\(number)")], [.link(.comment(c.id!), "コメント\(number)（\(visible(c.authorName))）")]), select]
             parts += card(f, c, posts: page.posts)
+            if page.held.contains(c.id!) {
+                parts.append(.tag("p", [Attr("class", "warn")], text: "訴訟ホールド中（保存期間を過ぎても削除しません）"))
+            }
             if !proposals.isEmpty {
                 parts.append(.tag("p", [Attr("class", "meta")], text: "担当者の提案: " + proposals.map { "\($0.actor)「\(visible($0.detail))」" }.joined(separator: "、")))
             }
