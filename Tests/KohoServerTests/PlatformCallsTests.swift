@@ -136,6 +136,41 @@ final class PlatformCallsCommentTests: CommentTestCase {
     }
 }
 
+extension PlatformCallsCommentTests {
+    /// A call whose answer is lost is kept without an answer, and the read that settles it is kept after it.
+    func testALostAnswerIsKeptAsSuchWithTheReadThatSettledIt() async throws {
+        let post = try await facebookPost()
+        let made = try await residentComment(on: post, "ばかやろう、死ね")
+        let platformID = try XCTUnwrap(made["id"] as? String)
+        try await poller.pass(force: true)
+        let c = try await XCTUnwrapAsync(try await stored(platformID).first)
+        let id = c.id!.uuidString.lowercased()
+        await sandbox.setFaults(SandboxFaults(lostResponseRate: 1))
+        let r = try await api(.POST, "/comments/\(id)/decision", token: tokens.chief, json: #"{"action":"delete","ground":"②","reason":"脅迫的な中傷"}"#)
+        XCTAssertEqual(r.status, .ok, r.body)
+        try await actions.pass()
+        await sandbox.setFaults(SandboxFaults())
+        try await actions.pass()
+        let calls = try await PlatformCallRecord.query(on: app.db).filter(\.$subject == "comment:\(id)").sort(\.$sequence).all()
+        XCTAssertEqual(calls.map(\.method), ["DELETE", "GET"], "the delete, then the read that found it done")
+        XCTAssertNil(calls.first?.status, "no answer came")
+        XCTAssertFalse((calls.first?.error ?? "").isEmpty)
+        XCTAssertEqual(calls.last?.status, 200)
+        XCTAssertEqual(Set(calls.map(\.attemptID)).count, 1, "both on the one attempt")
+        let reached = await sandbox.receivedRequests().contains { $0.method == "DELETE" && $0.uri.contains(platformID) }
+        XCTAssertTrue(reached, "the platform did receive the call whose answer was lost")
+        let page = try await viewer()
+        let html = String(buffer: try await page.get("/comments/\(id)/calls").body)
+        XCTAssertTrue(html.contains("答えなし"))
+    }
+
+    func viewer() async throws -> WebClient {
+        let w = WebClient(app)
+        _ = try await w.login("kansa", password)
+        return w
+    }
+}
+
 /// What is taken out before a call is kept, and how big a kept body gets.
 final class PlatformCallRedactionTests: XCTestCase {
     func testTokensInTheAddressAFormAJSONBodyAndAnywhereElseAreRemoved() {

@@ -80,10 +80,12 @@ final class CommentActions: Sendable {
         let attempts = try await CommentAction.query(on: app.db).filter(\.$commentID == id).sort(\.$number).all()
         if let last = attempts.last, last.isOpen {
             // The last call may have been carried out: look before calling again.
-            let done = try await credentials.call(account) { try await isDone(action, c, $0) }
+            let reads = PlatformCallRecorder()
+            let done = try await reads.recording { try await credentials.call(account) { try await isDone(action, c, $0) } }
             try await write { db in
                 last.settle(found: done, note: nil, at: self.wallNow)
                 try await last.update(on: db)
+                try await PlatformCalls.store(reads.calls, kind: PlatformCalls.comment, attempt: last.id!, subject: c.subject, on: db)
             }
             if done { return try await succeeded(c, action, attempt: last.number, settled: true) }
         }
