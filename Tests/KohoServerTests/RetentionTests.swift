@@ -131,6 +131,31 @@ final class RetentionTests: KohoTestCase {
         XCTAssertNil(broken, "the audit chain still verifies")
     }
 
+    /// More than one batch, with a held comment in the middle of the first: every other one goes, one audit entry a batch.
+    func testFourHundredAndFiftyOldCommentsGoInBatchesAroundAHeldOne() async throws {
+        try await bootWithoutJobs()
+        let t = try await addStandardUsers()
+        let observed = (0..<450).map { i in
+            ObservedComment(account: "koho.kodairacity", platform: .facebook, platformCommentID: "bulk-\(i)", platformPostID: "p1",
+                            authorName: "市民\(i)", text: "コメント\(i)")
+        }
+        _ = try await CommentIngest.ingest(observed, source: "test", db: app.db, ctx: app.koho)
+        let longAgo = clock.now.addingTimeInterval(-6 * 366 * 86400)
+        try await Comment.query(on: app.db).set(\.$receivedAt, to: longAgo).update()
+        let held = try await XCTUnwrapAsync(try await Comment.query(on: app.db).sort(\.$id).offset(100).first())
+        let set = try await api(.PUT, "/legal-holds/comment/\(held.id!.uuidString.lowercased())", token: t.chief, json: #"{"reason":"訴訟"}"#)
+        XCTAssertEqual(set.status, .ok, set.body)
+        let removed = try await retentionRound()
+        XCTAssertEqual(removed.comments, 449)
+        let left = try await Comment.query(on: app.db).all()
+        XCTAssertEqual(left.map(\.id), [held.id])
+        let entries = try await AuditEntry.query(on: app.db).filter(\.$action == "records.retention").sort(\.$id).all()
+        XCTAssertEqual(entries.count, 3, entries.map(\.detail).joined(separator: "\n"))
+        XCTAssertEqual(entries.map { Int($0.detail.drop { !$0.isNumber }.prefix { $0.isNumber }) ?? 0 }.reduce(0, +), 449)
+        let (_, broken) = try await AuditLog.verify(on: app.db)
+        XCTAssertNil(broken)
+    }
+
     func testOldAttemptsAndTheirCallsGoUnlessTheirPostIsHeld() async throws {
         try await bootWithoutJobs()
         let t = try await addStandardUsers()
@@ -186,6 +211,9 @@ final class RetentionPolicyTests: XCTestCase {
         let ok = try PolicyLoader.load(yaml: base + "\nrecords:\n  commentsKeptFor: P1Y6M\n  attemptsKeptFor: forever\n", file: "city.yaml")
         XCTAssertEqual(ok.records.commentsKeptFor, KeepPeriod(years: 1, months: 6))
         XCTAssertNil(ok.records.attemptsKeptFor)
+        let shown = PolicySummary.text(ok)
+        XCTAssertTrue(shown.contains("コメント: 受信から1年6か月"), shown)
+        XCTAssertTrue(shown.contains("発信・コメントへの操作の試行: 無期限"), shown)
         let line = base.components(separatedBy: "\n").count + 2
         for (bad, words) in [("P５Y", "半角"), ("5 years", "ISO 8601"), ("P0D", "0 の期間"), ("P999Y", "長すぎ"), ("P5Y5Y", "ISO 8601"), ("PT5H", "ISO 8601")] {
             XCTAssertThrowsError(try PolicyLoader.load(yaml: base + "\nrecords:\n  commentsKeptFor: \(bad)\n", file: "city.yaml"), bad) { e in

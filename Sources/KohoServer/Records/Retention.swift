@@ -233,17 +233,21 @@ enum RecordsRetentionRun {
         func isHeld(_ subject: String) -> Bool { held.contains(subject) }
         if let keep = rules.commentsKeptFor {
             let cutoff = keep.before(now)
-            var skipped = Set<UUID>()
+            // A cursor past what was looked at (removed or kept): held items, however many, are read once per run.
+            var after: (at: Date, id: UUID)?
             while true {
-                let old = try await Comment.query(on: db).filter(\.$receivedAt < cutoff).filter(\.$id !~ Array(skipped))
-                    .sort(\.$receivedAt).limit(batch).all()
-                if old.isEmpty { break }
-                let (gone, kept) = old.reduce(into: ([Comment](), [Comment]())) { acc, c in
+                let query = Comment.query(on: db).filter(\.$receivedAt < cutoff)
+                if let after {
+                    query.group(.or) { $0.filter(\.$receivedAt > after.at).group(.and) { $0.filter(\.$receivedAt == after.at).filter(\.$id > after.id) } }
+                }
+                let old = try await query.sort(\.$receivedAt).sort(\.$id).limit(batch).all()
+                guard let last = old.last, let lastID = last.id else { break }
+                after = (last.receivedAt, lastID)
+                let (gone, _) = old.reduce(into: ([Comment](), [Comment]())) { acc, c in
                     let onHeldPost = c.postID.map { isHeld(PostService.subject($0)) } ?? false
                     // A decision still being carried out on the platform is not removed under it.
                     if isHeld(c.subject) || onHeldPost || c.actionStatus == .queued { acc.1.append(c) } else { acc.0.append(c) }
                 }
-                skipped.formUnion(kept.compactMap(\.id))
                 guard !gone.isEmpty else { continue }
                 try await removeComments(gone, keep: keep, on: db, ctx: ctx, now: now)
                 removed.comments += gone.count
@@ -251,38 +255,44 @@ enum RecordsRetentionRun {
         }
         if let keep = rules.attemptsKeptFor {
             let cutoff = keep.before(now)
-            var skipped = Set<UUID>()
+            var after: (at: Date, id: UUID)?
             while true {
-                let old = try await PublishAttempt.query(on: db).filter(\.$startedAt < cutoff).filter(\.$id !~ Array(skipped))
-                    .sort(\.$startedAt).limit(batch).all()
-                if old.isEmpty { break }
+                let query = PublishAttempt.query(on: db).filter(\.$startedAt < cutoff)
+                if let after {
+                    query.group(.or) { $0.filter(\.$startedAt > after.at).group(.and) { $0.filter(\.$startedAt == after.at).filter(\.$id > after.id) } }
+                }
+                let old = try await query.sort(\.$startedAt).sort(\.$id).limit(batch).all()
+                guard let last = old.last, let lastID = last.id else { break }
+                after = (last.startedAt, lastID)
                 let posts = Dictionary(try await Post.query(on: db).filter(\.$id ~~ old.map(\.postID)).field(\.$id).field(\.$state).all()
                     .compactMap { p in p.id.map { ($0, p.state) } }, uniquingKeysWith: { a, _ in a })
-                let (gone, kept) = old.reduce(into: ([PublishAttempt](), [PublishAttempt]())) { acc, a in
+                let (gone, _) = old.reduce(into: ([PublishAttempt](), [PublishAttempt]())) { acc, a in
                     // An attempt that may still be settled (its post in publishing, its outcome open) is the outbox's, not the archive's.
                     let open = a.outcome == .pending || a.outcome == .unknown || posts[a.postID] == .publishing || posts[a.postID] == .scheduled
                     if isHeld(PostService.subject(a.postID)) || open { acc.1.append(a) } else { acc.0.append(a) }
                 }
-                skipped.formUnion(kept.compactMap(\.id))
                 guard !gone.isEmpty else { continue }
                 try await removeAttempts(gone.compactMap(\.id), kind: "発信の試行", table: PublishAttempt.schema, keep: keep,
                                          dates: gone.map(\.startedAt), on: db, ctx: ctx, now: now)
                 removed.publishAttempts += gone.count
             }
-            skipped = []
+            after = nil
             while true {
-                let old = try await CommentAction.query(on: db).filter(\.$startedAt < cutoff).filter(\.$id !~ Array(skipped))
-                    .sort(\.$startedAt).limit(batch).all()
-                if old.isEmpty { break }
+                let query = CommentAction.query(on: db).filter(\.$startedAt < cutoff)
+                if let after {
+                    query.group(.or) { $0.filter(\.$startedAt > after.at).group(.and) { $0.filter(\.$startedAt == after.at).filter(\.$id > after.id) } }
+                }
+                let old = try await query.sort(\.$startedAt).sort(\.$id).limit(batch).all()
+                guard let last = old.last, let lastID = last.id else { break }
+                after = (last.startedAt, lastID)
                 let comments = Dictionary(try await Comment.query(on: db).filter(\.$id ~~ old.map(\.commentID)).all()
                     .compactMap { c in c.id.map { ($0, c) } }, uniquingKeysWith: { a, _ in a })
-                let (gone, kept) = old.reduce(into: ([CommentAction](), [CommentAction]())) { acc, a in
+                let (gone, _) = old.reduce(into: ([CommentAction](), [CommentAction]())) { acc, a in
                     let c = comments[a.commentID]
                     let heldComment = c.map { isHeld($0.subject) || ($0.postID.map { isHeld(PostService.subject($0)) } ?? false) } ?? false
                     let open = a.outcome == .pending || a.outcome == .unknown || c?.actionStatus == .queued
                     if heldComment || open { acc.1.append(a) } else { acc.0.append(a) }
                 }
-                skipped.formUnion(kept.compactMap(\.id))
                 guard !gone.isEmpty else { continue }
                 try await removeAttempts(gone.compactMap(\.id), kind: "コメントへの操作の試行", table: CommentAction.schema, keep: keep,
                                          dates: gone.map(\.startedAt), on: db, ctx: ctx, now: now)
