@@ -79,6 +79,18 @@ final class AuditHeadMailTests: KohoTestCase {
         XCTAssertNil(broken)
     }
 
+    /// `koho serve --audit-mail` refuses an address it cannot send to, and addresses without a relay, before starting.
+    func testServeRefusesABadAuditAddressOrNoRelayBeforeStarting() throws {
+        let d = ["--data-dir", dir.appendingPathComponent("cli").path]
+        let bad = try KohoProcess.run(["serve", "--smtp", "127.0.0.1:\(smtp.port)", "--notify", "kacho@city.kodaira.example",
+                                       "--audit-mail", "kiroku <kiroku@city.kodaira.example>"] + d)
+        XCTAssertEqual(bad.status, 2, bad.stdout + bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("--audit-mail のメールアドレスとして読めません"), bad.stderr)
+        let noRelay = try KohoProcess.run(["serve", "--audit-mail", recordsOfficer] + d)
+        XCTAssertEqual(noRelay.status, 2, noRelay.stdout + noRelay.stderr)
+        XCTAssertTrue(noRelay.stderr.contains("メールサーバー"), noRelay.stderr)
+    }
+
     func testWithoutAddressesOrARelayNothingIsQueued() async throws {
         let none = try await AuditHeadMail.queueIfDue(on: app.db, ctx: app.koho, relay: app.koho.config.mailRelay, to: [])
         XCTAssertFalse(none)

@@ -280,6 +280,8 @@ final class LegalHoldPageTests: KohoTestCase {
         XCTAssertTrue(staffPage.contains("訴訟ホールド中"))
         XCTAssertTrue(staffPage.contains("情報公開請求（第45号）"))
         XCTAssertFalse(staffPage.contains("/legal-holds/post/"))
+        let list = String(buffer: try await web.get("/posts").body)
+        XCTAssertTrue(list.contains("（訴訟ホールド中）"), "the post list marks it")
         let refused = try await web.post("/legal-holds/post/\(postID(created))", ["do": "release", "reason": "不要"])
         XCTAssertEqual(refused.status, .forbidden)
         let kept = try await LegalHold.find("post:\(postID(created))", on: app.db)
