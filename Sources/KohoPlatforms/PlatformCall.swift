@@ -252,14 +252,15 @@ public enum PlatformCallRedaction {
         let (reqBody, r3) = self.body(body, contentType: headers.first(name: "Content-Type"), secrets: secrets)
         let (resHeaders, r4) = responseHeaders(rawResponseHeaders, secrets: secrets)
         let (resBody, r5) = self.body(responseBody, contentType: rawResponseHeaders.first(name: "Content-Type"), secrets: secrets)
+        // Copied out of the whole: a slice would keep a 512 MB video alive as long as the call is.
         let max = PlatformCall.maxBodyBytes
         let sha = r3 ? nil : SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
         var err = error
         if let e = err { err = replacing(secrets, in: e).0 }
         return PlatformCall(
-            method: method, url: url, requestHeaders: reqHeaders, requestBody: reqBody.prefix(max), requestBodyBytes: body.count,
+            method: method, url: url, requestHeaders: reqHeaders, requestBody: Data(reqBody.prefix(max)), requestBodyBytes: body.count,
             requestBodySHA256: sha, requestBodyCut: reqBody.count > max, status: status, responseHeaders: resHeaders,
-            responseBody: resBody.prefix(max), responseBodyBytes: responseBody.count, responseBodyCut: resBody.count > max,
+            responseBody: Data(resBody.prefix(max)), responseBodyBytes: responseBody.count, responseBodyCut: resBody.count > max,
             startedAt: startedAt, finishedAt: finishedAt, error: err, redacted: r1 || r2 || r3 || r4 || r5)
     }
 }

@@ -131,7 +131,7 @@ actor SandboxState {
     private(set) var posts: [SandboxPost] = []
     /// The latest platform calls received (at most `maxReceived`).
     private(set) var received: [SandboxReceivedRequest] = []
-    static let maxReceived = 500
+    static let maxReceived = 200
 
     func receive(_ r: SandboxReceivedRequest) {
         if received.count >= Self.maxReceived { received.removeFirst(received.count - Self.maxReceived + 1) }
