@@ -21,6 +21,8 @@ public struct Policy: Sendable, Equatable {
     /// The policy's own text as the city adopted it (a Markdown subset: `#` headings, paragraphs, `-` lists, links), for
     /// the public pages: 3(3), 4(3) and 5(3) ask for the policy itself on the city's site. Nil when the file has none.
     public var document: String? = nil
+    /// How long comments and platform attempts are kept (`records:`); for ever unless the file says otherwise.
+    public var records = RecordsRetention()
 
     public func account(_ idOrHandle: String) -> Account? {
         let key = idOrHandle.hasPrefix("@") ? String(idOrHandle.dropFirst()) : idOrHandle

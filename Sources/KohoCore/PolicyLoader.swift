@@ -25,7 +25,7 @@ public enum PolicyLoader {
         let root = try YAMLFields.parse(yaml: yaml, file: file)
         try root.checkKeys(["format", "version", "effectiveDate", "title", "organization", "ownerRole",
                             "operatingHours", "platforms", "accounts", "commentDeletion", "disclaimers",
-                            "emergencyAreas", "document"])
+                            "emergencyAreas", "document", "records"])
         let formatField = try root.required("format")
         let format = try formatField.nonEmptyString()
         guard format == supportedFormat else {
@@ -38,7 +38,7 @@ public enum PolicyLoader {
         let hours = try readOperatingHours(root.required("operatingHours"))
         let platforms = try readPlatforms(root.required("platforms"), hours: hours)
         let accounts = try readAccounts(root.required("accounts"), platforms: platforms)
-        return Policy(
+        var policy = Policy(
             format: format,
             version: try root.string("version"),
             effectiveDate: effectiveDate,
@@ -56,6 +56,22 @@ public enum PolicyLoader {
             disasterModeAt: try root.optional("emergencyAreas")?.optional("disasterModeAt").map(DisasterModeLevel.read),
             document: try root.optional("document")?.nonEmptyString()
         )
+        if let records = try root.optional("records") { policy.records = try readRecords(records) }
+        return policy
+    }
+
+    private static func readRecords(_ f: YAMLFields) throws -> RecordsRetention {
+        try f.checkKeys(["commentsKeptFor", "attemptsKeptFor"])
+        func period(_ key: String) throws -> KeepPeriod? {
+            guard let field = try f.optional(key) else { return nil }
+            let text = try field.nonEmptyString()
+            if text == "forever" { return nil }
+            switch KeepPeriod.parse(text) {
+            case .success(let p): return p
+            case .failure(let problem): throw field.error("「\(text)」: \(problem.description)")
+            }
+        }
+        return RecordsRetention(commentsKeptFor: try period("commentsKeptFor"), attemptsKeptFor: try period("attemptsKeptFor"))
     }
 
     private static func readEmergencyAreas(_ f: YAMLFields) throws -> JMAArea {

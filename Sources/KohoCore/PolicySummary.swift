@@ -111,6 +111,11 @@ public enum PolicySummary {
             s += "  災害モード: " + (p.disasterModeAt.map { "市に\($0.description)の情報が出たら、すべてのアカウントで開始（終えるのは課長）" }
                 ?? "課長が切り替える") + "\n"
         }
+        if !p.records.keepsEverything {
+            s += "\n■ 記録の保存期間（訴訟ホールド中のものは期間を過ぎても残す）\n"
+            s += "  コメント: \(p.records.commentsKeptFor.map { "受信から\($0.japanese)" } ?? "無期限")\n"
+            s += "  発信・コメントへの操作の試行: \(p.records.attemptsKeptFor.map { "開始から\($0.japanese)" } ?? "無期限")\n"
+        }
         if !o.disclaimers.isEmpty {
             s += "\n■ その他・免責\n"
             for d in o.disclaimers { s += "  \(d.clause) \(d.text)\n" }

@@ -70,6 +70,7 @@ struct PlatformTransport: Sendable {
     ) async throws -> PlatformResponse {
         var request = HTTPClientRequest(url: absoluteURL)
         request.method = method
+        var sentBody = Data()
         request.headers.add(name: "Authorization", value: "Bearer \(token.value)")
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "Koho")
@@ -78,17 +79,27 @@ struct PlatformTransport: Sendable {
         case .json(let data):
             request.headers.add(name: "Content-Type", value: "application/json; charset=UTF-8")
             request.body = .bytes(ByteBuffer(bytes: data))
+            sentBody = data
         case .form(let fields):
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-            request.body = .bytes(ByteBuffer(string: formEncode(fields)))
+            sentBody = Data(formEncode(fields).utf8)
+            request.body = .bytes(ByteBuffer(bytes: sentBody))
         case .bytes(let data, let contentType):
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(bytes: data))
+            sentBody = data
         case nil:
             if method == .POST || method == .PUT { request.headers.add(name: "Content-Length", value: "0") }
         }
         // Only the method and path are logged: the query may carry ids but the token is only in a header.
         let pathForLog = absoluteURL.split(separator: "?", maxSplits: 1).first.map(String.init) ?? absoluteURL
+        let recorder = PlatformCallRecorder.current, startedAt = Date(), headersSent = request.headers
+        func keep(status: Int?, headers: HTTPHeaders, body: Data, error: String?) {
+            guard let recorder else { return }
+            recorder.add(PlatformCallRedaction.call(
+                method: method.rawValue, url: absoluteURL, headers: headersSent, body: sentBody, status: status, responseHeaders: headers,
+                responseBody: body, startedAt: startedAt, finishedAt: Date(), error: error, secrets: [token.value]))
+        }
         do {
             // The whole call, body included, within the timeout: a platform (or a proxy) that dribbles its answer
             // would otherwise hold the publisher for ever.
@@ -98,10 +109,14 @@ struct PlatformTransport: Sendable {
             let buffer = response.body
             let status = Int(response.status.code)
             logger.debug("platform call", metadata: ["method": "\(method.rawValue)", "url": "\(pathForLog)", "status": "\(status)"])
-            return PlatformResponse(status: status, headers: response.headers, body: Data(buffer.readableBytesView))
+            let answer = PlatformResponse(status: status, headers: response.headers, body: Data(buffer.readableBytesView))
+            keep(status: status, headers: answer.headers, body: answer.body, error: nil)
+            return answer
         } catch let error as PlatformError {
+            keep(status: nil, headers: [:], body: Data(), error: error.description)
             throw error
         } catch {
+            keep(status: nil, headers: [:], body: Data(), error: "\(error)")
             logger.debug("platform call failed", metadata: ["method": "\(method.rawValue)", "url": "\(pathForLog)", "error": "\(error)"])
             throw PlatformError.transient("\(method.rawValue) \(pathForLog): \(error)")
         }

@@ -64,6 +64,10 @@ public final class PlatformSandbox: Sendable {
 
     // MARK: Direct access (for the server's own use and tests)
 
+    /// The latest platform calls received (200), oldest first, with their bodies (cut at 128 KB, so that the sandbox
+    /// of a long-running `koho serve` stays small).
+    public func receivedRequests() async -> [SandboxReceivedRequest] { await state.received }
+
     /// Every post on every platform, as `GET /_sandbox/posts` lists them.
     public func allPosts() async -> [SandboxPostRecord] {
         await state.posts.filter { !$0.deleted }.map(SandboxPostRecord.init)
@@ -348,6 +352,10 @@ struct SandboxFaultMiddleware: AsyncMiddleware {
             return SandboxReply.throttled(platform, until: until)
         case .proceed(let loseAnswer):
             let response = try await next.respond(to: request)
+            // Read after the route: only then has the body been collected.
+            let body = request.body.data.map { Data($0.readableBytesView.prefix(128 << 10)) } ?? Data()
+            await state.receive(SandboxReceivedRequest(method: request.method.rawValue, uri: request.url.string,
+                                                       headers: request.headers.map { ($0.name, $0.value) }, body: body))
             return loseAnswer ? SandboxReply.dropped() : response
         }
     }

@@ -118,8 +118,26 @@ enum FaultDecision: Sendable {
 }
 
 /// Everything the sandbox holds, in memory.
+/// A platform call as it reached the sandbox: what a test compares with what Koho says it sent.
+public struct SandboxReceivedRequest: Sendable {
+    public var method: String
+    /// Path and query.
+    public var uri: String
+    public var headers: [(name: String, value: String)]
+    public var body: Data
+}
+
 actor SandboxState {
     private(set) var posts: [SandboxPost] = []
+    /// The latest platform calls received (at most `maxReceived`).
+    private(set) var received: [SandboxReceivedRequest] = []
+    static let maxReceived = 200
+
+    func receive(_ r: SandboxReceivedRequest) {
+        if received.count >= Self.maxReceived { received.removeFirst(received.count - Self.maxReceived + 1) }
+        received.append(r)
+    }
+
     private(set) var comments: [SandboxComment] = []
     /// Where each comment is in `comments`, by id and by post: a poll of one post must not scan every comment.
     private var commentIndex: [String: Int] = [:]

@@ -126,3 +126,90 @@ final class BackupRestoreTests: KohoTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: fresh.path))
     }
 }
+
+/// The attached files of servers that share a folder (`--media-dir`): backed up beside the data folder's, and put
+/// back into the folder the restored servers will share.
+final class SharedMediaBackupTests: KohoTestCase {
+    let shared = FileManager.default.temporaryDirectory.appendingPathComponent("koho-shared-media-\(UUID().uuidString)")
+    var extraDirs: [URL] = []
+
+    override func adjust(_ config: inout KohoConfig) {
+        try? FileManager.default.createDirectory(at: shared, withIntermediateDirectories: true)
+        config.mediaDirectory = shared
+    }
+
+    override func tearDown() async throws {
+        try await super.tearDown()
+        for d in extraDirs + [shared] { try? FileManager.default.removeItem(at: d) }
+    }
+
+    func tempDir(_ label: String) -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("koho-\(label)-\(UUID().uuidString)")
+        extraDirs.append(d)
+        return d
+    }
+
+    func testTheSharedMediaFolderIsBackedUpAndRestoredIntoTheFolderNamed() async throws {
+        try await addUser("yamada", .staff, accounts: ["UCp9YZtjCNcG0q3fQ1ln31Xg"])
+        let yamada = try await token("yamada")
+        let video = try await createPost(yamada, #"{"account":"UCp9YZtjCNcG0q3fQ1ln31Xg","category":"①","title":"紅葉","text":"紅葉"}"#)
+        try await assertEqual(try await attachMedia(yamada, postID(video), version: 1).status, .ok)
+        let post = try await XCTUnwrapAsync(try await Post.find(UUID(uuidString: postID(video)), on: app.db))
+        let file = try XCTUnwrap(post.mediaFile)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: shared.appendingPathComponent(file).path), "the server wrote to the shared folder")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: PostMedia.directory(dir).appendingPathComponent(file).path))
+
+        let target = tempDir("backup")
+        let report = try await Backup.run(dataDirectory: dir, target: target, databaseURL: app.koho.config.databaseURL, mediaDirectory: shared)
+        XCTAssertTrue(report.files.contains("media/\(file)"), "\(report.files)")
+        XCTAssertEqual(try Backup.sha256(of: target.appendingPathComponent("media/\(file)")), post.mediaSHA256)
+        let manifest = try String(contentsOf: target.appendingPathComponent(Backup.manifestName), encoding: .utf8)
+        XCTAssertTrue(manifest.contains("  media/\(file)\n"))
+
+        // Without the folder named, the file would be missing from the copy: said by its absence, so the option matters.
+        let without = tempDir("backup-without")
+        let plain = try await Backup.run(dataDirectory: dir, target: without, databaseURL: app.koho.config.databaseURL)
+        XCTAssertFalse(plain.files.contains("media/\(file)"))
+        // A folder named that does not exist is refused with its path, and nothing half-written is left as a backup.
+        let missing = tempDir("backup-missing")
+        do {
+            _ = try await Backup.run(dataDirectory: dir, target: missing, databaseURL: app.koho.config.databaseURL,
+                                     mediaDirectory: shared.appendingPathComponent("nope"))
+            XCTFail("a missing media folder")
+        } catch {
+            XCTAssertTrue("\(error)".contains("添付ファイルのフォルダ"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: missing.path))
+
+        // Restored into a new shared folder, and (without one) into the data folder's media/.
+        let newShared = tempDir("restored-media"), restored = tempDir("restored")
+        _ = try Backup.restore(from: target, into: restored, mediaDirectory: newShared)
+        XCTAssertEqual(try Backup.sha256(of: newShared.appendingPathComponent(file)), post.mediaSHA256)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: PostMedia.directory(restored).appendingPathComponent(file).path))
+        let restoredLocal = tempDir("restored-local")
+        _ = try Backup.restore(from: target, into: restoredLocal)
+        XCTAssertEqual(try Backup.sha256(of: PostMedia.directory(restoredLocal).appendingPathComponent(file)), post.mediaSHA256)
+        // A shared folder that already holds files is not written over.
+        XCTAssertThrowsError(try Backup.restore(from: target, into: tempDir("restored-again"), mediaDirectory: newShared)) { e in
+            XCTAssertTrue("\(e)".contains("空ではありません"), "\(e)")
+        }
+
+        // A server on the restored data and shared folder sends the file (it reads it back, checked by its SHA-256).
+        if app.koho.config.databaseURL == nil {
+            try await app.asyncShutdown()
+            app = nil
+            var config = KohoConfig(dataDirectory: restored, bcryptCost: 4, environment: .testing)
+            config.mediaTools = .none
+            config.mediaDirectory = newShared
+            let second = try await makeApp(config)
+            do {
+                let read = try await second.koho.media.read(file)
+                XCTAssertEqual(Secrets.sha256Hex(read.data), post.mediaSHA256)
+                try await second.asyncShutdown()
+            } catch {
+                try? await second.asyncShutdown()
+                throw error
+            }
+        }
+    }
+}

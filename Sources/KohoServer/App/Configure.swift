@@ -195,4 +195,5 @@ func addMigrations(_ migrations: Migrations, vault: TokenVault) {
     migrations.add(CreateMailAttempt())
     migrations.add(CreateSharedServerState())
     migrations.add(CreatePostVersion())
+    migrations.add(CreatePlatformCallsAndLegalHolds())
 }

@@ -33,6 +33,10 @@ public struct KohoConfig: Sendable {
     public var platforms: PlatformMode?
     /// How often the audit chain's head is written as a checkpoint while entries are written (issue 24: every minute).
     public var checkpointInterval: Duration = .seconds(60)
+    /// How often the audit-head mail job looks whether today's head is queued yet (once a Tokyo day it is).
+    public var auditHeadMailInterval: Duration = .seconds(600)
+    /// How often the records-retention job removes what the policy's `records:` periods no longer keep.
+    public var retentionInterval: Duration = .seconds(86_400)
     /// Where the embedded sandbox listens (`--sandbox-port`); taken, it falls back to any free port. 0: any.
     public var embeddedSandboxPort = 8090
     /// What starts the embedded sandbox (`PlatformMode.embeddedSandbox`); the `koho` executable provides it.
@@ -60,6 +64,8 @@ public struct KohoConfig: Sendable {
     public var mediaTools = MediaTools.detected
     /// The office's SMTP relay and who hears of an emergency waiting for approval; nil: no e-mail.
     public var mail: MailSettings?
+    /// Where the audit chain's head goes once a day (`--audit-mail`), through the mail relay.
+    public var auditMail: [String] = []
     /// The commands keep to warnings so that their output stays readable; `koho serve` logs more.
     public var logLevel: Logger.Level = .warning
     /// The proxy for everything fetched from outside (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`, read by `koho serve`).

@@ -9,6 +9,8 @@ func routes(_ app: Application) throws {
     tokenAuthed.get("posts", use: APIController.list)
     tokenAuthed.get("posts", ":id", use: APIController.show)
     tokenAuthed.get("posts", ":id", "versions", use: PostVersionsAPI.list)
+    tokenAuthed.get("posts", ":id", "calls", use: RecordsController.postCallsAPI)
+    LegalHolds.register(site: nil, api: tokenAuthed)
     tokenAuthed.put("posts", ":id", use: APIController.edit)
     for event in [PostEventName.submit, .approve, .reject, .cancel] {
         tokenAuthed.post("posts", ":id", PathComponent(stringLiteral: event.rawValue), use: APIController.step(event.event))
@@ -95,6 +97,7 @@ func routes(_ app: Application) throws {
     AlarmController.register(site)
     CommentReportController.register(site)
     RecordsController.register(site)
+    LegalHolds.register(site: site, api: nil)
     site.get(SiteURL.disaster.route, use: DisasterController.page)
     site.post(SiteURL.disaster.route, use: DisasterController.switchForm)
     site.post(SiteURL.disasterRelease.route, use: DisasterController.releaseForm)

@@ -56,6 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
     @ArgumentParser.Option(name: .long, help: "通知メールを送る SMTP サーバー（HOST または HOST:PORT）。省略時はメールを送らない") var smtp: String?
     @ArgumentParser.Option(name: .long, help: "通知メールの差出人アドレス（省略時: 取り込み元の設定ファイルの smtp.from、なければ koho@localhost）") var mailFrom: String?
     @ArgumentParser.Option(name: .long, help: "緊急の投稿の承認依頼を受け取るアドレス（秘書広報課長など。繰り返し指定できる）") var notify: [String] = []
+    @ArgumentParser.Option(name: .long, help: "監査記録の先頭（件数・ハッシュ・日時）を毎日（日本時間）メールで送る先（記録の写しをサーバーの外に残すため。繰り返し指定できる。--smtp か取り込み元の smtp が必要）")
+    var auditMail: [String] = []
     @ArgumentParser.Option(name: .long, help: "予約投稿を探す間隔（ミリ秒）") var pollIntervalMs: Int = 1000
     @ArgumentParser.Option(name: .long, help: "投稿を確保する期間（秒）。1回の呼び出しの制限時間より長くする") var leaseSeconds: Double = 60
     @ArgumentParser.Option(name: .long, help: "プラットフォーム呼び出し1回の制限時間（秒）") var callTimeoutSeconds: Double = 20
@@ -102,6 +104,13 @@ struct ServeCommand: AsyncParsableCommand {
             // The sender the city's settings name, unless the command line names one.
             let from = Self.sender(commandLine: mailFrom, settings: config.intake)
             config.mail = try MailSettings.parse(smtp: smtp, from: from, notify: notify)
+        }
+        if !auditMail.isEmpty {
+            for a in auditMail where !MailSettings.isPlainAddress(a) { throw CLIInputError("--audit-mail のメールアドレスとして読めません: \(a)") }
+            guard config.mailRelay != nil else {
+                throw CLIInputError("--audit-mail には送り出すメールサーバー（--smtp、または取り込み元の設定ファイルの smtp）が必要です")
+            }
+            config.auditMail = auditMail
         }
         // The settings file may name the city's proxy; the usual variables, when set, win.
         do {
@@ -284,7 +293,8 @@ struct AuditCommand: AsyncParsableCommand {
             }
             let breaks = unreadable + v.breaks
             for b in breaks { print(b.description) }
-            print("先頭: \(v.count)件目\(v.headID.map { "（#\($0)）" } ?? "") ハッシュ \(v.headHash)")
+            // The same line as the daily head mail (`--audit-mail`), to hold one against the other.
+            print(AuditHeadMail.line(.init(count: v.count, id: v.headID, hash: v.headHash, at: v.headAt)))
             print("チェックポイント: \(checkpoints.count)件（データベースに\(inTable)件、\(AuditLog.Checkpoints.url(dir).path)）")
             print(AuditLog.window(count: v.count, last: checkpoints.max { $0.count < $1.count }))
             if !breaks.isEmpty {

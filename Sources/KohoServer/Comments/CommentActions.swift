@@ -77,10 +77,12 @@ package final class CommentActions: Sendable {
         let attempts = try await CommentAction.query(on: ctx.db).filter(\.$commentID == id).sort(\.$number).all()
         if let last = attempts.last, last.isOpen {
             // The last call may have been carried out: look before calling again.
-            let done = try await credentials.call(account) { try await isDone(action, c, $0) }
+            let reads = PlatformCallRecorder()
+            let done = try await reads.recording { try await credentials.call(account) { try await isDone(action, c, $0) } }
             try await write { db in
                 last.settle(found: done, note: nil, at: self.wallNow)
                 try await last.update(on: db)
+                try await PlatformCalls.store(reads.calls, kind: PlatformCalls.comment, attempt: last.id!, subject: c.subject, on: db)
             }
             if done { return try await succeeded(c, action, attempt: last.number, settled: true) }
         }
@@ -95,8 +97,13 @@ package final class CommentActions: Sendable {
         attempt.message = ""
         attempt.worker = worker
         try await write { db in try await attempt.create(on: db) }
+        // Every HTTP call made for this attempt, kept with it (the records of issue 24).
+        let recorder = PlatformCallRecorder()
+        @Sendable func keepCalls(_ db: Database) async throws {
+            try await PlatformCalls.store(recorder.calls, kind: PlatformCalls.comment, attempt: attempt.id!, subject: c.subject, on: db)
+        }
         do {
-            try await credentials.call(account) { try await call(action, c, $0) }
+            try await recorder.recording { try await credentials.call(account) { try await call(action, c, $0) } }
         } catch let hold as HoldReason {
             // Renewal refused: the account now needs reconnecting, and the decision waits for it.
             try await write { db in
@@ -104,6 +111,7 @@ package final class CommentActions: Sendable {
                 attempt.finishedAt = self.wallNow
                 attempt.message = hold.message
                 try await attempt.update(on: db)
+                try await keepCalls(db)
             }
             return try await finish(id, status: .queued, retryAt: wallNow.addingTimeInterval(settings.actionRetryMaxSeconds), message: hold.message)
         } catch let error as PlatformError {
@@ -114,6 +122,7 @@ package final class CommentActions: Sendable {
             try await write { db in
                 attempt.record(error, message: error.description, at: self.wallNow)
                 try await attempt.update(on: db)
+                try await keepCalls(db)
                 try await CommentEvent(comment: id, at: self.ctx.now, kind: status == .failed ? "actionFailed" : "actionRetry",
                                        actor: "system", detail: "\(action.displayName)（\(number)回目）: \(error.description)").create(on: db)
                 if status == .failed {
@@ -127,6 +136,7 @@ package final class CommentActions: Sendable {
             attempt.outcome = .published
             attempt.finishedAt = self.wallNow
             try await attempt.update(on: db)
+            try await keepCalls(db)
         }
         try await succeeded(c, action, attempt: number, settled: false)
     }

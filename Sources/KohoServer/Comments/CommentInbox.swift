@@ -29,6 +29,8 @@ enum CommentInbox {
         let attempts: [UUID: [CommentAction]]
         /// Koho's posts the comments are on, where Koho published them.
         let posts: [UUID: Post]
+        /// The comments on the page under a legal hold (their own, or their post's).
+        var held: Set<UUID> = []
         var pages: Int { max(1, (total + CommentInbox.pageSize - 1) / CommentInbox.pageSize) }
     }
 
@@ -46,9 +48,13 @@ enum CommentInbox {
         let attempts = ids.isEmpty ? [] : try await CommentAction.query(on: req.db).filter(\.$commentID ~~ ids).sort(\.$number).all()
         let postIDs = comments.compactMap(\.postID).distinctElements()
         let posts = postIDs.isEmpty ? [] : try await Post.query(on: req.db).filter(\.$id ~~ postIDs).allPosts()
+        let subjects = comments.map(\.subject) + postIDs.map(PostService.subject)
+        let holds = subjects.isEmpty ? [] : try await LegalHold.query(on: req.db).filter(\.$id ~~ subjects).all().compactMap(\.id)
         return Page(comments: comments, total: total, page: page, events: Dictionary(grouping: events, by: \.commentID),
                     attempts: Dictionary(grouping: attempts, by: \.commentID),
-                    posts: Dictionary(posts.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a }))
+                    posts: Dictionary(posts.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a }),
+                    held: Set(comments.filter { c in holds.contains(c.subject) || c.postID.map { holds.contains(PostService.subject($0)) } == true }
+                        .compactMap(\.id)))
     }
 
     /// Flagged (a ground, or misleading), not yet decided, still on the platform.

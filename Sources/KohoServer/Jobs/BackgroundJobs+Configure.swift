@@ -55,6 +55,20 @@ func configureJobs(_ app: Application, _ ctx: KohoContext) {
             try await MailOutbox.sendDue(on: ctx.db, ctx, mailer: mailer, logger: jobLogger, observe: observe)
         })
     }
+    if let relay = config.mailRelay, !config.auditMail.isEmpty {
+        let addresses = config.auditMail
+        others.append(Job(name: AuditHeadMail.jobName, interval: config.auditHeadMailInterval, clock: clock, logger: logger) {
+            guard try await AuditHeadMail.queueIfDue(on: ctx.db, ctx: ctx, relay: relay, to: addresses) else { return 0 }
+            ctx.wakers.mail()
+            return 0
+        })
+    }
+    if !ctx.policy.records.keepsEverything {
+        others.append(Job(name: RecordsRetentionRun.jobName, interval: config.retentionInterval, clock: clock, logger: logger) {
+            _ = try await RecordsRetentionRun.run(on: ctx.db, ctx: ctx)
+            return 0
+        })
+    }
     others += ctx.intake?.jobs(ctx, clock: clock, logger: logger) ?? []
     let all = [expiry] + (publisherJob.map { [$0] } ?? []) + others
     for job in all { ctx.wakers.fill(job.name) { job.wake() } }

@@ -85,11 +85,12 @@ extension Publisher {
     }
 
     /// What the platform answered to an attempt that did not succeed.
-    func record(_ e: PlatformError, attempt: PublishAttempt, post: Post) async throws {
+    func record(_ e: PlatformError, attempt: PublishAttempt, post: Post, calls: [PlatformCall] = []) async throws {
         let id = post.id!
         try await write { w in
             attempt.record(e, at: self.wallNow)
             try await self.store(attempt, w)
+            try await PlatformCalls.store(calls, kind: PlatformCalls.publish, attempt: attempt.id!, subject: PostService.subject(id), on: w.db)
             self.audit(w, "post.publish.\(attempt.outcome.rawValue)", id,
                                  detail: "試行\(attempt.number): \(attempt.outcome.displayName)", reason: attempt.message)
         }
@@ -97,7 +98,8 @@ extension Publisher {
 
     // MARK: Transitions
 
-    func succeed(_ post: Post, attempt: PublishAttempt, outcome: AttemptOutcome, published: PublishedPost?) async throws {
+    func succeed(_ post: Post, attempt: PublishAttempt, outcome: AttemptOutcome, published: PublishedPost?,
+                 calls: [PlatformCall] = []) async throws {
         let id = post.id!, message = attempt.message
         try await write { w in
             attempt.outcome = outcome
@@ -106,6 +108,7 @@ extension Publisher {
             attempt.platformURL = published?.url
             if outcome == .found { attempt.message = message + (message.isEmpty ? "" : " / ") + "最近の投稿に見つかりました" }
             try await self.store(attempt, w)
+            try await PlatformCalls.store(calls, kind: PlatformCalls.publish, attempt: attempt.id!, subject: PostService.subject(id), on: w.db)
             guard try await self.advance(id, .succeed, w, set: [
                 "platform_post_id": published?.id, "platform_url": published?.url,
                 "publish_message": outcome == .dryRun ? attempt.message : nil,

@@ -10,14 +10,17 @@ extension Publisher {
     /// it is marked absent and a new attempt may go.
     func settleEarlier(_ last: PublishAttempt, _ post: Post, _ payload: PublishPayload, _ creds: Credentials) async throws -> Bool {
         guard last.isOpen else { return false }
-        if let found = try await settle(last, post, payload, creds) {
-            try await succeed(post, attempt: last, outcome: .found, published: found)
+        // The reads that settle it are kept with the attempt they settle, after its own calls.
+        let recorder = PlatformCallRecorder()
+        if let found = try await recorder.recording({ try await settle(last, post, payload, creds) }) {
+            try await succeed(post, attempt: last, outcome: .found, published: found, calls: recorder.calls)
             return true
         }
-        let id = post.id!
+        let id = post.id!, calls = recorder.calls
         try await write { w in
             last.settle(found: false, note: "最近の投稿に見当たりません", at: self.wallNow)
             try await self.store(last, w)
+            try await PlatformCalls.store(calls, kind: PlatformCalls.publish, attempt: last.id!, subject: PostService.subject(id), on: w.db)
             self.audit(w, "post.publish.settled", id, detail: "試行\(last.number): 見当たらないため再試行します", reason: "")
         }
         return false

@@ -169,17 +169,21 @@ package final class Publisher: Sendable {
             return .done
         }
         let published: PublishedPost
+        // Every HTTP call the gateway makes for this attempt, kept with its outcome (the records of issue 24).
+        let recorder = PlatformCallRecorder()
         do {
-            let vault = publishing.vault, subject = id.uuidString
-            published = try await gateway.publish(payload, creds, nil) { session in
-                let sealed = try vault.seal(session, context: subject)
-                try await self.write { w in
-                    attempt.uploadSession = sealed
-                    try await self.store(attempt, w)
+            let vault = publishing.vault, subject = id.uuidString, gateway = self.gateway
+            published = try await recorder.recording {
+                try await gateway.publish(payload, creds, nil) { session in
+                    let sealed = try vault.seal(session, context: subject)
+                    try await self.write { w in
+                        attempt.uploadSession = sealed
+                        try await self.store(attempt, w)
+                    }
                 }
             }
         } catch let e as PlatformError {
-            try await record(e, attempt: attempt, post: post)
+            try await record(e, attempt: attempt, post: post, calls: recorder.calls)
             if case .invalid(let message) = e {
                 let text = action.kind == .quote
                     ? "プラットフォームが引用を拒否しました（\(message)）。引用元の投稿を確かめ、手作業で対応してください。"
@@ -189,7 +193,7 @@ package final class Publisher: Sendable {
             }
             throw e
         }
-        try await succeed(post, attempt: attempt, outcome: .published, published: published)
+        try await succeed(post, attempt: attempt, outcome: .published, published: published, calls: recorder.calls)
         return .done
     }
 

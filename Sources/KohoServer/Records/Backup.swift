@@ -29,10 +29,16 @@ enum Backup {
     /// Copies `dataDirectory` into `target` (which must be empty or absent). The checkpoint log is copied before the
     /// database and the media after it: every checkpoint then counts entries the copy holds, and every file a
     /// post in the copy names is in the copy.
-    static func run(dataDirectory: URL, target: URL, databaseURL: String?,
+    /// `mediaDirectory`: the shared folder `koho serve --media-dir` names; its files go into `media/` of the copy
+    /// beside the data folder's own.
+    static func run(dataDirectory: URL, target: URL, databaseURL: String?, mediaDirectory: URL? = nil,
                     environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> Report {
         let fm = FileManager.default
         try requireEmpty(target, what: "バックアップ先")
+        var isFolder: ObjCBool = false
+        if let mediaDirectory, !fm.fileExists(atPath: mediaDirectory.path, isDirectory: &isFolder) || !isFolder.boolValue {
+            throw Failure("添付ファイルのフォルダ \(mediaDirectory.path) がありません（--media-dir を確かめてください）。何も書いていません")
+        }
         try fm.createDirectory(at: target, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var report = Report()
         for name in plainFiles {
@@ -53,7 +59,9 @@ enum Backup {
                 try dumpPostgres(pgDump, url: databaseURL, to: target.appendingPathComponent(pgDumpName))
                 report.files.append(pgDumpName)
             } else {
-                report.notes.append("pg_dump が見つからないため、PostgreSQL のデータベースは含まれていません。データベースは別に pg_dump で保存してください")
+                report.notes.append("pg_dump が見つからないため、PostgreSQL のデータベースは含まれていません"
+                    + (mediaDirectory == nil ? "（データベースに置いた添付ファイル media_blobs も含まれていません）" : "")
+                    + "。データベースは別に pg_dump で保存してください")
             }
         } else {
             let source = dataDirectory.appendingPathComponent(sqliteName)
@@ -61,15 +69,19 @@ enum Backup {
             try await snapshotSQLite(source, to: target.appendingPathComponent(sqliteName))
             report.files.append(sqliteName)
         }
-        let media = PostMedia.directory(dataDirectory)
-        if fm.fileExists(atPath: media.path) {
+        // A file's name is its content's SHA-256: the same name in both folders is the same file, copied once.
+        var copied = Set<String>()
+        for media in [PostMedia.directory(dataDirectory)] + (mediaDirectory.map { [$0] } ?? []) {
+            var isFolder: ObjCBool = false
+            guard fm.fileExists(atPath: media.path, isDirectory: &isFolder), isFolder.boolValue else { continue }
             try fm.createDirectory(at: target.appendingPathComponent("media"), withIntermediateDirectories: true,
                                    attributes: [.posixPermissions: 0o700])
-            for name in try fm.contentsOfDirectory(atPath: media.path).sorted() where !name.hasPrefix(".") {
+            for name in try fm.contentsOfDirectory(atPath: media.path).sorted() where !name.hasPrefix(".") && !copied.contains(name) {
                 let relative = "media/\(name)"
                 var isDir: ObjCBool = false
                 guard fm.fileExists(atPath: media.appendingPathComponent(name).path, isDirectory: &isDir), !isDir.boolValue else { continue }
                 try copy(media.appendingPathComponent(name), to: target.appendingPathComponent(relative))
+                copied.insert(name)
                 report.files.append(relative)
             }
         }
@@ -81,14 +93,18 @@ enum Backup {
 
     /// Checks every sum in `source`'s manifest, then copies the files into `dataDirectory`, which must be empty or
     /// absent: nothing is written when a sum differs or a file is missing.
-    static func restore(from source: URL, into dataDirectory: URL) throws -> Report {
+    /// `mediaDirectory`: the shared folder the restored servers will use (`--media-dir`), empty or absent; the
+    /// attached files go there instead of the data folder's `media/`.
+    static func restore(from source: URL, into dataDirectory: URL, mediaDirectory: URL? = nil) throws -> Report {
         let entries = try verifiedManifest(source)
         try requireEmpty(dataDirectory, what: "復元先のデータフォルダ")
+        if let mediaDirectory { try requireEmpty(mediaDirectory, what: "復元先の添付ファイルのフォルダ") }
         let fm = FileManager.default
         try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var report = Report()
         for (_, name) in entries where name != pgDumpName {
-            let to = dataDirectory.appendingPathComponent(name)
+            var to = dataDirectory.appendingPathComponent(name)
+            if let mediaDirectory, name.hasPrefix("media/") { to = mediaDirectory.appendingPathComponent(String(name.dropFirst("media/".count))) }
             try fm.createDirectory(at: to.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try copy(source.appendingPathComponent(name), to: to)
             report.files.append(name)

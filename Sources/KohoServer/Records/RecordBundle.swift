@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Vapor
 import KohoCore
+import KohoPlatforms
 
 /// Everything Koho holds about one post, one comment, one impersonation case or one period, as a records officer
 /// hands it over: `record.json` (every field, the audit entries with their hashes, the chain's head at export),
@@ -60,26 +61,36 @@ struct RecordBundle {
         let head = try await chainHead(db, now: now)
         var record = base("post", head: head, now: now, entries: entries)
         record["post"] = postJSON(post)
+        let hold = try await LegalHold.find(PostService.subject(id), on: db)
+        record["legalHold"] = holdJSON(hold)
         record["versions"] = versions.map(versionJSON)
         record["approvals"] = entries.filter { ["post.approve", "post.reject", "post.submit"].contains($0.action) }.map(entryJSON)
         record["approvedRendering"] = post.approvedRendering.map { r -> [String: Any] in
             ["canonicalJSON": r, "sha256": post.approvedRenderingSHA256 ?? "", "sha256OfText": Secrets.sha256Hex(r)]
         } ?? NSNull()
-        record["publishAttempts"] = attempts.map(attemptJSON)
+        let calls = try await PlatformCalls.all(subject: PostService.subject(id), on: db)
+        record["publishAttempts"] = attempts.map { a in
+            var j = attemptJSON(a)
+            j["calls"] = calls.filter { $0.attemptID == a.id }.map(PlatformCalls.json)
+            return j
+        }
         record["comments"] = comments.map { commentJSON($0) }
         var html = Page(title: "投稿の記録", now: now, head: head)
         html.dl("投稿", [("状態", post.state.displayName), ("アカウント", policy.account(post.account).map { "\($0.displayName)（\($0.platform.displayName)）" } ?? post.account),
                          ("区分", post.category ?? "—"), ("タイトル", post.title ?? "—"), ("作成者", post.authorName),
                          ("作成", JapaneseTime.staff(post.createdAt)), ("予約日時", post.scheduledAt.map { JapaneseTime.staff($0) } ?? "—"),
                          ("発信先の投稿", post.platformURL ?? post.platformPostID ?? "—"), ("添付", post.mediaName.map { "\($0)（SHA-256 \(post.mediaSHA256 ?? "")）" } ?? "なし")])
+        html.hold(hold)
         html.pre("本文", post.text)
         if let r = post.approvedRendering { html.pre("承認された発信内容（SHA-256 \(post.approvedRenderingSHA256 ?? "")）", r) }
         html.table("版の履歴", ["版", "日時", "誰が", "何を", "理由", "本文"], versions.map {
             [String($0.number), JapaneseTime.staff($0.at), $0.actor, PostVersions.eventWords($0.event), $0.reason, $0.text]
         })
-        html.table("発信の試み", ["回", "開始", "終了", "結果", "内容"], attempts.map {
-            [String($0.number), JapaneseTime.staff($0.startedAt), $0.finishedAt.map { JapaneseTime.staff($0) } ?? "—", $0.outcome.displayName, $0.message]
+        html.table("発信の試み", ["回", "開始", "終了", "結果", "内容", "送受信"], attempts.map { a in
+            [String(a.number), JapaneseTime.staff(a.startedAt), a.finishedAt.map { JapaneseTime.staff($0) } ?? "—", a.outcome.displayName, a.message,
+             "\(calls.filter { $0.attemptID == a.id }.count)件"]
         })
+        html.callsNote(calls.count)
         html.table("この投稿へのコメント", ["受信", "投稿者", "本文", "状態", "決定"], comments.map {
             [JapaneseTime.staff($0.receivedAt), $0.authorName, $0.text, $0.state.displayName, $0.decision?.displayName ?? "—"]
         })
@@ -91,15 +102,19 @@ struct RecordBundle {
         guard let c = try await Comment.find(id, on: db) else { throw NotFound(description: "コメント \(id.uuidString.lowercased()) はありません") }
         let events = try await CommentEvent.query(on: db).filter(\.$commentID == id).sort(\.$at).all()
         let actions = try await CommentAction.query(on: db).filter(\.$commentID == id).sort(\.$number).all()
+        let calls = try await PlatformCalls.all(subject: c.subject, on: db)
         let entries = try await AuditEntry.query(on: db).filter(\.$subject == c.subject).sort(\.$id).all()
         let head = try await chainHead(db, now: now)
         var record = base("comment", head: head, now: now, entries: entries)
         record["comment"] = commentJSON(c, full: true)
+        let hold = try await LegalHold.find(c.subject, on: db)
+        record["legalHold"] = holdJSON(hold)
         record["events"] = events.map { ["at": JapaneseTime.iso8601($0.at), "kind": $0.kind, "actor": $0.actor, "detail": $0.detail] as [String: Any] }
-        record["platformActions"] = actions.map {
-            ["number": $0.number, "action": $0.action.rawValue, "startedAt": JapaneseTime.iso8601($0.startedAt),
-             "finishedAt": $0.finishedAt.map { JapaneseTime.iso8601($0) } ?? NSNull(), "outcome": $0.outcome.rawValue,
-             "message": $0.message, "worker": $0.worker] as [String: Any]
+        record["platformActions"] = actions.map { a in
+            ["number": a.number, "action": a.action.rawValue, "startedAt": JapaneseTime.iso8601(a.startedAt),
+             "finishedAt": a.finishedAt.map { JapaneseTime.iso8601($0) } ?? NSNull(), "outcome": a.outcome.rawValue,
+             "message": a.message, "worker": a.worker, "id": a.id?.uuidString.lowercased() ?? "",
+             "calls": calls.filter { $0.attemptID == a.id }.map(PlatformCalls.json)] as [String: Any]
         }
         var html = Page(title: "コメントの記録", now: now, head: head)
         html.dl("コメント", [("アカウント", policy.account(c.account).map { "\($0.displayName)（\($0.platform.displayName)）" } ?? c.account),
@@ -108,12 +123,15 @@ struct RecordBundle {
                              ("状態", c.state.displayName), ("決定", c.decision?.displayName ?? "—"), ("決定の根拠", c.decisionGround ?? "—"),
                              ("決定の理由", c.decisionReason ?? "—"), ("決定した人", c.decidedBy ?? "—"), ("決定の日時", c.decidedAt.map { JapaneseTime.staff($0) } ?? "—"),
                              ("プラットフォームでの実行", c.actionStatus?.displayName ?? "—")])
+        html.hold(hold)
         html.pre("受信したときの本文", c.text)
         if c.currentText != c.text { html.pre("最新の本文", c.currentText) }
         html.table("出来事", ["日時", "誰が", "何", "内容"], events.map { [JapaneseTime.staff($0.at), $0.actor, $0.kind, $0.detail] })
-        html.table("プラットフォームでの実行", ["回", "操作", "開始", "結果", "内容"], actions.map {
-            [String($0.number), $0.action.displayName, JapaneseTime.staff($0.startedAt), $0.outcome.displayName, $0.message]
+        html.table("プラットフォームでの実行", ["回", "操作", "開始", "結果", "内容", "送受信"], actions.map { a in
+            [String(a.number), a.action.displayName, JapaneseTime.staff(a.startedAt), a.outcome.displayName, a.message,
+             "\(calls.filter { $0.attemptID == a.id }.count)件"]
         })
+        html.callsNote(calls.count)
         html.audit(entries)
         return RecordBundle(kind: "comment", title: "コメントの記録", record: record, html: html.render())
     }
@@ -130,11 +148,14 @@ struct RecordBundle {
                           "reasons": c.reasonList, "imitates": c.imitates, "step": c.step.rawValue,
                           "outcome": c.outcome?.rawValue ?? NSNull(), "takedownText": c.takedownText, "pressText": c.pressText,
                           "createdAt": JapaneseTime.iso8601(c.createdAt), "updatedAt": JapaneseTime.iso8601(c.updatedAt)] as [String: Any]
+        let hold = try await LegalHold.find(ImpersonationCaseService.subject(id), on: db)
+        record["legalHold"] = holdJSON(hold)
         record["steps"] = steps.map { ["step": $0.step.rawValue, "actor": $0.actor, "at": JapaneseTime.iso8601($0.at), "note": $0.note] as [String: Any] }
         var html = Page(title: "なりすまし事案の記録", now: now, head: head)
         html.dl("事案", [("プラットフォーム", c.platform.displayName), ("アカウント", c.handle), ("表示名", c.name), ("プロフィール", c.profileURL),
                          ("まねている公式アカウント", policy.account(c.imitates)?.displayName ?? c.imitates), ("段階", c.step.displayName),
                          ("結果", c.outcome?.displayName ?? "—"), ("見つけた日時", JapaneseTime.staff(c.seenAt)), ("見つけ方", c.source.displayName)])
+        html.hold(hold)
         html.table("段階の記録", ["日時", "誰が", "段階", "内容"], steps.map { [JapaneseTime.staff($0.at), $0.actor, $0.step.displayName, $0.note] })
         html.audit(entries)
         return RecordBundle(kind: "impersonationCase", title: "なりすまし事案の記録", record: record, html: html.render())
@@ -202,6 +223,11 @@ struct RecordBundle {
          "policyVersionId": p.$policyVersion.id.uuidString.lowercased()]
     }
 
+    static func holdJSON(_ h: LegalHold?) -> Any {
+        guard let h else { return NSNull() }
+        return ["reason": h.reason, "setBy": h.setBy, "setAt": JapaneseTime.iso8601(h.setAt)] as [String: Any]
+    }
+
     static func versionJSON(_ v: PostVersion) -> [String: Any] {
         ["number": v.number, "event": v.event, "state": v.state, "account": v.account, "category": v.category ?? NSNull(),
          "title": v.title ?? NSNull(), "text": v.text, "links": v.links, "actor": v.actor, "at": JapaneseTime.iso8601(v.at), "reason": v.reason]
@@ -259,6 +285,14 @@ struct RecordBundle {
             guard !rows.isEmpty else { body.append("<h2>\(e(heading))</h2><p>ありません。</p>"); return }
             body.append("<h2>\(e(heading))</h2><table><thead><tr>" + headers.map { "<th scope=\"col\">\(e($0))</th>" }.joined() + "</tr></thead><tbody>"
                         + rows.map { "<tr>" + $0.map { "<td>\(e($0))</td>" }.joined() + "</tr>" }.joined() + "</tbody></table>")
+        }
+        mutating func hold(_ h: LegalHold?) {
+            guard let h else { return }
+            body.append("<p><strong>訴訟ホールド中</strong>: 保存期間を過ぎても削除しません（\(e(JapaneseTime.staff(h.setAt)))、\(e(h.setBy))。理由: \(e(h.reason))）</p>")
+        }
+        mutating func callsNote(_ count: Int) {
+            body.append("<p>プラットフォームとの送受信: \(count)件（送ったリクエストと答え。秘密は取り除き、本文は各 \(PlatformCall.maxBodyBytes / 1024) KB まで。"
+                        + "record.json の <code>calls</code> にあります）。</p>")
         }
         mutating func audit(_ entries: [AuditEntry]) {
             table("監査記録（この対象に関するもの）", ["番号", "日時", "誰が", "何を", "内容", "理由", "ハッシュ"], entries.map {

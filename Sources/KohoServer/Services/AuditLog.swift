@@ -166,6 +166,7 @@ enum AuditLog {
         let headHash: String
         let headID: Int?
         let breaks: [Break]
+        var headAt: Date? = nil
         var broken: Break? { breaks.first }
     }
 
@@ -196,7 +197,8 @@ enum AuditLog {
                                     problem: "\(c.label)の\(c.count)件目のハッシュと一致しません（書き換えまたは削除）", inChain: false))
             }
         }
-        return Verification(count: entries.count, headHash: entries.last?.hash ?? genesis, headID: entries.last?.id, breaks: breaks)
+        return Verification(count: entries.count, headHash: entries.last?.hash ?? genesis, headID: entries.last?.id, breaks: breaks,
+                            headAt: entries.last?.at)
     }
 
     /// Entries written before text was made recordable may hold a NUL, which SQLite returns cut short: their

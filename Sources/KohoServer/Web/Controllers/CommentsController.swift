@@ -48,7 +48,8 @@ enum CommentsController {
         var posts: [UUID: Post] = [:]
         if let pid = c.postID, let p = try await Post.query(on: req.db).filter(\.$id == pid).allPosts().first { posts[pid] = p }
         let frame = PageFrame(req, title: "コメント")
-        return Layout.response(CommentViews.show(frame, c, events: events, attempts: attempts, posts: posts))
+        let hold = try await LegalHold.find(c.subject, on: req.db)
+        return Layout.response(CommentViews.show(frame, c, events: events, attempts: attempts, posts: posts, hold: hold))
     }
 
     struct DecisionForm: Content {

@@ -222,7 +222,8 @@ enum DashboardView {
 }
 
 enum PostListView {
-    static func table(_ posts: [Post], policy: Policy, suspended: Set<String> = []) -> BodyNode {
+    /// `legalHolds`: the posts under a legal hold (marked, so that nobody takes them for ordinary ones).
+    static func table(_ posts: [Post], policy: Policy, suspended: Set<String> = [], legalHolds: Set<UUID> = []) -> BodyNode {
         guard !posts.isEmpty else { return .tag("p", [], text: "ありません。") }
         return .table(["予約日時", "状態", "アカウント", "区分", "本文", "作成者"], posts.map { p in
             let text = (try? p.action.text) ?? ""
@@ -233,6 +234,7 @@ enum PostListView {
             }
             if p.usesHoursException { state.append(.tag("strong", [Attr("class", "holiday")], text: "（運用時間外・緊急）")) }
             else if p.emergency { state.append(.tag("strong", [Attr("class", "holiday")], text: "（緊急）")) }
+            if let id = p.id, legalHolds.contains(id) { state.append(.tag("strong", [Attr("class", "holiday")], text: "（訴訟ホールド中）")) }
             return [
                 .link(.post(p.id!), JapaneseTime.show(p.scheduledAt)),
                 .group(state),

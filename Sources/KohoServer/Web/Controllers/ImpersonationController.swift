@@ -55,7 +55,8 @@ enum ImpersonationController {
         let steps = try await ImpersonationCaseService.steps(req.db, id)
         let notice = try await c.noticeId.asyncMap { try await Notice.find($0, on: req.db) } ?? nil
         let f = PageFrame(req, title: "なりすまし事案 \(c.handle)")
-        return Layout.response(ImpersonationViews.show(f, c, steps: steps, notice: notice, ctx: req.koho))
+        let hold = try await LegalHold.find(ImpersonationCaseService.subject(id), on: req.db)
+        return Layout.response(ImpersonationViews.show(f, c, steps: steps, notice: notice, ctx: req.koho, hold: hold))
     }
 
     struct StepForm: Content {

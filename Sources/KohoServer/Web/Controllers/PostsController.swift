@@ -96,7 +96,10 @@ package enum PostsController {
             c.queryItems = items
             more = .tag("p", [], [.link(href: SiteURL.posts.path + "?" + (c.percentEncodedQuery ?? ""), "次の50件")])
         }
-        return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy), more]))
+        let subjects = posts.compactMap(\.id).map(PostService.subject)
+        let held = subjects.isEmpty ? [] : try await LegalHold.query(on: req.db).filter(\.$id ~~ subjects).all().compactMap(\.id)
+        let heldIDs = Set(posts.compactMap { p in p.id.flatMap { held.contains(PostService.subject($0)) ? $0 : nil } })
+        return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy, legalHolds: heldIDs), more]))
     }
 
     /// Previews per page of 承認待ち: the chief reads each one, so the page stays under a few screens with a long queue.
@@ -297,6 +300,7 @@ package enum PostsController {
         model.goesOutAt = whenItGoesOut(req, post)
         model.framesAvailable = req.koho.config.mediaTools.ffmpeg != nil
         model.versions = try await PostVersions.all(of: id, on: req.db)
+        model.legalHold = try await LegalHold.find(PostService.subject(id), on: req.db)
         if let file = post.mediaFile { model.hasPoster = await req.koho.media.poster(file) != nil }
         if post.state == .draft, var a = try? post.action {
             a.scheduledAt = post.chosenAt

@@ -213,6 +213,9 @@ enum CommentViews {
             let proposals = events.filter { $0.kind == "proposed" }
             var parts: [BodyNode] = [.tag("h3", [Attr("id", "c-\(number)")], [.link(.comment(c.id!), "コメント\(number)（\(visible(c.authorName))）")]), select]
             parts += card(f, c, posts: page.posts)
+            if page.held.contains(c.id!) {
+                parts.append(.tag("p", [Attr("class", "warn")], text: "訴訟ホールド中（保存期間を過ぎても削除しません）"))
+            }
             if !proposals.isEmpty {
                 parts.append(.tag("p", [Attr("class", "meta")], text: "担当者の提案: " + proposals.map { "\($0.actor)「\(visible($0.detail))」" }.joined(separator: "、")))
             }
@@ -255,7 +258,8 @@ enum CommentViews {
 
     // MARK: One comment
 
-    static func show(_ f: PageFrame, _ c: Comment, events: [CommentEvent], attempts: [CommentAction], posts: [UUID: Post]) -> HTML {
+    static func show(_ f: PageFrame, _ c: Comment, events: [CommentEvent], attempts: [CommentAction], posts: [UUID: Post],
+                     hold: LegalHold? = nil) -> HTML {
         let user = f.user
         let chief = user.map { Permissions.mayDecide($0.person) } ?? false
         let mayPropose = !chief && user.map { Permissions.mayChange($0.person, account: c.account, policy: f.policy) == nil } == true
@@ -317,6 +321,8 @@ enum CommentViews {
         content += [
             .tag("h2", [], text: "履歴"),
             history(events, attempts),
+            attempts.isEmpty ? .empty : RecordsController.callsLink(comment: c.id!),
+            LegalHolds.section(f, .comment, c.id!, hold: hold),
             RecordsController.downloadLink(f, comment: c),
             .tag("p", [], [.link(.comments, "コメントの一覧へ")]),
         ]

@@ -208,6 +208,8 @@ enum PostView {
         var versions: [PostVersion] = []
         /// ffmpeg is installed, so videos attached get a frame.
         var framesAvailable = false
+        /// The legal hold on the post, if any.
+        var legalHold: LegalHold?
     }
 
     struct Immediate {
@@ -283,6 +285,8 @@ enum PostView {
         content.append(.tag("dl", [], rows.flatMap { [BodyNode.tag("dt", [], text: $0.0), .tag("dd", [], text: $0.1)] }))
         if let platform = account?.platform, a.kind != .reply { content.append(media(f, m, platform: platform)) }
         content.append(ConnectionViews.publishing(p, attempts: m.attempts, sandbox: f.sandbox))
+        if !m.attempts.isEmpty, let id = p.id { content.append(RecordsController.callsLink(post: id)) }
+        if let id = p.id { content.append(LegalHolds.section(f, .post, id, hold: m.legalHold)) }
         content.append(.tag("h2", [], text: "履歴"))
         content.append(.table(["日時", "誰が", "何を", "内容", "理由"], m.history.map {
             [.text(JapaneseTime.staff($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail), AuditWords.hashesCut($0.reason)]

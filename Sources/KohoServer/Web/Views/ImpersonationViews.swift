@@ -48,10 +48,12 @@ enum ImpersonationViews {
         return c.isEmpty ? "運用ポリシー" : c.joined(separator: "・")
     }
 
-    static func show(_ f: PageFrame, _ c: ImpersonationCase, steps: [ImpersonationCaseStepRecord], notice: Notice?, ctx: KohoContext) -> HTML {
+    static func show(_ f: PageFrame, _ c: ImpersonationCase, steps: [ImpersonationCaseStepRecord], notice: Notice?, ctx: KohoContext,
+                     hold: LegalHold? = nil) -> HTML {
         let evidence = ImpersonationCaseService.evidence(c, ctx)
         let chief = f.user.map { Permissions.mayDecide($0.person) } ?? false
         var content: [BodyNode] = [
+            LegalHolds.section(f, .impersonationCase, c.id!, hold: hold),
             .tag("p", [], text: "段階: \(c.step.displayName)" + (c.outcome.map { "（\($0.displayName)）" } ?? "")),
             .tag("h2", [], text: "証拠（見つけたときのアカウント）"),
             .tag("dl", [], [
