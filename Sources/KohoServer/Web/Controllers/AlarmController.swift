@@ -49,7 +49,7 @@ enum AlarmController {
                                                                       body: form.body ?? "", about: "comment-alarm:\(id.uuidString.lowercased())"))
             let live = try await NoticeService.publish(w, user, draft.id!, expectedVersion: draft.lockVersion)
             return req.redirect(to: SiteURL.dashboard.path,
-                                notice: "停止の理由を市ホームページに掲載しました（\(SuspensionService.publicURL(of: live.id!, req.koho))）。次にアカウントを停止できます。")
+                                notice: "停止の理由を市ホームページに掲載しました（\(SuspensionService.publicURL(of: live, req.koho))）。次にアカウントを停止できます。")
         case "suspend":
             guard let notice = try await FloodAlarm.reasonPublished(req.db, alarm) else {
                 let clause = req.koho.policy.account(alarm.account).flatMap { req.koho.policy.rules(for: $0.platform)?.suspensionClause } ?? ""

@@ -17,10 +17,12 @@ enum ImpersonationController {
         return id
     }
 
-    static func list(_ req: Request) async throws -> Response {
+    static func list(_ req: Request) async throws -> Response { try await listPage(req) }
+
+    static func listPage(_ req: Request, status: HTTPResponseStatus = .ok, typed: ImpersonationViews.TypedReport? = nil) async throws -> Response {
         let cases = try await ImpersonationCase.query(on: req.db).sort(\.$updatedAt, .descending).limit(500).all()
         let f = PageFrame(req, title: "なりすまし対応")
-        return Layout.response(ImpersonationViews.list(f, cases: cases, scan: req.application.impersonationScanStatus))
+        return Layout.response(ImpersonationViews.list(f, cases: cases, scan: req.application.impersonationScanStatus, typed: typed), status: status)
     }
 
     struct ReportForm: Content {
@@ -34,9 +36,18 @@ enum ImpersonationController {
     static func report(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let form = try req.content.decode(ReportForm.self)
-        let outcome = try await ImpersonationCaseService.report(req.workflow, user, platform: form.platform ?? "",
+        let outcome: ImpersonationCaseService.Outcome
+        do {
+            outcome = try await ImpersonationCaseService.report(req.workflow, user, platform: form.platform ?? "",
                                                                urlOrHandle: form.target ?? "", name: form.name ?? "",
                                                                bio: form.bio ?? "", note: form.note ?? "")
+        } catch let e as AppError where e.status == .badRequest {
+            // The form again with what was typed; the reason beside the field it names.
+            let m = e.message
+            let field = m.hasPrefix("表示名") ? "name" : m.hasPrefix("自己紹介") ? "bio" : m.hasPrefix("メモ") ? "note" : m.hasPrefix("プラットフォーム") ? "platform" : "target"
+            return try await listPage(req, status: .badRequest, typed: .init(platform: form.platform ?? "", target: form.target ?? "", name: form.name ?? "",
+                                                                             bio: form.bio ?? "", note: form.note ?? "", field: field, error: m))
+        }
         switch outcome {
         case .opened(let c, let new):
             return req.redirect(to: SiteURL.impersonationCase(c.id!).path,

@@ -5,7 +5,14 @@ import KohoCore
 enum ImpersonationViews {
     static func percent(_ score: Double) -> String { String(format: "%.2f", score) }
 
-    static func list(_ f: PageFrame, cases: [ImpersonationCase], scan: ImpersonationScanStatus?) -> HTML {
+    /// A report that came back: what was typed, which field the reason is about, and the reason.
+    struct TypedReport {
+        var platform = "", target = "", name = "", bio = "", note = ""
+        var field = "", error = ""
+        func error(for f: String) -> String? { field == f ? error : nil }
+    }
+
+    static func list(_ f: PageFrame, cases: [ImpersonationCase], scan: ImpersonationScanStatus?, typed: TypedReport? = nil) -> HTML {
         let open = cases.filter(\.isOpen), closed = cases.filter { !$0.isOpen }
         let rows: ([ImpersonationCase]) -> [[BodyNode]] = { list in
             list.map { c -> [BodyNode] in
@@ -26,12 +33,15 @@ enum ImpersonationViews {
         if f.user?.role != .viewer {
             content += [
                 .tag("h2", [], text: "なりすましと思われるアカウントを報告する"),
+                .formError(typed.map { "報告できませんでした: \($0.error)" }),
                 .postForm(SiteURL.impersonationReport.path, csrf: f.csrf, [
-                    .selectField("プラットフォーム", name: "platform", options: [(value: "", label: "URL から判断する")] + Platform.allCases.map { (value: $0.rawValue, label: $0.displayName) }, selected: ""),
-                    .field("アカウントの URL またはハンドル", name: "target", required: true, hint: "例: https://x.com/kodaira__tokyo または @kodaira__tokyo"),
-                    .field("表示名（見たとおりに）", name: "name"),
-                    .textArea("自己紹介（見たとおりに）", name: "bio", value: "", rows: 3),
-                    .textArea("メモ（どこで見つけたか、何を発信しているか）", name: "note", value: "", rows: 3),
+                    .selectField("プラットフォーム", name: "platform", options: [(value: "", label: "URL から判断する")] + Platform.allCases.map { (value: $0.rawValue, label: $0.displayName) },
+                                 selected: typed?.platform ?? "", error: typed?.error(for: "platform")),
+                    .field("アカウントの URL またはハンドル", name: "target", value: typed?.target ?? "", required: true,
+                           hint: "例: https://x.com/kodaira__tokyo または @kodaira__tokyo", error: typed?.error(for: "target")),
+                    .field("表示名（見たとおりに）", name: "name", value: typed?.name ?? "", error: typed?.error(for: "name")),
+                    .textArea("自己紹介（見たとおりに）", name: "bio", value: typed?.bio ?? "", rows: 3, error: typed?.error(for: "bio")),
+                    .textArea("メモ（どこで見つけたか、何を発信しているか）", name: "note", value: typed?.note ?? "", rows: 3, error: typed?.error(for: "note")),
                     .button("報告する", kind: .primary),
                 ]),
             ]
@@ -74,7 +84,7 @@ enum ImpersonationViews {
             }),
         ]
         if let notice {
-            content.append(.tag("p", [], text: "市ホームページのお知らせ: 「\(notice.title)」（\(notice.status.displayName)、\(SuspensionService.publicURL(of: notice.id!, ctx))）"))
+            content.append(.tag("p", [], text: "市ホームページのお知らせ: 「\(notice.title)」（\(notice.status.displayName)、\(SuspensionService.publicURL(of: notice, ctx))）"))
         }
         guard c.isOpen, let evidence else { return Layout.page(f, content + [.tag("p", [], [.link(.impersonation, "なりすまし対応の一覧へ")])]) }
         guard chief else {
@@ -84,7 +94,7 @@ enum ImpersonationViews {
             ])
         }
         content.append(.tag("h2", [], text: "次の段階"))
-        let noticeURL = ImpersonationCaseService.noticeURL(c, ctx)
+        let noticeURL = notice.flatMap { $0.status == .published ? SuspensionService.publicURL(of: $0, ctx) : nil }
         for next in c.step.next {
             switch next {
             case .warned:

@@ -1,0 +1,313 @@
+import Fluent
+import Foundation
+import XCTVapor
+import KohoCore
+@testable import KohoServer
+@testable import KohoTools
+
+/// Issue 23: every refused form comes back as the form, with what was typed (escaped) and the reason beside the
+/// field it is about; nothing is saved or changed.
+final class FormErrorPathsTests: KohoTestCase {
+    /// The field's element (`<input …>`, `<select …>` or `<textarea …>`) with the given id, as written in the page.
+    func element(_ id: String, in body: String) -> String? {
+        guard let r = body.range(of: #"id="\#(id)""#) else { return nil }
+        let start = body[..<r.lowerBound].lastIndex(of: "<") ?? r.lowerBound
+        guard let end = body[r.upperBound...].firstIndex(of: ">") else { return nil }
+        return String(body[start...end])
+    }
+
+    func assertInvalid(_ id: String, _ body: String, says reason: String, file: StaticString = #filePath, line: UInt = #line) {
+        let field = element(id, in: body) ?? ""
+        XCTAssertTrue(field.contains(#"aria-invalid="true""#), "\(id) marked invalid: \(field)", file: file, line: line)
+        XCTAssertTrue(field.contains("e-"), "\(id) described by its reason: \(field)", file: file, line: line)
+        XCTAssertTrue(body.contains(#"class="field-error""#), file: file, line: line)
+        // The reason sits inside the field's own block, after its label.
+        guard let at = body.range(of: #"id="\#(id)""#), let closing = body[at.upperBound...].range(of: "</div>") else {
+            return XCTFail("no field \(id)", file: file, line: line)
+        }
+        XCTAssertTrue(body[at.upperBound..<closing.lowerBound].contains(reason), "\(reason) beside \(id)", file: file, line: line)
+    }
+
+    func testSuspendingWithoutAPublishedNoticeComesBackToItsForm() async throws {
+        _ = try await addStandardUsers()
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/notices")
+        let r = try await chief.post("/accounts/kodaira_tokyo/suspension", ["action": "delete", "noticeId": ""])
+        XCTAssertEqual(r.status, .unprocessableEntity)
+        let body = chief.lastBody
+        XCTAssertTrue(body.contains("<h1>お知らせ・アカウントの停止</h1>"), "the notices page, not an error page")
+        XCTAssertTrue(body.contains("実行できませんでした: 【3(7)】"), body)
+        // The account's form as it was sent: 削除する chosen, the reason beside the notice it needs.
+        let form = try XCTUnwrap(body.range(of: "/accounts/kodaira_tokyo/suspension").map { String(body[$0.lowerBound...].prefix(3000)) })
+        XCTAssertTrue(form.contains(#"<option value="delete" selected>削除する</option>"#), form)
+        assertInvalid("f-notice-0", body, says: "3(7)")
+        // The other accounts' forms are as they were.
+        XCTAssertEqual(body.components(separatedBy: #"aria-invalid="true""#).count - 1, 1)
+        try await assertEqual(try await AccountSuspension.query(on: app.db).count(), 0)
+        try await assertEqual(try await AuditEntry.query(on: app.db).filter(\.$action == "account.delete").count(), 0)
+    }
+
+    func testANoticeDraftRefusedKeepsWhatWasTypedEscaped() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/notices")
+        // A title that would be markup, with full-width digits, and a body of about 100 KB: over the limit.
+        let title = "<script>alert(1)</script>１２月７日　\"停止\"のお知らせ"
+        let body = String(repeating: "不具合のため停止します。\n", count: 8_000)
+        XCTAssertGreaterThan(body.utf8.count, 100_000)
+        var r = try await staff.post("/notices", ["kind": "suspension", "account": "kodaira_tokyo", "title": title, "body": body])
+        XCTAssertEqual(r.status, .badRequest)
+        var page = staff.lastBody
+        XCTAssertTrue(page.contains("保存できませんでした: 本文は20000文字以内にしてください"), String(page.prefix(4000)))
+        assertInvalid("f-body", page, says: "本文は20000文字以内")
+        XCTAssertTrue(page.contains(#"value="&lt;script&gt;alert(1)&lt;/script&gt;１２月７日　&quot;停止&quot;のお知らせ""#), "the title kept, escaped")
+        XCTAssertFalse(page.contains("<script>alert(1)"))
+        XCTAssertTrue(page.contains(HTMLEscaping.escapeText(body)), "the 100 KB body kept whole")
+        XCTAssertTrue(page.contains(#"<option value="suspension" selected>"#))
+        XCTAssertTrue(page.contains(#"<option value="kodaira_tokyo" selected>"#))
+        // An empty title: the reason beside the title.
+        r = try await staff.post("/notices", ["kind": "impersonation", "account": "hisyo_kodaira_tokyo", "title": "  ", "body": "偽のアカウントにご注意ください。"])
+        XCTAssertEqual(r.status, .badRequest)
+        page = staff.lastBody
+        assertInvalid("f-title", page, says: "題名を入力してください")
+        XCTAssertTrue(page.contains("偽のアカウントにご注意ください。</textarea>"))
+        XCTAssertTrue(page.contains(#"<option value="hisyo_kodaira_tokyo" selected>"#))
+        try await assertEqual(try await Notice.query(on: app.db).count(), 0)
+
+        // Editing a draft with a control character in the title: the notice's page again, the typed body kept.
+        r = try await staff.post("/notices", ["kind": "suspension", "account": "kodaira_tokyo", "title": "停止のお知らせ", "body": "理由"])
+        XCTAssertEqual(r.status, .seeOther)
+        let location = try XCTUnwrap(r.headers.first(name: .location))
+        try await staff.get(location)
+        r = try await staff.post(location, ["title": "停止\u{0007}", "body": "直した本文 <b>太字</b>", "version": "1"])
+        XCTAssertEqual(r.status, .badRequest)
+        page = staff.lastBody
+        assertInvalid("f-title", page, says: "題名に制御文字が含まれています")
+        XCTAssertTrue(page.contains("直した本文 &lt;b&gt;太字&lt;/b&gt;</textarea>"), page)
+        let stored = try await Notice.query(on: app.db).first()
+        XCTAssertEqual(stored?.body, "理由", "nothing saved")
+    }
+
+    func testSavingAnEditOfAPublishedPostComesBackAsANewPostsForm() async throws {
+        let tokens = try await addStandardUsers()
+        let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ"}"#)
+        let id = postID(created)
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/posts/\(id)/edit")
+        // Meanwhile it went out.
+        let found = try await Post.find(UUID(uuidString: id), on: app.db)
+        let post = try XCTUnwrap(found)
+        post.state = .published
+        try await post.save(on: app.db)
+        let typed = "市民まつりは１２月７日（日）に延期します <b>訂正</b>"
+        let r = try await staff.post("/posts/\(id)/edit", ["account": "kodaira_tokyo", "kind": "post", "category": "ウ", "text": typed,
+                                                          "intent": "save", "version": String(post.lockVersion)])
+        XCTAssertEqual(r.status, .conflict)
+        let page = staff.lastBody
+        XCTAssertTrue(page.contains("保存しませんでした: 「発信済み」の投稿は編集できません"), String(page.prefix(6000)))
+        XCTAssertTrue(page.contains("市民まつりは１２月７日（日）に延期します &lt;b&gt;訂正&lt;/b&gt;</textarea>"), "what was typed, escaped")
+        XCTAssertTrue(page.contains(#"<form method="post" action="/posts/new">"#), "saved again, it becomes a new post")
+        XCTAssertFalse(page.contains(#"name="version""#))
+        let after = try await Post.find(UUID(uuidString: id), on: app.db)
+        XCTAssertEqual(try after?.action.text, "市民まつりのお知らせ", "the published post is unchanged")
+        // Saving the form as it came back makes a new draft with the correction.
+        let saved = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "kind": "post", "category": "ウ", "text": typed, "intent": "save"])
+        XCTAssertEqual(saved.status, .seeOther)
+        try await assertEqual(try await Post.query(on: app.db).count(), 2)
+    }
+
+    func testAComposeFieldGivenWronglyIsMarkedWithItsReason() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/posts/new?account=kodaira_tokyo")
+        let r = try await staff.post("/posts/new", ["account": "kodaira_tokyo", "kind": "post", "category": "ウ", "text": "防災訓練のお知らせ",
+                                                    "scheduledAt": "２０２６年１２月７日", "intent": "save"])
+        XCTAssertEqual(r.status, .badRequest)
+        let page = staff.lastBody
+        assertInvalid("f-scheduledAt", page, says: "日時")
+        XCTAssertFalse(page.contains("scheduledAt:"), "no field code in the reason")
+        XCTAssertTrue(page.contains(#"value="２０２６年１２月７日""#))
+        XCTAssertTrue(page.contains("防災訓練のお知らせ</textarea>"))
+        try await assertEqual(try await Post.query(on: app.db).count(), 0)
+    }
+
+    func testReturningWithoutAReasonComesBackToThePost() async throws {
+        let tokens = try await addStandardUsers()
+        let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつりのお知らせ"}"#)
+        let id = postID(created)
+        _ = try await api(.POST, "/posts/\(id)/submit", token: tokens.staff)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/posts/\(id)")
+        let found = try await Post.find(UUID(uuidString: id), on: app.db)
+        let version = try XCTUnwrap(found).lockVersion
+        let r = try await chief.post("/posts/\(id)/reject", ["version": String(version), "reason": " \u{3000} "])
+        XCTAssertEqual(r.status, .unprocessableEntity)
+        let page = chief.lastBody
+        XCTAssertTrue(page.contains("<h1>投稿の詳細</h1>"), "the post's page, not an error page")
+        assertInvalid("f-reject-reason", page, says: "差戻しの理由を入力してください")
+        XCTAssertTrue(page.contains(">承認する</button>"), "approving is still offered")
+        try await assertEqual(try await Post.find(UUID(uuidString: id), on: app.db)?.state, .submitted)
+    }
+
+    func testDisasterModeRefusedKeepsTheAccountsAndTheReason() async throws {
+        _ = try await addStandardUsers()
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/disaster")
+        var r = try await chief.post("/disaster", pairs: [("on", "1"), ("reason", "台風第１０号の接近 <速報>")])
+        XCTAssertEqual(r.status, .badRequest)
+        var page = chief.lastBody
+        XCTAssertTrue(page.contains("アカウントを一つ以上選ぶか、「すべてのアカウント」に印を付けてください"), page)
+        XCTAssertFalse(page.contains(#"\"all\" を指定"#), "no JSON value named to a person")
+        XCTAssertTrue(page.contains(#"value="台風第１０号の接近 &lt;速報&gt;""#))
+        r = try await chief.post("/disaster", pairs: [("on", "1"), ("accounts[]", "koho.kodairacity"), ("reason", "")])
+        XCTAssertEqual(r.status, .badRequest)
+        page = chief.lastBody
+        assertInvalid("f-reason", page, says: "理由を入力してください")
+        XCTAssertTrue(page.contains(#"value="koho.kodairacity" checked"#), page)
+        try await assertEqual(try await DisasterMode.query(on: app.db).count(), 0)
+    }
+
+    func testAnImpersonationReportRefusedKeepsWhatWasSeen() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/impersonation")
+        let r = try await staff.post("/impersonation/reports", ["platform": "", "target": "kodaira__tokyo", "name": "東京都小平巿<公式>",
+                                                               "bio": "小平市の公式アカウントです", "note": "市民から電話"])
+        XCTAssertEqual(r.status, .badRequest)
+        let page = staff.lastBody
+        assertInvalid("f-platform", page, says: "プラットフォーム")
+        XCTAssertTrue(page.contains(#"value="東京都小平巿&lt;公式&gt;""#))
+        XCTAssertTrue(page.contains("小平市の公式アカウントです</textarea>"))
+        XCTAssertTrue(page.contains("市民から電話</textarea>"))
+        try await assertEqual(try await ImpersonationCase.query(on: app.db).count(), 0)
+    }
+}
+
+/// The frame of an attached video, beside what the chief approves, where ffmpeg is installed.
+final class VideoFrameTests: KohoTestCase {
+    override func adjust(_ config: inout KohoConfig) { config.mediaTools = .detected }
+
+    func testTheApprovalPreviewAndThePostShowTheVideosFrame() async throws {
+        guard let ffmpeg = FFMpeg.executable else { throw XCTSkip("ffmpeg is not installed here") }
+        let tokens = try await addStandardUsers()
+        try await addUser("yamada", .staff, accounts: ["UCp9YZtjCNcG0q3fQ1ln31Xg"])
+        let video = dir.appendingPathComponent("clip.mp4")
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: ffmpeg)
+        make.arguments = ["-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=320x240:rate=10", "-pix_fmt", "yuv420p", "-y", video.path]
+        try make.run()
+        make.waitUntilExit()
+        let created = try await createPost(try await token("yamada"), #"{"account":"UCp9YZtjCNcG0q3fQ1ln31Xg","category":"①","title":"小平の紅葉","text":"市内の紅葉を紹介します"}"#)
+        let id = postID(created)
+        let attached = try await attachMedia(try await token("yamada"), id, version: 1, data: try Data(contentsOf: video))
+        XCTAssertEqual(attached.status, .ok, attached.body)
+        let found = try await Post.find(UUID(uuidString: id), on: app.db)
+        let post = try XCTUnwrap(found)
+        post.state = .submitted
+        post.requiresChiefApproval = true
+        try await post.save(on: app.db)
+        _ = tokens
+
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/approvals")
+        XCTAssertTrue(chief.lastBody.contains(#"<img src="/posts/\#(id)/poster.jpg""#), "the frame beside the preview in 承認待ち")
+        try await chief.get("/posts/\(id)")
+        XCTAssertTrue(chief.lastBody.contains(#"<img src="/posts/\#(id)/poster.jpg""#), "and on the post's page")
+        let frame = try await chief.get("/posts/\(id)/poster.jpg")
+        XCTAssertEqual(frame.status, .ok)
+        XCTAssertEqual(Array(Data(frame.body.readableBytesView).prefix(2)), [0xFF, 0xD8], "a JPEG")
+        let anonymous = try await app.testable().sendRequest(.GET, "/posts/\(id)/poster.jpg")
+        XCTAssertNotEqual(anonymous.status, .ok)
+    }
+}
+
+/// Without ffmpeg, 承認待ち says why a video shows no frame.
+final class NoVideoFrameTests: KohoTestCase {
+    func testTheApprovalPreviewSaysThereIsNoFFmpeg() async throws {
+        _ = try await addStandardUsers()
+        try await addUser("yamada", .staff, accounts: ["UCp9YZtjCNcG0q3fQ1ln31Xg"])
+        let created = try await createPost(try await token("yamada"), #"{"account":"UCp9YZtjCNcG0q3fQ1ln31Xg","category":"①","title":"小平の紅葉","text":"市内の紅葉を紹介します"}"#)
+        let id = postID(created)
+        let attached = try await attachMedia(try await token("yamada"), id, version: 1)
+        XCTAssertEqual(attached.status, .ok, attached.body)
+        let found = try await Post.find(UUID(uuidString: id), on: app.db)
+        let post = try XCTUnwrap(found)
+        post.state = .submitted
+        try await post.save(on: app.db)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/approvals")
+        XCTAssertTrue(chief.lastBody.contains("このサーバーには ffmpeg がないため、動画の画面は表示できません"), chief.lastBody)
+        XCTAssertFalse(chief.lastBody.contains("/poster.jpg"))
+    }
+}
+
+/// Readable public notice addresses: date, kind and account; the old addresses by id move there for good.
+final class NoticeSlugTests: KohoTestCase {
+    func testNoticesHaveReadableUniqueAddressesAndTheOldOnesRedirect() async throws {
+        let t = try await addStandardUsers()
+        func publish(_ kind: String, _ account: String, _ title: String) async throws -> (id: String, slug: String) {
+            let r = try await api(.POST, "/notices", token: t.chief, json: #"{"kind":"\#(kind)","account":"\#(account)","title":"\#(title)","body":"本文"}"#)
+            let id = try XCTUnwrap(r.json["id"] as? String)
+            try await assertEqual(try await publishNotice(id, token: t.chief).status, .ok)
+            let n = try await Notice.find(UUID(uuidString: id), on: app.db)
+            return (id, try XCTUnwrap(n?.slug))
+        }
+        // The test clock stands at 2026-11-25 10:00 in Tokyo.
+        let first = try await publish("suspension", "kodaira_tokyo", "Xの運用を停止します")
+        XCTAssertEqual(first.slug, "2026-11-25-suspension-kodaira_tokyo")
+        let second = try await publish("suspension", "kodaira_tokyo", "Xの運用の停止（続報）")
+        XCTAssertEqual(second.slug, "2026-11-25-suspension-kodaira_tokyo-2", "unique on the same day")
+        let facebook = try await publish("impersonation", "koho.kodairacity", "偽のフェイスブックページにご注意ください")
+        XCTAssertEqual(facebook.slug, "2026-11-25-impersonation-koho-kodairacity", "ASCII letters, digits, - and _ only")
+        // A notice still a draft has none.
+        let draft = try await api(.POST, "/notices", token: t.chief, json: #"{"kind":"suspension","account":"kodaira_tokyo","title":"下書き","body":"まだ"}"#)
+        try await assertNil(try await Notice.find(UUID(uuidString: try XCTUnwrap(draft.json["id"] as? String)), on: app.db)?.slug)
+
+        let page = try await app.testable().sendRequest(.GET, "/public/notices/\(first.slug)")
+        XCTAssertEqual(page.status, .ok)
+        XCTAssertTrue(page.body.string.contains("Xの運用を停止します"))
+        let old = try await app.testable().sendRequest(.GET, "/public/notices/\(first.id)")
+        XCTAssertEqual(old.status, .movedPermanently)
+        XCTAssertEqual(old.headers.first(name: .location), "/public/notices/\(first.slug)")
+        try await assertEqual(try await app.testable().sendRequest(.GET, "/public/notices/\(UUID().uuidString)").status, .notFound)
+        try await assertEqual(try await app.testable().sendRequest(.GET, "/public/notices/2026-11-25-suspension-kodaira_tokyo-9").status, .notFound)
+        try await assertEqual(try await app.testable().sendRequest(.GET, "/public/notices/..%2Fpolicy").status, .notFound)
+        // The lists, the JSON and the staff page link to the readable address.
+        let list = try await app.testable().sendRequest(.GET, "/public/notices").body.string
+        XCTAssertTrue(list.contains(#"href="/public/notices/2026-11-25-suspension-kodaira_tokyo-2""#), list)
+        let json = try await app.testable().sendRequest(.GET, "/public/notices.json").body.string
+        XCTAssertTrue(json.contains(#""url" : "\/public\/notices\/2026-11-25-impersonation-koho-kodairacity""#)
+                      || json.contains(#""url" : "/public/notices/2026-11-25-impersonation-koho-kodairacity""#), json)
+        let staff = WebClient(app)
+        try await staff.login("kacho", password)
+        try await staff.get("/notices/\(first.id)")
+        XCTAssertTrue(staff.lastBody.contains("https://www.city.kodaira.tokyo.jp/koho/notices/2026-11-25-suspension-kodaira_tokyo.html"), staff.lastBody)
+
+        // An edit keeps the address.
+        let edited = try await staff.post("/notices/\(first.id)", ["title": "Xの運用を停止しています", "body": "本文", "version": "2"])
+        XCTAssertEqual(edited.status, .seeOther, staff.lastBody)
+        try await assertEqual(try await Notice.find(UUID(uuidString: first.id), on: app.db)?.slug, first.slug)
+
+        // The export: each notice under its slug, the old file name a page that moves on to it.
+        let out = dir.appendingPathComponent("export", isDirectory: true)
+        let files = try PublicSite.export(try await PublicSite.load(app.db, app.koho), to: out)
+        for n in [first, second, facebook] {
+            XCTAssertTrue(files.contains("notices/\(n.slug).html"), n.slug)
+            let moved = try String(contentsOf: out.appendingPathComponent("notices/\(n.id).html"), encoding: .utf8)
+            XCTAssertTrue(moved.contains(#"content="0; url=\#(n.slug).html""#), moved)
+            XCTAssertTrue(moved.contains(#"<link rel="canonical" href="\#(n.slug).html""#), moved)
+        }
+        let index = try String(contentsOf: out.appendingPathComponent("notices.html"), encoding: .utf8)
+        XCTAssertTrue(index.contains(#"href="notices/2026-11-25-suspension-kodaira_tokyo.html""#))
+        XCTAssertFalse(index.contains("notices/\(first.id).html"))
+    }
+}
