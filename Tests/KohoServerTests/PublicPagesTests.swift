@@ -155,7 +155,7 @@ final class PublicPagesTests: PublicPagesTestCase {
 
         // Newest first, each with its page and date; the script a notice contains is text.
         let list = try XCTUnwrap(pages["/public/notices"])
-        let first = try XCTUnwrap(list.range(of: reason)), second = try XCTUnwrap(list.range(of: warning))
+        let first = try XCTUnwrap(list.range(of: reasonPage)), second = try XCTUnwrap(list.range(of: warningPage))
         XCTAssertLessThan(first.lowerBound, second.lowerBound)
         let page = try await get("/public/notices/\(warningPage)")
         XCTAssertEqual(page.status, .ok)

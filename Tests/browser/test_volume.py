@@ -17,8 +17,8 @@ import urllib.request
 import pytest
 from selenium.webdriver.common.by import By
 
-from axe_check import assert_accessible
-from conftest import KOHO
+from axe_check import assert_accessible, violations
+from conftest import KOHO, SHOTS
 from test_browser import login, logout, press, server  # noqa: F401 (fixture)
 
 CHIEF = ("kacho", "kacho-password-2026")
@@ -34,7 +34,8 @@ CODE_WORDS = [re.compile(r"\bdraft\b"), re.compile(r"mail\.sent"), re.compile(r"
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 HALF_WIDTH_DATE = re.compile(r"\d+月\d+日\([月火水木金土日]\)")
 ERA_DATE = re.compile(r"令和\d+年\d+月\d+日（[月火水木金土日]）")
-LONG_HASH = re.compile(r"[0-9a-f]{13,}")
+# A hex run with a letter in it (a platform's numeric id is not a hash).
+LONG_HASH = re.compile(r"(?<![0-9a-f])(?=[0-9]*[a-f])[0-9a-f]{13,}(?![0-9a-f])")
 # The visible text, without what sits behind <details> (where technical detail may be).
 VISIBLE_TEXT = """
 var c = document.body.cloneNode(true);
@@ -109,53 +110,55 @@ def volume(server):  # noqa: F811
 
 
 def check_page(browser, role, page):
-    """The issue's visible points on the page as it stands; returns its height."""
+    """The issue's visible points and axe-core on the page as it stands: its height and text, and what is wrong."""
     name = f"volume-{role}-{page}"
+    problems = []
     text = browser.execute_script(VISIBLE_TEXT)
-    assert "操作できません" not in browser.title and "見つかりません" not in browser.title, f"{name}: {browser.title}"
-    header = browser.find_element(By.TAG_NAME, "header").text
-    assert SANDBOX in header, f"{name}: no sandbox banner"
+    if "操作できません" in browser.title or "見つかりません" in browser.title:
+        problems.append(f"an error page: {browser.title}")
+    if SANDBOX not in browser.find_element(By.TAG_NAME, "header").text:
+        problems.append("no sandbox banner")
     primaries = browser.find_elements(By.CSS_SELECTOR, "button.primary")
-    assert len(primaries) <= 1, f"{name}: {len(primaries)} primary buttons: {[b.text for b in primaries]}"
-    for word in CODE_WORDS:
-        m = word.search(text)
-        assert not m, f"{name}: code word «{m.group(0)}» in «{text[max(0, m.start() - 60):m.end() + 60]}»"
-    m = ISO_TIME.search(text)
-    assert not m, f"{name}: machine time «{text[max(0, m.start() - 40):m.end() + 40]}»"
-    m = HALF_WIDTH_DATE.search(text)
-    assert not m, f"{name}: date with half-width brackets «{m.group(0)}»"
-    m = LONG_HASH.search(text)
-    assert not m, f"{name}: hash longer than 12 characters «{m.group(0)}»"
-    nav = browser.find_element(By.CSS_SELECTOR, "nav[aria-label=メインメニュー]").text
+    if len(primaries) > 1:
+        problems.append(f"{len(primaries)} primary buttons: {[b.text for b in primaries]}")
+    for pattern, what in [(w, "code word") for w in CODE_WORDS] + [(ISO_TIME, "machine time"),
+                                                                   (HALF_WIDTH_DATE, "date with half-width brackets"),
+                                                                   (LONG_HASH, "hash longer than 12 characters")]:
+        m = pattern.search(text)
+        if m:
+            problems.append(f"{what} «{m.group(0)}» in «{text[max(0, m.start() - 40):m.end() + 40]}»")
+    nav = browser.find_element(By.CSS_SELECTOR, "nav[aria-label=メインメニュー]").text.split("\n")
     if role != "chief":
-        for item in ["承認待ち", "利用者", "災害モード"]:
-            assert item not in nav.split("\n"), f"{name}: {item} in the menu of a {role}"
-        for href in ["/approvals", "/users", "/disaster"]:
-            links = browser.find_elements(By.CSS_SELECTOR, f'a[href="{href}"]')
-            assert not links, f"{name}: a link to {href} for a {role}"
+        problems += [f"{item} in the menu" for item in ["承認待ち", "利用者", "災害モード"] if item in nav]
+        problems += [f"a link to {href}" for href in ["/approvals", "/users", "/disaster"]
+                     if browser.find_elements(By.CSS_SELECTOR, f'main a[href="{href}"]')]
     if role == "viewer":
         changing = [f.get_attribute("action") for f in browser.find_elements(By.CSS_SELECTOR, "form[method=post]")
                     if not f.get_attribute("action").endswith("/logout")]
-        assert not changing, f"{name}: forms that change something for a viewer: {changing}"
+        if changing:
+            problems.append(f"forms that change something: {changing}")
     h = height(browser)
-    assert_accessible(browser, name)
-    return h, text
+    browser.save_screenshot(str(SHOTS / f"{name}.png"))
+    problems += [f"axe: {v}" for v in violations(browser)]
+    return h, text, [f"{name}: {p}" for p in problems]
 
 
 def walk(browser, server, volume, role, who, pages):
     login(browser, server["base"], *who)
     browser.set_window_size(1366, 900)
-    heights = {}
+    heights, problems = {}, []
     for page, path in pages:
         browser.get(server["base"] + path)
-        heights[page], text = check_page(browser, role, page)
-        if page in ("dashboard", "posts", "post", "audit"):
-            assert ERA_DATE.search(text), f"volume-{role}-{page}: no date in 和暦 with full-width brackets"
+        heights[page], text, found = check_page(browser, role, page)
+        problems += found
+        if page in ("dashboard", "posts", "post", "audit") and not ERA_DATE.search(text):
+            problems.append(f"volume-{role}-{page}: no date in 和暦 with full-width brackets")
     for page in ("dashboard", "approvals"):
-        if page in heights:
-            assert heights[page] < MAX_HEIGHT, f"{role}'s {page} is {heights[page]} px tall at 1366×900 (at most {MAX_HEIGHT})"
+        if page in heights and heights[page] >= MAX_HEIGHT:
+            problems.append(f"{role}'s {page} is {heights[page]} px tall at 1366×900 (at most {MAX_HEIGHT})")
     print(f"{role}: " + ", ".join(f"{p} {h} px" for p, h in heights.items()))
     logout(browser)
+    assert not problems, "\n".join(problems)
     return heights
 
 

@@ -65,7 +65,11 @@ enum AuditView {
         } else {
             content.append(.tag("div", [Attr("class", "error"), Attr("role", "alert")], breaks.map { BodyNode.tag("p", [], text: $0.description) }))
         }
-        content.append(.tag("p", [], [.text("先頭のハッシュ（外部に控えた値と照合できます）: "), .tag("code", [Attr("class", "hash")], text: m.verification.headHash)]))
+        // The first 12 digits to read; the whole value, to compare with a copy kept elsewhere, one click away.
+        content.append(.tag("p", [], [.text("先頭のハッシュ: "), .tag("code", [Attr("class", "hash"), Attr("title", m.verification.headHash)],
+                                                                 text: String(m.verification.headHash.prefix(12)) + "…")]))
+        content.append(.tag("details", [], [.tag("summary", [], text: "先頭のハッシュの全体（外部に控えた値と照合するとき）"),
+                                            .tag("code", [Attr("class", "hash")], text: m.verification.headHash)]))
         let csv: BodyNode = m.filter.isEmpty ? .link(.auditCSV, "CSVで書き出す（すべて）")
             : .link(href: SiteURL.auditCSV.path + "?" + m.filter.queryString(), "CSVで書き出す（この絞り込みの\(m.total)件）")
         content.append(.tag("p", [], [csv, .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]))
@@ -137,7 +141,7 @@ enum PolicyView {
         return Layout.page(f, content + [
             .tag("h2", [], text: "版の履歴"),
             .table(["版", "ポリシーの版", "登録日時", "SHA-256"], m.versions.map { v in
-                [.text("第\(v.number)版"), .text(v.version), .text(JapaneseTime.staff(v.createdAt)), .tag("code", [], text: v.sha256)]
+                [.text("第\(v.number)版"), .text(v.version), .text(JapaneseTime.staff(v.createdAt)), .tag("code", [Attr("title", v.sha256)], text: String(v.sha256.prefix(12)) + "…")]
             }),
         ])
     }

@@ -59,10 +59,28 @@ enum AuditWords {
     /// The detail in words, with each SHA-256 cut to its first 12 digits (all 64 in the title).
     static func detail(_ s: String) -> BodyNode { hashesCut(states(s)) }
 
-    /// A text as written, with each SHA-256 in it cut to its first 12 digits (all 64 in the title).
+    /// Machine times written into stored details and reasons (`2026-12-08T05:26:49+09:00`, `2026年12月7日(月) 21:42`) as an
+    /// office writes them (`令和8年12月8日（火）05:26`).
+    static func timesInWords(_ text: String) -> String {
+        var out = text
+        for m in out.matches(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?/).reversed() {
+            guard let date = JapaneseTime.parseISO8601(String(m.output.0)) else { continue }
+            out.replaceSubrange(m.range, with: JapaneseTime.staff(date))
+        }
+        for m in out.matches(of: /(\d{4})年(\d{1,2})月(\d{1,2})日\([月火水木金土日]\) ?(\d{2}:\d{2})?/).reversed() {
+            let (y, mo, d) = (String(m.output.1), String(m.output.2), String(m.output.3))
+            let iso = "\(y)-\(mo.count == 1 ? "0" + mo : mo)-\(d.count == 1 ? "0" + d : d)T\(m.output.4.map(String.init) ?? "00:00"):00"
+            guard let date = JapaneseTime.parseISO8601(iso) else { continue }
+            let words = JapaneseTime.staff(date)
+            out.replaceSubrange(m.range, with: m.output.4 == nil ? String(words.dropLast(5)) : words)
+        }
+        return out
+    }
+
+    /// A text as written, with each SHA-256 in it cut to its first 12 digits (all 64 in the title), and its times in words.
     static func hashesCut(_ text: String) -> BodyNode {
         var nodes: [BodyNode] = []
-        var rest = Substring(text)
+        var rest = Substring(timesInWords(text))
         while let r = rest.range(of: "[0-9a-f]{64}", options: .regularExpression) {
             nodes.append(.text(String(rest[..<r.lowerBound])))
             let hash = String(rest[r])
