@@ -4,7 +4,10 @@ import Vapor
 import KohoCore
 
 package enum AdminController {
-    static func accounts(_ req: Request) async throws -> Response {
+    static func accounts(_ req: Request) async throws -> Response { try await accountsPage(req) }
+
+    static func accountsPage(_ req: Request, status: HTTPResponseStatus = .ok,
+                             refused: (account: String, pageID: String, error: String)? = nil) async throws -> Response {
         let users = try await User.query(on: req.db).filter(\.$role == .staff).sort(\.$name).all()
         let publishing = req.application.publishing
         let connections = publishing == nil ? [] : try await AccountConnection.query(on: req.db).all()
@@ -12,7 +15,7 @@ package enum AdminController {
         return Layout.response(AccountsView.page(PageFrame(req, title: "アカウント"), AccountsView.Model(
             staff: users, connections: publishing == nil ? nil : connections,
             oauthPlatforms: Set(Platform.allCases.filter { publishing?.gateway.oauth($0) != nil }),
-            profiles: Dictionary(profiles.map { ($0.account, $0) }, uniquingKeysWith: { a, _ in a }))))
+            profiles: Dictionary(profiles.map { ($0.account, $0) }, uniquingKeysWith: { a, _ in a }), refusedConnection: refused)), status: status)
     }
 
     static func requireChief(_ req: Request) throws -> User {

@@ -8,6 +8,8 @@ enum AccountsView {
         var connections: [AccountConnection]? = nil
         var oauthPlatforms: Set<Platform> = []
         var profiles: [String: ProfileCheckRecord] = [:]
+        /// A connection refused: the account, the page ID typed and why (the token itself is never sent back).
+        var refusedConnection: (account: String, pageID: String, error: String)?
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
@@ -15,7 +17,8 @@ enum AccountsView {
             let staff = m.staff.filter { $0.accounts.contains(a.id) }.map(\.name)
             return .tag("section", [], [
                 .tag("h2", [], text: "\(a.displayName)（\(a.platform.displayName)）"),
-                m.connections.map { ConnectionViews.section(a, $0.first { $0.account == a.id }, f: f, oauthAvailable: m.oauthPlatforms.contains(a.platform)) }
+                m.connections.map { ConnectionViews.section(a, $0.first { $0.account == a.id }, f: f, oauthAvailable: m.oauthPlatforms.contains(a.platform),
+                                                            refused: m.refusedConnection.flatMap { $0.account == a.id ? ($0.pageID, $0.error) : nil }) }
                     ?? .empty,
                 ProfileCheckViews.section(a, m.profiles[a.id], policy: f.policy),
                 .tag("p", [], [.text("\(a.handle)　"), .link(href: a.url, a.url), .text("　［\(a.clause)］")]),
