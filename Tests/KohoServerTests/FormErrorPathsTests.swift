@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import XCTVapor
 import KohoCore
+import Plot
 @testable import KohoServer
 @testable import KohoTools
 
@@ -309,5 +310,159 @@ final class NoticeSlugTests: KohoTestCase {
         let index = try String(contentsOf: out.appendingPathComponent("notices.html"), encoding: .utf8)
         XCTAssertTrue(index.contains(#"href="notices/2026-11-25-suspension-kodaira_tokyo.html""#))
         XCTAssertFalse(index.contains("notices/\(first.id).html"))
+    }
+}
+
+/// More refused forms: the impersonation steps, the password, the Facebook page token, a flood alarm's notice.
+final class MoreFormErrorPathsTests: KohoTestCase {
+    override func adjust(_ config: inout KohoConfig) {
+        config.platforms = .sandbox(url: "http://127.0.0.1:9")
+        config.platformGateway = InMemoryPlatform(clock: { Date() }).gateway
+        config.publisher.enabled = false
+        config.comments.enabled = false
+    }
+
+    func testAnImpersonationWarningRefusedKeepsTheEditedText() async throws {
+        _ = try await addStandardUsers()
+        let staff = WebClient(app)
+        try await staff.login("tanaka", password)
+        try await staff.get("/impersonation")
+        let reported = try await staff.post("/impersonation/reports", ["platform": "", "target": "https://x.com/k0daira__tokyo", "name": "プチ田舎 東京都小平巿",
+                                                                      "bio": "小平市の公式アカウントです", "note": ""])
+        let path = try XCTUnwrap(reported.headers.first(name: .location))
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get(path)
+        let body = "このアカウント（@k0daira__tokyo）は小平市のものではありません。\n<b>ご注意</b>ください。"
+        let r = try await chief.post(path + "/warn", ["title": " ", "body": body])
+        XCTAssertEqual(r.status, .badRequest)
+        let page = chief.lastBody
+        XCTAssertTrue(page.contains("記録できませんでした: 題名を入力してください"), page)
+        let title = try XCTUnwrap(page.range(of: #"id="f-title""#).map { String(page[$0.lowerBound...].prefix(600)) })
+        XCTAssertTrue(title.contains(#"aria-invalid="true""#))
+        XCTAssertTrue(title.contains("題名を入力してください"), "the reason beside the title")
+        XCTAssertTrue(page.contains("このアカウント（@k0daira__tokyo）は小平市のものではありません。\n&lt;b&gt;ご注意&lt;/b&gt;ください。</textarea>"),
+                      "the chief's edited text, escaped, not the generated one")
+        let id = try XCTUnwrap(UUID(uuidString: String(path.split(separator: "/").last!)))
+        let still = try await ImpersonationCaseService.find(app.db, id)
+        XCTAssertEqual(still.step, .found)
+        try await assertEqual(try await Notice.query(on: app.db).count(), 0)
+        // Closing without a reason chosen: the note typed stays.
+        _ = try await chief.post(path + "/close", ["outcome": "", "note": "運営者に削除された（１２月７日確認）"])
+        XCTAssertTrue(chief.lastBody.contains(#"value="運営者に削除された（１２月７日確認）""#), chief.lastBody)
+        XCTAssertTrue(chief.lastBody.contains("終了の理由（削除された・対応不要）を選んでください"))
+    }
+
+    func testAPasswordRefusedSaysWhichFieldAndSendsNothingBack() async throws {
+        _ = try await addStandardUsers()
+        let web = WebClient(app)
+        try await web.login("tanaka", password)
+        try await web.get("/password")
+        var r = try await web.post("/password", ["current": password, "new": "a brand new secret", "confirm": "a brand new secre"])
+        XCTAssertEqual(r.status, .badRequest)
+        let confirm = try XCTUnwrap(web.lastBody.range(of: #"id="f-confirm""#).map { String(web.lastBody[$0.lowerBound...].prefix(400)) })
+        XCTAssertTrue(confirm.contains(#"aria-invalid="true""#))
+        XCTAssertTrue(confirm.contains("確認用のパスワードが一致しません"))
+        XCTAssertFalse(web.lastBody.contains("a brand new secret"))
+        XCTAssertFalse(web.lastBody.contains(password))
+        r = try await web.post("/password", ["current": password, "new": "short", "confirm": "short"])
+        XCTAssertEqual(r.status, .badRequest)
+        XCTAssertTrue(web.lastBody.contains("パスワードは10文字以上にしてください"))
+    }
+
+    func testAFacebookTokenRefusedKeepsThePageIDButNotTheToken() async throws {
+        _ = try await addStandardUsers()
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/accounts")
+        let connectsBefore = try await AuditEntry.query(on: app.db).filter(\.$action == "account.connect").count()
+        let r = try await chief.post("/accounts/koho.kodairacity/facebook", ["pageId": "１２３<ページ>", "accessToken": "   "])
+        XCTAssertEqual(r.status, .badRequest)
+        let page = chief.lastBody
+        XCTAssertTrue(page.contains("<h1>アカウント</h1>"), "the accounts page, not an error page")
+        XCTAssertTrue(page.contains(#"value="１２３&lt;ページ&gt;""#), page)
+        let token = try XCTUnwrap(page.range(of: #"id="f-accessToken""#).map { String(page[$0.lowerBound...].prefix(600)) })
+        XCTAssertTrue(token.contains(#"aria-invalid="true""#))
+        XCTAssertTrue(token.contains("ページのアクセストークンを入力してください"))
+        let connects = try await AuditEntry.query(on: app.db).filter(\.$action == "account.connect").count()
+        XCTAssertEqual(connects, connectsBefore, "nothing connected")
+    }
+
+    func testAFloodAlarmsNoticeRefusedKeepsItsText() async throws {
+        _ = try await addStandardUsers()
+        let alarm = CommentAlarm()
+        alarm.id = UUID()
+        alarm.account = "koho.kodairacity"
+        alarm.reason = .surge
+        alarm.raisedAt = clock.now
+        alarm.inWindow = 400
+        alarm.usualPerWindow = 3
+        alarm.misleadingInWindow = 0
+        alarm.peak = 400
+        alarm.updatedAt = clock.now
+        try await alarm.create(on: app.db)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/")
+        let typed = String(repeating: "不適切なコメントが大量に投稿されているため停止します。", count: 800)
+        let r = try await chief.post("/comments/alarms/\(alarm.id!.uuidString.lowercased())/notice", ["title": "フェイスブックの運用を停止します", "body": typed])
+        XCTAssertEqual(r.status, .badRequest, chief.lastBody)
+        let page = chief.lastBody
+        XCTAssertTrue(page.contains("<h1>ダッシュボード</h1>"))
+        XCTAssertTrue(page.contains("掲載できませんでした: 本文は20000文字以内にしてください"), page)
+        XCTAssertTrue(page.contains(typed + "</textarea>"), "the whole text kept")
+        XCTAssertTrue(page.contains(#"value="フェイスブックの運用を停止します""#))
+        try await assertEqual(try await Notice.query(on: app.db).count(), 0)
+    }
+}
+
+/// A comment decision refused for its input comes back as the comment's page with the choice and the reason typed.
+final class CommentDecisionFormTests: CommentTestCase {
+    func testADeletionWithoutAGroundKeepsTheReasonTyped() async throws {
+        let post = try await facebookPost()
+        let written = try await residentComment(on: post, "市の対応が遅すぎる", author: "市民A")
+        try await poller.pass(force: true)
+        let rows = try await stored(try XCTUnwrap(written["id"] as? String))
+        let id = try XCTUnwrap(rows.first?.id)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/comments/\(id.uuidString.lowercased())")
+        let r = try await chief.post("/comments/\(id.uuidString.lowercased())/decide",
+                                     ["action": "delete", "ground": "", "reason": "<b>不適切</b>と判断（１２月７日）"])
+        XCTAssertNotEqual(r.status, .seeOther)
+        XCTAssertTrue([.badRequest, .unprocessableEntity].contains(r.status), "\(r.status)")
+        let page = chief.lastBody
+        XCTAssertTrue(page.contains("<h1>コメント</h1>"), "the comment's page, not an error page")
+        XCTAssertTrue(page.contains("決定できませんでした"), page)
+        XCTAssertTrue(page.contains(#"<option value="delete" selected>"#))
+        XCTAssertTrue(page.contains("&lt;b&gt;不適切&lt;/b&gt;と判断（１２月７日）</textarea>"), "the reason typed, escaped")
+        XCTAssertTrue(page.contains(#"aria-invalid="true""#))
+        let after = try await CommentService.find(app.db, id)
+        XCTAssertNil(after.decision)
+    }
+}
+
+/// The walk as each role found codes in the history's details: they are said in words, the stored detail a hover away.
+final class AuditDetailWordsTests: KohoTestCase {
+    func render(_ node: BodyNode) -> String { Node<HTML.BodyContext>.element(named: "div", nodes: [node]).render() }
+
+    func testCodesInDetailsAreWords() async throws {
+        XCTAssertEqual(render(AuditWords.detail("draft kodaira_tokyo ウ", action: "post.create")),
+                       #"<div><span title="draft kodaira_tokyo ウ">下書き kodaira_tokyo ウ</span></div>"#)
+        XCTAssertTrue(render(AuditWords.detail("published 偽アカウントにご注意", action: "notice.edit")).contains(">掲載中 偽アカウントにご注意<"))
+        let url = render(AuditWords.detail("publishing → published https://x.com/draft/status/1", action: "post.publish.published"))
+        XCTAssertTrue(url.contains("→ 発信済み https://x.com/draft/status/1"), "a code inside an address stays: \(url)")
+        XCTAssertTrue(render(AuditWords.detail("found → warned x k0daira__tokyo", action: "impersonation.case.warned"))
+            .contains("発見 → 市ホームページで注意喚起 x k0daira__tokyo"))
+        XCTAssertTrue(render(AuditWords.detail("delete ⑤", action: "comment.decide")).contains(">削除 ⑤<"))
+        XCTAssertEqual(render(AuditWords.detail("災害モードを開始", action: "disaster.on")), "<div>災害モードを開始</div>")
+
+        let tokens = try await addStandardUsers()
+        let created = try await createPost(tokens.staff, #"{"account":"kodaira_tokyo","category":"ウ","text":"市民まつり"}"#)
+        let web = WebClient(app)
+        try await web.login("tanaka", password)
+        try await web.get("/posts/\(postID(created))")
+        XCTAssertFalse(web.lastBody.contains(">draft kodaira_tokyo"), "the history says 下書き")
+        XCTAssertTrue(web.lastBody.contains(">下書き kodaira_tokyo ウ<"))
     }
 }

@@ -36,11 +36,14 @@ HALF_WIDTH_DATE = re.compile(r"\d+月\d+日\([月火水木金土日]\)")
 ERA_DATE = re.compile(r"令和\d+年\d+月\d+日（[月火水木金土日]）")
 # A hex run with a letter in it (a platform's numeric id is not a hash).
 LONG_HASH = re.compile(r"(?<![0-9a-f])(?=[0-9]*[a-f])[0-9a-f]{13,}(?![0-9a-f])")
-# The visible text, without what sits behind <details> (where technical detail may be).
+# The visible text as laid out (cells apart), without what sits behind <details> (where technical detail may be).
 VISIBLE_TEXT = """
-var c = document.body.cloneNode(true);
-c.querySelectorAll('details, script, style, noscript').forEach(function (e) { e.remove(); });
-return c.innerText || c.textContent;
+var ds = Array.prototype.slice.call(document.querySelectorAll('details'));
+var was = ds.map(function (d) { return d.style.display; });
+ds.forEach(function (d) { d.style.display = 'none'; });
+var text = document.body.innerText;
+ds.forEach(function (d, i) { d.style.display = was[i]; });
+return text;
 """
 
 

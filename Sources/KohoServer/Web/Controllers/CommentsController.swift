@@ -113,7 +113,10 @@ enum CommentsController {
                 if let pid = comment.postID, let p = try await Post.query(on: req.db).filter(\.$id == pid).allPosts().first { posts[pid] = p }
                 let frame = PageFrame(req, title: "提案に反する削除の確認")
                 return Layout.response(CommentViews.confirmAgainst(frame, comment, action: action, ground: ground, reason: reason, posts: posts))
-            } catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict || e.status == .badRequest {
+            } catch let e as AppError where e.status == .conflict {
+                // Decided for good meanwhile (deleted on the platform): nothing to type again, the page says so.
+                return refused(req, e, back: back)
+            } catch let e as AppError where e.status == .unprocessableEntity || e.status == .badRequest {
                 return try await refusedForm(req, e, form)
             }
             if action == .correct, let reply = c.replyPostID {
@@ -126,7 +129,9 @@ enum CommentsController {
             do {
                 let (action, ground, reason) = try decisionInput(form)
                 _ = try await CommentService.propose(req.application, user: user, id: id, action: action, ground: ground, reason: reason)
-            } catch let e as AppError where [.unprocessableEntity, .conflict, .badRequest].contains(e.status) { return try await refusedForm(req, e, form) }
+            } catch let e as AppError where e.status == .conflict {
+                return req.redirect(to: back, notice: "提案できませんでした: \(e.message)")
+            } catch let e as AppError where [.unprocessableEntity, .badRequest].contains(e.status) { return try await refusedForm(req, e, form) }
             let action = CommentDecisionAction(rawValue: form.action ?? "") ?? .keep
             return req.redirect(to: back, notice: "「\(action.displayName)」を提案しました。\(req.koho.policy.ownerRole.title)が決定します。")
         case "guidance":

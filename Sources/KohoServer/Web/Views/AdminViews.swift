@@ -84,7 +84,7 @@ enum AuditView {
         } else {
             let rows: [[BodyNode]] = m.entries.map { (e: AuditEntry) -> [BodyNode] in
                 [.text(String(e.id ?? 0)), .text(JapaneseTime.staff(e.at)), .text(e.actor), AuditWords.actionNode(e.action),
-                 AuditWords.subject(e.subject, posts: m.posts, policy: f.policy), AuditWords.detail(e.detail), AuditWords.hashesCut(e.reason)]
+                 AuditWords.subject(e.subject, posts: m.posts, policy: f.policy), AuditWords.detail(e.detail, action: e.action), AuditWords.hashesCut(e.reason)]
             }
             content.append(.table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], rows, caption: "新しい順"))
         }

@@ -290,7 +290,7 @@ enum PostView {
         content.append(ConnectionViews.publishing(p, attempts: m.attempts, sandbox: f.sandbox))
         content.append(.tag("h2", [], text: "履歴"))
         content.append(.table(["日時", "誰が", "何を", "内容", "理由"], m.history.map {
-            [.text(JapaneseTime.staff($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail), AuditWords.hashesCut($0.reason)]
+            [.text(JapaneseTime.staff($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail, action: $0.action), AuditWords.hashesCut($0.reason)]
         }))
         content.append(PostVersionsAPI.section(m.versions, policy: policy))
         content.append(RecordsController.downloadLink(f, post: p))
