@@ -307,6 +307,16 @@ final class NoticeSlugTests: KohoTestCase {
             XCTAssertTrue(moved.contains(#"content="0; url=\#(n.slug).html""#), moved)
             XCTAssertTrue(moved.contains(#"<link rel="canonical" href="\#(n.slug).html""#), moved)
         }
+        // Notices published before readable addresses get theirs when the database is migrated, in order of publication.
+        for n in try await Notice.query(on: app.db).all() {
+            n.slug = nil
+            try await n.save(on: app.db)
+        }
+        try await AddSlugToNotice.backfill(on: app.db)
+        let slugs = try await Notice.query(on: app.db).filter(\.$status == .published).sort(\.$publishedAt).sort(\.$id).all().compactMap(\.slug)
+        XCTAssertEqual(Set(slugs), [first.slug, second.slug, facebook.slug])
+        let draftSlug = try await Notice.query(on: app.db).filter(\.$status == .draft).first()?.slug
+        XCTAssertNil(draftSlug)
         let index = try String(contentsOf: out.appendingPathComponent("notices.html"), encoding: .utf8)
         XCTAssertTrue(index.contains(#"href="notices/2026-11-25-suspension-kodaira_tokyo.html""#))
         XCTAssertFalse(index.contains("notices/\(first.id).html"))

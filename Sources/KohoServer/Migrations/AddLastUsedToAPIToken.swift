@@ -52,8 +52,13 @@ struct AddSlugToNotice: AsyncMigration {
         try await db.schema(Notice.schema).field("slug", .string).update()
         guard let sql = db as? SQLDatabase else { return }
         try await sql.raw("CREATE UNIQUE INDEX IF NOT EXISTS notices_slug ON notices (slug)").run()
-        var taken: Set<String> = []
-        for n in try await Notice.query(on: db).filter(\.$status == .published).sort(\.$publishedAt).sort(\.$id).all() {
+        try await Self.backfill(on: db)
+    }
+
+    /// A slug for each published notice without one, in order of publication.
+    static func backfill(on db: Database) async throws {
+        var taken = Set(try await Notice.query(on: db).filter(\.$slug != nil).all().compactMap(\.slug))
+        for n in try await Notice.query(on: db).filter(\.$status == .published).filter(\.$slug == nil).sort(\.$publishedAt).sort(\.$id).all() {
             let slug = Notice.slug(kind: n.kind, account: n.account, publishedAt: n.publishedAt ?? n.updatedAt, taken: taken)
             taken.insert(slug)
             n.slug = slug
