@@ -476,3 +476,33 @@ final class AuditDetailWordsTests: KohoTestCase {
         XCTAssertTrue(web.lastBody.contains(">下書き kodaira_tokyo ウ<"))
     }
 }
+
+/// The users page: a refused role change and a refused new user come back with the reason beside the field.
+final class UserFormErrorPathsTests: KohoTestCase {
+    func testARoleChangeRefusedKeepsWhatWasSentForThatUser() async throws {
+        _ = try await addStandardUsers()
+        let me = try await User.query(on: app.db).filter(\.$name == "kacho").first()
+        let id = try XCTUnwrap(me?.id)
+        let chief = WebClient(app)
+        try await chief.login("kacho", password)
+        try await chief.get("/users")
+        let r = try await chief.post("/users/\(id.uuidString.lowercased())", pairs: [("role", "viewer"), ("totpRequired", "1"),
+                                                                                     ("reason", "異動のため（１２月７日）<至急>")])
+        XCTAssertEqual(r.status, .badRequest)
+        let page = chief.lastBody
+        XCTAssertTrue(page.contains("<h1>利用者</h1>"), "the users page, not an error page")
+        XCTAssertTrue(page.contains("変更できませんでした: 自分自身の秘書広報課長の役割は外せません"), page)
+        let prefix = "u\(id.uuidString.prefix(8))"
+        let role = try XCTUnwrap(page.range(of: #"id="\#(prefix)-role""#).map { String(page[$0.lowerBound...].prefix(900)) })
+        XCTAssertTrue(role.contains(#"aria-invalid="true""#))
+        XCTAssertTrue(role.contains(#"<option value="viewer" selected>"#), role)
+        XCTAssertTrue(page.contains(#"value="異動のため（１２月７日）&lt;至急&gt;""#))
+        let after = try await User.find(id, on: app.db)
+        XCTAssertEqual(after?.role, .chief)
+        XCTAssertEqual(after?.totpRequired, false)
+        // A new user's short password: the reason beside the password.
+        _ = try await chief.post("/users", pairs: [("name", "suzuki"), ("password", "short"), ("role", "staff")])
+        let password = try XCTUnwrap(chief.lastBody.range(of: #"id="f-password""#).map { String(chief.lastBody[$0.lowerBound...].prefix(600)) })
+        XCTAssertTrue(password.contains("パスワードは10文字以上にしてください"), password)
+    }
+}
