@@ -227,7 +227,7 @@ final class InboundEscapingTests: PublicPagesTestCase {
         XCTAssertTrue(titles.titles.contains("<\u{301}script>偽アカウント\u{FFFD}にご注意[U+202E]txt.exe"), "\(titles.titles)")
 
         // The public pages show the override instead of obeying it.
-        for path in ["/public/notices", "/public/notices/\(id)"] {
+        for path in ["/public/notices", "/public/notices/\(try await slug(id))"] {
             let page = try await get(path)
             XCTAssertEqual(page.status, .ok, path)
             XCTAssertFalse(page.body.unicodeScalars.contains("\u{202E}"), path)

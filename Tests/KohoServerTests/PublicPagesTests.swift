@@ -84,6 +84,12 @@ class PublicPagesTestCase: KohoTestCase {
         }
     }
 
+    /// The readable name a published notice's page has.
+    func slug(_ id: String) async throws -> String {
+        let n = try await Notice.find(UUID(uuidString: id), on: app.db)
+        return try XCTUnwrap(n?.slug)
+    }
+
     @discardableResult
     func publishNotice(_ chief: String, kind: String, account: String, title: String, body: String) async throws -> String {
         let r = try await api(.POST, "/notices", token: chief, json: #"{"kind":"\#(kind)","account":"\#(account)","title":"\#(title)","body":"\#(body)"}"#)
@@ -106,6 +112,7 @@ final class PublicPagesTests: PublicPagesTestCase {
         try await assertEqual(try await api(.POST, "/accounts/koho.kodairacity/suspension", token: t.chief, json: #"{"action":"suspend","noticeId":"\#(reason)"}"#).status, .ok)
 
         let pages = try await assertEveryPageRenders()
+        let (warningPage, reasonPage) = (try await slug(warning), try await slug(reason))
         let accounts = try XCTUnwrap(pages["/public/accounts"])
         // Each official account: operator, platform, handle, name, URL, verification, what it posts and how.
         for a in PolicyLoader.builtIn().accounts {
@@ -122,7 +129,7 @@ final class PublicPagesTests: PublicPagesTestCase {
         XCTAssertTrue(accounts.contains("（4(7)）"), "comments and replies on Facebook")
         // The suspended account, in words (not by colour alone) and with the notice.
         XCTAssertTrue(accounts.contains("<strong>停止中</strong>"))
-        XCTAssertTrue(accounts.contains("href=\"/public/notices/\(reason)\""))
+        XCTAssertTrue(accounts.contains("href=\"/public/notices/\(reasonPage)\""))
         XCTAssertTrue(accounts.contains("令和8年（2026年）12月2日（水）から停止しています"), "the date in 和暦 with the Western year and weekday")
 
         let rules = try XCTUnwrap(pages["/public/policy/rules"])
@@ -148,9 +155,9 @@ final class PublicPagesTests: PublicPagesTestCase {
 
         // Newest first, each with its page and date; the script a notice contains is text.
         let list = try XCTUnwrap(pages["/public/notices"])
-        let first = try XCTUnwrap(list.range(of: reason)), second = try XCTUnwrap(list.range(of: warning))
+        let first = try XCTUnwrap(list.range(of: reasonPage)), second = try XCTUnwrap(list.range(of: warningPage))
         XCTAssertLessThan(first.lowerBound, second.lowerBound)
-        let page = try await get("/public/notices/\(warning)")
+        let page = try await get("/public/notices/\(warningPage)")
         XCTAssertEqual(page.status, .ok)
         assertAccessibleShape(page.body, "notice")
         XCTAssertTrue(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
@@ -174,7 +181,7 @@ final class PublicPagesTests: PublicPagesTestCase {
         let fb = try XCTUnwrap(json.first { $0["id"] as? String == "koho.kodairacity" })
         XCTAssertEqual(fb["status"] as? String, "suspended")
         XCTAssertEqual(fb["operatorRole"] as? String, "秘書広報課長")
-        XCTAssertEqual(fb["noticeURL"] as? String, "/public/notices/\(reason)")
+        XCTAssertEqual(fb["noticeURL"] as? String, "/public/notices/\(reasonPage)")
         let feed = try XCTUnwrap(pages["/public/notices.atom"])
         XCTAssertTrue(feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""))
         XCTAssertEqual(count("<entry>", in: feed), 2)
@@ -185,7 +192,7 @@ final class PublicPagesTests: PublicPagesTestCase {
         // Resuming: the notice says so, the account is in operation again.
         clock.advance(86400)
         try await assertEqual(try await api(.POST, "/accounts/koho.kodairacity/suspension", token: t.chief, json: #"{"action":"resume"}"#).status, .ok)
-        let resumed = try await get("/public/notices/\(reason)").body
+        let resumed = try await get("/public/notices/\(reasonPage)").body
         XCTAssertTrue(resumed.contains("令和8年（2026年）12月3日（木）"), resumed)
         XCTAssertTrue(resumed.contains("運用を再開しました"))
         let after = try await get("/public/accounts").body
@@ -203,14 +210,15 @@ final class PublicPagesTests: PublicPagesTestCase {
         try Data("keep".utf8).write(to: out.appendingPathComponent("notices/README.txt"))
 
         let files = try PublicSite.export(try await PublicSite.load(app.db, app.koho), to: out)
+        let name = try await slug(id)
         XCTAssertEqual(Set(files), ["index.html", "accounts.html", "accounts.json", "policy.html", "policy-rules.html", "disclaimer.html", "notices.html",
-                                    "notices.json", "notices.atom", "style.css", "notices/\(id).html"])
+                                    "notices.json", "notices.atom", "style.css", "notices/\(name).html", "notices/\(id).html"])
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale.path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("notices/README.txt").path))
 
-        try await assertExportIsTheServedSite(out, notices: [id])
+        try await assertExportIsTheServedSite(out, notices: [name])
         let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("notices.json"))) as? [[String: Any]])
-        XCTAssertEqual(json.first?["url"] as? String, "notices/\(id).html")
+        XCTAssertEqual(json.first?["url"] as? String, "notices/\(name).html")
     }
 
     func testThePolicyHistorySaysWhatChanged() async throws {
@@ -255,7 +263,8 @@ final class PublicPagesSecondCityTests: PublicPagesTestCase {
         for (_, body) in pages { XCTAssertFalse(body.contains("秘書広報課長"), "nothing of Kodaira") }
         let out = dir.appendingPathComponent("export", isDirectory: true)
         let files = try PublicSite.export(try await PublicSite.load(app.db, app.koho), to: out)
-        XCTAssertTrue(files.contains("notices/\(id).html"))
-        try await assertExportIsTheServedSite(out, notices: [id])
+        let name = try await slug(id)
+        XCTAssertTrue(files.contains("notices/\(name).html"))
+        try await assertExportIsTheServedSite(out, notices: [name])
     }
 }

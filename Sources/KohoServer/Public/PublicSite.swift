@@ -53,18 +53,23 @@ extension PublicSite {
     package static func export(_ data: PublicSiteData, to dir: URL) throws -> [String] {
         let fm = FileManager.default
         try fm.createDirectory(at: dir.appendingPathComponent("notices", isDirectory: true), withIntermediateDirectories: true)
-        let pages = try PublicRenderer.all(data, .exported)
-        for (page, body) in pages {
-            try body.write(to: dir.appendingPathComponent(page.file), options: .atomic)
+        var pages = try PublicRenderer.all(data, .exported).map { ($0.0.file, $0.1) }
+        // A notice's earlier address by id leads to its readable one: a static site cannot answer 301, so a page that
+        // moves the browser on (and tells search engines the address it now has).
+        for n in data.notices where n.slug != nil {
+            pages.append(("notices/\(n.idString).html", PublicRenderer.movedPage(to: n.publicName + ".html", title: n.title)))
         }
-        let current = Set(pages.map(\.0.file))
+        for (file, body) in pages {
+            try body.write(to: dir.appendingPathComponent(file), options: .atomic)
+        }
+        let current = Set(pages.map(\.0))
         let noticesDir = dir.appendingPathComponent("notices", isDirectory: true)
         for name in try fm.contentsOfDirectory(atPath: noticesDir.path) where name.hasSuffix(".html") {
             let stem = String(name.dropLast(5))
-            if UUID(uuidString: stem) != nil, !current.contains("notices/" + name) {
+            if UUID(uuidString: stem) != nil || Notice.isSlug(stem) && stem.first?.isNumber == true, !current.contains("notices/" + name) {
                 try fm.removeItem(at: noticesDir.appendingPathComponent(name))
             }
         }
-        return pages.map(\.0.file)
+        return pages.map(\.0)
     }
 }

@@ -150,9 +150,6 @@ enum ImpersonationCaseService {
                                      seenAt: c.seenAt, score: c.score, reasons: c.reasonList, imitated: account)
     }
 
-    static func noticeURL(_ c: ImpersonationCase, _ ctx: KohoContext) -> String? {
-        c.noticeId.map { SuspensionService.publicURL(of: $0, ctx) }
-    }
 
     static func requireChief(_ w: Workflow, _ user: User) throws {
         guard Permissions.mayDecide(user.person) else {
@@ -217,7 +214,7 @@ enum ImpersonationCaseService {
         }
         notice = try await NoticeService.publish(w, user, notice.id!, expectedVersion: notice.lockVersion)
         let noticeId = notice.id!
-        return try await advance(w, user, id, to: .warned, note: "お知らせ「\(notice.title)」を掲載（\(SuspensionService.publicURL(of: noticeId, w.ctx))）") {
+        return try await advance(w, user, id, to: .warned, note: "お知らせ「\(notice.title)」を掲載（\(SuspensionService.publicURL(of: notice, w.ctx))）") {
             $0.noticeId = noticeId
         }
     }

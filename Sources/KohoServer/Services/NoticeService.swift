@@ -125,6 +125,10 @@ enum NoticeService {
             n.status = .published
             n.lockVersion += 1
             n.publishedAt = now
+            // Unique among the notices of the same kind and account (the only ones whose slugs can coincide).
+            let taken = try await Notice.query(on: db).filter(\.$kind == n.kind).filter(\.$account == n.account)
+                .filter(\.$status == .published).all().compactMap(\.slug)
+            n.slug = Notice.slug(kind: n.kind, account: n.account, publishedAt: now, taken: Set(taken))
             n.updatedAt = now
             try await n.update(on: db)
             try await AuditLog.appendLocked(on: db, at: now, actor: user.name, action: "notice.publish", subject: subject(id),

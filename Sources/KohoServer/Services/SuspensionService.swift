@@ -13,8 +13,8 @@ enum SuspensionService {
     static func subject(_ account: String) -> String { "account:\(account)" }
 
     /// The address of a notice on the city website, where the exported public pages are shown.
-    static func publicURL(of notice: UUID, _ ctx: KohoContext) -> String {
-        PublicSite.siteURL(ctx) + "notices/\(notice.uuidString.lowercased()).html"
+    static func publicURL(of notice: Notice, _ ctx: KohoContext) -> String {
+        PublicSite.siteURL(ctx) + PublicPage.notice(notice.publicName).file
     }
 
     /// The accounts suspended or deleted now, by account id.
@@ -76,7 +76,7 @@ enum SuspensionService {
                 n.status == .published && n.kind == .suspension && n.account == account.id ? n : nil
             }
             let violations = ctx.checker.checkSuspension(account: account.id,
-                                                         publishedReasonURL: live.map { publicURL(of: $0.id!, ctx) })
+                                                         publishedReasonURL: live.map { publicURL(of: $0, ctx) })
             if !violations.isEmpty {
                 var v = violations
                 if let notice, live == nil {

@@ -4,7 +4,10 @@ import Vapor
 import KohoCore
 
 package enum AdminController {
-    static func accounts(_ req: Request) async throws -> Response {
+    static func accounts(_ req: Request) async throws -> Response { try await accountsPage(req) }
+
+    static func accountsPage(_ req: Request, status: HTTPResponseStatus = .ok,
+                             refused: (account: String, pageID: String, error: String)? = nil) async throws -> Response {
         let users = try await User.query(on: req.db).filter(\.$role == .staff).sort(\.$name).all()
         let publishing = req.application.publishing
         let connections = publishing == nil ? [] : try await AccountConnection.query(on: req.db).all()
@@ -12,7 +15,7 @@ package enum AdminController {
         return Layout.response(AccountsView.page(PageFrame(req, title: "アカウント"), AccountsView.Model(
             staff: users, connections: publishing == nil ? nil : connections,
             oauthPlatforms: Set(Platform.allCases.filter { publishing?.gateway.oauth($0) != nil }),
-            profiles: Dictionary(profiles.map { ($0.account, $0) }, uniquingKeysWith: { a, _ in a }))))
+            profiles: Dictionary(profiles.map { ($0.account, $0) }, uniquingKeysWith: { a, _ in a }), refusedConnection: refused)), status: status)
     }
 
     static func requireChief(_ req: Request) throws -> User {
@@ -23,14 +26,16 @@ package enum AdminController {
 
     static func users(_ req: Request) async throws -> Response { try await page(req) }
 
-    static func page(_ req: Request, status: HTTPResponseStatus = .ok, addUser: UsersView.AddUserInput? = nil) async throws -> Response {
+    static func page(_ req: Request, status: HTTPResponseStatus = .ok, addUser: UsersView.AddUserInput? = nil,
+                     roleChange: UsersView.RoleChangeInput? = nil) async throws -> Response {
         let me = try req.requireUser()
         let users = try await User.query(on: req.db).sort(\.$name).all()
         var throttles: [UUID: (lockedPairs: Int, failures: Int)] = [:]
         if me.role == .chief {
             for u in users { throttles[u.id!] = try await LoginThrottle.summary(name: u.name, on: req.db, now: req.koho.now) }
         }
-        return Layout.response(UsersView.page(PageFrame(req, title: "利用者"), users: users, me: me, throttles: throttles, addUser: addUser),
+        return Layout.response(UsersView.page(PageFrame(req, title: "利用者"), users: users, me: me, throttles: throttles, addUser: addUser,
+                                              roleChange: roleChange),
                                status: status)
     }
 
@@ -83,8 +88,13 @@ package enum AdminController {
             throw AppError.notFound("利用者が見つかりません")
         }
         let form = try req.content.decode(UpdateUserForm.self)
-        guard let role = UserRole(rawValue: form.role) else { throw AppError.badRequest("役割が正しくありません") }
-        if user.id == chief.id, role != .chief { throw AppError.badRequest("自分自身の\(req.koho.policy.ownerRole.title)の役割は外せません") }
+        // The users page again with this user's form as it was sent and the reason beside the role; nothing changed.
+        func refused(_ message: String) async throws -> Response {
+            try await page(req, status: .badRequest, roleChange: .init(user: id, role: form.role, accounts: form.accounts ?? [],
+                                                                       totpRequired: form.totpRequired != nil, reason: form.reason ?? "", error: message))
+        }
+        guard let role = UserRole(rawValue: form.role) else { return try await refused("役割が正しくありません") }
+        if user.id == chief.id, role != .chief { return try await refused("自分自身の\(req.koho.policy.ownerRole.title)の役割は外せません") }
         let known = Set(req.koho.policy.accounts.map(\.id))
         let accounts = role == .staff ? (form.accounts ?? []).filter { known.contains($0) } : []
         let before = "role=\(user.role.rawValue) accounts=\(user.accountList) totpRequired=\(user.totpRequired)"
@@ -243,10 +253,23 @@ enum UsersView {
     /// What was typed into 利用者の追加 when it was refused, and why.
     struct AddUserInput {
         var name = "", role = "staff", accounts: [String] = [], error: String?
+        /// Beside the password when the reason is about it, else beside the name.
+        var passwordError: String? { error.flatMap { $0.contains("パスワード") ? $0 : nil } }
+        var nameError: String? { error.flatMap { $0.contains("パスワード") ? nil : $0 } }
+    }
+
+    /// A change of a user's role refused, as it was sent.
+    struct RoleChangeInput {
+        var user: UUID
+        var role: String
+        var accounts: [String]
+        var totpRequired: Bool
+        var reason: String
+        var error: String
     }
 
     static func page(_ f: PageFrame, users: [User], me: User, throttles: [UUID: (lockedPairs: Int, failures: Int)] = [:],
-                     addUser: AddUserInput? = nil) -> HTML {
+                     addUser: AddUserInput? = nil, roleChange: RoleChangeInput? = nil) -> HTML {
         let typed = addUser ?? AddUserInput()
         let roles = UserRole.allCases.map { ($0.rawValue, $0.displayName(f.policy)) }
         var content: [BodyNode] = [
@@ -259,10 +282,10 @@ enum UsersView {
         content.append(.tag("h2", [Attr("id", "add-user")], text: "利用者の追加"))
         content.append(.postForm(SiteURL.users.path, csrf: f.csrf, [
             typed.error.map { .tag("p", [Attr("class", "error"), Attr("role", "alert"), Attr("id", "add-user-error")], text: "追加できませんでした: \($0)") } ?? .empty,
-            .field("名前", name: "name", value: typed.name, required: true),
+            .field("名前", name: "name", value: typed.name, required: true, error: typed.nameError),
             .field("初期パスワード（10文字以上）", name: "password", type: "password", required: true,
                    hint: typed.error != nil ? "パスワードは安全のため残していません。もう一度入れてください。" : nil,
-                   extra: [Attr("autocomplete", "new-password")]),
+                   extra: [Attr("autocomplete", "new-password")], error: typed.passwordError),
             .selectField("役割", name: "role", options: roles, selected: typed.role),
             .tag("fieldset", [], [.tag("legend", [], text: "担当アカウント（担当者のみ）")] + f.policy.accounts.map {
                 .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: typed.accounts.contains($0.id))
@@ -273,17 +296,20 @@ enum UsersView {
         for u in users {
             // Each user's form has its own ids, so that every label points at its own user's field.
             let prefix = "u\(u.id!.uuidString.prefix(8))"
+            let sent = roleChange.flatMap { $0.user == u.id ? $0 : nil }
             content.append(.tag("section", [], [
                 .tag("h3", [], text: u.name),
                 unlockForm(f, u, throttles[u.id!]),
+                .formError(sent.map { "変更できませんでした: \($0.error)" }),
                 .postForm(SiteURL.userRole(u.id!).path, csrf: f.csrf, [
-                    .selectField("役割", name: "role", options: roles, selected: u.role.rawValue, id: "\(prefix)-role"),
+                    .selectField("役割", name: "role", options: roles, selected: sent?.role ?? u.role.rawValue, id: "\(prefix)-role", error: sent?.error),
                     .tag("fieldset", [], [.tag("legend", [], text: "担当アカウント")] + f.policy.accounts.map {
-                        .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id, checked: u.accounts.contains($0.id), idPrefix: prefix)
+                        .checkbox($0.displayName + "（\($0.platform.displayName)）", name: "accounts[]", value: $0.id,
+                                  checked: (sent?.accounts ?? u.accounts).contains($0.id), idPrefix: prefix)
                     }),
-                    .checkbox("二段階認証を必須にする", name: "totpRequired", checked: u.totpRequired, idPrefix: prefix),
+                    .checkbox("二段階認証を必須にする", name: "totpRequired", checked: sent?.totpRequired ?? u.totpRequired, idPrefix: prefix),
                     .checkbox("二段階認証をリセットする（端末を失くしたとき）", name: "totpReset", checked: false, idPrefix: prefix),
-                    .field("変更の理由", name: "reason", id: "\(prefix)-reason"),
+                    .field("変更の理由", name: "reason", value: sent?.reason ?? "", id: "\(prefix)-reason"),
                     .button("変更する"),
                 ]),
             ]))

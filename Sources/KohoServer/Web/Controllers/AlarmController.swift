@@ -45,11 +45,18 @@ enum AlarmController {
         switch req.parameters.get("step") ?? "" {
         case "notice":
             let form = try req.content.decode(NoticeForm.self)
-            let draft = try await NoticeService.create(w, user, .init(kind: .suspension, account: alarm.account, title: form.title ?? "",
+            let draft: Notice
+            do {
+                draft = try await NoticeService.create(w, user, .init(kind: .suspension, account: alarm.account, title: form.title ?? "",
                                                                       body: form.body ?? "", about: "comment-alarm:\(id.uuidString.lowercased())"))
+            } catch let e as AppError where e.status == .badRequest {
+                // The dashboard again, the alarm's notice as it was typed and the reason beside it; nothing saved.
+                return try await DashboardController.page(req, status: .badRequest,
+                                                          alarmTyped: .init(alarm: id, title: form.title ?? "", body: form.body ?? "", error: e.message))
+            }
             let live = try await NoticeService.publish(w, user, draft.id!, expectedVersion: draft.lockVersion)
             return req.redirect(to: SiteURL.dashboard.path,
-                                notice: "停止の理由を市ホームページに掲載しました（\(SuspensionService.publicURL(of: live.id!, req.koho))）。次にアカウントを停止できます。")
+                                notice: "停止の理由を市ホームページに掲載しました（\(SuspensionService.publicURL(of: live, req.koho))）。次にアカウントを停止できます。")
         case "suspend":
             guard let notice = try await FloodAlarm.reasonPublished(req.db, alarm) else {
                 let clause = req.koho.policy.account(alarm.account).flatMap { req.koho.policy.rules(for: $0.platform)?.suspensionClause } ?? ""
@@ -63,7 +70,15 @@ enum AlarmController {
     }
 
     /// The chief's section of the dashboard: every open alarm with its figures and the next step.
-    static func section(_ f: PageFrame, _ entries: [Entry], windowMinutes: Int) -> BodyNode {
+    /// The notice form of an alarm as it was sent, when it was refused.
+    struct Typed {
+        var alarm: UUID
+        var title: String
+        var body: String
+        var error: String
+    }
+
+    static func section(_ f: PageFrame, _ entries: [Entry], windowMinutes: Int, typed: Typed? = nil) -> BodyNode {
         guard !entries.isEmpty, f.user?.role == .chief else { return .empty }
         return .tag("section", [Attr("class", "disaster"), Attr("role", "alert"), Attr("aria-labelledby", "s-alarm")], [
             .tag("h2", [Attr("id", "s-alarm")], text: "コメントの警報（\(entries.count)件）"),
@@ -76,12 +91,14 @@ enum AlarmController {
                 first.append(.text(" — 掲載済み: 「\(notice.title)」"))
             } else if let account = e.account {
                 let draft = FloodAlarm.noticeDraft(a, account: account, policy: f.policy)
+                let mine = typed.flatMap { $0.alarm == a.id ? $0 : nil }
+                let onTitle = mine.map { $0.error.contains("題名") } ?? false
+                first.append(.formError(mine.map { "掲載できませんでした: \($0.error)" }))
                 first.append(.postForm(SiteURL.commentAlarmStep(a.id!, "notice").path, csrf: f.csrf, [
-                    .field("お知らせの題名", name: "title", value: draft.title, required: true, id: "alarm-title-\(n)"),
-                    .tag("div", [Attr("class", "field")], [
-                        .tag("label", [Attr("for", "alarm-body-\(n)")], text: "お知らせの本文（停止の理由）"),
-                        .tag("textarea", [Attr("id", "alarm-body-\(n)"), Attr("name", "body"), Attr("rows", "5")], text: draft.body),
-                    ]),
+                    .field("お知らせの題名", name: "title", value: mine?.title ?? draft.title, required: true, id: "alarm-title-\(n)",
+                           error: onTitle ? mine?.error : nil),
+                    .textArea("お知らせの本文（停止の理由）", name: "body", value: mine?.body ?? draft.body, rows: 5, id: "alarm-body-\(n)",
+                              error: onTitle ? nil : mine?.error),
                     .button("理由を市ホームページに掲載する", kind: .primary),
                 ]))
             }

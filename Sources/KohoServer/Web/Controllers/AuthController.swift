@@ -200,10 +200,11 @@ extension AuthController {
             try await LoginThrottle.recordFailure(name: user.name, address: address, req.koho)
             try await AuditLog.append(req, actor: user.name, action: "user.password.failed", subject: "user:\(user.name)",
                                       detail: ok ? "この接続元からはロック中" : "現在のパスワードの誤り")
-            return PasswordPage.render(req, message: "現在のパスワードが正しくないか、失敗が続いたため一時的に受け付けていません", status: .unauthorized)
+            return PasswordPage.render(req, message: "現在のパスワードが正しくないか、失敗が続いたため一時的に受け付けていません", field: "current",
+                                       status: .unauthorized)
         }
-        guard form.new == form.confirm else { return PasswordPage.render(req, message: "確認用のパスワードが一致しません") }
-        guard form.new.count >= 10 else { return PasswordPage.render(req, message: "パスワードは10文字以上にしてください") }
+        guard form.new == form.confirm else { return PasswordPage.render(req, message: "確認用のパスワードが一致しません", field: "confirm", status: .badRequest) }
+        guard form.new.count >= 10 else { return PasswordPage.render(req, message: "パスワードは10文字以上にしてください", field: "new", status: .badRequest) }
         user.passwordHash = try await req.password.async.hash(form.new)
         // Whoever else holds a session of this user (a stolen cookie, a forgotten PC) is signed out, in the same
         // transaction as the new password.
@@ -219,15 +220,17 @@ extension AuthController {
 }
 
 enum PasswordPage {
-    static func render(_ req: Request, message: String?, status: HTTPResponseStatus = .ok) -> Response {
+    /// Passwords are never sent back; the reason stands beside the field to type again.
+    static func render(_ req: Request, message: String?, field: String? = nil, status: HTTPResponseStatus = .ok) -> Response {
         let f = PageFrame(req, title: "パスワード変更")
+        func err(_ name: String) -> String? { field == name ? message : nil }
         return Layout.response(Layout.page(f, [
             message.map { .tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty,
             .postForm(SiteURL.password.path, csrf: f.csrf, [
-                .field("現在のパスワード", name: "current", type: "password", required: true, extra: [Attr("autocomplete", "current-password")]),
-                .field("新しいパスワード（10文字以上）", name: "new", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
-                .field("新しいパスワード（確認）", name: "confirm", type: "password", required: true, extra: [Attr("autocomplete", "new-password")]),
-                .button("変更する"),
+                .field("現在のパスワード", name: "current", type: "password", required: true, extra: [Attr("autocomplete", "current-password")], error: err("current")),
+                .field("新しいパスワード（10文字以上）", name: "new", type: "password", required: true, extra: [Attr("autocomplete", "new-password")], error: err("new")),
+                .field("新しいパスワード（確認）", name: "confirm", type: "password", required: true, extra: [Attr("autocomplete", "new-password")], error: err("confirm")),
+                .button("変更する", kind: .primary),
             ]),
         ]), status: status)
     }

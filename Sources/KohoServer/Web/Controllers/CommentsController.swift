@@ -40,7 +40,9 @@ enum CommentsController {
         return Layout.response(CommentViews.list(frame, page, filter: f, waiting: waiting))
     }
 
-    static func show(_ req: Request) async throws -> Response {
+    static func show(_ req: Request) async throws -> Response { try await showPage(req) }
+
+    static func showPage(_ req: Request, status: HTTPResponseStatus = .ok, typed: CommentViews.TypedDecision? = nil) async throws -> Response {
         let id = try CommentService.commentID(req)
         let c = try await CommentService.find(req.db, id)
         let events = try await CommentService.events(req.db, id)
@@ -49,7 +51,7 @@ enum CommentsController {
         if let pid = c.postID, let p = try await Post.query(on: req.db).filter(\.$id == pid).allPosts().first { posts[pid] = p }
         let frame = PageFrame(req, title: "コメント")
         let hold = try await LegalHold.find(c.subject, on: req.db)
-        return Layout.response(CommentViews.show(frame, c, events: events, attempts: attempts, posts: posts, hold: hold))
+        return Layout.response(CommentViews.show(frame, c, events: events, attempts: attempts, posts: posts, hold: hold, typed: typed), status: status)
     }
 
     struct DecisionForm: Content {
@@ -82,6 +84,11 @@ enum CommentsController {
         req.redirect(to: back, notice: "決定できませんでした: \(e.message)")
     }
 
+    /// A decision or proposal refused for what was chosen or typed: the comment's page again with the form as sent.
+    static func refusedForm(_ req: Request, _ e: AppError, _ form: DecisionForm) async throws -> Response {
+        try await showPage(req, status: e.status, typed: .init(action: form.action ?? "", ground: form.ground ?? "", reason: form.reason ?? "", error: e.message))
+    }
+
     static func step(_ req: Request) async throws -> Response {
         let user = try req.requireUser()
         let id = try CommentService.commentID(req)
@@ -93,7 +100,8 @@ enum CommentsController {
                 throw AppError.forbidden("コメントの扱いを決めるのは\(req.koho.policy.ownerRole.title)だけです（担当者は提案できます）")
             }
             let form = try req.content.decode(DecisionForm.self)
-            let (action, ground, reason) = try decisionInput(form)
+            let action: CommentDecisionAction, ground: String, reason: String
+            do { (action, ground, reason) = try decisionInput(form) } catch let e as AppError { return try await refusedForm(req, e, form) }
             let confirmed = form.confirmAgainstSuggestion == "1"
             let c: Comment
             do {
@@ -106,16 +114,26 @@ enum CommentsController {
                 if let pid = comment.postID, let p = try await Post.query(on: req.db).filter(\.$id == pid).allPosts().first { posts[pid] = p }
                 let frame = PageFrame(req, title: "提案に反する削除の確認")
                 return Layout.response(CommentViews.confirmAgainst(frame, comment, action: action, ground: ground, reason: reason, posts: posts))
-            } catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict { return refused(req, e, back: back) }
+            } catch let e as AppError where e.status == .conflict {
+                // Decided for good meanwhile (deleted on the platform): nothing to type again, the page says so.
+                return refused(req, e, back: back)
+            } catch let e as AppError where e.status == .unprocessableEntity || e.status == .badRequest {
+                return try await refusedForm(req, e, form)
+            }
             if action == .correct, let reply = c.replyPostID {
                 return req.redirect(to: SiteURL.post(reply).path, notice: "訂正の返信の下書きを開きました。本文を書いて提出し、承認を経て発信します。")
             }
             return req.redirect(to: back, notice: "「\(action.displayName)」に決定しました。" + (c.actionStatus == .queued ? "プラットフォームで実行します。" : ""))
         case "propose":
             if let denied = Permissions.mayWrite(user.person) { throw AppError.forbidden(denied.message) }
-            let (action, ground, reason) = try decisionInput(try req.content.decode(DecisionForm.self))
-            do { _ = try await CommentService.propose(req.koho, user: user, id: id, action: action, ground: ground, reason: reason) }
-            catch let e as AppError where e.status == .unprocessableEntity || e.status == .conflict { return req.redirect(to: back, notice: "提案できませんでした: \(e.message)") }
+            let form = try req.content.decode(DecisionForm.self)
+            do {
+                let (action, ground, reason) = try decisionInput(form)
+                _ = try await CommentService.propose(req.koho, user: user, id: id, action: action, ground: ground, reason: reason)
+            } catch let e as AppError where e.status == .conflict {
+                return req.redirect(to: back, notice: "提案できませんでした: \(e.message)")
+            } catch let e as AppError where [.unprocessableEntity, .badRequest].contains(e.status) { return try await refusedForm(req, e, form) }
+            let action = CommentDecisionAction(rawValue: form.action ?? "") ?? .keep
             return req.redirect(to: back, notice: "「\(action.displayName)」を提案しました。\(req.koho.policy.ownerRole.title)が決定します。")
         case "guidance":
             let post: Post

@@ -71,7 +71,7 @@ enum ConnectionsController {
 
     struct FacebookForm: Content {
         var pageId: String?
-        var accessToken: String
+        var accessToken: String?
     }
 
     static func connectFacebook(_ req: Request) async throws -> Response {
@@ -80,13 +80,17 @@ enum ConnectionsController {
         guard account.platform == .facebook else { throw AppError.notFound() }
         let p = try publishing(req)
         let form = try req.content.decode(FacebookForm.self)
-        let token = form.accessToken.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !token.isEmpty else { throw AppError.badRequest("ページのアクセストークンを入力してください") }
+        let token = (form.accessToken ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let pageID = form.pageId.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 } ?? account.handle
+        // The accounts page again with the page ID kept and the reason beside the token field.
+        func refused(_ message: String) async throws -> Response {
+            try await AdminController.accountsPage(req, status: .badRequest, refused: (account.id, form.pageId ?? "", message))
+        }
+        guard !token.isEmpty else { return try await refused("ページのアクセストークンを入力してください") }
         do {
             try await p.gateway.checkPageToken(pageID, AccessToken(token))
         } catch let e as PlatformError {
-            throw AppError.badRequest("このトークンではページ「\(pageID)」を読めません: \(e.explanation)")
+            return try await refused("このトークンではページ「\(pageID)」を読めません: \(e.explanation)")
         }
         try await ConnectionService.connect(ctx: req.koho, account: account, userID: pageID, username: pageID,
                                             tokens: OAuthTokens(accessToken: AccessToken(token), refreshToken: nil, expiresAt: nil, scope: nil),
@@ -97,7 +101,8 @@ enum ConnectionsController {
 
 enum ConnectionViews {
     /// The connection of each account on the accounts page; the connect forms for the chief.
-    static func section(_ a: KohoCore.Account, _ c: AccountConnection?, f: PageFrame, oauthAvailable: Bool) -> BodyNode {
+    static func section(_ a: KohoCore.Account, _ c: AccountConnection?, f: PageFrame, oauthAvailable: Bool,
+                        refused: (pageID: String, error: String)? = nil) -> BodyNode {
         let status = c?.status ?? .notConnected
         var nodes: [BodyNode] = [
             .tag("p", [Attr("class", status == .connected ? "notice" : "warn")] + (status == .needsReconnecting ? [Attr("role", "alert")] : []),
@@ -107,10 +112,12 @@ enum ConnectionViews {
         guard f.user?.role == .chief else { return .group(nodes) }
         switch a.platform {
         case .facebook:
+            nodes.append(.formError(refused.map { "接続できませんでした: \($0.error)" }))
             nodes.append(.postForm(SiteURL.connectFacebook(a.id).path, csrf: f.csrf, [
-                .field("ページID", name: "pageId", value: c?.platformUserID ?? a.handle),
+                .field("ページID", name: "pageId", value: refused?.pageID ?? c?.platformUserID ?? a.handle),
                 .field("ページのアクセストークン", name: "accessToken", type: "password", required: true,
-                       hint: "Meta のビジネス設定で発行したページのアクセストークン。保存時に暗号化され、画面には表示されません"),
+                       hint: "Meta のビジネス設定で発行したページのアクセストークン。保存時に暗号化され、画面には表示されません",
+                       error: refused.map { "\($0.error)（トークンは画面に戻しません。もう一度貼り付けてください）" }),
                 .button(status == .connected ? "接続し直す" : "接続する"),
             ]))
         case .x, .youtube:

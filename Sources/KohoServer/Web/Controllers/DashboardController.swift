@@ -24,6 +24,8 @@ enum DashboardController {
         /// The flood alarms open now (shown to the chief).
         var alarms: [AlarmController.Entry] = []
         var alarmWindowMinutes = 60
+        /// An alarm's notice form that came back refused, with what was typed.
+        var alarmTyped: AlarmController.Typed?
         /// The chief's first steps, until each is done (nil once all are).
         var firstSteps: [FirstStep]?
         let now: Date
@@ -66,7 +68,7 @@ enum DashboardController {
         return try await req.cached(key) { CachedResponse(try await page(req)) }.response
     }
 
-    static func page(_ req: Request) async throws -> Response {
+    static func page(_ req: Request, status: HTTPResponseStatus = .ok, alarmTyped: AlarmController.Typed? = nil) async throws -> Response {
         let ctx = req.koho
         let now = ctx.now
         let cal = ctx.cityCalendar
@@ -117,12 +119,14 @@ enum DashboardController {
             model.firstSteps = try await firstSteps(req, chief: chief)
             model.alarms = try await AlarmController.load(req)
             model.alarmWindowMinutes = req.koho.config.comments.floodWindowMinutes
+            model.alarmTyped = alarmTyped
         }
         let chief = frame.user?.role == .chief
         let stopped = chief ? try await ConnectionViews.stopped(req) : []
         let profiles = chief ? try await ProfileCheckService.problems(req.db) : []
         return Layout.response(DashboardView.page(frame, model, notice: .group([ConnectionViews.notice(stopped, policy: frame.policy),
-                                                                                ProfileCheckViews.notice(profiles, policy: frame.policy)])))
+                                                                                ProfileCheckViews.notice(profiles, policy: frame.policy)])),
+                               status: status)
     }
 }
 
@@ -186,7 +190,7 @@ enum DashboardView {
             status,
             firstSteps,
             chiefNotice,
-            AlarmController.section(f, m.alarms, windowMinutes: m.alarmWindowMinutes),
+            AlarmController.section(f, m.alarms, windowMinutes: m.alarmWindowMinutes, typed: m.alarmTyped),
             notice,
             m.emergencies.isEmpty ? .empty : .tag("section", [Attr("class", "warn"), Attr("role", "alert")], [
                 .tag("h2", [], text: "運用時間外の緊急の投稿（\(m.totals.emergencies)件）"),

@@ -100,29 +100,36 @@ enum DisasterController {
 
     // MARK: Page
 
-    static func page(_ req: Request) async throws -> Response {
+    static func page(_ req: Request) async throws -> Response { try await page(req, status: .ok) }
+
+    static func page(_ req: Request, status: HTTPResponseStatus, typed: DisasterView.Typed? = nil) async throws -> Response {
         _ = try req.requireUser()
         let modes = try await DisasterModeService.active(on: req.db)
         let held = try await DisasterModeService.heldPosts(on: req.db)
-        return Layout.response(DisasterView.page(PageFrame(req, title: "災害モード"), modes: modes, held: held))
+        return Layout.response(DisasterView.page(PageFrame(req, title: "災害モード"), modes: modes, held: held, typed: typed), status: status)
     }
 
     struct SwitchForm: Content {
         var accounts: [String]?
         var all: String?
-        var on: String
-        var reason: String
+        var on: String?
+        var reason: String?
     }
 
     static func switchForm(_ req: Request) async throws -> Response {
         let chief = try requireChief(req)
         let form = try req.content.decode(SwitchForm.self)
         let on = form.on == "1"
+        let reason = form.reason ?? ""
         let accounts: DisasterModeService.Accounts = form.all == "1" ? .all : .some(form.accounts ?? [])
         do {
-            try await DisasterModeService.switchMode(req.workflow, actor: chief.name, accounts: accounts, on: on, reason: form.reason)
+            try await DisasterModeService.switchMode(req.workflow, actor: chief.name, accounts: accounts, on: on, reason: reason)
         } catch let e as AppError where e.status == .badRequest {
-            return req.redirect(to: SiteURL.disaster.path, notice: "切り替えられませんでした: \(e.message)")
+            // The page again with the accounts ticked and the reason typed; the reason for the refusal beside its field.
+            // The API's wording names its JSON value; the form's names its checkbox.
+            let message = e.message.hasPrefix("アカウントを一つ以上") ? "アカウントを一つ以上選ぶか、「すべてのアカウント」に印を付けてください" : e.message
+            return try await page(req, status: .badRequest, typed: .init(all: form.all == "1", accounts: Set(form.accounts ?? []), reason: reason,
+                                                                         field: message.contains("理由") ? "reason" : "accounts", error: message))
         }
         return req.redirect(to: SiteURL.disaster.path, notice: on ? "災害モードを開始しました。緊急でない予約投稿は保留されます。" : "災害モードを終了しました。保留中の投稿を確認して解除してください。")
     }
@@ -173,7 +180,16 @@ enum DisasterView {
         ])
     }
 
-    static func page(_ f: PageFrame, modes: [DisasterMode], held: [Post]) -> HTML {
+    /// The switch form as it was sent, when it was refused.
+    struct Typed {
+        var all: Bool
+        var accounts: Set<String>
+        var reason: String
+        var field: String
+        var error: String
+    }
+
+    static func page(_ f: PageFrame, modes: [DisasterMode], held: [Post], typed: Typed? = nil) -> HTML {
         let chief = f.user?.role == .chief
         let on = Set(modes.map(\.account))
         var content: [BodyNode] = [
@@ -186,14 +202,18 @@ enum DisasterView {
         if chief {
             content += [
                 .tag("h2", [], text: "切り替え"),
+                .formError(typed.map { "切り替えられませんでした: \($0.error)" }),
                 .postForm(SiteURL.disaster.path, csrf: f.csrf, [
-                    .tag("fieldset", [], [
+                    .tag("fieldset", typed?.field == "accounts" ? [Attr("aria-describedby", "e-accounts")] : [], [
                         .tag("legend", [], text: "アカウント"),
-                        .checkbox("すべてのアカウント", name: "all", checked: false),
+                        typed?.field == "accounts" ? .tag("strong", [Attr("class", "field-error"), Attr("id", "e-accounts")], text: typed?.error ?? "") : .empty,
+                        .checkbox("すべてのアカウント", name: "all", checked: typed?.all ?? false),
                     ] + f.policy.accounts.map { a in
-                        .checkbox(PlatformLabel.text(a) + (on.contains(a.id) ? "（災害モード中）" : ""), name: "accounts[]", value: a.id, checked: false)
+                        .checkbox(PlatformLabel.text(a) + (on.contains(a.id) ? "（災害モード中）" : ""), name: "accounts[]", value: a.id,
+                                  checked: typed?.accounts.contains(a.id) ?? false)
                     }),
-                    .field("理由", name: "reason", required: true, hint: "例: 台風第10号の接近（監査記録に残ります）"),
+                    .field("理由", name: "reason", value: typed?.reason ?? "", required: true, hint: "例: 台風第10号の接近（監査記録に残ります）",
+                           error: typed?.field == "reason" ? typed?.error : nil),
                     .button("災害モードを開始", name: "on", value: "1", kind: .danger),
                     .text(" "),
                     .button("災害モードを終了", name: "on", value: "0"),

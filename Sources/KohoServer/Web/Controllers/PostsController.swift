@@ -125,7 +125,13 @@ package enum PostsController {
         // What each post would put on its platform, as the chief approves it. Posts that need nothing but a yes (not an
         // emergency, which goes out at once) may be approved together, with the same confirmation as one.
         var cards: [BodyNode] = []
+        let framesAvailable = req.koho.config.mediaTools.ffmpeg != nil
         for p in shown {
+            // What the chief approves includes the picture: the image itself, or the video's frame.
+            var picture = PostView.attachedImage(p)
+            if let file = p.mediaFile, PostMedia.format(ofFile: file)?.kind == .video {
+                picture = PostView.videoFrame(p, hasPoster: await req.koho.media.poster(file) != nil, framesAvailable: framesAvailable)
+            }
             guard let account = f.policy.account(p.account), case .success(let r)? = try? p.rendering(f.policy) else { continue }
             let bulk = user.role == .chief && !p.emergency
             cards.append(.tag("article", [Attr("class", "queued"), Attr("aria-labelledby", "q-\(p.id!.uuidString.lowercased())")], [
@@ -134,6 +140,7 @@ package enum PostsController {
                 bulk ? .checkbox("まとめて承認する", name: "ids[]", value: "\(p.id!.uuidString.lowercased()):\(p.lockVersion)", checked: false, idPrefix: "a")
                      : .tag("p", [Attr("class", "warn")], text: p.emergency ? "緊急の投稿は、開いて一件ずつ承認してください（承認すると直ちに発信されます）。" : ""),
                 RenderingPreview.card(r, account: account, caption: "承認すると発信される内容"),
+                picture,
                 .tag("p", [], [.link(.post(p.id!), "開いて承認・差戻し")]),
             ]))
         }
@@ -249,7 +256,8 @@ package enum PostsController {
                          _ model: inout ComposeView.Model) throws -> FormReading {
         let action: PlannedAction
         do { action = try form.action() } catch let e as ActionInputError {
-            model.inputError = e.description
+            model.inputError = e.field == nil ? e.description : e.message
+            model.inputField = e.field
             return .answered(Layout.response(ComposeView.page(frame, model), status: .badRequest))
         }
         guard form.intent == "check" else { return .action(action) }
@@ -288,7 +296,10 @@ package enum PostsController {
         return Layout.response(ComposeView.page(PageFrame(req, title: editing == nil ? "新しい投稿" : "投稿の編集"), model), status: .forbidden)
     }
 
-    static func show(_ req: Request) async throws -> Response {
+    static func show(_ req: Request) async throws -> Response { try await showPage(req) }
+
+    static func showPage(_ req: Request, status: HTTPResponseStatus = .ok,
+                         refusedStep: (step: String, reason: String, message: String)? = nil) async throws -> Response {
         let id = try postID(req)
         let post = try await PostService.find(req.workflow, id)
         let history = try await PostService.history(req.db, id)
@@ -301,13 +312,14 @@ package enum PostsController {
         model.framesAvailable = req.koho.config.mediaTools.ffmpeg != nil
         model.versions = try await PostVersions.all(of: id, on: req.db)
         model.legalHold = try await LegalHold.find(PostService.subject(id), on: req.db)
+        model.refusedStep = refusedStep
         if let file = post.mediaFile { model.hasPoster = await req.koho.media.poster(file) != nil }
         if post.state == .draft, var a = try? post.action {
             a.scheduledAt = post.chosenAt
             model.draftViolations = req.koho.checker.checkForWorkflow(a, chosen: post.chosenAt, now: req.koho.now, submitting: true,
                                                                       mediaSHA256: post.mediaSHA256, storedPost: true).0.violations
         }
-        return Layout.response(PostView.page(f, model))
+        return Layout.response(PostView.page(f, model), status: status)
     }
 
     /// When submitting or approving the post would have it published, if that is at once (an emergency, or no
@@ -361,6 +373,17 @@ package enum PostsController {
             model.failure = "保存しませんでした。この投稿は、あなたが開いた後に他の人が変更しました（版 \(version) → \(current.lockVersion)）。"
                 + "あなたの入力はこのフォームに残っています。投稿のページで最新の内容を確かめてから、もう一度保存すると上書きします。"
             return Layout.response(ComposeView.page(frame, model), status: .conflict)
+        } catch let e as PostTransitionError {
+            // Published, cancelled or going out now: it can no longer be changed. What was typed comes back as a new
+            // post's form (nothing saved yet), so that the correction is not lost.
+            model.editing = nil
+            model.form.version = nil
+            model.failure = "保存しませんでした: \(e.description)。あなたの入力はこのフォームに残っています。"
+                + "直した内容を発信するには、このまま新しい投稿として保存してください（元の投稿は変わりません）。"
+            return Layout.response(ComposeView.page(PageFrame(req, title: "新しい投稿（変更できない投稿から）"), model), status: .conflict)
+        } catch let e as AppError where e.status == .badRequest {
+            model.failure = "保存しませんでした: \(e.message)"
+            return Layout.response(ComposeView.page(frame, model), status: .badRequest)
         }
     }
 
@@ -417,7 +440,13 @@ package enum PostsController {
         guard let name = req.parameters.get("step"), let step = PostEventName(rawValue: name) else { throw AppError.notFound() }
         let form = try req.content.decode(StepForm.self)
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
-        let post = try await PostService.transition(req.workflow, user, id, step.event, expectedVersion: version, reason: form.reason ?? "")
+        let post: Post
+        do {
+            post = try await PostService.transition(req.workflow, user, id, step.event, expectedVersion: version, reason: form.reason ?? "")
+        } catch let e as AppError where e.status == .badRequest && [.reject, .cancel].contains(step.event) {
+            // The post's page again, the reason beside the field it is about; nothing changed.
+            return try await showPage(req, status: .unprocessableEntity, refusedStep: (name, form.reason ?? "", e.message))
+        }
         let done: String
         switch step.event {
         case .submit: done = post.state == .scheduled ? "提出しました。承認の要らない区分のため予約しました。" : "提出しました。承認を待っています。"

@@ -8,6 +8,8 @@ enum AccountsView {
         var connections: [AccountConnection]? = nil
         var oauthPlatforms: Set<Platform> = []
         var profiles: [String: ProfileCheckRecord] = [:]
+        /// A connection refused: the account, the page ID typed and why (the token itself is never sent back).
+        var refusedConnection: (account: String, pageID: String, error: String)?
     }
 
     static func page(_ f: PageFrame, _ m: Model) -> HTML {
@@ -15,7 +17,8 @@ enum AccountsView {
             let staff = m.staff.filter { $0.accounts.contains(a.id) }.map(\.name)
             return .tag("section", [], [
                 .tag("h2", [], text: "\(a.displayName)（\(a.platform.displayName)）"),
-                m.connections.map { ConnectionViews.section(a, $0.first { $0.account == a.id }, f: f, oauthAvailable: m.oauthPlatforms.contains(a.platform)) }
+                m.connections.map { ConnectionViews.section(a, $0.first { $0.account == a.id }, f: f, oauthAvailable: m.oauthPlatforms.contains(a.platform),
+                                                            refused: m.refusedConnection.flatMap { $0.account == a.id ? ($0.pageID, $0.error) : nil }) }
                     ?? .empty,
                 ProfileCheckViews.section(a, m.profiles[a.id], policy: f.policy),
                 .tag("p", [], [.text("\(a.handle)　"), .link(href: a.url, a.url), .text("　［\(a.clause)］")]),
@@ -65,7 +68,11 @@ enum AuditView {
         } else {
             content.append(.tag("div", [Attr("class", "error"), Attr("role", "alert")], breaks.map { BodyNode.tag("p", [], text: $0.description) }))
         }
-        content.append(.tag("p", [], [.text("先頭のハッシュ（外部に控えた値と照合できます）: "), .tag("code", [Attr("class", "hash")], text: m.verification.headHash)]))
+        // The first 12 digits to read; the whole value, to compare with a copy kept elsewhere, one click away.
+        content.append(.tag("p", [], [.text("先頭のハッシュ: "), .tag("code", [Attr("class", "hash"), Attr("title", m.verification.headHash)],
+                                                                 text: String(m.verification.headHash.prefix(12)) + "…")]))
+        content.append(.tag("details", [], [.tag("summary", [], text: "先頭のハッシュの全体（外部に控えた値と照合するとき）"),
+                                            .tag("code", [Attr("class", "hash")], text: m.verification.headHash)]))
         let csv: BodyNode = m.filter.isEmpty ? .link(.auditCSV, "CSVで書き出す（すべて）")
             : .link(href: SiteURL.auditCSV.path + "?" + m.filter.queryString(), "CSVで書き出す（この絞り込みの\(m.total)件）")
         content.append(.tag("p", [], [csv, .text("　"), .link(href: "/api/v1/audit", "JSON（API）")]))
@@ -77,7 +84,7 @@ enum AuditView {
         } else {
             let rows: [[BodyNode]] = m.entries.map { (e: AuditEntry) -> [BodyNode] in
                 [.text(String(e.id ?? 0)), .text(JapaneseTime.staff(e.at)), .text(e.actor), AuditWords.actionNode(e.action),
-                 AuditWords.subject(e.subject, posts: m.posts, policy: f.policy), AuditWords.detail(e.detail), AuditWords.hashesCut(e.reason)]
+                 AuditWords.subject(e.subject, posts: m.posts, policy: f.policy), AuditWords.detail(e.detail, action: e.action), AuditWords.hashesCut(e.reason)]
             }
             content.append(.table(["#", "日時", "誰が", "何を", "対象", "内容", "理由"], rows, caption: "新しい順"))
         }
@@ -137,7 +144,7 @@ enum PolicyView {
         return Layout.page(f, content + [
             .tag("h2", [], text: "版の履歴"),
             .table(["版", "ポリシーの版", "登録日時", "SHA-256"], m.versions.map { v in
-                [.text("第\(v.number)版"), .text(v.version), .text(JapaneseTime.staff(v.createdAt)), .tag("code", [], text: v.sha256)]
+                [.text("第\(v.number)版"), .text(v.version), .text(JapaneseTime.staff(v.createdAt)), .tag("code", [Attr("title", v.sha256)], text: String(v.sha256.prefix(12)) + "…")]
             }),
         ])
     }

@@ -56,13 +56,67 @@ enum AuditWords {
         return out
     }
 
-    /// The detail in words, with each SHA-256 cut to its first 12 digits (all 64 in the title).
-    static func detail(_ s: String) -> BodyNode { hashesCut(states(s)) }
+    /// The detail in words, with each SHA-256 cut to its first 12 digits (all 64 in the title); the stored detail, codes
+    /// and all, one hover away.
+    static func detail(_ s: String, action: String = "") -> BodyNode {
+        let words = codesInWords(states(s), action: action)
+        return words == s ? hashesCut(s) : .tag("span", [Attr("title", s)], [hashesCut(words)])
+    }
 
-    /// A text as written, with each SHA-256 in it cut to its first 12 digits (all 64 in the title).
+    /// The stored codes a detail is written with (states, kinds, decisions, steps), by their words.
+    static let codeWords: [String: String] = {
+        var m: [String: String] = [:]
+        for s in PostState.allCases { m[s.rawValue] = s.displayName }
+        for k in Notice.Kind.allCases { m[k.rawValue] = k.displayName }
+        for a in CommentDecisionAction.allCases { m[a.rawValue] = a.displayName }
+        for s in ImpersonationCaseStep.allCases { m[s.rawValue] = s.displayName }
+        for s in [ConnectionStatus.connected, .needsReconnecting, .notConnected] { m[s.rawValue] = s.displayName }
+        for r in [CommentAlarm.Reason.surge, .misleading, .both] { m[r.rawValue] = r.displayName }
+        m["active"] = "運用中"
+        m["suspend"] = "停止"
+        m["resume"] = "再開"
+        m["reply"] = "返信"
+        return m
+    }()
+
+    private static let codeToken = try! NSRegularExpression(pattern: #"(?<![A-Za-z0-9_./:@=-])[a-z][A-Za-z_]*(?![A-Za-z0-9_./:@=-])"#)
+
+    /// Each code standing alone as a word (not inside an address, an id or `key=value`) by its words; a notice's
+    /// `published` is 掲載中, a post's 発信済み.
+    static func codesInWords(_ s: String, action: String) -> String {
+        let ns = s as NSString
+        var out = s
+        for m in codeToken.matches(in: s, range: NSRange(location: 0, length: ns.length)).reversed() {
+            let code = ns.substring(with: m.range)
+            let words = action.hasPrefix("notice.") && code == Notice.Status.published.rawValue ? Notice.Status.published.displayName : codeWords[code]
+            guard let words, let r = Range(m.range, in: out) else { continue }
+            out.replaceSubrange(r, with: words)
+        }
+        return out
+    }
+
+    /// Machine times written into stored details and reasons (`2026-12-08T05:26:49+09:00`, `2026年12月7日(月) 21:42`) as an
+    /// office writes them (`令和8年12月8日（火）05:26`).
+    static func timesInWords(_ text: String) -> String {
+        var out = text
+        for m in out.matches(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?/).reversed() {
+            guard let date = JapaneseTime.parseISO8601(String(m.output.0)) else { continue }
+            out.replaceSubrange(m.range, with: JapaneseTime.staff(date))
+        }
+        for m in out.matches(of: /(\d{4})年(\d{1,2})月(\d{1,2})日\([月火水木金土日]\) ?(\d{2}:\d{2})?/).reversed() {
+            let (y, mo, d) = (String(m.output.1), String(m.output.2), String(m.output.3))
+            let iso = "\(y)-\(mo.count == 1 ? "0" + mo : mo)-\(d.count == 1 ? "0" + d : d)T\(m.output.4.map(String.init) ?? "00:00"):00"
+            guard let date = JapaneseTime.parseISO8601(iso) else { continue }
+            let words = JapaneseTime.staff(date)
+            out.replaceSubrange(m.range, with: m.output.4 == nil ? String(words.dropLast(5)) : words)
+        }
+        return out
+    }
+
+    /// A text as written, with each SHA-256 in it cut to its first 12 digits (all 64 in the title), and its times in words.
     static func hashesCut(_ text: String) -> BodyNode {
         var nodes: [BodyNode] = []
-        var rest = Substring(text)
+        var rest = Substring(timesInWords(text))
         while let r = rest.range(of: "[0-9a-f]{64}", options: .regularExpression) {
             nodes.append(.text(String(rest[..<r.lowerBound])))
             let hash = String(rest[r])

@@ -258,8 +258,16 @@ enum CommentViews {
 
     // MARK: One comment
 
+    /// A decision or proposal that came back: what was chosen and typed, and why it was refused.
+    struct TypedDecision {
+        var action: String
+        var ground: String
+        var reason: String
+        var error: String
+    }
+
     static func show(_ f: PageFrame, _ c: Comment, events: [CommentEvent], attempts: [CommentAction], posts: [UUID: Post],
-                     hold: LegalHold? = nil) -> HTML {
+                     hold: LegalHold? = nil, typed: TypedDecision? = nil) -> HTML {
         let user = f.user
         let chief = user.map { Permissions.mayDecide($0.person) } ?? false
         let mayPropose = !chief && user.map { Permissions.mayChange($0.person, account: c.account, policy: f.policy) == nil } == true
@@ -289,9 +297,12 @@ enum CommentViews {
         }
         if !limits.isEmpty { content.append(.tag("div", [Attr("class", "warn")], limits.map { .tag("p", [], text: $0) })) }
         let decisionFields: [BodyNode] = [
-            .selectField("決定", name: "action", options: actions.map { (value: $0.rawValue, label: $0.displayName) }, selected: actions.first?.rawValue),
-            deletable ? .selectField("削除の根拠", name: "ground", options: groundOptions(f.policy), selected: c.assessment.grounds.first?.ground ?? "") : .empty,
-            .textArea("理由（どの部分が当たるか）", name: "reason", value: "", rows: 2),
+            .formError(typed.map { "\(chief ? "決定" : "提案")できませんでした: \($0.error)" }),
+            .selectField("決定", name: "action", options: actions.map { (value: $0.rawValue, label: $0.displayName) }, selected: typed?.action ?? actions.first?.rawValue),
+            deletable ? .selectField("削除の根拠", name: "ground", options: groundOptions(f.policy), selected: typed?.ground ?? c.assessment.grounds.first?.ground ?? "",
+                                     error: typed.flatMap { $0.error.contains("根拠") ? $0.error : nil }) : .empty,
+            .textArea("理由（どの部分が当たるか）", name: "reason", value: typed?.reason ?? "", rows: 2,
+                      error: typed.flatMap { $0.error.contains("根拠") ? nil : $0.error }),
         ]
         if c.isDeleted, chief || mayPropose {
             content.append(.tag("p", [Attr("class", "notice")], text: c.decision == .delete && c.actionStatus == .done

@@ -11,6 +11,8 @@ enum ComposeView {
         /// What the policy refused when saving or submitting.
         var refused: [Violation] = []
         var inputError: String?
+        /// The field `inputError` is about, to say it beside that field too.
+        var inputField: String?
         /// Why the save failed (an expired form, a change by someone else); what was typed is in `form`.
         var failure: String?
         /// The chief's latest return of the post being edited.
@@ -65,6 +67,7 @@ enum ComposeView {
         }
         let rules = policy.rules(for: account.platform)
         let fm = m.form
+        func err(_ name: String) -> String? { m.inputField == name ? m.inputError : nil }
         let target = m.editing.map { SiteURL.postEdit($0.id!).path } ?? SiteURL.compose.path
         var fields: [BodyNode] = [
             SuspensionView.composeWarning(f, account),
@@ -77,19 +80,19 @@ enum ComposeView {
                 case .reply: return rules.map { $0.replies != PlatformRules.ReplyRule.none } ?? true
                 case .quote: return rules.map { $0.quotes != PlatformRules.QuoteRule.none } ?? true
                 }
-            }.map { ($0.rawValue, $0.displayName) }, selected: fm.kind ?? "post"),
+            }.map { ($0.rawValue, $0.displayName) }, selected: fm.kind ?? "post", error: err("kind")),
             .selectField("情報発信する内容の区分［\(account.categoriesClause)］", name: "category",
                          options: [("", "（選んでください）")] + account.categories.map { ($0.code, "\($0.code) \($0.name)" + ($0.chiefJudgement ? "（\(policy.ownerRole.title)の判断）" : "")) },
-                         selected: fm.category),
+                         selected: fm.category, error: err("category")),
         ]
         if account.platform == .youtube {
-            fields.append(.field("動画のタイトル", name: "title", value: fm.title ?? ""))
+            fields.append(.field("動画のタイトル", name: "title", value: fm.title ?? "", error: err("title")))
         }
         fields += [
-            .textArea(account.platform == .youtube ? "動画の説明" : "本文", name: "text", value: fm.text ?? "", hint: limitText(account.platform)),
+            .textArea(account.platform == .youtube ? "動画の説明" : "本文", name: "text", value: fm.text ?? "", hint: limitText(account.platform), error: err("text")),
             // Filled by /static/compose.js as staff write, beside the text; the 確認 button gives the same answer without scripts.
             .tag("div", [Attr("id", "live-check"), Attr("class", "live-check"), Attr("aria-live", "polite"), Attr("data-check-url", SiteURL.composeCheck.path)]),
-            .textArea("リンク（1行に1つ）", name: "links", value: fm.links ?? "", rows: 2),
+            .textArea("リンク（1行に1つ）", name: "links", value: fm.links ?? "", rows: 2, error: err("links")),
         ]
         // Fields no category of the account can use are left out; a value already given stays, so nothing is lost.
         let needsSource = account.categories.contains { $0.sourceArticle == .required }
@@ -106,29 +109,29 @@ enum ComposeView {
         if needsSource || !(fm.sourceURL ?? "").isEmpty {
             let names = sourceCategories.joined(separator: "・")
             fields.append(only(categories: sourceCategories, [.field("出典記事のURL", name: "sourceURL", value: fm.sourceURL ?? "", type: "url",
-                                                                     hint: "区分\(names)では、掲載済みの記事のURLが必要です")]))
+                                                                     hint: "区分\(names)では、掲載済みの記事のURLが必要です", error: err("sourceURL"))]))
         }
         fields.append(.field("予約日時", name: "scheduledAt", value: fm.scheduledAt ?? "", type: "datetime-local",
-                             hint: "空欄なら次の運用時間の始まり\(mayBeEmergency ? "（緊急なら直ちに）。運用時間外の指定は緊急の場合に限ります" : "")［\(rules?.hoursClause ?? "")］"))
+                             hint: "空欄なら次の運用時間の始まり\(mayBeEmergency ? "（緊急なら直ちに）。運用時間外の指定は緊急の場合に限ります" : "")［\(rules?.hoursClause ?? "")］", error: err("scheduledAt")))
         if mayBeEmergency || fm.emergency != nil {
             fields.append(only(categories: emergencyCategories, [
                 .checkbox("緊急として扱う（運用時間外の発信）", name: "emergency", checked: fm.emergency != nil),
-                .field("緊急とする理由", name: "emergencyReason", value: fm.emergencyReason ?? ""),
+                .field("緊急とする理由", name: "emergencyReason", value: fm.emergencyReason ?? "", error: err("emergencyReason")),
             ]))
         }
         if let rules, !rules.articleOrigins.isEmpty {
             fields.append(.selectField("記事の出所［\(rules.articleOriginsClause ?? "")］", name: "articleOrigin",
-                                       options: [("", "（選んでください）")] + rules.articleOrigins.map { ($0.code, $0.name) }, selected: fm.articleOrigin))
+                                       options: [("", "（選んでください）")] + rules.articleOrigins.map { ($0.code, $0.name) }, selected: fm.articleOrigin, error: err("articleOrigin")))
         }
         if rules?.replies == .correctionOnly {
             fields.append(only(kinds: [.reply], [.selectField("返信の目的［\(rules?.repliesClause ?? "")］", name: "replyPurpose",
-                                                              options: [("", "（返信でない）"), ("correction", "訂正・釈明")], selected: fm.replyPurpose)]))
+                                                              options: [("", "（返信でない）"), ("correction", "訂正・釈明")], selected: fm.replyPurpose, error: err("replyPurpose"))]))
         }
         if rules.map({ $0.replies != .none }) ?? false {
-            fields.append(only(kinds: [.reply], [.field("返信先（種類が返信のとき: コメントまたは投稿のIDかURL）", name: "inReplyTo", value: fm.inReplyTo ?? "")]))
+            fields.append(only(kinds: [.reply], [.field("返信先（種類が返信のとき: コメントまたは投稿のIDかURL）", name: "inReplyTo", value: fm.inReplyTo ?? "", error: err("inReplyTo"))]))
         }
         if rules?.quotes != PlatformRules.QuoteRule.none {
-            fields.append(only(kinds: [.quote], [.field("引用するアカウント", name: "quotedAccount", value: fm.quotedAccount ?? "")]))
+            fields.append(only(kinds: [.quote], [.field("引用するアカウント", name: "quotedAccount", value: fm.quotedAccount ?? "", error: err("quotedAccount"))]))
         }
         if let v = fm.version { fields.append(.hidden("version", String(v))) }
         fields.append(.tag("div", [], [
@@ -210,6 +213,8 @@ enum PostView {
         var framesAvailable = false
         /// The legal hold on the post, if any.
         var legalHold: LegalHold?
+        /// A step refused for its input (a return without a reason): the step, what was typed and why.
+        var refusedStep: (step: String, reason: String, message: String)?
     }
 
     struct Immediate {
@@ -289,7 +294,7 @@ enum PostView {
         if let id = p.id { content.append(LegalHolds.section(f, .post, id, hold: m.legalHold)) }
         content.append(.tag("h2", [], text: "履歴"))
         content.append(.table(["日時", "誰が", "何を", "内容", "理由"], m.history.map {
-            [.text(JapaneseTime.staff($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail), AuditWords.hashesCut($0.reason)]
+            [.text(JapaneseTime.staff($0.at)), .text($0.actor), AuditWords.actionNode($0.action), AuditWords.detail($0.detail, action: $0.action), AuditWords.hashesCut($0.reason)]
         }))
         content.append(PostVersionsAPI.section(m.versions, policy: policy))
         content.append(RecordsController.downloadLink(f, post: p))
@@ -297,10 +302,24 @@ enum PostView {
     }
 
     /// An attached image as the platform will show it, so that the chief approves what they have seen.
-    static func attachedImage(_ m: Model) -> BodyNode {
-        guard let file = m.post.mediaFile, PostMedia.format(ofFile: file)?.kind == .image, let id = m.post.id else { return .empty }
+    static func attachedImage(_ m: Model) -> BodyNode { attachedImage(m.post) }
+
+    static func attachedImage(_ post: Post) -> BodyNode {
+        guard let file = post.mediaFile, PostMedia.format(ofFile: file)?.kind == .image, let id = post.id else { return .empty }
         return .tag("img", [Attr("src", SiteURL.postImage(id).path), Attr("class", "attached-image"), Attr("width", "480"),
-                            Attr("alt", "添付した画像\(m.post.mediaName.map { "「\($0)」" } ?? "")")])
+                            Attr("alt", "添付した画像\(post.mediaName.map { "「\($0)」" } ?? "")")])
+    }
+
+    /// An attached video's frame (made by ffmpeg when the video was attached), or why there is none.
+    static func videoFrame(_ post: Post, hasPoster: Bool, framesAvailable: Bool) -> BodyNode {
+        guard let file = post.mediaFile, PostMedia.format(ofFile: file)?.kind == .video, let id = post.id else { return .empty }
+        if hasPoster {
+            return .tag("img", [Attr("src", SiteURL.postPoster(id).path), Attr("width", "480"), Attr("class", "poster"),
+                                Attr("alt", "添付した動画\(post.mediaName.map { "「\($0)」" } ?? "")の1秒目の画面")])
+        }
+        return .tag("p", [Attr("class", "hint")], text: framesAvailable
+            ? "この動画の画面はありません（ffmpeg が読み取れませんでした）。動画ファイルを開いて確かめてください。"
+            : "このサーバーには ffmpeg がないため、動画の画面は表示できません（入れると、次に添付した動画から表示します）。")
     }
 
     /// The post's file (a YouTube video, an X image): what is attached, and a form to attach one while the post may change.
@@ -316,14 +335,7 @@ enum PostView {
                 .text("添付済み: "), .tag("strong", [], text: p.mediaName ?? "（名前の記録なし）"),
                 .text("　\(bytes) バイト（SHA-256 "), .tag("code", [Attr("title", sha)], text: "\(sha.prefix(12))…"), .text("）"),
             ]))
-            if accepted.kind == .video {
-                if m.hasPoster {
-                    items.append(.tag("img", [Attr("src", SiteURL.postPoster(p.id!).path), Attr("width", "480"), Attr("class", "poster"),
-                                              Attr("alt", "添付した動画\(p.mediaName.map { "「\($0)」" } ?? "")の1秒目の画面")]))
-                } else if !m.framesAvailable {
-                    items.append(.tag("p", [Attr("class", "hint")], text: "このサーバーには ffmpeg がないため、動画の画面は表示できません（入れると、次に添付した動画から表示します）。"))
-                }
-            }
+            if accepted.kind == .video { items.append(videoFrame(p, hasPoster: m.hasPoster, framesAvailable: m.framesAvailable)) }
         } else if accepted.kind == .video {
             items.append(.tag("p", [Attr("class", "warn")], text: "動画ファイルが添付されていません。提出する前に添付してください。"))
         } else {
@@ -368,11 +380,16 @@ enum PostView {
                 }
                 forms.append(.postForm(SiteURL.postStep(p.id!, "approve").path, csrf: f.csrf, parts + [.button("承認する", kind: .primary)]))
             case .reject where u.role == .chief:
+                let typed = m.refusedStep.flatMap { $0.step == "reject" ? $0 : nil }
                 forms.append(.postForm(SiteURL.postStep(p.id!, "reject").path, csrf: f.csrf,
-                                       [version, .field("差戻しの理由", name: "reason", required: true, id: "f-reject-reason"), .button("差し戻す", kind: .danger)]))
+                                       [version, .field("差戻しの理由", name: "reason", value: typed?.reason ?? "", required: true, id: "f-reject-reason",
+                                                        error: typed?.message),
+                                        .button("差し戻す", kind: .danger)]))
             case .cancel where u.mayAct(on: p.account):
+                let typed = m.refusedStep.flatMap { $0.step == "cancel" ? $0 : nil }
                 forms.append(.postForm(SiteURL.postStep(p.id!, "cancel").path, csrf: f.csrf,
-                                       [version, .field("取消しの理由", name: "reason", id: "f-cancel-reason"), .button("取り消す", kind: .danger)]))
+                                       [version, .field("取消しの理由", name: "reason", value: typed?.reason ?? "", id: "f-cancel-reason", error: typed?.message),
+                                        .button("取り消す", kind: .danger)]))
             case .edit where u.mayAct(on: p.account):
                 forms.append(.tag("p", [], [.link(.postEdit(p.id!), "編集する")]))
             default:

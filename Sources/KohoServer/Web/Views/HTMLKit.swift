@@ -41,43 +41,62 @@ extension Node where Context == HTML.BodyContext {
     }
     static func csrf(_ token: String) -> BodyNode { hidden("csrf", token) }
 
-    /// A labelled text input; `hint` is tied to it with aria-describedby.
-    /// A labelled text input; `hint` is tied to it with aria-describedby. `id` tells apart two fields of one name on a page.
+    /// A labelled text input; `hint` and `error` (why the form came back) are tied to it with aria-describedby.
+    /// `id` tells apart two fields of one name on a page.
     static func field(_ label: String, name: String, value: String = "", type: String = "text", required: Bool = false,
-                      hint: String? = nil, id: String? = nil, extra: [Attr] = []) -> BodyNode {
+                      hint: String? = nil, id: String? = nil, extra: [Attr] = [], error: String? = nil) -> BodyNode {
         let id = id ?? "f-\(name)"
         var attrs = [Attr("type", type), Attr("id", id), Attr("name", name), Attr("value", value)] + extra
         if required { attrs.append(Attr("required", nil)) }
-        if hint != nil { attrs.append(Attr("aria-describedby", "h-\(id)")) }
-        return tag("div", [Attr("class", "field")], [
+        attrs += described(id, hint: hint, error: error)
+        return tag("div", [Attr("class", error == nil ? "field" : "field invalid")], [
             tag("label", [Attr("for", id)], text: label),
             void("input", attrs),
-            hint.map { tag("small", [Attr("id", "h-\(id)")], text: $0) } ?? .empty,
+            fieldNotes(id, hint: hint, error: error),
         ])
     }
 
     /// `id` tells two text areas of one name apart when two forms share a page.
-    static func textArea(_ label: String, name: String, value: String, rows: Int = 6, hint: String? = nil, id: String? = nil) -> BodyNode {
+    static func textArea(_ label: String, name: String, value: String, rows: Int = 6, hint: String? = nil, id: String? = nil,
+                         error: String? = nil) -> BodyNode {
         let key = id ?? name
-        var attrs = [Attr("id", "f-\(key)"), Attr("name", name), Attr("rows", String(rows))]
-        if hint != nil { attrs.append(Attr("aria-describedby", "h-\(key)")) }
-        return tag("div", [Attr("class", "field")], [
+        let attrs = [Attr("id", "f-\(key)"), Attr("name", name), Attr("rows", String(rows))] + described("f-\(key)", hint: hint, error: error, noteKey: key)
+        return tag("div", [Attr("class", error == nil ? "field" : "field invalid")], [
             tag("label", [Attr("for", "f-\(key)")], text: label),
             tag("textarea", attrs, text: value),
-            hint.map { tag("small", [Attr("id", "h-\(key)")], text: $0) } ?? .empty,
+            fieldNotes(key, hint: hint, error: error),
         ])
     }
 
     static func selectField(_ label: String, name: String, options: [(value: String, label: String)], selected: String?,
-                            id: String? = nil, hint: String? = nil) -> BodyNode {
+                            id: String? = nil, hint: String? = nil, error: String? = nil) -> BodyNode {
         let id = id ?? "f-\(name)"
-        return tag("div", [Attr("class", "field")], [
+        return tag("div", [Attr("class", error == nil ? "field" : "field invalid")], [
             tag("label", [Attr("for", id)], text: label),
-            tag("select", [Attr("id", id), Attr("name", name)] + (hint == nil ? [] : [Attr("aria-describedby", "h-\(id)")]), options.map { o in
+            tag("select", [Attr("id", id), Attr("name", name)] + described(id, hint: hint, error: error), options.map { o in
                 tag("option", [Attr("value", o.value)] + (o.value == selected ? [Attr("selected", nil)] : []), text: o.label)
             }),
-            hint.map { tag("small", [Attr("id", "h-\(id)")], text: $0) } ?? .empty,
+            fieldNotes(id, hint: hint, error: error),
         ])
+    }
+
+    /// aria-invalid and aria-describedby for a field's hint and the reason it was refused.
+    private static func described(_ id: String, hint: String?, error: String?, noteKey: String? = nil) -> [Attr] {
+        let key = noteKey ?? id
+        let ids = (error == nil ? [] : ["e-\(key)"]) + (hint == nil ? [] : ["h-\(key)"])
+        return (error == nil ? [] : [Attr("aria-invalid", "true")]) + (ids.isEmpty ? [] : [Attr("aria-describedby", ids.joined(separator: " "))])
+    }
+
+    private static func fieldNotes(_ key: String, hint: String?, error: String?) -> BodyNode {
+        .group([
+            error.map { tag("strong", [Attr("class", "field-error"), Attr("id", "e-\(key)")], text: $0) } ?? .empty,
+            hint.map { tag("small", [Attr("id", "h-\(key)")], text: $0) } ?? .empty,
+        ])
+    }
+
+    /// Why a form came back, at its top: said once, for screen readers too; the detail sits beside each field.
+    static func formError(_ message: String?) -> BodyNode {
+        message.map { tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty
     }
 
     static func checkbox(_ label: String, name: String, value: String = "1", checked: Bool, idPrefix: String = "f") -> BodyNode {
@@ -210,6 +229,8 @@ enum Layout {
     .sandbox-banner{background:#fff4e0;border:3px solid #b36b00;color:#1a1a1a;padding:4px 12px;margin:0 0 8px;font-weight:bold}
     .sandbox-mark{display:inline-block;border:1px solid #b36b00;background:#fff4e0;color:#6b4000;padding:0 6px;font-size:.85rem;margin-left:4px}
     .actions-top{border:2px solid #0b4f8a;padding:8px 12px;margin:12px 0;max-width:40em}
+    .field-error{display:block;color:#b00020}.field.invalid input,.field.invalid select,.field.invalid textarea{border:2px solid #b00020}
+    img.attached-image,img.poster{max-width:100%;height:auto}.queued img.attached-image,.queued img.poster{max-width:240px}
     .live-check{margin:4px 0 12px}.live-check .cut{font-weight:bold}dt{font-weight:bold}dd{margin:0 0 4px 1.5em}
     """
 

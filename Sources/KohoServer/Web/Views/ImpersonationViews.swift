@@ -5,7 +5,14 @@ import KohoCore
 enum ImpersonationViews {
     static func percent(_ score: Double) -> String { String(format: "%.2f", score) }
 
-    static func list(_ f: PageFrame, cases: [ImpersonationCase], scan: ImpersonationScanStatus?) -> HTML {
+    /// A report that came back: what was typed, which field the reason is about, and the reason.
+    struct TypedReport {
+        var platform = "", target = "", name = "", bio = "", note = ""
+        var field = "", error = ""
+        func error(for f: String) -> String? { field == f ? error : nil }
+    }
+
+    static func list(_ f: PageFrame, cases: [ImpersonationCase], scan: ImpersonationScanStatus?, typed: TypedReport? = nil) -> HTML {
         let open = cases.filter(\.isOpen), closed = cases.filter { !$0.isOpen }
         let rows: ([ImpersonationCase]) -> [[BodyNode]] = { list in
             list.map { c -> [BodyNode] in
@@ -26,12 +33,15 @@ enum ImpersonationViews {
         if f.user?.role != .viewer {
             content += [
                 .tag("h2", [], text: "なりすましと思われるアカウントを報告する"),
+                .formError(typed.map { "報告できませんでした: \($0.error)" }),
                 .postForm(SiteURL.impersonationReport.path, csrf: f.csrf, [
-                    .selectField("プラットフォーム", name: "platform", options: [(value: "", label: "URL から判断する")] + Platform.allCases.map { (value: $0.rawValue, label: $0.displayName) }, selected: ""),
-                    .field("アカウントの URL またはハンドル", name: "target", required: true, hint: "例: https://x.com/kodaira__tokyo または @kodaira__tokyo"),
-                    .field("表示名（見たとおりに）", name: "name"),
-                    .textArea("自己紹介（見たとおりに）", name: "bio", value: "", rows: 3),
-                    .textArea("メモ（どこで見つけたか、何を発信しているか）", name: "note", value: "", rows: 3),
+                    .selectField("プラットフォーム", name: "platform", options: [(value: "", label: "URL から判断する")] + Platform.allCases.map { (value: $0.rawValue, label: $0.displayName) },
+                                 selected: typed?.platform ?? "", error: typed?.error(for: "platform")),
+                    .field("アカウントの URL またはハンドル", name: "target", value: typed?.target ?? "", required: true,
+                           hint: "例: https://x.com/kodaira__tokyo または @kodaira__tokyo", error: typed?.error(for: "target")),
+                    .field("表示名（見たとおりに）", name: "name", value: typed?.name ?? "", error: typed?.error(for: "name")),
+                    .textArea("自己紹介（見たとおりに）", name: "bio", value: typed?.bio ?? "", rows: 3, error: typed?.error(for: "bio")),
+                    .textArea("メモ（どこで見つけたか、何を発信しているか）", name: "note", value: typed?.note ?? "", rows: 3, error: typed?.error(for: "note")),
                     .button("報告する", kind: .primary),
                 ]),
             ]
@@ -48,8 +58,24 @@ enum ImpersonationViews {
         return c.isEmpty ? "運用ポリシー" : c.joined(separator: "・")
     }
 
+    /// A step's form that came back: the step, what was typed in it, and why it was refused.
+    struct TypedStep {
+        var step: String
+        var title = "", body = "", text = "", outcome = "", note = ""
+        var error: String
+        /// The field the reason is about: the title when it names the title, else the step's main text.
+        func error(for field: String, of step: String) -> String? {
+            guard self.step == step else { return nil }
+            switch field {
+            case "title": return error.contains("題名") ? error : nil
+            case "outcome": return error.contains("終了の理由") ? error : nil
+            default: return error.contains("題名") || error.contains("終了の理由") ? nil : error
+            }
+        }
+    }
+
     static func show(_ f: PageFrame, _ c: ImpersonationCase, steps: [ImpersonationCaseStepRecord], notice: Notice?, ctx: KohoContext,
-                     hold: LegalHold? = nil) -> HTML {
+                     hold: LegalHold? = nil, typed: TypedStep? = nil) -> HTML {
         let evidence = ImpersonationCaseService.evidence(c, ctx)
         let chief = f.user.map { Permissions.mayDecide($0.person) } ?? false
         var content: [BodyNode] = [
@@ -76,7 +102,7 @@ enum ImpersonationViews {
             }),
         ]
         if let notice {
-            content.append(.tag("p", [], text: "市ホームページのお知らせ: 「\(notice.title)」（\(notice.status.displayName)、\(SuspensionService.publicURL(of: notice.id!, ctx))）"))
+            content.append(.tag("p", [], text: "市ホームページのお知らせ: 「\(notice.title)」（\(notice.status.displayName)、\(SuspensionService.publicURL(of: notice, ctx))）"))
         }
         guard c.isOpen, let evidence else { return Layout.page(f, content + [.tag("p", [], [.link(.impersonation, "なりすまし対応の一覧へ")])]) }
         guard chief else {
@@ -86,7 +112,9 @@ enum ImpersonationViews {
             ])
         }
         content.append(.tag("h2", [], text: "次の段階"))
-        let noticeURL = ImpersonationCaseService.noticeURL(c, ctx)
+        if let typed { content.append(.formError("記録できませんでした: \(typed.error)")) }
+        let mine = { (step: String) in typed.flatMap { $0.step == step ? $0 : nil } }
+        let noticeURL = notice.flatMap { $0.status == .published ? SuspensionService.publicURL(of: $0, ctx) : nil }
         for next in c.step.next {
             switch next {
             case .warned:
@@ -95,8 +123,8 @@ enum ImpersonationViews {
                     .tag("h3", [Attr("id", "s-warn")], text: "市ホームページで注意喚起する"),
                     .tag("p", [], text: "文面を確かめて直してから掲載してください。公開ページのお知らせとして掲載されます。"),
                     .postForm(SiteURL.impersonationStep(c.id!, "warn").path, csrf: f.csrf, [
-                        .field("題名", name: "title", value: title, required: true),
-                        .textArea("本文", name: "body", value: body, rows: 10),
+                        .field("題名", name: "title", value: mine("warn")?.title ?? title, required: true, error: typed?.error(for: "title", of: "warn")),
+                        .textArea("本文", name: "body", value: mine("warn")?.body ?? body, rows: 10, error: typed?.error(for: "body", of: "warn")),
                         .button("注意喚起を掲載する", kind: .primary),
                     ]),
                 ]))
@@ -106,7 +134,8 @@ enum ImpersonationViews {
                     .tag("h3", [Attr("id", "s-takedown")], text: "運営者へ削除を依頼する"),
                     .tag("p", [], [.text("送付先: \(form.name) "), .link(href: form.url, "\(c.platform.displayName)の報告フォームを開く")]),
                     .postForm(SiteURL.impersonationStep(c.id!, "takedown").path, csrf: f.csrf, [
-                        .textArea("削除依頼の文面", name: "text", value: ImpersonationTexts.takedownRequest(evidence, policy: f.policy, noticeURL: noticeURL), rows: 16, id: "takedown-text"),
+                        .textArea("削除依頼の文面", name: "text", value: mine("takedown")?.text ?? ImpersonationTexts.takedownRequest(evidence, policy: f.policy, noticeURL: noticeURL),
+                                  rows: 16, id: "takedown-text", error: typed?.error(for: "text", of: "takedown")),
                         .button("削除依頼を送ったことを記録する"),
                     ]),
                 ]))
@@ -114,7 +143,8 @@ enum ImpersonationViews {
                 content.append(.tag("section", [Attr("aria-labelledby", "s-press")], [
                     .tag("h3", [Attr("id", "s-press")], text: "報道機関へ情報提供する（必要な場合）"),
                     .postForm(SiteURL.impersonationStep(c.id!, "press").path, csrf: f.csrf, [
-                        .textArea("情報提供の文面", name: "text", value: ImpersonationTexts.pressNotice(evidence, policy: f.policy, noticeURL: noticeURL), rows: 12, id: "press-text"),
+                        .textArea("情報提供の文面", name: "text", value: mine("press")?.text ?? ImpersonationTexts.pressNotice(evidence, policy: f.policy, noticeURL: noticeURL),
+                                  rows: 12, id: "press-text", error: typed?.error(for: "text", of: "press")),
                         .button("情報提供したことを記録する"),
                     ]),
                 ]))
@@ -122,8 +152,9 @@ enum ImpersonationViews {
                 content.append(.tag("section", [Attr("aria-labelledby", "s-close")], [
                     .tag("h3", [Attr("id", "s-close")], text: "事案を終了する"),
                     .postForm(SiteURL.impersonationStep(c.id!, "close").path, csrf: f.csrf, [
-                        .selectField("終了の理由", name: "outcome", options: ImpersonationCaseOutcome.allCases.map { (value: $0.rawValue, label: $0.displayName) }, selected: nil),
-                        .field("メモ", name: "note"),
+                        .selectField("終了の理由", name: "outcome", options: [(value: "", label: "（選んでください）")] + ImpersonationCaseOutcome.allCases.map { (value: $0.rawValue, label: $0.displayName) },
+                                     selected: mine("close")?.outcome, error: typed?.error(for: "outcome", of: "close")),
+                        .field("メモ", name: "note", value: mine("close")?.note ?? "", error: typed?.error(for: "note", of: "close")),
                         .button("終了する", kind: .danger),
                     ]),
                 ]))

@@ -7,7 +7,33 @@ enum NoticeViews {
         policy.accounts.map(\.platform).distinctElements().compactMap { policy.rules(for: $0).flatMap(pick) }.joined(separator: "・")
     }
 
-    static func list(_ f: PageFrame, notices: [Notice], suspensions: [String: AccountSuspension]) -> HTML {
+    /// What a person typed into a notice's form that came back, and why.
+    struct Typed {
+        var kind: String
+        var account: String
+        var title: String
+        var body: String
+        /// The field the reason is about: kind, account, title or body.
+        var field: String
+        var error: String
+        var version: Int?
+
+        func error(for name: String) -> String? { field == name ? error : nil }
+    }
+
+    struct SuspensionTyped {
+        var account: String
+        var action: String
+        var noticeId: String
+        var error: String
+    }
+
+    struct Returned {
+        var draft: Typed?
+        var suspension: SuspensionTyped?
+    }
+
+    static func list(_ f: PageFrame, notices: [Notice], suspensions: [String: AccountSuspension], returned: Returned = .init()) -> HTML {
         let p = f.policy
         let mayWrite = f.user.map { Permissions.mayWrite($0.person) == nil } ?? false
         let chief = f.user.map { Permissions.mayDecide($0.person) } ?? false
@@ -20,15 +46,19 @@ enum NoticeViews {
             }),
         ]
         if mayWrite {
+            let d = returned.draft
             content += [
-                .tag("h2", [], text: "お知らせの下書きを作る"),
+                .tag("h2", [Attr("id", "new-notice")], text: "お知らせの下書きを作る"),
+                .formError(d.map { "保存できませんでした: \($0.error)" }),
                 .postForm(SiteURL.notices.path, csrf: f.csrf, [
-                    .selectField("種類", name: "kind", options: Notice.Kind.allCases.map { (value: $0.rawValue, label: $0.displayName) }, selected: nil),
-                    .selectField("対象の公式アカウント", name: "account", options: p.accounts.filter { a in f.user?.mayAct(on: a.id) ?? false }.map { (value: $0.id, label: PlatformLabel.text($0)) }, selected: nil,
-                                 hint: "なりすましへの注意ではなりすまされたアカウント、停止・削除では止めるアカウント"),
-                    .field("題名", name: "title", required: true),
-                    .textArea("本文", name: "body", value: "", rows: 8, hint: "空行で段落を分けます。停止・削除では、その理由を書いてください。"),
-                    .button("下書きを保存する"),
+                    .selectField("種類", name: "kind", options: Notice.Kind.allCases.map { (value: $0.rawValue, label: $0.displayName) }, selected: d?.kind,
+                                 error: d?.error(for: "kind")),
+                    .selectField("対象の公式アカウント", name: "account", options: p.accounts.filter { a in f.user?.mayAct(on: a.id) ?? false }.map { (value: $0.id, label: PlatformLabel.text($0)) }, selected: d?.account,
+                                 hint: "なりすましへの注意ではなりすまされたアカウント、停止・削除では止めるアカウント", error: d?.error(for: "account")),
+                    .field("題名", name: "title", value: d?.title ?? "", required: true, error: d?.error(for: "title")),
+                    .textArea("本文", name: "body", value: d?.body ?? "", rows: 8, hint: "空行で段落を分けます。停止・削除では、その理由を書いてください。",
+                              error: d?.error(for: "body")),
+                    .button("下書きを保存する", kind: notices.isEmpty || d != nil ? .primary : .secondary),
                 ]),
             ]
         }
@@ -47,12 +77,15 @@ enum NoticeViews {
                     section.append(.tag("p", [Attr("class", "warn")], text: "このアカウントの停止・削除の理由を明示したお知らせが掲載されていないため、停止・削除はできません（\(rules?.suspensionClause ?? "")）。先にお知らせを作って掲載してください。"))
                 }
                 let actions: [SuspensionService.Action] = s == nil ? [.suspend, .delete] : s?.action == .suspend ? [.delete, .resume] : [.resume]
+                let typed = returned.suspension.flatMap { $0.account == a.id ? $0 : nil }
+                if let typed { section.append(.formError("実行できませんでした: \(typed.error)")) }
                 section.append(.postForm(SiteURL.accountSuspension(a.id).path, csrf: f.csrf, [
-                    .selectField("操作", name: "action", options: actions.map { (value: $0.rawValue, label: actionName($0)) }, selected: nil, id: "f-action-\(i)"),
+                    .selectField("操作", name: "action", options: actions.map { (value: $0.rawValue, label: actionName($0)) }, selected: typed?.action,
+                                 id: "f-action-\(i)", error: s == nil ? nil : typed?.error),
                     s != nil ? .empty : .selectField("理由のお知らせ（掲載中）", name: "noticeId",
                                                      options: [(value: "", label: "（選ばない）")] + live.map { (value: $0.idString, label: $0.title) },
-                                                     selected: live.first?.idString, id: "f-notice-\(i)"),
-                    .button("実行する"),
+                                                     selected: typed?.noticeId ?? live.first?.idString, id: "f-notice-\(i)", error: typed?.error),
+                    .button("実行する", kind: .danger),
                 ]))
             }
             content.append(.tag("section", [Attr("aria-labelledby", "s-\(i)")], section))
@@ -71,7 +104,7 @@ enum NoticeViews {
         }
     }
 
-    static func show(_ f: PageFrame, _ n: Notice, ctx: KohoContext) -> HTML {
+    static func show(_ f: PageFrame, _ n: Notice, ctx: KohoContext, typed: Typed? = nil) -> HTML {
         let p = f.policy
         let chief = f.user.map { Permissions.mayDecide($0.person) } ?? false
         let mayEdit = (f.user.map { Permissions.mayChange($0.person, account: n.account, policy: p) == nil } ?? false) && (n.status == .draft || chief)
@@ -82,9 +115,9 @@ enum NoticeViews {
                 .tag("dt", [], text: "状態"), .tag("dd", [], text: n.status.displayName + (n.publishedAt.map { "（\(JapaneseTime.staff($0))に掲載）" } ?? "")),
                 .tag("dt", [], text: "作成"), .tag("dd", [], text: "\(n.createdBy)、\(JapaneseTime.staff(n.createdAt))"),
                 .tag("dt", [], text: "更新"), .tag("dd", [], text: JapaneseTime.staff(n.updatedAt)),
-                .tag("dt", [], text: "市ホームページでの場所"), .tag("dd", [], text: SuspensionService.publicURL(of: n.id!, ctx)),
+                .tag("dt", [], text: "市ホームページでの場所"), .tag("dd", [], text: n.status == .published ? SuspensionService.publicURL(of: n, ctx) : "（掲載すると決まります）"),
             ]),
-            n.status == .published ? .tag("p", [], [.link(href: PublicPage.notice(n.id!).servedPath, "公開ページで見る（\(n.title)）")]) : .empty,
+            n.status == .published ? .tag("p", [], [.link(href: PublicPage.notice(n.publicName).servedPath, "公開ページで見る（\(n.title)）")]) : .empty,
             .tag("h2", [], text: "本文"),
             .tag("div", [Attr("class", "post-body")], text: n.body),
         ]
@@ -93,11 +126,12 @@ enum NoticeViews {
             content += [
                 .tag("h2", [], text: n.status == .draft ? "下書きを直す" : "掲載中のお知らせを直す"),
                 n.status == .published ? .tag("p", [Attr("class", "warn")], text: "保存すると、直ちに公開ページとフィードに反映されます。") : .empty,
+                .formError(typed.map { "保存できませんでした: \($0.error)" + ($0.version != n.lockVersion ? "（あなたの入力はこのフォームに残っています。保存し直すと上書きします）" : "") }),
                 .postForm(SiteURL.notice(n.id!).path, csrf: f.csrf, [
                     .hidden("version", String(n.lockVersion)),
-                    .field("題名", name: "title", value: n.title, required: true),
-                    .textArea("本文", name: "body", value: n.body, rows: 10),
-                    .button("保存する", kind: .primary),
+                    .field("題名", name: "title", value: typed?.title ?? n.title, required: true, error: typed?.error(for: "title")),
+                    .textArea("本文", name: "body", value: typed?.body ?? n.body, rows: 10, error: typed?.error(for: "body")),
+                    .button("保存する", kind: n.status == .draft && chief ? .secondary : .primary),
                 ]),
             ]
         }
