@@ -638,6 +638,43 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         // Passed on only to call it false in the next sentence: no rumour.
         #expect(!assess("避難所が閉鎖されたという話が回ってる。デマです").misleading)
     }
+
+    @Test func veiledThreatsAndThreatsInDialect() {
+        for text in ["お前の娘の学校、場所は分かってるからな", "課長さん、車に細工しといたで", "市役所に灯油撒きに行きます"] {
+            #expect(marks(assess(text)).contains("①"), "\(text)")
+            #expect(assess(text).suggestion != .keep, "\(text)")
+        }
+        // A festival's bonfire is not arson.
+        #expect(assess("どんど焼き、今年は燃やしに行きます！").grounds.isEmpty)
+    }
+
+    @Test func aPhishingOrAnInvitationAcrossSentences() {
+        #expect(marks(assess("小平市水道局です。料金の未払いがあります。本日中に連絡がない場合は給水を停止します")).first == "①")
+        #expect(marks(assess("ご先祖様が泣いています。供養すれば救われます。ぜひ一度お越しください")) == ["④"])
+        #expect(marks(assess("市議選に立候補した新人、大川ゆうこ。駅前で演説中です、応援よろしく")) == ["④"])
+        for text in ["選挙の候補者一覧、市のHPに載せてほしい", "お寺の除夜の鐘、どなたでも突けるそうです。行ってみよう",
+                     "一緒に花壇の手入れしませんか？ボランティア募集中です", "市役所の売店でパン売ってますか？",
+                     "証明書はコンビニで発行できて便利になりました"] {
+            #expect(assess(text).grounds.isEmpty, "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+    }
+
+    @Test func misconductByItsVerbAndTheHouseByItsTown() {
+        #expect(marks(assess("運送屋の配達員、荷物を抜き取ってる")) == ["②"])
+        #expect(marks(assess("町会の役員の三浦、寄付金ちょろまかしてる")) == ["②"])
+        #expect(marks(assess("うるさい犬の家、仲町三丁目の赤い屋根の家")) == ["③"])
+        #expect(marks(assess("佐野さんとこの息子、三中で不登校らしい")).contains("③"))
+        #expect(assess("我が家は三丁目の角の家です。ごみ置き場の場所を変えてほしいです").grounds.isEmpty)
+        #expect(assess("うちの子、五中の吹奏楽部で頑張ってます").grounds.isEmpty)
+    }
+
+    @Test func hateAsAnObligationAndDeathWishesInKansaiben() {
+        #expect(marks(assess("外国人は犯罪ばかり。全員追い出すべき")) == ["⑤"])
+        #expect(marks(assess("あの大家、はよ死んでくれへんかな")) == ["⑤"])
+        // The same words at the city stay criticism.
+        let a = assess("市長の顔も見たくない。消えてくれ")
+        #expect(a.grounds.allSatisfy { $0.ground != "⑤" || a.suggestion != .delete })
+    }
 }
 
 /// Issue 19's corpus: two development parts tuned on (`dev`, and `heldout-2026-12-06`, the held-out part until it

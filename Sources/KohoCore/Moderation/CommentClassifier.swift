@@ -354,8 +354,9 @@ struct CommentAnalysis {
                 let group = lex.lexicon.groups[g]
                 let sentence = sentenceOf[h.start]
                 if group.requires?.isEmpty == false && !requirementsMet.contains(g) { continue }
+                let apart = Int32(group.nearSentences ?? 0)
                 if let near = group.near, !(requirementHits[g] ?? []).contains(where: { r in
-                    sentenceOf[r.lowerBound] == sentence && !r.overlaps(h.start..<h.end)
+                    abs(sentenceOf[r.lowerBound] - sentence) <= apart && !r.overlaps(h.start..<h.end)
                         && (r.lowerBound >= h.end ? r.lowerBound - h.end : h.start - min(h.start, r.upperBound)) <= near
                 }) { continue }
                 if vetoed.contains(VetoKey(group: g, sentence: sentence)) { continue }
@@ -422,7 +423,15 @@ struct CommentAnalysis {
         let own: [[UInt32]] = ["うちの", "私の", "僕の", "俺の", "わたしの", "自分の", "我が家の", "うちは"].map { Array($0.unicodeScalars.map(\.value)) }
         let from = max(0, name.lowerBound - 4)
         let window = s[from..<name.lowerBound]
-        return own.contains { w in window.count >= w.count && window.suffix(w.count).elementsEqual(w) }
+        if own.contains(where: { w in window.count >= w.count && window.suffix(w.count).elementsEqual(w) }) { return true }
+        // 我が家は三丁目の角の家です: the writer says where they live, earlier in the same sentence.
+        let home: [[UInt32]] = ["我が家は", "うちは", "私の家は", "うちの家は", "自宅は"].map { Array($0.unicodeScalars.map(\.value)) }
+        let sentence = sentenceOf[name.lowerBound]
+        var b = name.lowerBound
+        while b > 0 && sentenceOf[b - 1] == sentence && name.lowerBound - b < 16 { b -= 1 }
+        let before = s[b..<name.lowerBound]
+        return home.contains { w in before.count >= w.count && (0...(before.count - w.count)).contains { o in
+            before.dropFirst(o).prefix(w.count).elementsEqual(w) } }
     }
 
     /// Hate speech: a group named with what wishes it gone, dead or worth less, in one sentence (外国人は出ていけ).
@@ -451,7 +460,7 @@ struct CommentAnalysis {
     }
 
     static let hateEndings: Set<UInt32> = Set("よやっねとでだぞ".unicodeScalars.map(\.value))
-    static let imperativeEnds: Set<UInt32> = Set("けれせろなね除離".unicodeScalars.map(\.value))
+    static let imperativeEnds: Set<UInt32> = Set("けれせろなね除離き".unicodeScalars.map(\.value))
 
     /// Advertising: several signs together, or signs with a way to reach the seller (a link, a phone, an e-mail).
     mutating func scoreSales() {
@@ -722,6 +731,18 @@ struct CommentAnalysis {
         return nil
     }
 
+    static let houseWords: [[UInt32]] = ["家", "アパート", "マンション", "一軒家", "お宅", "宅"].map { Array($0.unicodeScalars.map(\.value)) }
+
+    /// Where a word for a house ends, if one starts within `within` scalars from `from` in the same sentence.
+    func houseWord(from: Int, within: Int) -> Int? {
+        var k = from
+        while k < min(n, from + within), !Chars.isSentenceEnd(s[k]) {
+            for w in Self.houseWords where k + w.count <= n && s[k..<k + w.count].elementsEqual(w) { return k + w.count }
+            k += 1
+        }
+        return nil
+    }
+
     /// 3丁目5番地, 三丁目5番12号, 2丁目5-10, 1333番地, 5番3号.
     mutating func scanKanjiAddresses() {
         let chome: [UInt32] = [0x4E01, 0x76EE], banchi: [UInt32] = [0x756A, 0x5730]
@@ -753,6 +774,10 @@ struct CommentAnalysis {
                 }
                 var k = i + 2
                 while k < n && s[k] == 0x20 { k += 1 }
+                // 五丁目のグレーの家, 三丁目の角のアパート: a town down to its 丁目 with the house described.
+                if town < numStart, k < n, s[k] == 0x306E, let house = houseWord(from: k + 1, within: 10) {
+                    addressFlag(town..<house)
+                }
                 let e = numeralRun(from: k)
                 if e > k, e < n {
                     var m = e
