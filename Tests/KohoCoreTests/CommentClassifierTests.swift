@@ -668,6 +668,27 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(assess("うちの子、五中の吹奏楽部で頑張ってます").grounds.isEmpty)
     }
 
+    @Test func rumoursInDialectAndHearsayOfEveryRegister() {
+        for text in ["第三小の避難所、もう満杯で入れへんらしいで", "避難指示、解除されとるって言いよった", "花火大会、今年はなしになったっぽい",
+                     "府中街道、冠水で通れんげな", "多摩湖決壊したってマジ？"] {
+            let a = assess(text)
+            #expect(a.misleading, "\(text)")
+            #expect(a.suggestion == .correct, "\(text)")
+        }
+        // Questions and what the city itself says are no rumour.
+        for text in ["避難所の開設状況はどこで確認できますか", "避難指示が出たら、どこに逃げればいいですか"] {
+            #expect(!assess(text).misleading, "\(text)")
+        }
+    }
+
+    @Test func drugsByTheirNamesFraudByPromisesAndThreatsByTheirHandiwork() {
+        for text in ["眠剤と安定剤、まとめて譲ります", "咳止めシロップ大量に買い取ります", "この投資は絶対儲かる、市長もやってる",
+                     "市役所に脅迫状送っといたわ", "あのおっさん、今度見かけたらボコる"] {
+            #expect(marks(assess(text)).contains("①"), "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+        #expect(assess("ちんちん電車に乗ってきました").grounds.isEmpty)
+    }
+
     @Test func hateAsAnObligationAndDeathWishesInKansaiben() {
         #expect(marks(assess("外国人は犯罪ばかり。全員追い出すべき")) == ["⑤"])
         #expect(marks(assess("あの大家、はよ死んでくれへんかな")) == ["⑤"])
