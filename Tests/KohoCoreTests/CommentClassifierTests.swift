@@ -770,8 +770,9 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         let statements = try LabelledComment.loadStatements(jsonLines: data("heldout-statements.jsonl"), name: "heldout-statements")
         let s = ModerationScore.measure(try part("heldout"), statements: statements)
         print(s.report("評価用"))
-        // Measured once on 2026-12-07 (docs/moderation.md): 59.5% with a ground, 60.0% of rumours, 0.8% of the others
-        // misleading, 5 of 102 criticisms flagged. The bounds sit below those, to catch a collapse.
+        // Measured on 2026-12-07 (docs/moderation.md): 59.5% with a ground, 60.0% of rumours, 0.8% of the others
+        // misleading, 5 of 102 criticisms flagged; after the rules by classes of words (dev-2), once: 82.4%, 63.3%,
+        // 0.4%, 4 of 102. The bounds sit below those, to catch a collapse.
         #expect(s.groundRecall >= 0.55)
         #expect(s.rumourRecall >= 0.50)
         #expect(s.nonRumourMisleadingShare <= 0.05)
