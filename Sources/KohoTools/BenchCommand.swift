@@ -66,7 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
             abstract: "コメントの分類の速さ（日本語の混在したコメント、1コア）と、サンドボックスから SQLite への取り込みの時間とメモリの最大")
         @Option(help: "分類するコメントの数") var comments: Int = 200_000
         @Option(help: "サンドボックスから取り込むコメントの数（0 で取り込みを測らない）") var ingest: Int = 100_000
-        @Option(help: "ラベル付きコーパスのフォルダ（dev.jsonl、heldout-2026-12-06.jsonl、heldout.jsonl）。無ければ精度を測らない")
+        @Option(help: "ラベル付きコーパスのフォルダ（dev.jsonl、heldout-2026-12-06.jsonl、dev-2.jsonl、heldout.jsonl）。無ければ精度を測らない")
         var corpus: String = "Tests/KohoCoreTests/Fixtures/moderation-corpus"
 
         func run() async throws {
@@ -74,7 +74,7 @@ struct BenchCommand: AsyncParsableCommand {
             // Two development parts (the second was the held-out part until 2026-12-06, looked at since) and the
             // held-out part, each printed on its own; a part's `-statements.jsonl` is what the city had published.
             let parts = [("dev", "開発用"), ("heldout-2026-12-06", "開発用（2026-12-06 までの評価用）"),
-                         ("heldout", "評価用（調整に使っていない部分）")]
+                         ("dev-2", "開発用（手書き、2026-12-07）"), ("heldout", "評価用（調整に使っていない部分）")]
             for (part, title) in parts {
                 let dir = URL(fileURLWithPath: corpus)
                 let path = dir.appendingPathComponent(part + ".jsonl")

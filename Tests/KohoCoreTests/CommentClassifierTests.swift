@@ -544,6 +544,161 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(Date().timeIntervalSince(start) < 5)
         for g in a.grounds { for e in g.evidence { #expect(e.end <= text.unicodeScalars.count) } }
     }
+
+    // dev-2 (hand-written, 2026-12-07): grounds by meaning, a class of words with another near it in one sentence.
+
+    @Test func threatsAreAVerbOfHarmWithAThreateningEnding() {
+        for text in ["課長の家、灯油かけて燃やしたるわ", "お前の車、バットで叩き割ったるからな", "明日の集会で刃物持っていくけん",
+                     "I'm gonna kill that guy at the shop"] {
+            let a = assess(text)
+            #expect(marks(a) == ["①"], "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.suggestion == .delete, "\(text)")
+        }
+        // The same verbs in a notice, a story, a rhetorical question about a policy, a hobby.
+        for text in ["燃やすごみの日が変わったんですね", "ドラマで主人公が刺される場面が怖かった", "市は高齢者を切り捨てるつもりか",
+                     "包丁の研ぎ方教室、楽しかったです", "灯油の補助、今年もあるんですか"] {
+            #expect(assess(text).grounds.isEmpty, "\(text)")
+        }
+    }
+
+    @Test func salesOfWeaponsForgedPapersDrugsAndPersonalData() {
+        for text in ["拳銃譲ります。手渡しのみ", "健康保険証、偽造して作ります", "市内の小学生の名簿、売ってます",
+                     "デパス余ってるので分けます、DMください"] {
+            let a = assess(text)
+            #expect(marks(a).first == "①", "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.suggestion == .delete, "\(text)")
+        }
+        // An inquiry, criticism of the city (a question), a car: no sale by the writer.
+        for text in ["保険証の再発行は窓口でできますか", "市が個人情報を業者に売ってるって本当？", "改造車の騒音がうるさい"] {
+            #expect(!marks(assess(text)).contains("①"), "\(text)")
+        }
+    }
+
+    @Test func piracyAndPhishingByWhatTheyOffer() {
+        for text in ["新作アニメ全話、落とせるリンクあるよ", "今月のマガジン発売前に全部読める",
+                     "小平市より還付金のお知らせ。還付金はATMでお受け取りください", "市税の未納があります。下記URLからお支払いください"] {
+            #expect(marks(assess(text)).first == "①", "\(text)")
+        }
+        // A warning about the same fraud is not one.
+        #expect(assess("還付金詐欺に注意。市がATMの操作をお願いすることはありません").grounds.isEmpty)
+    }
+
+    @Test func hateInTheNextSentenceAndDeathWishesReportedAsAPolicysEffect() {
+        #expect(marks(assess("移民が増えすぎ。さっさと追い出せ")) == ["⑤"])
+        #expect(marks(assess("あの大家、はよ氏ね")) == ["⑤"])
+        // 死ねと言ってるのと同じ: what a policy amounts to, said of the city; no ground and never delete.
+        let a = assess("年金を減らすなんて、高齢者に死ねと言ってるのと同じ")
+        #expect(a.grounds.isEmpty, "\(a.grounds.map(\.reason))")
+        #expect(a.suggestion == .keep)
+    }
+
+    @Test func youAddressedToTheMayorIsTheMayor() {
+        let a = assess("市長、あんたは本当に無能だな")
+        #expect(a.grounds.isEmpty, "\(a.grounds.map(\.reason))")
+        #expect(a.criticism)
+        #expect(marks(assess("隣のあんた、本当に無能だな")).contains("②"))
+    }
+
+    @Test func accusationsAgainstAShopkeeperOrSomeoneNamedWithTte() throws {
+        for (text, who) in [("パン屋の店主、売上をごまかして脱税してる", "店主"), ("木村って人、町内会費を着服してる", "木村")] {
+            let a = assess(text)
+            let flag = try #require(a.grounds.first { $0.ground == "②" }, "\(text)")
+            #expect(flag.targetText?.contains(who) == true, "\(text): \(flag.targetText ?? "")")
+        }
+    }
+
+    @Test func platesRoomsAndTheWritersOwnAddress() {
+        let plate = assess("毎晩停めてる赤い軽、多摩 580 あ 55-66")
+        #expect(marks(plate) == ["③"])
+        #expect(plate.grounds.first?.evidence.first?.text == "多摩 580 あ 55-66")
+        #expect(marks(assess("うるさいのは花小金井ハイツ302号室の人")) == ["③"])
+        #expect(assess("うちの住所は小川町1-2-3です。粗大ごみの回収に来てください").grounds.isEmpty)
+        for text in ["3年2組の発表会でした", "会議は305号室で", "令和7年12月1日から"] { #expect(assess(text).grounds.isEmpty, "\(text)") }
+    }
+
+    @Test func religionCampaignsAndAdvertsBySignsTogether() {
+        #expect(marks(assess("毎週日曜、聖書の勉強会にどなたでもお越しください")) == ["④"])
+        #expect(marks(assess("外構工事なら見積無料、即日対応します")) == ["④"])
+        #expect(marks(assess("△△党の候補、森田まさおに清き一票を！")) == ["④"])
+        for text in ["あの教会のバザー、市の広報に載ってましたね", "市長選、みんな投票に行こう！", "期日前投票って土曜もできますか"] {
+            #expect(assess(text).grounds.isEmpty, "\(text)")
+        }
+    }
+
+    @Test func aStatementThatLiftsWhatItOnceSaidContradictsTheClaim() throws {
+        // The city's post names the closure and its lifting: the claim that the road is still closed is contradicted.
+        let lifted = CityStatement(id: "post-9", kind: .post, title: "通行止めを解除しました",
+                                   text: "冠水のため通行止めにしていた府中街道は、18時に通行止めを解除しました。", url: nil, publishedAt: Date())
+        let r = try #require(classifier.assess("府中街道、まだ通行止めらしい", statements: classifier.index([lifted])).rumour)
+        #expect(r.status == .contradicted)
+        #expect(r.source == lifted)
+        let dam = CityStatement(id: "post-10", kind: .post, title: "貯水池に異常はありません",
+                                text: "村山貯水池のダムに異常はなく、決壊のおそれはありません。", url: nil, publishedAt: Date())
+        #expect(classifier.assess("村山のダムが決壊するって", statements: classifier.index([dam])).rumour?.status == .contradicted)
+        // Passed on only to call it false in the next sentence: no rumour.
+        #expect(!assess("避難所が閉鎖されたという話が回ってる。デマです").misleading)
+    }
+
+    @Test func veiledThreatsAndThreatsInDialect() {
+        for text in ["お前の娘の学校、場所は分かってるからな", "課長さん、車に細工しといたで", "市役所に灯油撒きに行きます"] {
+            #expect(marks(assess(text)).contains("①"), "\(text)")
+            #expect(assess(text).suggestion != .keep, "\(text)")
+        }
+        // A festival's bonfire is not arson.
+        #expect(assess("どんど焼き、今年は燃やしに行きます！").grounds.isEmpty)
+    }
+
+    @Test func aPhishingOrAnInvitationAcrossSentences() {
+        #expect(marks(assess("小平市水道局です。料金の未払いがあります。本日中に連絡がない場合は給水を停止します")).first == "①")
+        #expect(marks(assess("ご先祖様が泣いています。供養すれば救われます。ぜひ一度お越しください")) == ["④"])
+        #expect(marks(assess("市議選に立候補した新人、大川ゆうこ。駅前で演説中です、応援よろしく")) == ["④"])
+        for text in ["選挙の候補者一覧、市のHPに載せてほしい", "お寺の除夜の鐘、どなたでも突けるそうです。行ってみよう",
+                     "一緒に花壇の手入れしませんか？ボランティア募集中です", "市役所の売店でパン売ってますか？",
+                     "証明書はコンビニで発行できて便利になりました"] {
+            #expect(assess(text).grounds.isEmpty, "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+    }
+
+    @Test func misconductByItsVerbAndTheHouseByItsTown() {
+        #expect(marks(assess("運送屋の配達員、荷物を抜き取ってる")) == ["②"])
+        #expect(marks(assess("町会の役員の三浦、寄付金ちょろまかしてる")) == ["②"])
+        #expect(marks(assess("向かいの家の旦那、奥さんに暴力振るってる")).contains("②"))
+        #expect(marks(assess("裏の家の息子、ニートの穀潰し")) == ["②"])
+        #expect(marks(assess("岡田さんとこのお嫁さん、心を病んでるらしい")).contains("③"))
+        #expect(marks(assess("うるさい犬の家、仲町三丁目の赤い屋根の家")) == ["③"])
+        #expect(marks(assess("佐野さんとこの息子、三中で不登校らしい")).contains("③"))
+        #expect(assess("我が家は三丁目の角の家です。ごみ置き場の場所を変えてほしいです").grounds.isEmpty)
+        #expect(assess("うちの子、五中の吹奏楽部で頑張ってます").grounds.isEmpty)
+    }
+
+    @Test func rumoursInDialectAndHearsayOfEveryRegister() {
+        for text in ["第三小の避難所、もう満杯で入れへんらしいで", "避難指示、解除されとるって言いよった", "花火大会、今年はなしになったっぽい",
+                     "府中街道、冠水で通れんげな", "多摩湖決壊したってマジ？"] {
+            let a = assess(text)
+            #expect(a.misleading, "\(text)")
+            #expect(a.suggestion == .correct, "\(text)")
+        }
+        // Questions and what the city itself says are no rumour.
+        for text in ["避難所の開設状況はどこで確認できますか", "避難指示が出たら、どこに逃げればいいですか"] {
+            #expect(!assess(text).misleading, "\(text)")
+        }
+    }
+
+    @Test func drugsByTheirNamesFraudByPromisesAndThreatsByTheirHandiwork() {
+        for text in ["眠剤と安定剤、まとめて譲ります", "咳止めシロップ大量に買い取ります", "この投資は絶対儲かる、市長もやってる",
+                     "市役所に脅迫状送っといたわ", "あのおっさん、今度見かけたらボコる"] {
+            #expect(marks(assess(text)).contains("①"), "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+        #expect(assess("ちんちん電車に乗ってきました").grounds.isEmpty)
+    }
+
+    @Test func hateAsAnObligationAndDeathWishesInKansaiben() {
+        #expect(marks(assess("外国人は犯罪ばかり。全員追い出すべき")) == ["⑤"])
+        #expect(marks(assess("あの大家、はよ死んでくれへんかな")) == ["⑤"])
+        // The same words at the city stay criticism.
+        let a = assess("市長の顔も見たくない。消えてくれ")
+        #expect(a.grounds.allSatisfy { $0.ground != "⑤" || a.suggestion != .delete })
+    }
 }
 
 /// Issue 19's corpus: two development parts tuned on (`dev`, and `heldout-2026-12-06`, the held-out part until it
@@ -556,6 +711,22 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
 
     func part(_ name: String) throws -> [LabelledComment] {
         try LabelledComment.load(jsonLines: try data(name + ".jsonl"), name: name)
+    }
+
+    /// dev-2: written by hand from the policy's clauses in registers unlike dev's templates (dialects, slang, English,
+    /// kana and full-width spellings, long and one-word texts), labels fixed before the classifier first ran on it.
+    @Test func theHandWrittenDevelopmentPartCoversEveryKind() throws {
+        let dev2 = try part("dev-2")
+        #expect(dev2.count >= 500)
+        let kinds = Set(dev2.map(\.kind))
+        for k in ["①threat", "①drug", "①weapon", "①forgery", "①piracy", "①fraud", "①data", "②accusation", "②insult", "③phone",
+                  "③address", "③health", "③child", "③family", "③plate", "④ad", "④affiliate", "④recruit", "④religion", "④election",
+                  "⑤obscene", "⑤hate", "⑤deathwish", "legit", "criticism"] { #expect(kinds.contains(k), "\(k)") }
+        #expect(dev2.filter(\.criticism).count * 4 >= dev2.count)
+        #expect(dev2.contains { $0.kind.hasPrefix("rumour-agrees:") && !$0.misleading })
+        #expect(try statements("dev-2").count >= 5)
+        let earlier = Set(try (part("dev") + part("heldout-2026-12-06")).map(\.text))
+        #expect(dev2.allSatisfy { !earlier.contains($0.text) })
     }
 
     @Test func theCorpusCoversWhatThePolicyNames() throws {
@@ -573,8 +744,15 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(try LabelledComment.loadStatements(jsonLines: data("heldout-statements.jsonl"), name: "heldout-statements").count >= 5)
     }
 
-    @Test(arguments: ["dev", "heldout-2026-12-06"]) func theIssuesTableHoldsOnTheDevelopmentParts(_ name: String) throws {
-        let s = ModerationScore.measure(try part(name))
+    /// What the city had published when a part was written (`<part>-statements.jsonl`), none if the part has no such file.
+    func statements(_ name: String) throws -> [CityStatement] {
+        guard Bundle.module.path(forResource: name + "-statements.jsonl", ofType: nil, inDirectory: "Fixtures/moderation-corpus") != nil
+        else { return [] }
+        return try LabelledComment.loadStatements(jsonLines: data(name + "-statements.jsonl"), name: name + "-statements")
+    }
+
+    @Test(arguments: ["dev", "heldout-2026-12-06", "dev-2"]) func theIssuesTableHoldsOnTheDevelopmentParts(_ name: String) throws {
+        let s = ModerationScore.measure(try part(name), statements: try statements(name))
         print(s.report(name))
         for m in s.misses { print(m) }
         #expect(s.groundRecall >= 0.85)
@@ -592,8 +770,9 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         let statements = try LabelledComment.loadStatements(jsonLines: data("heldout-statements.jsonl"), name: "heldout-statements")
         let s = ModerationScore.measure(try part("heldout"), statements: statements)
         print(s.report("評価用"))
-        // Measured once on 2026-12-07 (docs/moderation.md): 59.5% with a ground, 60.0% of rumours, 0.8% of the others
-        // misleading, 5 of 102 criticisms flagged. The bounds sit below those, to catch a collapse.
+        // Measured on 2026-12-07 (docs/moderation.md): 59.5% with a ground, 60.0% of rumours, 0.8% of the others
+        // misleading, 5 of 102 criticisms flagged; after the rules by classes of words (dev-2), once: 82.4%, 63.3%,
+        // 0.4%, 4 of 102. The bounds sit below those, to catch a collapse.
         #expect(s.groundRecall >= 0.55)
         #expect(s.rumourRecall >= 0.50)
         #expect(s.nonRumourMisleadingShare <= 0.05)

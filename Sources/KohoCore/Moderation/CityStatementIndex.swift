@@ -28,17 +28,26 @@ public struct CityStatementIndex: Sendable {
             let folded = ModerationText.folded(st.title + "\n" + st.text)
             let hits = lex.scan(folded)
             var subjects = Set<Int>(), counters = Set<Int>(), agrees = Set<Int>()
+            var counterSpans: [Int: [Range<Int>]] = [:]
             for h in hits {
                 switch lex.entries[h.entry].tag {
                 case .statementSubject(let r): subjects.insert(r)
-                case .counter(let r): counters.insert(r)
-                case .agree(let r): agrees.insert(r)
+                case .counter(let r):
+                    counters.insert(r)
+                    counterSpans[r, default: []].append(h.start..<h.end)
                 default: break
                 }
             }
+            // 通行止めを解除しました, 決壊のおそれはありません: an agreeing word inside a counter says the opposite.
+            for h in hits {
+                guard case .agree(let r) = lex.entries[h.entry].tag else { continue }
+                if counterSpans[r]?.contains(where: { $0.overlaps(h.start..<h.end) }) == true { continue }
+                agrees.insert(r)
+            }
             let places = PlaceNames.find(folded[...])
             for r in subjects where agrees.contains(r) || counters.contains(r) {
-                said[r, default: []].append(Said(statement: st, agrees: agrees.contains(r), places: places))
+                // 通行止めにしていた…を解除しました: a statement that also says the opposite of the claim answers it.
+                said[r, default: []].append(Said(statement: st, agrees: agrees.contains(r) && !counters.contains(r), places: places))
             }
             // A rumour with no subject of its own (予言) is answered by any statement that calls it false.
             for r in counters where lex.lexicon.rumours[r].subjects.isEmpty && lex.lexicon.rumours[r].statementSubjects == nil

@@ -111,6 +111,7 @@ struct CommentAnalysis {
     var selfContactIn = Set<Int32>()
     var political = false
     var requirementsMet = Set<Int>()
+    var requirementHits: [Int: [Range<Int>]] = [:]
     var hateIn: [Int32: Range<Int>] = [:]
     var insultIn = Set<Int32>()
     var vetoed = Set<VetoKey>()
@@ -153,6 +154,7 @@ struct CommentAnalysis {
         scanHate()
         scanNumbers()
         scanKanjiAddresses()
+        scanPlates()
         scoreSales()
         scanRumours()
         scanNonsense()
@@ -184,7 +186,7 @@ struct CommentAnalysis {
                 institutionalIn.insert(sentence)
                 mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
             case .personal:
-                if actsForTheCity(h) {
+                if actsForTheCity(h) || addressesTheCity(h) {
                     // この施策を考えた奴ら: the people who made the city's policy are its agents, not private persons.
                     institutionalIn.insert(sentence)
                     mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
@@ -214,7 +216,9 @@ struct CommentAnalysis {
             case .criticism: criticismIn.insert(sentence)
             case .selfContact: selfContactIn.insert(sentence)
             case .political: political = true
-            case .requirement(let g): requirementsMet.insert(g)
+            case .requirement(let g):
+                requirementsMet.insert(g)
+                requirementHits[g, default: []].append(h.start..<h.end)
             case .veto(let g): vetoed.insert(VetoKey(group: g, sentence: sentence))
             case .honorific:
                 if let name = nameBefore(h, title: false) {
@@ -316,6 +320,16 @@ struct CommentAnalysis {
         return hits.contains { $0.end <= h.start && sentenceOf[$0.start] == sentence && lex.entries[$0.entry].tag == .institutional }
     }
 
+    static let secondPerson: [[UInt32]] = ["あんた", "お前", "おまえ", "てめえ", "てめー", "テメー", "貴様", "きさま", "あなた"]
+        .map { Array($0.unicodeScalars.map(\.value)) }
+
+    /// 市長、あんたは…: a second-person word in a sentence that names the city or its agent first speaks to them.
+    func addressesTheCity(_ h: CompiledLexicon.Hit) -> Bool {
+        guard Self.secondPerson.contains(where: { s[h.start..<h.end].elementsEqual($0) }) else { return false }
+        let sentence = sentenceOf[h.start]
+        return hits.contains { $0.end <= h.start && sentenceOf[$0.start] == sentence && lex.entries[$0.entry].tag == .institutional }
+    }
+
     static let nameStops: Set<UInt32> = Set("のはがにをへ".unicodeScalars.map(\.value))
     static func isChildHonorific(_ h: ArraySlice<UInt32>) -> Bool {
         h.elementsEqual("ちゃん".unicodeScalars.map(\.value)) || h.elementsEqual("くん".unicodeScalars.map(\.value))
@@ -340,6 +354,11 @@ struct CommentAnalysis {
                 let group = lex.lexicon.groups[g]
                 let sentence = sentenceOf[h.start]
                 if group.requires?.isEmpty == false && !requirementsMet.contains(g) { continue }
+                let apart = Int32(group.nearSentences ?? 0)
+                if let near = group.near, !(requirementHits[g] ?? []).contains(where: { r in
+                    abs(sentenceOf[r.lowerBound] - sentence) <= apart && !r.overlaps(h.start..<h.end)
+                        && (r.lowerBound >= h.end ? r.lowerBound - h.end : h.start - min(h.start, r.upperBound)) <= near
+                }) { continue }
                 if vetoed.contains(VetoKey(group: g, sentence: sentence)) { continue }
                 let span = [h.start..<h.end]
                 let target = privateTarget(near: h.start)
@@ -391,6 +410,8 @@ struct CommentAnalysis {
                 let sentence = sentenceOf[h.start]
                 // 帰れる, 出ていけない: a verb going on is not the imperative.
                 if h.end < n, Chars.isHiragana(s[h.end]), !Self.hateEndings.contains(s[h.end]) { continue }
+                // 死ねと言ってるのと同じ: the words reported of someone (the city's decision), not said.
+                if Self.reported(s, after: h.end) { continue }
                 if hateIn[sentence] == nil { hateIn[sentence] = h.start..<h.end }
             default: break
             }
@@ -402,25 +423,44 @@ struct CommentAnalysis {
         let own: [[UInt32]] = ["うちの", "私の", "僕の", "俺の", "わたしの", "自分の", "我が家の", "うちは"].map { Array($0.unicodeScalars.map(\.value)) }
         let from = max(0, name.lowerBound - 4)
         let window = s[from..<name.lowerBound]
-        return own.contains { w in window.count >= w.count && window.suffix(w.count).elementsEqual(w) }
+        if own.contains(where: { w in window.count >= w.count && window.suffix(w.count).elementsEqual(w) }) { return true }
+        // 我が家は三丁目の角の家です: the writer says where they live, earlier in the same sentence.
+        let home: [[UInt32]] = ["我が家は", "うちは", "私の家は", "うちの家は", "自宅は"].map { Array($0.unicodeScalars.map(\.value)) }
+        let sentence = sentenceOf[name.lowerBound]
+        var b = name.lowerBound
+        while b > 0 && sentenceOf[b - 1] == sentence && name.lowerBound - b < 16 { b -= 1 }
+        let before = s[b..<name.lowerBound]
+        return home.contains { w in before.count >= w.count && (0...(before.count - w.count)).contains { o in
+            before.dropFirst(o).prefix(w.count).elementsEqual(w) } }
     }
 
     /// Hate speech: a group named with what wishes it gone, dead or worth less, in one sentence (外国人は出ていけ).
     mutating func scanHate() {
         for m in privateMentions where m.kind == .group {
-            guard let pred = hateIn[m.sentence], pred.lowerBound >= m.range.upperBound else { continue }
+            // 外人が増えた。全員追い出せ: an imperative in the next sentence, with no one else named there, is said of
+            // the same group.
+            let next = m.sentence + 1
+            let nextImperative = hateIn[next].flatMap { p in
+                Self.imperativeEnds.contains(s[p.upperBound - 1]) && privateBySentence[next] == nil ? p : nil }
+            guard let pred = hateIn[m.sentence].flatMap({ $0.lowerBound >= m.range.upperBound ? $0 : nil }) ?? nextImperative
+            else { continue }
             // An imperative (出ていけ, 帰れ, 消えろ, 来るな) may come after a few words; a judgement (税金の無駄, いらない)
             // only right after the group and its particle, or it is an opinion about a policy for that group.
             let gap = pred.lowerBound - m.range.upperBound
             let imperative = Self.imperativeEnds.contains(s[pred.upperBound - 1])
-            guard gap <= (imperative ? 10 : 3) else { continue }
+            guard sentenceOf[pred.lowerBound] != m.sentence || gap <= (imperative ? 16 : 3) else { continue }
             flag("⑤", .clear, reason("hate"), [m.range, pred], target: m)
             hateFlagged.insert(m.sentence)
         }
     }
 
+    static let reportEndings: [[UInt32]] = ["と言", "って言", "と同じ", "というこ", "ってこと"].map { Array($0.unicodeScalars.map(\.value)) }
+    static func reported(_ s: [UInt32], after end: Int) -> Bool {
+        reportEndings.contains { w in end + w.count <= s.count && s[end..<end + w.count].elementsEqual(w) }
+    }
+
     static let hateEndings: Set<UInt32> = Set("よやっねとでだぞ".unicodeScalars.map(\.value))
-    static let imperativeEnds: Set<UInt32> = Set("けれせろなね除離".unicodeScalars.map(\.value))
+    static let imperativeEnds: Set<UInt32> = Set("けれせろなね除離き".unicodeScalars.map(\.value))
 
     /// Advertising: several signs together, or signs with a way to reach the seller (a link, a phone, an e-mail).
     mutating func scoreSales() {
@@ -648,6 +688,8 @@ struct CommentAnalysis {
 
     mutating func addressFlag(_ r: Range<Int>) {
         let text = s[r]
+        // うちの住所は…: the writer's own address in an inquiry.
+        if isWritersContact(r.lowerBound) { return }
         for p in lex.publicAddresses where text.count >= p.count && text.suffix(p.count).elementsEqual(p) { return }
         flag("③", hasHomeContext || !names.isEmpty ? .clear : .maybe, reason("address"), [r], target: privateTarget(near: r.lowerBound))
     }
@@ -689,6 +731,18 @@ struct CommentAnalysis {
         return nil
     }
 
+    static let houseWords: [[UInt32]] = ["家", "アパート", "マンション", "一軒家", "お宅", "宅"].map { Array($0.unicodeScalars.map(\.value)) }
+
+    /// Where a word for a house ends, if one starts within `within` scalars from `from` in the same sentence.
+    func houseWord(from: Int, within: Int) -> Int? {
+        var k = from
+        while k < min(n, from + within), !Chars.isSentenceEnd(s[k]) {
+            for w in Self.houseWords where k + w.count <= n && s[k..<k + w.count].elementsEqual(w) { return k + w.count }
+            k += 1
+        }
+        return nil
+    }
+
     /// 3丁目5番地, 三丁目5番12号, 2丁目5-10, 1333番地, 5番3号.
     mutating func scanKanjiAddresses() {
         let chome: [UInt32] = [0x4E01, 0x76EE], banchi: [UInt32] = [0x756A, 0x5730]
@@ -720,6 +774,10 @@ struct CommentAnalysis {
                 }
                 var k = i + 2
                 while k < n && s[k] == 0x20 { k += 1 }
+                // 五丁目のグレーの家, 三丁目の角のアパート: a town down to its 丁目 with the house described.
+                if town < numStart, k < n, s[k] == 0x306E, let house = houseWord(from: k + 1, within: 10) {
+                    addressFlag(town..<house)
+                }
                 let e = numeralRun(from: k)
                 if e > k, e < n {
                     var m = e
@@ -732,6 +790,11 @@ struct CommentAnalysis {
                 }
             } else if s[i] == banchi[0], i + 1 < n, s[i + 1] == banchi[1] {
                 end = i + 2
+            } else if s[i] == 0x53F7, i + 1 < n, s[i + 1] == 0x5BA4, i >= 2, Chars.isDigit(s[i - 1]) || Chars.isNumeral(s[i - 1]) {
+                // コーポ小平205号室: a building's name and a room number point at one household.
+                var b = i - 1
+                while b > 0 && (Chars.isDigit(s[b - 1]) || Chars.isNumeral(s[b - 1])) { b -= 1 }
+                if b > 0, Chars.isKanji(s[b - 1]) || Chars.isKatakana(s[b - 1]) { end = i + 2 }
             } else if s[i] == ban {
                 let e = numeralRun(from: i + 1)
                 if e > i + 1, e < n, s[e] == go { end = e + 1 }
@@ -743,6 +806,43 @@ struct CommentAnalysis {
             } else {
                 i += 1
             }
+        }
+    }
+
+    /// A car's number plate (多摩 300 さ 12-34, 練馬５００ほ７７‐８８): a place in kanji, a class number of two or three
+    /// digits, one hiragana, and the number (12-34 or 1234). Whose car it is needs a person to look.
+    mutating func scanPlates() {
+        func skipSpaces(_ k: Int, _ step: Int) -> Int {
+            var k = k
+            while k >= 0 && k < n && s[k] == 0x20 { k += step }
+            return k
+        }
+        var i = 1
+        while i < n - 1 {
+            defer { i += 1 }
+            guard Chars.isHiragana(s[i]) else { continue }
+            // The class number before the kana, and the place before it.
+            var b = skipSpaces(i - 1, -1)
+            var digits = 0
+            while b >= 0 && Chars.isDigit(s[b]) { b -= 1; digits += 1 }
+            guard (2...3).contains(digits) else { continue }
+            b = skipSpaces(b, -1)
+            guard b >= 0, Chars.isKanji(s[b]) else { continue }
+            var place = b
+            while place > 0 && Chars.isKanji(s[place - 1]) && b - place < 4 { place -= 1 }
+            // The number after the kana: 12-34, 1234, ・・12.
+            var e = skipSpaces(i + 1, 1)
+            var d1 = 0
+            while e < n && Chars.isDigit(s[e]) { e += 1; d1 += 1 }
+            var d2 = 0
+            if e < n, Chars.isHyphen(s[e]) || (0x2010...0x2015).contains(s[e]) || s[e] == 0x2212 {
+                var k = e + 1
+                while k < n && Chars.isDigit(s[k]) { k += 1; d2 += 1 }
+                if d2 == 2 { e = k }
+            }
+            guard (d2 == 2 && (1...2).contains(d1)) || (d2 == 0 && d1 == 4) else { continue }
+            flag("③", .maybe, reason("plate"), [place..<e], target: privateTarget(near: place))
+            i = e
         }
     }
 
@@ -759,7 +859,10 @@ struct CommentAnalysis {
             case .rumourClaim(let r): claims.append((r, h))
             case .hearsay: hearsay.insert(sentenceOf[h.start])
             case .question: question.insert(sentenceOf[h.start])
-            case .debunk: debunked.insert(sentenceOf[h.start])
+            case .debunk:
+                // …という話が回ってますが、…。デマに注意: the word that calls it false may follow in the next sentence.
+                debunked.insert(sentenceOf[h.start])
+                debunked.insert(sentenceOf[h.start] - 1)
             case .rumourTopic: topics.append(h)
             case .alarming: alarming.append(h)
             case .spread: spread = true

@@ -43,6 +43,11 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var also: String?
         /// The term does not count in a sentence with one of these (a warning about fraud, a game, a question).
         public var notInSentence: [String]?
+        /// With `requires`: one of those must stand in the same sentence within this many characters of the term
+        /// (a verb of harm and a threatening ending, a drug and a selling verb), not anywhere in the comment.
+        public var near: Int?
+        /// With `near`: how many sentences apart the term and its companion may stand (0 when absent: the same one).
+        public var nearSentences: Int?
     }
 
     /// A sensitive fact about a named person (③).
