@@ -163,11 +163,20 @@ final class StaffInterfaceSecondPassTests: KohoTestCase {
         XCTAssertTrue(chief.lastBody.contains("23件（1/4ページ、6件を表示）"), chief.lastBody)
         XCTAssertEqual(chief.lastBody.components(separatedBy: "承認すると発信される内容").count - 1, PostsController.approvalsPerPage)
         XCTAssertTrue(chief.lastBody.contains(#"href="/approvals?page=4""#))
-        // Without the confirmation nothing is approved.
+        // Without the confirmation nothing is approved, and the page comes back with the same posts still chosen and
+        // the reason beside the box to tick.
         let first = try await Post.find(UUID(uuidString: ids[0]), on: app.db)
         let version = try XCTUnwrap(first).lockVersion
-        var r = try await chief.post("/approvals/bulk", pairs: [("ids[]", "\(ids[0]):\(version)"), ("ids[]", "\(ids[1]):\(version)")])
-        XCTAssertEqual(r.status, .seeOther)
+        let shownChoices = chief.lastBody.components(separatedBy: #"name="ids[]" value=""#).dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        XCTAssertEqual(shownChoices.count, PostsController.approvalsPerPage)
+        var r = try await chief.post("/approvals/bulk", pairs: [("ids[]", shownChoices[0]), ("ids[]", shownChoices[2])])
+        XCTAssertEqual(r.status, .unprocessableEntity)
+        for (i, choice) in shownChoices.enumerated() {
+            let box = chief.lastBody.components(separatedBy: #"value="\#(choice)""#).dropFirst().first.map { String($0.prefix(40)) } ?? ""
+            XCTAssertEqual(box.contains("checked"), i == 0 || i == 2, "\(choice): \(box)")
+        }
+        XCTAssertTrue(chief.lastBody.contains(#"class="field-error""#) && chief.lastBody.contains("に印を付けてから承認してください"), chief.lastBody)
+        XCTAssertTrue(chief.lastBody.contains(#"aria-invalid="true""#))
         try await assertEqual(try await Post.query(on: app.db).filter(\.$state == .submitted).count(), 23)
         // With it, both go to the schedule; one changed since the chief looked is left waiting and said.
         r = try await chief.post("/approvals/bulk", pairs: [("ids[]", "\(ids[0]):\(version)"), ("ids[]", "\(ids[1]):\(version)"),

@@ -106,8 +106,13 @@ package enum PostsController {
     static let approvalsPerPage = 6
 
     static func approvals(_ req: Request) async throws -> Response {
+        try await approvalsPage(req, page: max(1, req.query[Int.self, at: "page"] ?? 1))
+    }
+
+    /// `ticked`: the posts chosen for a bulk approval that came back (`refused` says why), still chosen.
+    static func approvalsPage(_ req: Request, page: Int, ticked: Set<String> = [], refused: String? = nil,
+                              status: HTTPStatus = .ok) async throws -> Response {
         let user = try req.requireUser()
-        let page = max(1, req.query[Int.self, at: "page"] ?? 1)
         // Only the page's posts are read: the count and the out-of-hours warning come from the database.
         func waiting() -> QueryBuilder<Post> { Post.query(on: req.db).filter(\.$state == .submitted) }
         let total = try await waiting().count()
@@ -117,7 +122,7 @@ package enum PostsController {
         let shown = try await waiting().sort(\.$emergency, .descending).sort(\.$scheduledAt).sort(\.$id)
             .range(start..<(start + approvalsPerPage)).allPosts()
         let f = PageFrame(req, title: "承認待ち")
-        var content: [BodyNode] = []
+        var content: [BodyNode] = [.formError(refused)]
         if try await waiting().filter(\.$usesHoursException == true).count() > 0 {
             content.append(.tag("p", [Attr("class", "warn"), Attr("role", "alert")], text: "運用時間外に緊急で発信する投稿が承認を待っています。"))
         }
@@ -137,7 +142,8 @@ package enum PostsController {
             cards.append(.tag("article", [Attr("class", "queued"), Attr("aria-labelledby", "q-\(p.id!.uuidString.lowercased())")], [
                 .tag("h2", [Attr("id", "q-\(p.id!.uuidString.lowercased())")], text: "\(JapaneseTime.show(p.scheduledAt)) \(PlatformLabel.text(account))（\(p.authorName)）"
                      + (p.usesHoursException ? "（運用時間外・緊急）" : p.emergency ? "（緊急）" : "")),
-                bulk ? .checkbox("まとめて承認する", name: "ids[]", value: "\(p.id!.uuidString.lowercased()):\(p.lockVersion)", checked: false, idPrefix: "a")
+                bulk ? .checkbox("まとめて承認する", name: "ids[]", value: "\(p.id!.uuidString.lowercased()):\(p.lockVersion)",
+                                 checked: ticked.contains("\(p.id!.uuidString.lowercased()):\(p.lockVersion)"), idPrefix: "a")
                      : .tag("p", [Attr("class", "warn")], text: p.emergency ? "緊急の投稿は、開いて一件ずつ承認してください（承認すると直ちに発信されます）。" : ""),
                 RenderingPreview.card(r, account: account, caption: "承認すると発信される内容"),
                 picture,
@@ -148,9 +154,10 @@ package enum PostsController {
             content.append(.postForm(SiteURL.approvalsBulk.path, csrf: f.csrf, [
                 .tag("div", [Attr("role", "group"), Attr("aria-label", "まとめて承認する投稿の選択")], cards),
             ] + [
+                .hidden("page", "\(min(page, pages))"),
                 .tag("fieldset", [], [
                     .tag("legend", [], text: "選んだ投稿をまとめて承認する"),
-                    .checkbox("選んだ投稿の発信される内容をすべて確かめました", name: "confirm", checked: false, idPrefix: "a"),
+                    .checkbox("選んだ投稿の発信される内容をすべて確かめました", name: "confirm", checked: false, idPrefix: "a", error: refused),
                     .button("選んだ投稿を承認する", kind: .primary),
                 ]),
             ]))
@@ -163,12 +170,13 @@ package enum PostsController {
             }
             content.append(.tag("nav", [Attr("aria-label", "承認待ちのページ")], [.tag("p", [], links.flatMap { [$0, .text(" ")] })]))
         }
-        return Layout.response(Layout.page(f, content))
+        return Layout.response(Layout.page(f, content), status: status)
     }
 
     struct ApproveManyForm: Content {
         var ids: [String]?
         var confirm: String?
+        var page: Int?
     }
 
     /// Approves the chosen posts one by one, each at the version the chief saw; one that changed or cannot be approved
@@ -186,7 +194,10 @@ package enum PostsController {
         }
         guard !chosen.isEmpty else { return req.redirect(to: SiteURL.approvals.path, notice: "承認する投稿が選ばれていません。") }
         guard form.confirm == "1" else {
-            return req.redirect(to: SiteURL.approvals.path, notice: "「発信される内容をすべて確かめました」に印を付けてから承認してください。何も承認していません。")
+            // The page again with the same posts chosen, the reason beside the box to tick.
+            return try await approvalsPage(req, page: max(1, form.page ?? 1), ticked: Set(form.ids ?? []),
+                                           refused: "「発信される内容をすべて確かめました」に印を付けてから承認してください。何も承認していません。",
+                                           status: .unprocessableEntity)
         }
         var approved = 0
         var refused: [String] = []

@@ -99,12 +99,14 @@ extension Node where Context == HTML.BodyContext {
         message.map { tag("p", [Attr("class", "error"), Attr("role", "alert")], text: $0) } ?? .empty
     }
 
-    static func checkbox(_ label: String, name: String, value: String = "1", checked: Bool, idPrefix: String = "f") -> BodyNode {
+    static func checkbox(_ label: String, name: String, value: String = "1", checked: Bool, idPrefix: String = "f",
+                         error: String? = nil) -> BodyNode {
         let id = "\(idPrefix)-\(name.filter { $0.isLetter || $0.isNumber })-\(value)"
         return tag("div", [Attr("class", "field check")], [
             void("input", [Attr("type", "checkbox"), Attr("id", id), Attr("name", name), Attr("value", value)]
-                 + (checked ? [Attr("checked", nil)] : [])),
+                 + (checked ? [Attr("checked", nil)] : []) + described(id, hint: nil, error: error)),
             tag("label", [Attr("for", id)], text: label),
+            fieldNotes(id, hint: nil, error: error),
         ])
     }
 
