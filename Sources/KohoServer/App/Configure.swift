@@ -46,7 +46,7 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.logger.logLevel = level
     if applied > 0 { app.logger.info("データベースを準備しました（\(applied)件の変更を適用）") }
     try await SecretKeyCheck.verify(app.db, vault)
-    let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil ? sqliteFile(config) : nil)
+    let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil && config.readCache ? sqliteFile(config) : nil)
     app.storage[ReadCacheKey.self] = cache
     app.lifecycle.use(ReadCacheLifecycle(cache: cache))
 
