@@ -79,11 +79,15 @@ enum ServerBenchmark {
         do {
             let r = try await measure(o, app: app, bare: bare, client: client, postgres: databaseURL != nil, now: config.clock(), progress: progress)
             try await client.shutdown()
+            await bare.server.shutdown()
+            await app.server.shutdown()
             try await bare.asyncShutdown()
             try await app.asyncShutdown()
             return r
         } catch {
             try? await client.shutdown()
+            await bare.server.shutdown()
+            await app.server.shutdown()
             try? await bare.asyncShutdown()
             try? await app.asyncShutdown()
             throw error
@@ -129,7 +133,7 @@ enum ServerBenchmark {
             ("GET /（ダッシュボード、課長のセッション）", koho + "/", session),
             ("GET /api/v1/posts/{id}", koho + "/api/v1/posts/\(first)", bearer),
         ]
-        progress("測っています（\(o.connections) 接続、各 \(o.duration)）…")
+        progress("測っています（\(o.connections) 接続、各 \(seconds(o.duration)) 秒）…")
         let bareLine = try await drive("bare Vapor（固定の JSON）", "http://127.0.0.1:\(barePort)/posts", HTTPHeaders(), client, o)
         var lines: [Line] = []
         for (name, url, headers) in targets { lines.append(try await drive(name, url, headers, client, o)) }
@@ -222,13 +226,15 @@ enum ServerBenchmark {
         }
     }
 
+    static func seconds(_ d: Duration) -> String { String(format: "%g", Benchmarking.seconds(d)) }
+
     static func format(_ r: Result, _ o: Options) -> [String] {
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "不明"
         let utc = DateFormatter()
         utc.locale = Locale(identifier: "en_US_POSIX")
         utc.timeZone = TimeZone(identifier: "UTC")
         utc.dateFormat = "yyyy-MM-dd HH:mm"
-        var out = ["server: \(r.database)、\(r.seeded)、\(o.connections) 接続・各 \(o.duration)、\(utc.string(from: Date())) UTC、ロードアベレージ \(load)、\(ProcessInfo.processInfo.activeProcessorCount) コア"]
+        var out = ["server: \(r.database)、\(r.seeded)、\(o.connections) 接続・各 \(seconds(o.duration)) 秒、\(utc.string(from: Date())) UTC、ロードアベレージ \(load)、\(ProcessInfo.processInfo.activeProcessorCount) コア"]
         for l in [r.bare] + r.lines {
             let share = 100 * l.perSecond / max(r.bare.perSecond, 1e-9)
             out.append(String(format: "%@: %.0f req/s、p50 %.1f ms、p99 %.1f ms、bare Vapor の %.1f%%", l.name, l.perSecond, l.p50 * 1000, l.p99 * 1000, share)

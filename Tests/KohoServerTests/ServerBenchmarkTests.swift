@@ -10,7 +10,7 @@ import KohoCore
 final class ServerBenchmarkTests: XCTestCase {
     func testPrintsEveryTargetAgainstBareVapor() async throws {
         var o = ServerBenchmark.Options()
-        o.posts = 24
+        o.posts = 40
         o.comments = 60
         o.connections = 2
         o.duration = .seconds(1)
@@ -18,10 +18,11 @@ final class ServerBenchmarkTests: XCTestCase {
         let r = try await ServerBenchmark.run(o)
         let lines = ServerBenchmark.format(r, o)
         let text = lines.joined(separator: "\n")
+        print(text)
         XCTAssertEqual(lines.count, 5, text)
         XCTAssertTrue(lines[0].hasPrefix("server: \(o.databaseURL == nil ? "SQLite" : "PostgreSQL")、読み取りの控え なし"), text)
         XCTAssertTrue(lines[0].contains("ロードアベレージ"), text)
-        XCTAssertTrue(r.seeded.contains("投稿 24 件") && r.seeded.contains("コメント 60 件"), r.seeded)
+        XCTAssertTrue(r.seeded.contains("投稿 40 件") && r.seeded.contains("コメント 60 件"), r.seeded)
         // The posts went through the workflow into several states, not all drafts.
         XCTAssertTrue(r.seeded.contains("submitted") && r.seeded.contains("scheduled") && r.seeded.contains("rejected"), r.seeded)
         for (line, name) in zip(lines.dropFirst(), ["bare Vapor", "GET /api/v1/posts（", "GET /（ダッシュボード", "GET /api/v1/posts/{id}"]) {
