@@ -133,4 +133,5 @@ func addMigrations(_ app: Application, vault: TokenVault) {
     app.migrations.add(CreateMailAttempt())
     app.migrations.add(CreateSharedServerState())
     app.migrations.add(CreatePostVersion())
+    app.migrations.add(AddReadIndexes())
 }
