@@ -30,7 +30,7 @@ enum IntakeDashboard {
         if req.currentUser?.role == .chief {
             let aside = QuarantinedItem.query(on: req.db).filter(\.$setAside == true)
             m.setAsideCount = try await aside.count()
-            m.setAside = try await aside.sort(\.$lastAt, .descending).limit(20).all()
+            if m.setAsideCount > 0 { m.setAside = try await aside.sort(\.$lastAt, .descending).limit(20).all() }
             m.jobs = (req.application.backgroundJobs?.all ?? []).map { (name: $0.name, status: $0.status) }.filter { $0.status.lastError != nil }
         }
         return m
