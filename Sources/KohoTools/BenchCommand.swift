@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "性能を測って数値を出力する（release ビルドで: swift run -c release koho bench）",
-        subcommands: [Core.self, Publisher.self, Intake.self, Moderation.self, Public.self], defaultSubcommand: Core.self)
+        subcommands: [Core.self, Publisher.self, Intake.self, Moderation.self, Public.self, Server.self], defaultSubcommand: Core.self)
 
     struct Core: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "core", abstract: "文字数の数え方、運用時間の計算、なりすましの採点")
@@ -115,6 +115,33 @@ struct BenchCommand: AsyncParsableCommand {
             let r = try await PublicBenchmark.run(accounts: max(1, accounts), notices: max(0, notices))
             print(String(format: "public export: %.3f 秒（読み込み %.3f 秒、作成と書き込み %.3f 秒）、アカウント %d件・お知らせ %d件、%dファイル %.1f MB",
                          r.loadSeconds + r.writeSeconds, r.loadSeconds, r.writeSeconds, r.accounts, r.notices, r.files, Double(r.bytes) / 1_000_000))
+        }
+    }
+
+    struct Server: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "server",
+            abstract: "サーバーの速さ: 投稿とコメントを入れた Koho と、何もしない Vapor を同じプロセスで起動し、同じ負荷をかけて件/秒・p50・p99 と Vapor に対する割合を出す")
+        @Option(help: "入れる投稿の数（4つのアカウントに分ける）") var posts: Int = 1_000
+        @Option(help: "入れるコメントの数") var comments: Int = 10_000
+        @Option(help: "同時の接続の数（keep-alive）") var connections: Int = 16
+        @Option(help: "一つの対象を測る秒数") var duration: Int = 10
+        @Option(help: "読み取りの控え（ReadCache）: on か off") var cache: String = "off"
+        @Option(name: .customLong("database-url"), help: "PostgreSQL（postgres://…）。その上に新しいデータベースを作って使い、終わりに消す。無ければ DATABASE_URL、それも無ければ一時フォルダの SQLite")
+        var databaseURL: String?
+
+        func run() async throws {
+            noteIfDebugBuild("server")
+            var o = ServerBenchmark.Options()
+            guard ["on", "off"].contains(cache) else { throw CLIInputError("--cache は on か off で指定してください") }
+            guard duration >= 1 else { throw CLIInputError("--duration は1以上の秒数にしてください") }
+            o.posts = posts
+            o.comments = comments
+            o.connections = connections
+            o.duration = .seconds(duration)
+            o.cache = cache == "on"
+            o.databaseURL = (databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"]).flatMap { $0.isEmpty ? nil : $0 }
+            let r = try await ServerBenchmark.run(o) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            for line in ServerBenchmark.format(r, o) { print(line) }
         }
     }
 }

@@ -61,10 +61,7 @@ package enum APIController {
     }
 
     private static func listPage(_ req: Request, state: PostState?, account: String?, limit: Int, cursor: PostCursor?) async throws -> Response {
-        let filtered = Post.query(on: req.db)
-        if let state { filtered.filter(\.$state == state) }
-        if let account { filtered.filter(\.$account == account) }
-        let (shown, total, next) = try await PostCursor.page(filtered, limit: limit, after: cursor)
+        let (shown, total, next) = try await PostListQuery.page(req.db, state: state, account: account, limit: limit, after: cursor)
         let res = Response(status: .ok)
         try res.content.encode(try shown.map { try PostDTO($0, policy: req.koho.policy) })
         res.headers.replaceOrAdd(name: "X-Total-Count", value: String(total))

@@ -24,7 +24,8 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     var ctx = try await openContext(config, databases: app.databases, migrations: app.migrations, logger: app.logger, migrate: migrate)
     app.lifecycle.use(ContextLifecycle(ctx: ctx))
     app.storage[OutboundHTTPKey.self] = ctx.outbound
-    let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil ? sqliteFile(config) : nil)
+    let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil && config.readCache ? sqliteFile(config) : nil)
+
     app.storage[ReadCacheKey.self] = cache
     app.lifecycle.use(ReadCacheLifecycle(cache: cache))
     app.storage[KohoContextKey.self] = ctx
@@ -197,4 +198,5 @@ func addMigrations(_ migrations: Migrations, vault: TokenVault) {
     migrations.add(CreatePostVersion())
     migrations.add(CreatePlatformCallsAndLegalHolds())
     migrations.add(AddSlugToNotice())
+    migrations.add(AddReadIndexes())
 }

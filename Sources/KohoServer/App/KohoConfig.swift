@@ -74,6 +74,8 @@ public struct KohoConfig: Sendable {
     /// terms require its Enterprise plan where X content is shown to people acting for a government, and every call
     /// is charged.
     public var xUserSearch = false
+    /// Keeps GET answers until the SQLite file changes (`ReadCache`); off, every request reads the database.
+    public var readCache = true
 
     public init(dataDirectory: URL = URL(fileURLWithPath: "./data", isDirectory: true),
                 databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"],

@@ -126,10 +126,11 @@ extension BearerUserMiddleware {
         init(_ found: (APIToken, User)?) { self.found = found.map { (token: $0.0, user: $0.1) } }
     }
 
+    /// The token and its user in one query.
     static func find(_ hash: String, _ req: Request) async throws -> (APIToken, User)? {
-        guard let token = try await APIToken.query(on: req.db).filter(\.$tokenHash == hash).first(),
-              let user = try await User.find(token.$user.id, on: req.db) else { return nil }
-        return (token, user)
+        guard let token = try await APIToken.query(on: req.db).join(User.self, on: \APIToken.$user.$id == \User.$id)
+            .filter(\.$tokenHash == hash).first() else { return nil }
+        return (token, try token.joined(User.self))
     }
 }
 

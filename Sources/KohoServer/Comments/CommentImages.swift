@@ -8,7 +8,7 @@ import Vapor
 
 /// An image attached to a comment as ingest stores it: the platform's description and, when Koho cannot read it,
 /// why (「画像を確認できません（…）」).
-struct ObservedImage: Sendable, Equatable {
+package struct ObservedImage: Sendable, Equatable {
     var kind: String
     var url: String?
     var alt: String?

@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import KohoCore
 import Vapor
@@ -64,10 +65,18 @@ enum CommentInbox {
     }
 
     /// How many comments wait for the chief's decision, on `accounts` (all when nil).
+    /// Written out so that the condition is the partial index's (`AddReadIndexes`) word for word: the count reads
+    /// only the waiting comments' index entries, not every comment received.
     static func waitingCount(_ db: Database, accounts: [String]?) async throws -> Int {
-        let q = waiting(Comment.query(on: db))
-        if let accounts { q.filter(\.$account ~~ accounts) }
-        return try await q.count()
+        guard let sql = db as? SQLDatabase else {
+            let q = waiting(Comment.query(on: db))
+            if let accounts { q.filter(\.$account ~~ accounts) }
+            return try await q.count()
+        }
+        if accounts?.isEmpty == true { return 0 }
+        let among: SQLQueryString = accounts.map { " AND account IN (\(binds: $0))" } ?? ""
+        let q: SQLQueryString = "SELECT COUNT(*) AS n FROM comments WHERE \(unsafeRaw: AddReadIndexes.waitingComments)\(among)"
+        return try await sql.raw(q).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 
     /// One decision for many comments (a flood): every comment is checked first, and nothing is decided unless all

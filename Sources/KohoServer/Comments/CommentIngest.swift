@@ -6,7 +6,7 @@ import KohoCore
 import KohoPlatforms
 
 /// A comment as one poll or one webhook delivery saw it. Fields the source does not give are nil.
-struct ObservedComment: Sendable {
+package struct ObservedComment: Sendable {
     var account: String
     var platform: Platform
     var platformCommentID: String
@@ -24,7 +24,7 @@ struct ObservedComment: Sendable {
     /// The attached image, and why Koho cannot read it (`CommentImages`).
     var image: ObservedImage?
 
-    init(account: String, platform: Platform, platformCommentID: String, platformPostID: String, parentID: String? = nil,
+    package init(account: String, platform: Platform, platformCommentID: String, platformPostID: String, parentID: String? = nil,
          authorName: String? = nil, authorID: String? = nil, createdAt: Date? = nil, text: String? = nil, hidden: Bool? = nil,
          removed: Bool = false, moderationStatus: String? = nil, image: ObservedImage? = nil) {
         self.account = account
@@ -58,15 +58,15 @@ struct ObservedComment: Sendable {
 
 /// Stores what polls and webhooks see, once per comment: a new comment is classified and stored with its text as
 /// received; a known one gets an event for each change (edited, hidden, removed) and keeps its first text.
-enum CommentIngest {
+package enum CommentIngest {
     /// Comments stored per transaction.
     static let batchSize = 200
     /// How many of an account's latest comments the classifier compares a new one with (floods).
     static let recentWindow = 30
 
-    struct Result: Sendable, Equatable {
-        var new = 0
-        var changed = 0
+    package struct Result: Sendable, Equatable {
+        package var new = 0
+        package var changed = 0
     }
 
     /// What the classifier found, in the columns it is stored in.
@@ -78,7 +78,7 @@ enum CommentIngest {
     }
 
     @discardableResult
-    static func ingest(_ observed: [ObservedComment], source: String, db: Database, ctx: KohoContext) async throws -> Result {
+    package static func ingest(_ observed: [ObservedComment], source: String, db: Database, ctx: KohoContext) async throws -> Result {
         let observed = observed.map(\.storable)
         var total = Result()
         // Each account's latest texts, read once and carried from batch to batch as new comments are classified.

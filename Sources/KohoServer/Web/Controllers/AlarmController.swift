@@ -19,9 +19,13 @@ enum AlarmController {
     }
 
     static func load(_ req: Request) async throws -> [Entry] {
-        let suspended = try await SuspensionService.current(req.db)
+        let raised = try await FloodAlarm.open(req.db)
+        guard !raised.isEmpty else { return [] }
+        // The page's middleware has read the suspensions already.
+        var suspended = req.storage[SuspendedAccounts.self] ?? [:]
+        if req.storage[SuspendedAccounts.self] == nil { suspended = try await SuspensionService.current(req.db) }
         var out: [Entry] = []
-        for a in try await FloodAlarm.open(req.db) {
+        for a in raised {
             out.append(Entry(alarm: a, account: req.koho.policy.account(a.account), notice: try await FloodAlarm.reasonPublished(req.db, a),
                              suspended: suspended[a.account] != nil))
         }

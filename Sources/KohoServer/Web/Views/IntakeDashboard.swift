@@ -20,17 +20,17 @@ enum IntakeDashboard {
         var jobs: [(name: String, status: Job.Status)] = []
     }
 
-    static func load(_ req: Request) async throws -> Model {
-        var m = Model(held: try await DisasterModeService.heldPosts(on: req.db))
+    /// `held` (disaster mode's) and `waiting` (the intake's drafts, newest 20) come with the dashboard's other tables.
+    static func load(_ req: Request, held: [Post], waiting: [Post]) async throws -> Model {
+        var m = Model(held: held)
         m.configured = req.application.intake != nil
         m.alerts = try await Alert.query(on: req.db).filter(\.$status == "active").sort(\.$createdAt, .descending).limit(20).all()
         m.sources = try await IntakeSourceState.query(on: req.db).sort(\.$name).all()
-        m.waiting = try await Post.query(on: req.db).filter(\.$authorName == IntakeService.actorName)
-            .filter(\.$state ~~ [.draft, .submitted]).sort(\.$createdAt, .descending).limit(20).all()
+        m.waiting = waiting
         if req.currentUser?.role == .chief {
             let aside = QuarantinedItem.query(on: req.db).filter(\.$setAside == true)
             m.setAsideCount = try await aside.count()
-            m.setAside = try await aside.sort(\.$lastAt, .descending).limit(20).all()
+            if m.setAsideCount > 0 { m.setAside = try await aside.sort(\.$lastAt, .descending).limit(20).all() }
             m.jobs = (req.application.backgroundJobs?.all ?? []).map { (name: $0.name, status: $0.status) }.filter { $0.status.lastError != nil }
         }
         return m
