@@ -442,6 +442,13 @@ final class YouTubeVideoTests: PublisherTestCase {
         let file = (name: "media", filename: "C:\\Users\\tanaka\\令和8年 紅葉<まつり>.mp4", data: Self.sampleVideo)
         try await assertEqual(try await web.postFile("/posts/\(id)/media", ["version": "1"], file: file, withCSRF: false).status, .forbidden)
         try await web.get("/posts/\(id)")
+        // A file that is no video comes back as the post's page with the reason beside the file field; nothing kept.
+        let wrong = try await web.postFile("/posts/\(id)/media", ["version": "1"],
+                                           file: (name: "media", filename: "メモ<b>.txt", data: Data("これは動画ではありません".utf8)))
+        XCTAssertTrue([.badRequest, .unprocessableEntity, .unsupportedMediaType].contains(wrong.status), "\(wrong.status)")
+        XCTAssertTrue(web.lastBody.contains(#"class="field-error""#) && web.lastBody.contains(#"aria-invalid="true""#), web.lastBody)
+        XCTAssertTrue(web.lastBody.contains("動画ファイルが添付されていません"), "the post's own page, still without a file")
+        XCTAssertFalse(web.lastBody.contains("<b>.txt"), "the name is never shown unescaped")
         let sent = try await web.postFile("/posts/\(id)/media", ["version": "1"], file: file)
         XCTAssertEqual(sent.status, .seeOther, sent.body.string)
         try await web.get("/posts/\(id)")

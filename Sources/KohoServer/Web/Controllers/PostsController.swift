@@ -408,8 +408,13 @@ package enum PostsController {
         let id = try postID(req)
         let form = try req.content.decode(MediaForm.self)
         guard let version = form.version else { throw AppError.badRequest("版（version）がありません") }
-        guard let file = form.media else { throw AppError.badRequest("ファイルを選んでください") }
-        _ = try await PostMedia.attach(req, user, id, Data(buffer: file.data), name: file.filename, expectedVersion: version)
+        do {
+            guard let file = form.media, file.data.readableBytes > 0 else { throw AppError.badRequest("ファイルを選んでください") }
+            _ = try await PostMedia.attach(req, user, id, Data(buffer: file.data), name: file.filename, expectedVersion: version)
+        } catch let e as AppError where [.badRequest, .unprocessableEntity, .payloadTooLarge, .unsupportedMediaType].contains(e.status) {
+            // The post's page again with the reason beside the file field (a browser cannot be given the file back).
+            return try await showPage(req, status: e.status, refusedStep: ("media", "", e.message))
+        }
         return req.redirect(to: SiteURL.post(id).path, notice: "ファイルを添付しました。")
     }
 

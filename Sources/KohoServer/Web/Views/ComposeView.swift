@@ -347,7 +347,8 @@ enum PostView {
                                        Attr("data-upload", "1")], [
                 .csrf(f.csrf), .hidden("version", String(p.lockVersion)),
                 .field("\(what)ファイル（\(accepted.names)）", name: "media", type: "file", required: true, hint: note,
-                       extra: [Attr("accept", accepted.kind == .video ? "video/*" : "image/jpeg,image/png,image/gif,image/webp")]),
+                       extra: [Attr("accept", accepted.kind == .video ? "video/*" : "image/jpeg,image/png,image/gif,image/webp")],
+                       error: m.refusedStep.flatMap { $0.step == "media" ? $0.message : nil }),
                 .button(p.mediaFile == nil ? "\(what)を添付する" : "\(what)を差し替える"),
                 // Filled by the page's script while a large file is sent.
                 .tag("progress", [Attr("hidden", nil), Attr("aria-label", "送信の進み具合")]),
