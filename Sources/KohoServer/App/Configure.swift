@@ -25,7 +25,6 @@ func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async th
     app.lifecycle.use(ContextLifecycle(ctx: ctx))
     app.storage[OutboundHTTPKey.self] = ctx.outbound
     let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil && config.readCache ? sqliteFile(config) : nil)
-
     app.storage[ReadCacheKey.self] = cache
     app.lifecycle.use(ReadCacheLifecycle(cache: cache))
     app.storage[KohoContextKey.self] = ctx
