@@ -90,7 +90,7 @@ final class EmergencyMailRetryTests: MailTestCase {
         XCTAssertEqual(smtp.messages.count, 0)
 
         // Not before its time: a wake-up alone does not resend.
-        let mailJob = try XCTUnwrap(app.backgroundJobs?.job(named: BackgroundJobs.mailJobName))
+        let mailJob = try XCTUnwrap(app.backgroundJobs?.job(named: JobName.mail))
         mailJob.wake()
         try await Task.sleep(for: .milliseconds(200))
         XCTAssertEqual(smtp.messages.count, 0)

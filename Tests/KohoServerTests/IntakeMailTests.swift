@@ -36,7 +36,7 @@ final class IntakeNoticeOutboxTests: IntakeTestCase {
 
         // The relay comes back where it was; at the retry's time the notice goes, once.
         smtp = try await LoopbackSMTPServer.start(port: smtpPort)
-        let mailJob = try XCTUnwrap(app.backgroundJobs?.job(named: BackgroundJobs.mailJobName))
+        let mailJob = try XCTUnwrap(app.backgroundJobs?.job(named: JobName.mail))
         clock.advance(31)
         mailJob.wake()
         try await waitFor(seconds: 10) { self.smtp.messages.count == 1 }

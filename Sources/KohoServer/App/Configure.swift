@@ -23,7 +23,6 @@ public func makeApp(_ config: KohoConfig, migrate: Bool = true) async throws -> 
 func configure(_ app: Application, _ config: KohoConfig, migrate: Bool) async throws {
     var ctx = try await openContext(config, databases: app.databases, migrations: app.migrations, logger: app.logger, migrate: migrate)
     app.lifecycle.use(ContextLifecycle(ctx: ctx))
-    app.storage[OutboundHTTPKey.self] = ctx.outbound
     let cache = try await ReadCache.open(app, sqliteFile: config.databaseURL == nil && config.readCache ? sqliteFile(config) : nil)
     app.storage[ReadCacheKey.self] = cache
     app.lifecycle.use(ReadCacheLifecycle(cache: cache))

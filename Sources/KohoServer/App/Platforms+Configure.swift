@@ -66,20 +66,3 @@ struct PublishingLifecycle: LifecycleHandler {
         await sandbox?.stop()
     }
 }
-
-struct OutboundHTTPKey: StorageKey { typealias Value = OutboundHTTP }
-
-extension Application {
-    /// The clients for everything fetched from outside, through the configured proxy (`KohoConfig.proxy`).
-    var outbound: OutboundHTTP {
-        guard let o = storage[OutboundHTTPKey.self] else { fatalError("configure did not run") }
-        return o
-    }
-}
-
-struct OutboundHTTPLifecycle: LifecycleHandler {
-    let outbound: OutboundHTTP
-    func shutdownAsync(_ application: Application) async { try? await outbound.shutdown() }
-    // The sync shutdown (the tests' `app.shutdown()`) must release the same resources.
-    func shutdown(_ application: Application) { try? outbound.syncShutdown() }
-}

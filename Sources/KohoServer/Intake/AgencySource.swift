@@ -82,7 +82,7 @@ struct AgencyFeedSource: Sendable {
                         raised += 1
                         last = report.title
                     }
-                    IntakeService.mailQueued(ctx)
+                    ctx.wakers.mail()
                     continue
                 } catch is IntakeService.AlreadyTaken {
                     continue
@@ -151,7 +151,7 @@ enum AlertService {
         // Drills and tests never make anything.
         if r.isDrillOrTest { return nil }
         let alert = try await ctx.write(on: ctx.db) { db in try await change(ctx, r, messageID: messageID, settings: settings, on: db) }
-        if alert != nil { IntakeService.mailQueued(ctx) }
+        if alert != nil { ctx.wakers.mail() }
         return alert
     }
 

@@ -30,7 +30,7 @@ enum IntakeService {
                 try await item.create(on: db)
                 return try await notice?.enqueue(ctx, on: db, subjectRef: "intake:\(item.id!.uuidString.lowercased())", at: at) ?? false
             }
-            if queued { mailQueued(ctx) }
+            if queued { ctx.wakers.mail() }
             return true
         } catch {
             if let e = error as? any DatabaseError, e.isConstraintFailure { return false }
@@ -100,10 +100,6 @@ enum IntakeService {
         }
     }
 
-    static func mailQueued(_ ctx: KohoContext) {
-        ctx.wakers.mail()
-    }
-
     /// The relay's state among the sources (dashboard, `GET /api/v1/intake/sources`), from the mail job's attempts.
     static func mailObserver(_ ctx: KohoContext) -> @Sendable (MailNotice, (any Error)?) async -> Void {
         { notice, error in
@@ -156,7 +152,7 @@ enum IntakeService {
         } catch is AlreadyTaken {
             return nil
         }
-        mailQueued(ctx)
+        ctx.wakers.mail()
         return posts
     }
 

@@ -178,7 +178,6 @@ package final class BackgroundJobs: Sendable {
     /// Changes whenever a job's status does (for the read cache's key).
     var statusChanges: Int { all.reduce(0) { $0 &+ $1.status.changes } }
 
-    static let mailJobName = JobName.mail
     func job(named name: String) -> Job? { all.first { $0.name == name } }
 
     package func start() {

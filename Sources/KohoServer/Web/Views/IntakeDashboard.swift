@@ -96,7 +96,7 @@ enum IntakeDashboard {
         case "audit-checkpoint": return "監査記録の確認点"
         case "comment-poller": return "コメントの取得"
         case "comment-actions": return "コメントの非表示・削除の実行"
-        case BackgroundJobs.mailJobName: return "知らせのメール"
+        case JobName.mail: return "知らせのメール"
         case "intake-website": return "市ホームページの取り込み"
         case "intake-maildir": return "メールマガジンの取り込み"
         case "intake-agency", "intake-agency-long": return "気象庁の情報の取り込み"
