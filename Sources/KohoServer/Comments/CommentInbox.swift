@@ -50,7 +50,7 @@ enum CommentInbox {
         let postIDs = comments.compactMap(\.postID).distinctElements()
         let posts = postIDs.isEmpty ? [] : try await Post.query(on: req.db).filter(\.$id ~~ postIDs).allPosts()
         let subjects = comments.map(\.subject) + postIDs.map(PostService.subject)
-        let holds = subjects.isEmpty ? [] : try await LegalHold.query(on: req.db).filter(\.$id ~~ subjects).all().compactMap(\.id)
+        let holds = try await LegalHolds.held(subjects, on: req.db)
         return Page(comments: comments, total: total, page: page, events: Dictionary(grouping: events, by: \.commentID),
                     attempts: Dictionary(grouping: attempts, by: \.commentID),
                     posts: Dictionary(posts.map { ($0.id!, $0) }, uniquingKeysWith: { a, _ in a }),

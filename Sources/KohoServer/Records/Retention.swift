@@ -48,6 +48,12 @@ enum LegalHolds {
         try await LegalHold.find(subject, on: db)
     }
 
+    /// Which of `subjects` are under a hold, in one query (for the lists).
+    static func held(_ subjects: [String], on db: Database) async throws -> Set<String> {
+        guard !subjects.isEmpty else { return [] }
+        return Set(try await LegalHold.query(on: db).filter(\.$id ~~ subjects).all().compactMap(\.id))
+    }
+
     static func requireChief(_ user: User, _ ctx: KohoContext) throws {
         guard Permissions.mayDecide(user.person) else {
             throw AppError.forbidden("訴訟ホールドを設定・解除できるのは\(ctx.policy.ownerRole.title)だけです")

@@ -96,9 +96,8 @@ package enum PostsController {
             c.queryItems = items
             more = .tag("p", [], [.link(href: SiteURL.posts.path + "?" + (c.percentEncodedQuery ?? ""), "次の50件")])
         }
-        let subjects = posts.compactMap(\.id).map(PostService.subject)
-        let held = subjects.isEmpty ? [] : try await LegalHold.query(on: req.db).filter(\.$id ~~ subjects).all().compactMap(\.id)
-        let heldIDs = Set(posts.compactMap { p in p.id.flatMap { held.contains(PostService.subject($0)) ? $0 : nil } })
+        let held = try await LegalHolds.held(posts.compactMap(\.id).map(PostService.subject), on: req.db)
+        let heldIDs = Set(posts.compactMap(\.id).filter { held.contains(PostService.subject($0)) })
         return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy, legalHolds: heldIDs), more]))
     }
 
