@@ -31,14 +31,45 @@ public struct Rendering: Sendable, Equatable, Codable {
 
     /// SHA-256 of the canonical form: what the chief's approval is recorded as.
     public var hash: String {
-        SHA256.hash(data: canonicalJSON).lowercaseHex
+        SHA256.hash(data: canonicalJSONBytes).lowercaseHex
     }
 
-    /// Sorted keys, absent fields left out: the same rendering always gives the same bytes.
-    public var canonicalJSON: Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(self)) ?? Data()
+    /// Sorted keys, absent fields left out: the same rendering always gives the same bytes. Written by hand, the
+    /// same bytes as `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` (`RenderingCanonicalJSONTests`):
+    /// every post in a list shows its hash.
+    public var canonicalJSON: Data { Data(canonicalJSONBytes) }
+
+    public var canonicalJSONBytes: [UInt8] {
+        var j = JSONText(escapingSlashes: false, capacity: text.utf8.count + 160)
+        j.beginObject()
+        j.field("handle", handle)
+        j.field("inReplyTo", inReplyTo)
+        j.field("kind", kind.rawValue)
+        j.field("link", link)
+        j.field("mediaSHA256", mediaSHA256)
+        j.field("platform", platform.rawValue)
+        j.field("privacyStatus", privacyStatus)
+        j.field("quotedPostID", quotedPostID)
+        j.field("text", text)
+        j.field("title", title)
+        j.endObject()
+        return j.bytes
+    }
+
+    /// The same members in their declared order, as the API's `JSONEncoder` writes them (slashes escaped).
+    public func writeJSON(into j: inout JSONText) {
+        j.beginObject()
+        j.field("kind", kind.rawValue)
+        j.field("platform", platform.rawValue)
+        j.field("handle", handle)
+        j.field("text", text)
+        j.field("title", title)
+        j.field("link", link)
+        j.field("quotedPostID", quotedPostID)
+        j.field("inReplyTo", inReplyTo)
+        j.field("privacyStatus", privacyStatus)
+        j.field("mediaSHA256", mediaSHA256)
+        j.endObject()
     }
 
     public static func decode(canonicalJSON: String) -> Rendering? {

@@ -26,7 +26,8 @@ public struct Policy: Sendable, Equatable {
 
     public func account(_ idOrHandle: String) -> Account? {
         let key = idOrHandle.hasPrefix("@") ? String(idOrHandle.dropFirst()) : idOrHandle
-        return accounts.first { $0.id == key || $0.handle.caseInsensitiveCompare(key) == .orderedSame }
+        // The id first: it is what stored posts carry, and a case-insensitive comparison costs far more.
+        return accounts.first { $0.id == key } ?? accounts.first { $0.handle.caseInsensitiveCompare(key) == .orderedSame }
     }
 
     public func rules(for platform: Platform) -> PlatformRules? {

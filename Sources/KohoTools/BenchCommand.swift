@@ -128,6 +128,8 @@ struct BenchCommand: AsyncParsableCommand {
         @Option(help: "読み取りの控え（ReadCache）: on か off") var cache: String = "off"
         @Option(name: .customLong("database-url"), help: "PostgreSQL（postgres://…）。その上に新しいデータベースを作って使い、終わりに消す。無ければ DATABASE_URL、それも無ければ一時フォルダの SQLite")
         var databaseURL: String?
+        @Option(help: "測る対象だけ（list、dashboard、one をカンマで区切る）。既定はすべて。bare Vapor はいつも測る")
+        var only: String?
 
         func run() async throws {
             noteIfDebugBuild("server")
@@ -139,6 +141,14 @@ struct BenchCommand: AsyncParsableCommand {
             o.connections = connections
             o.duration = .seconds(duration)
             o.cache = cache == "on"
+            if let only {
+                let names = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                let known = Set(ServerBenchmark.Target.allCases.map(\.rawValue))
+                guard !names.isEmpty, names.isSubset(of: known) else {
+                    throw CLIInputError("--only は \(ServerBenchmark.Target.allCases.map(\.rawValue).joined(separator: "、")) をカンマで区切って指定してください")
+                }
+                o.targets = ServerBenchmark.Target.allCases.filter { names.contains($0.rawValue) }
+            }
             o.databaseURL = (databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"]).flatMap { $0.isEmpty ? nil : $0 }
             let r = try await ServerBenchmark.run(o) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             for line in ServerBenchmark.format(r, o) { print(line) }

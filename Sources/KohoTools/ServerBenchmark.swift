@@ -22,6 +22,11 @@ enum ServerBenchmark {
         var cache = false
         /// PostgreSQL where a fresh database of its own is made (and dropped afterwards); nil: SQLite in a temporary folder.
         var databaseURL: String?
+        var targets = Target.allCases
+    }
+
+    enum Target: String, CaseIterable, Sendable {
+        case list, dashboard, one
     }
 
     struct Line: Sendable {
@@ -128,11 +133,13 @@ enum ServerBenchmark {
         let one = try await fetch(client, koho + "/api/v1/posts/\(first)", bearer)
         guard one.status == .ok else { throw CLIInputError("GET /api/v1/posts/{id} が答えません（\(one.status.code)）") }
 
-        let targets: [(String, String, HTTPHeaders)] = [
-            ("GET /api/v1/posts（Bearer トークン、50件のページ）", koho + "/api/v1/posts", bearer),
-            ("GET /（ダッシュボード、課長のセッション）", koho + "/", session),
-            ("GET /api/v1/posts/{id}", koho + "/api/v1/posts/\(first)", bearer),
-        ]
+        let targets: [(String, String, HTTPHeaders)] = o.targets.map { t in
+            switch t {
+            case .list: ("GET /api/v1/posts（Bearer トークン、50件のページ）", koho + "/api/v1/posts", bearer)
+            case .dashboard: ("GET /（ダッシュボード、課長のセッション）", koho + "/", session)
+            case .one: ("GET /api/v1/posts/{id}", koho + "/api/v1/posts/\(first)", bearer)
+            }
+        }
         progress("測っています（\(o.connections) 接続、各 \(seconds(o.duration)) 秒）…")
         let bareLine = try await drive("bare Vapor（固定の JSON）", "http://127.0.0.1:\(barePort)/posts", HTTPHeaders(), client, o)
         var lines: [Line] = []

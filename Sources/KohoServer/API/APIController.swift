@@ -62,8 +62,12 @@ package enum APIController {
 
     private static func listPage(_ req: Request, state: PostState?, account: String?, limit: Int, cursor: PostCursor?) async throws -> Response {
         let (shown, total, next) = try await PostListQuery.page(req.db, state: state, account: account, limit: limit, after: cursor)
-        let res = Response(status: .ok)
-        try res.content.encode(try shown.map { try PostDTO($0, policy: req.koho.policy) })
+        var json = JSONText(capacity: 1_024 * max(shown.count, 1))
+        json.beginArray()
+        let policy = req.koho.policy
+        for p in shown { try PostDTO(p, policy: policy).writeJSON(into: &json) }
+        json.endArray()
+        let res = Response(status: .ok, headers: ["Content-Type": "application/json; charset=utf-8"], body: .init(buffer: ByteBuffer(bytes: json.bytes)))
         res.headers.replaceOrAdd(name: "X-Total-Count", value: String(total))
         if let next = next?.description {
             res.headers.replaceOrAdd(name: "X-Next-Cursor", value: next)

@@ -1,15 +1,21 @@
 import NIOCore
 import Vapor
 
-/// Headers every answer carries, pages, JSON, files and errors alike; and the refusal of `CONNECT`.
-struct SecurityHeadersMiddleware: AsyncMiddleware {
+/// Headers every answer carries, pages, JSON, files and errors alike; and the refusal of `CONNECT`. The middlewares
+/// every request passes and that need no database are written on futures: an `AsyncMiddleware` starts a task of its
+/// own for each request, which cost more than the rest of their work together.
+struct SecurityHeadersMiddleware: Middleware {
     /// For answers that are not pages (JSON, CSV, calendars): nothing in them may run or be framed.
     static let restrictiveCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
     let secureCookies: Bool
 
-    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        let res = req.method == .CONNECT ? Self.refuseConnect() : try await next.respond(to: req)
+    func respond(to req: Request, chainingTo next: Responder) -> EventLoopFuture<Response> {
+        let answer = req.method == .CONNECT ? req.eventLoop.makeSucceededFuture(Self.refuseConnect()) : next.respond(to: req)
+        return answer.map { res in addHeaders(res) }
+    }
+
+    private func addHeaders(_ res: Response) -> Response {
         let h = res.headers
         if !h.contains(name: "Content-Security-Policy") { res.headers.replaceOrAdd(name: "Content-Security-Policy", value: Self.restrictiveCSP) }
         res.headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
@@ -41,15 +47,14 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
 
 /// An answer to a method the path does not take is 405 with `Allow` (RFC 9110 15.5.6), not 404: `TRACE` on any path,
 /// `DELETE` on a post. Only the router's own "no route" is turned into it; a handler's 404 stays a 404.
-struct MethodNotAllowedMiddleware: AsyncMiddleware {
-    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        if req.method == .TRACE { return refuse(req) }
-        do {
-            return try await next.respond(to: req)
-        } catch let e as AbortError where e.status == .notFound {
+struct MethodNotAllowedMiddleware: Middleware {
+    func respond(to req: Request, chainingTo next: Responder) -> EventLoopFuture<Response> {
+        if req.method == .TRACE { return req.eventLoop.makeSucceededFuture(refuse(req)) }
+        return next.respond(to: req).flatMapErrorThrowing { error in
             // Looked at only when something answered 404: the hot paths pay nothing.
+            guard let e = error as? any AbortError, e.status == .notFound else { throw error }
             let methods = allowed(req)
-            guard !methods.isEmpty, !methods.contains(req.method.rawValue) else { throw e }
+            guard !methods.isEmpty, !methods.contains(req.method.rawValue) else { throw error }
             return refuse(req, methods)
         }
     }

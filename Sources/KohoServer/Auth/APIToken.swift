@@ -26,8 +26,10 @@ final class APIToken: Model, @unchecked Sendable {
         try await save(on: db)
     }
 
-    func useIsDue(at now: Date) -> Bool {
-        guard let last = lastUsedAt else { return true }
+    func useIsDue(at now: Date) -> Bool { Self.useIsDue(lastUsedAt: lastUsedAt, at: now) }
+
+    static func useIsDue(lastUsedAt last: Date?, at now: Date) -> Bool {
+        guard let last else { return true }
         return now.timeIntervalSince(last) >= 60 || now < last
     }
 }

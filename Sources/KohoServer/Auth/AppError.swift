@@ -25,27 +25,27 @@ struct APIErrorBody: Content {
 }
 
 /// Answers JSON under /api and a Japanese page elsewhere; never echoes internal error text to the client.
-struct KohoErrorMiddleware: AsyncMiddleware {
-    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: req)
-        } catch {
-            let (status, message, violations) = Self.describe(error, req)
-            if req.url.path.hasPrefix("/api/") {
-                let res = Response(status: status)
-                try res.content.encode(APIErrorBody(error: message, violations: violations.isEmpty ? nil : violations))
-                if status == .unauthorized { res.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
-                return res
-            }
-            // A calendar program reads the feed, not a person: a plain 401 is an error it reports, a login page a broken file.
-            if req.url.path.hasSuffix(".ics") {
-                let res = Response(status: status, body: .init(string: message + "\n"))
-                res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["charset": "utf-8"])
-                return res
-            }
-            if status == .unauthorized { return req.redirect(to: SiteURL.login.path) }
-            return try ErrorPage.response(req, status: status, message: message, violations: violations)
+struct KohoErrorMiddleware: Middleware {
+    func respond(to req: Request, chainingTo next: Responder) -> EventLoopFuture<Response> {
+        next.respond(to: req).flatMapErrorThrowing { error in try Self.answer(error, req) }
+    }
+
+    static func answer(_ error: any Error, _ req: Request) throws -> Response {
+        let (status, message, violations) = Self.describe(error, req)
+        if req.url.path.hasPrefix("/api/") {
+            let res = Response(status: status)
+            try res.content.encode(APIErrorBody(error: message, violations: violations.isEmpty ? nil : violations))
+            if status == .unauthorized { res.headers.replaceOrAdd(name: .wwwAuthenticate, value: "Bearer") }
+            return res
         }
+        // A calendar program reads the feed, not a person: a plain 401 is an error it reports, a login page a broken file.
+        if req.url.path.hasSuffix(".ics") {
+            let res = Response(status: status, body: .init(string: message + "\n"))
+            res.headers.contentType = HTTPMediaType(type: "text", subType: "plain", parameters: ["charset": "utf-8"])
+            return res
+        }
+        if status == .unauthorized { return req.redirect(to: SiteURL.login.path) }
+        return try ErrorPage.response(req, status: status, message: message, violations: violations)
     }
 
     static func describe(_ error: Error, _ req: Request) -> (HTTPResponseStatus, String, [Violation]) {

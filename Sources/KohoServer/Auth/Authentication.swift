@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Vapor
 
 extension Request {
@@ -74,29 +75,31 @@ struct RequireWebUserMiddleware: AsyncMiddleware {
 }
 
 /// Every state-changing form must carry the session's CSRF token.
-struct CSRFMiddleware: AsyncMiddleware {
-    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        if req.method != .GET, req.method != .HEAD {
-            let sent = (try? req.content.get(String.self, at: "csrf")) ?? ""
-            guard let expected = req.session.data["csrf"], !sent.isEmpty, Secrets.constantTimeEqual(sent, expected) else {
-                // A long edit must not lose its text: the post form comes back filled, changing nothing.
-                if let kept = try await PostsController.formAfterStaleToken(req) { return kept }
-                throw AppError.forbidden("フォームの有効期限が切れたか、不正な送信です（CSRFトークンが一致しません）。ページを開き直してください。")
-            }
+struct CSRFMiddleware: Middleware {
+    func respond(to req: Request, chainingTo next: Responder) -> EventLoopFuture<Response> {
+        // A page read changes nothing and goes on without a task of its own.
+        if req.method == .GET || req.method == .HEAD { return next.respond(to: req) }
+        return req.eventLoop.makeFutureWithTask { try await checked(req, next) }
+    }
+
+    private func checked(_ req: Request, _ next: Responder) async throws -> Response {
+        let sent = (try? req.content.get(String.self, at: "csrf")) ?? ""
+        guard let expected = req.session.data["csrf"], !sent.isEmpty, Secrets.constantTimeEqual(sent, expected) else {
+            // A long edit must not lose its text: the post form comes back filled, changing nothing.
+            if let kept = try await PostsController.formAfterStaleToken(req) { return kept }
+            throw AppError.forbidden("フォームの有効期限が切れたか、不正な送信です（CSRFトークンが一致しません）。ページを開き直してください。")
         }
-        return try await next.respond(to: req)
+        return try await next.respond(to: req).get()
     }
 }
 
 /// Reads the whole body before the middleware after it: Vapor collects a route's body only when its handler runs.
-struct CollectBodyMiddleware: AsyncMiddleware {
+struct CollectBodyMiddleware: Middleware {
     /// Nil: the app's limit for a route's body.
     var maxBytes: Int? = nil
-    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        if req.body.data == nil {
-            _ = try await req.body.collect(max: maxBytes ?? req.application.routes.defaultMaxBodySize.value).get()
-        }
-        return try await next.respond(to: req)
+    func respond(to req: Request, chainingTo next: Responder) -> EventLoopFuture<Response> {
+        guard req.body.data == nil else { return next.respond(to: req) }
+        return req.body.collect(max: maxBytes ?? req.application.routes.defaultMaxBodySize.value).flatMap { _ in next.respond(to: req) }
     }
 }
 
@@ -105,15 +108,19 @@ struct BearerUserMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
         guard let bearer = req.headers.bearerAuthorization else { throw AppError.unauthorized("APIトークンがないか、正しくありません") }
         let hash = Secrets.sha256Hex(bearer.token)
-        guard var (token, user) = try await req.cached("token|" + hash, { KeptToken(try await Self.find(hash, req)) }).found else {
+        guard let found = try await req.cached("token|" + hash, { KeptToken(try await Self.find(hash, req.db)) }).found else {
             throw AppError.unauthorized("APIトークンがないか、正しくありません")
         }
-        if token.useIsDue(at: req.koho.now) {
-            // The use is recorded on a copy of its own: a kept token is shared by requests and only read.
-            guard let fresh = try await Self.find(hash, req) else { throw AppError.unauthorized("APIトークンがないか、正しくありません") }
-            (token, user) = fresh
-            let t = token, now = req.koho.now, db = req.db
-            try await req.koho.writeLock.run { try await t.markUsed(at: now, on: db) }
+        var user = found.user
+        let now = req.koho.now
+        if found.useIsDue(at: now) {
+            // The use is recorded on the token read again: a kept one is shared by requests and only read.
+            guard let token = try await APIToken.query(on: req.db).filter(\.$tokenHash == hash).with(\.$user).first() else {
+                throw AppError.unauthorized("APIトークンがないか、正しくありません")
+            }
+            user = token.user
+            let db = req.db
+            try await req.koho.writeLock.run { try await token.markUsed(at: now, on: db) }
         }
         req.auth.login(user)
         return try await next.respond(to: req)
@@ -121,17 +128,32 @@ struct BearerUserMiddleware: AsyncMiddleware {
 }
 
 extension BearerUserMiddleware {
-    struct KeptToken: Sendable {
-        let found: (token: APIToken, user: User)?
-        init(_ found: (APIToken, User)?) { self.found = found.map { (token: $0.0, user: $0.1) } }
+    struct Found: Sendable {
+        let user: User
+        let lastUsedAt: Date?
+        func useIsDue(at now: Date) -> Bool { APIToken.useIsDue(lastUsedAt: lastUsedAt, at: now) }
     }
 
-    /// The token and its user in one query.
-    static func find(_ hash: String, _ req: Request) async throws -> (APIToken, User)? {
-        guard let token = try await APIToken.query(on: req.db).join(User.self, on: \APIToken.$user.$id == \User.$id)
-            .filter(\.$tokenHash == hash).first() else { return nil }
-        return (token, try token.joined(User.self))
+    struct KeptToken: Sendable {
+        let found: Found?
+        init(_ found: Found?) { self.found = found }
     }
+
+    /// The token's user and its last use, in one statement whose text is written once (every API request asks it).
+    static func find(_ hash: String, _ db: any Database) async throws -> Found? {
+        guard let sql = db as? any SQLDatabase else {
+            guard let token = try await APIToken.query(on: db).filter(\.$tokenHash == hash).with(\.$user).first() else { return nil }
+            return Found(user: token.user, lastUsedAt: token.lastUsedAt)
+        }
+        let statement: SQLQueryString = """
+            \(unsafeRaw: findText) WHERE t.token_hash = \(bind: hash)
+            """
+        guard let row = try await sql.raw(statement).first() else { return nil }
+        return Found(user: try row.decode(fluentModel: User.self), lastUsedAt: try row.decode(column: "koho_last_used_at", as: Date?.self))
+    }
+
+    private static let findText = "SELECT " + User.columns.map { "u.\($0)" }.joined(separator: ", ")
+        + ", t.last_used_at AS koho_last_used_at FROM \(APIToken.schema) t JOIN \(User.schema) u ON u.id = t.user_id"
 }
 
 /// Sessions kept by Fluent, written back only when a request changed them: Vapor's sessions middleware

@@ -3,11 +3,16 @@ import Vapor
 
 /// Refuses a JSON body nested too deep or too large before any route, middleware or decoder reads it:
 /// the decoder's cost grows faster than the body, and a form reader decodes JSON too when told it is JSON.
-struct JSONBoundsMiddleware: AsyncMiddleware {
-    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
+struct JSONBoundsMiddleware: Middleware {
+    func respond(to req: Request, chainingTo next: Responder) -> EventLoopFuture<Response> {
+        // Only a JSON body is read here; every other request goes on without a task of its own.
         guard let type = req.headers.contentType, type.subType == "json" || type.subType.hasSuffix("+json") else {
-            return try await next.respond(to: req)
+            return next.respond(to: req)
         }
+        return req.eventLoop.makeFutureWithTask { try await checked(req, next) }
+    }
+
+    private func checked(_ req: Request, _ next: Responder) async throws -> Response {
         let buffer: ByteBuffer?
         do {
             buffer = try await req.body.collect(max: JSONBounds.maxBytes).get()
@@ -19,7 +24,7 @@ struct JSONBoundsMiddleware: AsyncMiddleware {
                 throw AppError(status: error == .tooLarge(limit: JSONBounds.maxBytes) ? .payloadTooLarge : .badRequest, message: error.message)
             }
         }
-        return try await next.respond(to: req)
+        return try await next.respond(to: req).get()
     }
 }
 

@@ -82,3 +82,20 @@ extension QueryBuilder where Model == Post {
         return try rows.withLockedValue { try $0.map { try $0.get() } }
     }
 }
+
+extension User {
+    var listedProperties: [any AnyProperty] {
+        [$id, $name, $passwordHash, $role, $accountList, $totpSecret, $totpEnabled, $totpRequired, $totpLastStep, $failedLogins,
+         $lockedUntil, $createdAt]
+    }
+    static let listComplete: Bool = { let u = User(); return ListedProperties.complete(u, u.listedProperties) }()
+    package var properties: [any AnyProperty] { User.listComplete ? listedProperties : ListedProperties.reflected(self) }
+    /// Every column, for statements written out (the bearer token's lookup).
+    static let columns: [String] = User().listedProperties.compactMap { $0 as? any AnyDatabaseProperty }.flatMap(\.keys).map(\.description)
+}
+
+extension APIToken {
+    var listedProperties: [any AnyProperty] { [$id, $user, $name, $tokenHash, $createdAt, $lastUsedAt] }
+    static let listComplete: Bool = { let t = APIToken(); return ListedProperties.complete(t, t.listedProperties) }()
+    var properties: [any AnyProperty] { APIToken.listComplete ? listedProperties : ListedProperties.reflected(self) }
+}

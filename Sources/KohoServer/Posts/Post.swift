@@ -57,19 +57,12 @@ package final class Post: Model, @unchecked Sendable {
 
     package init() {}
 
-    var action: PlannedAction {
-        get throws {
-            let d = StoredText.decode
-            return PlannedAction(account: account, kind: kind, category: category, text: d(text), title: title.map(d), links: try links,
-                                 sourceURL: sourceURL.map(d), scheduledAt: chosenAt, emergency: emergency,
-                                 emergencyReason: emergencyReason.map(d), replyPurpose: replyPurpose.map(d),
-                                 quotedAccount: quotedAccount.map(d), articleOrigin: articleOrigin, inReplyTo: inReplyTo.map(d))
-        }
-    }
+    /// The listed columns as plain values, where a post's derived answers (action, rendering, reasons) are made.
+    var fields: PostFields { PostFields(self) }
 
-    var links: [String] {
-        get throws { linksJSON == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(linksJSON.utf8)) }
-    }
+    var action: PlannedAction { get throws { try fields.action } }
+
+    var links: [String] { get throws { try fields.links } }
 
     /// Stores `a` in the post's columns; its `scheduledAt` is the time the author chose.
     func store(_ a: PlannedAction) {
@@ -88,16 +81,12 @@ package final class Post: Model, @unchecked Sendable {
         return String(decoding: (try? encoder.encode(links)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    /// The attached file's SHA-256 (its name without the extension).
-    var mediaSHA256: String? { mediaFile.map { String($0.prefix { $0 != "." }) } }
+    var mediaSHA256: String? { fields.mediaSHA256 }
 
     /// What the platform would receive for the post now, under `policy`.
-    func rendering(_ policy: Policy) throws -> Result<Rendering, RenderingProblem>? {
-        guard let account = policy.account(account) else { return nil }
-        return Rendering.render(try action, account: account, mediaSHA256: mediaSHA256)
-    }
+    func rendering(_ policy: Policy) throws -> Result<Rendering, RenderingProblem>? { try fields.rendering(policy) }
 
-    var reasons: [String] { approvalReasons.split(separator: "\n").map(String.init) }
+    var reasons: [String] { fields.reasons }
 }
 
 /// Free text in a post's columns keeps a NUL as `\0` (and a backslash as `\\`): SQLite returns text only up to a NUL
