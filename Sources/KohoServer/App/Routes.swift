@@ -57,7 +57,7 @@ func routes(_ app: Application) throws {
     forms.get(SiteURL.setup("").route, use: AuthController.setupPage)
     forms.post(SiteURL.setup("").route, use: AuthController.setup)
 
-    let site = forms.grouped(RequireWebUserMiddleware(), DisasterBannerMiddleware(), SuspendedAccountsMiddleware())
+    let site = forms.grouped(RequireWebUserMiddleware(frame: true))
     // A file is larger than any other form: its body is read only once the sender is known, and before the CSRF check reads it.
     let uploads = web.grouped(RequireWebUserMiddleware(), RefuseViewersMiddleware(), CollectBodyMiddleware(maxBytes: PostMedia.maxBytes), CSRFMiddleware())
     uploads.on(.POST, SiteURL.postMedia(.any).route, body: .collect(maxSize: PostMedia.maxBodySize), use: PostsController.attachMedia)

@@ -41,7 +41,7 @@ struct SessionUserMiddleware: AsyncMiddleware {
                 req.session.id = nil
                 req.session.data = SessionData()
                 req.storage[SessionExpired.self] = true
-            } else if let user = try await req.cached("user|\(id)", { try await User.find(id, on: req.db) }) {
+            } else if let user = try await req.cached("user|\(id)", { try await User.byID(id, on: req.db) }) {
                 req.auth.login(user)
                 if seen.map({ now - $0 >= Self.seenResolution }) ?? true { SessionUserMiddleware.markSeen(req) }
             }
@@ -56,6 +56,10 @@ struct SessionUserMiddleware: AsyncMiddleware {
 
 /// Web pages behind login; a user the chief requires to use TOTP is sent to set it up first.
 struct RequireWebUserMiddleware: AsyncMiddleware {
+    /// With `frame`, a page read also loads what every page's frame shows (the menu's count, the disaster-mode banner,
+    /// the suspended accounts) in the same task: a middleware of its own for each cost a task per request.
+    var frame = false
+
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
         guard let user = req.currentUser else {
             return req.redirect(to: SiteURL.login.path + (req.storage[SessionExpired.self] == true ? "?expired=1" : ""))
@@ -68,6 +72,10 @@ struct RequireWebUserMiddleware: AsyncMiddleware {
             // The menu's count: an emergency waiting for the chief must not look like any other row.
             req.storage[WaitingEmergencies.self] = try await req.cached("waitingEmergencies") {
                 try await Post.query(on: req.db).filter(\.$state == .submitted).filter(\.$emergency == true).count()
+            }
+            if frame {
+                try await DisasterBannerLoad.load(req)
+                try await SuspendedAccountsLoad.load(req)
             }
         }
         return try await next.respond(to: req)

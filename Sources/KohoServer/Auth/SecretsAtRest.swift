@@ -1,4 +1,5 @@
 import Fluent
+import SQLKit
 import Foundation
 import KohoPlatforms
 import Vapor
@@ -61,8 +62,16 @@ struct HashedFluentSessions: SessionDriver {
         return locked(request) { try await SessionRecord(key: Self.key(id), data: data).create(on: db); return id }
     }
 
+    /// Every page asks this: one statement written out, not Fluent's query builder and model.
     func readSession(_ sessionID: SessionID, for request: Request) -> EventLoopFuture<SessionData?> {
-        SessionRecord.query(on: request.db).filter(\.$key == Self.key(sessionID)).first().map { $0?.data }
+        guard let sql = request.db as? any SQLDatabase else {
+            return SessionRecord.query(on: request.db).filter(\.$key == Self.key(sessionID)).first().map { $0?.data }
+        }
+        let key = Self.key(sessionID).string
+        return request.eventLoop.makeFutureWithTask {
+            try await sql.raw("SELECT data FROM \(unsafeRaw: SessionRecord.schema) WHERE key = \(bind: key)").first()?
+                .decode(column: "data", as: SessionData.self)
+        }
     }
 
     func updateSession(_ sessionID: SessionID, to data: SessionData, for request: Request) -> EventLoopFuture<SessionID> {

@@ -236,8 +236,8 @@ package enum PostService {
     }
 
     /// Why the chief sent each of these posts back (the latest return of each post that is rejected now).
-    static func returnReasons(_ db: any Database, _ posts: [Post]) async throws -> [UUID: AuditEntry] {
-        let rejected = posts.filter { $0.state == .rejected }.compactMap(\.id)
+    static func returnReasons(_ db: any Database, _ posts: [PostFields]) async throws -> [UUID: AuditEntry] {
+        let rejected = posts.filter { $0.state == .rejected }.map(\.id)
         guard !rejected.isEmpty else { return [:] }
         let entries = try await AuditEntry.query(on: db).filter(\.$action == "post.reject")
             .filter(\.$subject ~~ rejected.map(subject)).sort(\.$id, .ascending).all()

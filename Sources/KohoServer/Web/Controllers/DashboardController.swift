@@ -8,15 +8,15 @@ enum DashboardController {
     struct Model {
         let openWindow: DateInterval?
         let nextOpening: Date?
-        let today: [Post]
-        let waiting: [Post]
+        let today: [PostFields]
+        let waiting: [PostFields]
         /// Emergencies outside the operating hours, shown to the chief at once whether or not they wait for approval.
-        let emergencies: [Post]
+        let emergencies: [PostFields]
         /// Posts the publisher failed or holds (with its message), for the staff to act on.
-        let needingAction: [Post]
+        let needingAction: [PostFields]
         /// Posts the chief sent back, on the accounts the user may act on, and the user's own drafts.
-        var rejected: [Post] = []
-        var drafts: [Post] = []
+        var rejected: [PostFields] = []
+        var drafts: [PostFields] = []
         var returnReasons: [UUID: AuditEntry] = [:]
         /// Disaster mode's held posts, and the emergency intake (sources, alerts).
         var intake = IntakeDashboard.Model()
@@ -154,9 +154,9 @@ enum DashboardView {
             .tag("h2", [], text: "差し戻された投稿（\(m.totals.rejected)件）"),
             .tag("ul", [Attr("class", "returned")], m.rejected.map { p in
                 let text = (try? p.action.text) ?? ""
-                let r = m.returnReasons[p.id!]
+                let r = m.returnReasons[p.id]
                 return .tag("li", [], [
-                    .link(.post(p.id!), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account): \(text.count > 40 ? String(text.prefix(40)) + "…" : text)"),
+                    .link(.post(p.id), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account): \(text.count > 40 ? String(text.prefix(40)) + "…" : text)"),
                     .tag("br"),
                     .text("差戻しの理由: \(r?.reason ?? "—")" + (r.map { "（\($0.actor)、\(JapaneseTime.staff($0.at))）" } ?? "")),
                 ])
@@ -208,7 +208,7 @@ enum DashboardView {
                 .tag("h2", [], text: "発信に対応が必要な投稿（\(m.totals.needingAction)件）"),
                 .tag("ul", [], m.needingAction.map { p in
                     .tag("li", [], [
-                        .link(.post(p.id!), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account)（\(p.state.displayName)）"),
+                        .link(.post(p.id), "\(f.policy.account(p.account).map(PlatformLabel.text) ?? p.account)（\(p.state.displayName)）"),
                         .text(": \(p.publishMessage ?? "")"),
                     ])
                 }),
@@ -226,7 +226,7 @@ enum DashboardView {
 
 enum PostListView {
     /// `legalHolds`: the posts under a legal hold (marked, so that nobody takes them for ordinary ones).
-    static func table(_ posts: [Post], policy: Policy, suspended: Set<String> = [], legalHolds: Set<UUID> = []) -> BodyNode {
+    static func table(_ posts: [PostFields], policy: Policy, suspended: Set<String> = [], legalHolds: Set<UUID> = []) -> BodyNode {
         guard !posts.isEmpty else { return .tag("p", [], text: "ありません。") }
         return .table(["予約日時", "状態", "アカウント", "区分", "本文", "作成者"], posts.map { p in
             let text = (try? p.action.text) ?? ""
@@ -237,9 +237,9 @@ enum PostListView {
             }
             if p.usesHoursException { state.append(.tag("strong", [Attr("class", "holiday")], text: "（運用時間外・緊急）")) }
             else if p.emergency { state.append(.tag("strong", [Attr("class", "holiday")], text: "（緊急）")) }
-            if let id = p.id, legalHolds.contains(id) { state.append(.tag("strong", [Attr("class", "holiday")], text: "（訴訟ホールド中）")) }
+            if legalHolds.contains(p.id) { state.append(.tag("strong", [Attr("class", "holiday")], text: "（訴訟ホールド中）")) }
             return [
-                .link(.post(p.id!), JapaneseTime.show(p.scheduledAt)),
+                .link(.post(p.id), JapaneseTime.show(p.scheduledAt)),
                 .group(state),
                 PlatformLabel.node(policy.account(p.account), fallback: p.account),
                 .text(p.category ?? "—"),

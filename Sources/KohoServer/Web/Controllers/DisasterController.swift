@@ -159,10 +159,9 @@ enum DisasterController {
 /// Set on every page request: the accounts in disaster mode, for the banner.
 struct DisasterBanner: StorageKey { typealias Value = [DisasterMode] }
 
-struct DisasterBannerMiddleware: AsyncMiddleware {
-    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        if req.method == .GET { req.storage[DisasterBanner.self] = try await req.cached("disasterModes") { try await DisasterModeService.active(on: req.db) } }
-        return try await next.respond(to: req)
+enum DisasterBannerLoad {
+    static func load(_ req: Request) async throws {
+        req.storage[DisasterBanner.self] = try await req.cached("disasterModes") { try await DisasterModeService.active(on: req.db) }
     }
 }
 

@@ -98,7 +98,7 @@ package enum PostsController {
         }
         let held = try await LegalHolds.held(posts.compactMap(\.id).map(PostService.subject), on: req.db)
         let heldIDs = Set(posts.compactMap(\.id).filter { held.contains(PostService.subject($0)) })
-        return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts, policy: f.policy, legalHolds: heldIDs), more]))
+        return Layout.response(Layout.page(f, [filter, count, PostListView.table(posts.map(\.fields), policy: f.policy, legalHolds: heldIDs), more]))
     }
 
     /// Previews per page of 承認待ち: the chief reads each one, so the page stays under a few screens with a long queue.
@@ -350,7 +350,7 @@ package enum PostsController {
         var form = ComposeForm(try post.action, chosen: post.chosenAt)
         form.version = post.lockVersion
         var model = ComposeView.Model(user: user, form: form, editing: post)
-        model.returned = try await PostService.returnReasons(req.db, [post]).values.first
+        model.returned = try await PostService.returnReasons(req.db, [post.fields]).values.first
         try checkedForm(req, &model)
         return Layout.response(ComposeView.page(PageFrame(req, title: "投稿の編集"), model))
     }

@@ -7,11 +7,11 @@ import KohoCore
 /// alerts, each source's status, and posts disaster mode holds.
 enum IntakeDashboard {
     struct Model {
-        var held: [Post] = []
+        var held: [PostFields] = []
         var alerts: [Alert] = []
         var sources: [IntakeSourceState] = []
         /// Emergency drafts from the intake that wait for the chief or the staff.
-        var waiting: [Post] = []
+        var waiting: [PostFields] = []
         var configured = false
         /// Items set aside (the chief sees them with their reasons), newest first.
         var setAside: [QuarantinedItem] = []
@@ -21,7 +21,7 @@ enum IntakeDashboard {
     }
 
     /// `held` (disaster mode's) and `waiting` (the intake's drafts, newest 20) come with the dashboard's other tables.
-    static func load(_ req: Request, held: [Post], waiting: [Post]) async throws -> Model {
+    static func load(_ req: Request, held: [PostFields], waiting: [PostFields]) async throws -> Model {
         var m = Model(held: held)
         m.configured = req.application.intake != nil
         m.alerts = try await Alert.query(on: req.db).filter(\.$status == "active").sort(\.$createdAt, .descending).limit(20).all()

@@ -6,10 +6,9 @@ import KohoCore
 /// why its posts are held.
 struct SuspendedAccounts: StorageKey { typealias Value = [String: AccountSuspension] }
 
-struct SuspendedAccountsMiddleware: AsyncMiddleware {
-    func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
-        if req.method == .GET { req.storage[SuspendedAccounts.self] = try await req.cached("suspensions") { try await SuspensionService.current(req.db) } }
-        return try await next.respond(to: req)
+enum SuspendedAccountsLoad {
+    static func load(_ req: Request) async throws {
+        req.storage[SuspendedAccounts.self] = try await req.cached("suspensions") { try await SuspensionService.current(req.db) }
     }
 }
 
