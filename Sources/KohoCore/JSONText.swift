@@ -24,7 +24,8 @@ public struct JSONText: Sendable {
         separate()
         bytes.append(UInt8(ascii: "\""))
         k.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -75,36 +76,46 @@ public struct JSONText: Sendable {
     }
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+    /// 1: always escaped; 2: escaped only while `escapingSlashes`.
+    private static let escapes: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 256)
+        for b in 0..<0x20 { t[b] = 1 }
+        t[Int(UInt8(ascii: "\""))] = 1
+        t[Int(UInt8(ascii: "\\"))] = 1
+        t[Int(UInt8(ascii: "/"))] = 2
+        return t
+    }()
 
     private mutating func appendEscaped(_ s: String) {
         bytes.append(UInt8(ascii: "\""))
         var s = s
+        let slashes = escapingSlashes
         s.withUTF8 { utf8 in
-            var start = 0
-            for (i, b) in utf8.enumerated() {
-                let escape: (UInt8, UInt8?)?
-                switch b {
-                case UInt8(ascii: "\""): escape = (UInt8(ascii: "\""), nil)
-                case UInt8(ascii: "\\"): escape = (UInt8(ascii: "\\"), nil)
-                case UInt8(ascii: "/") where escapingSlashes: escape = (UInt8(ascii: "/"), nil)
-                case 0x08: escape = (UInt8(ascii: "b"), nil)
-                case 0x09: escape = (UInt8(ascii: "t"), nil)
-                case 0x0A: escape = (UInt8(ascii: "n"), nil)
-                case 0x0C: escape = (UInt8(ascii: "f"), nil)
-                case 0x0D: escape = (UInt8(ascii: "r"), nil)
-                case 0..<0x20: escape = (UInt8(ascii: "u"), b)
-                default: escape = nil
+            Self.escapes.withUnsafeBufferPointer { table in
+                var start = 0, i = 0
+                let n = utf8.count
+                while i < n {
+                    let b = utf8[i]
+                    let kind = table[Int(b)]
+                    if kind == 0 || (kind == 2 && !slashes) { i += 1; continue }
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                    bytes.append(UInt8(ascii: "\\"))
+                    switch b {
+                    case 0x08: bytes.append(UInt8(ascii: "b"))
+                    case 0x09: bytes.append(UInt8(ascii: "t"))
+                    case 0x0A: bytes.append(UInt8(ascii: "n"))
+                    case 0x0C: bytes.append(UInt8(ascii: "f"))
+                    case 0x0D: bytes.append(UInt8(ascii: "r"))
+                    case 0..<0x20:
+                        bytes.append(UInt8(ascii: "u")); bytes.append(UInt8(ascii: "0")); bytes.append(UInt8(ascii: "0"))
+                        bytes.append(Self.hex[Int(b >> 4)]); bytes.append(Self.hex[Int(b & 0xF)])
+                    default: bytes.append(b)
+                    }
+                    i += 1
+                    start = i
                 }
-                guard let (letter, code) = escape else { continue }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(letter)
-                if let code {
-                    bytes.append(contentsOf: [UInt8(ascii: "0"), UInt8(ascii: "0"), Self.hex[Int(code >> 4)], Self.hex[Int(code & 0xF)]])
-                }
-                start = i + 1
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<n]))
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
         bytes.append(UInt8(ascii: "\""))
     }

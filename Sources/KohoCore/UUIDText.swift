@@ -24,29 +24,29 @@ public enum UUIDText {
     }
 
     /// The same forms `UUID(uuidString:)` reads: 36 characters, hex digits of either case, dashes at 8, 13, 18, 23.
-    public static func parse(_ s: some StringProtocol) -> UUID? {
-        var bytes = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
-                     UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
-        let ok = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
-            var i = 0, n = 0, high: UInt8? = nil
-            for c in s.utf8 {
-                defer { i += 1 }
-                if i == 8 || i == 13 || i == 18 || i == 23 {
-                    guard c == UInt8(ascii: "-") else { return false }
-                    continue
-                }
-                guard i < 36, let v = hexValue(c) else { return false }
-                if let h = high {
-                    out[n] = h << 4 | v
+    public static func parse(_ text: String) -> UUID? {
+        var text = text
+        return text.withUTF8 { utf8 -> UUID? in
+            guard utf8.count == 36 else { return nil }
+            var bytes = (UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0),
+                         UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0), UInt8(0))
+            let ok = withUnsafeMutableBytes(of: &bytes) { out -> Bool in
+                var i = 0, n = 0
+                while i < 36 {
+                    if i == 8 || i == 13 || i == 18 || i == 23 {
+                        guard utf8[i] == UInt8(ascii: "-") else { return false }
+                        i += 1
+                        continue
+                    }
+                    guard let h = hexValue(utf8[i]), let l = hexValue(utf8[i + 1]) else { return false }
+                    out[n] = h << 4 | l
                     n += 1
-                    high = nil
-                } else {
-                    high = v
+                    i += 2
                 }
+                return n == 16
             }
-            return i == 36 && n == 16
+            return ok ? UUID(uuid: bytes) : nil
         }
-        return ok ? UUID(uuid: bytes) : nil
     }
 
     private static func hexValue(_ c: UInt8) -> UInt8? {

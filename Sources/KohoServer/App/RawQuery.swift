@@ -10,21 +10,22 @@ import KohoCore
 /// The same statement serves SQLite and PostgreSQL: `?` marks a bind and becomes `$1`, `$2`… for PostgreSQL.
 struct RawStatement: Sendable {
     let sqlite: String
-    let postgres: String
 
-    init(_ text: String) {
-        sqlite = text
+    init(_ text: String) { sqlite = text }
+
+    /// The text with `$1`, `$2`… in place of each `?` (only asked on PostgreSQL).
+    var postgres: String {
         var out = "", n = 0
-        out.reserveCapacity(text.utf8.count + 16)
-        for ch in text {
+        out.reserveCapacity(sqlite.utf8.count + 16)
+        for ch in sqlite.unicodeScalars {
             if ch == "?" {
                 n += 1
                 out += "$\(n)"
             } else {
-                out.append(ch)
+                out.unicodeScalars.append(ch)
             }
         }
-        postgres = out
+        return out
     }
 }
 

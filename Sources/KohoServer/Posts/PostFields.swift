@@ -138,5 +138,15 @@ struct PostFields: Sendable {
     }
 
     /// One reason a line; split on the bytes, which is the same for a newline and cheaper than by characters.
-    var reasons: [String] { approvalReasons.utf8.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) } }
+    var reasons: [String] {
+        var text = approvalReasons, out: [String] = []
+        text.withUTF8 { utf8 in
+            var start = 0
+            for i in 0...utf8.count where i == utf8.count || utf8[i] == UInt8(ascii: "\n") {
+                if i > start { out.append(String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<i]), as: UTF8.self)) }
+                start = i + 1
+            }
+        }
+        return out
+    }
 }
