@@ -219,7 +219,9 @@ struct CommentAnalysis {
             case .requirement(let g):
                 requirementsMet.insert(g)
                 requirementHits[g, default: []].append(h.start..<h.end)
-            case .veto(let g): vetoed.insert(VetoKey(group: g, sentence: sentence))
+            case .veto(let g):
+                vetoed.insert(VetoKey(group: g, sentence: sentence))
+                if lex.lexicon.groups[g].notInNextSentence == true { vetoed.insert(VetoKey(group: g, sentence: sentence - 1)) }
             case .honorific:
                 if let name = nameBefore(h, title: false) {
                     names.append(name)
@@ -365,6 +367,9 @@ struct CommentAnalysis {
                 let needsTarget = group.ground != "①" && group.ground != "④"
                 switch group.mode ?? .always {
                 case .always:
+                    // 市議会は老害の巣窟: a ⑤ word said of the city's own bodies and staff, with no one else named, is criticism.
+                    if group.cityIsNoTarget == true, institutionalTarget(sentence),
+                       !(privateBySentence[sentence] ?? []).contains(where: { !$0.range.overlaps(h.start..<h.end) }) { continue }
                     flag(group.ground, group.level, group.reason, span, target: needsTarget ? target : nil)
                     if let also = group.also, let target { flag(also, group.level, group.reason, span, target: target) }
                 case .insult:
@@ -662,7 +667,8 @@ struct CommentAnalysis {
         let sentence = sentenceOf[pos]
         // あいつの連絡先は…: someone else is named where the number stands.
         if privateBySentence[sentence]?.contains(where: { $0.kind != .group }) == true { return false }
-        return selfContactIn.contains { abs($0 - sentence) <= 1 }
+        // わたくし、…の田村と申します。…連絡は 070-…まで: the writer introduces themself anywhere in the comment.
+        return !selfContactIn.isEmpty
     }
 
     /// 年月日時分回円人点歳位件号%: a number that counts something, not a house.

@@ -48,6 +48,11 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var near: Int?
         /// With `near`: how many sentences apart the term and its companion may stand (0 when absent: the same one).
         public var nearSentences: Int?
+        /// A word of `notInSentence` also clears the sentence before it (…をうたう電話がありました。お気をつけて).
+        public var notInNextSentence: Bool?
+        /// Said of the city, its bodies or staff with no one else named, the words are criticism, not this ground
+        /// (老害 of the council; obscenity stays obscene whoever it is said of).
+        public var cityIsNoTarget: Bool?
     }
 
     /// A sensitive fact about a named person (③).
@@ -372,6 +377,8 @@ final class CompiledLexicon: Sendable {
     static let particlesBefore: Set<UInt32> = Set("はもがらよわぞねをにとん".unicodeScalars.map(\.value))
     static let endingsAfter: Set<UInt32> = Set("よやばだかじすねなでっ".unicodeScalars.map(\.value))
 
+    static let eRow: Set<UInt32> = Set("えけせてねへめれげぜでべぺ".unicodeScalars.map(\.value))
+
     static func isLongMark(_ c: UInt32) -> Bool { c == 0x30FC || c == 0x301C || c == 0x7E || c == 0xFF5E }
 
     static func digits(_ s: String) -> String {
@@ -413,12 +420,16 @@ final class CompiledLexicon: Sendable {
         if e.kanaEnd, i + len < n, Chars.isKatakana(p[i + len]), !(p[i + len - 1] == 0x30FC) { return }
         if e.shortHiragana {
             if i > 0, Chars.isHiragana(p[i - 1]), !Self.particlesBefore.contains(p[i - 1]) { return }
+            // 入れ替えろ, 考えろ: kana of the e-row after a kanji end the verb written in that kanji.
+            if i > 0, Chars.isKanji(p[i - 1]), Self.eRow.contains(p[i]) { return }
             if i > 0, p[i - 1] == 0x5C11 { return }
             if i + len < n, Chars.isHiragana(p[i + len]), !Self.endingsAfter.contains(p[i + len]) { return }
         }
         // A long vowel and more kana go on with the word (しね〜ま is シネマ, not しね).
         if e.shortHiragana || e.kanaEnd, i + len + 1 < n, Self.isLongMark(p[i + len]),
            Chars.isKatakana(p[i + len + 1]) || (Chars.isHiragana(p[i + len + 1]) && !Self.endingsAfter.contains(p[i + len + 1])) { return }
+        // 様式, 氏名, 君主: a one-kanji honorific with a kanji after it is the start of another word.
+        if case .honorific = e.tag, len == 1, Chars.isKanji(p[i]), i + 1 < n, Chars.isKanji(p[i + 1]) { return }
         if e.notBefore.contains(where: { Self.endsWith(p, at: i, $0) }) { return }
         if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) && !Self.hearsayRashii(p, at: i + len, $0) }) { return }
         hits.append(Hit(entry: idx, start: i, end: i + len))
@@ -436,7 +447,9 @@ final class CompiledLexicon: Sendable {
             case .group, .fact, .honorific, .title, .hate, .personal, .groupTarget, .rumourClaim: break
             default: return true
             }
-            return !words.contains { w in w.start <= h.start && h.end <= w.end && (w.end - w.start) > (h.end - h.start) }
+            // Inside a longer word, or starting inside one (全部|落ちた has no 部落, 封殺|する no 殺す).
+            return !words.contains { w in (w.start <= h.start && h.end <= w.end && (w.end - w.start) > (h.end - h.start))
+                || (w.start < h.start && h.start < w.end) }
         }
     }
 
