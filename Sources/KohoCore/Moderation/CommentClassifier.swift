@@ -117,6 +117,7 @@ struct CommentAnalysis {
     var vetoed = Set<VetoKey>()
     var accusations: [Range<Int>] = []
     var hateFlagged = Set<Int32>()
+    var referringInsults: [Range<Int>] = []
     struct VetoKey: Hashable { let group: Int; let sentence: Int32 }
 
     init(_ t: ModerationText, _ lex: CompiledLexicon) {
@@ -186,7 +187,11 @@ struct CommentAnalysis {
                 institutionalIn.insert(sentence)
                 mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
             case .personal:
-                if actsForTheCity(h) || addressesTheCity(h) {
+                if let g = mentions.last, g.kind == .group, g.sentence == sentence,
+                   g.range.upperBound == h.start || (g.range.upperBound + 1 == h.start && s[g.range.upperBound] == 0x306E) {
+                    // 生活保護の連中, 外国人の奴ら: the people of a group named just before are that group.
+                    mentions.append(TargetMention(range: g.range.lowerBound..<h.end, kind: .group, sentence: sentence))
+                } else if actsForTheCity(h) || addressesTheCity(h) {
                     // この施策を考えた奴ら: the people who made the city's policy are its agents, not private persons.
                     institutionalIn.insert(sentence)
                     mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
@@ -196,6 +201,12 @@ struct CommentAnalysis {
                 }
             case .relation:
                 var range = h.start..<h.end
+                if s[h.start] == 0x306E, let g = mentions.last, g.kind == .group, g.range.upperBound == h.start {
+                    // 生活保護のやつら: the people of a group.
+                    personalIn.insert(sentence)
+                    mentions.append(TargetMention(range: g.range.lowerBound..<h.end, kind: .group, sentence: sentence))
+                    break
+                }
                 if s[h.start] == 0x306E {
                     // 山田のじいさん, 佐藤の旦那: a kinship word after a name (not うちの, 市長の, 隣の).
                     guard let name = nameBeforeKinship(h.start) else { continue }
@@ -374,6 +385,10 @@ struct CommentAnalysis {
                     if let also = group.also, let target { flag(also, group.level, group.reason, span, target: target) }
                 case .insult:
                     insultIn.insert(sentence)
+                    // 隣のジジイ、…: the rude word is how the person is named; what is said of them is the ground.
+                    if privateMentions.contains(where: { $0.range.lowerBound <= h.start && h.end <= $0.range.upperBound }) {
+                        referringInsults.append(h.start..<h.end)
+                    }
                     // Words against a group are weighed as hate speech (⑤), not as an insult of a person.
                     if target?.kind == .group && !personalIn.isEmpty && personOrBusinessIn.isEmpty { continue }
                     if personalTarget(sentence), let target {
@@ -560,6 +575,10 @@ struct CommentAnalysis {
         let host = String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != ":" })
         if isPublic(host: host) { return }
         contacts.append(r)
+        // Only where the comment speaks as or of the city (【小平市】…): a shop may carry the town's name.
+        if let words = lex.lexicon.links.posingAsTheCity, !institutionalIn.isEmpty, words.contains(where: { host.lowercased().contains($0) }) {
+            flag("①", .clear, reason("posingLink"), [r])
+        }
         if lex.lexicon.links.affiliate.contains(where: { url.contains($0) }) {
             flag("④", .clear, reason("affiliate"), [r])
         } else if lex.lexicon.links.shorteners.contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
@@ -877,6 +896,7 @@ struct CommentAnalysis {
         }
         guard !claims.isEmpty || !alarming.isEmpty else { return }
         for (i, end) in sentenceEnds.enumerated() where end == 0x3F { question.insert(Int32(i)) }
+        for k in quotativeTte() { hearsay.insert(sentenceOf[k]) }
         defer { if rumour == nil { scanPassedOnClaims(topics, alarming, hearsay: hearsay, spread: spread, question: question, debunked: debunked) } }
         // Where one claim fits several kinds (中央公民館の避難所は閉鎖: a facility, a shelter), the kind whose subject
         // stands nearest the claim is what it is about.
@@ -889,8 +909,10 @@ struct CommentAnalysis {
             if kind.hearsayOnly == true && !hearsay.contains(sentence) { continue }
             if Self.conditional(s, after: c.hit.end) { continue }
             func gap(_ h: CompiledLexicon.Hit) -> Int { h.end <= c.hit.start ? c.hit.start - h.end : h.start - c.hit.end }
+            // 断水してる: a claim that holds its subject names it.
             let subject = subjects.filter { $0.rumour == c.rumour && sentenceOf[$0.hit.start] == sentence
-                && abs($0.hit.start - c.hit.start) <= 30 && !($0.hit.start < c.hit.end && c.hit.start < $0.hit.end) }
+                && abs($0.hit.start - c.hit.start) <= 30 && (!($0.hit.start < c.hit.end && c.hit.start < $0.hit.end)
+                    || (c.hit.start <= $0.hit.start && $0.hit.end < c.hit.end)) }
                 .min { gap($0.hit) < gap($1.hit) }
             // A claim that names its own subject (避難指示が出た) needs none.
             guard subject != nil || kind.subjects.isEmpty else { continue }
@@ -917,6 +939,23 @@ struct CommentAnalysis {
                 return
             }
         }
+    }
+
+    static let plainEndings: Set<UInt32> = Set("るすくぐむぶつういただんぬ".unicodeScalars.map(\.value))
+
+    /// 壊すって。通れないって、: って after a plain ending (not the て-form of 閉まって, 待って), closing the clause,
+    /// passes on what someone said.
+    func quotativeTte() -> [Int] {
+        var out: [Int] = []
+        var k = 1
+        while k + 1 < n {
+            defer { k += 1 }
+            guard s[k] == 0x3063, s[k + 1] == 0x3066, Self.plainEndings.contains(s[k - 1]) else { continue }
+            let after: UInt32 = k + 2 < n ? s[k + 2] : 0x3002
+            if Chars.isSentenceEnd(after) || Chars.isPunctuationOrSpace(after) || Chars.isEmoji(after) || Chars.isASCIILetter(after)
+                || "よねさばな".unicodeScalars.contains(where: { $0.value == after }) { out.append(k) }
+        }
+        return out
     }
 
     /// The places a sentence names (第六小の避難所): a claim about one place is checked against what the city said of it.
@@ -999,21 +1038,23 @@ struct CommentAnalysis {
             flag("⑤", .clear, reason("emoji"), [0..<n])
         }
 
-        // One character many times, or a short unit many times.
+        // One character many times, or a short unit many times (www　www　www: spaces between the units too).
+        let at = (0..<n).filter { s[$0] != 0x20 && s[$0] != 0x3000 }
+        let m = at.count
+        func span(_ a: Int, _ b: Int) -> Range<Int> { at[a]..<(at[b - 1] + 1) }
         var i = 0
-        while i < n {
-            let c = s[i]
+        while i < m {
+            let c = s[at[i]]
             if Chars.isPunctuationOrSpace(c) || Chars.isEmoji(c) { i += 1; continue }
             var j = i + 1
-            while j < n && s[j] == c { j += 1 }
-            if j - i >= f.repeatRun { nonsense.append(i..<j); i = j; continue }
+            while j < m && s[at[j]] == c { j += 1 }
+            if j - i >= f.repeatRun { nonsense.append(span(i, j)); i = j; continue }
             var found = false
-            for u in 2...4 where i + u * f.unitRepeats <= n {
-                let unit = s[i..<i + u]
-                if Set(unit).count == 1 || unit.contains(where: Chars.isPunctuationOrSpace) { continue }
+            for u in 2...4 where i + u * f.unitRepeats <= m {
+                if (i + 1..<i + u).allSatisfy({ s[at[$0]] == c }) || (i..<i + u).contains(where: { Chars.isPunctuationOrSpace(s[at[$0]]) }) { continue }
                 var k = i + u
-                while k + u <= n && s[k..<k + u].elementsEqual(unit) { k += u }
-                if (k - i) / u >= f.unitRepeats { nonsense.append(i..<k); i = k; found = true; break }
+                while k + u <= m && (0..<u).allSatisfy({ s[at[k + $0]] == s[at[i + $0]] }) { k += u }
+                if (k - i) / u >= f.unitRepeats { nonsense.append(span(i, k)); i = k; found = true; break }
             }
             if !found { i += 1 }
         }
@@ -1074,6 +1115,16 @@ struct CommentAnalysis {
     func assessment(clause: String) -> CommentAssessment {
         let order = ModerationLexicon.marks
         var flags = self.flags
+        if let two = flags["②"], flags.keys.contains(where: { $0 != "②" }),
+           two.spans.allSatisfy({ sp in referringInsults.contains(sp) }) { flags["②"] = nil }
+        // Selling drugs or posing as the city to defraud: the advertising and the seller's number are how it is done,
+        // not a second ground (an election or religious call stays one).
+        if let one = flags["①"], one.level == .clear, one.reasons.contains(where: { (lex.lexicon.adsSubsumedBy ?? []).contains($0) }) {
+            if let ad = flags["④"], ad.reasons.allSatisfy({ !(lex.lexicon.adsOwnGround ?? []).contains($0) }) { flags["④"] = nil }
+            if let three = flags["③"], three.target == nil, three.reasons.allSatisfy({ $0 == reason("phone") || $0 == reason("email") }) {
+                flags["③"] = nil
+            }
+        }
         if isCriticism {
             // Words against no private target in a comment that criticises the city: a person may look, Koho does
             // not suggest deleting it. (Floods and walls of emoji are not words against anyone.)

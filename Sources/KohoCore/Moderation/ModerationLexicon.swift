@@ -96,6 +96,8 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var shorteners: [String]
         /// Domains of public bodies: a link or an e-mail address there is not a ground.
         public var publicDomains: [String]
+        /// Words of the city's name in a host that is not the city's (kodaira-shien.top): a link posing as the city.
+        public var posingAsTheCity: [String]?
     }
 
     public struct Flood: Sendable, Codable, Equatable {
@@ -158,6 +160,10 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
     public var rumourTopics: [String]?
     public var alarmingClaims: [String]?
     public var spreadAsks: [String]?
+    /// Reasons of ① (drug sales, fraud) whose adverts and seller's number are part of them, not ④ or ③ besides.
+    public var adsSubsumedBy: [String]?
+    /// Reasons of ④ that stay a ground of their own beside such a ① (an election call, religious solicitation).
+    public var adsOwnGround: [String]?
 
     public static let marks = ["①", "②", "③", "④", "⑤"]
 
@@ -416,8 +422,11 @@ final class CompiledLexicon: Sendable {
         let e = entries[idx]
         if e.wordStart, i > 0, Chars.isASCIIAlnum(p[i - 1]) { return }
         if e.wordEnd, i + len < n, Chars.isASCIIAlnum(p[i + len]) { return }
-        if e.kanaStart, i > 0, Chars.isKatakana(p[i - 1]) { return }
-        if e.kanaEnd, i + len < n, Chars.isKatakana(p[i + len]), !(p[i + len - 1] == 0x30FC) { return }
+        // シネシネシネ: the same word again and again is still that word.
+        // できねーゴミ: a long mark after hiragana belongs to the hiragana before it.
+        if e.kanaStart, i > 0, Chars.isKatakana(p[i - 1]), !Self.endsWith(p, at: i, e.key),
+           !(p[i - 1] == 0x30FC && i > 1 && Chars.isHiragana(p[i - 2])) { return }
+        if e.kanaEnd, i + len < n, Chars.isKatakana(p[i + len]), !(p[i + len - 1] == 0x30FC), !Self.startsWith(p, at: i + len, e.key) { return }
         if e.shortHiragana {
             if i > 0, Chars.isHiragana(p[i - 1]), !Self.particlesBefore.contains(p[i - 1]) { return }
             // 入れ替えろ, 考えろ: kana of the e-row after a kanji end the verb written in that kanji.
