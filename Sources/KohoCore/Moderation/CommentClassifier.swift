@@ -118,6 +118,7 @@ struct CommentAnalysis {
     var accusations: [Range<Int>] = []
     var hateFlagged = Set<Int32>()
     var referringInsults: [Range<Int>] = []
+    var posingLinks: [Range<Int>] = []
     struct VetoKey: Hashable { let group: Int; let sentence: Int32 }
 
     init(_ t: ModerationText, _ lex: CompiledLexicon) {
@@ -187,8 +188,10 @@ struct CommentAnalysis {
                 institutionalIn.insert(sentence)
                 mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
             case .personal:
+                if let g = mentions.last, g.kind == .group, g.range.lowerBound <= h.start, h.end <= g.range.upperBound { continue }
                 if let g = mentions.last, g.kind == .group, g.sentence == sentence,
-                   g.range.upperBound == h.start || (g.range.upperBound + 1 == h.start && s[g.range.upperBound] == 0x306E) {
+                   g.range.upperBound == h.start || (g.range.upperBound + 1 == h.start && s[g.range.upperBound] == 0x306E)
+                    || (g.range.upperBound > h.start && g.range.lowerBound < h.start) {
                     // 生活保護の連中, 外国人の奴ら: the people of a group named just before are that group.
                     mentions.append(TargetMention(range: g.range.lowerBound..<h.end, kind: .group, sentence: sentence))
                 } else if actsForTheCity(h) || addressesTheCity(h) {
@@ -201,7 +204,8 @@ struct CommentAnalysis {
                 }
             case .relation:
                 var range = h.start..<h.end
-                if s[h.start] == 0x306E, let g = mentions.last, g.kind == .group, g.range.upperBound == h.start {
+                if s[h.start] == 0x306E, let g = mentions.last, g.kind == .group, g.sentence == sentence,
+                   g.range.upperBound == h.start || g.range.upperBound == h.start + 1 {
                     // 生活保護のやつら: the people of a group.
                     personalIn.insert(sentence)
                     mentions.append(TargetMention(range: g.range.lowerBound..<h.end, kind: .group, sentence: sentence))
@@ -484,6 +488,11 @@ struct CommentAnalysis {
 
     /// Advertising: several signs together, or signs with a way to reach the seller (a link, a phone, an e-mail).
     mutating func scoreSales() {
+        // A link in the city's name where the comment speaks as the city (【小平市】…) and sells nothing: a shop may
+        // carry the town's name in its own.
+        if !posingLinks.isEmpty, !institutionalIn.isEmpty, salesTerms.isEmpty {
+            flag("①", .clear, reason("posingLink"), posingLinks)
+        }
         let score = salesTerms.count + (contacts.isEmpty ? 0 : 1)
         if !salesTerms.isEmpty && score >= 2 {
             flag("④", score >= 3 ? .clear : .maybe, reason("sales"), salesSpans + contacts)
@@ -575,9 +584,8 @@ struct CommentAnalysis {
         let host = String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != ":" })
         if isPublic(host: host) { return }
         contacts.append(r)
-        // Only where the comment speaks as or of the city (【小平市】…): a shop may carry the town's name.
-        if let words = lex.lexicon.links.posingAsTheCity, !institutionalIn.isEmpty, words.contains(where: { host.lowercased().contains($0) }) {
-            flag("①", .clear, reason("posingLink"), [r])
+        if let words = lex.lexicon.links.posingAsTheCity, words.contains(where: { host.lowercased().contains($0) }) {
+            posingLinks.append(r)
         }
         if lex.lexicon.links.affiliate.contains(where: { url.contains($0) }) {
             flag("④", .clear, reason("affiliate"), [r])

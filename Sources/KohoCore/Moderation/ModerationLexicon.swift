@@ -453,7 +453,7 @@ final class CompiledLexicon: Sendable {
             let tag = entries[h.entry].tag
             if tag == .word { return false }
             switch tag {
-            case .group, .fact, .honorific, .title, .hate, .personal, .groupTarget, .rumourClaim: break
+            case .group, .fact, .honorific, .title, .hate, .personal, .groupTarget, .rumourClaim, .business: break
             default: return true
             }
             // Inside a longer word, or starting inside one (全部|落ちた has no 部落, 封殺|する no 殺す).
