@@ -347,6 +347,7 @@ struct CommentAnalysis {
         return hits.contains { $0.end <= h.start && sentenceOf[$0.start] == sentence && lex.entries[$0.entry].tag == .institutional }
     }
 
+    static let childHonorifics: [[UInt32]] = ["くん", "ちゃん"].map { Array($0.unicodeScalars.map(\.value)) }
     static let nameStops: Set<UInt32> = Set("のはがにをへ".unicodeScalars.map(\.value))
     static func isChildHonorific(_ h: ArraySlice<UInt32>) -> Bool {
         h.elementsEqual("ちゃん".unicodeScalars.map(\.value)) || h.elementsEqual("くん".unicodeScalars.map(\.value))
@@ -625,7 +626,7 @@ struct CommentAnalysis {
 
     static func validSeparator(_ sep: [UInt32]) -> Bool {
         let hyphens = sep.filter(Chars.isHyphen).count
-        let spaces = sep.filter { $0 == 0x20 }.count
+        let spaces = sep.filter { $0 == 0x20 || $0 == 0x3001 }.count
         let dots = sep.filter { $0 == 0x2E }.count
         return hyphens <= 1 && spaces <= 1 && dots <= 1 && hyphens + dots <= 1
     }
@@ -1125,6 +1126,14 @@ struct CommentAnalysis {
         var flags = self.flags
         if let two = flags["②"], flags.keys.contains(where: { $0 != "②" }),
            two.spans.allSatisfy({ sp in referringInsults.contains(sp) }) { flags["②"] = nil }
+        // An accusation or insult of a named adult carries the facts it is made of (住んでる, 生活保護): ② alone. Of a
+        // child (…くん, …ちゃん) what harms is that the child is named with a school: ③ alone.
+        if let two = flags["②"], let three = flags["③"], let span = two.targetSpan, three.targetSpan == span || three.target == .privatePerson,
+           three.reasons.allSatisfy({ lex.factReasons.contains($0) }) {
+            let name = s[span]
+            if name.count > 2, Self.childHonorifics.contains(where: { name.suffix($0.count).elementsEqual($0) }) { flags["②"] = nil }
+            else if !three.reasons.contains(lex.lexicon.sensitiveFacts[0].reason) { flags["③"] = nil }
+        }
         // Selling drugs or posing as the city to defraud: the advertising and the seller's number are how it is done,
         // not a second ground (an election or religious call stays one).
         if let one = flags["①"], one.level == .clear, one.reasons.contains(where: { (lex.lexicon.adsSubsumedBy ?? []).contains($0) }) {

@@ -275,6 +275,8 @@ final class CompiledLexicon: Sendable {
     let publicPostal: Set<String>
     let publicAddresses: [[UInt32]]
     let publicDomains: [String]
+    /// The reasons of the sensitive facts (③ by words, not by numbers).
+    let factReasons: Set<String>
 
     init(_ lexicon: ModerationLexicon) {
         self.lexicon = lexicon
@@ -358,6 +360,7 @@ final class CompiledLexicon: Sendable {
         self.publicPostal = Set(lexicon.publicPostalCodes.map(Self.digits))
         self.publicAddresses = lexicon.publicAddresses.map(ModerationText.folded)
         self.publicDomains = lexicon.links.publicDomains.map { $0.lowercased() }
+        self.factReasons = Set(lexicon.sensitiveFacts.map(\.reason))
     }
 
     /// A term written in one kana only (hiragana or katakana, with ー), in the other; nil for any other term.

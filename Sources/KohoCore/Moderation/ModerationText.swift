@@ -238,7 +238,7 @@ enum Chars {
     static func isNumeral(_ c: UInt32) -> Bool { isDigit(c) || kanjiDigits[c] != nil }
     /// Separators inside a written number: hyphens (incl. ー after folding), spaces, parentheses, dots.
     static func isNumberSeparator(_ c: UInt32) -> Bool {
-        c == 0x2D || c == 0x30FC || c == 0x20 || c == 0x28 || c == 0x29 || c == 0x2E || c == 0xFF70
+        c == 0x2D || c == 0x30FC || c == 0x20 || c == 0x28 || c == 0x29 || c == 0x2E || c == 0xFF70 || c == 0x3001
     }
     static func isHyphen(_ c: UInt32) -> Bool { c == 0x2D || c == 0x30FC || c == 0xFF70 }
     /// Ends a sentence for the purpose of "in the same sentence".
