@@ -699,6 +699,107 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         let a = assess("市長の顔も見たくない。消えてくれ")
         #expect(a.grounds.allSatisfy { $0.ground != "⑤" || a.suggestion != .delete })
     }
+
+    // dev-3 (held out until 2026-12-07): each miss as a class, with texts of our own.
+
+    @Test func criticismIsNotFlaggedByWordsAcrossASegmentationBoundary() {
+        // 全部|落ち (no 部落), 封殺|する (no 殺す), 考え|ろ (no エロ), 様式 (no 様 after a name), 老害 said of the council.
+        for text in ["説明会の要望は全部落とされた。市は住民を見ていない", "議会は反対意見を封殺した", "議会は異論を黙殺している",
+                     "市長、少しは頭を使って考えろ", "職員の皆さん、まず敬語を覚えろ", "市議会は老害ばかりだ",
+                     "申請書の様式がまた変わった。市は説明しろ"] {
+            let a = assess(text)
+            #expect(a.grounds.isEmpty, "\(text): \(a.grounds.map(\.reason))")
+            #expect(!a.misleading, "\(text)")
+        }
+        // The words themselves still count where they are words.
+        #expect(marks(assess("上田さん、殺すぞ")) == ["①"])
+    }
+
+    @Test func theWritersOwnContactIsNeverAGround() {
+        for text in ["わしの携帯は〇九〇・一一二二・三三四四じゃ。道路の穴の件で話がある",
+                     "上水本町の森と申します。ごみが回収されていません。連絡は 042-300-1122 まで",
+                     "僕のメールアドレスは ken.t@example.org です。様式を送ってください"] {
+            let a = assess(text)
+            #expect(a.grounds.isEmpty, "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.suggestion == .keep, "\(text)")
+        }
+        // Someone else's number is still ③.
+        #expect(marks(assess("隣の奥さんの携帯は090-1122-3344だよ")) == ["③"])
+    }
+
+    @Test func aFraudWarningIsNotFraud() {
+        for text in ["市の支援金の申請代行をうたう電話がきました。すぐ切りました。皆さんもお気をつけて",
+                     "還付金があるからATMへと言われた父、危なかった"] {
+            #expect(assess(text).grounds.isEmpty, "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+        #expect(marks(assess("市の支援金、手数料2000円で代わりに申請します。LINEで連絡を")) == ["①"])
+    }
+
+    @Test func kinshipWordsWithChanAreNotNames() {
+        #expect(assess("おじいちゃんと第三小の避難所に向かいます").grounds.isEmpty)
+        #expect(marks(assess("ゆうとくん、第三小の2年なんだって")) == ["③"])
+    }
+
+    @Test func rumoursPassedOnWithAClosingTteAreClaims() {
+        for text in ["市内全域で停電が広がるって。充電しておいて", "図書館の避難所、犬連れはダメだって役場の人が言ってた",
+                     "給水所、今日で打ち切りなんだって", "避難情報は誤報なんだって。無視していいらしい",
+                     "緊急安全確保が出たってグループで回ってきた", "多摩湖の放流が始まったから下流は危ないって",
+                     "断水してるってさ", "道路が崩れて通れないって近所の人が言ってた"] {
+            #expect(assess(text).misleading, "\(text)")
+        }
+        // Not claims: a question, a condition, the て-form, citing the city.
+        for text in ["避難所に犬は連れて行けますか？", "断水したら給水所はどこですか", "ちょっと待って、避難所の場所を確認します",
+                     "市の投稿に避難指示は出ていないとありました", "停電に備えて懐中電灯を買いました"] {
+            #expect(!assess(text).misleading, "\(text)")
+        }
+    }
+
+    @Test func salesOfDrugsAndAccountsAndLinksPosingAsTheCity() {
+        for text in ["野菜あり 0.5から 即配します テレで", "動画サービスのアカウント共有します。月400円でDMへ",
+                     "【小平市】臨時給付金の受け取りはこちら https://kodaira-shien.example.top/ 本日中にご登録を"] {
+            let a = assess(text)
+            #expect(marks(a) == ["①"], "\(text): \(a.grounds.map(\.reason))")
+        }
+        // A shop with the town's name in its domain is an advert, not phishing.
+        #expect(marks(assess("小平で網戸の張り替えなら！見積無料 kodaira-amido.example.com")) == ["④"])
+        // The advert and the number of a fraud are part of it.
+        #expect(marks(assess("小平市給付金センターです。振込先の確認を代行します。お電話いただければ 050-9876-5432")) == ["①"])
+    }
+
+    @Test func threatsWithoutKillingAndVeiledOnes() {
+        for text in ["あの受付の女、後をつけて思い知らせてやる", "市長の孫が通う学校は知ってるからな", "お前の職場は知ってるからな"] {
+            #expect(marks(assess(text)) == ["①"], "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+        // A rude word naming the person in a threat is not a second ground.
+        #expect(marks(assess("裏のジジイ、今度ゴミ出しで見かけたらボコボコにしてやる")) == ["①"])
+    }
+
+    @Test func misconductOfShopsAndAccusationsCarryTheirFacts() {
+        // A named person's arrest is an accusation and their privacy both.
+        #expect(Set(marks(assess("坂本さんちの長男、前に逮捕されたことあるって"))) == ["②", "③"])
+        for text in ["駅前のそば屋、客の残したつゆを使い回してる", "田村ピアノ教室の先生、子どもに体罰してるらしい",
+                     "あのクリーニング屋、客の服を勝手に売ってる",
+                     "近所の西田さん、生活保護もらってるのにパチンコ三昧。不正受給だろ"] {
+            #expect(marks(assess(text)) == ["②"], "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+        #expect(marks(assess("岡田のやつ、口先だけで何もできねーゴミ")) == ["②"])
+    }
+
+    @Test func namedNeighboursAndChildrenWithPrivateFacts() {
+        #expect(marks(assess("隣のおじさん、がんで入院したって")) == ["③"])
+        #expect(marks(assess("小平五中の3年の村上って子、不登校なんだって")) == ["③"])
+    }
+
+    @Test func deathWishesRepeatedFloodsWithSpacesAndGroupsOfPeople() {
+        #expect(marks(assess("ｼﾈｼﾈｼﾈｼﾈ 木村")) == ["⑤"])
+        #expect(marks(assess("ｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗ")) == ["⑤"])
+        #expect(marks(assess("生活保護の奴らは社会の寄生虫")) == ["⑤"])
+        #expect(marks(assess("外国人の連中は国に帰れ")) == ["⑤"])
+        // Everyday words the same rules read.
+        for text in ["部屋の片付けで出たごみを出しました", "屋上の庭園がきれいでした", "八百屋のおじさんに大根をもらった"] {
+            #expect(assess(text).grounds.isEmpty, "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+    }
 }
 
 /// Issue 19's corpus: two development parts tuned on (`dev`, and `heldout-2026-12-06`, the held-out part until it
@@ -757,7 +858,7 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         return try LabelledComment.loadStatements(jsonLines: data(name + "-statements.jsonl"), name: name + "-statements")
     }
 
-    @Test(arguments: ["dev", "heldout-2026-12-06", "dev-2"]) func theIssuesTableHoldsOnTheDevelopmentParts(_ name: String) throws {
+    @Test(arguments: ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4"]) func theIssuesTableHoldsOnTheDevelopmentParts(_ name: String) throws {
         let s = ModerationScore.measure(try part(name), statements: try statements(name))
         print(s.report(name))
         for m in s.misses { print(m) }

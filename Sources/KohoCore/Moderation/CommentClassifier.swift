@@ -391,7 +391,7 @@ struct CommentAnalysis {
                 case .insult:
                     insultIn.insert(sentence)
                     // 隣のジジイ、…: the rude word is how the person is named; what is said of them is the ground.
-                    if privateMentions.contains(where: { $0.range.lowerBound <= h.start && h.end <= $0.range.upperBound }) {
+                    if privateMentions.contains(where: { $0.range.lowerBound <= h.start && h.end == $0.range.upperBound }) {
                         referringInsults.append(h.start..<h.end)
                     }
                     // Words against a group are weighed as hate speech (⑤), not as an insult of a person.
@@ -428,8 +428,10 @@ struct CommentAnalysis {
                 if accusations.contains(where: { $0.overlaps(h.start..<h.end) }) { continue }
                 if let name = names.min(by: { distance($0, h) < distance($1, h) }), distance(name, h) <= 60,
                    !isWritersOwn(name) {
-                    flag("③", fact.level, fact.reason, [name, h.start..<h.end],
-                         target: TargetMention(range: name, kind: .privatePerson, sentence: sentenceOf[name.lowerBound]))
+                    let person = TargetMention(range: name, kind: .privatePerson, sentence: sentenceOf[name.lowerBound])
+                    flag("③", fact.level, fact.reason, [name, h.start..<h.end], target: person)
+                    // 高橋さんは逮捕された: a named person's arrest or record is their privacy and an accusation too.
+                    if f == 1 { flag("②", .clear, fact.reason, [name, h.start..<h.end], target: person) }
                 }
             case .hate:
                 let sentence = sentenceOf[h.start]
@@ -906,7 +908,8 @@ struct CommentAnalysis {
         guard !claims.isEmpty || !alarming.isEmpty else { return }
         for (i, end) in sentenceEnds.enumerated() where end == 0x3F { question.insert(Int32(i)) }
         for k in quotativeTte() { hearsay.insert(sentenceOf[k]) }
-        defer { if rumour == nil { scanPassedOnClaims(topics, alarming, hearsay: hearsay, spread: spread, question: question, debunked: debunked) } }
+        var agreed = false
+        defer { if rumour == nil && !agreed { scanPassedOnClaims(topics, alarming, hearsay: hearsay, spread: spread, question: question, debunked: debunked) } }
         // Where one claim fits several kinds (中央公民館の避難所は閉鎖: a facility, a shelter), the kind whose subject
         // stands nearest the claim is what it is about.
         var candidates: [(rumour: Int, hit: CompiledLexicon.Hit, subject: CompiledLexicon.Hit?, gap: Int)] = []
@@ -937,6 +940,7 @@ struct CommentAnalysis {
             switch statements?.check(rumour: c.rumour, places: placesIn(sentence: sentence)) {
             case .agrees?:
                 // The city itself says so: passing it on is not misleading.
+                agreed = true
                 continue
             case .contradicts(let source)?:
                 misleading = true
@@ -1132,7 +1136,9 @@ struct CommentAnalysis {
            three.reasons.allSatisfy({ lex.factReasons.contains($0) }) {
             let name = s[span]
             if name.count > 2, Self.childHonorifics.contains(where: { name.suffix($0.count).elementsEqual($0) }) { flags["②"] = nil }
-            else if !three.reasons.contains(lex.lexicon.sensitiveFacts[0].reason) { flags["③"] = nil }
+            else if !three.reasons.contains(where: { $0 == lex.lexicon.sensitiveFacts[0].reason || $0 == lex.lexicon.sensitiveFacts[1].reason }) {
+                flags["③"] = nil
+            }
         }
         // Selling drugs or posing as the city to defraud: the advertising and the seller's number are how it is done,
         // not a second ground (an election or religious call stays one).
