@@ -211,7 +211,10 @@ struct CommentAnalysis {
                     mentions.append(TargetMention(range: g.range.lowerBound..<h.end, kind: .group, sentence: sentence))
                     break
                 }
-                if s[h.start] == 0x306E {
+                if s[h.start] == 0x3055 || s[h.start] == 0x3093, let name = nameBeforeKinship(h.start) {
+                    // 佐々木さんちの, 原田んとこの: the name goes with it.
+                    range = name.lowerBound..<h.end
+                } else if s[h.start] == 0x306E {
                     // 山田のじいさん, 佐藤の旦那: a kinship word after a name (not うちの, 市長の, 隣の).
                     guard let name = nameBeforeKinship(h.start) else { continue }
                     range = name.lowerBound..<h.end
