@@ -770,6 +770,9 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         for text in ["あの受付の女、後をつけて思い知らせてやる", "市長の孫が通う学校は知ってるからな", "お前の職場は知ってるからな"] {
             #expect(marks(assess(text)) == ["①"], "\(text): \(assess(text).grounds.map(\.reason))")
         }
+        // 〜とかいう names the person (渡辺とかいう職員); only 〜とかいう話 reports a story.
+        #expect(marks(assess("税務課の森とかいう職員、ガソリンまいて燃やしたる")) == ["①"])
+        #expect(assess("ガソリン撒いて燃やしてやるとかいう話のドラマ、怖かった").grounds.isEmpty)
         // A rude word naming the person in a threat is not a second ground.
         #expect(marks(assess("裏のジジイ、今度ゴミ出しで見かけたらボコボコにしてやる")) == ["①"])
     }
