@@ -744,7 +744,8 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         for text in ["市内全域で停電が広がるって。充電しておいて", "図書館の避難所、犬連れはダメだって役場の人が言ってた",
                      "給水所、今日で打ち切りなんだって", "避難情報は誤報なんだって。無視していいらしい",
                      "緊急安全確保が出たってグループで回ってきた", "多摩湖の放流が始まったから下流は危ないって",
-                     "断水してるってさ", "道路が崩れて通れないって近所の人が言ってた"] {
+                     "断水してるってさ", "道路が崩れて通れないって近所の人が言ってた", "あさっては市内の中学校、全部休校になるって",
+                     "拡散お願いします！浄水場が壊れて明日から水が止まります", "第二小の避難所、水も食料ももう無いんだって"] {
             #expect(assess(text).misleading, "\(text)")
         }
         // Not claims: a question, a condition, the て-form, citing the city.
@@ -797,6 +798,7 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(marks(assess("ｼﾈｼﾈｼﾈｼﾈ 木村")) == ["⑤"])
         #expect(marks(assess("ｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗｗ　ｗ")) == ["⑤"])
         #expect(marks(assess("生活保護の奴らは社会の寄生虫")) == ["⑤"])
+        #expect(marks(assess("生活保護のやつらは社会のゴミ")) == ["⑤"])
         #expect(marks(assess("外国人の連中は国に帰れ")) == ["⑤"])
         // Everyday words the same rules read.
         for text in ["部屋の片付けで出たごみを出しました", "屋上の庭園がきれいでした", "八百屋のおじさんに大根をもらった"] {

@@ -203,6 +203,7 @@ struct CommentAnalysis {
                     mentions.append(TargetMention(range: h.start..<h.end, kind: .privatePerson, sentence: sentence))
                 }
             case .relation:
+                if let g = mentions.last, g.kind == .group, g.range.lowerBound <= h.start, h.end <= g.range.upperBound { continue }
                 var range = h.start..<h.end
                 if s[h.start] == 0x306E, let g = mentions.last, g.kind == .group, g.sentence == sentence,
                    g.range.upperBound == h.start || g.range.upperBound == h.start + 1 {
