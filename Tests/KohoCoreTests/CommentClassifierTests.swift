@@ -789,6 +789,19 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(marks(assess("岡田のやつ、口先だけで何もできねーゴミ")) == ["②"])
     }
 
+    @Test func groundsInWordingsOfTheirOwn() {
+        for (text, ground) in [("裏の家の猫、毒入りの餌をまいといたるわ", "①"), ("来週発売の漫画雑誌、全部読めるとこあるよ", "①"),
+                               ("宮本さんはアル中のろくでなし", "②"), ("松田さんのLINEは matsu_0808、苦情はそっちへ", "③"),
+                               ("神様を信じれば道が開けます。土曜の集まりに来てください", "④")] {
+            #expect(marks(assess(text)) == [ground], "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+        for text in ["図書館の保存書庫に雑誌のバックナンバーがあります", "私のLINEは hana_22 です。折り返しください",
+                     "小平市のLINEは登録しました。防災情報が便利", "道路拡幅に反対する会の集会、どなたでも参加できます",
+                     "ペットの毒になる食べ物、市の講座で教わりました"] {
+            #expect(assess(text).grounds.isEmpty, "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+    }
+
     @Test func namedNeighboursAndChildrenWithPrivateFacts() {
         #expect(marks(assess("隣のおじさん、がんで入院したって")) == ["③"])
         #expect(marks(assess("小平五中の3年の村上って子、不登校なんだって")) == ["③"])
