@@ -160,6 +160,8 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
     public var rumourTopics: [String]?
     public var alarmingClaims: [String]?
     public var spreadAsks: [String]?
+    /// Thanks (ありがとう, 助かりました): a sentence that thanks the city passes on no rumour, whatever it mentions.
+    public var gratitude: [String]?
     /// Reasons of ① (drug sales, fraud) whose adverts and seller's number are part of them, not ④ or ③ besides.
     public var adsSubsumedBy: [String]?
     /// Reasons of ④ that stay a ground of their own beside such a ① (an election call, religious solicitation).
@@ -320,6 +322,7 @@ final class CompiledLexicon: Sendable {
         add(lexicon.relations ?? [], .relation)
         add(lexicon.hate ?? [], .hate)
         add(lexicon.debunk ?? [], .debunk)
+        add(lexicon.gratitude ?? [], .debunk)
         add(lexicon.rumourTopics ?? [], .rumourTopic)
         add(lexicon.alarmingClaims ?? [], .alarming)
         add(lexicon.spreadAsks ?? [], .spread)
