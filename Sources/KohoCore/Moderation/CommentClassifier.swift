@@ -240,7 +240,10 @@ struct CommentAnalysis {
                 requirementHits[g, default: []].append(h.start..<h.end)
             case .veto(let g):
                 vetoed.insert(VetoKey(group: g, sentence: sentence))
-                if lex.lexicon.groups[g].notInNextSentence == true { vetoed.insert(VetoKey(group: g, sentence: sentence - 1)) }
+                if lex.lexicon.groups[g].notInNearSentences == true {
+                    vetoed.insert(VetoKey(group: g, sentence: sentence - 1))
+                    vetoed.insert(VetoKey(group: g, sentence: sentence + 1))
+                }
             case .honorific:
                 if let name = nameBefore(h, title: false) {
                     names.append(name)

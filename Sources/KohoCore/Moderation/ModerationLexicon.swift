@@ -48,8 +48,9 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var near: Int?
         /// With `near`: how many sentences apart the term and its companion may stand (0 when absent: the same one).
         public var nearSentences: Int?
-        /// A word of `notInSentence` also clears the sentence before it (…をうたう電話がありました。お気をつけて).
-        public var notInNextSentence: Bool?
+        /// A word of `notInSentence` also clears the sentences next to it (…をうたう電話がありました。お気をつけて;
+        /// 抗議のプラカードを持って立ってやる。覚悟しとけ).
+        public var notInNearSentences: Bool?
         /// Said of the city, its bodies or staff with no one else named, the words are criticism, not this ground
         /// (老害 of the council; obscenity stays obscene whoever it is said of).
         public var cityIsNoTarget: Bool?
