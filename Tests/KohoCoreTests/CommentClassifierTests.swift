@@ -813,6 +813,16 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         }
     }
 
+    @Test func longerTextsDialectsAndRecruitmentForCrime() {
+        // 荷物の受け取りだけ with a hidden channel (テレグラム, 身分証不要) recruits for fraud; without one it is a job advert.
+        #expect(marks(assess("【急募】日給４万　荷物を受け取るだけの簡単作業　身分証不要　連絡はテレグラム")) == ["①"])
+        #expect(marks(assess("急募！日払い１万円、荷物の受け取りだけ。詳しくはDMで")) == ["④"])
+        #expect(marks(assess("駅前の△△ってカフェ、店員がレジからお金抜いてるって")) == ["②"])
+        #expect(marks(assess("精神障害者は病院に閉じ込めとけばいい")) == ["⑤"])
+        #expect(assess("市民体育館の裏の道、倒木で通れへんらしい").misleading)
+        #expect(!assess("裏の道、倒木があったけどもう片付けてくれました。ありがとう").misleading)
+    }
+
     @Test func namedNeighboursAndChildrenWithPrivateFacts() {
         #expect(marks(assess("隣のおじさん、がんで入院したって")) == ["③"])
         #expect(marks(assess("小平五中の3年の村上って子、不登校なんだって")) == ["③"])

@@ -493,7 +493,7 @@ struct CommentAnalysis {
         reportEndings.contains { w in end + w.count <= s.count && s[end..<end + w.count].elementsEqual(w) }
     }
 
-    static let hateEndings: Set<UInt32> = Set("よやっねとでだぞ".unicodeScalars.map(\.value))
+    static let hateEndings: Set<UInt32> = Set("よやっねとでだぞば".unicodeScalars.map(\.value))
     static let imperativeEnds: Set<UInt32> = Set("けれせろなね除離き".unicodeScalars.map(\.value))
 
     /// Advertising: several signs together, or signs with a way to reach the seller (a link, a phone, an e-mail).
