@@ -823,6 +823,20 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(!assess("裏の道、倒木があったけどもう片付けてくれました。ありがとう").misleading)
     }
 
+    @Test func aStatementOfSeveralPlacesAnswersEachPlaceByItsSentence() throws {
+        let post = CityStatement(id: "p-7", kind: .post, title: "避難指示の一部解除",
+                                 text: "上水南町の避難指示を解除しました。喜平町の避難指示は継続しています。",
+                                 url: "https://www.city.kodaira.tokyo.jp/bousai/7.html", publishedAt: Date())
+        let index = classifier.index([post])
+        #expect(!classifier.assess("上水南町の避難指示、解除されたって", statements: index).misleading)
+        let other = classifier.assess("喜平町の避難指示、もう解除されたって", statements: index)
+        #expect(other.misleading)
+        #expect(try #require(other.rumour).source == post)
+        // Said of the whole city, the lifting is only part of what the city said: the rest contradicts it.
+        #expect(classifier.assess("避難指示はもう全部解除されたらしい", statements: index).rumour?.status == .contradicted)
+        #expect(classifier.assess("上水南町の避難指示、まだ出てるらしい。戻っちゃだめだって", statements: index).rumour?.status == .contradicted)
+    }
+
     @Test func namedNeighboursAndChildrenWithPrivateFacts() {
         #expect(marks(assess("隣のおじさん、がんで入院したって")) == ["③"])
         #expect(marks(assess("小平五中の3年の村上って子、不登校なんだって")) == ["③"])
