@@ -397,6 +397,8 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         }
         // うちの猫が迷子…見かけたら…までお願いします: the owner's own number.
         #expect(assess("うちの猫がいなくなりました。三毛、青い首輪。見かけたら 080-4444-5555 までお願いします").grounds.isEmpty)
+        // Kana digits in groups with 、 and a particle after them.
+        #expect(marks(assess("向かいの奥さん、ぜろはちぜろ、よんよんさんさん、ろくろくななななに電話して言ってやって")) == ["③"])
         // Someone else's number is still ③.
         #expect(marks(assess("竹内さんの携帯は090-8888-1111だよ")).contains("③"))
     }
