@@ -395,6 +395,8 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
             #expect(a.grounds.isEmpty, "\(text): \(a.grounds.map(\.reason))")
             #expect(a.suggestion == .keep, "\(text)")
         }
+        // A city office's landline, quoted.
+        #expect(assess("問い合わせは 042-341-0000 の環境政策課へ、と市報にありました").grounds.isEmpty)
         // うちの猫が迷子…見かけたら…までお願いします: the owner's own number.
         #expect(assess("うちの猫がいなくなりました。三毛、青い首輪。見かけたら 080-4444-5555 までお願いします").grounds.isEmpty)
         // Kana digits in groups with 、 and a particle after them.
@@ -707,7 +709,7 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
 
     @Test func criticismIsNotFlaggedByWordsAcrossASegmentationBoundary() {
         // 全部|落ち (no 部落), 封殺|する (no 殺す), 考え|ろ (no エロ), 様式 (no 様 after a name), 老害 said of the council.
-        for text in ["説明会の要望は全部落とされた。市は住民を見ていない", "議会は反対意見を封殺した", "議会は異論を黙殺している",
+        for text in ["市に爆弾級の苦情を入れた。返事はまだない", "説明会の要望は全部落とされた。市は住民を見ていない", "議会は反対意見を封殺した", "議会は異論を黙殺している",
                      "市長、少しは頭を使って考えろ", "職員の皆さん、まず敬語を覚えろ", "市議会は老害ばかりだ",
                      "申請書の様式がまた変わった。市は説明しろ"] {
             let a = assess(text)
@@ -726,6 +728,8 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
             #expect(a.grounds.isEmpty, "\(text): \(a.grounds.map(\.reason))")
             #expect(a.suggestion == .keep, "\(text)")
         }
+        // A city office's landline, quoted.
+        #expect(assess("問い合わせは 042-341-0000 の環境政策課へ、と市報にありました").grounds.isEmpty)
         // うちの猫が迷子…見かけたら…までお願いします: the owner's own number.
         #expect(assess("うちの猫がいなくなりました。三毛、青い首輪。見かけたら 080-4444-5555 までお願いします").grounds.isEmpty)
         // Someone else's number is still ③.
@@ -757,7 +761,8 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         // Not claims: a question, a condition, the て-form, citing the city.
         for text in ["避難所に犬は連れて行けますか？", "断水したら給水所はどこですか", "ちょっと待って、避難所の場所を確認します",
                      "市の投稿に避難指示は出ていないとありました", "停電に備えて懐中電灯を買いました",
-                     "避難指示は出ていないけど、早めに避難所を開けてくれて助かりました"] {
+                     "避難指示は出ていないけど、早めに避難所を開けてくれて助かりました",
+                     "プール開きが延期になると学校からお知らせがありました"] {
             #expect(!assess(text).misleading, "\(text)")
         }
     }

@@ -685,6 +685,9 @@ struct CommentAnalysis {
             let prefix3 = Array(d.prefix(3)), prefix4 = Array(d.prefix(4))
             if prefix4 == [0, 1, 2, 0] || prefix4 == [0, 8, 0, 0] || prefix4 == [0, 5, 7, 0] { return e }
             let mobile = d.count == 11 && [[0, 7, 0], [0, 8, 0], [0, 9, 0], [0, 5, 0]].contains(prefix3)
+            // 042-345-6789（平日9時〜17時）の市民相談課: a landline given as a city office's is the office's.
+            let sentence = sentenceOf[start]
+            if !mobile, institutionalIn.contains(sentence), privateBySentence[sentence] == nil { return e }
             flag("③", mobile || hasHomeContext || !names.isEmpty ? .clear : .maybe, reason("phone"), [start..<e],
                  target: privateTarget(near: start))
             return e
