@@ -755,7 +755,7 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
                      "緊急安全確保が出たってグループで回ってきた", "多摩湖の放流が始まったから下流は危ないって",
                      "断水してるってさ", "道路が崩れて通れないって近所の人が言ってた", "あさっては市内の中学校、全部休校になるって",
                      "拡散お願いします！浄水場が壊れて明日から水が止まります", "第二小の避難所、水も食料ももう無いんだって",
-                     "拝島線、大雨で終日運休らしい", "給水所の水はもう配り終わったって"] {
+                     "拝島線、大雨で終日運休らしい", "給水所の水はもう配り終わったって", "花小金井駅の南口、冠水して通れないって今連絡きた"] {
             #expect(assess(text).misleading, "\(text)")
         }
         // Not claims: a question, a condition, the て-form, citing the city.
@@ -789,6 +789,7 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
             #expect(a.grounds.isEmpty && a.suggestion == .keep, "\(text): \(a.grounds.map(\.reason))")
         }
         #expect(marks(assess("お前の家は分かってる。覚悟しとけ")) == ["①"])
+        #expect(marks(assess("お前の息子の通学路わかってるからな")) == ["①"])
         // 〜とかいう names the person (渡辺とかいう職員); only 〜とかいう話 reports a story.
         #expect(marks(assess("税務課の森とかいう職員、ガソリンまいて燃やしたる")) == ["①"])
         #expect(assess("ガソリン撒いて燃やしてやるとかいう話のドラマ、怖かった").grounds.isEmpty)
