@@ -709,7 +709,7 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
 
     @Test func criticismIsNotFlaggedByWordsAcrossASegmentationBoundary() {
         // 全部|落ち (no 部落), 封殺|する (no 殺す), 考え|ろ (no エロ), 様式 (no 様 after a name), 老害 said of the council.
-        for text in ["市に爆弾級の苦情を入れた。返事はまだない", "説明会の要望は全部落とされた。市は住民を見ていない", "議会は反対意見を封殺した", "議会は異論を黙殺している",
+        for text in ["市の委託業者、また手抜き工事。市は監督責任を果たせ", "市に爆弾級の苦情を入れた。返事はまだない", "説明会の要望は全部落とされた。市は住民を見ていない", "議会は反対意見を封殺した", "議会は異論を黙殺している",
                      "市長、少しは頭を使って考えろ", "職員の皆さん、まず敬語を覚えろ", "市議会は老害ばかりだ",
                      "申請書の様式がまた変わった。市は説明しろ"] {
             let a = assess(text)
@@ -755,14 +755,14 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
                      "緊急安全確保が出たってグループで回ってきた", "多摩湖の放流が始まったから下流は危ないって",
                      "断水してるってさ", "道路が崩れて通れないって近所の人が言ってた", "あさっては市内の中学校、全部休校になるって",
                      "拡散お願いします！浄水場が壊れて明日から水が止まります", "第二小の避難所、水も食料ももう無いんだって",
-                     "拝島線、大雨で終日運休らしい", "給水所の水はもう配り終わったって", "花小金井駅の南口、冠水して通れないって今連絡きた"] {
+                     "拝島線、大雨で終日運休らしい", "コミュニティバス、今日は全便運休だって", "近くの川、今夜氾濫するって噂", "給水所の水はもう配り終わったって", "花小金井駅の南口、冠水して通れないって今連絡きた"] {
             #expect(assess(text).misleading, "\(text)")
         }
         // Not claims: a question, a condition, the て-form, citing the city.
         for text in ["避難所に犬は連れて行けますか？", "断水したら給水所はどこですか", "ちょっと待って、避難所の場所を確認します",
                      "市の投稿に避難指示は出ていないとありました", "停電に備えて懐中電灯を買いました",
                      "避難指示は出ていないけど、早めに避難所を開けてくれて助かりました",
-                     "プール開きが延期になると学校からお知らせがありました"] {
+                     "プール開きが延期になると学校からお知らせがありました", "裏の用水路があふれそうで心配です"] {
             #expect(!assess(text).misleading, "\(text)")
         }
     }
@@ -790,6 +790,9 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         }
         #expect(marks(assess("お前の家は分かってる。覚悟しとけ")) == ["①"])
         #expect(marks(assess("お前の息子の通学路わかってるからな")) == ["①"])
+        for text in ["あの人の自転車、カッターでズタズタ…いや、鍵でガリガリにしたるわ", "次会うたらどついたるからな"] {
+            #expect(marks(assess(text)) == ["①"], "\(text): \(assess(text).grounds.map(\.reason))")
+        }
         // 〜とかいう names the person (渡辺とかいう職員); only 〜とかいう話 reports a story.
         #expect(marks(assess("税務課の森とかいう職員、ガソリンまいて燃やしたる")) == ["①"])
         #expect(assess("ガソリン撒いて燃やしてやるとかいう話のドラマ、怖かった").grounds.isEmpty)

@@ -224,6 +224,8 @@ struct CommentAnalysis {
                 names.append(range)
                 mentions.append(TargetMention(range: range, kind: .privatePerson, sentence: sentence))
             case .business:
+                // 市の委託業者, 指定管理者: a business acting for the city is its agent.
+                if let c = mentions.last, c.kind == .city, c.range.lowerBound <= h.start, h.end <= c.range.upperBound { continue }
                 personalIn.insert(sentence)
                 let name = businessName(h)
                 if privateBySentence[sentence]?.contains(where: { $0.kind == .business && $0.range.overlaps(name) }) == true { continue }
