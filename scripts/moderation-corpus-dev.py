@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the development part of the moderation corpus (Tests/KohoCoreTests/Fixtures/moderation-corpus/dev.jsonl)
 from templates read off the policy's clauses 4(7)/4(8)/5(7)/5(8). The other parts are written by hand and share none
-of these templates: heldout-2026-12-06.jsonl (held out until 2026-12-06, a development part since) and heldout.jsonl
-(the held-out part, with heldout-statements.jsonl; nothing is tuned on it)."""
+of these templates: heldout-2026-12-06.jsonl (held out until 2026-12-06, a development part since), dev-2, dev-3 (held out until
+2026-12-07), dev-4, and heldout-3.jsonl (the held-out part, with heldout-3-statements.jsonl; nothing is tuned on it)."""
 import json, random, sys
 
 random.seed(19)

@@ -19,13 +19,14 @@ public struct CityStatementIndex: Sendable {
 
     public let statements: [CityStatement]
     private let said: [Int: [Said]]
+    /// The same from single sentences that name places, in statements that name several.
+    private let bySentence: [Int: [Said]]
 
     init(_ statements: [CityStatement], _ lex: CompiledLexicon) {
         self.statements = statements
-        var said: [Int: [Said]] = [:]
-        // Newest first: the city's latest word on a topic (and place) is the one a correction cites.
-        for st in statements.sorted(by: { $0.publishedAt > $1.publishedAt }) {
-            let folded = ModerationText.folded(st.title + "\n" + st.text)
+        var said: [Int: [Said]] = [:], bySentence: [Int: [Said]] = [:]
+        /// The kinds of rumour a piece of the city's text answers, and whether it says the same as such a claim.
+        func answers(_ folded: [UInt32]) -> [(rumour: Int, agrees: Bool, counters: Set<Int>)] {
             let hits = lex.scan(folded)
             var subjects = Set<Int>(), counters = Set<Int>(), agrees = Set<Int>()
             var counterSpans: [Int: [Range<Int>]] = [:]
@@ -44,23 +45,42 @@ public struct CityStatementIndex: Sendable {
                 if counterSpans[r]?.contains(where: { $0.overlaps(h.start..<h.end) }) == true { continue }
                 agrees.insert(r)
             }
+            // 通行止めにしていた…を解除しました: a statement that also says the opposite of the claim answers it.
+            return subjects.filter { agrees.contains($0) || counters.contains($0) }.sorted()
+                .map { ($0, agrees.contains($0) && !counters.contains($0), counters) }
+                + counters.filter { lex.lexicon.rumours[$0].subjects.isEmpty && lex.lexicon.rumours[$0].statementSubjects == nil
+                    && !subjects.contains($0) }.sorted().map { ($0, false, counters) }
+        }
+        // Newest first: the city's latest word on a topic (and place) is the one a correction cites.
+        for st in statements.sorted(by: { $0.publishedAt > $1.publishedAt }) {
+            let folded = ModerationText.folded(st.title + "\n" + st.text)
             let places = PlaceNames.find(folded[...])
-            for r in subjects where agrees.contains(r) || counters.contains(r) {
-                // 通行止めにしていた…を解除しました: a statement that also says the opposite of the claim answers it.
-                said[r, default: []].append(Said(statement: st, agrees: agrees.contains(r) && !counters.contains(r), places: places))
+            for a in answers(folded) {
+                let own = lex.lexicon.rumours[a.rumour]
+                let general = own.subjects.isEmpty && own.statementSubjects == nil && a.counters.contains(a.rumour)
+                said[a.rumour, default: []].append(Said(statement: st, agrees: a.agrees, places: general ? [] : places))
             }
-            // A rumour with no subject of its own (予言) is answered by any statement that calls it false.
-            for r in counters where lex.lexicon.rumours[r].subjects.isEmpty && lex.lexicon.rumours[r].statementSubjects == nil
-                && !subjects.contains(r) {
-                said[r, default: []].append(Said(statement: st, agrees: false, places: []))
+            // 花小金井南町の避難指示を解除しました。鈴木町の避難指示は継続しています: with several places, what one sentence says
+            // of its place answers a claim about that place.
+            guard places.count > 1 else { continue }
+            for sentence in folded.split(whereSeparator: { $0 == 0x3002 || $0 == 0x0A }) {
+                let here = PlaceNames.find(sentence)
+                guard !here.isEmpty else { continue }
+                for a in answers(Array(sentence)) {
+                    bySentence[a.rumour, default: []].append(Said(statement: st, agrees: a.agrees, places: here))
+                }
             }
         }
         self.said = said
+        self.bySentence = bySentence
     }
 
     /// What the city's statements say of a claim of rumour kind `rumour` about `places` (none: the claim names no
     /// place); nil when none speaks of it. A statement that names other places only says nothing of this claim.
     func check(rumour: Int, places: [[UInt32]] = []) -> Verdict? {
+        if !places.isEmpty, let s = bySentence[rumour]?.first(where: { PlaceNames.overlap(places, $0.places) }) {
+            return s.agrees ? .agrees : .contradicts(s.statement)
+        }
         for s in said[rumour] ?? [] {
             guard places.isEmpty || s.places.isEmpty || PlaceNames.overlap(places, s.places) else { continue }
             return s.agrees ? .agrees : .contradicts(s.statement)

@@ -117,6 +117,8 @@ struct CommentAnalysis {
     var vetoed = Set<VetoKey>()
     var accusations: [Range<Int>] = []
     var hateFlagged = Set<Int32>()
+    var referringInsults: [Range<Int>] = []
+    var posingLinks: [Range<Int>] = []
     struct VetoKey: Hashable { let group: Int; let sentence: Int32 }
 
     init(_ t: ModerationText, _ lex: CompiledLexicon) {
@@ -186,7 +188,13 @@ struct CommentAnalysis {
                 institutionalIn.insert(sentence)
                 mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
             case .personal:
-                if actsForTheCity(h) || addressesTheCity(h) {
+                if let g = mentions.last, g.kind == .group, g.range.lowerBound <= h.start, h.end <= g.range.upperBound { continue }
+                if let g = mentions.last, g.kind == .group, g.sentence == sentence,
+                   g.range.upperBound == h.start || (g.range.upperBound + 1 == h.start && s[g.range.upperBound] == 0x306E)
+                    || (g.range.upperBound > h.start && g.range.lowerBound < h.start) {
+                    // 生活保護の連中, 外国人の奴ら: the people of a group named just before are that group.
+                    mentions.append(TargetMention(range: g.range.lowerBound..<h.end, kind: .group, sentence: sentence))
+                } else if actsForTheCity(h) || addressesTheCity(h) {
                     // この施策を考えた奴ら: the people who made the city's policy are its agents, not private persons.
                     institutionalIn.insert(sentence)
                     mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
@@ -195,8 +203,19 @@ struct CommentAnalysis {
                     mentions.append(TargetMention(range: h.start..<h.end, kind: .privatePerson, sentence: sentence))
                 }
             case .relation:
+                if let g = mentions.last, g.kind == .group, g.range.lowerBound <= h.start, h.end <= g.range.upperBound { continue }
                 var range = h.start..<h.end
-                if s[h.start] == 0x306E {
+                if s[h.start] == 0x306E, let g = mentions.last, g.kind == .group, g.sentence == sentence,
+                   g.range.upperBound == h.start || g.range.upperBound == h.start + 1 {
+                    // 生活保護のやつら: the people of a group.
+                    personalIn.insert(sentence)
+                    mentions.append(TargetMention(range: g.range.lowerBound..<h.end, kind: .group, sentence: sentence))
+                    break
+                }
+                if s[h.start] == 0x3055 || s[h.start] == 0x3093, let name = nameBeforeKinship(h.start) {
+                    // 佐々木さんちの, 原田んとこの: the name goes with it.
+                    range = name.lowerBound..<h.end
+                } else if s[h.start] == 0x306E {
                     // 山田のじいさん, 佐藤の旦那: a kinship word after a name (not うちの, 市長の, 隣の).
                     guard let name = nameBeforeKinship(h.start) else { continue }
                     range = name.lowerBound..<h.end
@@ -205,6 +224,8 @@ struct CommentAnalysis {
                 names.append(range)
                 mentions.append(TargetMention(range: range, kind: .privatePerson, sentence: sentence))
             case .business:
+                // 市の委託業者, 指定管理者: a business acting for the city is its agent.
+                if let c = mentions.last, c.kind == .city, c.range.lowerBound <= h.start, h.end <= c.range.upperBound { continue }
                 personalIn.insert(sentence)
                 let name = businessName(h)
                 if privateBySentence[sentence]?.contains(where: { $0.kind == .business && $0.range.overlaps(name) }) == true { continue }
@@ -219,7 +240,12 @@ struct CommentAnalysis {
             case .requirement(let g):
                 requirementsMet.insert(g)
                 requirementHits[g, default: []].append(h.start..<h.end)
-            case .veto(let g): vetoed.insert(VetoKey(group: g, sentence: sentence))
+            case .veto(let g):
+                vetoed.insert(VetoKey(group: g, sentence: sentence))
+                if lex.lexicon.groups[g].notInNearSentences == true {
+                    vetoed.insert(VetoKey(group: g, sentence: sentence - 1))
+                    vetoed.insert(VetoKey(group: g, sentence: sentence + 1))
+                }
             case .honorific:
                 if let name = nameBefore(h, title: false) {
                     names.append(name)
@@ -330,6 +356,7 @@ struct CommentAnalysis {
         return hits.contains { $0.end <= h.start && sentenceOf[$0.start] == sentence && lex.entries[$0.entry].tag == .institutional }
     }
 
+    static let childHonorifics: [[UInt32]] = ["くん", "ちゃん"].map { Array($0.unicodeScalars.map(\.value)) }
     static let nameStops: Set<UInt32> = Set("のはがにをへ".unicodeScalars.map(\.value))
     static func isChildHonorific(_ h: ArraySlice<UInt32>) -> Bool {
         h.elementsEqual("ちゃん".unicodeScalars.map(\.value)) || h.elementsEqual("くん".unicodeScalars.map(\.value))
@@ -365,10 +392,17 @@ struct CommentAnalysis {
                 let needsTarget = group.ground != "①" && group.ground != "④"
                 switch group.mode ?? .always {
                 case .always:
+                    // 市議会は老害の巣窟: a ⑤ word said of the city's own bodies and staff, with no one else named, is criticism.
+                    if group.cityIsNoTarget == true, institutionalTarget(sentence),
+                       !(privateBySentence[sentence] ?? []).contains(where: { !$0.range.overlaps(h.start..<h.end) }) { continue }
                     flag(group.ground, group.level, group.reason, span, target: needsTarget ? target : nil)
                     if let also = group.also, let target { flag(also, group.level, group.reason, span, target: target) }
                 case .insult:
                     insultIn.insert(sentence)
+                    // 隣のジジイ、…: the rude word is how the person is named; what is said of them is the ground.
+                    if privateMentions.contains(where: { $0.range.lowerBound <= h.start && h.end == $0.range.upperBound }) {
+                        referringInsults.append(h.start..<h.end)
+                    }
                     // Words against a group are weighed as hate speech (⑤), not as an insult of a person.
                     if target?.kind == .group && !personalIn.isEmpty && personOrBusinessIn.isEmpty { continue }
                     if personalTarget(sentence), let target {
@@ -403,8 +437,10 @@ struct CommentAnalysis {
                 if accusations.contains(where: { $0.overlaps(h.start..<h.end) }) { continue }
                 if let name = names.min(by: { distance($0, h) < distance($1, h) }), distance(name, h) <= 60,
                    !isWritersOwn(name) {
-                    flag("③", fact.level, fact.reason, [name, h.start..<h.end],
-                         target: TargetMention(range: name, kind: .privatePerson, sentence: sentenceOf[name.lowerBound]))
+                    let person = TargetMention(range: name, kind: .privatePerson, sentence: sentenceOf[name.lowerBound])
+                    flag("③", fact.level, fact.reason, [name, h.start..<h.end], target: person)
+                    // 高橋さんは逮捕された: a named person's arrest or record is their privacy and an accusation too.
+                    if f == 1 { flag("②", .clear, fact.reason, [name, h.start..<h.end], target: person) }
                 }
             case .hate:
                 let sentence = sentenceOf[h.start]
@@ -459,11 +495,16 @@ struct CommentAnalysis {
         reportEndings.contains { w in end + w.count <= s.count && s[end..<end + w.count].elementsEqual(w) }
     }
 
-    static let hateEndings: Set<UInt32> = Set("よやっねとでだぞ".unicodeScalars.map(\.value))
+    static let hateEndings: Set<UInt32> = Set("よやっねとでだぞば".unicodeScalars.map(\.value))
     static let imperativeEnds: Set<UInt32> = Set("けれせろなね除離き".unicodeScalars.map(\.value))
 
     /// Advertising: several signs together, or signs with a way to reach the seller (a link, a phone, an e-mail).
     mutating func scoreSales() {
+        // A link in the city's name where the comment speaks as the city (【小平市】…) and sells nothing: a shop may
+        // carry the town's name in its own.
+        if !posingLinks.isEmpty, !institutionalIn.isEmpty, salesTerms.isEmpty {
+            flag("①", .clear, reason("posingLink"), posingLinks)
+        }
         let score = salesTerms.count + (contacts.isEmpty ? 0 : 1)
         if !salesTerms.isEmpty && score >= 2 {
             flag("④", score >= 3 ? .clear : .maybe, reason("sales"), salesSpans + contacts)
@@ -555,6 +596,9 @@ struct CommentAnalysis {
         let host = String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" && $0 != ":" })
         if isPublic(host: host) { return }
         contacts.append(r)
+        if let words = lex.lexicon.links.posingAsTheCity, words.contains(where: { host.lowercased().contains($0) }) {
+            posingLinks.append(r)
+        }
         if lex.lexicon.links.affiliate.contains(where: { url.contains($0) }) {
             flag("④", .clear, reason("affiliate"), [r])
         } else if lex.lexicon.links.shorteners.contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
@@ -593,7 +637,7 @@ struct CommentAnalysis {
 
     static func validSeparator(_ sep: [UInt32]) -> Bool {
         let hyphens = sep.filter(Chars.isHyphen).count
-        let spaces = sep.filter { $0 == 0x20 }.count
+        let spaces = sep.filter { $0 == 0x20 || $0 == 0x3001 }.count
         let dots = sep.filter { $0 == 0x2E }.count
         return hyphens <= 1 && spaces <= 1 && dots <= 1 && hyphens + dots <= 1
     }
@@ -643,6 +687,9 @@ struct CommentAnalysis {
             let prefix3 = Array(d.prefix(3)), prefix4 = Array(d.prefix(4))
             if prefix4 == [0, 1, 2, 0] || prefix4 == [0, 8, 0, 0] || prefix4 == [0, 5, 7, 0] { return e }
             let mobile = d.count == 11 && [[0, 7, 0], [0, 8, 0], [0, 9, 0], [0, 5, 0]].contains(prefix3)
+            // 042-345-6789（平日9時〜17時）の市民相談課: a landline given as a city office's is the office's.
+            let sentence = sentenceOf[start]
+            if !mobile, institutionalIn.contains(sentence), privateBySentence[sentence] == nil { return e }
             flag("③", mobile || hasHomeContext || !names.isEmpty ? .clear : .maybe, reason("phone"), [start..<e],
                  target: privateTarget(near: start))
             return e
@@ -662,7 +709,8 @@ struct CommentAnalysis {
         let sentence = sentenceOf[pos]
         // あいつの連絡先は…: someone else is named where the number stands.
         if privateBySentence[sentence]?.contains(where: { $0.kind != .group }) == true { return false }
-        return selfContactIn.contains { abs($0 - sentence) <= 1 }
+        // わたくし、…の田村と申します。…連絡は 070-…まで: the writer introduces themself anywhere in the comment.
+        return !selfContactIn.isEmpty
     }
 
     /// 年月日時分回円人点歳位件号%: a number that counts something, not a house.
@@ -871,7 +919,9 @@ struct CommentAnalysis {
         }
         guard !claims.isEmpty || !alarming.isEmpty else { return }
         for (i, end) in sentenceEnds.enumerated() where end == 0x3F { question.insert(Int32(i)) }
-        defer { if rumour == nil { scanPassedOnClaims(topics, alarming, hearsay: hearsay, spread: spread, question: question, debunked: debunked) } }
+        for k in quotativeTte() { hearsay.insert(sentenceOf[k]) }
+        var agreed = false
+        defer { if rumour == nil && !agreed { scanPassedOnClaims(topics, alarming, hearsay: hearsay, spread: spread, question: question, debunked: debunked) } }
         // Where one claim fits several kinds (中央公民館の避難所は閉鎖: a facility, a shelter), the kind whose subject
         // stands nearest the claim is what it is about.
         var candidates: [(rumour: Int, hit: CompiledLexicon.Hit, subject: CompiledLexicon.Hit?, gap: Int)] = []
@@ -883,8 +933,10 @@ struct CommentAnalysis {
             if kind.hearsayOnly == true && !hearsay.contains(sentence) { continue }
             if Self.conditional(s, after: c.hit.end) { continue }
             func gap(_ h: CompiledLexicon.Hit) -> Int { h.end <= c.hit.start ? c.hit.start - h.end : h.start - c.hit.end }
+            // 断水してる: a claim that holds its subject names it.
             let subject = subjects.filter { $0.rumour == c.rumour && sentenceOf[$0.hit.start] == sentence
-                && abs($0.hit.start - c.hit.start) <= 30 && !($0.hit.start < c.hit.end && c.hit.start < $0.hit.end) }
+                && abs($0.hit.start - c.hit.start) <= 30 && (!($0.hit.start < c.hit.end && c.hit.start < $0.hit.end)
+                    || (c.hit.start <= $0.hit.start && $0.hit.end < c.hit.end)) }
                 .min { gap($0.hit) < gap($1.hit) }
             // A claim that names its own subject (避難指示が出た) needs none.
             guard subject != nil || kind.subjects.isEmpty else { continue }
@@ -900,6 +952,7 @@ struct CommentAnalysis {
             switch statements?.check(rumour: c.rumour, places: placesIn(sentence: sentence)) {
             case .agrees?:
                 // The city itself says so: passing it on is not misleading.
+                agreed = true
                 continue
             case .contradicts(let source)?:
                 misleading = true
@@ -911,6 +964,23 @@ struct CommentAnalysis {
                 return
             }
         }
+    }
+
+    static let plainEndings: Set<UInt32> = Set("るすくぐむぶつういただんぬ".unicodeScalars.map(\.value))
+
+    /// 壊すって。通れないって、: って after a plain ending (not the て-form of 閉まって, 待って), closing the clause,
+    /// passes on what someone said.
+    func quotativeTte() -> [Int] {
+        var out: [Int] = []
+        var k = 1
+        while k + 1 < n {
+            defer { k += 1 }
+            guard s[k] == 0x3063, s[k + 1] == 0x3066, Self.plainEndings.contains(s[k - 1]) else { continue }
+            let after: UInt32 = k + 2 < n ? s[k + 2] : 0x3002
+            if Chars.isSentenceEnd(after) || Chars.isPunctuationOrSpace(after) || Chars.isEmoji(after) || Chars.isASCIILetter(after)
+                || "よねさばな".unicodeScalars.contains(where: { $0.value == after }) { out.append(k) }
+        }
+        return out
     }
 
     /// The places a sentence names (第六小の避難所): a claim about one place is checked against what the city said of it.
@@ -993,21 +1063,23 @@ struct CommentAnalysis {
             flag("⑤", .clear, reason("emoji"), [0..<n])
         }
 
-        // One character many times, or a short unit many times.
+        // One character many times, or a short unit many times (www　www　www: spaces between the units too).
+        let at = (0..<n).filter { s[$0] != 0x20 && s[$0] != 0x3000 }
+        let m = at.count
+        func span(_ a: Int, _ b: Int) -> Range<Int> { at[a]..<(at[b - 1] + 1) }
         var i = 0
-        while i < n {
-            let c = s[i]
+        while i < m {
+            let c = s[at[i]]
             if Chars.isPunctuationOrSpace(c) || Chars.isEmoji(c) { i += 1; continue }
             var j = i + 1
-            while j < n && s[j] == c { j += 1 }
-            if j - i >= f.repeatRun { nonsense.append(i..<j); i = j; continue }
+            while j < m && s[at[j]] == c { j += 1 }
+            if j - i >= f.repeatRun { nonsense.append(span(i, j)); i = j; continue }
             var found = false
-            for u in 2...4 where i + u * f.unitRepeats <= n {
-                let unit = s[i..<i + u]
-                if Set(unit).count == 1 || unit.contains(where: Chars.isPunctuationOrSpace) { continue }
+            for u in 2...4 where i + u * f.unitRepeats <= m {
+                if (i + 1..<i + u).allSatisfy({ s[at[$0]] == c }) || (i..<i + u).contains(where: { Chars.isPunctuationOrSpace(s[at[$0]]) }) { continue }
                 var k = i + u
-                while k + u <= n && s[k..<k + u].elementsEqual(unit) { k += u }
-                if (k - i) / u >= f.unitRepeats { nonsense.append(i..<k); i = k; found = true; break }
+                while k + u <= m && (0..<u).allSatisfy({ s[at[k + $0]] == s[at[i + $0]] }) { k += u }
+                if (k - i) / u >= f.unitRepeats { nonsense.append(span(i, k)); i = k; found = true; break }
             }
             if !found { i += 1 }
         }
@@ -1068,6 +1140,26 @@ struct CommentAnalysis {
     func assessment(clause: String) -> CommentAssessment {
         let order = ModerationLexicon.marks
         var flags = self.flags
+        if let two = flags["②"], flags.keys.contains(where: { $0 != "②" }),
+           two.spans.allSatisfy({ sp in referringInsults.contains(sp) }) { flags["②"] = nil }
+        // An accusation or insult of a named adult carries the facts it is made of (住んでる, 生活保護): ② alone. Of a
+        // child (…くん, …ちゃん) what harms is that the child is named with a school: ③ alone.
+        if let two = flags["②"], let three = flags["③"], let span = two.targetSpan, three.targetSpan == span || three.target == .privatePerson,
+           three.reasons.allSatisfy({ lex.factReasons.contains($0) }) {
+            let name = s[span]
+            if name.count > 2, Self.childHonorifics.contains(where: { name.suffix($0.count).elementsEqual($0) }) { flags["②"] = nil }
+            else if !three.reasons.contains(where: { $0 == lex.lexicon.sensitiveFacts[0].reason || $0 == lex.lexicon.sensitiveFacts[1].reason }) {
+                flags["③"] = nil
+            }
+        }
+        // Selling drugs or posing as the city to defraud: the advertising and the seller's number are how it is done,
+        // not a second ground (an election or religious call stays one).
+        if let one = flags["①"], one.level == .clear, one.reasons.contains(where: { (lex.lexicon.adsSubsumedBy ?? []).contains($0) }) {
+            if let ad = flags["④"], ad.reasons.allSatisfy({ !(lex.lexicon.adsOwnGround ?? []).contains($0) }) { flags["④"] = nil }
+            if let three = flags["③"], three.target == nil, three.reasons.allSatisfy({ $0 == reason("phone") || $0 == reason("email") }) {
+                flags["③"] = nil
+            }
+        }
         if isCriticism {
             // Words against no private target in a comment that criticises the city: a person may look, Koho does
             // not suggest deleting it. (Floods and walls of emoji are not words against anyone.)

@@ -48,6 +48,12 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var near: Int?
         /// With `near`: how many sentences apart the term and its companion may stand (0 when absent: the same one).
         public var nearSentences: Int?
+        /// A word of `notInSentence` also clears the sentences next to it (…をうたう電話がありました。お気をつけて;
+        /// 抗議のプラカードを持って立ってやる。覚悟しとけ).
+        public var notInNearSentences: Bool?
+        /// Said of the city, its bodies or staff with no one else named, the words are criticism, not this ground
+        /// (老害 of the council; obscenity stays obscene whoever it is said of).
+        public var cityIsNoTarget: Bool?
     }
 
     /// A sensitive fact about a named person (③).
@@ -91,6 +97,8 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
         public var shorteners: [String]
         /// Domains of public bodies: a link or an e-mail address there is not a ground.
         public var publicDomains: [String]
+        /// Words of the city's name in a host that is not the city's (kodaira-shien.top): a link posing as the city.
+        public var posingAsTheCity: [String]?
     }
 
     public struct Flood: Sendable, Codable, Equatable {
@@ -153,6 +161,12 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
     public var rumourTopics: [String]?
     public var alarmingClaims: [String]?
     public var spreadAsks: [String]?
+    /// Thanks (ありがとう, 助かりました): a sentence that thanks the city passes on no rumour, whatever it mentions.
+    public var gratitude: [String]?
+    /// Reasons of ① (drug sales, fraud) whose adverts and seller's number are part of them, not ④ or ③ besides.
+    public var adsSubsumedBy: [String]?
+    /// Reasons of ④ that stay a ground of their own beside such a ① (an election call, religious solicitation).
+    public var adsOwnGround: [String]?
 
     public static let marks = ["①", "②", "③", "④", "⑤"]
 
@@ -264,6 +278,8 @@ final class CompiledLexicon: Sendable {
     let publicPostal: Set<String>
     let publicAddresses: [[UInt32]]
     let publicDomains: [String]
+    /// The reasons of the sensitive facts (③ by words, not by numbers).
+    let factReasons: Set<String>
 
     init(_ lexicon: ModerationLexicon) {
         self.lexicon = lexicon
@@ -307,6 +323,7 @@ final class CompiledLexicon: Sendable {
         add(lexicon.relations ?? [], .relation)
         add(lexicon.hate ?? [], .hate)
         add(lexicon.debunk ?? [], .debunk)
+        add(lexicon.gratitude ?? [], .debunk)
         add(lexicon.rumourTopics ?? [], .rumourTopic)
         add(lexicon.alarmingClaims ?? [], .alarming)
         add(lexicon.spreadAsks ?? [], .spread)
@@ -347,6 +364,7 @@ final class CompiledLexicon: Sendable {
         self.publicPostal = Set(lexicon.publicPostalCodes.map(Self.digits))
         self.publicAddresses = lexicon.publicAddresses.map(ModerationText.folded)
         self.publicDomains = lexicon.links.publicDomains.map { $0.lowercased() }
+        self.factReasons = Set(lexicon.sensitiveFacts.map(\.reason))
     }
 
     /// A term written in one kana only (hiragana or katakana, with ー), in the other; nil for any other term.
@@ -371,6 +389,8 @@ final class CompiledLexicon: Sendable {
     /// Particles and endings that may stand next to a short hiragana word (お前はしね, ばかだ).
     static let particlesBefore: Set<UInt32> = Set("はもがらよわぞねをにとん".unicodeScalars.map(\.value))
     static let endingsAfter: Set<UInt32> = Set("よやばだかじすねなでっ".unicodeScalars.map(\.value))
+
+    static let eRow: Set<UInt32> = Set("えけせてねへめれげぜでべぺ".unicodeScalars.map(\.value))
 
     static func isLongMark(_ c: UInt32) -> Bool { c == 0x30FC || c == 0x301C || c == 0x7E || c == 0xFF5E }
 
@@ -409,16 +429,23 @@ final class CompiledLexicon: Sendable {
         let e = entries[idx]
         if e.wordStart, i > 0, Chars.isASCIIAlnum(p[i - 1]) { return }
         if e.wordEnd, i + len < n, Chars.isASCIIAlnum(p[i + len]) { return }
-        if e.kanaStart, i > 0, Chars.isKatakana(p[i - 1]) { return }
-        if e.kanaEnd, i + len < n, Chars.isKatakana(p[i + len]), !(p[i + len - 1] == 0x30FC) { return }
+        // シネシネシネ: the same word again and again is still that word.
+        // できねーゴミ: a long mark after hiragana belongs to the hiragana before it.
+        if e.kanaStart, i > 0, Chars.isKatakana(p[i - 1]), !Self.endsWith(p, at: i, e.key),
+           !(p[i - 1] == 0x30FC && i > 1 && Chars.isHiragana(p[i - 2])) { return }
+        if e.kanaEnd, i + len < n, Chars.isKatakana(p[i + len]), !(p[i + len - 1] == 0x30FC), !Self.startsWith(p, at: i + len, e.key) { return }
         if e.shortHiragana {
             if i > 0, Chars.isHiragana(p[i - 1]), !Self.particlesBefore.contains(p[i - 1]) { return }
+            // 入れ替えろ, 考えろ: kana of the e-row after a kanji end the verb written in that kanji.
+            if i > 0, Chars.isKanji(p[i - 1]), Self.eRow.contains(p[i]) { return }
             if i > 0, p[i - 1] == 0x5C11 { return }
             if i + len < n, Chars.isHiragana(p[i + len]), !Self.endingsAfter.contains(p[i + len]) { return }
         }
         // A long vowel and more kana go on with the word (しね〜ま is シネマ, not しね).
         if e.shortHiragana || e.kanaEnd, i + len + 1 < n, Self.isLongMark(p[i + len]),
            Chars.isKatakana(p[i + len + 1]) || (Chars.isHiragana(p[i + len + 1]) && !Self.endingsAfter.contains(p[i + len + 1])) { return }
+        // 様式, 氏名, 君主: a one-kanji honorific with a kanji after it is the start of another word.
+        if case .honorific = e.tag, len == 1, Chars.isKanji(p[i]), i + 1 < n, Chars.isKanji(p[i + 1]) { return }
         if e.notBefore.contains(where: { Self.endsWith(p, at: i, $0) }) { return }
         if e.notAfter.contains(where: { Self.startsWith(p, at: i + len, $0) && !Self.hearsayRashii(p, at: i + len, $0) }) { return }
         hits.append(Hit(entry: idx, start: i, end: i + len))
@@ -433,10 +460,12 @@ final class CompiledLexicon: Sendable {
             let tag = entries[h.entry].tag
             if tag == .word { return false }
             switch tag {
-            case .group, .fact, .honorific, .title, .hate, .personal, .groupTarget, .rumourClaim: break
+            case .group, .fact, .honorific, .title, .hate, .personal, .groupTarget, .rumourClaim, .business: break
             default: return true
             }
-            return !words.contains { w in w.start <= h.start && h.end <= w.end && (w.end - w.start) > (h.end - h.start) }
+            // Inside a longer word, or starting inside one (全部|落ちた has no 部落, 封殺|する no 殺す).
+            return !words.contains { w in (w.start <= h.start && h.end <= w.end && (w.end - w.start) > (h.end - h.start))
+                || (w.start < h.start && h.start < w.end) }
         }
     }
 

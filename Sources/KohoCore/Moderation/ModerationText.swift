@@ -162,6 +162,9 @@ struct ModerationText {
         guard kanji || (first >= 0x3041 && first <= 0x30FA) else { return nil }
         // Not a word that merely ends in a numeral (三丁目 is an address; 十 is a count).
         if i > 0, kanji ? kanjiDigit(o[i - 1].value) != nil : isKana(o[i - 1].value) && !isParticle(o[i - 1].value) { return nil }
+        // 奥さん、ぜろ…: さん and に after a kanji are an honorific and a particle, not 3 and 2.
+        if !kanji, i > 0, kanjiDigit(o[i - 1].value) == nil, (0x4E00...0x9FFF).contains(o[i - 1].value),
+           first == 0x306B || (first == 0x3055 && i + 1 < o.count && o[i + 1].value == 0x3093) { return nil }
         var parts: [(UInt32, Int, Int)] = []
         var digits = 0
         var k = i
@@ -181,6 +184,11 @@ struct ModerationText {
             break
         }
         while let last = parts.last, last.0 == 0x2D { parts.removeLast() }
+        // …ごろくななはちに電話して: a last に after eleven digits is the particle, not a 2.
+        if !kanji, digits == 12, let last = parts.last, last.2 - last.1 == 1, o[last.1].value == 0x306B {
+            parts.removeLast(); digits -= 1
+            while let l = parts.last, l.0 == 0x2D { parts.removeLast() }
+        }
         guard digits >= 8, let end = parts.last?.2 else { return nil }
         // A kana number must end at a word's end (not ろくに見ない…).
         if !kanji, end < n, isKana(o[end].value), !isParticle(o[end].value), !"へまがだ".unicodeScalars.contains(o[end]) { return nil }
@@ -238,7 +246,7 @@ enum Chars {
     static func isNumeral(_ c: UInt32) -> Bool { isDigit(c) || kanjiDigits[c] != nil }
     /// Separators inside a written number: hyphens (incl. ー after folding), spaces, parentheses, dots.
     static func isNumberSeparator(_ c: UInt32) -> Bool {
-        c == 0x2D || c == 0x30FC || c == 0x20 || c == 0x28 || c == 0x29 || c == 0x2E || c == 0xFF70
+        c == 0x2D || c == 0x30FC || c == 0x20 || c == 0x28 || c == 0x29 || c == 0x2E || c == 0xFF70 || c == 0x3001
     }
     static func isHyphen(_ c: UInt32) -> Bool { c == 0x2D || c == 0x30FC || c == 0xFF70 }
     /// Ends a sentence for the purpose of "in the same sentence".
