@@ -88,7 +88,8 @@ public struct ModerationScore: Sendable {
             }
             if c.criticism {
                 s.criticism += 1
-                if !found.isEmpty || a.misleading { s.criticismFlagged += 1 }
+                // A flag its labels do not give it: a critic's threat or slur keeps its own ground (4(8)①, ⑤).
+                if !found.subtracting(expected).isEmpty || (a.misleading && !c.misleading) { s.criticismFlagged += 1 }
             }
             if c.misleading { s.rumours += 1; if a.misleading { s.rumoursFound += 1 } }
             else { s.nonRumours += 1; if a.misleading { s.nonRumoursMisleading += 1 } }
