@@ -142,14 +142,7 @@ struct BenchCommand: AsyncParsableCommand {
             o.connections = connections
             o.duration = .seconds(duration)
             o.cache = cache == "on"
-            if let only {
-                let names = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-                let known = Set(ServerBenchmark.Target.allCases.map(\.rawValue))
-                guard !names.isEmpty, names.isSubset(of: known) else {
-                    throw CLIInputError("--only は \(ServerBenchmark.Target.allCases.map(\.rawValue).joined(separator: "、")) をカンマで区切って指定してください")
-                }
-                o.targets = ServerBenchmark.Target.allCases.filter { names.contains($0.rawValue) }
-            }
+            if let only { o.targets = try ServerBenchmark.Target.parse(only) }
             o.databaseURL = (databaseURL ?? ProcessInfo.processInfo.environment["DATABASE_URL"]).flatMap { $0.isEmpty ? nil : $0 }
             let r = try await ServerBenchmark.run(o) { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             for line in ServerBenchmark.format(r, o) { print(line) }

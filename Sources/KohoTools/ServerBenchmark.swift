@@ -27,6 +27,15 @@ enum ServerBenchmark {
 
     enum Target: String, CaseIterable, Sendable {
         case list, dashboard, one
+
+        /// `--only`'s names, comma-separated, in the benchmark's own order.
+        static func parse(_ only: String) throws -> [Target] {
+            let names = Set(only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            guard !names.isEmpty, names.isSubset(of: Set(allCases.map(\.rawValue))) else {
+                throw CLIInputError("--only は \(allCases.map(\.rawValue).joined(separator: "、")) をカンマで区切って指定してください")
+            }
+            return allCases.filter { names.contains($0.rawValue) }
+        }
     }
 
     struct Line: Sendable {

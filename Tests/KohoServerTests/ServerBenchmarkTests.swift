@@ -45,6 +45,27 @@ final class ServerBenchmarkTests: XCTestCase {
         }
     }
 
+    /// `--only` measures the named targets alone (with bare Vapor), and a name it does not know is refused.
+    func testOnlyMeasuresTheNamedTargets() async throws {
+        XCTAssertEqual(try ServerBenchmark.Target.parse("dashboard, list"), [.list, .dashboard])
+        for bad in ["", " , ", "lists", "list,admin"] {
+            XCTAssertThrowsError(try ServerBenchmark.Target.parse(bad), bad) { e in
+                XCTAssertTrue((e as? CLIInputError)?.description.contains("--only") == true, "\(e)")
+            }
+        }
+        var o = ServerBenchmark.Options()
+        o.posts = 8
+        o.comments = 4
+        o.connections = 1
+        o.duration = .seconds(1)
+        o.targets = [.list]
+        o.databaseURL = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let lines = ServerBenchmark.format(try await ServerBenchmark.run(o), o)
+        XCTAssertEqual(lines.count, 3, lines.joined(separator: "\n"))
+        XCTAssertTrue(lines[2].hasPrefix("GET /api/v1/posts（"), lines[2])
+        XCTAssertFalse(lines.joined().contains("（失敗"), lines.joined(separator: "\n"))
+    }
+
     func testRefusesBadSettings() async throws {
         var o = ServerBenchmark.Options()
         o.connections = 0
