@@ -36,21 +36,35 @@ import Testing
         try await Harness.run { h in
             let url = h.base + "/2/users/me"
             let through = OutboundHTTP(proxy: try OutboundProxy(environment: ["HTTP_PROXY": "http://127.0.0.1:\(proxy.port)"]))
-            var req = HTTPClientRequest(url: url)
-            req.headers.add(name: "Authorization", value: "Bearer \(SandboxAccounts.xKodaira.accessToken)")
-            let res = try await through.client(for: url).execute(req, timeout: .seconds(10))
-            _ = try await res.body.collect(upTo: 1 << 20)
-            #expect(res.status.code < 500, "the sandbox answered through the tunnel")
-            let port = URLComponents(string: h.base)?.port ?? 0
-            #expect(proxy.seen == ["CONNECT 127.0.0.1:\(port) HTTP/1.1"])
-            try await through.shutdown()
+            try await shuttingDown(through) {
+                var req = HTTPClientRequest(url: url)
+                req.headers.add(name: "Authorization", value: "Bearer \(SandboxAccounts.xKodaira.accessToken)")
+                let res = try await through.client(for: url).execute(req, timeout: .seconds(10))
+                _ = try await res.body.collect(upTo: 1 << 20)
+                #expect(res.status.code < 500, "the sandbox answered through the tunnel")
+                let port = URLComponents(string: h.base)?.port ?? 0
+                #expect(proxy.seen == ["CONNECT 127.0.0.1:\(port) HTTP/1.1"])
+            }
 
             let direct = OutboundHTTP(proxy: try OutboundProxy(environment: ["HTTP_PROXY": "http://127.0.0.1:\(proxy.port)", "NO_PROXY": "127.0.0.1"]))
-            let again = try await direct.client(for: url).execute(HTTPClientRequest(url: url), timeout: .seconds(10))
-            _ = try await again.body.collect(upTo: 1 << 20)
-            #expect(proxy.seen.count == 1, "NO_PROXY: reached directly")
-            try await direct.shutdown()
+            try await shuttingDown(direct) {
+                let again = try await direct.client(for: url).execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+                _ = try await again.body.collect(upTo: 1 << 20)
+                #expect(proxy.seen.count == 1, "NO_PROXY: reached directly")
+            }
         }
         await proxy.shutdown()
     }
+}
+
+/// The clients are shut down also when a call fails (a timeout on a loaded machine): a client dropped without it
+/// stops the whole test process.
+func shuttingDown(_ http: OutboundHTTP, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        try? await http.shutdown()
+        throw error
+    }
+    try await http.shutdown()
 }

@@ -69,14 +69,20 @@ import Testing
             let settings = try IntakeSettings.load(yaml: "proxy:\n  http: http://127.0.0.1:\(proxy.port)\n", file: "feeds.yaml")
             let outbound = OutboundHTTP(proxy: try OutboundProxy(environment: [:], settings: settings.proxy!.variables))
             let url = h.base + "/2/users/me"
-            var req = HTTPClientRequest(url: url)
-            req.headers.add(name: "Authorization", value: "Bearer \(SandboxAccounts.xKodaira.accessToken)")
-            let res = try await outbound.client(for: url).execute(req, timeout: .seconds(10))
-            let body = try await res.body.collect(upTo: 1 << 20)
-            #expect(res.status.code == 200, "the sandbox answered through the tunnel")
-            #expect(String(buffer: body).contains("\"username\":\"kodaira_tokyo\""))
-            let port = URLComponents(string: h.base)?.port ?? 0
-            #expect(proxy.seen == ["CONNECT 127.0.0.1:\(port) HTTP/1.1"])
+            do {
+                var req = HTTPClientRequest(url: url)
+                req.headers.add(name: "Authorization", value: "Bearer \(SandboxAccounts.xKodaira.accessToken)")
+                let res = try await outbound.client(for: url).execute(req, timeout: .seconds(10))
+                let body = try await res.body.collect(upTo: 1 << 20)
+                #expect(res.status.code == 200, "the sandbox answered through the tunnel")
+                #expect(String(buffer: body).contains("\"username\":\"kodaira_tokyo\""))
+                let port = URLComponents(string: h.base)?.port ?? 0
+                #expect(proxy.seen == ["CONNECT 127.0.0.1:\(port) HTTP/1.1"])
+            } catch {
+                // Shut down also when the call fails (a timeout on a loaded machine): a dropped client stops the process.
+                try? await outbound.shutdown()
+                throw error
+            }
             try await outbound.shutdown()
         }
         await proxy.shutdown()

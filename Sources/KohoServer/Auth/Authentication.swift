@@ -116,7 +116,7 @@ struct BearerUserMiddleware: AsyncMiddleware {
     func respond(to req: Request, chainingTo next: AsyncResponder) async throws -> Response {
         guard let bearer = req.headers.bearerAuthorization else { throw AppError.unauthorized("APIトークンがないか、正しくありません") }
         let hash = Secrets.sha256Hex(bearer.token)
-        guard let found = try await req.cached("token|" + hash, { KeptToken(try await Self.find(hash, req.db)) }).found else {
+        guard let found = try await req.cached("token|" + hash, { try await Self.find(hash, req.db) }) else {
             throw AppError.unauthorized("APIトークンがないか、正しくありません")
         }
         var user = found.user
@@ -142,21 +142,13 @@ extension BearerUserMiddleware {
         func useIsDue(at now: Date) -> Bool { APIToken.useIsDue(lastUsedAt: lastUsedAt, at: now) }
     }
 
-    struct KeptToken: Sendable {
-        let found: Found?
-        init(_ found: Found?) { self.found = found }
-    }
-
     /// The token's user and its last use, in one statement whose text is written once (every API request asks it).
     static func find(_ hash: String, _ db: any Database) async throws -> Found? {
         guard let sql = db as? any SQLDatabase else {
             guard let token = try await APIToken.query(on: db).filter(\.$tokenHash == hash).with(\.$user).first() else { return nil }
             return Found(user: token.user, lastUsedAt: token.lastUsedAt)
         }
-        let statement: SQLQueryString = """
-            \(unsafeRaw: findText) WHERE t.token_hash = \(bind: hash)
-            """
-        guard let row = try await sql.raw(statement).first() else { return nil }
+        guard let row = try await sql.raw("\(unsafeRaw: findText) WHERE t.token_hash = \(bind: hash)").first() else { return nil }
         return Found(user: try row.decode(fluentModel: User.self), lastUsedAt: try row.decode(column: "koho_last_used_at", as: Date?.self))
     }
 
