@@ -4,9 +4,13 @@ extension Sequence where Element == UInt8 {
     public var lowercaseHex: String {
         var out: [UInt8] = []
         out.reserveCapacity(Swift.max(underestimatedCount * 2, 64))
-        for b in self { out.append(hexDigits[Int(b >> 4)]); out.append(hexDigits[Int(b & 0xF)]) }
+        for b in self { out.append(HexDigits.lower[Int(b >> 4)]); out.append(HexDigits.lower[Int(b & 0xF)]) }
         return String(decoding: out, as: UTF8.self)
     }
 }
 
-private let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+/// The digits every hand-written hexadecimal text here uses (digests, UUIDs, JSON's `\u00xx`).
+enum HexDigits {
+    static let lower: [UInt8] = Array("0123456789abcdef".utf8)
+    static let upper: [UInt8] = Array("0123456789ABCDEF".utf8)
+}

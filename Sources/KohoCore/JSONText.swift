@@ -75,7 +75,6 @@ public struct JSONText: Sendable {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
     /// 1: always escaped; 2: escaped only while `escapingSlashes`.
     private static let escapes: [UInt8] = {
         var t = [UInt8](repeating: 0, count: 256)
@@ -108,7 +107,7 @@ public struct JSONText: Sendable {
                     case 0x0D: bytes.append(UInt8(ascii: "r"))
                     case 0..<0x20:
                         bytes.append(UInt8(ascii: "u")); bytes.append(UInt8(ascii: "0")); bytes.append(UInt8(ascii: "0"))
-                        bytes.append(Self.hex[Int(b >> 4)]); bytes.append(Self.hex[Int(b & 0xF)])
+                        bytes.append(HexDigits.lower[Int(b >> 4)]); bytes.append(HexDigits.lower[Int(b & 0xF)])
                     default: bytes.append(b)
                     }
                     i += 1

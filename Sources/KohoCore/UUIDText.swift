@@ -3,12 +3,9 @@ import Foundation
 /// A UUID's text, both ways, without Foundation's `uuidString` and `UUID(uuidString:)`: on Linux they go through
 /// `sprintf` and `sscanf`, which were a tenth of a post list's time (two ids a post).
 public enum UUIDText {
-    private static let lower: [UInt8] = Array("0123456789abcdef".utf8)
-    private static let upper: [UInt8] = Array("0123456789ABCDEF".utf8)
-
     /// `8-4-4-4-12` hex digits, lower case unless `uppercase` (what `uuidString` gives, and SQLite keeps).
     public static func string(_ u: UUID, uppercase: Bool = false) -> String {
-        let digits = uppercase ? upper : lower
+        let digits = uppercase ? HexDigits.upper : HexDigits.lower
         return withUnsafeBytes(of: u.uuid) { raw in
             String(unsafeUninitializedCapacity: 36) { out in
                 var o = 0

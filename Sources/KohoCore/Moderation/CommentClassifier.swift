@@ -179,6 +179,12 @@ struct CommentAnalysis {
         if sentenceEnds.count <= Int(id) { sentenceEnds.append(0) }
     }
 
+    /// Whether the target named last is of `kind` and holds the hit (連中 in 生活保護の連中, 委託業者 in 市の委託業者).
+    func lastMention(_ kind: CommentTargetKind, covers h: CompiledLexicon.Hit) -> Bool {
+        guard let m = mentions.last, m.kind == kind else { return false }
+        return m.range.lowerBound <= h.start && h.end <= m.range.upperBound
+    }
+
     mutating func findNamesAndTargets() {
         for h in hits {
             let e = lex.entries[h.entry]
@@ -188,7 +194,7 @@ struct CommentAnalysis {
                 institutionalIn.insert(sentence)
                 mentions.append(TargetMention(range: h.start..<h.end, kind: .city, sentence: sentence))
             case .personal:
-                if let g = mentions.last, g.kind == .group, g.range.lowerBound <= h.start, h.end <= g.range.upperBound { continue }
+                if lastMention(.group, covers: h) { continue }
                 if let g = mentions.last, g.kind == .group, g.sentence == sentence,
                    g.range.upperBound == h.start || (g.range.upperBound + 1 == h.start && s[g.range.upperBound] == 0x306E)
                     || (g.range.upperBound > h.start && g.range.lowerBound < h.start) {
@@ -203,7 +209,7 @@ struct CommentAnalysis {
                     mentions.append(TargetMention(range: h.start..<h.end, kind: .privatePerson, sentence: sentence))
                 }
             case .relation:
-                if let g = mentions.last, g.kind == .group, g.range.lowerBound <= h.start, h.end <= g.range.upperBound { continue }
+                if lastMention(.group, covers: h) { continue }
                 var range = h.start..<h.end
                 if s[h.start] == 0x306E, let g = mentions.last, g.kind == .group, g.sentence == sentence,
                    g.range.upperBound == h.start || g.range.upperBound == h.start + 1 {
@@ -225,7 +231,7 @@ struct CommentAnalysis {
                 mentions.append(TargetMention(range: range, kind: .privatePerson, sentence: sentence))
             case .business:
                 // 市の委託業者, 指定管理者: a business acting for the city is its agent.
-                if let c = mentions.last, c.kind == .city, c.range.lowerBound <= h.start, h.end <= c.range.upperBound { continue }
+                if lastMention(.city, covers: h) { continue }
                 personalIn.insert(sentence)
                 let name = businessName(h)
                 if privateBySentence[sentence]?.contains(where: { $0.kind == .business && $0.range.overlaps(name) }) == true { continue }
