@@ -170,6 +170,40 @@ final class SessionAndSecretTests: KohoTestCase {
         try await assertEqual(try await fixed.get("/").status, .seeOther, "the id known before sign-in is worth nothing")
     }
 
+    /// Vapor's sessions middleware hands the session back after every request that touched it; a page that changed
+    /// nothing in it must not write it (`ChangedOnlySessionDriver`), or every page read is a commit queued behind the
+    /// one writer (the publisher, the intake) and the pages of everyone signed in wait on each other.
+    func testAPageReadThatChangesNothingNeitherWritesTheSessionNorWaitsForTheWriter() async throws {
+        try await addUser("kacho", .chief)
+        let web = WebClient(app)
+        try await web.login("kacho", password)
+        try await assertEqual(try await web.get("/").status, .ok) // the first page may add the form token to the session
+        let before = try await SessionRecord.query(on: app.db).all().map(\.data)
+
+        let (entered, enter) = AsyncStream.makeStream(of: Void.self)
+        let (release, releasing) = AsyncStream.makeStream(of: Void.self)
+        let holder = Task { [lock = app.koho.writeLock] in
+            try await lock.run { enter.yield(); for await _ in release {} }
+        }
+        for await _ in entered { break }
+        // If a page waited for the lock, only this would let it go, after 10 s.
+        let watchdog = Task { try await Task.sleep(for: .seconds(10)); releasing.finish(); return true }
+        for path in ["/", "/posts", "/"] { try await assertEqual(try await web.get(path).status, .ok) }
+        watchdog.cancel()
+        let waited = (try? await watchdog.value) ?? false
+        releasing.finish()
+        try await holder.value
+        XCTAssertFalse(waited, "the pages waited for the writer's lock")
+        let after = try await SessionRecord.query(on: app.db).all().map(\.data)
+        XCTAssertEqual(after, before)
+
+        // A change is still written: the last use, once a minute has passed.
+        clock.advance(SessionUserMiddleware.seenResolution + 1)
+        try await web.get("/")
+        let seen = try await SessionRecord.query(on: app.db).all().compactMap { $0.data["seen"] }
+        XCTAssertEqual(seen, [String(Int(clock.now.timeIntervalSince1970))])
+    }
+
     func testSessionIdsAreStoredHashed() async throws {
         try await addUser("tanaka", .staff, accounts: ["kodaira_tokyo"])
         let web = WebClient(app)

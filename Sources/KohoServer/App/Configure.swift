@@ -197,4 +197,5 @@ func addMigrations(_ migrations: Migrations, vault: TokenVault) {
     migrations.add(CreatePlatformCallsAndLegalHolds())
     migrations.add(AddSlugToNotice())
     migrations.add(AddReadIndexes())
+    migrations.add(AddDashboardIndexes())
 }

@@ -4,9 +4,10 @@ import KohoCore
 
 /// The dashboard's tables of posts, read in one statement sent straight to the driver (`RawStatement`): each table's
 /// first rows (the columns a list shows) and how many posts match it in all. Each table is a `SELECT … ORDER BY …
-/// LIMIT` of its own, with the count of its matches as a window over the same rows (taken before the limit), and the
-/// tables are joined by `UNION ALL`; SQLite and PostgreSQL run the same text. Every condition is one the indexes on
-/// `posts` serve (`state` first).
+/// LIMIT` of its own with the count of its matches as a scalar subquery beside it (evaluated once; a window over the
+/// same rows would read and sort every matching post, body included, before the limit), and the tables are joined by
+/// `UNION ALL`; SQLite and PostgreSQL run the same text. Every condition and order is one the indexes on `posts`
+/// serve (`AddDashboardIndexes`), so each table stops after its first rows.
 enum DashboardTables {
     enum Name: String, CaseIterable {
         case today, waiting, emergencies, needingAction, rejected, drafts, held, intake
@@ -39,7 +40,7 @@ enum DashboardTables {
             // Failed, or publishing with the publisher's message (held by it).
             Part(name: .needingAction, condition: "state IN (?, ?) AND (state = ? OR publish_message IS NOT NULL)",
                  binds: [failed, publishing, failed], order: "updated_at DESC", limit: rows),
-            Part(name: .held, condition: "state = ? AND held_reason IS NOT NULL", binds: [scheduled], order: "scheduled_at", limit: nil),
+            Part(name: .held, condition: "state = ? AND \(AddDashboardIndexes.heldCondition)", binds: [scheduled], order: "scheduled_at", limit: nil),
             Part(name: .intake, condition: "state IN (?, ?) AND author_name = ?",
                  binds: [.text(PostState.draft.rawValue), submitted, .text(IntakeService.actorName)], order: "created_at DESC", limit: 20),
         ]
@@ -58,9 +59,10 @@ enum DashboardTables {
         var text = "", binds: [RawBind] = []
         for (i, part) in parts.enumerated() {
             if i > 0 { text += " UNION ALL " }
-            text += "SELECT * FROM (SELECT '\(part.name.rawValue)' AS koho_table, COUNT(*) OVER () AS koho_total, \(PostFields.selectList) FROM \(Post.schema) WHERE "
-                + part.condition + " ORDER BY \(part.order)" + (part.limit.map { " LIMIT \($0)" } ?? "") + ") AS koho_t\(i)"
-            binds += part.binds
+            text += "SELECT * FROM (SELECT '\(part.name.rawValue)' AS koho_table, (SELECT COUNT(*) FROM \(Post.schema) WHERE \(part.condition)) AS koho_total, "
+                + "\(PostFields.selectList) FROM \(Post.schema) WHERE \(part.condition) ORDER BY \(part.order)"
+                + (part.limit.map { " LIMIT \($0)" } ?? "") + ") AS koho_t\(i)"
+            binds += part.binds + part.binds
         }
         guard let rows = try await RawStatement(text).rows(on: db, binds) else {
             throw AppError(status: .internalServerError, message: "SQL のデータベースが必要です")
