@@ -3,6 +3,7 @@ import Fluent
 import Foundation
 import NIOCore
 import NIOPosix
+import SQLKit
 import XCTVapor
 import XCTest
 import KohoCore
@@ -84,5 +85,24 @@ final class ConcurrentWritesTests: KohoTestCase {
         XCTAssertEqual(statuses.count, 60 + 20 * 5 * 3)
         let submitted = try await Post.query(on: app.db).filter(\.$state == .submitted).count()
         XCTAssertEqual(submitted, 100, "every post created was submitted: nothing lost")
+    }
+
+    /// Requests at once each get a PostgreSQL connection of their own: with Fluent's default of one connection per
+    /// event loop, every request on a loop waited for the round trips of those before it.
+    func testRequestsAtOnceEachGetAPostgreSQLConnection() async throws {
+        guard let sql = app.db as? SQLDatabase, sql.dialect.name == "postgresql" else { throw XCTSkip("PostgreSQL's connection pool") }
+        let loop = app.eventLoopGroup.next()
+        let databases = app.databases, logger = app.logger
+        let pids = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let db = try XCTUnwrap(databases.database(.psql, logger: logger, on: loop) as? SQLDatabase)
+                    let row = try await db.raw("SELECT pg_backend_pid() AS pid, pg_sleep(0.3) AS slept").first()
+                    return try XCTUnwrap(row).decode(column: "pid", as: Int.self)
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        XCTAssertEqual(Set(pids).count, 4, "a request waited for another's connection")
     }
 }

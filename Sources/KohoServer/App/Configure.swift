@@ -66,7 +66,8 @@ func openContext(_ config: KohoConfig, databases: Databases, migrations: Migrati
     try DataFolder.prepare(config.dataDirectory)
     let vault = try TokenVault.load(keyFile: config.dataDirectory.appendingPathComponent("secret.key"))
     if let url = config.databaseURL {
-        databases.use(try .postgres(configuration: SQLPostgresConfiguration(url: url)), as: .psql)
+        databases.use(try .postgres(configuration: SQLPostgresConfiguration(url: url),
+                                    maxConnectionsPerEventLoop: config.postgresConnectionsPerEventLoop), as: .psql)
     } else {
         databases.use(.sqlite(.file(sqliteFile(config))), as: .sqlite)
     }

@@ -76,6 +76,10 @@ public struct KohoConfig: Sendable {
     public var xUserSearch = false
     /// Keeps GET answers until the SQLite file changes (`ReadCache`); off, every request reads the database.
     public var readCache = true
+    /// PostgreSQL connections per event loop (one loop per core). Fluent's default of one per loop queued every
+    /// request behind the round trip of the one before it on a two-core server; the server has room for these
+    /// (`max_connections` is 100 by default, two Koho servers on two cores take 16).
+    public var postgresConnectionsPerEventLoop = 4
 
     public init(dataDirectory: URL = URL(fileURLWithPath: "./data", isDirectory: true),
                 databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"],
