@@ -1,6 +1,7 @@
 import Fluent
 import SQLKit
 import Vapor
+import KohoCore
 
 extension Request {
     var currentUser: User? { auth.get(User.self) }
@@ -69,16 +70,40 @@ struct RequireWebUserMiddleware: AsyncMiddleware {
             return req.redirect(to: SiteURL.totp.path)
         }
         if req.method == .GET {
+            let found = try await req.cached("frame") { try await FrameCounts.read(req.db) }
             // The menu's count: an emergency waiting for the chief must not look like any other row.
-            req.storage[WaitingEmergencies.self] = try await req.cached("waitingEmergencies") {
-                try await Post.query(on: req.db).filter(\.$state == .submitted).filter(\.$emergency == true).count()
-            }
+            req.storage[WaitingEmergencies.self] = found.waitingEmergencies
             if frame {
-                try await DisasterBannerLoad.load(req)
-                try await SuspendedAccountsLoad.load(req)
+                req.storage[DisasterBanner.self] = found.disasterModes == 0 ? []
+                    : try await req.cached("disasterModes") { try await DisasterModeService.active(on: req.db) }
+                req.storage[SuspendedAccounts.self] = found.suspensions == 0 ? [:]
+                    : try await req.cached("suspensions") { try await SuspensionService.current(req.db) }
             }
         }
         return try await next.respond(to: req)
+    }
+}
+
+/// What every page's frame shows, counted in one statement: the emergencies waiting for the chief, and whether any
+/// account is in disaster mode or suspended. The modes and suspensions themselves are read only when there are some,
+/// which is seldom; three statements a page were three round trips through the driver for what is nearly always 0.
+struct FrameCounts: Sendable {
+    var waitingEmergencies = 0, disasterModes = 0, suspensions = 0
+
+    static let statement = RawStatement("""
+        SELECT (SELECT COUNT(*) FROM \(Post.schema) WHERE state = ? AND emergency = ?),
+        (SELECT COUNT(*) FROM \(DisasterMode.schema)), (SELECT COUNT(*) FROM \(AccountSuspension.schema))
+        """)
+
+    static func read(_ db: any Database) async throws -> FrameCounts {
+        if let rows = try await statement.rows(on: db, [.text(PostState.submitted.rawValue), .bool(true)]) {
+            guard let row = rows.first else { return FrameCounts() }
+            return FrameCounts(waitingEmergencies: try row.required(row.int(0), 0), disasterModes: try row.required(row.int(1), 1),
+                               suspensions: try row.required(row.int(2), 2))
+        }
+        return FrameCounts(waitingEmergencies: try await Post.query(on: db).filter(\.$state == .submitted).filter(\.$emergency == true).count(),
+                           disasterModes: try await DisasterMode.query(on: db).count(),
+                           suspensions: try await AccountSuspension.query(on: db).count())
     }
 }
 

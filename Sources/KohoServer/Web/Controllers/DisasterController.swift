@@ -159,12 +159,6 @@ enum DisasterController {
 /// Set on every page request: the accounts in disaster mode, for the banner.
 struct DisasterBanner: StorageKey { typealias Value = [DisasterMode] }
 
-enum DisasterBannerLoad {
-    static func load(_ req: Request) async throws {
-        req.storage[DisasterBanner.self] = try await req.cached("disasterModes") { try await DisasterModeService.active(on: req.db) }
-    }
-}
-
 enum DisasterView {
     /// On every page while any account is in disaster mode.
     static func banner(_ modes: [DisasterMode], policy: Policy) -> BodyNode {

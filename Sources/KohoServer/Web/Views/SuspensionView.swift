@@ -6,12 +6,6 @@ import KohoCore
 /// why its posts are held.
 struct SuspendedAccounts: StorageKey { typealias Value = [String: AccountSuspension] }
 
-enum SuspendedAccountsLoad {
-    static func load(_ req: Request) async throws {
-        req.storage[SuspendedAccounts.self] = try await req.cached("suspensions") { try await SuspensionService.current(req.db) }
-    }
-}
-
 enum SuspensionView {
     /// Why nothing goes out on a suspended account, on the pages where posts for it are written and read.
     static func composeWarning(_ f: PageFrame, _ account: Account) -> BodyNode {
