@@ -1,6 +1,5 @@
 import Fluent
 import Plot
-import SQLKit
 import Vapor
 import KohoCore
 
@@ -41,32 +40,12 @@ enum DashboardController {
     }
 
     /// What a newcomer does after setup: add staff, connect the accounts, set two-factor, try a post on the sandbox.
-    static func firstSteps(_ req: Request, chief: User) async throws -> [FirstStep]? {
-        let accounts = req.koho.policy.accounts.map(\.id)
-        let staff: Int, connected: Int, posts: Int
-        if let sql = req.db as? SQLDatabase {
-            // One statement; whether any post exists, not how many.
-            let among: SQLQueryString = accounts.isEmpty ? "1 = 0" : "account IN (\(binds: accounts))"
-            let counts: SQLQueryString = """
-                SELECT (SELECT COUNT(*) FROM \(ident: User.schema) WHERE role = \(bind: UserRole.staff.rawValue)) AS staff,
-                (SELECT COUNT(*) FROM \(ident: AccountConnection.schema) WHERE \(among)
-                    AND status = \(bind: ConnectionStatus.connected.rawValue)) AS connected,
-                (SELECT COUNT(*) FROM (SELECT 1 FROM \(ident: Post.schema) LIMIT 1) AS any_post) AS posts
-                """
-            let row = try await sql.raw(counts).first()
-            staff = try row?.decode(column: "staff", as: Int.self) ?? 0
-            connected = try row?.decode(column: "connected", as: Int.self) ?? 0
-            posts = try row?.decode(column: "posts", as: Int.self) ?? 0
-        } else {
-            staff = try await User.query(on: req.db).filter(\.$role == .staff).count()
-            connected = try await AccountConnection.query(on: req.db).filter(\.$account ~~ accounts).filter(\.$status == .connected).count()
-            posts = try await Post.query(on: req.db).count()
-        }
+    static func firstSteps(_ counts: DashboardCounts, accounts: Int, chief: User) -> [FirstStep]? {
         let steps = [
-            FirstStep(text: "担当者を追加し、担当するアカウントを決める", done: staff > 0, link: .users),
-            FirstStep(text: "アカウントをつなぐ（\(connected)/\(accounts.count)）", done: connected >= accounts.count, link: .accounts),
+            FirstStep(text: "担当者を追加し、担当するアカウントを決める", done: counts.staff > 0, link: .users),
+            FirstStep(text: "アカウントをつなぐ（\(counts.connected)/\(accounts)）", done: counts.connected >= accounts, link: .accounts),
             FirstStep(text: "自分の二段階認証を設定する", done: chief.totpEnabled, link: .totp),
-            FirstStep(text: "試しの投稿を作り、承認して、サンドボックスに出るのを確かめる", done: posts > 0, link: .compose),
+            FirstStep(text: "試しの投稿を作り、承認して、サンドボックスに出るのを確かめる", done: counts.anyPost, link: .compose),
         ]
         return steps.allSatisfy(\.done) ? nil : steps
     }
@@ -97,6 +76,7 @@ enum DashboardController {
         let mine = frame.user.map { user in ctx.policy.accounts.map(\.id).filter { user.mayAct(on: $0) } } ?? []
         let tables = try await DashboardTables.load(req.db, DashboardTables.parts(start: start, end: end, rows: DashboardView.rows,
                                                                                  user: frame.user, mine: mine))
+        let counts = try await DashboardCounts.read(req.db, accounts: ctx.policy.accounts.map(\.id), mine: mine)
         func table(_ name: DashboardTables.Name) -> DashboardTables.Table { tables[name] ?? .init() }
         var model = Model(openWindow: cal?.currentWindow(at: now), nextOpening: cal?.nextOpening(after: now),
                           today: table(.today).posts, waiting: table(.waiting).posts, emergencies: table(.emergencies).posts,
@@ -105,24 +85,24 @@ enum DashboardController {
         model.totals.today = table(.today).total
         model.totals.waiting = table(.waiting).total
         model.totals.emergencies = table(.emergencies).total
-        model.intake = try await IntakeDashboard.load(req, held: table(.held).posts, waiting: table(.intake).posts)
+        model.intake = try await IntakeDashboard.load(req, held: table(.held).posts, waiting: table(.intake).posts, counts: counts)
         if let user = frame.user, user.role != .viewer {
             model.rejected = table(.rejected).posts
             model.drafts = table(.drafts).posts
             model.totals.rejected = table(.rejected).total
             model.totals.drafts = table(.drafts).total
             model.returnReasons = try await PostService.returnReasons(req.db, model.rejected)
-            model.commentsWaiting = try await CommentInbox.waitingCount(req.db, accounts: mine)
+            model.commentsWaiting = counts.commentsWaiting
         }
         if let chief = frame.user, chief.role == .chief {
-            model.firstSteps = try await firstSteps(req, chief: chief)
-            model.alarms = try await AlarmController.load(req)
+            model.firstSteps = firstSteps(counts, accounts: ctx.policy.accounts.count, chief: chief)
+            model.alarms = counts.alarms == 0 ? [] : try await AlarmController.load(req)
             model.alarmWindowMinutes = req.koho.config.comments.floodWindowMinutes
             model.alarmTyped = alarmTyped
         }
         let chief = frame.user?.role == .chief
-        let stopped = chief ? try await ConnectionViews.stopped(req) : []
-        let profiles = chief ? try await ProfileCheckService.problems(req.db) : []
+        let stopped = chief && counts.toReconnect > 0 ? try await ConnectionViews.stopped(req) : []
+        let profiles = chief && counts.profileProblems > 0 ? try await ProfileCheckService.problems(req.db) : []
         return Layout.response(DashboardView.page(frame, model, notice: .group([ConnectionViews.notice(stopped, policy: frame.policy),
                                                                                 ProfileCheckViews.notice(profiles, policy: frame.policy)])),
                                status: status)

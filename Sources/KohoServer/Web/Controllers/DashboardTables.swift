@@ -75,3 +75,38 @@ enum DashboardTables {
         return tables
     }
 }
+
+/// The dashboard's other sections counted in one statement: the sections that are nearly always empty (the agency's
+/// alerts, intake sources, items set aside, flood alarms, profile problems, accounts to reconnect) are read only
+/// when their count says there is something, and the chief's first steps and the comments waiting are counts
+/// already. Ten statements a page became one.
+struct DashboardCounts: Sendable {
+    var alerts = 0, sources = 0, setAside = 0, alarms = 0, profileProblems = 0, toReconnect = 0
+    var staff = 0, connected = 0, anyPost = false, commentsWaiting = 0
+
+    /// `accounts`: the policy's accounts (for the first steps); `mine`: those whose comments the user acts on.
+    static func read(_ db: any Database, accounts: [String], mine: [String]) async throws -> DashboardCounts {
+        func among(_ ids: [String]) -> String { ids.isEmpty ? "1 = 0" : "account IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))" }
+        let statement = RawStatement("""
+            SELECT (SELECT COUNT(*) FROM \(Alert.schema) WHERE status = ?),
+            (SELECT COUNT(*) FROM \(IntakeSourceState.schema)),
+            (SELECT COUNT(*) FROM \(QuarantinedItem.schema) WHERE set_aside = ?),
+            (SELECT COUNT(*) FROM \(CommentAlarm.schema) WHERE cleared_at IS NULL),
+            (SELECT COUNT(*) FROM \(ProfileCheckRecord.schema) WHERE problem <> ''),
+            (SELECT COUNT(*) FROM \(AccountConnection.schema) WHERE status = ?),
+            (SELECT COUNT(*) FROM \(User.schema) WHERE role = ?),
+            (SELECT COUNT(*) FROM \(AccountConnection.schema) WHERE \(among(accounts)) AND status = ?),
+            (SELECT COUNT(*) FROM (SELECT 1 FROM \(Post.schema) LIMIT 1) AS koho_any_post),
+            (SELECT COUNT(*) FROM comments WHERE \(AddReadIndexes.waitingComments) AND \(among(mine)))
+            """)
+        let binds: [RawBind] = [.text("active"), .bool(true), .text(ConnectionStatus.needsReconnecting.rawValue), .text(UserRole.staff.rawValue)]
+            + accounts.map(RawBind.text) + [.text(ConnectionStatus.connected.rawValue)] + mine.map(RawBind.text)
+        guard let rows = try await statement.rows(on: db, binds) else {
+            throw AppError(status: .internalServerError, message: "SQL のデータベースが必要です")
+        }
+        guard let r = rows.first else { return DashboardCounts() }
+        let n = try (0..<10).map { try r.required(r.int($0), $0) }
+        return DashboardCounts(alerts: n[0], sources: n[1], setAside: n[2], alarms: n[3], profileProblems: n[4], toReconnect: n[5],
+                               staff: n[6], connected: n[7], anyPost: n[8] > 0, commentsWaiting: n[9])
+    }
+}

@@ -21,16 +21,20 @@ enum IntakeDashboard {
     }
 
     /// `held` (disaster mode's) and `waiting` (the intake's drafts, newest 20) come with the dashboard's other tables.
-    static func load(_ req: Request, held: [PostFields], waiting: [PostFields]) async throws -> Model {
+    /// `counts`: read with the dashboard's other counts; a section with none is not read.
+    static func load(_ req: Request, held: [PostFields], waiting: [PostFields], counts: DashboardCounts) async throws -> Model {
         var m = Model(held: held)
         m.configured = req.application.intake != nil
-        m.alerts = try await Alert.query(on: req.db).filter(\.$status == "active").sort(\.$createdAt, .descending).limit(20).all()
-        m.sources = try await IntakeSourceState.query(on: req.db).sort(\.$name).all()
+        if counts.alerts > 0 {
+            m.alerts = try await Alert.query(on: req.db).filter(\.$status == "active").sort(\.$createdAt, .descending).limit(20).all()
+        }
+        if counts.sources > 0 { m.sources = try await IntakeSourceState.query(on: req.db).sort(\.$name).all() }
         m.waiting = waiting
         if req.currentUser?.role == .chief {
-            let aside = QuarantinedItem.query(on: req.db).filter(\.$setAside == true)
-            m.setAsideCount = try await aside.count()
-            if m.setAsideCount > 0 { m.setAside = try await aside.sort(\.$lastAt, .descending).limit(20).all() }
+            m.setAsideCount = counts.setAside
+            if m.setAsideCount > 0 {
+                m.setAside = try await QuarantinedItem.query(on: req.db).filter(\.$setAside == true).sort(\.$lastAt, .descending).limit(20).all()
+            }
             m.jobs = (req.application.backgroundJobs?.all ?? []).map { (name: $0.name, status: $0.status) }.filter { $0.status.lastError != nil }
         }
         return m
