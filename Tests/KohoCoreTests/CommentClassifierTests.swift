@@ -896,9 +896,10 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(dev2.allSatisfy { !earlier.contains($0.text) })
     }
 
-    /// The development parts together; `dev-3` was the held-out part until it had been measured twice.
+    /// The development parts together; `dev-3` was the held-out part until it had been measured twice, `dev-5`
+    /// (`heldout-3`) until it had been measured once.
     @Test func theCorpusCoversWhatThePolicyNames() throws {
-        let all = try ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4"].flatMap { try part($0) }
+        let all = try ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4", "dev-5"].flatMap { try part($0) }
         #expect(all.count >= 1000)
         #expect(all.filter(\.criticism).count * 3 >= all.count, "criticism at least a third")
         let dev3 = try part("dev-3")
@@ -924,7 +925,7 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         return try LabelledComment.loadStatements(jsonLines: data(name + "-statements.jsonl"), name: name + "-statements")
     }
 
-    @Test(arguments: ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4"]) func theIssuesTableHoldsOnTheDevelopmentParts(_ name: String) throws {
+    @Test(arguments: ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4", "dev-5"]) func theIssuesTableHoldsOnTheDevelopmentParts(_ name: String) throws {
         let s = ModerationScore.measure(try part(name), statements: try statements(name))
         print(s.report(name))
         for m in s.misses { print(m) }
@@ -942,24 +943,25 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         }
     }
 
-    /// The held-out part (`heldout-3`, written by someone else and never tuned on) is measured once it is in the tree:
-    /// its figures are printed for the README, with bounds that catch a collapse rather than the issue's targets.
+    /// The held-out part (`heldout-4`, written by someone else and never tuned on) is measured once it is in the tree,
+    /// against the issue's table; without its file the test passes without measuring.
     @Test func theHeldOutPartIsMeasured() throws {
-        guard Bundle.module.path(forResource: "heldout-3.jsonl", ofType: nil, inDirectory: "Fixtures/moderation-corpus") != nil
+        guard Bundle.module.path(forResource: "heldout-4.jsonl", ofType: nil, inDirectory: "Fixtures/moderation-corpus") != nil
         else { return }
-        let heldout = try part("heldout-3")
-        let s = ModerationScore.measure(heldout, statements: try statements("heldout-3"))
+        let heldout = try part("heldout-4")
+        let s = ModerationScore.measure(heldout, statements: try statements("heldout-4"))
         print(s.report("評価用"))
-        let dev = try ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4"].flatMap { try part($0) }
-        // No text of the held-out part was tuned on; a lone emoji (👍) was written by both authors.
+        for m in s.misses { print(m) }
+        let dev = try ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4", "dev-5"].flatMap { try part($0) }
+        // No text of the held-out part was tuned on; a lone emoji (👍) may be written by both authors.
         let shared = Set(heldout.map(\.text)).intersection(dev.map(\.text))
         #expect(shared.allSatisfy { $0.unicodeScalars.allSatisfy(\.properties.isEmojiPresentation) }, "\(shared)")
-        // Bounds a little under what it measured once (80.4% grounds, 35.3% rumours, 1 legitimate deletion, 2 of 117
-        // criticisms flagged): a fall below them is a rule broken. The issue's targets are not met (docs/moderation.md).
-        #expect(s.groundRecall >= 0.75)
-        #expect(s.rumourRecall >= 0.30)
+        #expect(s.groundRecall >= 0.85)
+        #expect(s.rightGroundShare >= 0.80)
+        #expect(s.legitimateDeleted == 0)
+        #expect(s.criticismFlagged == 0)
+        #expect(s.legitimateReviewShare <= 0.05)
+        #expect(s.rumourRecall >= 0.70)
         #expect(s.nonRumourMisleadingShare <= 0.03)
-        #expect(s.legitimateDeleted <= 2)
-        #expect(s.criticismFlagged * 20 <= s.criticism)
     }
 }
