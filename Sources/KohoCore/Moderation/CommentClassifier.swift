@@ -902,7 +902,65 @@ struct CommentAnalysis {
 
     // MARK: - Rumours (4(7)/5(7))
 
+    /// The comment's claims read by meaning and set against the city's statements: nil when none of them is covered.
+    func judgeClaims() -> CityStatementIndex.Judgement? {
+        guard let statements, !statements.isEmpty, let axes = lex.claimAxes else { return nil }
+        var skip = Set<Int32>()
+        var anyState = false
+        for h in hits {
+            switch lex.entries[h.entry].tag {
+            case .question: skip.insert(sentenceOf[h.start])
+            case .debunk:
+                // 「避難指示解除」ってLINEが来たけど…信じないでおきます: the correction may follow in the next sentence.
+                skip.insert(sentenceOf[h.start])
+                skip.insert(sentenceOf[h.start] - 1)
+            case .claimState, .claimNegation: anyState = true
+            default: break
+            }
+        }
+        guard anyState else { return nil }
+        for (i, end) in sentenceEnds.enumerated() where end == 0x3F { skip.insert(Int32(i)) }
+        var ranges: [Range<Int>] = []
+        var from = 0
+        for i in 1...n where i == n || sentenceOf[i] != sentenceOf[from] {
+            ranges.append(from..<i)
+            from = i
+        }
+        // Criticism tells what the writer went through (体育館は寒すぎ, 車椅子じゃ通れない): only what it passes on
+        // (らしい, って) is a claim to set against the city.
+        let critical = isCriticism
+        var hearsay = Set<Int32>()
+        for h in hits {
+            switch lex.entries[h.entry].tag {
+            case .hearsay, .spread: hearsay.insert(sentenceOf[h.start])
+            default: break
+            }
+        }
+        for k in quotativeTte() { hearsay.insert(sentenceOf[k]) }
+        let claims = ClaimReading.read(s, hits: hits, lex: lex, axes: axes, sentences: ranges, statement: false,
+                                       skip: { i in
+            let sentence = sentenceOf[ranges[i].lowerBound]
+            // ＞避難所を開設しました: a quoted line of the city's own post.
+            if s[ranges[i].lowerBound] == 0x3E { return true }
+            return skip.contains(sentence) || (critical && !hearsay.contains(sentence))
+        }, passedOn: { hearsay.contains(sentenceOf[ranges[$0].lowerBound]) })
+        return claims.isEmpty ? nil : statements.judge(claims)
+    }
+
     mutating func scanRumours() {
+        let judged = judgeClaims()
+        if case .contradicts(let source, let claim)? = judged {
+            let topic = lex.lexicon.claimReading?.topics[claim.topic].name ?? ""
+            misleading = true
+            rumour = RumourFinding(status: .contradicted, claim: t.evidence(claim.span), topic: topic, source: source)
+            return
+        }
+        scanRumoursByKind()
+        // What the city itself says, read by meaning, is no rumour whatever the kinds above made of it.
+        if case .agrees? = judged { misleading = false; rumour = nil }
+    }
+
+    mutating func scanRumoursByKind() {
         var subjects: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
         var claims: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
         var hearsay = Set<Int32>(), question = Set<Int32>(), debunked = Set<Int32>()
