@@ -1127,8 +1127,8 @@ struct CommentAnalysis {
             flag("⑤", .clear, reason("emoji"), [0..<n])
         }
 
-        // One character many times, or a short unit many times (www　www　www: spaces between the units too).
-        let at = (0..<n).filter { s[$0] != 0x20 && s[$0] != 0x3000 }
+        // One character many times, or a short unit many times (www　www　www: spaces or line breaks between the units too).
+        let at = (0..<n).filter { s[$0] != 0x20 && s[$0] != 0x3000 && s[$0] != 0x0A && s[$0] != 0x0D }
         let m = at.count
         func span(_ a: Int, _ b: Int) -> Range<Int> { at[a]..<(at[b - 1] + 1) }
         var i = 0
