@@ -81,7 +81,7 @@ enum ClaimReading {
                     topics.append((t, hit.start, hit.end))
                 case .claimState(let st):
                     // The longest state at a position (通行止め解除 is not 通行止め and 止め).
-                    if let last = states.last, hit.start < last.end {
+                    if let last = states.last, hit.start < last.end, !(hit.start == last.start && hit.end == last.end) {
                         // が出|出た: of two overlapping states, the one that reaches further.
                         if hit.end > last.end { states[states.count - 1] = (st, hit.start, hit.end) }
                         break
@@ -118,6 +118,7 @@ enum ClaimReading {
             // Per topic and axis, the last state said of it: Japanese puts the predicate last (発令していた…を解除しました).
             var last: [Int: (value: Bool, from: Int, to: Int)] = [:]
             var previousEnd = range.lowerBound
+            var ownBefore: [(topic: Int, start: Int, end: Int)] = []
             for (i, st) in states.enumerated() {
                 let limit = min(i + 1 < states.count ? states[i + 1].start : range.upperBound, st.end + 14, range.upperBound)
                 // 決壊のおそれがあるという投稿: what others say, quoted by the city.
@@ -152,8 +153,11 @@ enum ClaimReading {
                 if !vocab.states[st.state].negatable { negated = false }
                 // The topics between the state before and this one (市役所の窓口、中央図書館、各公民館は…開いています),
                 // else the nearest before it, else those inherited.
-                var own = topics.filter { $0.start >= previousEnd && $0.start <= st.start }
+                // The same word read twice (利用でき: service and admission) speaks of the same topics.
+                let sameSpan = i > 0 && states[i - 1].start == st.start && states[i - 1].end == st.end
+                var own = sameSpan ? ownBefore : topics.filter { $0.start >= previousEnd && $0.start <= st.start }
                 previousEnd = st.end
+                defer { ownBefore = own }
                 if own.isEmpty { own = topics.filter { $0.start < st.start }.suffix(1) }
                 if own.isEmpty {
                     own = statement ? (inheritTopics ?? []).map { ($0, range.lowerBound, range.lowerBound) } : previousTopics
