@@ -109,6 +109,7 @@ public struct CityStatementIndex: Sendable {
                 // A claim about a place is answered by what the city said of that place, else of the whole city; a
                 // claim naming no place by everything the statement said of the topic.
                 var covering = c.places.isEmpty ? onTopic : onTopic.filter { ClaimPlaces.overlap(c.places, $0.places) }
+                if covering.contains(where: { !$0.summary }) { covering.removeAll(where: \.summary) }
                 if covering.isEmpty && !c.places.isEmpty { covering = onTopic.filter { $0.places.isEmpty } }
                 guard !covering.isEmpty else { continue }
                 if c.long, !c.value, covering.contains(where: \.restoring) { return .contradicts(statement, c) }

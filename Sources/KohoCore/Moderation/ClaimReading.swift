@@ -17,6 +17,9 @@ struct ClaimFact: Sendable {
     var restoring: Bool
     /// The comment passes it on (らしい, って, 回ってきた).
     var passedOn = false
+    /// A statement's title that names no place, read as of every place of its text: a summary, which a sentence
+    /// about the place itself outweighs.
+    var summary = false
     /// The folded range that says it (topic to state).
     let span: Range<Int>
 }
@@ -111,6 +114,7 @@ enum ClaimReading {
             }
             if states.isEmpty || skip(index) { continue }
             var places = ClaimPlaces.find(s[range], lex)
+            let ownPlaces = places
             if statement && !places.isEmpty { placesBefore = places }
             // A title that names no place (避難指示を継続しています) sums up the places of the text.
             if statement && index == 0 && places.isEmpty && !whole { places = titleFallback }
@@ -173,6 +177,7 @@ enum ClaimReading {
             for (key, v) in last.sorted(by: { $0.key < $1.key }) {
                 out.append(ClaimFact(topic: key >> 8, axis: key & 0xFF, value: v.value, places: places, whole: whole,
                                      long: long, restoring: restoring, passedOn: passedOn(index),
+                                     summary: statement && index == 0 && ownPlaces.isEmpty,
                                      span: max(range.lowerBound, v.from)..<v.to))
             }
         }

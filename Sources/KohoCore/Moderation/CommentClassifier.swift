@@ -179,6 +179,12 @@ struct CommentAnalysis {
         if sentenceEnds.count <= Int(id) { sentenceEnds.append(0) }
     }
 
+    /// Whether the hit is all the comment says, but for punctuation, spaces and emoji.
+    func wholeComment(_ h: CompiledLexicon.Hit) -> Bool {
+        (0..<h.start).allSatisfy { Chars.isPunctuationOrSpace(s[$0]) || Chars.isEmoji(s[$0]) }
+            && (h.end..<n).allSatisfy { Chars.isPunctuationOrSpace(s[$0]) || Chars.isEmoji(s[$0]) || Chars.isEmojiModifier(s[$0]) }
+    }
+
     /// Whether the target named last is of `kind` and holds the hit (連中 in 生活保護の連中, 委託業者 in 市の委託業者).
     func lastMention(_ kind: CommentTargetKind, covers h: CompiledLexicon.Hit) -> Bool {
         guard let m = mentions.last, m.kind == kind else { return false }
@@ -413,6 +419,9 @@ struct CommentAnalysis {
                     if target?.kind == .group && !personalIn.isEmpty && personOrBusinessIn.isEmpty { continue }
                     if personalTarget(sentence), let target {
                         flag(group.ground, .clear, group.reason, span, target: target)
+                    } else if target == nil, criticismIn.contains(sentence), wholeComment(h) {
+                        // 「無能」 alone under the city's post: a verdict on the account that posted it, criticism.
+                        institutionalIn.insert(sentence)
                     } else if !institutionalTarget(sentence) {
                         flag(group.ground, group.level, group.reason, span, target: target)
                     }
