@@ -1084,6 +1084,23 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(a.rumour?.source == nil)
     }
 
+    @Test func numbersAndHeadsOfTheTopic() throws {
+        let index = classifier.index([
+            statement("alert-91", "地震情報", "多摩地域で地震がありました。小平市の震度は4です。この地震による津波の心配はありません。", hour: 1),
+            statement("post-92", "避難所の状況", "福祉会館の避難所は閉鎖しました。市民総合体育館の避難所は開設を続けます。", hour: 2),
+        ])
+        // A number beyond what the city measured; the same number is no rumour.
+        let more = classifier.assess("小平は震度6弱だったらしい", statements: index)
+        #expect(more.rumour?.status == .contradicted)
+        #expect(more.rumour?.source?.id == "alert-91")
+        #expect(!classifier.assess("小平市の震度は4だって", statements: index).misleading)
+        // 地震による津波の心配はありません speaks of a tsunami, not of the earthquakes to come.
+        #expect(classifier.assess("津波が来るって回ってきた", statements: index).rumour?.status == .contradicted)
+        #expect(classifier.assess("大きな余震が来るって回ってきた", statements: index).rumour?.status != .contradicted)
+        // 体育館のほう names the place of the shelter spoken of before.
+        #expect(!classifier.assess("福祉会館の避難所は閉まったって。体育館のほうはまだやってるらしい", statements: index).misleading)
+    }
+
     @Test func criticismAndQuestionsAboutTheSameTopicsAreNoRumour() {
         let index = self.index
         for text in ["五小の避難所は寒すぎ。市はもっと毛布を用意して", "図書館は休館ですか？", "断水の情報、出すのが遅い",

@@ -112,6 +112,10 @@ public struct CityStatementIndex: Sendable {
                 if covering.contains(where: { !$0.summary }) { covering.removeAll(where: \.summary) }
                 if covering.isEmpty && !c.places.isEmpty { covering = onTopic.filter { $0.places.isEmpty } }
                 guard !covering.isEmpty else { continue }
+                if let m = c.measure {
+                    if covering.contains(where: { $0.measure == m }) { agreed = true; break }
+                    return .contradicts(statement, c)
+                }
                 if c.long, !c.value, covering.contains(where: \.restoring) { return .contradicts(statement, c) }
                 if c.whole, !c.value, covering.contains(where: { !$0.places.isEmpty && $0.value == c.value }) {
                     return .contradicts(statement, c)

@@ -20,6 +20,8 @@ struct ClaimFact: Sendable {
     /// A statement's title that names no place, read as of every place of its text: a summary, which a sentence
     /// about the place itself outweighs.
     var summary = false
+    /// For a measured topic (震度), its number in half steps (4 → 8, 5弱 → 10, 5強 → 11); nil otherwise.
+    var measure: Int? = nil
     /// The folded range that says it (topic to state).
     let span: Range<Int>
 }
@@ -31,6 +33,8 @@ struct ClaimAxes: Sendable {
     let readings: [[(axis: Int, value: Bool)]]
     /// Per topic: the axes it is read on.
     let topicAxes: [Set<Int>]
+    let measureAxis: Int
+    let measured: Set<Int>
 
     init(_ v: ModerationLexicon.ClaimVocabulary) {
         var names: [String] = []
@@ -47,6 +51,8 @@ struct ClaimAxes: Sendable {
             }
         }
         topicAxes = v.topics.map { Set($0.axes.map(axis)) }
+        measureAxis = axis("measure")
+        measured = Set(v.topics.indices.filter { v.topics[$0].measured == true })
         self.names = names
     }
 }
@@ -101,6 +107,17 @@ enum ClaimReading {
                 k += 1
             }
             defer { if !topics.isEmpty { previousTopics = topics } }
+            // 震度は5強, 震度6: the number after a measured topic.
+            if !skip(index) {
+                for t in topics where axes.measured.contains(t.topic) {
+                    guard let m = measure(s, after: t.end, range) else { continue }
+                    let places = ClaimPlaces.find(s[range], lex)
+                    out.append(ClaimFact(topic: t.topic, axis: axes.measureAxis, value: true,
+                                         places: places.isEmpty ? (statement ? placesBefore : inheritPlaces) : places,
+                                         whole: false, long: false, restoring: false, passedOn: passedOn(index),
+                                         measure: m.value, span: t.start..<m.end))
+                }
+            }
             statementRestoring = statementRestoring || restoring
             // 給食はなし, バスはもうない: a service said not to be there, with no other word for its state.
             if let absent = vocab.absentState {
@@ -114,6 +131,13 @@ enum ClaimReading {
             }
             if states.isEmpty || skip(index) { continue }
             var places = ClaimPlaces.find(s[range], lex)
+            // 体育館のほうはまだやってる: a facility set against another (福祉会館は閉まった) names a place; what is said
+            // is of the topic before.
+            for t in topics where startsWithHou(s, t.end, range) {
+                places.append(Array(s[t.start..<t.end]))
+                topics.removeAll { $0.start == t.start }
+                if topics.isEmpty { topics = statement ? [] : previousTopics }
+            }
             let ownPlaces = places
             if statement && !places.isEmpty { placesBefore = places }
             // A title that names no place (避難指示を継続しています) sums up the places of the text.
@@ -169,7 +193,7 @@ enum ClaimReading {
                 for (axis, value) in axes.readings[st.state] {
                     // 復旧は来月, 復旧まで3日: with a long time, a restoration is still to come.
                     if long && value && axes.names[axis] == "service" { continue }
-                    for t in own where axes.topicAxes[t.topic].contains(axis) {
+                    for t in head(own.filter { axes.topicAxes[$0.topic].contains(axis) }, s) {
                         last[t.topic << 8 | axis] = (negated ? !value : value, min(t.start, st.start), st.end)
                     }
                 }
@@ -183,6 +207,47 @@ enum ClaimReading {
         }
         // 断水しています。…18時ごろ復旧の見込みです: a statement that expects a restoration says so of all it reports.
         if statement && statementRestoring { for i in out.indices { out[i].restoring = true } }
+        return out
+    }
+
+    /// A number (digits or kanji numerals) within two scalars after `end`, with 弱 or 強 after it.
+    static func measure(_ s: [UInt32], after end: Int, _ range: Range<Int>) -> (value: Int, end: Int)? {
+        var k = end
+        while k < range.upperBound && k - end < 2 && !Chars.isNumeral(s[k]) { k += 1 }
+        var n = 0, digits = 0
+        while k < range.upperBound && Chars.isNumeral(s[k]) && digits < 2 {
+            n = n * 10 + (Chars.isDigit(s[k]) ? Int(s[k] - 0x30) : (Chars.kanjiDigits[s[k]] ?? 0))
+            k += 1
+            digits += 1
+        }
+        guard digits > 0 else { return nil }
+        var value = n * 2
+        if k < range.upperBound && s[k] == 0x5F37 { value += 1; k += 1 }       // 強
+        else if k < range.upperBound && s[k] == 0x5F31 { k += 1 }              // 弱
+        return (value, k)
+    }
+
+    static let hou: [[UInt32]] = ["のほう", "の方"].map { Array($0.unicodeScalars.map(\.value)) }
+    static func startsWithHou(_ s: [UInt32], _ at: Int, _ range: Range<Int>) -> Bool {
+        hou.contains { w in at + w.count <= range.upperBound && s[at..<at + w.count].elementsEqual(w) }
+    }
+
+    static let particles: Set<UInt32> = Set("のにでをがはへ".unicodeScalars.map(\.value))
+    static let listJoiners: Set<UInt32> = Set("と、・や".unicodeScalars.map(\.value))
+    static let subjectMarkers: Set<UInt32> = Set("は、がも".unicodeScalars.map(\.value))
+
+    /// The topics a state is said of, of those before it: the last, those listed with it (窓口、中央図書館、各公民館;
+    /// 避難指示と市内の大雨警報), and the subject the sentence opens with (市役所の窓口、今日は…), not those that only
+    /// qualify another (地震による津波, 体育館の避難所).
+    static func head(_ topics: [(topic: Int, start: Int, end: Int)], _ s: [UInt32]) -> [(topic: Int, start: Int, end: Int)] {
+        guard var k = topics.indices.last else { return [] }
+        while k > 0 {
+            let gap = topics[k - 1].end..<max(topics[k - 1].end, topics[k].start)
+            if gap.contains(where: { particles.contains(s[$0]) }) && !gap.contains(where: { listJoiners.contains(s[$0]) }) { break }
+            k -= 1
+        }
+        var out = Array(topics[k...])
+        if k > 0, let first = topics.first, first.end < s.count, subjectMarkers.contains(s[first.end]) { out.insert(first, at: 0) }
         return out
     }
 

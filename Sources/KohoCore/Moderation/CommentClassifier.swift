@@ -924,6 +924,7 @@ struct CommentAnalysis {
                 skip.insert(sentenceOf[h.start])
                 skip.insert(sentenceOf[h.start] - 1)
             case .claimState, .claimNegation: anyState = true
+            case .claimTopic(let t) where axes.measured.contains(t): anyState = true
             default: break
             }
         }

@@ -179,6 +179,8 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
             /// The axes a state of this topic is read on (service, order, safety, admission, fee, change, postponed, release).
             public var axes: [String]
             public var words: [String]
+            /// The word is followed by a number the claim and the statement must agree on (震度4, 震度5強).
+            public var measured: Bool?
         }
         public struct State: Sendable, Codable, Equatable {
             /// `axis:true|false`, one per axis the word speaks to (解除: order:false and service:true).
