@@ -1101,6 +1101,22 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(!classifier.assess("福祉会館の避難所は閉まったって。体育館のほうはまだやってるらしい", statements: index).misleading)
     }
 
+    @Test func everydayServicesAndStructuresAfterAQuake() {
+        let index = classifier.index([
+            statement("notice-95", "ごみの収集", "1月12日のごみの収集は通常どおり行います。", hour: 1),
+            statement("post-96", "橋の点検結果", "地震の後、市内の橋を点検しました。いずれの橋にも被害はありません。", hour: 2),
+            statement("notice-97", "市立小中学校", "1月12日、市立小中学校は通常どおり授業を行います。", hour: 3),
+        ])
+        for (text, source) in [("明日のごみ収集はお休みらしい", "notice-95"), ("地震で玉川上水にかかる橋が落ちたって", "post-96"),
+                               ("明日は学校休みだって", "notice-97")] {
+            let a = classifier.assess(text, statements: index)
+            #expect(a.rumour?.status == .contradicted && a.rumour?.source?.id == source, "\(text): \(String(describing: a.rumour))")
+        }
+        for text in ["夏休みの行事はどうなりますか", "ごみ収集は普通にあるってさ"] {
+            #expect(!classifier.assess(text, statements: index).misleading, "\(text)")
+        }
+    }
+
     @Test func criticismAndQuestionsAboutTheSameTopicsAreNoRumour() {
         let index = self.index
         for text in ["五小の避難所は寒すぎ。市はもっと毛布を用意して", "図書館は休館ですか？", "断水の情報、出すのが遅い",
