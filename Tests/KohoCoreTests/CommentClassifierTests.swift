@@ -891,6 +891,9 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(insult.grounds.first?.target == .privatePerson)
         // The same words of the city's work are criticism.
         #expect(assess("市の説明はゴミみたいな内容だった").grounds.isEmpty)
+        // A resident's account named by its handle is a private person; this account is the city.
+        #expect(marks(assess("@hanako_88 ってアカウント、ほんとバカ")) == ["②"])
+        #expect(assess("このアカウントの中の人、仕事が遅い").grounds.isEmpty)
     }
 
     @Test func theWritersOwnAddressInAComplaintIsNoGround() {
