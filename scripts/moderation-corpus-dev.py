@@ -2,7 +2,7 @@
 """Writes the development part of the moderation corpus (Tests/KohoCoreTests/Fixtures/moderation-corpus/dev.jsonl)
 from templates read off the policy's clauses 4(7)/4(8)/5(7)/5(8). The other parts are written by hand and share none
 of these templates: heldout-2026-12-06.jsonl (held out until 2026-12-06, a development part since), dev-2, dev-3 (held out until
-2026-12-07), dev-4, and heldout-3.jsonl (the held-out part, with heldout-3-statements.jsonl; nothing is tuned on it)."""
+2026-12-07), dev-4, dev-5 (heldout-3 until 2026-12-08), and heldout-4.jsonl (the held-out part, with heldout-4-statements.jsonl; nothing is tuned on it)."""
 import json, random, sys
 
 random.seed(19)

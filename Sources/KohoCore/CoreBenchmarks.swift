@@ -100,12 +100,16 @@ extension CoreBenchmarks {
             for i in 0..<comments where classifier.assess(sample[i % sample.count]).suggestion != .keep { flagged += 1 }
         }
         let cpu = threadCPUSeconds() - cpuStart
-        // With the account's recent comments to compare against (floods): what the inbox pays per new comment.
-        let recent = (0..<50).map { sample[($0 * 7) % sample.count] + ($0 % 3 == 0 ? "" : "！") }
-        let withRecent = max(1, comments / 20)
+        // With the account's 50 latest comments to compare against (floods), kept folded and each new comment put in
+        // after it is classified, as the ingest does (CommentIngest): what the inbox pays per new comment.
+        var recent = RecentComments(newestFirst: (0..<50).map { sample[($0 * 7) % sample.count] + ($0 % 3 == 0 ? "" : "！") },
+                                    capacity: 50)
+        let withRecent = max(1, comments / 4)
         let s2 = seconds {
             for i in 0..<withRecent {
-                _ = classifier.assess(sample[i % sample.count], recentTexts: recent)
+                let text = sample[i % sample.count]
+                _ = classifier.assess(text, recent: recent)
+                recent.insert(text)
             }
         }
         return String(format: "moderation: %.0f 件/秒（日本語の混在したコメント %d 種、平均 %d 文字、計 %d 件、%.2f 秒、1コア、keep 以外 %d 件。"

@@ -66,7 +66,7 @@ struct BenchCommand: AsyncParsableCommand {
             abstract: "コメントの分類の速さ（日本語の混在したコメント、1コア）と、サンドボックスから SQLite への取り込みの時間とメモリの最大")
         @Option(help: "分類するコメントの数") var comments: Int = 200_000
         @Option(help: "サンドボックスから取り込むコメントの数（0 で取り込みを測らない）") var ingest: Int = 100_000
-        @Option(help: "ラベル付きコーパスのフォルダ（dev.jsonl、heldout-2026-12-06.jsonl、dev-2.jsonl、dev-3.jsonl、dev-4.jsonl、heldout-3.jsonl。それぞれの -statements.jsonl は市の情報）。無い部分は飛ばす")
+        @Option(help: "ラベル付きコーパスのフォルダ（dev.jsonl、heldout-2026-12-06.jsonl、dev-2.jsonl、dev-3.jsonl、dev-4.jsonl、dev-5.jsonl、dev-6.jsonl、heldout-4.jsonl。それぞれの -statements.jsonl は市の情報）。無い部分は飛ばす")
         var corpus: String = "Tests/KohoCoreTests/Fixtures/moderation-corpus"
 
         func run() async throws {
@@ -75,7 +75,8 @@ struct BenchCommand: AsyncParsableCommand {
             // part, each printed on its own; a part's `-statements.jsonl` is what the city had published.
             let parts = [("dev", "開発用"), ("heldout-2026-12-06", "開発用"), ("dev-2", "開発用"),
                          ("dev-3", "開発用（2026-12-07 までの評価用）"), ("dev-4", "開発用"),
-                         ("heldout-3", "評価用（調整に使っていない部分）")]
+                         ("dev-5", "開発用（2026-12-08 までの評価用 heldout-3）"), ("dev-6", "開発用（地震・断水・雪）"),
+                         ("heldout-4", "評価用（調整に使っていない部分）")]
             for (part, title) in parts {
                 let dir = URL(fileURLWithPath: corpus)
                 let path = dir.appendingPathComponent(part + ".jsonl")

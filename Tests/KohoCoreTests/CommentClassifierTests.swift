@@ -866,6 +866,60 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
             #expect(assess(text).grounds.isEmpty, "\(text): \(assess(text).grounds.map(\.reason))")
         }
     }
+
+    @Test func forgedPapersStolenIDsSharedCoursesAndUtilityImpostorsAreIllegalTrade() {
+        for text in ["運転免許証、本物そっくりに作ります。1枚2万円、写真を送ってください",
+                     "健康保険証とマイナンバーカードの画像、まとめて買います。高値で",
+                     "ネット講座の動画、全部丸ごと共有します。ドライブのリンク欲しい人はDMで",
+                     "ガス会社の者です。地震のあと点検が義務になりました。点検費3,000円、明日伺います"] {
+            let a = assess(text)
+            #expect(marks(a) == ["①"], "\(text): \(a.grounds.map(\.reason))")
+            #expect(a.suggestion == .delete, "\(text)")
+        }
+        // Asking about a check, or warning of such visits, is no fraud.
+        for text in ["ガス会社の点検はいつ来ますか？", "ガス会社の者を名乗る点検の訪問に注意してください"] {
+            #expect(assess(text).grounds.isEmpty, "\(text): \(assess(text).grounds.map(\.reason))")
+        }
+    }
+
+    @Test func aFormerSpousesAddressAndInsultsLikeRubbishNameAPrivatePerson() {
+        let address = assess("元夫は今、上水本町4-2-7のアパートに住んでます")
+        #expect(marks(address) == ["③"], "\(address.grounds.map(\.reason))")
+        #expect(address.suggestion == .delete)
+        let insult = assess("裏の家の旦那、ほんとゴミみたいな人間")
+        #expect(marks(insult) == ["②"], "\(insult.grounds.map(\.reason))")
+        #expect(insult.grounds.first?.target == .privatePerson)
+        // The same words of the city's work are criticism.
+        #expect(assess("市の説明はゴミみたいな内容だった").grounds.isEmpty)
+        // A resident's account named by its handle is a private person; this account is the city.
+        #expect(marks(assess("@hanako_88 ってアカウント、ほんとバカ")) == ["②"])
+        #expect(assess("このアカウントの中の人、仕事が遅い").grounds.isEmpty)
+    }
+
+    @Test func theWritersOwnAddressInAComplaintIsNoGround() {
+        let a = assess("こっちのアドレスは m.suzuki@example.com です。ちゃんと返事ください、市の対応遅すぎ")
+        #expect(a.grounds.isEmpty, "\(a.grounds.map(\.reason))")
+        #expect(a.suggestion == .keep)
+        #expect(a.criticism)
+        #expect(marks(assess("隣の奥さんのアドレスは m.suzuki@example.com です")) == ["③"])
+    }
+
+    @Test func aBareVerdictUnderThePostIsCriticismOfTheCity() {
+        for text in ["無能", "役立たず！", "無能😡"] {
+            let a = assess(text)
+            #expect(a.grounds.isEmpty && a.criticism, "\(text): \(a.grounds.map(\.reason))")
+        }
+        // Said of people, or of someone named, it is still looked at.
+        #expect(assess("バカばっかり").suggestion == .review)
+        #expect(marks(assess("隣の田中さんは無能")) == ["②"])
+    }
+
+    @Test func estateAdvertsAndRepetitionAcrossLineBreaks() {
+        #expect(marks(assess("駅から徒歩5分、新築一戸建て分譲中！モデルハウス公開中")) == ["④"])
+        #expect(marks(assess(String(repeating: "拡散して\n", count: 12))) == ["⑤"])
+        // Lines of a list are not a flood.
+        #expect(assess("持ち物\n水\n食料\n毛布\nライト\n充電器").grounds.isEmpty)
+    }
 }
 
 /// Issue 19's corpus: two development parts tuned on (`dev`, and `heldout-2026-12-06`, the held-out part until it
@@ -896,9 +950,10 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(dev2.allSatisfy { !earlier.contains($0.text) })
     }
 
-    /// The development parts together; `dev-3` was the held-out part until it had been measured twice.
+    /// The development parts together; `dev-3` was the held-out part until it had been measured twice, `dev-5`
+    /// (`heldout-3`) until it had been measured once.
     @Test func theCorpusCoversWhatThePolicyNames() throws {
-        let all = try ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4"].flatMap { try part($0) }
+        let all = try ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4", "dev-5", "dev-6"].flatMap { try part($0) }
         #expect(all.count >= 1000)
         #expect(all.filter(\.criticism).count * 3 >= all.count, "criticism at least a third")
         let dev3 = try part("dev-3")
@@ -917,6 +972,17 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         #expect(dev4.filter(\.criticism).count * 4 >= dev4.count)
     }
 
+    /// dev-6: rumours of other scenes (an earthquake, a burst water main, snow) against statements of their own, to
+    /// check that claims are read by meaning rather than by the words of the rain parts.
+    @Test func theEarthquakePartIsNewTextWithItsOwnStatements() throws {
+        let dev6 = try part("dev-6")
+        let earlier = Set(try ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4", "dev-5"].flatMap { try part($0) }.map(\.text))
+        #expect(dev6.allSatisfy { !earlier.contains($0.text) })
+        #expect(dev6.filter(\.misleading).count >= 30)
+        #expect(dev6.contains { $0.kind.hasPrefix("rumour-agrees:") })
+        #expect(try statements("dev-6").count >= 10)
+    }
+
     /// What the city had published when a part was written (`<part>-statements.jsonl`), none if the part has no such file.
     func statements(_ name: String) throws -> [CityStatement] {
         guard Bundle.module.path(forResource: name + "-statements.jsonl", ofType: nil, inDirectory: "Fixtures/moderation-corpus") != nil
@@ -924,7 +990,7 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         return try LabelledComment.loadStatements(jsonLines: data(name + "-statements.jsonl"), name: name + "-statements")
     }
 
-    @Test(arguments: ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4"]) func theIssuesTableHoldsOnTheDevelopmentParts(_ name: String) throws {
+    @Test(arguments: ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4", "dev-5", "dev-6"]) func theIssuesTableHoldsOnTheDevelopmentParts(_ name: String) throws {
         let s = ModerationScore.measure(try part(name), statements: try statements(name))
         print(s.report(name))
         for m in s.misses { print(m) }
@@ -942,24 +1008,123 @@ private func marks(_ a: CommentAssessment) -> [String] { a.grounds.map(\.ground)
         }
     }
 
-    /// The held-out part (`heldout-3`, written by someone else and never tuned on) is measured once it is in the tree:
-    /// its figures are printed for the README, with bounds that catch a collapse rather than the issue's targets.
+    /// The held-out part (`heldout-4`, written by someone else and never tuned on) is measured once it is in the tree,
+    /// against the issue's table; without its file the test passes without measuring.
     @Test func theHeldOutPartIsMeasured() throws {
-        guard Bundle.module.path(forResource: "heldout-3.jsonl", ofType: nil, inDirectory: "Fixtures/moderation-corpus") != nil
+        guard Bundle.module.path(forResource: "heldout-4.jsonl", ofType: nil, inDirectory: "Fixtures/moderation-corpus") != nil
         else { return }
-        let heldout = try part("heldout-3")
-        let s = ModerationScore.measure(heldout, statements: try statements("heldout-3"))
+        let heldout = try part("heldout-4")
+        let s = ModerationScore.measure(heldout, statements: try statements("heldout-4"))
         print(s.report("評価用"))
-        let dev = try ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4"].flatMap { try part($0) }
-        // No text of the held-out part was tuned on; a lone emoji (👍) was written by both authors.
+        for m in s.misses { print(m) }
+        let dev = try ["dev", "heldout-2026-12-06", "dev-2", "dev-3", "dev-4", "dev-5", "dev-6"].flatMap { try part($0) }
+        // No text of the held-out part was tuned on; a lone emoji (👍) may be written by both authors.
         let shared = Set(heldout.map(\.text)).intersection(dev.map(\.text))
         #expect(shared.allSatisfy { $0.unicodeScalars.allSatisfy(\.properties.isEmojiPresentation) }, "\(shared)")
-        // Bounds a little under what it measured once (80.4% grounds, 35.3% rumours, 1 legitimate deletion, 2 of 117
-        // criticisms flagged): a fall below them is a rule broken. The issue's targets are not met (docs/moderation.md).
-        #expect(s.groundRecall >= 0.75)
-        #expect(s.rumourRecall >= 0.30)
+        #expect(s.groundRecall >= 0.85)
+        #expect(s.rightGroundShare >= 0.80)
+        #expect(s.legitimateDeleted == 0)
+        #expect(s.criticismFlagged == 0)
+        #expect(s.legitimateReviewShare <= 0.05)
+        #expect(s.rumourRecall >= 0.70)
         #expect(s.nonRumourMisleadingShare <= 0.03)
-        #expect(s.legitimateDeleted <= 2)
-        #expect(s.criticismFlagged * 20 <= s.criticism)
+    }
+}
+
+/// Rumours read by meaning (4(7)/5(7)): a claim's topic, place, state and stance set against the facts of the city's
+/// statements, read the same way, in a scene (an earthquake, a burst water main, snow) of our own.
+@Suite struct ClaimReadingTests {
+    func statement(_ id: String, _ title: String, _ text: String, hour: Int) -> CityStatement {
+        CityStatement(id: id, kind: id.hasPrefix("alert") ? .alert : .post, title: title, text: text,
+                      url: "https://www.city.kodaira.tokyo.jp/bousai/\(id).html",
+                      publishedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(hour) * 3600))
+    }
+
+    var index: CityStatementIndex {
+        classifier.index([
+            statement("post-81", "避難所を開設しました（地震）", "小平第五小学校と中央公民館に避難所を開設しました。どなたでも利用できます。", hour: 1),
+            statement("post-82", "断水のお知らせ（回田町）", "回田町二丁目で水道管が破裂し、断水しています。11日正午までに復旧する見込みです。", hour: 2),
+            statement("post-83", "市の施設の状況",
+                      "市役所本庁舎に被害は確認されていません。中央図書館は通常どおり開館しています。市内に避難指示は発令していません。", hour: 3),
+            statement("post-84", "新春マラソン大会の延期", "1月11日の新春マラソン大会は、1月18日に延期して開催します。参加は無料です。", hour: 4),
+            statement("alert-85", "大雪警報を解除", "気象庁は小平市の大雪警報を解除しました。", hour: 5),
+        ])
+    }
+
+    @Test func aClaimThatSaysOtherwiseIsContradictedWithTheStatementAsSource() throws {
+        let index = self.index
+        for (text, source) in [("五小の避難所、よその市の人は断られるんだって", "post-81"),   // refused where 誰でも
+                               ("回田町の断水、1か月は直らないらしい", "post-82"),           // longer than the expected restoration
+                               ("市役所の建物、地震でひびだらけで危ないって", "post-83"),      // damage where none was found
+                               ("中央図書館、地震で休館になったって", "post-83"),             // closed where open
+                               ("市内全域に避難指示出たらしい", "post-83"),                  // issued where not issued
+                               ("マラソン大会、延期じゃなくて中止だってさ", "post-84"),        // cancelled where postponed
+                               ("マラソン大会って参加費500円取られるらしい", "post-84"),        // charged where free
+                               ("大雪警報まだ解除されてないってよ", "alert-85")] {            // still in force where lifted
+            let a = classifier.assess(text, statements: index)
+            #expect(a.misleading, "\(text)")
+            #expect(a.suggestion == .correct, "\(text)")
+            let rumour = try #require(a.rumour, "\(text)")
+            #expect(rumour.status == .contradicted, "\(text)")
+            #expect(rumour.source?.id == source, "\(text): \(String(describing: rumour.source?.id))")
+            #expect(!rumour.claim.text.isEmpty)
+        }
+    }
+
+    @Test func aClaimThatSaysTheSameIsNoRumour() {
+        let index = self.index
+        for text in ["回田町の断水、明日の昼には直るらしい", "図書館は普通に開いてるってさ", "マラソン大会は18日に延期だって",
+                     "五小の避難所、誰でも入れるって"] {
+            let a = classifier.assess(text, statements: index)
+            #expect(!a.misleading, "\(text): \(String(describing: a.rumour))")
+        }
+    }
+
+    @Test func aPlaceTheCityDidNotSpeakOfIsNotContradicted() {
+        // 天神町: the city named only 五小 and 中央公民館; what it said of them does not answer this.
+        let a = classifier.assess("天神町の避難所、満員で入れないらしい", statements: index)
+        #expect(a.rumour?.status != .contradicted)
+        #expect(a.rumour?.source == nil)
+    }
+
+    @Test func numbersAndHeadsOfTheTopic() throws {
+        let index = classifier.index([
+            statement("alert-91", "地震情報", "多摩地域で地震がありました。小平市の震度は4です。この地震による津波の心配はありません。", hour: 1),
+            statement("post-92", "避難所の状況", "福祉会館の避難所は閉鎖しました。市民総合体育館の避難所は開設を続けます。", hour: 2),
+        ])
+        // A number beyond what the city measured; the same number is no rumour.
+        let more = classifier.assess("小平は震度6弱だったらしい", statements: index)
+        #expect(more.rumour?.status == .contradicted)
+        #expect(more.rumour?.source?.id == "alert-91")
+        #expect(!classifier.assess("小平市の震度は4だって", statements: index).misleading)
+        // 地震による津波の心配はありません speaks of a tsunami, not of the earthquakes to come.
+        #expect(classifier.assess("津波が来るって回ってきた", statements: index).rumour?.status == .contradicted)
+        #expect(classifier.assess("大きな余震が来るって回ってきた", statements: index).rumour?.status != .contradicted)
+        // 体育館のほう names the place of the shelter spoken of before.
+        #expect(!classifier.assess("福祉会館の避難所は閉まったって。体育館のほうはまだやってるらしい", statements: index).misleading)
+    }
+
+    @Test func everydayServicesAndStructuresAfterAQuake() {
+        let index = classifier.index([
+            statement("notice-95", "ごみの収集", "1月12日のごみの収集は通常どおり行います。", hour: 1),
+            statement("post-96", "橋の点検結果", "地震の後、市内の橋を点検しました。いずれの橋にも被害はありません。", hour: 2),
+            statement("notice-97", "市立小中学校", "1月12日、市立小中学校は通常どおり授業を行います。", hour: 3),
+        ])
+        for (text, source) in [("明日のごみ収集はお休みらしい", "notice-95"), ("地震で玉川上水にかかる橋が落ちたって", "post-96"),
+                               ("明日は学校休みだって", "notice-97")] {
+            let a = classifier.assess(text, statements: index)
+            #expect(a.rumour?.status == .contradicted && a.rumour?.source?.id == source, "\(text): \(String(describing: a.rumour))")
+        }
+        for text in ["夏休みの行事はどうなりますか", "ごみ収集は普通にあるってさ"] {
+            #expect(!classifier.assess(text, statements: index).misleading, "\(text)")
+        }
+    }
+
+    @Test func criticismAndQuestionsAboutTheSameTopicsAreNoRumour() {
+        let index = self.index
+        for text in ["五小の避難所は寒すぎ。市はもっと毛布を用意して", "図書館は休館ですか？", "断水の情報、出すのが遅い",
+                     "大雪警報が出たら学校はどうなりますか"] {
+            #expect(!classifier.assess(text, statements: index).misleading, "\(text)")
+        }
     }
 }

@@ -21,10 +21,13 @@ public struct CityStatementIndex: Sendable {
     private let said: [Int: [Said]]
     /// The same from single sentences that name places, in statements that name several.
     private let bySentence: [Int: [Said]]
+    /// Each statement read by meaning (topic, place, state), newest first.
+    private let facts: [(statement: CityStatement, facts: [ClaimFact])]
 
     init(_ statements: [CityStatement], _ lex: CompiledLexicon) {
         self.statements = statements
         var said: [Int: [Said]] = [:], bySentence: [Int: [Said]] = [:]
+        var facts: [(statement: CityStatement, facts: [ClaimFact])] = []
         /// The kinds of rumour a piece of the city's text answers, and whether it says the same as such a claim.
         func answers(_ folded: [UInt32]) -> [(rumour: Int, agrees: Bool, counters: Set<Int>)] {
             let hits = lex.scan(folded)
@@ -55,6 +58,18 @@ public struct CityStatementIndex: Sendable {
         for st in statements.sorted(by: { $0.publishedAt > $1.publishedAt }) {
             let folded = ModerationText.folded(st.title + "\n" + st.text)
             let places = PlaceNames.find(folded[...])
+            if let axes = lex.claimAxes {
+                let hits = lex.scan(folded)
+                let sentences = ClaimReading.sentences(folded)
+                let titleTopics = hits.filter { $0.start < (sentences.first?.upperBound ?? 0) }.compactMap { h -> Int? in
+                    if case .claimTopic(let t) = lex.entries[h.entry].tag { return t } else { return nil }
+                }
+                let read = ClaimReading.read(folded, hits: hits, lex: lex, axes: axes, sentences: sentences,
+                                             inheritTopics: titleTopics,
+                                             inheritPlaces: sentences.first.map { ClaimPlaces.find(folded[$0], lex) } ?? [],
+                                             titleFallback: ClaimPlaces.find(folded[...], lex), statement: true)
+                if !read.isEmpty { facts.append((st, read)) }
+            }
             for a in answers(folded) {
                 let own = lex.lexicon.rumours[a.rumour]
                 let general = own.subjects.isEmpty && own.statementSubjects == nil && a.counters.contains(a.rumour)
@@ -73,6 +88,50 @@ public struct CityStatementIndex: Sendable {
         }
         self.said = said
         self.bySentence = bySentence
+        self.facts = facts
+    }
+
+    enum Judgement {
+        case agrees
+        /// The statement, and the comment's claim it contradicts.
+        case contradicts(CityStatement, ClaimFact)
+    }
+
+    /// Sets a comment's claims against what the city said, newest statement first: a claim contradicts when a
+    /// statement speaks of the same topic on the same axis for the same place (or the whole city) and says otherwise,
+    /// or names fewer places than the claim's whole city, or expects a restoration sooner than the claim's long time.
+    /// Nil when no statement covers any claim: unverifiable.
+    func judge(_ claims: [ClaimFact]) -> Judgement? {
+        var agreed = false
+        for c in claims {
+            for (statement, said) in facts {
+                let onTopic = said.filter { $0.topic == c.topic && $0.axis == c.axis }
+                // A claim about a place is answered by what the city said of that place, else of the whole city; a
+                // claim naming no place by everything the statement said of the topic.
+                var covering = c.places.isEmpty ? onTopic : onTopic.filter { ClaimPlaces.overlap(c.places, $0.places) }
+                if covering.contains(where: { !$0.summary }) { covering.removeAll(where: \.summary) }
+                if covering.isEmpty && !c.places.isEmpty { covering = onTopic.filter { $0.places.isEmpty } }
+                guard !covering.isEmpty else { continue }
+                if let m = c.measure {
+                    if covering.contains(where: { $0.measure == m }) { agreed = true; break }
+                    return .contradicts(statement, c)
+                }
+                if c.long, !c.value, covering.contains(where: \.restoring) { return .contradicts(statement, c) }
+                if c.whole, !c.value, covering.contains(where: { !$0.places.isEmpty && $0.value == c.value }) {
+                    return .contradicts(statement, c)
+                }
+                if covering.allSatisfy({ $0.value == c.value }) { agreed = true; break }
+                if !c.places.isEmpty {
+                    if covering.contains(where: { $0.value == c.value }) { agreed = true; break }
+                    return .contradicts(statement, c)
+                }
+                // Said of no place where the city says one thing of some places and another of others: passed on
+                // (避難指示、もう解除されたって), it speaks of all and contradicts; told first-hand, it may be of one place.
+                if c.passedOn || c.whole || !covering.contains(where: { $0.value == c.value }) { return .contradicts(statement, c) }
+                break
+            }
+        }
+        return agreed ? .agrees : nil
     }
 
     /// What the city's statements say of a claim of rumour kind `rumour` about `places` (none: the claim names no

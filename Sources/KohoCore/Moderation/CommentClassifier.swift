@@ -179,6 +179,12 @@ struct CommentAnalysis {
         if sentenceEnds.count <= Int(id) { sentenceEnds.append(0) }
     }
 
+    /// Whether the hit is all the comment says, but for punctuation, spaces and emoji.
+    func wholeComment(_ h: CompiledLexicon.Hit) -> Bool {
+        (0..<h.start).allSatisfy { Chars.isPunctuationOrSpace(s[$0]) || Chars.isEmoji(s[$0]) }
+            && (h.end..<n).allSatisfy { Chars.isPunctuationOrSpace(s[$0]) || Chars.isEmoji(s[$0]) || Chars.isEmojiModifier(s[$0]) }
+    }
+
     /// Whether the target named last is of `kind` and holds the hit (連中 in 生活保護の連中, 委託業者 in 市の委託業者).
     func lastMention(_ kind: CommentTargetKind, covers h: CompiledLexicon.Hit) -> Bool {
         guard let m = mentions.last, m.kind == kind else { return false }
@@ -413,6 +419,9 @@ struct CommentAnalysis {
                     if target?.kind == .group && !personalIn.isEmpty && personOrBusinessIn.isEmpty { continue }
                     if personalTarget(sentence), let target {
                         flag(group.ground, .clear, group.reason, span, target: target)
+                    } else if target == nil, criticismIn.contains(sentence), wholeComment(h) {
+                        // 「無能」 alone under the city's post: a verdict on the account that posted it, criticism.
+                        institutionalIn.insert(sentence)
                     } else if !institutionalTarget(sentence) {
                         flag(group.ground, group.level, group.reason, span, target: target)
                     }
@@ -902,7 +911,66 @@ struct CommentAnalysis {
 
     // MARK: - Rumours (4(7)/5(7))
 
+    /// The comment's claims read by meaning and set against the city's statements: nil when none of them is covered.
+    func judgeClaims() -> CityStatementIndex.Judgement? {
+        guard let statements, !statements.isEmpty, let axes = lex.claimAxes else { return nil }
+        var skip = Set<Int32>()
+        var anyState = false
+        for h in hits {
+            switch lex.entries[h.entry].tag {
+            case .question: skip.insert(sentenceOf[h.start])
+            case .debunk:
+                // 「避難指示解除」ってLINEが来たけど…信じないでおきます: the correction may follow in the next sentence.
+                skip.insert(sentenceOf[h.start])
+                skip.insert(sentenceOf[h.start] - 1)
+            case .claimState, .claimNegation: anyState = true
+            case .claimTopic(let t) where axes.measured.contains(t): anyState = true
+            default: break
+            }
+        }
+        guard anyState else { return nil }
+        for (i, end) in sentenceEnds.enumerated() where end == 0x3F { skip.insert(Int32(i)) }
+        var ranges: [Range<Int>] = []
+        var from = 0
+        for i in 1...n where i == n || sentenceOf[i] != sentenceOf[from] {
+            ranges.append(from..<i)
+            from = i
+        }
+        // Criticism tells what the writer went through (体育館は寒すぎ, 車椅子じゃ通れない): only what it passes on
+        // (らしい, って) is a claim to set against the city.
+        let critical = isCriticism
+        var hearsay = Set<Int32>()
+        for h in hits {
+            switch lex.entries[h.entry].tag {
+            case .hearsay, .spread: hearsay.insert(sentenceOf[h.start])
+            default: break
+            }
+        }
+        for k in quotativeTte() { hearsay.insert(sentenceOf[k]) }
+        let claims = ClaimReading.read(s, hits: hits, lex: lex, axes: axes, sentences: ranges, statement: false,
+                                       skip: { i in
+            let sentence = sentenceOf[ranges[i].lowerBound]
+            // ＞避難所を開設しました: a quoted line of the city's own post.
+            if s[ranges[i].lowerBound] == 0x3E { return true }
+            return skip.contains(sentence) || (critical && !hearsay.contains(sentence))
+        }, passedOn: { hearsay.contains(sentenceOf[ranges[$0].lowerBound]) })
+        return claims.isEmpty ? nil : statements.judge(claims)
+    }
+
     mutating func scanRumours() {
+        let judged = judgeClaims()
+        if case .contradicts(let source, let claim)? = judged {
+            let topic = lex.lexicon.claimReading?.topics[claim.topic].name ?? ""
+            misleading = true
+            rumour = RumourFinding(status: .contradicted, claim: t.evidence(claim.span), topic: topic, source: source)
+            return
+        }
+        scanRumoursByKind()
+        // What the city itself says, read by meaning, is no rumour whatever the kinds above made of it.
+        if case .agrees? = judged { misleading = false; rumour = nil }
+    }
+
+    mutating func scanRumoursByKind() {
         var subjects: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
         var claims: [(rumour: Int, hit: CompiledLexicon.Hit)] = []
         var hearsay = Set<Int32>(), question = Set<Int32>(), debunked = Set<Int32>()
@@ -1069,8 +1137,8 @@ struct CommentAnalysis {
             flag("⑤", .clear, reason("emoji"), [0..<n])
         }
 
-        // One character many times, or a short unit many times (www　www　www: spaces between the units too).
-        let at = (0..<n).filter { s[$0] != 0x20 && s[$0] != 0x3000 }
+        // One character many times, or a short unit many times (www　www　www: spaces or line breaks between the units too).
+        let at = (0..<n).filter { s[$0] != 0x20 && s[$0] != 0x3000 && s[$0] != 0x0A && s[$0] != 0x0D }
         let m = at.count
         func span(_ a: Int, _ b: Int) -> Range<Int> { at[a]..<(at[b - 1] + 1) }
         var i = 0

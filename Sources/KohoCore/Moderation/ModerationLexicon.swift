@@ -167,6 +167,49 @@ public struct ModerationLexicon: Sendable, Codable, Equatable {
     public var adsSubsumedBy: [String]?
     /// Reasons of ④ that stay a ground of their own beside such a ① (an election call, religious solicitation).
     public var adsOwnGround: [String]?
+    /// How a claim and the city's statements are read into topic, place, state and stance (4(7)/5(7)).
+    public var claimReading: ClaimVocabulary?
+
+    /// A claim or a statement read by meaning: what it is about (a topic), and what it says of it (a state on an axis,
+    /// such as service: open or closed, order: issued or lifted). Two of them disagree when their topic and place
+    /// meet and their states on one axis differ.
+    public struct ClaimVocabulary: Sendable, Codable, Equatable {
+        public struct Topic: Sendable, Codable, Equatable {
+            public var name: String
+            /// The axes a state of this topic is read on (service, order, safety, admission, fee, change, postponed, release).
+            public var axes: [String]
+            public var words: [String]
+            /// The word is followed by a number the claim and the statement must agree on (震度4, 震度5強).
+            public var measured: Bool?
+        }
+        public struct State: Sendable, Codable, Equatable {
+            /// `axis:true|false`, one per axis the word speaks to (解除: order:false and service:true).
+            public var readings: [String]
+            /// A negation after the word (入れない, 異常はなく) turns it round; false for words that hold one already.
+            public var negatable: Bool
+            public var words: [String]
+            public var notAfter: [String]?
+        }
+        public var topics: [Topic]
+        public var states: [State]
+        /// Negations after a state (ない, ません, へん, ねえ).
+        public var negations: [String]
+        /// Words after which a state describes a place or a case, not what is so (断水している地域, 解除の際).
+        public var modifiers: [String]
+        /// The whole city (全域, 市内全部, どこも): a scope beyond any named place.
+        public var whole: [String]
+        /// A long time (1週間, 来月まで, 当分): more than a restoration the city expects.
+        public var long: [String]
+        /// The city expects or reports a restoration (見込み, 復旧しました).
+        public var restoring: [String]
+        /// In a statement, a state that quotes what others say (という投稿): not what the city says.
+        public var reported: [String]
+        /// The city's districts and areas (花小金井, 鷹の台): places a claim names without 町 or 駅.
+        public var districts: [String]?
+
+        /// The first state that reads service:false alone: what 給食はなし says of its topic.
+        var absentState: Int? { states.firstIndex { $0.readings == ["service:false"] } }
+    }
 
     public static let marks = ["①", "②", "③", "④", "⑤"]
 
@@ -239,6 +282,14 @@ final class CompiledLexicon: Sendable {
         case statementSubject(Int)
         case counter(Int)
         case agree(Int)
+        case claimTopic(Int)
+        case claimState(Int)
+        case claimWhole
+        case claimLong
+        case claimRestoring
+        case claimReported
+        case claimNegation
+        case claimModifier
     }
 
     struct Entry: Sendable {
@@ -280,6 +331,8 @@ final class CompiledLexicon: Sendable {
     let publicDomains: [String]
     /// The reasons of the sensitive facts (③ by words, not by numbers).
     let factReasons: Set<String>
+    let claimAxes: ClaimAxes?
+    let claimDistricts: [[UInt32]]
 
     init(_ lexicon: ModerationLexicon) {
         self.lexicon = lexicon
@@ -332,6 +385,16 @@ final class CompiledLexicon: Sendable {
             add(r.counters ?? [], .counter(i))
             add(r.agrees ?? [], .agree(i))
         }
+        if let v = lexicon.claimReading {
+            for (i, t) in v.topics.enumerated() { add(t.words, .claimTopic(i)) }
+            for (i, st) in v.states.enumerated() { add(st.words, .claimState(i), notAfter: st.notAfter) }
+            add(v.whole, .claimWhole)
+            add(v.long, .claimLong)
+            add(v.restoring, .claimRestoring)
+            add(v.reported, .claimReported)
+            add(v.negations, .claimNegation)
+            add(v.modifiers, .claimModifier)
+        }
         for (i, g) in lexicon.groups.enumerated() {
             add(g.requires ?? [], .requirement(i))
             add(g.notInSentence ?? [], .veto(i))
@@ -365,6 +428,8 @@ final class CompiledLexicon: Sendable {
         self.publicAddresses = lexicon.publicAddresses.map(ModerationText.folded)
         self.publicDomains = lexicon.links.publicDomains.map { $0.lowercased() }
         self.factReasons = Set(lexicon.sensitiveFacts.map(\.reason))
+        self.claimAxes = lexicon.claimReading.map(ClaimAxes.init)
+        self.claimDistricts = (lexicon.claimReading?.districts ?? []).map(ModerationText.folded)
     }
 
     /// A term written in one kana only (hiragana or katakana, with ー), in the other; nil for any other term.
