@@ -70,6 +70,18 @@ public struct JSONText: Sendable {
         for s in list { value(s) }
         endArray()
     }
+    /// An array of objects, each written by `members`; absent (nil) is left out, as `JSONEncoder` does.
+    public mutating func field<T>(_ k: StaticString, objects: [T]?, _ members: (inout JSONText, T) -> Void) {
+        guard let objects else { return }
+        key(k)
+        beginArray()
+        for o in objects {
+            beginObject()
+            members(&self, o)
+            endObject()
+        }
+        endArray()
+    }
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }

@@ -74,6 +74,30 @@ final class PostRowsTests: KohoTestCase {
             XCTAssertNotNil(mine)
             XCTAssertEqual(mine, codable)
         }
+        // A post's history and attempts (the single post's answer), with messy text, written by hand as Codable does.
+        let history = try await AuditEntry.query(on: app.db).limit(3).all()
+        XCTAssertFalse(history.isEmpty)
+        let attempts: [PublishAttempt] = [(1, AttemptOutcome.unknown, nil), (2, .published, "12345")].map { n, outcome, postID in
+            let a = PublishAttempt()
+            a.number = n
+            a.startedAt = Date(timeIntervalSince1970: 1_795_000_000 + Double(n))
+            a.finishedAt = outcome == .unknown ? nil : Date(timeIntervalSince1970: 1_795_000_060)
+            a.outcome = outcome
+            a.platformPostID = postID
+            a.platformURL = postID.map { "https://x.com/kodaira_tokyo/status/\($0)" }
+            a.message = "応答なし\u{0}</script>\\"
+            return a
+        }
+        for (h, a) in [(history, attempts), ([], [])] {
+            let withBoth = try PostDTO(models[0], policy: policy, history: h, attempts: a)
+            var j = JSONText()
+            withBoth.writeJSON(into: &j)
+            let mine = try JSONSerialization.jsonObject(with: Data(j.bytes)) as? NSDictionary
+            let codable = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(withBoth)) as? NSDictionary
+            XCTAssertNotNil(mine?["history"])
+            XCTAssertEqual(mine, codable)
+        }
+
         let (rest, _, end) = try await PostListQuery.page(app.db, state: nil, account: nil, limit: 25, after: next)
         XCTAssertEqual(rest.count, 5)
         XCTAssertNil(end)

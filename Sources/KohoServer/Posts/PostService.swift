@@ -363,7 +363,7 @@ struct PostDTO: Content {
 
     /// The same JSON as `JSONEncoder` makes of this value (members in declared order, absent ones left out, slashes
     /// escaped), written by hand for the post list, whose 50 posts were most of its time through Codable.
-    /// `PostDTOJSONTests` compares the two.
+    /// `PostRowsTests.testTheListsRowsAndJSONAreTheCodableAnswer` compares the two.
     func writeJSON(into j: inout JSONText) {
         j.beginObject()
         j.field("id", id); j.field("state", state); j.field("account", account); j.field("category", category)
@@ -373,29 +373,15 @@ struct PostDTO: Content {
         j.field("requiresChiefApproval", requiresChiefApproval); j.field("approvalReasons", approvalReasons)
         j.field("usesHoursException", usesHoursException); j.field("version", version); j.field("policyVersionID", policyVersionID)
         j.field("author", author); j.field("createdAt", createdAt); j.field("updatedAt", updatedAt)
-        if let history {
-            j.key("history")
-            j.beginArray()
-            for h in history {
-                j.beginObject()
-                j.field("at", h.at); j.field("actor", h.actor); j.field("action", h.action); j.field("detail", h.detail); j.field("reason", h.reason)
-                j.endObject()
-            }
-            j.endArray()
+        j.field("history", objects: history) { j, h in
+            j.field("at", h.at); j.field("actor", h.actor); j.field("action", h.action); j.field("detail", h.detail); j.field("reason", h.reason)
         }
         j.field("platformPostId", platformPostId); j.field("platformURL", platformURL); j.field("publishMessage", publishMessage)
         j.field("mediaSHA256", mediaSHA256); j.field("mediaBytes", mediaBytes); j.field("mediaType", mediaType)
-        if let attempts {
-            j.key("attempts")
-            j.beginArray()
-            for a in attempts {
-                j.beginObject()
-                j.field("number", a.number); j.field("startedAt", a.startedAt); j.field("finishedAt", a.finishedAt)
-                j.field("outcome", a.outcome); j.field("platformPostId", a.platformPostId); j.field("platformURL", a.platformURL)
-                j.field("message", a.message)
-                j.endObject()
-            }
-            j.endArray()
+        j.field("attempts", objects: attempts) { j, a in
+            j.field("number", a.number); j.field("startedAt", a.startedAt); j.field("finishedAt", a.finishedAt)
+            j.field("outcome", a.outcome); j.field("platformPostId", a.platformPostId); j.field("platformURL", a.platformURL)
+            j.field("message", a.message)
         }
         if let rendering {
             j.key("rendering")
