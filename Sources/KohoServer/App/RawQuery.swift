@@ -13,6 +13,11 @@ struct RawStatement: Sendable {
 
     init(_ text: String) { sqlite = text }
 
+    /// `column IN (?, ?, …)` for `count` binds; none matches nothing (`IN ()` is not SQL).
+    static func among(_ column: String, count: Int) -> String {
+        count == 0 ? "1 = 0" : "\(column) IN (\(Array(repeating: "?", count: count).joined(separator: ", ")))"
+    }
+
     /// The text with `$1`, `$2`… in place of each `?` (only asked on PostgreSQL).
     var postgres: String {
         var out = "", n = 0

@@ -45,8 +45,8 @@ enum DashboardTables {
                  binds: [.text(PostState.draft.rawValue), submitted, .text(IntakeService.actorName)], order: "created_at DESC", limit: 20),
         ]
         if let user, user.role != .viewer {
-            parts.append(Part(name: .rejected, condition: mine.isEmpty ? "1 = 0" : "state = ? AND account IN (\(Array(repeating: "?", count: mine.count).joined(separator: ", ")))",
-                              binds: mine.isEmpty ? [] : [.text(PostState.rejected.rawValue)] + mine.map(RawBind.text), order: "updated_at DESC", limit: rows))
+            parts.append(Part(name: .rejected, condition: "state = ? AND " + RawStatement.among("account", count: mine.count),
+                              binds: [.text(PostState.rejected.rawValue)] + mine.map(RawBind.text), order: "updated_at DESC", limit: rows))
             parts.append(Part(name: .drafts, condition: "state = ? AND author_name = ?", binds: [.text(PostState.draft.rawValue), .text(user.name)],
                               order: "updated_at DESC", limit: rows))
         }
@@ -86,7 +86,6 @@ struct DashboardCounts: Sendable {
 
     /// `accounts`: the policy's accounts (for the first steps); `mine`: those whose comments the user acts on.
     static func read(_ db: any Database, accounts: [String], mine: [String]) async throws -> DashboardCounts {
-        func among(_ ids: [String]) -> String { ids.isEmpty ? "1 = 0" : "account IN (\(Array(repeating: "?", count: ids.count).joined(separator: ", ")))" }
         let statement = RawStatement("""
             SELECT (SELECT COUNT(*) FROM \(Alert.schema) WHERE status = ?),
             (SELECT COUNT(*) FROM \(IntakeSourceState.schema)),
@@ -95,9 +94,9 @@ struct DashboardCounts: Sendable {
             (SELECT COUNT(*) FROM \(ProfileCheckRecord.schema) WHERE problem <> ''),
             (SELECT COUNT(*) FROM \(AccountConnection.schema) WHERE status = ?),
             (SELECT COUNT(*) FROM \(User.schema) WHERE role = ?),
-            (SELECT COUNT(*) FROM \(AccountConnection.schema) WHERE \(among(accounts)) AND status = ?),
+            (SELECT COUNT(*) FROM \(AccountConnection.schema) WHERE \(RawStatement.among("account", count: accounts.count)) AND status = ?),
             (SELECT COUNT(*) FROM (SELECT 1 FROM \(Post.schema) LIMIT 1) AS koho_any_post),
-            (SELECT COUNT(*) FROM comments WHERE \(AddReadIndexes.waitingComments) AND \(among(mine)))
+            (SELECT COUNT(*) FROM comments WHERE \(AddReadIndexes.waitingComments) AND \(RawStatement.among("account", count: mine.count)))
             """)
         let binds: [RawBind] = [.text("active"), .bool(true), .text(ConnectionStatus.needsReconnecting.rawValue), .text(UserRole.staff.rawValue)]
             + accounts.map(RawBind.text) + [.text(ConnectionStatus.connected.rawValue)] + mine.map(RawBind.text)
