@@ -29,8 +29,8 @@ public struct CityStatementIndex: Sendable {
         var said: [Int: [Said]] = [:], bySentence: [Int: [Said]] = [:]
         var facts: [(statement: CityStatement, facts: [ClaimFact])] = []
         /// The kinds of rumour a piece of the city's text answers, and whether it says the same as such a claim.
-        func answers(_ folded: [UInt32]) -> [(rumour: Int, agrees: Bool, counters: Set<Int>)] {
-            let hits = lex.scan(folded)
+        func answers(_ folded: [UInt32], hits scanned: [CompiledLexicon.Hit]? = nil) -> [(rumour: Int, agrees: Bool, counters: Set<Int>)] {
+            let hits = scanned ?? lex.scan(folded)
             var subjects = Set<Int>(), counters = Set<Int>(), agrees = Set<Int>()
             var counterSpans: [Int: [Range<Int>]] = [:]
             for h in hits {
@@ -58,8 +58,8 @@ public struct CityStatementIndex: Sendable {
         for st in statements.sorted(by: { $0.publishedAt > $1.publishedAt }) {
             let folded = ModerationText.folded(st.title + "\n" + st.text)
             let places = PlaceNames.find(folded[...])
+            let hits = lex.scan(folded)
             if let axes = lex.claimAxes {
-                let hits = lex.scan(folded)
                 let sentences = ClaimReading.sentences(folded)
                 let titleTopics = hits.filter { $0.start < (sentences.first?.upperBound ?? 0) }.compactMap { h -> Int? in
                     if case .claimTopic(let t) = lex.entries[h.entry].tag { return t } else { return nil }
@@ -70,7 +70,7 @@ public struct CityStatementIndex: Sendable {
                                              titleFallback: ClaimPlaces.find(folded[...], lex), statement: true)
                 if !read.isEmpty { facts.append((st, read)) }
             }
-            for a in answers(folded) {
+            for a in answers(folded, hits: hits) {
                 let own = lex.lexicon.rumours[a.rumour]
                 let general = own.subjects.isEmpty && own.statementSubjects == nil && a.counters.contains(a.rumour)
                 said[a.rumour, default: []].append(Said(statement: st, agrees: a.agrees, places: general ? [] : places))

@@ -914,7 +914,7 @@ struct CommentAnalysis {
     /// The comment's claims read by meaning and set against the city's statements: nil when none of them is covered.
     func judgeClaims() -> CityStatementIndex.Judgement? {
         guard let statements, !statements.isEmpty, let axes = lex.claimAxes else { return nil }
-        var skip = Set<Int32>()
+        var skip = Set<Int32>(), hearsay = Set<Int32>()
         var anyState = false
         for h in hits {
             switch lex.entries[h.entry].tag {
@@ -925,6 +925,7 @@ struct CommentAnalysis {
                 skip.insert(sentenceOf[h.start] - 1)
             case .claimState, .claimNegation: anyState = true
             case .claimTopic(let t) where axes.measured.contains(t): anyState = true
+            case .hearsay, .spread: hearsay.insert(sentenceOf[h.start])
             default: break
             }
         }
@@ -939,13 +940,6 @@ struct CommentAnalysis {
         // Criticism tells what the writer went through (体育館は寒すぎ, 車椅子じゃ通れない): only what it passes on
         // (らしい, って) is a claim to set against the city.
         let critical = isCriticism
-        var hearsay = Set<Int32>()
-        for h in hits {
-            switch lex.entries[h.entry].tag {
-            case .hearsay, .spread: hearsay.insert(sentenceOf[h.start])
-            default: break
-            }
-        }
         for k in quotativeTte() { hearsay.insert(sentenceOf[k]) }
         let claims = ClaimReading.read(s, hits: hits, lex: lex, axes: axes, sentences: ranges, statement: false,
                                        skip: { i in
